@@ -1,0 +1,84 @@
+package dev.junction.bench.proxy;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A PgBouncer in transaction-pooling mode in front of one PostgreSQL server, for side-by-side runs. */
+final class PgBouncer implements AutoCloseable {
+  private final Process process;
+  private final int port;
+
+  private PgBouncer(Process process, int port) {
+    this.process = process;
+    this.port = port;
+  }
+
+  static PgBouncer start(Path binary, Path dir, int backendPort) throws Exception {
+    Files.createDirectories(dir);
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("userlist.txt"), "\"postgres\" \"\"\n");
+    Files.writeString(dir.resolve("pgbouncer.ini"), String.join("\n",
+        "[databases]",
+        "postgres = host=127.0.0.1 port=" + backendPort + " dbname=postgres",
+        "[pgbouncer]",
+        "listen_addr = 127.0.0.1",
+        "listen_port = " + port,
+        "unix_socket_dir = " + dir,
+        "auth_type = trust",
+        "auth_file = " + dir.resolve("userlist.txt"),
+        "pool_mode = transaction",
+        "max_client_conn = 500",
+        "default_pool_size = 32",
+        "ignore_startup_parameters = extra_float_digits",
+        "logfile = " + dir.resolve("pgbouncer.log"),
+        ""));
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      new ProcessBuilder("chown", "-R", "postgres", dir.toString()).inheritIO().start().waitFor();
+    }
+    List<String> command = new ArrayList<>();
+    if (root) {
+      command.addAll(List.of("runuser", "-u", "postgres", "--")); // PgBouncer refuses to run as root
+    }
+    command.add(binary.toString());
+    command.add(dir.resolve("pgbouncer.ini").toString());
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try (Socket probe = new Socket()) {
+        probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return new PgBouncer(process, port);
+      } catch (IOException notYet) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("pgbouncer exited: " + Files.readString(dir.resolve("stdout.log")));
+        }
+        Thread.sleep(50);
+      }
+    }
+    process.destroyForcibly();
+    throw new IllegalStateException("pgbouncer did not listen on " + port);
+  }
+
+  int port() {
+    return port;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,157 @@
+package dev.junction.it;
+
+import static dev.junction.it.Sql.exec;
+import static dev.junction.it.Sql.longValue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.junction.Junction;
+import dev.junction.Scope;
+import dev.junction.jdbc.RoutingDataSource;
+import dev.junction.local.LocalCluster;
+import dev.junction.local.MariaDbReplicaSet;
+import dev.junction.route.RouteReason;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Read/write splitting and GTID fencing on a real MariaDB primary and GTID replica. */
+class MariaDbRoutingIT {
+  static final int KEYS = 50;
+  static LocalCluster cluster;
+  static MariaDbReplicaSet maria;
+  static RoutingDataSource ds;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = LocalCluster.builder().postgresReplicaSets(0).mariadb(true).start();
+    maria = cluster.mariadb();
+    try (Connection c = maria.primary().connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE counters (id int primary key, v bigint not null)");
+      for (int i = 0; i < KEYS; i++) {
+        s.execute("INSERT INTO counters VALUES (" + i + ", 0)");
+      }
+      s.execute("CREATE TABLE items (id bigint auto_increment primary key, name varchar(40))");
+    }
+    maria.awaitReplicaCaughtUp(Duration.ofSeconds(10));
+    ds = RoutingDataSource.create(TestConfigs.mariadb(maria, TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)),
+        TestConfigs.localFences()));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (ds != null) {
+      ds.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static long increment(Connection c, int key) throws Exception {
+    exec(c, "UPDATE counters SET v = v + 1 WHERE id = " + key);
+    return longValue(c, "/* junction:primary */ SELECT v FROM counters WHERE id = ?", key);
+  }
+
+  @Test
+  void readsGoToTheReplicaAndWritesToThePrimary() throws Exception {
+    try (Connection c = ds.getConnection()) {
+      assertThat(longValue(c, "SELECT @@port")).isEqualTo(maria.replica().port());
+      assertThat(longValue(c, "SELECT @@port FROM counters WHERE id = 1 FOR UPDATE")).isEqualTo(maria.primary().port());
+      assertThat(longValue(c, "SELECT @@port FROM counters WHERE id = 1 LOCK IN SHARE MODE")).isEqualTo(maria.primary().port());
+      assertThat(longValue(c, "SELECT @@port + 0 * GET_LOCK('junction-test', 1)")).isEqualTo(maria.primary().port());
+      exec(c, "DO RELEASE_LOCK('junction-test')");
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO items(name) VALUES (?)", Statement.RETURN_GENERATED_KEYS)) {
+        ps.setString(1, "x");
+        ps.executeUpdate();
+        try (ResultSet keys = ps.getGeneratedKeys()) {
+          assertThat(keys.next()).isTrue();
+          assertThat(keys.getLong(1)).isPositive();
+        }
+      }
+    }
+  }
+
+  /** Control: read straight from the replica right after a commit and it is sometimes behind. */
+  static int rawStaleReads(int tries) throws Exception {
+    int stale = 0;
+    try (Connection primary = maria.primary().connect(); Connection replica = maria.replica().connect()) {
+      for (int i = 0; i < tries; i++) {
+        exec(primary, "UPDATE counters SET v = v + 1 WHERE id = 0");
+        long written = longValue(primary, "SELECT v FROM counters WHERE id = 0");
+        if (longValue(replica, "SELECT v FROM counters WHERE id = 0") < written) {
+          stale++;
+        }
+      }
+    }
+    return stale;
+  }
+
+  @Test
+  void fencedReadsAreNeverStale() throws Exception {
+    int rawStale = rawStaleReads(200);
+    System.out.printf("[MariaDbRoutingIT] control: %d of 200 raw replica reads right after a commit were stale%n", rawStale);
+    assertThat(rawStale).as("asynchronous replication must really lag, or the test proves nothing").isPositive();
+    double replicaBefore = ds.routedCount(RouteReason.REPLICA_FENCED) + ds.routedCount(RouteReason.REPLICA_FENCE_WAITED);
+    int stale = 0;
+    int pairs = 2000;
+    for (int i = 0; i < pairs; i++) {
+      int key = i % KEYS;
+      long written;
+      long read;
+      if (i % 2 == 0) {
+        try (Scope scope = Junction.scope("user:" + key)) {
+          try (Connection c = ds.getConnection()) {
+            written = increment(c, key);
+          }
+          try (Connection c = ds.getConnection()) {
+            read = longValue(c, "SELECT v FROM counters WHERE id = ?", key);
+          }
+        }
+      } else {
+        try (Connection c = ds.getConnection()) {
+          written = increment(c, key);
+          read = longValue(c, "SELECT v FROM counters WHERE id = ?", key);
+        }
+      }
+      if (read < written) {
+        stale++;
+      }
+    }
+    double onReplica = ds.routedCount(RouteReason.REPLICA_FENCED) + ds.routedCount(RouteReason.REPLICA_FENCE_WAITED) - replicaBefore;
+    System.out.printf("[MariaDbRoutingIT] %d immediate fenced pairs: %d stale, %.0f reads on the replica%n", pairs, stale, onReplica);
+    assertThat(stale).isZero();
+  }
+
+  @Test
+  void fencedReadsThatComeLaterUseTheReplica() throws Exception {
+    double before = ds.routedCount(RouteReason.REPLICA_FENCED) + ds.routedCount(RouteReason.REPLICA_FENCE_WAITED);
+    int reads = 0;
+    int stale = 0;
+    for (int round = 0; round < 5; round++) {
+      long[] written = new long[KEYS];
+      for (int key = 0; key < KEYS; key++) {
+        try (Scope scope = Junction.scope("later:" + key); Connection c = ds.getConnection()) {
+          written[key] = increment(c, key);
+        }
+      }
+      Thread.sleep(300);
+      for (int key = 0; key < KEYS; key++) {
+        try (Scope scope = Junction.scope("later:" + key); Connection c = ds.getConnection()) {
+          if (longValue(c, "SELECT v FROM counters WHERE id = ?", key) < written[key]) {
+            stale++;
+          }
+          reads++;
+        }
+      }
+    }
+    double onReplica = ds.routedCount(RouteReason.REPLICA_FENCED) + ds.routedCount(RouteReason.REPLICA_FENCE_WAITED) - before;
+    System.out.printf("[MariaDbRoutingIT] %d fenced reads later: %.1f%% on the replica%n", reads, 100 * onReplica / reads);
+    assertThat(stale).isZero();
+    assertThat(onReplica / reads).isGreaterThanOrEqualTo(0.60);
+  }
+}

@@ -1,0 +1,94 @@
+package dev.junction.classify;
+
+import java.util.List;
+import java.util.Set;
+import net.sf.jsqlparser.statement.Statement;
+import net.sf.jsqlparser.statement.delete.Delete;
+import net.sf.jsqlparser.statement.insert.Insert;
+import net.sf.jsqlparser.statement.merge.Merge;
+import net.sf.jsqlparser.statement.select.Select;
+import net.sf.jsqlparser.statement.truncate.Truncate;
+import net.sf.jsqlparser.statement.update.Update;
+import net.sf.jsqlparser.statement.upsert.Upsert;
+
+/**
+ * Classifies a statement that the keyword pre-check left to the parser: queries and DML.
+ *
+ * <p>Anything the parser accepts but that is neither is reported as
+ * {@link PrimaryReason#UNPARSEABLE}: the keyword layer already handles every statement type the
+ * router understands, so an unexpected type means the classifier does not know what it does.
+ */
+final class AstClassifier {
+
+    static final Classification UNPARSEABLE = Classification.of(StatementKind.UNKNOWN, PrimaryReason.UNPARSEABLE);
+
+    private final Dialect dialect;
+    private final Set<String> sideEffectFunctions;
+    private final StatementParser parser;
+
+    AstClassifier(Dialect dialect, Set<String> sideEffectFunctions, SqlLexer lexer) {
+        this.dialect = dialect;
+        this.sideEffectFunctions = sideEffectFunctions;
+        this.parser = new StatementParser(lexer);
+    }
+
+    Classification classify(String sql, int depth, boolean escapeStrings) {
+        Statement statement = parser.parse(sql, depth, escapeStrings);
+        if (statement == null) {
+            return UNPARSEABLE;
+        }
+        if (statement instanceof Select) {
+            return classifyQuery(statement);
+        }
+        if (statement instanceof Insert || statement instanceof Update || statement instanceof Delete
+                || statement instanceof Merge || statement instanceof Upsert) {
+            return Classification.of(StatementKind.WRITE, PrimaryReason.WRITE, tablesOf(statement));
+        }
+        if (statement instanceof Truncate) {
+            return Classification.of(StatementKind.DDL, PrimaryReason.DDL, tablesOf(statement));
+        }
+        return UNPARSEABLE;
+    }
+
+    private Classification classifyQuery(Statement query) {
+        ReadSafetyVisitor.Findings found = inspect(query);
+        if (found == null) {
+            return UNPARSEABLE; // a tree the visitor cannot walk: safety unproven
+        }
+        if (found.dataModifyingCte()) {
+            return Classification.of(StatementKind.WRITE, PrimaryReason.DATA_MODIFYING_CTE, found.tables());
+        }
+        if (found.selectInto()) {
+            return Classification.of(StatementKind.WRITE, PrimaryReason.SELECT_INTO, found.tables());
+        }
+        if (found.lockingRead()) {
+            return Classification.of(StatementKind.READ, PrimaryReason.LOCKING_READ, found.tables());
+        }
+        if (found.sideEffectFunction()) {
+            return Classification.of(StatementKind.READ, PrimaryReason.SIDE_EFFECT_FUNCTION, found.tables());
+        }
+        if (found.sessionState()) {
+            return Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE, found.tables());
+        }
+        return Classification.of(StatementKind.READ, PrimaryReason.NONE, found.tables());
+    }
+
+    /** Tables of a write; a tree the visitor cannot walk leaves them empty but the statement a write. */
+    private List<String> tablesOf(Statement statement) {
+        ReadSafetyVisitor.Findings found = inspect(statement);
+        return found == null ? List.of() : found.tables();
+    }
+
+    /** The visitor's findings, or null if it failed on an unexpected node or a very deep tree. */
+    private ReadSafetyVisitor.Findings inspect(Statement statement) {
+        try {
+            return new ReadSafetyVisitor(dialect, sideEffectFunctions).inspect(statement);
+        } catch (RuntimeException e) {
+            return null;
+        } catch (StackOverflowError e) {
+            // "a + a + ... " with tens of thousands of terms parses iteratively but is walked
+            // recursively; parenthesis depth does not bound it. The stack has unwound here.
+            return null;
+        }
+    }
+}

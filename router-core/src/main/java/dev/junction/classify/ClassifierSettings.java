@@ -1,0 +1,126 @@
+package dev.junction.classify;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Tuning and policy for a {@link StatementClassifier}.
+ *
+ * <p>The side-effect function list is policy, not code, because applications add their own
+ * (an audit function called from a SELECT must not land on a replica). Names are matched
+ * case-insensitively against both the function's last name part and its fully qualified name,
+ * so {@code nextval} matches {@code pg_catalog.nextval(...)}, while an entry
+ * {@code app.touch} matches only that qualified call.
+ *
+ * @param cacheMaximumSize    classifications kept in the parse cache; 0 disables caching
+ * @param maxNestingDepth     deepest parenthesis nesting handed to the parser; deeper statements
+ *                            go to the primary as {@link PrimaryReason#TOO_DEEP} (JSqlParser
+ *                            recurses per level and its cost grows steeply with depth)
+ * @param maxCachedSqlLength  longer SQL is classified but never cached, so one-off bulk
+ *                            statements cannot evict the hot set or pin megabytes of heap
+ * @param sideEffectFunctions functions that make a query primary-only, lower-cased
+ */
+public record ClassifierSettings(
+        int cacheMaximumSize,
+        int maxNestingDepth,
+        int maxCachedSqlLength,
+        Set<String> sideEffectFunctions) {
+
+    public static final int DEFAULT_CACHE_MAXIMUM_SIZE = 10_000;
+    public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
+    public static final int DEFAULT_MAX_CACHED_SQL_LENGTH = 16 * 1024;
+    /** Depths above this risk a StackOverflowError inside the parser, whatever the stack size. */
+    public static final int MAX_ALLOWED_NESTING_DEPTH = 256;
+
+    /**
+     * Functions that change state or read primary-only or session-only state. One list serves all
+     * dialects: the names do not collide, and a call the server rejects costs nothing extra on the
+     * primary. {@code sleep}/{@code pg_sleep} are deliberately absent: slow but harmless on a replica.
+     */
+    public static final Set<String> DEFAULT_SIDE_EFFECT_FUNCTIONS = Set.of(
+            // PostgreSQL sequences and transaction identity
+            "nextval", "setval", "currval", "lastval",
+            "txid_current", "txid_current_if_assigned", "pg_current_xact_id", "pg_current_xact_id_if_assigned",
+            // PostgreSQL advisory locks (session- or transaction-scoped)
+            "pg_advisory_lock", "pg_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
+            "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+            "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared",
+            "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
+            // PostgreSQL session, server and cross-database side effects
+            "pg_notify", "set_config", "pg_terminate_backend", "pg_cancel_backend",
+            "pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn",
+            "pg_switch_wal", "pg_create_restore_point", "pg_reload_conf", "pg_logical_emit_message",
+            "dblink", "dblink_exec", "dblink_send_query",
+            // PostgreSQL large-object writes
+            "lo_create", "lo_creat", "lo_import", "lo_unlink", "lo_put", "lo_from_bytea",
+            "lowrite", "lo_truncate", "lo_truncate64",
+            // MySQL / MariaDB named locks and session-derived results
+            "get_lock", "release_lock", "release_all_locks", "is_used_lock", "is_free_lock",
+            "last_insert_id", "row_count", "found_rows");
+
+    public ClassifierSettings {
+        if (cacheMaximumSize < 0) {
+            throw new IllegalArgumentException("cacheMaximumSize is " + cacheMaximumSize
+                    + "; use 0 to disable the parse cache or a positive entry count (default "
+                    + DEFAULT_CACHE_MAXIMUM_SIZE + ")");
+        }
+        if (maxNestingDepth < 1 || maxNestingDepth > MAX_ALLOWED_NESTING_DEPTH) {
+            throw new IllegalArgumentException("maxNestingDepth is " + maxNestingDepth + "; choose 1.."
+                    + MAX_ALLOWED_NESTING_DEPTH + " (default " + DEFAULT_MAX_NESTING_DEPTH
+                    + "); deeper statements are sent to the primary unparsed");
+        }
+        if (maxCachedSqlLength < 0) {
+            throw new IllegalArgumentException("maxCachedSqlLength is " + maxCachedSqlLength
+                    + "; use 0 to cache nothing or a length in chars (default " + DEFAULT_MAX_CACHED_SQL_LENGTH + ")");
+        }
+        sideEffectFunctions = normalize(sideEffectFunctions);
+    }
+
+    /** 10,000 cached statements, nesting depth 64, statements up to 16 KiB cached, the default function list. */
+    public static ClassifierSettings defaults() {
+        return new ClassifierSettings(DEFAULT_CACHE_MAXIMUM_SIZE, DEFAULT_MAX_NESTING_DEPTH,
+                DEFAULT_MAX_CACHED_SQL_LENGTH, DEFAULT_SIDE_EFFECT_FUNCTIONS);
+    }
+
+    public ClassifierSettings withCacheMaximumSize(int size) {
+        return new ClassifierSettings(size, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions);
+    }
+
+    public ClassifierSettings withMaxNestingDepth(int depth) {
+        return new ClassifierSettings(cacheMaximumSize, depth, maxCachedSqlLength, sideEffectFunctions);
+    }
+
+    public ClassifierSettings withMaxCachedSqlLength(int length) {
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, length, sideEffectFunctions);
+    }
+
+    /** Replaces the function list; start from {@link #DEFAULT_SIDE_EFFECT_FUNCTIONS} to extend it. */
+    public ClassifierSettings withSideEffectFunctions(Collection<String> functions) {
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, Set.copyOf(functions));
+    }
+
+    /** Adds application functions (e.g. {@code audit.touch}) to the current list. */
+    public ClassifierSettings withAdditionalSideEffectFunctions(Collection<String> functions) {
+        Set<String> all = new LinkedHashSet<>(sideEffectFunctions);
+        all.addAll(functions);
+        return withSideEffectFunctions(all);
+    }
+
+    private static Set<String> normalize(Set<String> functions) {
+        if (functions == null) {
+            throw new IllegalArgumentException(
+                    "sideEffectFunctions is null; pass ClassifierSettings.DEFAULT_SIDE_EFFECT_FUNCTIONS or an empty set");
+        }
+        Set<String> normalized = new LinkedHashSet<>();
+        for (String name : functions) {
+            if (name == null || name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("side-effect function name '" + name
+                        + "' is invalid; give a bare name like nextval or a qualified one like audit.touch");
+            }
+            normalized.add(name.toLowerCase(Locale.ROOT));
+        }
+        return Set.copyOf(normalized);
+    }
+}

@@ -1,0 +1,211 @@
+package dev.junction.classify;
+
+import static dev.junction.classify.PrimaryReason.DDL;
+import static dev.junction.classify.PrimaryReason.NONE;
+import static dev.junction.classify.PrimaryReason.SESSION_STATE;
+import static dev.junction.classify.PrimaryReason.TRANSACTION_CONTROL;
+import static dev.junction.classify.PrimaryReason.UTILITY;
+import static dev.junction.classify.PrimaryReason.WRITE;
+
+/**
+ * Classifies statements by their leading keywords, before and instead of the parser.
+ *
+ * <p>Transaction control, session and utility statements are frequent (every transaction starts
+ * and ends with one), trivially recognisable, and poorly covered by JSqlParser; DDL is rare, but its
+ * syntax is vast and the answer is always "primary". Returns {@code null} for everything the
+ * parser must look at (queries and DML). EXPLAIN is handled by {@link SegmentClassifier}, which
+ * must classify the explained statement.
+ *
+ * <p>Choices worth knowing: COPY ... FROM, CALL, DO and LOAD are {@link StatementKind#WRITE}
+ * (they may change data, so the router must record a fence); COPY ... TO, VACUUM, ANALYZE,
+ * CHECKPOINT, NOTIFY and PostgreSQL LOCK are {@link StatementKind#UTILITY} with reason
+ * {@link PrimaryReason#UTILITY}; MySQL LOCK/UNLOCK TABLES, LISTEN/UNLISTEN, EXECUTE are
+ * {@link StatementKind#SESSION} because they bind later statements to this session; creating or
+ * dropping a temporary table is DDL with reason {@link PrimaryReason#SESSION_STATE} because the
+ * table exists only in this session. Keyword-classified statements carry no table names.
+ */
+final class KeywordClassifier {
+
+    static final Classification BEGIN = Classification.of(StatementKind.TX_BEGIN, TRANSACTION_CONTROL);
+    static final Classification COMMIT = Classification.of(StatementKind.TX_COMMIT, TRANSACTION_CONTROL);
+    static final Classification ROLLBACK = Classification.of(StatementKind.TX_ROLLBACK, TRANSACTION_CONTROL);
+    static final Classification SAVEPOINT = Classification.of(StatementKind.TX_SAVEPOINT, TRANSACTION_CONTROL);
+    static final Classification SESSION = Classification.of(StatementKind.SESSION, SESSION_STATE);
+    static final Classification HARMLESS_UTILITY = Classification.of(StatementKind.UTILITY, NONE);
+    static final Classification PRIMARY_UTILITY = Classification.of(StatementKind.UTILITY, UTILITY);
+    static final Classification OPAQUE_WRITE = Classification.of(StatementKind.WRITE, WRITE);
+    static final Classification SCHEMA_CHANGE = Classification.of(StatementKind.DDL, DDL);
+    static final Classification TEMPORARY_SCHEMA_CHANGE = Classification.of(StatementKind.DDL, SESSION_STATE);
+
+    private static final Classification[] BEGIN_BY_ACCESS = byAccess(BEGIN);
+    private static final Classification[] SESSION_BY_ACCESS = byAccess(SESSION);
+
+    private final Dialect dialect;
+
+    KeywordClassifier(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** @param cursor positioned at the statement's first token; may be advanced */
+    Classification classify(TokenCursor cursor) {
+        if (cursor.isChar('{')) {
+            return jdbcEscape(cursor.advance());
+        }
+        if (!cursor.isWord()) {
+            return null;
+        }
+        switch (cursor.text()) {
+            case "BEGIN":
+                return BEGIN_BY_ACCESS[access(cursor.advance()).ordinal()];
+            case "START":
+                return cursor.advance().isWord("TRANSACTION")
+                        ? BEGIN_BY_ACCESS[access(cursor).ordinal()]
+                        : PRIMARY_UTILITY; // START SLAVE / REPLICA / GROUP_REPLICATION
+            case "COMMIT":
+            case "END":
+                return COMMIT;
+            case "ROLLBACK":
+            case "ABORT":
+                cursor.advance();
+                if (!cursor.accept("WORK")) {
+                    cursor.accept("TRANSACTION");
+                }
+                return cursor.isWord("TO") ? SAVEPOINT : ROLLBACK;
+            case "SAVEPOINT":
+            case "RELEASE":
+                return SAVEPOINT;
+            case "PREPARE":
+                return cursor.advance().isWord("TRANSACTION") ? COMMIT : SESSION; // PG two-phase commit ends the transaction
+            case "SET":
+                return set(cursor.advance());
+            case "RESET":
+            case "DISCARD":
+            case "USE":
+            case "DEALLOCATE":
+            case "EXECUTE":
+            case "LISTEN":
+            case "UNLISTEN":
+            case "UNLOCK":
+            case "HANDLER":
+                return SESSION;
+            case "LOCK":
+                return dialect.isMySqlFamily() ? SESSION : PRIMARY_UTILITY;
+            case "SHOW":
+                return HARMLESS_UTILITY;
+            case "COPY":
+                return copy(cursor.advance());
+            case "CALL":
+            case "DO":
+            case "LOAD":
+                return OPAQUE_WRITE;
+            case "NOTIFY":
+            case "VACUUM":
+            case "ANALYZE":
+            case "ANALYSE":
+            case "CHECKPOINT":
+            case "CLUSTER":
+            case "REINDEX":
+            case "OPTIMIZE":
+            case "REPAIR":
+            case "FLUSH":
+            case "KILL":
+            case "PURGE":
+            case "STOP":
+            case "CHANGE":
+            case "INSTALL":
+            case "UNINSTALL":
+            case "SHUTDOWN":
+                return PRIMARY_UTILITY;
+            case "CREATE":
+                return create(cursor.advance());
+            case "DROP":
+                return cursor.advance().isAnyWord("TEMPORARY", "TEMP") ? TEMPORARY_SCHEMA_CHANGE : SCHEMA_CHANGE;
+            case "ALTER":
+            case "TRUNCATE":
+            case "RENAME":
+            case "COMMENT":
+            case "GRANT":
+            case "REVOKE":
+            case "SECURITY":
+            case "IMPORT":
+            case "REFRESH":
+                return SCHEMA_CHANGE;
+            default:
+                return null;
+        }
+    }
+
+    /** {@code {call p(?)}} and {@code {? = call f(?)}}: procedures may write. */
+    private static Classification jdbcEscape(TokenCursor cursor) {
+        if (cursor.isChar('?')) {
+            cursor.advance();
+            if (cursor.isChar('=')) {
+                cursor.advance();
+            }
+        }
+        return cursor.isWord("CALL") ? OPAQUE_WRITE : null;
+    }
+
+    private static Classification set(TokenCursor cursor) {
+        if (cursor.isAnyWord("SESSION", "LOCAL", "GLOBAL", "PERSIST", "PERSIST_ONLY")) {
+            cursor.advance();
+        }
+        if (cursor.accept("CHARACTERISTICS")) {
+            cursor.accept("AS");
+        }
+        return cursor.isWord("TRANSACTION") ? SESSION_BY_ACCESS[access(cursor).ordinal()] : SESSION;
+    }
+
+    /** COPY t FROM ... loads data; COPY t TO / COPY (query) TO only reads, but streams on this connection. */
+    private static Classification copy(TokenCursor cursor) {
+        int depth = 0;
+        for (; !cursor.atEnd(); cursor.advance()) {
+            if (cursor.isChar('(')) {
+                depth++;
+            } else if (cursor.isChar(')')) {
+                depth--;
+            } else if (depth == 0 && cursor.isWord("FROM")) {
+                return OPAQUE_WRITE;
+            } else if (depth == 0 && cursor.isWord("TO")) {
+                return PRIMARY_UTILITY;
+            }
+        }
+        return OPAQUE_WRITE;
+    }
+
+    private static Classification create(TokenCursor cursor) {
+        if (cursor.accept("OR")) {
+            cursor.accept("REPLACE");
+        }
+        if (cursor.isAnyWord("GLOBAL", "LOCAL")) {
+            cursor.advance();
+        }
+        return cursor.isAnyWord("TEMPORARY", "TEMP") ? TEMPORARY_SCHEMA_CHANGE : SCHEMA_CHANGE;
+    }
+
+    /** The last READ ONLY / READ WRITE among the remaining tokens (READ COMMITTED is an isolation level). */
+    private static TransactionAccess access(TokenCursor cursor) {
+        TransactionAccess access = TransactionAccess.UNSPECIFIED;
+        while (!cursor.atEnd()) {
+            if (cursor.accept("READ")) {
+                if (cursor.isWord("ONLY")) {
+                    access = TransactionAccess.READ_ONLY;
+                } else if (cursor.isWord("WRITE")) {
+                    access = TransactionAccess.READ_WRITE;
+                }
+            } else {
+                cursor.advance();
+            }
+        }
+        return access;
+    }
+
+    private static Classification[] byAccess(Classification base) {
+        TransactionAccess[] modes = TransactionAccess.values();
+        Classification[] result = new Classification[modes.length];
+        for (TransactionAccess mode : modes) {
+            result[mode.ordinal()] = base.withAccess(mode);
+        }
+        return result;
+    }
+}

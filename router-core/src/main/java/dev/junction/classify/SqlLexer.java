@@ -1,0 +1,264 @@
+package dev.junction.classify;
+
+/**
+ * Finds token and comment boundaries in SQL text without allocating.
+ *
+ * <p>The classifier needs to know where statements, keywords and parentheses are <em>outside</em>
+ * string literals, quoted identifiers and comments, long before (and often instead of) running the
+ * parser. The rules are the dialect's: PostgreSQL nests block comments, has dollar quoting and only
+ * honours backslash escapes in {@code E'...'}; MySQL/MariaDB treat {@code "..."} as a string, honour
+ * backslash escapes, use backticks for identifiers and {@code #} for line comments, and need a space
+ * after {@code --}. Unterminated literals and comments simply run to the end of the input: the
+ * server will reject the statement, and the classifier only has to stay safe.
+ */
+final class SqlLexer {
+
+    private final boolean mysql;
+
+    SqlLexer(Dialect dialect) {
+        this.mysql = dialect.isMySqlFamily();
+    }
+
+    boolean isMySqlFamily() {
+        return mysql;
+    }
+
+    /** Index of the next character at or after {@code pos} that is neither whitespace nor comment. */
+    int skipTrivia(String s, int pos, int end) {
+        while (pos < end) {
+            if (Character.isWhitespace(s.charAt(pos))) {
+                pos++;
+                continue;
+            }
+            int commentEnd = commentEnd(s, pos, end);
+            if (commentEnd < 0) {
+                return pos;
+            }
+            pos = commentEnd;
+        }
+        return end;
+    }
+
+    /** If a comment starts at {@code pos}, the index just after it; otherwise -1. */
+    int commentEnd(String s, int pos, int end) {
+        char c = s.charAt(pos);
+        char next = pos + 1 < end ? s.charAt(pos + 1) : 0;
+        if (c == '-' && next == '-') {
+            // MySQL: "--" starts a comment only when followed by whitespace/control char or the end.
+            if (mysql && pos + 2 < end && s.charAt(pos + 2) > ' ') {
+                return -1;
+            }
+            return lineEnd(s, pos + 2, end);
+        }
+        if (c == '#' && mysql) {
+            return lineEnd(s, pos + 1, end);
+        }
+        if (c == '/' && next == '*') {
+            return blockCommentEnd(s, pos + 2, end);
+        }
+        return -1;
+    }
+
+    /**
+     * The text of {@code [start, end)} as the parser should see it: each comment replaced by a
+     * space and each PostgreSQL dollar-quoted literal by {@code ''} (the plain substring when there
+     * are none). JSqlParser knows neither nested comments, MySQL's {@code #}, nor tagged dollar
+     * quotes, and classification never depends on what a comment or literal says.
+     */
+    String parserInput(String s, int start, int end) {
+        StringBuilder out = null;
+        int pos = start;
+        while (pos < end) {
+            if (Character.isWhitespace(s.charAt(pos))) {
+                if (out != null) {
+                    out.append(s.charAt(pos));
+                }
+                pos++;
+                continue;
+            }
+            int commentEnd = commentEnd(s, pos, end);
+            int tokenEnd = commentEnd >= 0 ? commentEnd : tokenEnd(s, pos, end);
+            boolean dollarQuoted = commentEnd < 0 && !mysql && s.charAt(pos) == '$' && tokenEnd - pos > 1;
+            if (commentEnd >= 0 || dollarQuoted) {
+                if (out == null) {
+                    out = new StringBuilder(end - start).append(s, start, pos);
+                }
+                out.append(dollarQuoted ? "''" : " ");
+            } else if (out != null) {
+                out.append(s, pos, tokenEnd);
+            }
+            pos = tokenEnd;
+        }
+        return out == null ? s.substring(start, end) : out.toString();
+    }
+
+    /** True if the block comment at {@code pos} is a MySQL/MariaDB executable comment ({@code /*!} or {@code /*M!}). */
+    boolean isExecutableComment(String s, int pos, int end) {
+        if (!mysql || pos + 2 >= end || s.charAt(pos) != '/' || s.charAt(pos + 1) != '*') {
+            return false;
+        }
+        char third = s.charAt(pos + 2);
+        return third == '!' || ((third == 'M' || third == 'm') && pos + 3 < end && s.charAt(pos + 3) == '!');
+    }
+
+    /**
+     * End index of the token starting at {@code pos}, which must not be whitespace or a comment.
+     * Words, numbers, literals and quoted identifiers are one token each; anything else is a
+     * single-character token.
+     */
+    int tokenEnd(String s, int pos, int end) {
+        char c = s.charAt(pos);
+        if (c == '\'') {
+            return quotedEnd(s, pos + 1, end, '\'', mysql);
+        }
+        if (c == '"') {
+            return quotedEnd(s, pos + 1, end, '"', mysql);
+        }
+        if (c == '`' && mysql) {
+            return quotedEnd(s, pos + 1, end, '`', false);
+        }
+        if (c == '$' && !mysql) {
+            int dollarEnd = dollarQuotedEnd(s, pos, end);
+            if (dollarEnd > 0) {
+                return dollarEnd;
+            }
+            return pos + 1;
+        }
+        if (isWordStart(c)) {
+            if ((c == 'e' || c == 'E') && !mysql && pos + 1 < end && s.charAt(pos + 1) == '\'') {
+                return quotedEnd(s, pos + 2, end, '\'', true); // PostgreSQL escape string E'...'
+            }
+            int i = pos + 1;
+            while (i < end && isWordPart(s.charAt(i))) {
+                i++;
+            }
+            return i;
+        }
+        if (c >= '0' && c <= '9') {
+            int i = pos + 1;
+            while (i < end && (isWordPart(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            return i;
+        }
+        return pos + 1;
+    }
+
+    /** True if {@code [start, stop)} is a PostgreSQL escape string, whose backslashes the parser must honour. */
+    boolean isEscapeString(String s, int start, int stop) {
+        return !mysql && stop - start >= 2 && (s.charAt(start) == 'e' || s.charAt(start) == 'E') && s.charAt(start + 1) == '\'';
+    }
+
+    static boolean isWordStart(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    }
+
+    static boolean isWordPart(char c) {
+        return isWordStart(c) || (c >= '0' && c <= '9') || c == '$';
+    }
+
+    private static int lineEnd(String s, int pos, int end) {
+        while (pos < end && s.charAt(pos) != '\n' && s.charAt(pos) != '\r') {
+            pos++;
+        }
+        return pos;
+    }
+
+    private int blockCommentEnd(String s, int pos, int end) {
+        int depth = 1;
+        while (pos < end) {
+            char c = s.charAt(pos);
+            if (c == '*' && pos + 1 < end && s.charAt(pos + 1) == '/') {
+                pos += 2;
+                if (--depth == 0) {
+                    return pos;
+                }
+            } else if (c == '/' && !mysql && pos + 1 < end && s.charAt(pos + 1) == '*') {
+                depth++; // PostgreSQL nests block comments
+                pos += 2;
+            } else {
+                pos++;
+            }
+        }
+        return end;
+    }
+
+    /** Index after the closing quote; a doubled quote is an escaped quote. */
+    /**
+     * True if the literal token {@code [start, stop)} (from {@link #tokenEnd}) is closed. An unclosed
+     * literal runs to the end of the text and must never be treated as a value.
+     */
+    boolean isTerminatedLiteral(String s, int start, int stop) {
+        char c = s.charAt(start);
+        if (c == '\'') {
+            return closes(s, start + 1, stop, '\'', mysql);
+        }
+        if (isEscapeString(s, start, stop)) {
+            return closes(s, start + 2, stop, '\'', true);
+        }
+        if (c == '$' && !mysql) {
+            int tagEnd = s.indexOf('$', start + 1) + 1;
+            return tagEnd > 0 && stop - start >= 2 * (tagEnd - start) && s.startsWith(s.substring(start, tagEnd), stop - (tagEnd - start));
+        }
+        return c >= '0' && c <= '9';
+    }
+
+    /** Mirrors {@link #quotedEnd}: true when the closing quote is the last character before {@code stop}. */
+    private static boolean closes(String s, int pos, int stop, char quote, boolean backslashEscapes) {
+        while (pos < stop) {
+            char c = s.charAt(pos);
+            if (c == '\\' && backslashEscapes) {
+                pos += 2;
+            } else if (c == quote) {
+                if (pos + 1 < stop && s.charAt(pos + 1) == quote) {
+                    pos += 2;
+                } else {
+                    return pos + 1 == stop;
+                }
+            } else {
+                pos++;
+            }
+        }
+        return false;
+    }
+
+    private static int quotedEnd(String s, int pos, int end, char quote, boolean backslashEscapes) {
+        while (pos < end) {
+            char c = s.charAt(pos);
+            if (c == '\\' && backslashEscapes) {
+                pos += 2;
+            } else if (c == quote) {
+                if (pos + 1 < end && s.charAt(pos + 1) == quote) {
+                    pos += 2;
+                } else {
+                    return pos + 1;
+                }
+            } else {
+                pos++;
+            }
+        }
+        return end;
+    }
+
+    /** For {@code $tag$...$tag$} starting at {@code pos}, the index after the closing tag; 0 if not a dollar quote. */
+    private static int dollarQuotedEnd(String s, int pos, int end) {
+        int tagEnd = pos + 1;
+        if (tagEnd < end && s.charAt(tagEnd) != '$') {
+            if (!isWordStart(s.charAt(tagEnd))) {
+                return 0; // $1 is a parameter, not a quote
+            }
+            while (tagEnd < end && isWordPart(s.charAt(tagEnd)) && s.charAt(tagEnd) != '$') {
+                tagEnd++;
+            }
+            if (tagEnd >= end || s.charAt(tagEnd) != '$') {
+                return 0;
+            }
+        }
+        if (tagEnd >= end) {
+            return 0;
+        }
+        int tagLength = tagEnd + 1 - pos;
+        int close = s.indexOf(s.substring(pos, tagEnd + 1), tagEnd + 1);
+        return close < 0 || close + tagLength > end ? end : close + tagLength;
+    }
+}

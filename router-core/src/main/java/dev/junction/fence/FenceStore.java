@@ -1,0 +1,26 @@
+package dev.junction.fence;
+
+import dev.junction.position.ReplicationPosition;
+
+/**
+ * Where the fences of keyed consistency scopes live: in this JVM ({@link LocalFenceStore}) or shared
+ * by a fleet of stateless application servers ({@link RedisFenceStore}).
+ *
+ * <p>Contract: {@link #advance} never moves a fence backwards, even when two servers write concurrently.
+ * When the store cannot answer, {@link #load} throws {@link FenceStoreUnavailableException} and the
+ * router sends the read to the primary: never to a possibly stale replica.
+ */
+public interface FenceStore extends AutoCloseable {
+
+  /** The current fence of {@code scopeKey} ({@link Fence#NONE} when there is none or it expired). */
+  Fence load(String scopeKey) throws FenceStoreUnavailableException;
+
+  /** Moves the fence of {@code scopeKey} on {@code shard} forward to at least {@code position}. */
+  void advance(String scopeKey, String shard, ReplicationPosition position) throws FenceStoreUnavailableException;
+
+  /** A short name for metrics and explain output ({@code local}, {@code redis}). */
+  String kind();
+
+  @Override
+  default void close() {}
+}

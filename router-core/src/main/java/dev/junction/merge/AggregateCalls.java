@@ -1,0 +1,128 @@
+package dev.junction.merge;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import net.sf.jsqlparser.expression.AnalyticExpression;
+import net.sf.jsqlparser.expression.AnalyticType;
+import net.sf.jsqlparser.expression.Expression;
+import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.JsonAggregateFunction;
+
+import java.sql.SQLFeatureNotSupportedException;
+
+/**
+ * Recognises aggregate calls and decides whether partial results from shards can be combined into
+ * the right answer. COUNT, SUM, MIN, MAX, AVG (as SUM and COUNT), BOOL_AND/EVERY, BOOL_OR and
+ * ANY_VALUE can; DISTINCT counts, sums and averages, ordered-set aggregates and the statistical and
+ * string aggregates cannot.
+ *
+ * <p>Only the built-in names below are recognised: a user-defined aggregate looks like a scalar
+ * function and would be treated as one, so do not scatter queries that use them.
+ */
+final class AggregateCalls {
+
+  /** A top-level aggregate call and how its partials combine. */
+  record Call(Expression node, String name, Combine combine) {}
+
+  private static final Map<String, Combine> MERGEABLE = Map.of(
+      "count", Combine.COUNT,
+      "sum", Combine.SUM,
+      "min", Combine.MIN,
+      "max", Combine.MAX,
+      "avg", Combine.AVG,
+      "bool_and", Combine.BOOL_AND,
+      "every", Combine.BOOL_AND,
+      "bool_or", Combine.BOOL_OR,
+      "any_value", Combine.FIRST);
+
+  private static final Set<String> UNMERGEABLE = Set.of(
+      "string_agg", "array_agg", "group_concat", "json_agg", "jsonb_agg", "json_object_agg",
+      "jsonb_object_agg", "json_arrayagg", "json_objectagg", "xmlagg", "stddev", "stddev_pop",
+      "stddev_samp", "std", "variance", "var_pop", "var_samp", "bit_and", "bit_or", "bit_xor",
+      "percentile_cont", "percentile_disc", "mode", "median", "corr", "covar_pop", "covar_samp",
+      "regr_avgx", "regr_avgy", "regr_count", "regr_intercept", "regr_r2", "regr_slope",
+      "regr_sxx", "regr_sxy", "regr_syy", "range_agg", "range_intersect_agg", "grouping",
+      "approx_count_distinct", "listagg");
+
+  private AggregateCalls() {}
+
+  static boolean isAggregateName(String name) {
+    String n = simpleName(name);
+    return MERGEABLE.containsKey(n) || UNMERGEABLE.contains(n);
+  }
+
+  /**
+   * The aggregate call {@code e} is, or null when it is not an aggregate call.
+   *
+   * @throws SQLFeatureNotSupportedException for aggregates whose partials cannot be combined and
+   *     for window functions
+   */
+  static Call recognize(Expression e) throws SQLFeatureNotSupportedException {
+    if (e instanceof JsonAggregateFunction) {
+      throw notMergeable(e, "JSON aggregate");
+    }
+    String name;
+    boolean distinct;
+    if (e instanceof Function f) {
+      name = simpleName(f.getName());
+      distinct = f.isDistinct() || f.isUnique();
+      if (!isAggregateName(name)) {
+        return null;
+      }
+    } else if (e instanceof AnalyticExpression a) {
+      if (ExpressionScan.isWindow(a)) {
+        throw windowFunction(a);
+      }
+      name = simpleName(a.getName());
+      if (a.getType() == AnalyticType.WITHIN_GROUP || a.getType() == AnalyticType.WITHIN_GROUP_OVER) {
+        throw notMergeable(e, "ordered-set aggregate");
+      }
+      distinct = a.isDistinct() || a.isUnique();
+      if (!isAggregateName(name)) {
+        throw notMergeable(e, "aggregate");
+      }
+    } else {
+      return null;
+    }
+    Combine combine = MERGEABLE.get(name);
+    if (combine == null) {
+      throw notMergeable(e, "aggregate");
+    }
+    if (distinct && (combine == Combine.COUNT || combine == Combine.SUM || combine == Combine.AVG)) {
+      throw Unsupported.of(
+          e.toString(),
+          "per-shard " + name.toUpperCase(Locale.ROOT) + "(DISTINCT ...) results cannot be combined,"
+              + " because the same value can be counted on several shards",
+          "Route it to one shard with a shard-key predicate, or select the DISTINCT values"
+              + " (SELECT DISTINCT x ...) and " + (combine == Combine.COUNT ? "count" : "aggregate")
+              + " them in the application");
+    }
+    return new Call(e, name, combine);
+  }
+
+  static SQLFeatureNotSupportedException windowFunction(Expression e) {
+    return Unsupported.of(
+        "the window function " + e,
+        "a window sees only the rows of one shard, so its frames, ranks and running totals would be per shard",
+        "Route the query to one shard with a shard-key predicate, or compute the window in the application"
+            + " over the merged rows");
+  }
+
+  private static SQLFeatureNotSupportedException notMergeable(Expression e, String kind) {
+    return Unsupported.of(
+        "the " + kind + " " + e,
+        "its per-shard results cannot be combined into the overall result"
+            + " (mergeable: COUNT, SUM, MIN, MAX, AVG, BOOL_AND, BOOL_OR, EVERY, ANY_VALUE)",
+        "Route the query to one shard with a shard-key predicate, or select the rows and aggregate them"
+            + " in the application");
+  }
+
+  private static String simpleName(String name) {
+    if (name == null) {
+      return "";
+    }
+    int dot = name.lastIndexOf('.');
+    return (dot < 0 ? name : name.substring(dot + 1)).replace("\"", "").replace("`", "").toLowerCase(Locale.ROOT);
+  }
+}

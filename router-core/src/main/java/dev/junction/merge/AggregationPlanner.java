@@ -1,0 +1,360 @@
+package dev.junction.merge;
+
+import java.sql.SQLException;
+import java.sql.SQLSyntaxErrorException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import net.sf.jsqlparser.expression.Alias;
+import net.sf.jsqlparser.expression.AnalyticExpression;
+import net.sf.jsqlparser.expression.AnalyticType;
+import net.sf.jsqlparser.expression.Expression;
+import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.NullValue;
+import net.sf.jsqlparser.expression.operators.conditional.AndExpression;
+import net.sf.jsqlparser.schema.Column;
+import net.sf.jsqlparser.statement.select.OrderByElement;
+import net.sf.jsqlparser.statement.select.PlainSelect;
+import net.sf.jsqlparser.statement.select.SelectItem;
+
+/**
+ * Plans a SELECT with GROUP BY or aggregates: every shard returns partial aggregates per group,
+ * and the merger re-groups and combines them.
+ *
+ * <ul>
+ *   <li>Each select item gets a {@link Combine} role: an aggregate combines its partials, a GROUP
+ *       BY expression is a key, anything else must be constant per group and keeps its first value.
+ *   <li>AVG(x) is rewritten to SUM(x) plus a hidden COUNT(x); the merger divides.
+ *   <li>GROUP BY expressions not in the select list become hidden key columns.
+ *   <li>HAVING terms (top-level AND) that use aggregates are removed from the shard statement and
+ *       compiled into a {@link RowFilter}; terms over group keys only stay on the shards, where a
+ *       group's key is the same everywhere.
+ *   <li>ORDER BY is resolved to (possibly hidden) columns; the shards sort and limit only when the
+ *       sort keys fully order the groups by GROUP BY columns (then a group in the global top n+m is
+ *       in every shard's top n+m, with all its partials), otherwise shards return every group.
+ *   <li>DISTINCT moves entirely to the merger: applied to partial rows it would merge distinct
+ *       groups whose partial aggregates happen to be equal.
+ * </ul>
+ */
+final class AggregationPlanner {
+
+  record Result(List<ColumnMerge> merges, RowFilter having, List<SortKey> order, boolean pushDown) {}
+
+  private final PlainSelect ps;
+  private final ShardColumns columns;
+  private final MergeDialect dialect;
+  private final List<String> labels;
+  private final boolean limited;
+  private final ColumnMerge[] visibleRoles;
+  private final List<ColumnMerge> hiddenRoles = new ArrayList<>();
+
+  AggregationPlanner(PlainSelect ps, ShardColumns columns, MergeDialect dialect, List<String> labels, boolean limited) {
+    this.ps = ps;
+    this.columns = columns;
+    this.dialect = dialect;
+    this.labels = labels;
+    this.limited = limited;
+    this.visibleRoles = new ColumnMerge[columns.itemCount()];
+  }
+
+  Result plan() throws SQLException {
+    if (columns.hasStar()) {
+      throw Unsupported.of(
+          "SELECT * with GROUP BY or aggregates",
+          "the merger must know which column is which aggregate or group key",
+          "List the columns explicitly");
+    }
+    classifySelectItems();
+    markGroupKeys();
+    for (int i = 0; i < visibleRoles.length; i++) {
+      if (visibleRoles[i] == null) {
+        visibleRoles[i] = ColumnMerge.of(Combine.FIRST);
+      }
+    }
+    RowFilter having = splitHaving();
+    List<SortKey> order = resolveOrder();
+    boolean pushDown = decidePushDown(order, having);
+    if (!pushDown) {
+      ps.setOrderByElements(null);
+    }
+    ps.setDistinct(null);
+    List<ColumnMerge> merges = new ArrayList<>(List.of(visibleRoles));
+    merges.addAll(hiddenRoles);
+    return new Result(merges, having, order, pushDown);
+  }
+
+  private void classifySelectItems() throws SQLException {
+    for (int i = 0; i < columns.itemCount(); i++) {
+      @SuppressWarnings("unchecked")
+      SelectItem<Expression> item = (SelectItem<Expression>) columns.item(i);
+      Expression e = item.getExpression();
+      AggregateCalls.Call call = AggregateCalls.recognize(e);
+      if (call == null) {
+        if (!ExpressionScan.of(e).aggregates.isEmpty()) {
+          throw aggregateInExpression(e, "the select item");
+        }
+        continue;
+      }
+      checkArguments(call);
+      if (call.combine() != Combine.AVG) {
+        visibleRoles[i] = ColumnMerge.of(call.combine());
+        continue;
+      }
+      item.setExpression(renamed(e, "SUM"));
+      if (item.getAlias() == null && labels.get(i).indexOf('?') < 0) {
+        // keep the shard result's label what AVG would have been called; a '?' inside a quoted
+        // alias could be mistaken for a parameter by client-side statement parsers
+        item.setAlias(new Alias(Labels.asAlias(labels.get(i), dialect), true));
+      }
+      ShardColumns.Ref count = columns.addHidden(renamed(e, "COUNT"));
+      hiddenRoles.add(ColumnMerge.of(Combine.COUNT));
+      visibleRoles[i] = ColumnMerge.avg(columns.absolute(count));
+    }
+  }
+
+  private void markGroupKeys() throws SQLException {
+    if (ps.getGroupBy() == null || ps.getGroupBy().getGroupByExpressionList() == null) {
+      return;
+    }
+    for (Object o : ps.getGroupBy().getGroupByExpressionList()) {
+      Expression g = (Expression) o;
+      ShardColumns.Ref ref = columns.position(g, "GROUP BY");
+      if (ref == null) {
+        ref = columns.byText(g);
+      }
+      if (ref == null) {
+        ref = columns.byAlias(g);
+      }
+      if (ref == null) {
+        ref = columns.byOutputName(g);
+      }
+      if (ref == null) {
+        if (!ExpressionScan.of(g).aggregates.isEmpty()) {
+          throw new SQLSyntaxErrorException(
+              "aggregate functions are not allowed in GROUP BY: " + ParameterMarkers.display(g.toString()), "42803");
+        }
+        columns.addHidden(g);
+        hiddenRoles.add(ColumnMerge.of(Combine.KEY));
+        continue;
+      }
+      int column = columns.absolute(ref);
+      ColumnMerge current = role(column);
+      if (current != null && current.combine() != Combine.KEY && current.combine() != Combine.FIRST) {
+        throw new SQLSyntaxErrorException(
+            "GROUP BY refers to the aggregate in select-list column " + (column + 1), "42803");
+      }
+      setRole(column, ColumnMerge.of(Combine.KEY));
+    }
+  }
+
+  /** Keeps aggregate-free HAVING terms on the shards and compiles the rest for the merger. */
+  private RowFilter splitHaving() throws SQLException {
+    Expression having = ps.getHaving();
+    if (having == null) {
+      return null;
+    }
+    List<Expression> onShards = new ArrayList<>();
+    RowFilter merged = null;
+    for (Expression term : HavingCompiler.conjuncts(having)) {
+      if (!needsMergedGroups(term)) {
+        onShards.add(term);
+        continue;
+      }
+      RowFilter f = HavingCompiler.compile(term, new HavingCompiler.Columns() {
+        @Override
+        public int aggregate(AggregateCalls.Call call) throws SQLException {
+          return columns.absolute(aggregateColumn(call));
+        }
+
+        @Override
+        public int value(Expression e) throws SQLException {
+          return columns.absolute(valueColumn(e));
+        }
+      });
+      merged = merged == null ? f : new RowFilters.And(merged, f);
+    }
+    Expression shardHaving = null;
+    for (Expression term : onShards) {
+      shardHaving = shardHaving == null ? term : new AndExpression(shardHaving, term);
+    }
+    ps.setHaving(shardHaving);
+    return merged;
+  }
+
+  private boolean needsMergedGroups(Expression term) {
+    ExpressionScan scan = ExpressionScan.of(term);
+    if (!scan.aggregates.isEmpty()) {
+      return true;
+    }
+    if (dialect.isMySqlFamily()) { // MySQL resolves HAVING names to select aliases, e.g. HAVING n > 1
+      for (Column c : scan.columns) {
+        ShardColumns.Ref ref = columns.byAlias(c);
+        if (ref != null && isAggregate(role(columns.absolute(ref)))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private List<SortKey> resolveOrder() throws SQLException {
+    List<SortKey> keys = new ArrayList<>();
+    if (ps.getOrderByElements() == null) {
+      return keys;
+    }
+    for (OrderByElement o : ps.getOrderByElements()) {
+      Expression e = o.getExpression();
+      if (e instanceof NullValue) {
+        continue; // MySQL's ORDER BY NULL: no order
+      }
+      ShardColumns.Ref ref = columns.position(e, "ORDER BY");
+      if (ref == null) {
+        ref = columns.byAlias(e);
+      }
+      if (ref == null) {
+        ref = columns.byText(e);
+      }
+      if (ref == null) {
+        ref = columns.byOutputName(e);
+      }
+      if (ref == null) {
+        AggregateCalls.Call call = AggregateCalls.recognize(e);
+        if (call != null) {
+          ref = aggregateColumn(call);
+        } else if (!ExpressionScan.of(e).aggregates.isEmpty()) {
+          throw aggregateInExpression(e, "ORDER BY");
+        } else {
+          ref = hiddenValue(e, "ORDER BY");
+        }
+      }
+      if (ref.hidden() && ps.getDistinct() != null) {
+        throw ScatterSelectPlanner.distinctOrderNotSelected(e, false);
+      }
+      keys.add(ScatterSelectPlanner.sortKey(ref, o, dialect));
+    }
+    return keys;
+  }
+
+  private boolean decidePushDown(List<SortKey> order, RowFilter having) {
+    if (!limited || ps.getGroupBy() == null || having != null || order.isEmpty() || ps.getDistinct() != null) {
+      return false;
+    }
+    Set<Integer> keys = new HashSet<>();
+    for (int i = 0; i < visibleRoles.length + hiddenRoles.size(); i++) {
+      if (role(i).combine() == Combine.KEY) {
+        keys.add(i);
+      }
+    }
+    if (keys.isEmpty()) {
+      return false;
+    }
+    Set<Integer> covered = new HashSet<>();
+    for (SortKey k : order) {
+      int column = k.hidden() ? visibleRoles.length + k.column() : k.column();
+      if (role(column).combine() != Combine.KEY) {
+        return false;
+      }
+      covered.add(column);
+      if (covered.equals(keys)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The column holding an aggregate's final value, adding hidden columns when it is not selected. */
+  private ShardColumns.Ref aggregateColumn(AggregateCalls.Call call) throws SQLException {
+    ShardColumns.Ref existing = columns.byText(call.node());
+    if (existing != null && isAggregate(role(columns.absolute(existing)))) {
+      return existing;
+    }
+    checkArguments(call);
+    Expression e = call.node();
+    if (call.combine() != Combine.AVG) {
+      ShardColumns.Ref ref = columns.addHidden(e);
+      hiddenRoles.add(ColumnMerge.of(call.combine()));
+      return ref;
+    }
+    ShardColumns.Ref sum = columns.addHidden(renamed(e, "SUM"), ExpressionText.of(e));
+    hiddenRoles.add(null); // placeholder until the count column exists
+    ShardColumns.Ref count = columns.addHidden(renamed(e, "COUNT"));
+    hiddenRoles.add(ColumnMerge.of(Combine.COUNT));
+    hiddenRoles.set(sum.index(), ColumnMerge.avg(columns.absolute(count)));
+    return sum;
+  }
+
+  /** The column for a non-aggregate HAVING operand: a select-list or key column, else a hidden one. */
+  private ShardColumns.Ref valueColumn(Expression e) throws SQLException {
+    ShardColumns.Ref ref = columns.byText(e);
+    if (ref == null && dialect.isMySqlFamily()) {
+      ref = columns.byAlias(e);
+    }
+    if (ref == null) {
+      ref = columns.byOutputName(e);
+    }
+    return ref != null ? ref : hiddenValue(e, "HAVING");
+  }
+
+  private ShardColumns.Ref hiddenValue(Expression e, String clause) throws SQLException {
+    ScatterSelectPlanner.checkNoAliasReference(columns, e, clause, dialect);
+    ShardColumns.Ref ref = columns.addHidden(e);
+    hiddenRoles.add(ColumnMerge.of(Combine.FIRST));
+    return ref;
+  }
+
+  private ColumnMerge role(int column) {
+    return column < visibleRoles.length ? visibleRoles[column] : hiddenRoles.get(column - visibleRoles.length);
+  }
+
+  private void setRole(int column, ColumnMerge merge) {
+    if (column < visibleRoles.length) {
+      visibleRoles[column] = merge;
+    } else {
+      hiddenRoles.set(column - visibleRoles.length, merge);
+    }
+  }
+
+  private static boolean isAggregate(ColumnMerge m) {
+    return m != null && m.combine() != Combine.KEY && m.combine() != Combine.FIRST;
+  }
+
+  private static void checkArguments(AggregateCalls.Call call) throws SQLException {
+    ExpressionScan scan = ExpressionScan.of(call.node());
+    if (scan.aggregates.size() > 1) {
+      throw new SQLSyntaxErrorException(
+          "aggregate function calls cannot be nested: " + ParameterMarkers.display(call.node().toString()), "42803");
+    }
+  }
+
+  /** The same call under another aggregate name (AVG to SUM or COUNT), keeping arguments and FILTER. */
+  private static Expression renamed(Expression call, String name) {
+    if (call instanceof Function f) {
+      Function out = new Function();
+      out.setName(sameCase(f.getName(), name));
+      out.setParameters(f.getParameters());
+      return out;
+    }
+    AnalyticExpression a = (AnalyticExpression) call;
+    AnalyticExpression out = new AnalyticExpression();
+    out.setName(sameCase(a.getName(), name));
+    out.setExpression(a.getExpression());
+    out.setType(AnalyticType.FILTER_ONLY);
+    out.setFilterExpression(a.getFilterExpression());
+    return out;
+  }
+
+  private static String sameCase(String original, String name) {
+    return original.equals(original.toLowerCase(Locale.ROOT)) ? name.toLowerCase(Locale.ROOT) : name;
+  }
+
+  private static SQLException aggregateInExpression(Expression e, String where) {
+    return Unsupported.of(
+        where + " " + e,
+        "it computes with aggregates, and the merger combines only bare aggregate calls"
+            + " (COUNT, SUM, MIN, MAX, AVG, ...) whose partial results it knows how to add up",
+        "Select each aggregate as its own column (for example SUM(x) AS s, COUNT(y) AS n) and compute"
+            + " the expression in the application");
+  }
+}

@@ -1,0 +1,161 @@
+package dev.junction.merge;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The merge for GROUP BY, aggregates and DISTINCT: the same group (or duplicate) can come from
+ * every shard, so every row must be seen before any is emitted. Reads the shards one after
+ * another, combines partial rows per key in a hash map (memory bounded by the number of groups,
+ * not rows), finishes AVG columns, applies HAVING and DISTINCT, then sorts.
+ *
+ * <p>Without ORDER BY, groups come out in the order they were first seen, reading shards in list
+ * order: unspecified by SQL but deterministic for deterministic shard results.
+ */
+final class CombiningCursor implements RowCursor {
+
+  private final List<? extends RowCursor> shards;
+  private final MergeSpec spec;
+  private final long maxGroups;
+  private final boolean[] closed;
+  private List<Object[]> rows;
+  private int position;
+  private Object[] current;
+
+  CombiningCursor(List<? extends RowCursor> shards, MergeSpec spec, long maxGroups) {
+    this.shards = shards;
+    this.spec = spec;
+    this.maxGroups = maxGroups;
+    this.closed = new boolean[shards.size()];
+  }
+
+  @Override
+  public boolean next() throws SQLException {
+    if (rows == null) {
+      try {
+        rows = combine();
+      } catch (IllegalArgumentException e) {
+        throw ShardRows.dataError(e);
+      } catch (ArithmeticException e) {
+        throw ShardRows.dataError(
+            new IllegalArgumentException("combining partial aggregates: " + e.getMessage(), e));
+      }
+    }
+    if (position < rows.size()) {
+      current = rows.get(position++);
+      return true;
+    }
+    current = null;
+    return false;
+  }
+
+  private List<Object[]> combine() throws SQLException {
+    List<ColumnMerge> merges = spec.aggregation();
+    Combine[] combines = merges.stream().map(ColumnMerge::combine).toArray(Combine[]::new);
+    int[] keyColumns = keyColumns(merges);
+    Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
+    int expected = ShardRows.expectedWidth(spec);
+    for (int s = 0; s < shards.size(); s++) {
+      RowCursor cursor = shards.get(s);
+      while (cursor.next()) {
+        Object[] row = ShardRows.check(cursor.row(), expected, spec.hiddenColumns(), s);
+        if (merges.isEmpty()) {
+          GroupKey key = GroupKey.ofPrefix(row, row.length - spec.hiddenColumns());
+          if (groups.putIfAbsent(key, row) == null) {
+            checkSize(groups.size());
+          }
+          continue;
+        }
+        GroupKey key = GroupKey.of(row, keyColumns);
+        Object[] state = groups.get(key);
+        if (state == null) {
+          groups.put(key, start(row, combines));
+          checkSize(groups.size());
+        } else {
+          for (int i = 0; i < state.length; i++) {
+            state[i] = combines[i].add(state[i], row[i]);
+          }
+        }
+      }
+      closed[s] = true;
+      cursor.close();
+    }
+    if (!merges.isEmpty() && keyColumns.length == 0 && groups.isEmpty()) {
+      // a global aggregate returns one row even when no shard had any input
+      groups.put(GroupKey.EMPTY, start(new Object[combines.length], combines));
+    }
+    List<Object[]> out = new ArrayList<>(groups.size());
+    if (merges.isEmpty()) {
+      out.addAll(groups.values());
+    } else {
+      Set<GroupKey> seen = spec.distinct() ? new HashSet<>() : null;
+      for (Object[] row : groups.values()) {
+        finishAverages(row, merges);
+        if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
+          continue;
+        }
+        if (seen != null && !seen.add(GroupKey.ofPrefix(row, spec.visibleColumns()))) {
+          continue;
+        }
+        out.add(row);
+      }
+    }
+    if (!spec.order().isEmpty() && !out.isEmpty()) {
+      out.sort(RowComparator.of(spec.order(), out.get(0).length, spec.hiddenColumns()));
+    }
+    return out;
+  }
+
+  private static Object[] start(Object[] row, Combine[] combines) {
+    Object[] state = new Object[row.length];
+    for (int i = 0; i < state.length; i++) {
+      state[i] = combines[i].first(row[i]);
+    }
+    return state;
+  }
+
+  private void finishAverages(Object[] row, List<ColumnMerge> merges) {
+    for (int i = 0; i < row.length; i++) {
+      ColumnMerge m = merges.get(i);
+      if (m.combine() == Combine.AVG) {
+        row[i] = Averages.average(row[i], row[m.partner()], spec.dialect());
+      }
+    }
+  }
+
+  private static int[] keyColumns(List<ColumnMerge> merges) {
+    return java.util.stream.IntStream.range(0, merges.size())
+        .filter(i -> merges.get(i).combine() == Combine.KEY)
+        .toArray();
+  }
+
+  private void checkSize(int size) throws SQLException {
+    if (size > maxGroups) {
+      throw new SQLException(
+          "the scatter query produced more than " + maxGroups + " groups or distinct rows to combine in memory;"
+              + " narrow it with a shard-key predicate so it runs on one shard, or raise the merger's group limit",
+          "54000");
+    }
+  }
+
+  @Override
+  public Object[] row() {
+    if (current == null) {
+      throw new IllegalStateException("no current row");
+    }
+    return current;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    current = null;
+    rows = List.of();
+    position = 0;
+    RowCursors.closeAll(shards, closed);
+  }
+}

@@ -1,0 +1,365 @@
+package dev.junction.merge;
+
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/** The node types of a compiled HAVING condition ({@link RowFilter}). */
+final class RowFilters {
+
+  private RowFilters() {}
+
+  /** A value inside a condition: a merged-row column, a literal, or a {@code ?} parameter. */
+  interface Operand {
+    Object value(Object[] row);
+
+    Operand bind(List<?> parameters) throws SQLException;
+
+    boolean isBound();
+
+    String describe(IntFunction<String> columnNames);
+  }
+
+  record ColumnOperand(int index) implements Operand {
+    @Override
+    public Object value(Object[] row) {
+      return row[index];
+    }
+
+    @Override
+    public Operand bind(List<?> parameters) {
+      return this;
+    }
+
+    @Override
+    public boolean isBound() {
+      return true;
+    }
+
+    @Override
+    public String describe(IntFunction<String> columnNames) {
+      return columnNames.apply(index);
+    }
+  }
+
+  record ValueOperand(Object value) implements Operand {
+    @Override
+    public Object value(Object[] row) {
+      return value;
+    }
+
+    @Override
+    public Operand bind(List<?> parameters) {
+      return this;
+    }
+
+    @Override
+    public boolean isBound() {
+      return true;
+    }
+
+    @Override
+    public String describe(IntFunction<String> columnNames) {
+      if (value == null) {
+        return "NULL";
+      }
+      return value instanceof String s ? "'" + s.replace("'", "''") + "'" : value.toString();
+    }
+  }
+
+  record ParameterOperand(int index) implements Operand {
+    @Override
+    public Object value(Object[] row) {
+      throw new IllegalStateException("HAVING parameter ?" + index + " is unbound; bind the plan first");
+    }
+
+    @Override
+    public Operand bind(List<?> parameters) throws SQLException {
+      if (index > parameters.size()) {
+        throw new SQLException(
+            "HAVING refers to parameter " + index + " but only " + parameters.size() + " were bound", "07001");
+      }
+      return new ValueOperand(parameters.get(index - 1));
+    }
+
+    @Override
+    public boolean isBound() {
+      return false;
+    }
+
+    @Override
+    public String describe(IntFunction<String> columnNames) {
+      return "?" + index;
+    }
+  }
+
+  enum Op {
+    EQ("="), NE("<>"), LT("<"), LE("<="), GT(">"), GE(">=");
+
+    final String symbol;
+
+    Op(String symbol) {
+      this.symbol = symbol;
+    }
+
+    boolean test(int c) {
+      return switch (this) {
+        case EQ -> c == 0;
+        case NE -> c != 0;
+        case LT -> c < 0;
+        case LE -> c <= 0;
+        case GT -> c > 0;
+        case GE -> c >= 0;
+      };
+    }
+  }
+
+  record And(RowFilter left, RowFilter right) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Boolean l = left.evaluate(row);
+      if (Boolean.FALSE.equals(l)) {
+        return false;
+      }
+      Boolean r = right.evaluate(row);
+      if (Boolean.FALSE.equals(r)) {
+        return false;
+      }
+      return l == null || r == null ? null : true;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new And(left.bind(parameters), right.bind(parameters));
+    }
+
+    @Override
+    public boolean isBound() {
+      return left.isBound() && right.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return "(" + left.describe(names) + " AND " + right.describe(names) + ")";
+    }
+  }
+
+  record Or(RowFilter left, RowFilter right) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Boolean l = left.evaluate(row);
+      if (Boolean.TRUE.equals(l)) {
+        return true;
+      }
+      Boolean r = right.evaluate(row);
+      if (Boolean.TRUE.equals(r)) {
+        return true;
+      }
+      return l == null || r == null ? null : false;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new Or(left.bind(parameters), right.bind(parameters));
+    }
+
+    @Override
+    public boolean isBound() {
+      return left.isBound() && right.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return "(" + left.describe(names) + " OR " + right.describe(names) + ")";
+    }
+  }
+
+  record Not(RowFilter inner) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Boolean v = inner.evaluate(row);
+      return v == null ? null : !v;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new Not(inner.bind(parameters));
+    }
+
+    @Override
+    public boolean isBound() {
+      return inner.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return "NOT " + inner.describe(names);
+    }
+  }
+
+  record Comparison(Op op, Operand left, Operand right) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Object l = left.value(row);
+      Object r = right.value(row);
+      return l == null || r == null ? null : op.test(compareCoercing(l, r));
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new Comparison(op, left.bind(parameters), right.bind(parameters));
+    }
+
+    @Override
+    public boolean isBound() {
+      return left.isBound() && right.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return left.describe(names) + " " + op.symbol + " " + right.describe(names);
+    }
+  }
+
+  record Between(Operand value, Operand low, Operand high, boolean negated) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Boolean v = new And(new Comparison(Op.GE, value, low), new Comparison(Op.LE, value, high)).evaluate(row);
+      if (v == null || !negated) {
+        return v;
+      }
+      return !v;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new Between(value.bind(parameters), low.bind(parameters), high.bind(parameters), negated);
+    }
+
+    @Override
+    public boolean isBound() {
+      return value.isBound() && low.isBound() && high.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return value.describe(names) + (negated ? " NOT" : "") + " BETWEEN " + low.describe(names)
+          + " AND " + high.describe(names);
+    }
+  }
+
+  record In(Operand value, List<Operand> candidates, boolean negated) implements RowFilter {
+    In {
+      candidates = List.copyOf(candidates);
+    }
+
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Object v = value.value(row);
+      if (v == null) {
+        return null;
+      }
+      boolean unknown = false;
+      for (Operand candidate : candidates) {
+        Object c = candidate.value(row);
+        if (c == null) {
+          unknown = true;
+        } else if (compareCoercing(v, c) == 0) {
+          return !negated;
+        }
+      }
+      return unknown ? null : negated;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      List<Operand> bound = new ArrayList<>(candidates.size());
+      for (Operand c : candidates) {
+        bound.add(c.bind(parameters));
+      }
+      return new In(value.bind(parameters), bound, negated);
+    }
+
+    @Override
+    public boolean isBound() {
+      return value.isBound() && candidates.stream().allMatch(Operand::isBound);
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      StringBuilder sb = new StringBuilder(value.describe(names)).append(negated ? " NOT IN (" : " IN (");
+      for (int i = 0; i < candidates.size(); i++) {
+        sb.append(i == 0 ? "" : ", ").append(candidates.get(i).describe(names));
+      }
+      return sb.append(')').toString();
+    }
+  }
+
+  record IsNull(Operand value, boolean negated) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      return (value.value(row) == null) != negated;
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) throws SQLException {
+      return new IsNull(value.bind(parameters), negated);
+    }
+
+    @Override
+    public boolean isBound() {
+      return value.isBound();
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return value.describe(names) + (negated ? " IS NOT NULL" : " IS NULL");
+    }
+  }
+
+  /**
+   * Compares a merged value with a literal or parameter the way the database would after implicit
+   * casts: a string literal against a number is read as a number, against a date or timestamp as
+   * an ISO date or timestamp.
+   */
+  static int compareCoercing(Object l, Object r) {
+    if (l instanceof String s && !(r instanceof String)) {
+      return -compareCoercing(r, s);
+    }
+    if (r instanceof String s && !(l instanceof String)) {
+      Object converted = convertLiteral(s, l);
+      return SqlValues.compare(l, converted);
+    }
+    return SqlValues.compare(l, r);
+  }
+
+  private static Object convertLiteral(String s, Object like) {
+    try {
+      if (like instanceof Number) {
+        return new BigDecimal(s.trim());
+      }
+      if (like instanceof java.sql.Date) {
+        return java.sql.Date.valueOf(LocalDate.parse(s.trim()));
+      }
+      if (like instanceof java.sql.Timestamp) {
+        return java.sql.Timestamp.valueOf(LocalDateTime.parse(s.trim().replace(' ', 'T')));
+      }
+      if (like instanceof LocalDate) {
+        return LocalDate.parse(s.trim());
+      }
+      if (like instanceof LocalDateTime) {
+        return LocalDateTime.parse(s.trim().replace(' ', 'T'));
+      }
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw new IncomparableValuesException(
+          "HAVING compares a " + like.getClass().getSimpleName() + " with '" + s + "', which is not a valid "
+              + like.getClass().getSimpleName() + " literal");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,208 @@
+package dev.junction.merge;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import net.sf.jsqlparser.expression.Expression;
+import net.sf.jsqlparser.expression.NullValue;
+import net.sf.jsqlparser.statement.select.OrderByElement;
+import net.sf.jsqlparser.statement.select.PlainSelect;
+import net.sf.jsqlparser.statement.select.SelectItem;
+
+/**
+ * Rewrites a SELECT that must run on several shards into the statement each shard runs and a
+ * {@link MergeSpec} saying how to combine their results.
+ *
+ * <h2>Design notes</h2>
+ *
+ * <p><b>What each shard must return.</b> A shard sees a slice of the rows, so it can only do work
+ * whose result stays correct after merging:
+ *
+ * <ul>
+ *   <li><b>ORDER BY</b> stays on the shards: each shard's result arrives sorted and the merger
+ *       interleaves them in a streaming k-way merge. ORDER BY items that are not in the select list
+ *       (including with {@code SELECT *}) become hidden trailing columns, so the merger has the
+ *       values to compare; they are stripped from merged rows. NULL placement is made explicit per
+ *       sort key from the dialect (PostgreSQL: NULL is largest; MySQL/MariaDB: smallest) unless the
+ *       query says NULLS FIRST/LAST.
+ *   <li><b>LIMIT n OFFSET m</b> (any spelling) becomes {@code LIMIT n+m} on the shards with no
+ *       offset; the merger skips m and stops after n. With {@code ?} parameters the shard limit is
+ *       a parameter computed at execution ({@link ScatterPlan#bind}), so one plan serves every
+ *       execution of a prepared statement.
+ *   <li><b>Aggregates and GROUP BY</b> are computed per shard as partials and combined by the
+ *       merger ({@link AggregationPlanner}); AVG travels as SUM and COUNT. Partials that cannot be
+ *       combined (COUNT(DISTINCT), string and statistical aggregates) are rejected.
+ *   <li><b>DISTINCT</b> stays on the shards (less to transfer) and is applied again after merging.
+ * </ul>
+ *
+ * <p><b>What is rejected</b>, with SQLState 0A000 and a message naming the construct and what to do
+ * instead: window functions, DISTINCT ON, set operations, locking clauses, SELECT INTO,
+ * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions, aggregating subqueries in the select
+ * list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
+ * NULL, ORDER BY outside the select list with DISTINCT, and LIMIT/OFFSET that are neither literals
+ * nor {@code ?}.
+ *
+ * <p><b>Parameters.</b> Positional {@code ?} parameters are tracked through every move and copy
+ * ({@link ParameterMarkers}); {@link ShardParameters} maps the application's parameter list to the
+ * shard statement's. Numbered ({@code $1}) and named parameters are passed through unchanged and
+ * refused where the rewrite would have to drop or compute one.
+ *
+ * <p><b>Parsing</b> happens on the calling thread. The planner is stateless and thread-safe;
+ * plans depend only on the SQL text and dialect, so callers can cache them.
+ */
+public final class ScatterSelectPlanner {
+
+  /**
+   * Plans one SELECT for scatter execution.
+   *
+   * @param sql a single SELECT statement
+   * @param dialect the shards' dialect
+   * @throws java.sql.SQLFeatureNotSupportedException (SQLState 0A000) when the statement cannot be
+   *     merged correctly from per-shard results; the message names the construct and an alternative
+   * @throws java.sql.SQLSyntaxErrorException for references the database would reject anyway, such
+   *     as an ORDER BY position outside the select list
+   */
+  public ScatterPlan plan(String sql, MergeDialect dialect) throws SQLException {
+    Objects.requireNonNull(sql, "sql");
+    Objects.requireNonNull(dialect, "dialect");
+    SelectParser.Parsed parsed = SelectParser.parse(sql);
+    PlainSelect ps = ClauseGuard.plainSelect(parsed.statement());
+    ClauseGuard.check(ps);
+    ParameterMarkers.Style style =
+        ParameterMarkers.collectAndMark(parsed.statement(), sql, parsed.positionalParameters());
+    LimitClause rows = LimitClause.read(ps);
+    ShardColumns columns = new ShardColumns(ps, dialect);
+    List<String> labels = columns.hasStar() ? List.of() : Labels.of(ps.getSelectItems(), dialect);
+    boolean distinct = ps.getDistinct() != null;
+
+    List<ColumnMerge> merges = List.of();
+    RowFilter having = null;
+    List<SortKey> order;
+    boolean pushDown;
+    if (isAggregating(ps)) {
+      AggregationPlanner.Result result =
+          new AggregationPlanner(ps, columns, dialect, labels, rows.limit.isPresent()).plan();
+      merges = result.merges();
+      having = result.having();
+      order = result.order();
+      pushDown = result.pushDown();
+    } else {
+      order = plainOrder(ps, columns, dialect, distinct);
+      pushDown = true; // every global top n+m row is within its shard's top n+m (also for DISTINCT)
+    }
+    rows.rewriteForShard(ps, pushDown);
+    columns.appendHiddenTo(ps);
+
+    String shardSql = ps.toString();
+    ShardParameters parameters;
+    int parameterCount;
+    if (style == ParameterMarkers.Style.NAMED) {
+      parameters = ShardParameters.passThrough();
+      parameterCount = 0;
+    } else {
+      ParameterMarkers.Rendered rendered = ParameterMarkers.render(shardSql);
+      shardSql = rendered.sql();
+      parameters = ShardParameters.positional(rendered.sources());
+      parameterCount = parsed.positionalParameters();
+    }
+    MergeSpec spec = new MergeSpec(
+        dialect, labels, columns.visibleCount(), columns.hiddenCount(), merges, having, distinct, order,
+        rows.offset, rows.limit);
+    return new ScatterPlan(shardSql, spec, parameters, parameterCount);
+  }
+
+  private static boolean isAggregating(PlainSelect ps) {
+    if (ps.getGroupBy() != null) {
+      return true;
+    }
+    for (SelectItem<?> item : ps.getSelectItems()) {
+      if (!ExpressionScan.of(item.getExpression()).aggregates.isEmpty()) {
+        return true;
+      }
+    }
+    if (ps.getHaving() != null && !ExpressionScan.of(ps.getHaving()).aggregates.isEmpty()) {
+      return true;
+    }
+    if (ps.getOrderByElements() != null) {
+      for (OrderByElement o : ps.getOrderByElements()) {
+        if (!ExpressionScan.of(o.getExpression()).aggregates.isEmpty()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** ORDER BY of a query without aggregation: resolve to select-list columns or append hidden ones. */
+  private static List<SortKey> plainOrder(PlainSelect ps, ShardColumns columns, MergeDialect dialect, boolean distinct)
+      throws SQLException {
+    List<SortKey> keys = new ArrayList<>();
+    if (ps.getOrderByElements() == null) {
+      return keys;
+    }
+    for (OrderByElement o : ps.getOrderByElements()) {
+      Expression e = o.getExpression();
+      if (e instanceof NullValue) {
+        continue; // MySQL's ORDER BY NULL: no order
+      }
+      ShardColumns.Ref ref = columns.position(e, "ORDER BY");
+      if (ref == null) {
+        ref = columns.byAlias(e);
+      }
+      if (ref == null) {
+        ref = columns.byText(e);
+      }
+      if (ref == null) {
+        ref = columns.byOutputName(e);
+      }
+      if (ref == null) {
+        if (distinct) {
+          throw distinctOrderNotSelected(e, columns.hasStar());
+        }
+        checkNoAliasReference(columns, e, "ORDER BY", dialect);
+        ref = columns.addHidden(e);
+      }
+      keys.add(sortKey(ref, o, dialect));
+    }
+    return keys;
+  }
+
+  static SQLException distinctOrderNotSelected(Expression e, boolean star) {
+    return Unsupported.of(
+        "ORDER BY " + e + " with SELECT DISTINCT",
+        star
+            ? "with SELECT DISTINCT * the planner cannot tell which column of * it is"
+            : "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+        "Add the expression to the select list (or list the columns instead of *) and order by it");
+  }
+
+  static SortKey sortKey(ShardColumns.Ref ref, OrderByElement o, MergeDialect dialect) {
+    boolean descending = !o.isAsc();
+    boolean nullsFirst = o.getNullOrdering() != null
+        ? o.getNullOrdering() == OrderByElement.NullOrdering.NULLS_FIRST
+        : dialect.nullsFirstByDefault(descending);
+    return new SortKey(ref.index(), ref.hidden(), descending, nullsFirst);
+  }
+
+  /**
+   * MySQL lets ORDER BY and HAVING expressions use select aliases, but a hidden select column
+   * cannot; refuse instead of sending SQL the shard rejects with a confusing message.
+   */
+  static void checkNoAliasReference(ShardColumns columns, Expression e, String clause, MergeDialect dialect)
+      throws SQLException {
+    if (!dialect.isMySqlFamily()) {
+      return;
+    }
+    String alias = columns.aliasReferencedIn(e);
+    if (alias != null) {
+      throw Unsupported.of(
+          clause + " " + e,
+          "it uses the select alias " + alias + " inside an expression, and the planner must copy the expression"
+              + " into the select list where aliases are not visible",
+          "Repeat the aliased expression instead of the alias, or select the whole "
+              + clause.toLowerCase(Locale.ROOT) + " expression with its own alias and refer to that");
+    }
+  }
+}

@@ -1,0 +1,991 @@
+package dev.junction.jdbc;
+
+import dev.junction.Junction;
+import dev.junction.Scope;
+import dev.junction.classify.Classification;
+import dev.junction.classify.PrimaryReason;
+import dev.junction.classify.StatementKind;
+import dev.junction.fence.Fence;
+import dev.junction.fence.FenceStoreUnavailableException;
+import dev.junction.health.EndpointState;
+import dev.junction.health.ReplicaSelector;
+import dev.junction.position.ReplicationPosition;
+import dev.junction.route.RouteReason;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+
+/**
+ * A logical connection: decides, statement by statement, which physical connection runs it.
+ *
+ * <p>Design notes:
+ * <ul>
+ *   <li>Physical connections are taken lazily from the endpoint pools and held until {@link #close()}:
+ *       at most one to the primary and one to a replica. A read keeps using the held replica while it
+ *       qualifies, so a session does not hop between servers.</li>
+ *   <li>Transactions: with auto-commit off, the first statement picks the transaction's target, the
+ *       primary, or one replica when the connection is read-only; every statement of the transaction
+ *       then runs there. {@code BEGIN}/{@code START TRANSACTION} sent as SQL pin the same way.</li>
+ *   <li>Fencing: after a write commits on the primary, the primary's position is read on that same
+ *       connection and recorded in the connection's own fence and, inside {@link Junction#scope}, in
+ *       the scope (and its store). A fenced read goes only to a replica known to have replayed the
+ *       fence; otherwise Junction waits up to {@code max-fence-wait} on the most advanced replica,
+ *       then uses the primary and stops waiting for that fence on this connection.</li>
+ *   <li>Session state ({@code SET ...}) runs on every held connection and is replayed on connections
+ *       taken later; such connections are evicted rather than returned dirty to the pool. Temporary
+ *       tables and {@code LISTEN} pin the connection to the primary.</li>
+ *   <li>A JDBC connection is used by one thread at a time (as the JDBC contract expects); nothing here
+ *       locks.</li>
+ * </ul>
+ */
+final class RoutingConnection implements JunctionConnection {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoutingConnection.class);
+  /** Session settings that can be replayed on another server; other session statements pin to the primary. */
+  private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(set|reset|use)\\s");
+  private static final Pattern TRANSACTION_LOCAL_SET = Pattern.compile("(?i)\\s*set\\s+(local|transaction)\\s");
+
+  final RoutingDataSource ds;
+  final ShardRuntime shard;
+  private final RoutingMetrics metrics;
+
+  private Connection primary;
+  private Connection replica;
+  private EndpointPool replicaPool;
+  private boolean primarySessionDirty;
+  private boolean replicaSessionDirty;
+
+  private boolean autoCommit = true;
+  private boolean readOnly;
+  private int isolation = -1;
+  private String catalog;
+  private String schema;
+  private int holdability = -1;
+  private Map<String, Class<?>> typeMap;
+  private final List<String> sessionStatements = new ArrayList<>();
+  private final List<RoutingStatement> statements = new ArrayList<>();
+
+  /** Target of the open transaction: null when none. */
+  private Connection txTarget;
+  private boolean txOnReplica;
+  private boolean txWrote;
+  private boolean sqlTransactionOpen;
+  private boolean pinnedToPrimary;
+  private boolean choosingTransactionTarget;
+
+  private Fence localFence = Fence.NONE;
+  private ReplicationPosition abandonedFence;
+  private boolean closed;
+
+  private RouteReason lastReason;
+  private Connection lastTarget;
+  private EndpointState lastEndpoint;
+
+  RoutingConnection(RoutingDataSource ds, ShardRuntime shard) {
+    this.ds = ds;
+    this.shard = shard;
+    this.metrics = ds.metrics;
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** Picks, acquires and returns the physical connection for one statement; see the class notes. */
+  Connection route(Classification c, String sql) throws SQLException {
+    checkOpen();
+    StatementKind kind = c.kind();
+    if (kind == StatementKind.TX_BEGIN && autoCommit && !sqlTransactionOpen) {
+      sqlTransactionOpen = true;
+      return beginTransaction(c.readOnlyTransaction() || readOnly);
+    }
+    if (inTransaction()) {
+      Connection target = txTarget != null ? txTarget : beginTransaction(readOnly);
+      if (!txOnReplica && kind != StatementKind.READ && kind != StatementKind.TX_COMMIT && kind != StatementKind.TX_ROLLBACK) {
+        txWrote = true;
+      }
+      if (!txOnReplica && c.replicaEligible() == false && kind == StatementKind.READ) {
+        txWrote = true; // locking reads and side-effecting functions: treat as writes for fencing
+      }
+      if (!txOnReplica && pinsSession(c, sql)) {
+        pinnedToPrimary = true;
+      }
+      if (kind == StatementKind.SESSION && !pinnedToPrimary && !TRANSACTION_LOCAL_SET.matcher(sql).lookingAt()) {
+        sessionStatements.add(sql);
+        markSessionDirty(target);
+      }
+      return decided(txOnReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION, target);
+    }
+    if (kind == StatementKind.SESSION && !pinsSession(c, sql)) {
+      sessionStatements.add(sql);
+      Connection p = primary();
+      primarySessionDirty = true;
+      if (replica != null) {
+        applySession(replica, sql);
+        replicaSessionDirty = true;
+      }
+      return decided(RouteReason.PRIMARY_SESSION_STATE, p);
+    }
+    if (!c.replicaEligible() || pinnedToPrimary || Junction.primaryForced()) {
+      if (!pinnedToPrimary && pinsSession(c, sql)) {
+        pinnedToPrimary = true;
+      }
+      RouteReason reason = !c.replicaEligible() ? primaryReason(c)
+          : pinnedToPrimary ? RouteReason.PRIMARY_SESSION_STATE : RouteReason.PRIMARY_HINT;
+      return decided(reason, primary());
+    }
+    return routeRead();
+  }
+
+  /**
+   * True for statements whose effect lives in the server session and cannot be replayed elsewhere:
+   * temporary tables, user variables, LISTEN, LOCK TABLES, SQL-level PREPARE. After one, every later
+   * statement of this logical connection runs on the primary.
+   */
+  private static boolean pinsSession(Classification c, String sql) {
+    if (c.primaryReason() == PrimaryReason.SESSION_STATE && c.kind() != StatementKind.SESSION) {
+      return true;
+    }
+    return c.kind() == StatementKind.SESSION && !REPLAYABLE_SETTING.matcher(sql).lookingAt();
+  }
+
+  private Connection routeRead() throws SQLException {
+    if (shard.replicas.length == 0) {
+      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+    }
+    ReplicationPosition fence;
+    try {
+      fence = currentFence();
+    } catch (FenceStoreUnavailableException e) {
+      return decided(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE, primary());
+    }
+    EndpointState held = replicaPool == null ? null : replicaPool.state();
+    for (int attempt = 0; attempt <= shard.replicas.length; attempt++) {
+      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, held);
+      if (pick != null) {
+        Connection c = replicaConnection(pick);
+        if (c != null) {
+          return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
+        }
+        held = null; // acquisition failed and opened its circuit: choose again
+        continue;
+      }
+      if (fence == null) {
+        return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+      }
+      return fencedFallback(fence);
+    }
+    return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+  }
+
+  /** No replica is known to cover the fence: wait on the most advanced one, or use the primary. */
+  private Connection fencedFallback(ReplicationPosition fence) throws SQLException {
+    if (fence.equals(abandonedFence)) {
+      return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
+    }
+    EndpointState candidate = ReplicaSelector.mostAdvancedReadable(shard.replicaStates);
+    if (candidate == null) {
+      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+    }
+    Connection c = replicaConnection(candidate);
+    if (c == null) {
+      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+    }
+    long start = System.nanoTime();
+    boolean caughtUp;
+    try {
+      caughtUp = ds.dialect.awaitReplay(c, fence, ds.maxFenceWaitMillis);
+    } catch (SQLException e) {
+      replicaFailed(e);
+      caughtUp = false;
+    }
+    metrics.fenceWait(shard.name, System.nanoTime() - start, caughtUp);
+    if (caughtUp) {
+      candidate.observePosition(fence);
+      return decided(RouteReason.REPLICA_FENCE_WAITED, c);
+    }
+    abandonedFence = fence;
+    return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
+  }
+
+  /** The fence reads on this shard must respect: this connection's own, merged with the scope's. */
+  private ReplicationPosition currentFence() throws FenceStoreUnavailableException {
+    ReplicationPosition own = localFence.of(shard.name);
+    Scope scope = Junction.currentScope();
+    if (scope == null) {
+      return own;
+    }
+    ReplicationPosition scoped = scope.fence(ds.fenceStore).of(shard.name);
+    if (own == null) {
+      return scoped;
+    }
+    return scoped == null ? own : own.max(scoped);
+  }
+
+  /** Retry target after a read failed on a replica outside a transaction: another replica, or the primary. */
+  Connection rerouteAfterReplicaFailure(SQLException failure) throws SQLException {
+    replicaFailed(failure);
+    metrics.replicaRetried();
+    if (ds.dialect.isReadOnlyViolation(failure)) {
+      return decided(RouteReason.PRIMARY_RETRY, primary()); // a write the classifier could not see
+    }
+    ReplicationPosition fence;
+    try {
+      fence = currentFence();
+    } catch (FenceStoreUnavailableException e) {
+      return decided(RouteReason.PRIMARY_RETRY, primary());
+    }
+    EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
+    if (pick != null) {
+      Connection c = replicaConnection(pick);
+      if (c != null) {
+        return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
+      }
+    }
+    return decided(RouteReason.PRIMARY_RETRY, primary());
+  }
+
+  private Connection decided(RouteReason reason, Connection target) {
+    if (!choosingTransactionTarget) {
+      metrics.route(shard.name, reason); // a transaction's target choice is counted as its first statement
+    }
+    lastReason = reason;
+    lastTarget = target;
+    lastEndpoint = target == primary ? shard.primary.state() : replicaPool == null ? null : replicaPool.state();
+    return target;
+  }
+
+  @Override
+  public RouteReason lastRouteReason() {
+    return lastReason;
+  }
+
+  @Override
+  public String lastRouteEndpoint() {
+    return lastEndpoint == null ? null : lastEndpoint.toString();
+  }
+
+  static RouteReason primaryReason(Classification c) {
+    return switch (c.primaryReason()) {
+      case NONE, WRITE -> c.kind() == StatementKind.DDL ? RouteReason.PRIMARY_DDL : RouteReason.PRIMARY_WRITE;
+      case DDL -> RouteReason.PRIMARY_DDL;
+      case TRANSACTION_CONTROL -> RouteReason.PRIMARY_TRANSACTION;
+      case SESSION_STATE -> RouteReason.PRIMARY_SESSION_STATE;
+      case LOCKING_READ -> RouteReason.PRIMARY_LOCKING_READ;
+      case SIDE_EFFECT_FUNCTION -> RouteReason.PRIMARY_SIDE_EFFECT_FUNCTION;
+      case DATA_MODIFYING_CTE -> RouteReason.PRIMARY_DATA_MODIFYING_CTE;
+      case SELECT_INTO -> RouteReason.PRIMARY_SELECT_INTO;
+      case HINT -> RouteReason.PRIMARY_HINT;
+      case UNPARSEABLE -> RouteReason.PRIMARY_UNPARSEABLE;
+      case TOO_DEEP -> RouteReason.PRIMARY_TOO_DEEP;
+      case UTILITY -> RouteReason.PRIMARY_UTILITY;
+    };
+  }
+
+  boolean lastTargetIsReplica() {
+    return lastTarget != null && lastTarget == replica && lastTarget != primary;
+  }
+
+  @Override
+  public boolean inTransaction() {
+    return !autoCommit || sqlTransactionOpen;
+  }
+
+  // ---------------------------------------------------------------- after execution
+
+  /** Called after a statement succeeded: closes SQL-level transactions and records fences. */
+  void afterSuccess(Classification c) throws SQLException {
+    StatementKind kind = c.kind();
+    if (kind == StatementKind.TX_COMMIT || kind == StatementKind.TX_ROLLBACK) {
+      if (txTarget != null) {
+        endTransaction(kind == StatementKind.TX_COMMIT && txWrote);
+      }
+      sqlTransactionOpen = false;
+      return;
+    }
+    if (!inTransaction() && lastTarget == primary && lastTarget != null
+        && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
+        && kind != StatementKind.SESSION) {
+      recordFence(primary);
+    }
+  }
+
+  /** Called when a statement failed on its target: a lost connection opens that endpoint's circuit. */
+  void afterFailure(SQLException e) {
+    if (lastTarget == null || !ds.dialect.isConnectionFailure(e)) {
+      return;
+    }
+    if (lastTarget == primary) {
+      shard.primary.recordFailure(e);
+      for (RoutingStatement s : statements) {
+        s.forgetPhysical(primary);
+      }
+      shard.primary.evict(primary);
+      closeQuietly(primary);
+      if (txTarget == primary) {
+        txTarget = null;
+        sqlTransactionOpen = false;
+      }
+      primary = null;
+    } else if (lastTarget == replica) {
+      replicaFailed(e);
+      if (txOnReplica) {
+        txTarget = null;
+        txOnReplica = false;
+        sqlTransactionOpen = false;
+      }
+    }
+    lastTarget = null;
+  }
+
+  /** Reads the primary's position after a commit and advances the connection's and the scope's fences. */
+  private void recordFence(Connection onPrimary) throws SQLException {
+    ReplicationPosition position = ds.dialect.primaryPosition(onPrimary);
+    if (!onPrimary.getAutoCommit()) {
+      onPrimary.commit(); // end the (empty) transaction the position query opened
+    }
+    localFence = localFence.advance(shard.name, position);
+    shard.primary.state().observePosition(position);
+    Scope scope = Junction.currentScope();
+    if (scope != null) {
+      try {
+        scope.advance(ds.fenceStore, shard.name, position);
+      } catch (FenceStoreUnavailableException e) {
+        // Other servers may still read the store and would not see this fence: make the write
+        // visible everywhere before returning instead.
+        metrics.fenceRecordFailed();
+        log.warn("could not store the fence {} of scope {} ({}); waiting for the replicas to replay the write instead",
+            position, scope, e.getMessage());
+        awaitReplicasCovering(position);
+      }
+    }
+  }
+
+  /**
+   * Waits, up to one fence TTL, until every reachable replica has replayed {@code position}. Used when
+   * a fence cannot be stored: afterwards no reader anywhere can observe a state older than the write.
+   */
+  private void awaitReplicasCovering(ReplicationPosition position) {
+    long deadline = System.nanoTime() + ds.config.fencing().ttl().toNanos();
+    for (EndpointPool pool : shard.replicas) {
+      EndpointState state = pool.state();
+      if (state.covers(position)) {
+        continue;
+      }
+      long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+      try (Connection c = pool.acquire()) {
+        if (remainingMillis > 0 && ds.dialect.awaitReplay(c, position, remainingMillis)) {
+          state.observePosition(position);
+        } else {
+          log.warn("fence {} could not be stored and replica {} did not replay it within the fence TTL", position, state);
+        }
+      } catch (SQLException e) {
+        log.warn("fence {} could not be stored and replica {} is unreachable ({}); it may serve older data when it returns",
+            position, state, e.getMessage());
+      }
+    }
+  }
+
+  private void endTransaction(boolean recordFence) throws SQLException {
+    Connection target = txTarget;
+    txTarget = null;
+    txOnReplica = false;
+    txWrote = false;
+    if (recordFence && target != null && target == primary) {
+      recordFence(target);
+    }
+  }
+
+  // ---------------------------------------------------------------- physical connections
+
+  private Connection beginTransaction(boolean onReplica) throws SQLException {
+    txWrote = false;
+    if (onReplica && !pinnedToPrimary && !Junction.primaryForced() && shard.replicas.length > 0) {
+      Connection c;
+      choosingTransactionTarget = true;
+      try {
+        c = routeRead();
+      } finally {
+        choosingTransactionTarget = false;
+      }
+      if (c == replica) {
+        txOnReplica = true;
+        txTarget = c;
+        if (!autoCommit && c.getAutoCommit()) {
+          c.setAutoCommit(false);
+        }
+        return c;
+      }
+    }
+    txOnReplica = false;
+    txTarget = primary();
+    if (!autoCommit && txTarget.getAutoCommit()) {
+      txTarget.setAutoCommit(false);
+    }
+    return txTarget;
+  }
+
+  Connection primary() throws SQLException {
+    if (primary == null) {
+      Connection c = shard.primary.acquire();
+      try {
+        applyState(c);
+      } catch (SQLException e) {
+        shard.primary.recordFailure(e);
+        shard.primary.evict(c);
+        c.close();
+        throw e;
+      }
+      primary = c;
+    }
+    return primary;
+  }
+
+  /** The held connection to {@code state}'s replica, switching replicas if needed; null if it cannot be had. */
+  private Connection replicaConnection(EndpointState state) throws SQLException {
+    if (replicaPool != null && replicaPool.state() == state && replica != null) {
+      return replica;
+    }
+    releaseReplica(false);
+    EndpointPool pool = shard.pool(state);
+    Connection c;
+    try {
+      c = pool.acquire();
+    } catch (SQLException e) {
+      return null;
+    }
+    try {
+      applyState(c);
+      for (String sql : sessionStatements) {
+        applySession(c, sql);
+      }
+    } catch (SQLException e) {
+      pool.recordFailure(e);
+      pool.evict(c);
+      closeQuietly(c);
+      return null;
+    }
+    replica = c;
+    replicaPool = pool;
+    replicaSessionDirty = !sessionStatements.isEmpty();
+    return c;
+  }
+
+  private void replicaFailed(SQLException e) {
+    if (replicaPool != null) {
+      replicaPool.recordFailure(e);
+    }
+    releaseReplica(true);
+  }
+
+  private void releaseReplica(boolean evict) {
+    if (replica == null) {
+      return;
+    }
+    for (RoutingStatement s : statements) {
+      s.forgetPhysical(replica);
+    }
+    if (evict || replicaSessionDirty) {
+      replicaPool.evict(replica);
+    }
+    closeQuietly(replica);
+    replica = null;
+    replicaPool = null;
+    replicaSessionDirty = false;
+  }
+
+  private void applyState(Connection c) throws SQLException {
+    if (isolation != -1) {
+      c.setTransactionIsolation(isolation);
+    }
+    if (catalog != null) {
+      c.setCatalog(catalog);
+    }
+    if (schema != null) {
+      c.setSchema(schema);
+    }
+    if (holdability != -1) {
+      c.setHoldability(holdability);
+    }
+    if (typeMap != null) {
+      c.setTypeMap(typeMap);
+    }
+    if (c == primary || primary == null) {
+      for (String sql : sessionStatements) {
+        applySession(c, sql);
+      }
+      if (!sessionStatements.isEmpty()) {
+        primarySessionDirty = true;
+      }
+    }
+  }
+
+  private static void applySession(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private void markSessionDirty(Connection target) {
+    if (target == primary) {
+      primarySessionDirty = true;
+    } else if (target == replica) {
+      replicaSessionDirty = true;
+    }
+  }
+
+  void register(RoutingStatement statement) {
+    statements.add(statement);
+  }
+
+  void unregister(RoutingStatement statement) {
+    statements.remove(statement);
+  }
+
+  private void checkOpen() throws SQLException {
+    if (closed) {
+      throw new SQLException("Junction: connection is closed", "08003");
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // closing a broken connection
+    }
+  }
+
+  // ---------------------------------------------------------------- java.sql.Connection
+
+  @Override
+  public Statement createStatement() throws SQLException {
+    return createStatement(java.sql.ResultSet.TYPE_FORWARD_ONLY, java.sql.ResultSet.CONCUR_READ_ONLY);
+  }
+
+  @Override
+  public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+    checkOpen();
+    return new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency));
+  }
+
+  @Override
+  public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
+    checkOpen();
+    return new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql) throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, autoGeneratedKeys));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, columnIndexes));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, columnNames));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+      throws SQLException {
+    checkOpen();
+    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+  }
+
+  /** Stored procedures may write: they always run on the primary (or the open transaction's target). */
+  @Override
+  public CallableStatement prepareCall(String sql) throws SQLException {
+    return callTarget().prepareCall(sql);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+    return callTarget().prepareCall(sql, resultSetType, resultSetConcurrency);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+      throws SQLException {
+    return callTarget().prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability);
+  }
+
+  private Connection callTarget() throws SQLException {
+    checkOpen();
+    if (inTransaction()) {
+      Connection t = txTarget != null ? txTarget : beginTransaction(readOnly);
+      if (!txOnReplica) {
+        txWrote = true;
+      }
+      return decided(txOnReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION, t);
+    }
+    return decided(RouteReason.PRIMARY_WRITE, primary());
+  }
+
+  @Override
+  public String nativeSQL(String sql) throws SQLException {
+    return primary().nativeSQL(sql);
+  }
+
+  @Override
+  public void setAutoCommit(boolean newValue) throws SQLException {
+    checkOpen();
+    if (newValue == autoCommit) {
+      return;
+    }
+    if (newValue && txTarget != null) {
+      commit(); // JDBC: switching auto-commit on commits the open transaction
+    }
+    autoCommit = newValue;
+    if (newValue) {
+      for (Connection c : new Connection[] {primary, replica}) {
+        if (c != null && !c.getAutoCommit()) {
+          c.setAutoCommit(true);
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean getAutoCommit() throws SQLException {
+    checkOpen();
+    return autoCommit;
+  }
+
+  @Override
+  public void commit() throws SQLException {
+    checkOpen();
+    if (autoCommit && !sqlTransactionOpen) {
+      throw new SQLException("Junction: commit() with auto-commit enabled", "25000");
+    }
+    Connection target = txTarget;
+    if (target != null) {
+      try {
+        target.commit();
+      } finally {
+        sqlTransactionOpen = false;
+      }
+      endTransaction(txWrote);
+    }
+  }
+
+  @Override
+  public void rollback() throws SQLException {
+    checkOpen();
+    if (autoCommit && !sqlTransactionOpen) {
+      throw new SQLException("Junction: rollback() with auto-commit enabled", "25000");
+    }
+    Connection target = txTarget;
+    txTarget = null;
+    txOnReplica = false;
+    txWrote = false;
+    sqlTransactionOpen = false;
+    if (target != null) {
+      target.rollback();
+    }
+  }
+
+  @Override
+  public void close() throws SQLException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (RoutingStatement s : new ArrayList<>(statements)) {
+      s.closeQuietly();
+    }
+    SQLException failure = null;
+    if (txTarget != null) {
+      try {
+        txTarget.rollback();
+      } catch (SQLException e) {
+        failure = e;
+      }
+    }
+    releaseReplica(false);
+    if (primary != null) {
+      if (primarySessionDirty) {
+        shard.primary.evict(primary);
+      }
+      try {
+        primary.close();
+      } catch (SQLException e) {
+        failure = failure == null ? e : failure;
+      }
+      primary = null;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** Metadata of the primary: the authoritative schema, and always reachable for writes anyway. */
+  @Override
+  public DatabaseMetaData getMetaData() throws SQLException {
+    checkOpen();
+    return primary().getMetaData();
+  }
+
+  @Override
+  public void setReadOnly(boolean readOnly) throws SQLException {
+    checkOpen();
+    if (txTarget != null) {
+      throw new SQLException("Junction: cannot change read-only mode inside a transaction", "25001");
+    }
+    this.readOnly = readOnly;
+  }
+
+  @Override
+  public boolean isReadOnly() throws SQLException {
+    checkOpen();
+    return readOnly;
+  }
+
+  @Override
+  public void setCatalog(String catalog) throws SQLException {
+    checkOpen();
+    this.catalog = catalog;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.setCatalog(catalog);
+      }
+    }
+  }
+
+  @Override
+  public String getCatalog() throws SQLException {
+    checkOpen();
+    return catalog != null ? catalog : primary().getCatalog();
+  }
+
+  @Override
+  public void setTransactionIsolation(int level) throws SQLException {
+    checkOpen();
+    this.isolation = level;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.setTransactionIsolation(level);
+      }
+    }
+  }
+
+  @Override
+  public int getTransactionIsolation() throws SQLException {
+    checkOpen();
+    return isolation != -1 ? isolation : primary().getTransactionIsolation();
+  }
+
+  @Override
+  public SQLWarning getWarnings() throws SQLException {
+    checkOpen();
+    return lastTarget == null ? null : lastTarget.getWarnings();
+  }
+
+  @Override
+  public void clearWarnings() throws SQLException {
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.clearWarnings();
+      }
+    }
+  }
+
+  @Override
+  public Map<String, Class<?>> getTypeMap() throws SQLException {
+    return typeMap != null ? typeMap : primary().getTypeMap();
+  }
+
+  @Override
+  public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+    this.typeMap = map;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.setTypeMap(map);
+      }
+    }
+  }
+
+  @Override
+  public void setHoldability(int holdability) throws SQLException {
+    this.holdability = holdability;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.setHoldability(holdability);
+      }
+    }
+  }
+
+  @Override
+  public int getHoldability() throws SQLException {
+    return holdability != -1 ? holdability : primary().getHoldability();
+  }
+
+  @Override
+  public Savepoint setSavepoint() throws SQLException {
+    return savepointTarget().setSavepoint();
+  }
+
+  @Override
+  public Savepoint setSavepoint(String name) throws SQLException {
+    return savepointTarget().setSavepoint(name);
+  }
+
+  @Override
+  public void rollback(Savepoint savepoint) throws SQLException {
+    savepointTarget().rollback(savepoint);
+  }
+
+  @Override
+  public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+    savepointTarget().releaseSavepoint(savepoint);
+  }
+
+  private Connection savepointTarget() throws SQLException {
+    checkOpen();
+    if (!inTransaction()) {
+      throw new SQLException("Junction: savepoints need a transaction (auto-commit is on)", "25000");
+    }
+    return txTarget != null ? txTarget : beginTransaction(readOnly);
+  }
+
+  @Override public Clob createClob() throws SQLException { return primary().createClob(); }
+  @Override public Blob createBlob() throws SQLException { return primary().createBlob(); }
+  @Override public NClob createNClob() throws SQLException { return primary().createNClob(); }
+  @Override public SQLXML createSQLXML() throws SQLException { return primary().createSQLXML(); }
+  @Override public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+    return primary().createArrayOf(typeName, elements);
+  }
+  @Override public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+    return primary().createStruct(typeName, attributes);
+  }
+
+  /** Valid while the primary answers (the replicas are optional by design). */
+  @Override
+  public boolean isValid(int timeout) throws SQLException {
+    if (closed) {
+      return false;
+    }
+    try {
+      return primary().isValid(timeout);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void setClientInfo(String name, String value) throws SQLClientInfoException {
+    if (primary != null) {
+      primary.setClientInfo(name, value);
+    }
+  }
+
+  @Override
+  public void setClientInfo(Properties properties) throws SQLClientInfoException {
+    if (primary != null) {
+      primary.setClientInfo(properties);
+    }
+  }
+
+  @Override
+  public String getClientInfo(String name) throws SQLException {
+    return primary().getClientInfo(name);
+  }
+
+  @Override
+  public Properties getClientInfo() throws SQLException {
+    return primary().getClientInfo();
+  }
+
+  @Override
+  public void setSchema(String schema) throws SQLException {
+    checkOpen();
+    this.schema = schema;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.setSchema(schema);
+      }
+    }
+  }
+
+  @Override
+  public String getSchema() throws SQLException {
+    checkOpen();
+    return schema != null ? schema : primary().getSchema();
+  }
+
+  @Override
+  public void abort(Executor executor) throws SQLException {
+    closed = true;
+    for (Connection c : new Connection[] {primary, replica}) {
+      if (c != null) {
+        c.abort(executor);
+      }
+    }
+  }
+
+  @Override
+  public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+    for (Connection c : new Connection[] {primary(), replica}) {
+      if (c != null) {
+        c.setNetworkTimeout(executor, milliseconds);
+      }
+    }
+  }
+
+  @Override
+  public int getNetworkTimeout() throws SQLException {
+    return primary().getNetworkTimeout();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    return primary().unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    return iface.isInstance(this) || primary().isWrapperFor(iface);
+  }
+}

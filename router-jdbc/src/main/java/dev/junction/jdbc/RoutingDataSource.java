@@ -1,0 +1,219 @@
+package dev.junction.jdbc;
+
+import dev.junction.Junction;
+import dev.junction.Scope;
+import dev.junction.classify.ClassifierSettings;
+import dev.junction.classify.Classification;
+import dev.junction.classify.Dialect;
+import dev.junction.classify.StatementClassifier;
+import dev.junction.config.ConfigException;
+import dev.junction.config.JunctionConfig;
+import dev.junction.config.YamlConfigLoader;
+import dev.junction.fence.Fence;
+import dev.junction.fence.FenceStore;
+import dev.junction.fence.FenceTokenCodec;
+import dev.junction.fence.LocalFenceStore;
+import dev.junction.fence.RedisFenceStore;
+import dev.junction.health.LagPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * The application's {@link DataSource}: each {@link #getConnection()} returns a logical connection
+ * that routes every statement to the primary or a replica, and fences reads that follow writes.
+ *
+ * <pre>{@code
+ * RoutingDataSource ds = RoutingDataSource.fromYaml(Path.of("junction.yaml"));
+ * try (Connection c = ds.getConnection()) { ... }   // plain JDBC, routed
+ * }</pre>
+ *
+ * <p>It owns one HikariCP pool per endpoint, the lag monitor, the statement classifier (with its
+ * parse cache) and the fence store; {@link #close()} releases all of them.
+ */
+public final class RoutingDataSource implements DataSource, AutoCloseable {
+  final JunctionConfig config;
+  final JdbcDialect dialect;
+  final StatementClassifier classifier;
+  final FenceStore fenceStore;
+  final RoutingMetrics metrics;
+  final long maxFenceWaitMillis;
+  private final FenceTokenCodec tokenCodec;
+  private final List<ShardRuntime> shards = new ArrayList<>();
+  private final LagMonitor lagMonitor;
+  private final MeterRegistry registry;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile PrintWriter logWriter;
+  private int loginTimeout;
+
+  private RoutingDataSource(JunctionConfig config, MeterRegistry registry) {
+    this.config = config.validate();
+    this.registry = registry;
+    if (config.dialect() == Dialect.MYSQL && config.shards().stream().anyMatch(s -> !s.replicas().isEmpty())) {
+      throw new ConfigException("junction.dialect", MySqlDialect.UNSUPPORTED);
+    }
+    this.dialect = JdbcDialect.of(config.dialect());
+    this.classifier = new StatementClassifier(config.dialect(), ClassifierSettings.defaults().withCacheMaximumSize(config.routing().parseCacheSize()));
+    this.classifier.bindTo(registry);
+    JunctionConfig.Fencing f = config.fencing();
+    this.fenceStore = switch (f.store()) {
+      case LOCAL -> new LocalFenceStore(f.ttl(), f.localMaximumScopes());
+      case REDIS -> new RedisFenceStore(f.redisUri(), f.ttl(), f.redisTimeout(), f.redisKeyPrefix());
+    };
+    this.tokenCodec = f.tokenSecret() == null ? null : new FenceTokenCodec(f.tokenSecret().getBytes(StandardCharsets.UTF_8));
+    this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
+    for (JunctionConfig.Shard shard : config.shards()) {
+      shards.add(new ShardRuntime(shard, config, dialect));
+    }
+    this.metrics = new RoutingMetrics(registry, shards);
+    JunctionConfig.Routing r = config.routing();
+    long readmitMillis = r.readmitLag().toMillis();
+    LagPolicy policy = new LagPolicy(r.maxLag().toMillis(), r.maxLagBytes(), readmitMillis,
+        r.maxLagBytes() == 0 ? 0 : r.maxLagBytes() / 2);
+    for (ShardRuntime shard : shards) {
+      LagMonitor.pollOnce(shard, dialect, policy, r.circuitOpen().toMillis());
+    }
+    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.lagPollInterval().toMillis(), r.circuitOpen().toMillis());
+  }
+
+  /** Builds a data source; meters go to a private registry (see {@link #create(JunctionConfig, MeterRegistry)}). */
+  public static RoutingDataSource create(JunctionConfig config) {
+    return new RoutingDataSource(config, new SimpleMeterRegistry());
+  }
+
+  public static RoutingDataSource create(JunctionConfig config, MeterRegistry registry) {
+    return new RoutingDataSource(config, registry);
+  }
+
+  public static RoutingDataSource fromYaml(Path file) {
+    return create(YamlConfigLoader.load(file));
+  }
+
+  public JunctionConfig config() {
+    return config;
+  }
+
+  public MeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  ShardRuntime defaultShard() {
+    return shards.get(0);
+  }
+
+  List<ShardRuntime> shards() {
+    return shards;
+  }
+
+  @Override
+  public Connection getConnection() throws SQLException {
+    if (closed.get()) {
+      throw new SQLException("Junction: this RoutingDataSource is closed; create a new one", "08003");
+    }
+    return new RoutingConnection(this, defaultShard());
+  }
+
+  @Override
+  public Connection getConnection(String username, String password) throws SQLException {
+    throw new SQLFeatureNotSupportedException("Junction: credentials are configured per endpoint"
+        + " (junction.shards[*].primary.username / replicas[*].username); call getConnection()", "0A000");
+  }
+
+  /**
+   * Opens a consistency scope from a client-carried fence token (null or blank: no fence yet).
+   * After the work, send {@link #token(Scope)} back to the client.
+   */
+  public Scope tokenScope(String token) {
+    return Junction.scope(requireCodec().decode(token));
+  }
+
+  /** The token to hand to the client so its next request, on any server, reads its own writes. */
+  public String token(Scope scope) {
+    return requireCodec().encode(scope.fence());
+  }
+
+  private FenceTokenCodec requireCodec() {
+    if (tokenCodec == null) {
+      throw new IllegalStateException("fence tokens need junction.fencing.token-secret (at least 16 characters)");
+    }
+    return tokenCodec;
+  }
+
+  /** The cached classification of {@code sql} (what the router itself uses). */
+  public Classification classify(String sql) {
+    return classifier.classify(sql);
+  }
+
+  public Dialect dialect() {
+    return config.dialect();
+  }
+
+  /** Explains how {@code sql} would be routed now, from the classifier and the live endpoint states. */
+  public RouteExplanation explain(String sql) {
+    Classification c = classifier.classify(sql);
+    ShardRuntime shard = defaultShard();
+    Scope scope = Junction.currentScope();
+    Fence fence = scope == null ? Fence.NONE : scope.fence();
+    return RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
+  }
+
+  /** A snapshot of every endpoint's health, for health checks and dashboards. */
+  public List<EndpointHealth> health() {
+    List<EndpointHealth> out = new ArrayList<>();
+    for (ShardRuntime shard : shards) {
+      out.add(EndpointHealth.of(shard.primary));
+      for (EndpointPool r : shard.replicas) {
+        out.add(EndpointHealth.of(r));
+      }
+    }
+    return out;
+  }
+
+  /** How many statements went to {@code reason} on the default shard (for tests and explain). */
+  public double routedCount(dev.junction.route.RouteReason reason) {
+    return metrics.routed(defaultShard().name, reason);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    lagMonitor.close();
+    for (ShardRuntime shard : shards) {
+      shard.close();
+    }
+    fenceStore.close();
+  }
+
+  @Override public PrintWriter getLogWriter() { return logWriter; }
+  @Override public void setLogWriter(PrintWriter out) { this.logWriter = out; }
+  @Override public void setLoginTimeout(int seconds) { this.loginTimeout = seconds; }
+  @Override public int getLoginTimeout() { return loginTimeout; }
+  @Override public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+    throw new SQLFeatureNotSupportedException("Junction logs through SLF4J");
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    throw new SQLException("RoutingDataSource does not wrap " + iface.getName()
+        + "; physical pools are per endpoint and not exposed");
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) {
+    return iface.isInstance(this);
+  }
+}

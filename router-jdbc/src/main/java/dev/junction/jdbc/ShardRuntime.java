@@ -1,0 +1,49 @@
+package dev.junction.jdbc;
+
+import dev.junction.config.JunctionConfig;
+import dev.junction.health.EndpointState;
+import dev.junction.health.ReplicaSelector;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The live state of one replica set: its pools, endpoint states and replica selector. */
+final class ShardRuntime implements AutoCloseable {
+  final String name;
+  final EndpointPool primary;
+  final EndpointPool[] replicas;
+  final EndpointState[] replicaStates;
+  final ReplicaSelector selector;
+  private final Map<EndpointState, EndpointPool> byState = new HashMap<>();
+
+  ShardRuntime(JunctionConfig.Shard shard, JunctionConfig config, JdbcDialect dialect) {
+    this.name = shard.name();
+    long circuitMillis = config.routing().circuitOpen().toMillis();
+    this.primary = new EndpointPool(new EndpointState(name, shard.primary().name(), EndpointState.Role.PRIMARY, 1),
+        shard.primary(), dialect, circuitMillis);
+    List<EndpointPool> pools = new ArrayList<>();
+    for (JunctionConfig.Endpoint e : shard.replicas()) {
+      pools.add(new EndpointPool(new EndpointState(name, e.name(), EndpointState.Role.REPLICA, e.weight()), e, dialect, circuitMillis));
+    }
+    this.replicas = pools.toArray(EndpointPool[]::new);
+    this.replicaStates = pools.stream().map(EndpointPool::state).toArray(EndpointState[]::new);
+    this.selector = new ReplicaSelector(config.routing().replicaSelection());
+    byState.put(primary.state(), primary);
+    for (EndpointPool p : replicas) {
+      byState.put(p.state(), p);
+    }
+  }
+
+  EndpointPool pool(EndpointState state) {
+    return byState.get(state);
+  }
+
+  @Override
+  public void close() {
+    primary.close();
+    for (EndpointPool p : replicas) {
+      p.close();
+    }
+  }
+}

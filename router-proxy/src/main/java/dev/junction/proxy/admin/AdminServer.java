@@ -1,0 +1,141 @@
+package dev.junction.proxy.admin;
+
+import dev.junction.jdbc.EndpointHealth;
+import dev.junction.jdbc.RoutingDataSource;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The proxy's operator port: {@code /health} (JSON per endpoint; 503 when a primary is down),
+ * {@code /metrics} (Prometheus text from the router's Micrometer meters) and
+ * {@code /explain?sql=...} (where a statement would be routed, and why). Read-only by design.
+ */
+public final class AdminServer implements AutoCloseable {
+  private final RoutingDataSource dataSource;
+  private final PrometheusMeterRegistry registry;
+  private final Channel channel;
+
+  public AdminServer(String host, int port, RoutingDataSource dataSource, PrometheusMeterRegistry registry, EventLoopGroup group)
+      throws InterruptedException {
+    this.dataSource = dataSource;
+    this.registry = registry;
+    this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192), new HttpObjectAggregator(16 * 1024), new Handler());
+          }
+        })
+        .bind(host, port).sync().channel();
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+  }
+
+  private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      FullHttpResponse response;
+      try {
+        response = route(request);
+      } catch (RuntimeException e) {
+        response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "error: " + e.getMessage() + "\n");
+      }
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  private FullHttpResponse route(FullHttpRequest request) {
+    if (!request.decoderResult().isSuccess()) {
+      return text(HttpResponseStatus.BAD_REQUEST, "malformed request\n");
+    }
+    if (request.method() != HttpMethod.GET) {
+      return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET is supported\n");
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    switch (uri.path()) {
+      case "/health":
+        return health();
+      case "/metrics":
+        FullHttpResponse metrics = text(HttpResponseStatus.OK, registry.scrape());
+        metrics.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        return metrics;
+      case "/explain":
+        List<String> sql = uri.parameters().get("sql");
+        if (sql == null || sql.isEmpty() || sql.get(0).isBlank()) {
+          return text(HttpResponseStatus.BAD_REQUEST, "usage: /explain?sql=<url-encoded statement>\n");
+        }
+        return text(HttpResponseStatus.OK, dataSource.explain(sql.get(0)).render());
+      default:
+        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /explain?sql=...\n");
+    }
+  }
+
+  private FullHttpResponse health() {
+    List<EndpointHealth> endpoints = dataSource.health();
+    boolean primariesUp = endpoints.stream().filter(h -> h.role().equals("primary")).allMatch(EndpointHealth::up);
+    StringBuilder json = new StringBuilder("{\"status\":\"").append(primariesUp ? "UP" : "DOWN").append("\",\"endpoints\":[");
+    for (int i = 0; i < endpoints.size(); i++) {
+      EndpointHealth h = endpoints.get(i);
+      if (i > 0) {
+        json.append(',');
+      }
+      json.append("{\"shard\":").append(Json.quote(h.shard()))
+          .append(",\"endpoint\":").append(Json.quote(h.endpoint()))
+          .append(",\"role\":").append(Json.quote(h.role()))
+          .append(",\"status\":\"").append(h.up() ? (h.inRotation() ? "UP" : "LAGGING") : "DOWN").append('"')
+          .append(",\"lagMillis\":").append(h.lagMillis())
+          .append(",\"lagBytes\":").append(h.lagBytes())
+          .append(",\"replayedPosition\":").append(Json.quote(h.replayedPosition()))
+          .append(",\"consecutiveFailures\":").append(h.consecutiveFailures())
+          .append(",\"lastError\":").append(Json.quote(h.lastError()))
+          .append(",\"activeConnections\":").append(h.activeConnections())
+          .append('}');
+    }
+    json.append("]}\n");
+    FullHttpResponse response = text(primariesUp ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json.toString());
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    return response;
+  }
+
+  private static FullHttpResponse text(HttpResponseStatus status, String body) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    return response;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.junction.spring;
+
+import dev.junction.config.JunctionConfig;
+import dev.junction.jdbc.RoutingDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Makes the application's {@link DataSource} a Junction {@link RoutingDataSource} built from the
+ * {@code junction.*} properties, so JdbcTemplate, JPA and Spring Data route reads to replicas
+ * without code changes. Runs before Spring Boot's own DataSource auto-configuration (which then
+ * backs off) and backs off itself when the application defines a DataSource.
+ *
+ * <p>Meters go to the application's {@link MeterRegistry} when there is one. Spring closes the
+ * data source (pools, lag monitor, fence store) when the context shuts down.
+ */
+@AutoConfiguration(before = DataSourceAutoConfiguration.class)
+@ConditionalOnClass({DataSource.class, RoutingDataSource.class})
+@ConditionalOnJunctionShards
+@ConditionalOnMissingBean(DataSource.class)
+@EnableConfigurationProperties(JunctionProperties.class)
+public class JunctionAutoConfiguration {
+
+  /** The validated router configuration; a bad value fails startup naming its {@code junction.*} key. */
+  @Bean
+  @ConditionalOnMissingBean
+  JunctionConfig junctionConfig(JunctionProperties properties, Environment environment) {
+    StrictKeyCheck.check(environment);
+    return JunctionConfigMapper.toConfig(properties);
+  }
+
+  @Bean(destroyMethod = "close")
+  RoutingDataSource dataSource(JunctionConfig config, ObjectProvider<MeterRegistry> meterRegistry) {
+    MeterRegistry registry = meterRegistry.getIfUnique();
+    return registry == null ? RoutingDataSource.create(config) : RoutingDataSource.create(config, registry);
+  }
+}
