@@ -4,7 +4,13 @@ import dev.junction.classify.Dialect;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
 import java.util.HashSet;
+import dev.junction.shard.KeyHash;
+import dev.junction.shard.ShardRing;
+import dev.junction.shard.ShardedTable;
+import dev.junction.shard.ShardingRules;
+import dev.junction.shard.SnowflakeIdGenerator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,7 +18,17 @@ import java.util.Set;
  * Build it in code with the records' constructors or load it with {@link YamlConfigLoader};
  * {@link #validate()} runs either way and names the offending key.
  */
-public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routing, Fencing fencing) {
+public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routing, Fencing fencing, Sharding sharding) {
+
+  /** A configuration without sharding: the first (usually only) shard serves every statement. */
+  public JunctionConfig(Dialect dialect, List<Shard> shards, Routing routing, Fencing fencing) {
+    this(dialect, shards, routing, fencing, null);
+  }
+
+  /** True when {@code junction.sharding} is configured: statements are routed to shards by key. */
+  public boolean isSharded() {
+    return sharding != null;
+  }
 
   /** One replica set: a primary and its replicas. With sharding, one per shard. */
   public record Shard(String name, Endpoint primary, List<Endpoint> replicas) {}
@@ -58,6 +74,54 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     }
   }
 
+  /** Whether a transaction may write to more than one shard (it then commits shard by shard, not atomically). */
+  public enum MultiShardTransactions { ALLOW, REJECT }
+
+  /** Pins one shard-key value to a shard, whatever the ring says (hot-key isolation). */
+  public record KeyOverride(Object key, String shard) {}
+
+  /**
+   * How rows are spread over {@link #shards()}.
+   *
+   * @param virtualNodesPerWeight ring points per unit of weight (default 1024: peak/mean load about 1.05 for 8 shards)
+   * @param ringVersion the ring's version, bumped by operators whenever the shard list changes
+   * @param defaultShard the shard holding unsharded tables; default: the first shard
+   * @param weights relative ring weight per shard name (default 1)
+   * @param tables sharded tables and their key columns
+   * @param broadcastTables reference tables copied to every shard: writes go to all, reads to one
+   * @param overrides keys pinned to a shard
+   * @param multiShardTransactions whether one transaction may write to several shards
+   * @param scatterThreads threads that run a statement's shard parts in parallel
+   * @param maxMergeGroups cap on groups held in memory while merging GROUP BY/DISTINCT
+   * @param workerId this process' worker id for {@link dev.junction.shard.SnowflakeIdGenerator} ids (0..1023)
+   */
+  public record Sharding(int virtualNodesPerWeight, long ringVersion, String defaultShard, Map<String, Integer> weights,
+                         List<ShardedTable> tables, List<String> broadcastTables, List<KeyOverride> overrides,
+                         MultiShardTransactions multiShardTransactions, int scatterThreads, long maxMergeGroups, int workerId) {
+    public static Sharding of(List<ShardedTable> tables, List<String> broadcastTables) {
+      return new Sharding(ShardRing.DEFAULT_VIRTUAL_NODES_PER_WEIGHT, ShardRing.INITIAL_VERSION, null, Map.of(), tables,
+          broadcastTables, List.of(), MultiShardTransactions.ALLOW, 16, 1_000_000, 0);
+    }
+
+    public Sharding withMultiShardTransactions(MultiShardTransactions policy) {
+      return new Sharding(virtualNodesPerWeight, ringVersion, defaultShard, weights, tables, broadcastTables, overrides,
+          policy, scatterThreads, maxMergeGroups, workerId);
+    }
+
+    /** The ring and table placement for these shards; assumes {@link JunctionConfig#validate()} passed. */
+    public ShardingRules rules(List<Shard> shards) {
+      ShardRing.Builder ring = ShardRing.builder().version(ringVersion).virtualNodesPerWeight(virtualNodesPerWeight);
+      for (Shard s : shards) {
+        ring.shard(s.name(), weights.getOrDefault(s.name(), 1));
+      }
+      for (KeyOverride o : overrides) {
+        ring.override(o.key(), o.shard());
+      }
+      return ShardingRules.of(ring.build(), tables, new HashSet<>(broadcastTables),
+          defaultShard == null ? shards.get(0).name() : defaultShard);
+    }
+  }
+
   /** Checks cross-field rules; throws {@link ConfigException} naming the key. */
   public JunctionConfig validate() {
     require(dialect != null, "junction.dialect", "required; accepted values: postgresql, mysql, mariadb");
@@ -94,7 +158,46 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     if (f.tokenSecret() != null) {
       require(f.tokenSecret().length() >= 16, "junction.fencing.token-secret", "must be at least 16 characters");
     }
+    if (sharding != null) {
+      validateSharding(shardNames);
+    }
     return this;
+  }
+
+  private void validateSharding(Set<String> shardNames) {
+    Sharding s = sharding;
+    String names = String.join(", ", shards.stream().map(Shard::name).toList());
+    require(s.virtualNodesPerWeight() >= 1 && s.virtualNodesPerWeight() <= ShardRing.MAX_VIRTUAL_NODES,
+        "junction.sharding.virtual-nodes-per-weight", "must be between 1 and " + ShardRing.MAX_VIRTUAL_NODES + ", got " + s.virtualNodesPerWeight());
+    require(s.ringVersion() >= 1, "junction.sharding.ring-version", "must be >= 1, got " + s.ringVersion());
+    require(s.defaultShard() == null || shardNames.contains(s.defaultShard()), "junction.sharding.default-shard",
+        "unknown shard '" + s.defaultShard() + "'; accepted values: " + names);
+    for (Map.Entry<String, Integer> w : s.weights().entrySet()) {
+      require(shardNames.contains(w.getKey()), "junction.sharding.weights." + w.getKey(), "unknown shard; accepted values: " + names);
+      require(w.getValue() != null && w.getValue() > 0, "junction.sharding.weights." + w.getKey(), "must be > 0, got " + w.getValue());
+    }
+    Set<String> tableNames = new HashSet<>();
+    for (int i = 0; i < s.tables().size(); i++) {
+      ShardedTable t = s.tables().get(i);
+      require(tableNames.add(t.name()), "junction.sharding.tables[" + i + "].name", "duplicate table '" + t.name() + "'");
+    }
+    for (int i = 0; i < s.broadcastTables().size(); i++) {
+      String t = s.broadcastTables().get(i).toLowerCase(java.util.Locale.ROOT);
+      require(tableNames.add(t), "junction.sharding.broadcast-tables[" + i + "]",
+          "table '" + t + "' is already listed (as sharded or broadcast); a table is either sharded or broadcast");
+    }
+    for (int i = 0; i < s.overrides().size(); i++) {
+      KeyOverride o = s.overrides().get(i);
+      require(o.key() != null && KeyHash.isSupportedType(o.key()), "junction.sharding.overrides[" + i + "].key",
+          "required: an integer, string or UUID key value, got " + o.key());
+      require(shardNames.contains(o.shard()), "junction.sharding.overrides[" + i + "].shard",
+          "unknown shard '" + o.shard() + "'; accepted values: " + names);
+    }
+    require(s.scatterThreads() >= 1 && s.scatterThreads() <= 1024, "junction.sharding.scatter-threads",
+        "must be between 1 and 1024, got " + s.scatterThreads());
+    require(s.maxMergeGroups() >= 1, "junction.sharding.max-merge-groups", "must be >= 1, got " + s.maxMergeGroups());
+    require(s.workerId() >= 0 && s.workerId() <= SnowflakeIdGenerator.MAX_WORKER_ID, "junction.sharding.worker-id",
+        "must be between 0 and " + SnowflakeIdGenerator.MAX_WORKER_ID + ", got " + s.workerId());
   }
 
   private static void validateEndpoint(Endpoint e, String key, Set<String> names) {

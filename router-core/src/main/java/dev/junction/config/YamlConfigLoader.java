@@ -2,6 +2,8 @@ package dev.junction.config;
 
 import dev.junction.classify.Dialect;
 import dev.junction.health.ReplicaSelector;
+import dev.junction.shard.KeyType;
+import dev.junction.shard.ShardedTable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -61,7 +63,7 @@ public final class YamlConfigLoader {
   }
 
   private static JunctionConfig fromNode(Node j) {
-    j.allow("dialect", "shards", "routing", "fencing", "proxy");
+    j.allow("dialect", "shards", "routing", "fencing", "sharding", "proxy");
     Dialect dialect = j.has("dialect") ? ConfigValues.enumValue(j.key("dialect"), j.raw("dialect"), Dialect.class) : null;
     List<JunctionConfig.Shard> shards = new ArrayList<>();
     List<Node> shardNodes = j.list("shards");
@@ -107,7 +109,62 @@ public final class YamlConfigLoader {
           f.has("redis-key-prefix") ? f.string("redis-key-prefix") : fd.redisKeyPrefix(),
           f.has("token-secret") ? f.string("token-secret") : fd.tokenSecret());
     }
-    return new JunctionConfig(dialect, shards, routing, fencing).validate();
+    JunctionConfig.Sharding sharding = j.has("sharding") ? sharding(j.child("sharding")) : null;
+    return new JunctionConfig(dialect, shards, routing, fencing, sharding).validate();
+  }
+
+  private static JunctionConfig.Sharding sharding(Node s) {
+    s.allow("virtual-nodes-per-weight", "ring-version", "default-shard", "weights", "tables", "broadcast-tables", "overrides",
+        "multi-shard-transactions", "scatter-threads", "max-merge-groups", "worker-id");
+    JunctionConfig.Sharding d = JunctionConfig.Sharding.of(List.of(), List.of());
+    Map<String, Integer> weights = new java.util.LinkedHashMap<>();
+    if (s.has("weights")) {
+      Node w = s.child("weights");
+      for (String shard : w.map().keySet()) {
+        weights.put(shard, ConfigValues.integer(w.key(shard), w.raw(shard)));
+      }
+    }
+    List<ShardedTable> tables = new ArrayList<>();
+    if (s.has("tables")) {
+      for (Node t : s.list("tables")) {
+        t.allow("name", "key", "key-type");
+        if (!t.has("name")) {
+          throw new ConfigException(t.key("name"), "required: the table name");
+        }
+        if (!t.has("key")) {
+          throw new ConfigException(t.key("key"), "required: the shard-key column of table " + t.string("name"));
+        }
+        KeyType type = t.has("key-type") ? ConfigValues.enumValue(t.key("key-type"), t.raw("key-type"), KeyType.class) : KeyType.LONG;
+        tables.add(new ShardedTable(t.string("name"), t.string("key"), type));
+      }
+    }
+    List<String> broadcast = new ArrayList<>();
+    if (s.has("broadcast-tables")) {
+      Object raw = s.map().get("broadcast-tables");
+      if (!(raw instanceof List<?> items)) {
+        throw new ConfigException(s.key("broadcast-tables"), "expected a list of table names, got: " + raw);
+      }
+      for (Object item : items) {
+        broadcast.add(String.valueOf(item));
+      }
+    }
+    List<JunctionConfig.KeyOverride> overrides = new ArrayList<>();
+    if (s.has("overrides")) {
+      for (Node o : s.list("overrides")) {
+        o.allow("key", "shard");
+        Object key = o.raw("key");
+        overrides.add(new JunctionConfig.KeyOverride(key instanceof Integer i ? Long.valueOf(i) : key, o.string("shard")));
+      }
+    }
+    return new JunctionConfig.Sharding(
+        s.has("virtual-nodes-per-weight") ? ConfigValues.integer(s.key("virtual-nodes-per-weight"), s.raw("virtual-nodes-per-weight")) : d.virtualNodesPerWeight(),
+        s.has("ring-version") ? ConfigValues.integer(s.key("ring-version"), s.raw("ring-version")) : d.ringVersion(),
+        s.has("default-shard") ? s.string("default-shard") : null,
+        weights, tables, broadcast, overrides,
+        s.has("multi-shard-transactions") ? ConfigValues.enumValue(s.key("multi-shard-transactions"), s.raw("multi-shard-transactions"), JunctionConfig.MultiShardTransactions.class) : d.multiShardTransactions(),
+        s.has("scatter-threads") ? ConfigValues.integer(s.key("scatter-threads"), s.raw("scatter-threads")) : d.scatterThreads(),
+        s.has("max-merge-groups") ? ConfigValues.integer(s.key("max-merge-groups"), s.raw("max-merge-groups")) : d.maxMergeGroups(),
+        s.has("worker-id") ? ConfigValues.integer(s.key("worker-id"), s.raw("worker-id")) : d.workerId());
   }
 
   private static JunctionConfig.Endpoint endpoint(Node e, String defaultName) {
