@@ -1,0 +1,173 @@
+package dev.junction.bench.library;
+
+import static dev.junction.bench.library.Stats.f;
+import static dev.junction.bench.library.Stats.median;
+
+import dev.junction.local.LocalCluster;
+import dev.junction.local.PostgresReplicaSet;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * End-to-end library overhead: closed-loop clients against a real PostgreSQL primary and two
+ * streaming replicas, through raw HikariCP (the baseline), Junction, Spring's do-it-yourself routing
+ * and ShardingSphere-JDBC. Contenders take turns inside every round (rotating who goes first), so a
+ * burst of noise from other jobs on the shared cores lands on one slot, not on one contender; each
+ * figure is the median over rounds of the contender's ratio to HikariCP in the same round.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.LibraryBenchmark [--quick]
+ * [--rounds 5] [--seconds 3] [--threads 1,4,16] [--contenders a,b] [--workloads select-by-pk,insert,mix-90/10]
+ * [--out benchmarks/results] [--img docs/img]}
+ */
+public final class LibraryBenchmark {
+  static final int ROWS = 100_000;
+
+  private LibraryBenchmark() {}
+
+  /** One contender's figures in one round of one cell. */
+  record Sample(Workload workload, int threads, int round, String contender, double opsPerSecond,
+                double p50, double p90, double p99) {}
+
+  public static void main(String[] args) throws Exception {
+    List<String> a = Arrays.asList(args);
+    boolean quick = a.contains("--quick");
+    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "5"));
+    long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "3")));
+    int[] threads = Stats.ints(Stats.option(a, "--threads", quick ? "4" : "1,4,16"));
+    List<String> names = List.of(Stats.option(a, "--contenders", String.join(",", Contenders.ALL)).split(","));
+    List<Workload> workloads = new ArrayList<>();
+    for (String w : Stats.option(a, "--workloads", "select-by-pk,insert,mix-90/10").split(",")) {
+      workloads.add(Arrays.stream(Workload.values()).filter(x -> x.label.equals(w)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("unknown workload " + w)));
+    }
+    Path out = Path.of(Stats.option(a, "--out", "benchmarks/results"));
+    Path img = Path.of(Stats.option(a, "--img", "docs/img"));
+    int poolSize = Arrays.stream(threads).max().orElse(16);
+    Instant started = Instant.now();
+    Map<String, Contender> live = new LinkedHashMap<>();
+    Map<String, String> unavailable = new LinkedHashMap<>();
+    LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start();
+    try {
+      PostgresReplicaSet pg = cluster.postgres(0);
+      Schema.create(pg, ROWS, 1);
+      String pgVersion = Schema.serverVersion(pg.primary());
+      for (String name : names) {
+        try {
+          Contender c = Contenders.create(name, pg, poolSize);
+          Workload.select(c, 1);
+          Workload.insert(c, 1);
+          live.put(name, c);
+        } catch (Throwable e) {
+          unavailable.put(name, rootCause(e));
+          System.out.println("CONTENDER UNAVAILABLE " + name + ": " + rootCause(e));
+          e.printStackTrace(System.out);
+        }
+      }
+      if (!live.containsKey(Contenders.HIKARI)) {
+        throw new IllegalStateException("the baseline (hikari) must run");
+      }
+      System.out.println("warm-up: every contender, every workload, 4 threads, " + 2 * millis + " ms");
+      for (Workload w : workloads) {
+        for (Contender c : live.values()) {
+          ClosedLoop.run(4, 2 * millis, () -> w.once(c, ROWS));
+        }
+      }
+      List<Sample> samples = new ArrayList<>();
+      List<Contender> order = new ArrayList<>(live.values());
+      for (Workload w : workloads) {
+        for (int t : threads) {
+          for (Contender c : order) {
+            ClosedLoop.run(t, millis / 2, () -> w.once(c, ROWS)); // settle pools at this thread count
+          }
+          for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < order.size(); i++) {
+              Contender c = order.get((i + r) % order.size());
+              ClosedLoop.Result res = ClosedLoop.run(t, millis, () -> w.once(c, ROWS));
+              Sample s = new Sample(w, t, r, c.name(), res.opsPerSecond(), res.percentileMicros(50),
+                  res.percentileMicros(90), res.percentileMicros(99));
+              samples.add(s);
+              System.out.printf("%-12s t=%2d round %d %-22s %9.0f ops/s  p50 %8.1f us  p99 %8.1f us%n",
+                  w.label, t, r, c.name(), s.opsPerSecond(), s.p50(), s.p99());
+            }
+          }
+        }
+      }
+      List<Summary> summaries = summarize(samples, workloads, threads, live.keySet());
+      LibraryReport.write(out, img, samples, summaries, unavailable, List.copyOf(live.keySet()), new LibraryReport.Meta(
+          started, Instant.now(), rounds, millis, pgVersion, ROWS));
+    } finally {
+      closeAll(live.values()); // before the cluster stops, so no pool sees its server vanish
+      cluster.close();
+    }
+  }
+
+  static void closeAll(Iterable<? extends AutoCloseable> resources) {
+    for (AutoCloseable c : resources) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.out.println("closing " + c + ": " + e);
+      }
+    }
+  }
+
+  /** Medians over rounds, and medians of the per-round ratios to HikariCP. */
+  record Summary(Workload workload, int threads, String contender, double opsPerSecond, double p50, double p99,
+                 double opsRatio, double p50Ratio, double p99Ratio, double p50OverheadMicros) {}
+
+  static List<Summary> summarize(List<Sample> samples, List<Workload> workloads, int[] threads, Iterable<String> contenders) {
+    List<Summary> out = new ArrayList<>();
+    for (Workload w : workloads) {
+      for (int t : threads) {
+        Map<Integer, Sample> base = new LinkedHashMap<>();
+        for (Sample s : samples) {
+          if (s.workload() == w && s.threads() == t && s.contender().equals(Contenders.HIKARI)) {
+            base.put(s.round(), s);
+          }
+        }
+        for (String name : contenders) {
+          List<Double> ops = new ArrayList<>();
+          List<Double> p50 = new ArrayList<>();
+          List<Double> p99 = new ArrayList<>();
+          List<Double> opsR = new ArrayList<>();
+          List<Double> p50R = new ArrayList<>();
+          List<Double> p99R = new ArrayList<>();
+          List<Double> over = new ArrayList<>();
+          for (Sample s : samples) {
+            if (s.workload() != w || s.threads() != t || !s.contender().equals(name)) {
+              continue;
+            }
+            Sample b = base.get(s.round());
+            ops.add(s.opsPerSecond());
+            p50.add(s.p50());
+            p99.add(s.p99());
+            opsR.add(s.opsPerSecond() / b.opsPerSecond());
+            p50R.add(s.p50() / b.p50());
+            p99R.add(s.p99() / b.p99());
+            over.add(s.p50() - b.p50());
+          }
+          out.add(new Summary(w, t, name, median(ops), median(p50), median(p99), median(opsR), median(p50R), median(p99R),
+              median(over)));
+          System.out.printf("%-12s t=%2d %-22s %9.0f ops/s (x%s)  p50 %7.1f us (x%s, %+.1f us)  p99 %8.1f us (x%s)%n",
+              w.label, t, name, median(ops), f("%.2f", median(opsR)), median(p50), f("%.2f", median(p50R)), median(over),
+              median(p99), f("%.2f", median(p99R)));
+        }
+      }
+    }
+    return out;
+  }
+
+  static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getName() + ": " + t.getMessage();
+  }
+}
