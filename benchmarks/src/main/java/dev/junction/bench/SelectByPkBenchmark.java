@@ -2,6 +2,8 @@ package dev.junction.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.junction.bench.library.Contender;
+import dev.junction.bench.library.Contenders;
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
 import dev.junction.health.ReplicaSelector;
@@ -35,7 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One select-by-primary-key round trip (borrow, prepare, bind, execute, read, close) against a real
  * local PostgreSQL replica, through raw HikariCP and through Junction routing to that same replica,
- * measured side by side in one run so the ratio is meaningful on a noisy shared machine.
+ * measured side by side in one run so the ratio is meaningful on a noisy shared machine. Two peers
+ * route the same read to the same replica: Spring's {@code AbstractRoutingDataSource} with a
+ * thread-local read-only flag, and ShardingSphere-JDBC's readwrite-splitting rule (see
+ * {@code library.Contenders}; the closed-loop {@code library.LibraryBenchmark} compares them at scale).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -46,11 +51,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SelectByPkBenchmark {
   static final int ROWS = 10_000;
 
-  @Param({"hikari", "junction"})
+  @Param({"hikari", "junction", Contenders.SPRING_THREAD_LOCAL, Contenders.SHARDINGSPHERE})
   public String target;
 
   LocalCluster cluster;
   DataSource dataSource;
+  Contender contender;
   AutoCloseable closeable;
 
   @Setup(Level.Trial)
@@ -63,7 +69,10 @@ public class SelectByPkBenchmark {
       s.execute("INSERT INTO accounts SELECT g, 'name-' || g, g * 10 FROM generate_series(1, " + ROWS + ") g");
     }
     Thread.sleep(500);
-    if (target.equals("hikari")) {
+    if (!target.equals("hikari") && !target.equals("junction")) {
+      contender = Contenders.create(target, cluster.postgres(0), 4);
+      closeable = contender;
+    } else if (target.equals("hikari")) {
       HikariConfig hc = new HikariConfig();
       hc.setJdbcUrl(replica.jdbcUrl());
       hc.setUsername(replica.user());
@@ -92,10 +101,18 @@ public class SelectByPkBenchmark {
   }
 
   @Benchmark
-  public long selectByPrimaryKey() throws SQLException {
+  public long selectByPrimaryKey() throws Exception {
     int id = 1 + ThreadLocalRandom.current().nextInt(ROWS);
-    try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = c.prepareStatement("SELECT id, name, balance FROM accounts WHERE id = ?")) {
+    if (contender != null) {
+      return contender.read(c -> select(c, id));
+    }
+    try (Connection c = dataSource.getConnection()) {
+      return select(c, id);
+    }
+  }
+
+  static long select(Connection c, int id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT id, name, balance FROM accounts WHERE id = ?")) {
       ps.setInt(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

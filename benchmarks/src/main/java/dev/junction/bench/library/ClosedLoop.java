@@ -25,9 +25,23 @@ final class ClosedLoop {
     void run() throws Exception;
   }
 
+  /** One operation that measures itself: returns the nanoseconds to record for it (e.g. only its read). */
+  @FunctionalInterface
+  interface TimedOperation {
+    long run(int thread) throws Exception;
+  }
+
   private ClosedLoop() {}
 
   static Result run(int threads, long millis, Operation op) throws Exception {
+    return runTimed(threads, millis, thread -> {
+      long start = System.nanoTime();
+      op.run();
+      return System.nanoTime() - start;
+    });
+  }
+
+  static Result runTimed(int threads, long millis, TimedOperation op) throws Exception {
     List<Histogram> histograms = new ArrayList<>();
     List<Thread> workers = new ArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -37,17 +51,16 @@ final class ClosedLoop {
     for (int t = 0; t < threads; t++) {
       Histogram h = new Histogram(3);
       histograms.add(h);
+      int index = t;
       Thread w = new Thread(() -> {
         ready.countDown();
         try {
           go.await();
           while (failure.get() == null) {
-            long start = System.nanoTime();
-            if (start >= deadline[0]) {
+            if (System.nanoTime() >= deadline[0]) {
               break;
             }
-            op.run();
-            h.recordValue(System.nanoTime() - start);
+            h.recordValue(op.run(index));
           }
         } catch (Throwable e) {
           failure.compareAndSet(null, e);

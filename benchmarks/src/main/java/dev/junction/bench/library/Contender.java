@@ -5,7 +5,7 @@ package dev.junction.bench.library;
  * for marking work read-only (nothing, a thread-local, a read-only transaction). Every contender
  * runs the same JDBC calls, so the difference between them is the routing layer alone.
  */
-interface Contender extends AutoCloseable {
+public interface Contender extends AutoCloseable {
   String name();
 
   /** Borrows a connection the way this contender's users do for a read, runs {@code work}, returns it. */

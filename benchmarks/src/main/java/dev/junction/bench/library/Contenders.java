@@ -18,19 +18,19 @@ import org.apache.shardingsphere.driver.api.yaml.YamlShardingSphereDataSourceFac
  * Builds every contender against the same replica set, each with its own pools of the same size and
  * settings, so the only difference between them is the layer in front of HikariCP.
  */
-final class Contenders {
+public final class Contenders {
   static final String HIKARI = "hikari";
   static final String JUNCTION_PRIMARY = "junction-primary-only";
   static final String JUNCTION_REPLICAS = "junction-2-replicas";
   static final String SPRING_TX = "spring-readonly-tx";
-  static final String SPRING_THREAD_LOCAL = "spring-threadlocal";
-  static final String SHARDINGSPHERE = "shardingsphere-5.5.2";
+  public static final String SPRING_THREAD_LOCAL = "spring-threadlocal";
+  public static final String SHARDINGSPHERE = "shardingsphere-5.5.2";
 
   static final List<String> ALL = List.of(HIKARI, JUNCTION_PRIMARY, JUNCTION_REPLICAS, SPRING_THREAD_LOCAL, SPRING_TX, SHARDINGSPHERE);
 
   private Contenders() {}
 
-  static Contender create(String name, PostgresReplicaSet pg, int poolSize) throws Exception {
+  public static Contender create(String name, PostgresReplicaSet pg, int poolSize) throws Exception {
     return switch (name) {
       case HIKARI -> {
         HikariDataSource h = hikari("hikari-primary", pg.primary(), poolSize);

@@ -5,6 +5,6 @@ import java.sql.SQLException;
 
 /** One unit of JDBC work on a borrowed connection; the contender decides where the connection comes from. */
 @FunctionalInterface
-interface SqlWork<T> {
+public interface SqlWork<T> {
   T run(Connection connection) throws SQLException;
 }
