@@ -6,6 +6,7 @@ import static dev.junction.bench.library.Stats.median;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.junction.Junction;
 import dev.junction.Scope;
+import dev.junction.config.JunctionConfig;
 import dev.junction.jdbc.JunctionConnection;
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.local.LocalCluster;
@@ -33,7 +34,8 @@ import javax.sql.DataSource;
  * connection, the way two consecutive requests of one user would. Three contenders per round: the
  * read on a raw HikariCP pool on the primary (the always-primary baseline), through Junction inside
  * {@link Junction#primary}, and through Junction inside a {@link Junction#scope} (fenced: a replica
- * that has replayed the write, or the primary after max-fence-wait). Replicas get
+ * that has replayed the write, or the primary after max-fence-wait), with the default max-fence-wait
+ * of 50 ms and with 0 (check the most advanced replica once, else go to the primary at once). Replicas get
  * {@code recovery_min_apply_delay} of 0, 50 and 300 ms, on one replica or both. Only the read is
  * timed; every read is checked against the value the write returned, so a stale read is counted.
  *
@@ -44,7 +46,9 @@ public final class FencedReadBenchmark {
   static final int KEYS_PER_THREAD = 500;
   static final String WRITE = "UPDATE counters SET v = v + 1 WHERE id = ? RETURNING v";
   static final String READ = "SELECT v FROM counters WHERE id = ?";
-  static final List<String> CONTENDERS = List.of("primary-hikari", "junction-primary()", "junction-scope-fenced");
+  static final String FENCED = "junction-scope-fenced";
+  static final String FENCED_NO_WAIT = "junction-scope-fenced-nowait";
+  static final List<String> CONTENDERS = List.of("primary-hikari", "junction-primary()", FENCED, FENCED_NO_WAIT);
 
   private FencedReadBenchmark() {}
 
@@ -85,19 +89,23 @@ public final class FencedReadBenchmark {
     LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start();
     HikariDataSource hikari = null;
     RoutingDataSource junction = null;
+    RoutingDataSource noWait = null;
     List<Row> rows = new ArrayList<>();
     try {
       PostgresReplicaSet pg = cluster.postgres(0);
       Schema.create(pg, 1000, threads * KEYS_PER_THREAD);
       hikari = Contenders.hikari("primary", pg.primary(), threads);
       junction = RoutingDataSource.create(Contenders.junctionConfig(pg, threads, true));
+      noWait = RoutingDataSource.create(withoutFenceWait(Contenders.junctionConfig(pg, threads, true)));
+      Map<String, DataSource> sources = Map.of(CONTENDERS.get(0), hikari, CONTENDERS.get(1), junction, FENCED, junction,
+          FENCED_NO_WAIT, noWait);
       for (int d : delays) {
         for (int delayed : d == 0 ? new int[] {0} : new int[] {1, 2}) {
           String setup = delayed == 0 ? "no delay" : delayed == 1 ? "1 of 2 replicas delayed" : "both replicas delayed";
           pg.setApplyDelay(0, Duration.ofMillis(delayed == 2 ? d : 0));
           pg.setApplyDelay(1, Duration.ofMillis(delayed >= 1 ? d : 0));
           Thread.sleep(1500); // reload, and let the lag monitor see the new positions
-          rows.addAll(runSetup(setup, d, hikari, junction, threads, rounds, millis));
+          rows.addAll(runSetup(setup, d, sources, threads, rounds, millis));
         }
       }
       write(out, img, rows, started, rounds, millis, threads, Schema.serverVersion(pg.primary()));
@@ -108,11 +116,20 @@ public final class FencedReadBenchmark {
       if (junction != null) {
         junction.close();
       }
+      if (noWait != null) {
+        noWait.close();
+      }
       cluster.close();
     }
   }
 
-  static List<Row> runSetup(String setup, long delay, HikariDataSource hikari, RoutingDataSource junction, int threads,
+  static JunctionConfig withoutFenceWait(JunctionConfig c) {
+    JunctionConfig.Routing r = c.routing();
+    return new JunctionConfig(c.dialect(), c.shards(), new JunctionConfig.Routing(r.replicaSelection(), r.maxLag(), r.maxLagBytes(),
+        r.readmitLag(), r.lagPollInterval(), Duration.ZERO, r.circuitOpen(), r.parseCacheSize()), c.fencing());
+  }
+
+  static List<Row> runSetup(String setup, long delay, Map<String, DataSource> sources, int threads,
                             int rounds, long millis) throws Exception {
     Map<String, Tally> tallies = new java.util.LinkedHashMap<>();
     Map<String, List<double[]>> perRound = new java.util.LinkedHashMap<>();
@@ -122,13 +139,13 @@ public final class FencedReadBenchmark {
     }
     int[] counter = new int[threads];
     for (String c : CONTENDERS) { // warm-up, not recorded
-      ClosedLoop.runTimed(threads, millis / 2, t -> pair(c, hikari, junction, t, counter, new Tally()));
+      ClosedLoop.runTimed(threads, millis / 2, t -> pair(c, sources.get(c), t, counter, new Tally()));
     }
     for (int r = 0; r < rounds; r++) {
       for (int i = 0; i < CONTENDERS.size(); i++) {
         String c = CONTENDERS.get((i + r) % CONTENDERS.size());
         Tally tally = tallies.get(c);
-        ClosedLoop.Result res = ClosedLoop.runTimed(threads, millis, t -> pair(c, hikari, junction, t, counter, tally));
+        ClosedLoop.Result res = ClosedLoop.runTimed(threads, millis, t -> pair(c, sources.get(c), t, counter, tally));
         perRound.get(c).add(new double[] {res.percentileMicros(50), res.percentileMicros(90), res.percentileMicros(99)});
         System.out.printf("%-24s %3d ms round %d %-22s %6.0f reads/s  p50 %8.1f us  p90 %8.1f us  p99 %8.1f us%n",
             setup, delay, r, c, res.opsPerSecond(), res.percentileMicros(50), res.percentileMicros(90), res.percentileMicros(99));
@@ -166,30 +183,29 @@ public final class FencedReadBenchmark {
   }
 
   /** One write-then-read pair; returns the read's latency in nanoseconds. */
-  static long pair(String contender, HikariDataSource hikari, RoutingDataSource junction, int thread, int[] counter,
-                   Tally tally) throws Exception {
+  static long pair(String contender, DataSource ds, int thread, int[] counter, Tally tally) throws Exception {
     int key = thread * KEYS_PER_THREAD + (counter[thread]++ % KEYS_PER_THREAD);
     long written;
     long read;
     long nanos;
     switch (contender) {
       case "primary-hikari" -> {
-        written = query(hikari, WRITE, key, null);
+        written = query(ds, WRITE, key, null);
         long start = System.nanoTime();
-        read = query(hikari, READ, key, null);
+        read = query(ds, READ, key, null);
         nanos = System.nanoTime() - start;
       }
       case "junction-primary()" -> {
-        written = query(junction, WRITE, key, null);
+        written = query(ds, WRITE, key, null);
         long start = System.nanoTime();
-        read = Junction.primary(() -> query(junction, READ, key, tally));
+        read = Junction.primary(() -> query(ds, READ, key, tally));
         nanos = System.nanoTime() - start;
       }
       default -> {
         try (Scope scope = Junction.scope("user:" + key)) {
-          written = query(junction, WRITE, key, null);
+          written = query(ds, WRITE, key, null);
           long start = System.nanoTime();
-          read = query(junction, READ, key, tally);
+          read = query(ds, READ, key, tally);
           nanos = System.nanoTime() - start;
         }
       }
@@ -247,7 +263,7 @@ public final class FencedReadBenchmark {
     Path p99 = pivot(out.resolve("fenced-p99.csv"), rows, setups, Row::p99);
     StringBuilder share = new StringBuilder("setup,on a replica (%),primary fallback (%)\n");
     for (Row r : rows) {
-      if (r.contender().equals("junction-scope-fenced")) {
+      if (r.contender().equals(FENCED)) {
         double fallback = r.reads() == 0 ? 0 : 100.0 * r.tally().count(RouteReason.PRIMARY_FENCE_FALLBACK) / r.reads();
         share.append(r.setup()).append(' ').append(r.delayMillis()).append("ms,").append(f("%.1f", 100 * replicaShare(r.tally())))
             .append(',').append(f("%.1f", fallback)).append('\n');
@@ -259,7 +275,7 @@ public final class FencedReadBenchmark {
     Charts.render(img.resolve("bench-fenced.png"), 1000, 1000, List.of(
         new Charts.Panel(p50, "Read-after-write: read p50" + when, "read p50 (us, log)", CONTENDERS, true, Double.NaN),
         new Charts.Panel(p99, "Read-after-write: read p99", "read p99 (us, log)", CONTENDERS, true, Double.NaN),
-        new Charts.Panel(sharePath, "Fenced reads (Junction.scope): where they ran", "% of fenced reads",
+        new Charts.Panel(sharePath, "Fenced reads (Junction.scope, max-fence-wait 50 ms): where they ran", "% of fenced reads",
             List.of("on a replica", "primary fallback"), false, Double.NaN)));
   }
 

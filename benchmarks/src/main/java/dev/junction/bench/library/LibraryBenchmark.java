@@ -19,10 +19,12 @@ import java.util.Map;
  * streaming replicas, through raw HikariCP (the baseline), Junction, Spring's do-it-yourself routing
  * and ShardingSphere-JDBC. Contenders take turns inside every round (rotating who goes first), so a
  * burst of noise from other jobs on the shared cores lands on one slot, not on one contender; each
- * figure is the median over rounds of the contender's ratio to HikariCP in the same round.
+ * figure is the median over rounds of the contender's ratio to HikariCP in the same round. Many
+ * short rounds beat a few long ones here: the contenders' slots of one round are seconds apart, so
+ * they see much the same background load.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.LibraryBenchmark [--quick]
- * [--rounds 5] [--seconds 3] [--threads 1,4,16] [--contenders a,b] [--workloads select-by-pk,insert,mix-90/10]
+ * [--rounds 12] [--seconds 1.25] [--threads 1,4,16] [--contenders a,b] [--workloads select-by-pk,insert,mix-90/10]
  * [--out benchmarks/results] [--img docs/img]}
  */
 public final class LibraryBenchmark {
@@ -37,8 +39,8 @@ public final class LibraryBenchmark {
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
     boolean quick = a.contains("--quick");
-    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "5"));
-    long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "3")));
+    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "12"));
+    long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "1.25")));
     int[] threads = Stats.ints(Stats.option(a, "--threads", quick ? "4" : "1,4,16"));
     List<String> names = List.of(Stats.option(a, "--contenders", String.join(",", Contenders.ALL)).split(","));
     List<Workload> workloads = new ArrayList<>();
@@ -72,10 +74,11 @@ public final class LibraryBenchmark {
       if (!live.containsKey(Contenders.HIKARI)) {
         throw new IllegalStateException("the baseline (hikari) must run");
       }
-      System.out.println("warm-up: every contender, every workload, 4 threads, " + 2 * millis + " ms");
+      long warmup = Math.max(millis, 3000);
+      System.out.println("warm-up: every contender, every workload, 4 threads, " + warmup + " ms");
       for (Workload w : workloads) {
         for (Contender c : live.values()) {
-          ClosedLoop.run(4, 2 * millis, () -> w.once(c, ROWS));
+          ClosedLoop.run(4, warmup, () -> w.once(c, ROWS));
         }
       }
       List<Sample> samples = new ArrayList<>();
