@@ -35,6 +35,7 @@ final class Charts {
     }
     for (Panel p : panels) {
       lines.add(p.log() ? "set logscale y" : "unset logscale y");
+      lines.add(p.log() ? "set yrange [*:*]" : "set yrange [0:*]");
       lines.add("set title \"" + p.title() + "\"");
       lines.add("set ylabel \"" + p.ylabel() + "\"");
       StringBuilder plot = new StringBuilder("plot ");

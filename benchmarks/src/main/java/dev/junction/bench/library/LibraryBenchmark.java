@@ -122,7 +122,8 @@ public final class LibraryBenchmark {
 
   /** Medians over rounds, and medians of the per-round ratios to HikariCP. */
   record Summary(Workload workload, int threads, String contender, double opsPerSecond, double p50, double p99,
-                 double opsRatio, double p50Ratio, double p99Ratio, double p50OverheadMicros) {}
+                 double opsRatio, double p50Ratio, double p99Ratio, double p50OverheadMicros,
+                 double opsRatioQ1, double opsRatioQ3, double p50RatioQ1, double p50RatioQ3) {}
 
   static List<Summary> summarize(List<Sample> samples, List<Workload> workloads, int[] threads, Iterable<String> contenders) {
     List<Summary> out = new ArrayList<>();
@@ -156,7 +157,8 @@ public final class LibraryBenchmark {
             over.add(s.p50() - b.p50());
           }
           out.add(new Summary(w, t, name, median(ops), median(p50), median(p99), median(opsR), median(p50R), median(p99R),
-              median(over)));
+              median(over), Stats.quantile(opsR, 0.25), Stats.quantile(opsR, 0.75), Stats.quantile(p50R, 0.25),
+              Stats.quantile(p50R, 0.75)));
           System.out.printf("%-12s t=%2d %-22s %9.0f ops/s (x%s)  p50 %7.1f us (x%s, %+.1f us)  p99 %8.1f us (x%s)%n",
               w.label, t, name, median(ops), f("%.2f", median(opsR)), median(p50), f("%.2f", median(p50R)), median(over),
               median(p99), f("%.2f", median(p99R)));

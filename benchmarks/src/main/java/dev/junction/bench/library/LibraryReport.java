@@ -26,11 +26,13 @@ final class LibraryReport {
           f("%.0f", s.opsPerSecond()), f("%.1f", s.p50()), f("%.1f", s.p90()), f("%.1f", s.p99()))).append('\n');
     }
     Files.writeString(out.resolve("library-rounds.csv"), raw);
-    StringBuilder sum = new StringBuilder("workload,threads,contender,ops_per_s,p50_us,p99_us,ops_ratio,p50_ratio,p99_ratio,p50_overhead_us\n");
+    StringBuilder sum = new StringBuilder("workload,threads,contender,ops_per_s,p50_us,p99_us,ops_ratio,p50_ratio,p99_ratio,p50_overhead_us,"
+        + "ops_ratio_q1,ops_ratio_q3,p50_ratio_q1,p50_ratio_q3\n");
     for (LibraryBenchmark.Summary s : summaries) {
       sum.append(String.join(",", s.workload().label, Integer.toString(s.threads()), s.contender(), f("%.0f", s.opsPerSecond()),
           f("%.1f", s.p50()), f("%.1f", s.p99()), f("%.3f", s.opsRatio()), f("%.3f", s.p50Ratio()), f("%.3f", s.p99Ratio()),
-          f("%.1f", s.p50OverheadMicros()))).append('\n');
+          f("%.1f", s.p50OverheadMicros()), f("%.3f", s.opsRatioQ1()), f("%.3f", s.opsRatioQ3()), f("%.3f", s.p50RatioQ1()),
+          f("%.3f", s.p50RatioQ3()))).append('\n');
     }
     Files.writeString(out.resolve("library.csv"), sum);
     StringBuilder m = new StringBuilder();

@@ -18,6 +18,19 @@ final class Stats {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
+  /** The q-quantile (0..1) by linear interpolation between closest ranks. */
+  static double quantile(List<Double> values, double q) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(Double::compare);
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    double pos = q * (sorted.size() - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = Math.min(lo + 1, sorted.size() - 1);
+    return sorted.get(lo) + (pos - lo) * (sorted.get(hi) - sorted.get(lo));
+  }
+
   static String f(String pattern, double v) {
     return String.format(Locale.ROOT, pattern, v);
   }
