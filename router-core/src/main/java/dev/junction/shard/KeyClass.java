@@ -9,10 +9,26 @@ import java.util.List;
  * for binding: literal keys are hashed once at plan time, parameter keys are looked up by
  * position at bind time.
  *
- * @param tables the references, for explanations and errors
+ * @param description the member tables and key columns, for explanations and errors (the plan keeps
+ *     no parse tree)
  * @param pins restrictions that all hold (their shard sets intersect); none means every shard
  */
-record KeyClass(List<TableRef> tables, List<BoundPin> pins) {
+record KeyClass(String description, List<BoundPin> pins) {
+
+  KeyClass {
+    pins = List.copyOf(pins);
+  }
+
+  static String describe(List<TableRef> tables) {
+    StringBuilder sb = new StringBuilder();
+    for (TableRef t : tables) {
+      String member = t.name + "(" + t.sharded.keyColumn() + ")";
+      if (sb.indexOf(member) < 0) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(member);
+      }
+    }
+    return sb.toString();
+  }
 
   /** One restriction: the key is one of these values, each NULL value matching nothing. */
   record BoundPin(ShardedTable table, BitSet literalShards, int[] parameters) {
@@ -57,13 +73,6 @@ record KeyClass(List<TableRef> tables, List<BoundPin> pins) {
   }
 
   String describe() {
-    StringBuilder sb = new StringBuilder();
-    for (TableRef t : tables) {
-      if (sb.length() > 0) {
-        sb.append(", ");
-      }
-      sb.append(t.name).append('(').append(t.sharded.keyColumn()).append(')');
-    }
-    return sb.toString();
+    return description;
   }
 }

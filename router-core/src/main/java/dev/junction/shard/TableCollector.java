@@ -53,6 +53,9 @@ final class TableCollector {
   }
 
   TableRef addTable(Table table, QueryScope scope, Set<String> ctes) {
+    if (table == null) {
+      return null;
+    }
     String name = TableRef.normalize(table.getName());
     if (name == null || (table.getSchemaName() == null && ctes.contains(name))) {
       return null;
