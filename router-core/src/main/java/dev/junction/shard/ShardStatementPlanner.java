@@ -14,6 +14,7 @@ import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.operators.relational.ExpressionList;
 import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.schema.Table;
+import net.sf.jsqlparser.statement.DescribeStatement;
 import net.sf.jsqlparser.statement.ExplainStatement;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.alter.Alter;
@@ -145,16 +146,17 @@ public final class ShardStatementPlanner {
 
   private ShardPlan plan(Statement statement, String sql, SqlTokens lexed, int parameterCount) throws SQLException {
     TableCollector tables = new TableCollector(rules);
-    if (statement instanceof ExplainStatement explain) {
-      if (explain.getStatement() != null) {
-        statement = explain.getStatement(); // EXPLAIN goes where the statement would go
-      } else if (explain.getTable() != null) {
-        String name = TableRef.normalize(explain.getTable().getName());
-        return routedTables.contains(name)
-            ? new FixedPlan(ShardRoute.Opcode.ANY, new int[] {rules.defaultShard()}, sql, parameterCount,
-                "DESCRIBE " + name + ": every shard has the table, default " + rules.ring().shardId(rules.defaultShard()))
-            : defaultPlan(sql, parameterCount, "DESCRIBE of an unsharded table: default shard");
-      }
+    Table described = statement instanceof DescribeStatement d ? d.getTable()
+        : statement instanceof ExplainStatement e && e.getStatement() == null ? e.getTable() : null;
+    if (described != null) {
+      String name = TableRef.normalize(described.getName());
+      return routedTables.contains(name)
+          ? new FixedPlan(ShardRoute.Opcode.ANY, new int[] {rules.defaultShard()}, sql, parameterCount,
+              "DESCRIBE " + name + ": every shard has the table, default " + rules.ring().shardId(rules.defaultShard()))
+          : defaultPlan(sql, parameterCount, "DESCRIBE of an unsharded table: default shard");
+    }
+    if (statement instanceof ExplainStatement explain && explain.getStatement() != null) {
+      statement = explain.getStatement(); // EXPLAIN goes where the statement would go
     }
     if (statement instanceof Select select) {
       tables.select(select, null, Set.of());
