@@ -160,10 +160,13 @@ public final class ShardStatementPlanner {
     }
     if (statement instanceof Select select) {
       tables.select(select, null, Set.of());
+      tables.checkComplete(statement, routedTables);
       return route(tables, tables.targets.isEmpty(), sql, parameterCount);
     }
     if (statement instanceof Insert insert) {
-      return insert(InsertShape.of(insert), tables, sql, lexed, parameterCount);
+      ShardPlan plan = insert(InsertShape.of(insert), tables, sql, lexed, parameterCount);
+      tables.checkComplete(statement, routedTables);
+      return plan;
     }
     if (statement instanceof Update update) {
       QueryScope scope = tables.update(update, Set.of());
@@ -175,17 +178,21 @@ public final class ShardStatementPlanner {
           }
         }
       }
+      tables.checkComplete(statement, routedTables);
       return route(tables, false, sql, parameterCount);
     }
     if (statement instanceof Delete delete) {
       tables.delete(delete, Set.of());
+      tables.checkComplete(statement, routedTables);
       return route(tables, false, sql, parameterCount);
     }
     if (statement instanceof Merge merge) {
       return merge(merge, tables, sql, parameterCount);
     }
     if (statement instanceof Upsert upsert) {
-      return insert(InsertShape.of(upsert), tables, sql, lexed, parameterCount);
+      ShardPlan plan = insert(InsertShape.of(upsert), tables, sql, lexed, parameterCount);
+      tables.checkComplete(statement, routedTables);
+      return plan;
     }
     List<Table> ddlTables = ddlTables(statement);
     if (ddlTables != null) {
@@ -193,7 +200,7 @@ public final class ShardStatementPlanner {
     }
     if (mentionsRoutedTable(lexed)) {
       throw PlannerErrors.unsupported("Junction does not know which shards a "
-          + statement.getClass().getSimpleName().toUpperCase(Locale.ROOT) + " statement naming a sharded or broadcast table belongs to",
+          + lexed.text(lexed.tokens().get(0)).toUpperCase(Locale.ROOT) + " statement naming a sharded or broadcast table belongs to",
           "Run it on each shard with /* junction:shard=NAME */");
     }
     return defaultPlan(sql, parameterCount, "statement naming no sharded or broadcast table: default shard");
@@ -400,6 +407,7 @@ public final class ShardStatementPlanner {
       tables.targets.add(target);
     }
     tables.fromItem(merge.getFromItem(), scope, ctes);
+    tables.checkComplete(merge, routedTables);
     if (target != null && target.sharded != null) {
       throw PlannerErrors.unsupported("MERGE into the sharded table " + target.name + " is not supported",
           "Use INSERT ... ON CONFLICT / ON DUPLICATE KEY UPDATE, or UPDATE/DELETE with a shard-key predicate, "

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.sql.SQLException;
 import java.util.Set;
+import net.sf.jsqlparser.statement.Statement;
+import net.sf.jsqlparser.util.TablesNamesFinder;
+import net.sf.jsqlparser.expression.AnyComparisonExpression;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
 import net.sf.jsqlparser.schema.Table;
@@ -240,6 +244,29 @@ final class TableCollector {
     return target;
   }
 
+  /**
+   * Fails if JSqlParser's own table finder sees a sharded or broadcast table this collector did
+   * not: a construct the planner does not analyse must not be routed as if the table were absent.
+   */
+  void checkComplete(Statement statement, Set<String> routedTables) throws SQLException {
+    Set<String> found;
+    try {
+      found = new TablesNamesFinder<Void>().getTables(statement);
+    } catch (RuntimeException e) {
+      return; // the finder does not support every statement type; the collector's view stands
+    }
+    Set<String> seen = new HashSet<>();
+    refs.forEach(r -> seen.add(r.name));
+    for (String qualified : found) {
+      String name = TableRef.normalize(qualified.substring(qualified.lastIndexOf('.') + 1));
+      if (routedTables.contains(name) && !seen.contains(name)) {
+        throw PlannerErrors.unsupported("the table " + name + " is used in a part of the statement Junction does not"
+            + " analyse for shard keys", "Rewrite that part (e.g. as a join or a simple subquery), "
+            + PlannerErrors.HINT_ADVICE);
+      }
+    }
+  }
+
   /** Collects the subqueries inside an expression, as scopes nested in {@code scope}. */
   void scan(Expression expression, QueryScope scope, Set<String> ctes) {
     if (expression != null) {
@@ -254,6 +281,13 @@ final class TableCollector {
     public <S> Void visit(ParenthesedSelect select, S context) {
       Context c = (Context) context;
       select(select.getSelect(), c.scope(), c.ctes());
+      return null;
+    }
+
+    @Override
+    public <S> Void visit(AnyComparisonExpression any, S context) {
+      Context c = (Context) context;
+      select(any.getSelect(), c.scope(), c.ctes());
       return null;
     }
 
