@@ -116,9 +116,10 @@ final class KeyedPlan implements ShardPlan {
   private SQLException notColocated(String problem, KeyClass c) {
     String all = classes.stream().map(KeyClass::describe).distinct().collect(java.util.stream.Collectors.joining(" and "));
     return PlannerErrors.unsupported(
-        "the tables " + all + " are not joined on their shard keys, and " + c.describe() + " " + problem,
+        "the tables " + all + " are not joined on their shard keys within one query block (tables in a subquery"
+            + " count separately), and " + c.describe() + " " + problem,
         "Join the tables on the shard key (e.g. a.key = b.key), or add shard-key predicates that pin"
-            + " every table to the same shard, " + PlannerErrors.HINT_ADVICE);
+            + " every table, including those in subqueries, to the same shard, " + PlannerErrors.HINT_ADVICE);
   }
 
   private String describe(BitSet shards) {

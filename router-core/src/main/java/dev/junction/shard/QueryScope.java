@@ -7,8 +7,10 @@ import net.sf.jsqlparser.schema.Column;
 
 /**
  * The tables one query block (a SELECT, the body of an UPDATE or DELETE) can see, and the
- * conditions that constrain its rows. Column references resolve here: qualified ones also in the
- * enclosing blocks (correlation), unqualified ones only in this block.
+ * conditions that constrain its rows. Key columns resolve only against this block's own tables:
+ * a predicate inside a subquery restricts the subquery's rows, not the enclosing query's (think
+ * {@code NOT EXISTS (... WHERE o.key = 5)}), so a correlated reference to an outer table is never
+ * used as a key; the subquery's tables form classes of their own.
  */
 final class QueryScope {
 
@@ -28,11 +30,9 @@ final class QueryScope {
     String name = TableRef.normalize(column.getColumnName());
     if (column.getTable() != null && column.getTable().getName() != null) {
       String qualifier = TableRef.normalize(column.getTable().getName());
-      for (QueryScope s = this; s != null; s = s.parent) {
-        for (TableRef ref : s.refs) {
-          if (ref.answersTo(qualifier)) {
-            return ref.sharded != null && ref.sharded.keyColumn().equals(name) ? ref : null;
-          }
+      for (TableRef ref : refs) {
+        if (ref.answersTo(qualifier)) {
+          return ref.sharded != null && ref.sharded.keyColumn().equals(name) ? ref : null;
         }
       }
       return null;
