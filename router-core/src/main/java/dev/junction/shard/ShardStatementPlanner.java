@@ -52,7 +52,12 @@ import net.sf.jsqlparser.statement.upsert.Upsert;
  *   <li><b>Keys.</b> {@link KeyPredicates} reads only top-level AND-conjuncts: equality/IN/OR
  *       against literals or {@code ?} pins a reference to shards, and key-to-key equality
  *       co-locates references ({@link EquivalenceClasses}). Anything else is ignored, which can
- *       only widen a route, never misroute it.</li>
+ *       only widen a route, never misroute it. Keys resolve within one query block: a subquery's
+ *       tables are classes of their own, because a predicate under {@code NOT EXISTS} restricts
+ *       the subquery, not the outer rows. Several classes must land on one shard.</li>
+ *   <li><b>Nothing unseen.</b> After collecting, JSqlParser's own table finder cross-checks the
+ *       statement: a sharded or broadcast table in a construct the collector does not walk is a
+ *       refusal, not a table silently left out of the route.</li>
  *   <li><b>Bind is cheap.</b> Literal keys are hashed at plan time; parameter keys are remembered
  *       by position ({@link KeyClass}), so binding is a few hash lookups and no parsing. A multi-row
  *       INSERT is cut into text pieces at plan time ({@link InsertRows}) and spliced per shard.</li>
@@ -117,7 +122,7 @@ public final class ShardStatementPlanner {
       if (body.regionMatches(true, 0, HINT_PREFIX, 0, HINT_PREFIX.length())) {
         String name = body.substring(HINT_PREFIX.length()).trim();
         if (!rules.ring().containsShard(name)) {
-          throw new SQLException("unknown shard '" + name + "' in /* junction:shard=" + name + " */; the shards are "
+          throw new SQLException("unknown shard '" + name + "' in /* junction:shard=" + name + " */; use one of: "
               + String.join(", ", rules.ring().shardIds()), "42704");
         }
         int shard = rules.ring().indexOf(name);

@@ -82,7 +82,7 @@ final class TableCollector {
       if (body instanceof ParenthesedSelect ps) {
         select(ps.getSelect(), null, visible);
       } else if (body instanceof ParenthesedInsert pi) {
-        insertTarget(pi.getInsert(), visible);
+        insertTarget(pi.getInsert());
         if (pi.getInsert().getSelect() != null) {
           select(pi.getInsert().getSelect(), null, visible);
         }
@@ -235,8 +235,8 @@ final class TableCollector {
     return scope;
   }
 
-  /** The INSERT target in a scope of its own. */
-  TableRef insertTarget(Insert insert, Set<String> ctes) {
+  /** The target of an INSERT inside a WITH clause, in a scope of its own. */
+  TableRef insertTarget(Insert insert) {
     TableRef target = addTable(insert.getTable(), newScope(null), Set.of());
     if (target != null) {
       targets.add(target);
