@@ -246,9 +246,7 @@ public final class ShardStatementPlanner {
   private List<KeyClass> keyClasses(TableCollector tables, List<TableRef> sharded) throws SQLException {
     EquivalenceClasses classes = new EquivalenceClasses(tables.refs.size());
     KeyPredicates predicates = new KeyPredicates(classes);
-    for (QueryScope scope : tables.scopes) {
-      predicates.read(scope);
-    }
+    predicates.read(tables.scopes);
     List<KeyClass> out = new ArrayList<>();
     for (List<TableRef> group : classes.groups(sharded)) {
       int root = classes.find(group.get(0).id);
