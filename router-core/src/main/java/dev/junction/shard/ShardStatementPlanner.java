@@ -101,8 +101,8 @@ public final class ShardStatementPlanner {
       return defaultPlan(sql, -1, "session or empty statement: default shard");
     }
     StatementReader.Parsed parsed = StatementReader.read(lexed);
-    if (parsed == null) {
-      if (mentionsRoutedTable(lexed)) {
+    if (parsed == null || executesHiddenTables(sql, lexed)) {
+      if (parsed != null || mentionsRoutedTable(lexed)) {
         throw PlannerErrors.unparseable();
       }
       return defaultPlan(sql, lexed.parameterCount(), "unparsed statement naming no sharded or broadcast table: default shard");
@@ -131,6 +131,16 @@ public final class ShardStatementPlanner {
       }
     }
     return null;
+  }
+
+  /** True if a MySQL executable comment, which the parser skips, names a sharded or broadcast table. */
+  private boolean executesHiddenTables(String sql, SqlTokens lexed) {
+    for (SqlTokens.Comment c : lexed.executableComments()) {
+      if (mentionsRoutedTable(new SqlTokens(sql.substring(c.start() + 2, c.end()), dialect))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean mentionsRoutedTable(SqlTokens lexed) {
