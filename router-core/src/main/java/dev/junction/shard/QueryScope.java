@@ -14,6 +14,7 @@ import net.sf.jsqlparser.schema.Column;
  */
 final class QueryScope {
 
+  /** The enclosing block, or null; deliberately not consulted when resolving keys. */
   final QueryScope parent;
   final List<TableRef> refs = new ArrayList<>();
   /** WHERE and INNER JOIN ... ON conditions: their key predicates restrict every row of the block. */
