@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Library overhead (closed loop: HikariCP vs Junction vs Spring AbstractRoutingDataSource vs
-# ShardingSphere-JDBC 5.5.2) and fenced read-after-write latency, on local PostgreSQL servers in one
-# run. Writes benchmarks/results/library*.csv, fenced*.csv and docs/img/bench-library-*.png,
-# docs/img/bench-fenced.png. About 20 minutes; --quick: one short round, about 2 minutes.
-# Usage: benchmarks/run-library.sh [--quick] [--library-only | --fenced-only]
+# End-to-end library benchmarks on local PostgreSQL servers, each contender measured in the same run:
+#   library  closed loop: HikariCP vs Junction vs Spring AbstractRoutingDataSource vs ShardingSphere-JDBC
+#   fenced   read-after-write latency in Junction.scope vs always-primary, replicas delayed 0/50/300 ms
+#   scatter  sharded point lookup vs scatter ORDER BY LIMIT / GROUP BY at 1, 2 and 4 shards
+# Writes benchmarks/results/{library,fenced,scatter}*.csv and docs/img/bench-{library-*,fenced,scatter}.png.
+# About 15 + 5 + 5 minutes; --quick: one short round each, about 3 minutes.
+# Usage: benchmarks/run-library.sh [--quick] [library] [fenced] [scatter]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./junction.sh setup
@@ -12,20 +14,26 @@ if ! command -v gnuplot >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends gnuplot-nox
 fi
+quick=()
+parts=()
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=(--quick) ;;
+    library|fenced|scatter) parts+=("$arg") ;;
+    *) echo "unknown argument $arg (expected --quick, library, fenced, scatter)" >&2; exit 2 ;;
+  esac
+done
+[ ${#parts[@]} -gt 0 ] || parts=(library fenced scatter)
 mvn -B -ntp -q -DskipTests -pl benchmarks -am package
 # Run from a copy, so a rebuild during the run cannot swap classes under the JVM.
 jar=$(mktemp --suffix=.jar)
 trap 'rm -f "$jar"' EXIT
 cp benchmarks/target/benchmarks.jar "$jar"
-quick=()
-library=1; fenced=1
-for arg in "$@"; do
-  case "$arg" in
-    --quick) quick=(--quick) ;;
-    --library-only) fenced=0 ;;
-    --fenced-only) library=0 ;;
-    *) echo "unknown argument $arg" >&2; exit 2 ;;
+for part in "${parts[@]}"; do
+  case "$part" in
+    library) main=LibraryBenchmark ;;
+    fenced) main=FencedReadBenchmark ;;
+    scatter) main=ScatterBenchmark ;;
   esac
+  java -Xms1g -Xmx2g -cp "$jar" "dev.junction.bench.library.$main" "${quick[@]}"
 done
-[ "$library" -eq 0 ] || java -Xms1g -Xmx2g -cp "$jar" dev.junction.bench.library.LibraryBenchmark "${quick[@]}"
-[ "$fenced" -eq 0 ] || java -Xms1g -Xmx2g -cp "$jar" dev.junction.bench.library.FencedReadBenchmark "${quick[@]}"

@@ -261,13 +261,17 @@ public final class FencedReadBenchmark {
     }
     Path p50 = pivot(out.resolve("fenced-p50.csv"), rows, setups, Row::p50);
     Path p99 = pivot(out.resolve("fenced-p99.csv"), rows, setups, Row::p99);
-    StringBuilder share = new StringBuilder("setup,on a replica (%),primary fallback (%)\n");
-    for (Row r : rows) {
-      if (r.contender().equals(FENCED)) {
+    StringBuilder share = new StringBuilder("setup,scope: on a replica,scope: primary fallback,"
+        + "scope nowait: on a replica,scope nowait: primary fallback\n");
+    for (String setup : setups) {
+      share.append(setup);
+      for (String c : List.of(FENCED, FENCED_NO_WAIT)) {
+        Row r = rows.stream().filter(x -> (x.setup() + " " + x.delayMillis() + "ms").equals(setup) && x.contender().equals(c))
+            .findFirst().orElseThrow();
         double fallback = r.reads() == 0 ? 0 : 100.0 * r.tally().count(RouteReason.PRIMARY_FENCE_FALLBACK) / r.reads();
-        share.append(r.setup()).append(' ').append(r.delayMillis()).append("ms,").append(f("%.1f", 100 * replicaShare(r.tally())))
-            .append(',').append(f("%.1f", fallback)).append('\n');
+        share.append(',').append(f("%.1f", 100 * replicaShare(r.tally()))).append(',').append(f("%.1f", fallback));
       }
+      share.append('\n');
     }
     Path sharePath = out.resolve("fenced-share.csv");
     Files.writeString(sharePath, share);
@@ -275,8 +279,9 @@ public final class FencedReadBenchmark {
     Charts.render(img.resolve("bench-fenced.png"), 1000, 1000, List.of(
         new Charts.Panel(p50, "Read-after-write: read p50" + when, "read p50 (us, log)", CONTENDERS, true, Double.NaN),
         new Charts.Panel(p99, "Read-after-write: read p99", "read p99 (us, log)", CONTENDERS, true, Double.NaN),
-        new Charts.Panel(sharePath, "Fenced reads (Junction.scope, max-fence-wait 50 ms): where they ran", "% of fenced reads",
-            List.of("on a replica", "primary fallback"), false, Double.NaN)));
+        new Charts.Panel(sharePath, "Fenced reads: where they ran (scope: max-fence-wait 50 ms; nowait: 0)", "% of fenced reads",
+            List.of("scope: on a replica", "scope: primary fallback", "scope nowait: on a replica", "scope nowait: primary fallback"),
+            false, Double.NaN)));
   }
 
   private static Path pivot(Path file, List<Row> rows, List<String> setups, java.util.function.ToDoubleFunction<Row> value)

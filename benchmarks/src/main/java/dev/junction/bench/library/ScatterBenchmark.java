@@ -39,7 +39,7 @@ import javax.sql.DataSource;
  * statements too, which prices the sharded layer itself. Every result is checked against the known answer.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.ScatterBenchmark [--quick]
- * [--rounds 5] [--seconds 2] [--threads 1] [--rows 100000]}
+ * [--rounds 12] [--seconds 1] [--threads 1] [--rows 100000]}
  */
 public final class ScatterBenchmark {
   static final int[] SHARD_COUNTS = {1, 2, 4};
@@ -53,8 +53,8 @@ public final class ScatterBenchmark {
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
     boolean quick = a.contains("--quick");
-    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "5"));
-    long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "2")));
+    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "12"));
+    long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "1")));
     int threads = Integer.parseInt(Stats.option(a, "--threads", "1"));
     int rows = Integer.parseInt(Stats.option(a, "--rows", "100000"));
     Path out = Path.of(Stats.option(a, "--out", "benchmarks/results"));
