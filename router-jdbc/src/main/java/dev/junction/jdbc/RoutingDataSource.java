@@ -213,9 +213,26 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   public RouteExplanation explain(String sql) {
     Classification c = classifier.classify(sql);
     ShardRuntime shard = defaultShard();
+    String shards = null;
+    if (sharding != null) {
+      try {
+        dev.junction.shard.ShardPlan plan = sharding.plan(sql);
+        ShardRoute route = sql.indexOf('?') >= 0 ? null : plan.bind(List.of());
+        if (route == null) {
+          shards = plan.opcode().name().toLowerCase(java.util.Locale.ROOT) + " at most (the targets depend on parameter values)";
+        } else {
+          List<String> names = route.statements().stream().map(s -> sharding.shardNames().get(s.shard())).toList();
+          shards = route.opcode().name().toLowerCase(java.util.Locale.ROOT) + " " + names + ": " + route.explanation();
+          shard = ringOrder[route.statements().get(0).shard()];
+        }
+      } catch (SQLException e) {
+        shards = "refused (" + e.getSQLState() + "): " + e.getMessage();
+      }
+    }
     Scope scope = Junction.currentScope();
     Fence fence = scope == null ? Fence.NONE : scope.fence();
-    return RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
+    RouteExplanation explanation = RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
+    return shards == null ? explanation : explanation.withShards(shards);
   }
 
   /** A snapshot of every endpoint's health, for health checks and dashboards. */
