@@ -22,7 +22,7 @@ final class Charts {
     Path script = panels.get(0).data().resolveSibling(name);
     List<String> lines = new ArrayList<>(List.of(
         "set terminal pngcairo size " + width + "," + height + " font 'sans,9'",
-        "set output '" + png.toAbsolutePath() + "'",
+        "set output '" + png + "'",
         "set datafile separator ','",
         "set style data histograms",
         "set style histogram clustered gap 1",
@@ -43,7 +43,7 @@ final class Charts {
         if (i > 0) {
           plot.append(", ");
         }
-        plot.append(i == 0 ? "'" + p.data().toAbsolutePath() + "'" : "''")
+        plot.append(i == 0 ? "'" + p.data() + "'" : "''")
             .append(" every ::1 using ").append(i + 2);
         if (i == 0) {
           plot.append(":xtic(1)");
