@@ -4,7 +4,8 @@
 #   fenced   read-after-write latency in Junction.scope vs always-primary, replicas delayed 0/50/300 ms
 #   scatter  sharded point lookup vs scatter ORDER BY LIMIT / GROUP BY at 1, 2 and 4 shards
 # Writes benchmarks/results/{library,fenced,scatter}*.csv and docs/img/bench-{library-*,fenced,scatter}.png.
-# About 15 + 5 + 5 minutes; --quick: one short round each, about 3 minutes.
+# About 15 + 4 + 4 minutes; --quick: one short round each, about 3 minutes, written to
+# benchmarks/target/quick/ so it never overwrites the published results.
 # Usage: benchmarks/run-library.sh [--quick] [library] [fenced] [scatter]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -83,8 +83,9 @@ public final class FencedReadBenchmark {
     long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "3")));
     int threads = Integer.parseInt(Stats.option(a, "--threads", "2"));
     int[] delays = Stats.ints(Stats.option(a, "--delays", "0,50,300"));
-    Path out = Path.of(Stats.option(a, "--out", "benchmarks/results"));
-    Path img = Path.of(Stats.option(a, "--img", "docs/img"));
+    // A quick run never overwrites the published results and figures.
+    Path out = Path.of(Stats.option(a, "--out", quick ? "benchmarks/target/quick" : "benchmarks/results"));
+    Path img = Path.of(Stats.option(a, "--img", quick ? "benchmarks/target/quick/img" : "docs/img"));
     Instant started = Instant.now();
     LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start();
     HikariDataSource hikari = null;

@@ -48,8 +48,9 @@ public final class LibraryBenchmark {
       workloads.add(Arrays.stream(Workload.values()).filter(x -> x.label.equals(w)).findFirst()
           .orElseThrow(() -> new IllegalArgumentException("unknown workload " + w)));
     }
-    Path out = Path.of(Stats.option(a, "--out", "benchmarks/results"));
-    Path img = Path.of(Stats.option(a, "--img", "docs/img"));
+    // A quick run never overwrites the published results and figures.
+    Path out = Path.of(Stats.option(a, "--out", quick ? "benchmarks/target/quick" : "benchmarks/results"));
+    Path img = Path.of(Stats.option(a, "--img", quick ? "benchmarks/target/quick/img" : "docs/img"));
     int poolSize = Arrays.stream(threads).max().orElse(16);
     Instant started = Instant.now();
     Map<String, Contender> live = new LinkedHashMap<>();

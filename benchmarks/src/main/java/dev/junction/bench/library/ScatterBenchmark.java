@@ -57,8 +57,9 @@ public final class ScatterBenchmark {
     long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "1")));
     int threads = Integer.parseInt(Stats.option(a, "--threads", "1"));
     int rows = Integer.parseInt(Stats.option(a, "--rows", "100000"));
-    Path out = Path.of(Stats.option(a, "--out", "benchmarks/results"));
-    Path img = Path.of(Stats.option(a, "--img", "docs/img"));
+    // A quick run never overwrites the published results and figures.
+    Path out = Path.of(Stats.option(a, "--out", quick ? "benchmarks/target/quick" : "benchmarks/results"));
+    Path img = Path.of(Stats.option(a, "--img", quick ? "benchmarks/target/quick/img" : "docs/img"));
     Instant started = Instant.now();
     LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(4).postgresReplicas().start();
     Map<Integer, DataSource> sources = new LinkedHashMap<>();
