@@ -1,0 +1,358 @@
+package dev.junction.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.junction.it.shard.DataSet;
+import dev.junction.it.shard.DiffReport;
+import dev.junction.it.shard.DifferentialRig;
+import dev.junction.it.shard.Dml;
+import dev.junction.it.shard.Loader;
+import dev.junction.it.shard.QueryCase;
+import dev.junction.it.shard.QueryGenerator;
+import dev.junction.it.shard.Replication;
+import dev.junction.it.shard.ResultComparison;
+import dev.junction.it.shard.ResultTable;
+import dev.junction.it.shard.Schema;
+import dev.junction.it.shard.ShardedConfigs.ShardServers;
+import dev.junction.it.shard.SqlFlavor;
+import dev.junction.local.LocalCluster;
+import dev.junction.local.MariaDbReplicaSet;
+import dev.junction.local.PostgresReplicaSet;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Proves that sharding is invisible to query results: the same schema and data go through Junction
+ * onto 3 PostgreSQL shards (2 MariaDB shards) and directly into one plain oracle server of the same
+ * dialect, and hundreds of seeded queries — point and IN-list lookups, scans, ORDER BY/LIMIT,
+ * aggregates, GROUP BY/HAVING, DISTINCT, co-located and broadcast joins — must return what the
+ * oracle returns. Then a batch of writes runs through both and full snapshots must agree.
+ *
+ * <p>Knobs: {@code -Ddiff.seed}, {@code -Ddiff.queries} (per dialect, default 600),
+ * {@code -Ddiff.oracleOnly=true} (no Junction: checks that every generated statement runs).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ShardedDifferentialIT {
+  static final long SEED = Long.getLong("diff.seed", 20_261_123L);
+  static final int QUERIES = Integer.getInteger("diff.queries", 600);
+  static final boolean ORACLE_ONLY = Boolean.getBoolean("diff.oracleOnly");
+  static final Duration REPLAY = Duration.ofSeconds(30);
+
+  static LocalCluster shardCluster;
+  static LocalCluster secondMariaDbCluster;
+  static LocalCluster oracleCluster;
+  static final Map<SqlFlavor, DifferentialRig> rigs = new EnumMap<>(SqlFlavor.class);
+
+  @BeforeAll
+  static void start() throws Exception {
+    long t0 = System.nanoTime();
+    // One MariaDB replica set per cluster, started one after the other: LocalCluster starts the sets
+    // of one cluster concurrently, and concurrent mariadb-install-db runs sharing /tmp as tmpdir fail
+    // ("Error on delete of '/tmp/#sql-temptable-...'"), so mariadbReplicaSets(2) cannot start here.
+    shardCluster = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas(Duration.ZERO).mariadbReplicaSets(1).start();
+    secondMariaDbCluster = LocalCluster.builder().postgresReplicaSets(0).mariadbReplicaSets(1).start();
+    oracleCluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().mariadbReplicaSets(1).start();
+    log("clusters up in %d ms", (System.nanoTime() - t0) / 1_000_000);
+
+    List<ShardServers> pg = new ArrayList<>();
+    for (PostgresReplicaSet set : shardCluster.postgres()) {
+      pg.add(new ShardServers(set.primary(), set.replicas()));
+    }
+    rigs.put(SqlFlavor.POSTGRESQL, new DifferentialRig(SqlFlavor.POSTGRESQL, pg, oracleCluster.postgres(0).primary(), () -> {
+      for (PostgresReplicaSet set : shardCluster.postgres()) {
+        Replication.await(set, REPLAY);
+      }
+    }, DataSet.generate(SEED, 400, 3000), ORACLE_ONLY));
+
+    List<ShardServers> maria = new ArrayList<>();
+    List<MariaDbReplicaSet> mariaSets = List.of(shardCluster.mariadb(0), secondMariaDbCluster.mariadb(0));
+    for (MariaDbReplicaSet set : mariaSets) {
+      maria.add(new ShardServers(set.primary(), set.replicas()));
+    }
+    rigs.put(SqlFlavor.MARIADB, new DifferentialRig(SqlFlavor.MARIADB, maria, oracleCluster.mariadb(0).primary(), () -> {
+      for (MariaDbReplicaSet set : mariaSets) {
+        Replication.await(set, REPLAY);
+      }
+    }, DataSet.generate(SEED + 1, 300, 2500), ORACLE_ONLY));
+
+    for (DifferentialRig rig : rigs.values()) {
+      createAndLoad(rig);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    rigs.values().forEach(DifferentialRig::close);
+    for (LocalCluster cluster : new LocalCluster[] {oracleCluster, secondMariaDbCluster, shardCluster}) {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  /** The schema through Junction (DDL broadcast to the shards) and on the oracle; then the data. */
+  static void createAndLoad(DifferentialRig rig) throws Exception {
+    long t0 = System.nanoTime();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String ddl : Schema.ddl(rig.flavor())) {
+        exec(o, ddl);
+        if (!rig.oracleOnly()) {
+          exec(j, ddl);
+        }
+      }
+      List<Loader.Chunk> plan = Loader.plan(rig.data().tables(), SEED);
+      long expected = Loader.run(o, plan);
+      if (!rig.oracleOnly()) {
+        long loaded = Loader.run(j, plan);
+        assertThat(loaded).as("update counts of the loading INSERTs through Junction").isEqualTo(expected);
+      }
+      log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms", rig.flavor().label(), expected,
+          plan.size(), plan.stream().filter(Loader.Chunk::parameters).count(), (System.nanoTime() - t0) / 1_000_000);
+    }
+    rig.awaitReplicas();
+  }
+
+  @Order(1)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void everyRowLivesOnTheShardTheRingNames(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.oracleOnly()).as("needs Junction").isFalse();
+    checkPlacement(rig);
+  }
+
+  @Order(2)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  @Timeout(900)
+  void generatedQueriesMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    List<QueryCase> cases = new QueryGenerator(flavor, rig.data().customerIds(), rig.shardCount(), rig::shardOf,
+        SEED * 31 + flavor.ordinal()).generate(QUERIES);
+    DiffReport report = new DiffReport(flavor.label());
+    ResultComparison comparison = new ResultComparison();
+    List<String> oracleErrors = new ArrayList<>();
+    long t0 = System.nanoTime();
+    Connection j = rig.junction();
+    try (Connection o = rig.oracle()) {
+      for (QueryCase q : cases) {
+        ResultTable expected;
+        try {
+          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+        } catch (SQLException e) {
+          oracleErrors.add(q.describe() + "\n    " + e.getMessage());
+          continue;
+        }
+        String mismatch;
+        try {
+          mismatch = comparison.compare(q, expected, ResultTable.query(j, q.sql(), q.params(), q.prepared()));
+        } catch (SQLException | RuntimeException e) {
+          mismatch = "junction failed: " + (e instanceof SQLException s ? "[" + s.getSQLState() + "] " : e.getClass().getName() + ": ")
+              + e.getMessage();
+          if (j.isClosed()) {
+            j = rig.junction();
+          }
+        }
+        report.record(q, mismatch);
+      }
+    } finally {
+      j.close();
+    }
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    log("%s (%d ms, %s)", report.summary(), millis, rig.oracleOnly() ? "oracle against itself" : "Junction against the oracle");
+    report.mismatches().forEach(m -> log("MISMATCH %s", m));
+    log("%s: %d scale-only differences (equal values, different scale)%s", flavor.label(), comparison.scaleNotes().size(),
+        comparison.scaleNotes().isEmpty() ? "" : "; first: " + comparison.scaleNotes().get(0));
+    oracleErrors.forEach(e -> log("ORACLE ERROR (generator bug) %s", e));
+    assertThat(oracleErrors).as("generated statements the oracle rejects").isEmpty();
+    assertThat(report.queries()).isGreaterThanOrEqualTo(500);
+    assertThat(report.mismatches()).as(flavor.label() + " mismatches").isEmpty();
+  }
+
+  @Order(3)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void crossShardJoinOffTheKeyIsRefusedAndTheConnectionSurvives(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.oracleOnly()).as("needs Junction").isFalse();
+    List<String> unsupported = List.of(
+        "SELECT o.order_id, c.name FROM orders o JOIN customers c ON c.name = o.status",
+        "SELECT o.order_id, c.customer_id FROM orders o JOIN customers c ON c.customer_id = o.order_id WHERE o.qty > ?");
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String sql : unsupported) {
+        List<Object> params = sql.contains("?") ? List.of(3) : List.of();
+        SQLException error = null;
+        try {
+          ResultTable.query(j, sql, params, !params.isEmpty());
+        } catch (SQLException e) {
+          error = e;
+        }
+        assertThat((Object) error).as("Junction must refuse: " + sql).isNotNull();
+        log("%s refused %s: [%s] %s", flavor.label(), sql, error.getSQLState(), error.getMessage());
+        assertThat(error.getSQLState()).as(sql).isEqualTo("0A000");
+        assertThat(j.isClosed()).isFalse();
+        assertThat(count(j, "SELECT COUNT(*) FROM orders")).as("the connection still works after: " + sql)
+            .isEqualTo(count(o, "SELECT COUNT(*) FROM orders"));
+      }
+    }
+  }
+
+  @Order(4)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  @Timeout(600)
+  void writesMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    List<Dml.Write> writes = Dml.generate(rig.data(), rig.shardCount(), rig::shardOf, SEED * 17 + flavor.ordinal(), 80);
+    List<String> problems = new ArrayList<>();
+    Map<String, Integer> kinds = new java.util.TreeMap<>();
+    long t0 = System.nanoTime();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (Dml.Write w : writes) {
+        kinds.merge(w.kind(), 1, Integer::sum);
+        int expected = w.run(o);
+        if (rig.oracleOnly()) {
+          continue;
+        }
+        try {
+          int actual = w.run(j);
+          if (actual != expected) {
+            problems.add(w.describe() + "\n    update count: oracle " + expected + ", junction " + actual);
+          }
+        } catch (SQLException e) {
+          problems.add(w.describe() + "\n    junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+        }
+      }
+    }
+    rig.awaitReplicas();
+    ResultComparison comparison = new ResultComparison();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String[] table : Schema.snapshotQueries()) {
+        QueryCase q = new QueryCase(0, QueryCase.Family.RANGE, QueryCase.Route.SCATTER, table[1], List.of(), false,
+            QueryCase.Order.TOTAL, new int[0], false);
+        String diff = comparison.compare(q, ResultTable.query(o, q.sql(), List.of(), false),
+            ResultTable.query(j, q.sql(), List.of(), false));
+        if (diff != null) {
+          problems.add("snapshot of " + table[0] + " differs: " + diff);
+        }
+      }
+    }
+    log("%s: %d writes %s, snapshot compared in %d ms, %d problems", flavor.label(), writes.size(), kinds,
+        (System.nanoTime() - t0) / 1_000_000, problems.size());
+    problems.forEach(p -> log("WRITE MISMATCH %s", p));
+    if (!rig.oracleOnly()) {
+      checkPlacement(rig);
+    }
+    assertThat(problems).isEmpty();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /**
+   * Counts directly on every shard primary: each sharded row on the shard the ring names, the union
+   * of the shards equal to the oracle, broadcast rows on every shard, the unsharded table on the
+   * default shard only.
+   */
+  static void checkPlacement(DifferentialRig rig) throws Exception {
+    String keysSql = "SELECT customer_id, %s FROM %s";
+    Map<String, String> idColumn = Map.of(Schema.ORDERS, "order_id", Schema.CUSTOMERS, "customer_id");
+    StringBuilder perShard = new StringBuilder();
+    for (String table : List.of(Schema.CUSTOMERS, Schema.ORDERS)) {
+      Set<String> oracleKeys = keys(rig.oracle(), String.format(keysSql, idColumn.get(table), table));
+      Set<String> union = new HashSet<>();
+      List<String> misplaced = new ArrayList<>();
+      perShard.append(' ').append(table).append(':');
+      for (int shard = 0; shard < rig.shardCount(); shard++) {
+        int rows = 0;
+        try (Connection c = rig.shardPrimary(shard); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(String.format(keysSql, idColumn.get(table), table))) {
+          while (rs.next()) {
+            rows++;
+            long customer = rs.getLong(1);
+            String key = customer + "/" + rs.getLong(2);
+            if (rig.shardOf(customer) != shard && misplaced.size() < 20) {
+              misplaced.add(key + " on s" + shard + " (ring: s" + rig.shardOf(customer) + ")");
+            }
+            assertThat(union.add(key)).as(table + " row " + key + " is on two shards").isTrue();
+          }
+        }
+        perShard.append(" s").append(shard).append('=').append(rows);
+      }
+      assertThat(misplaced).as(rig.flavor().label() + " " + table + " rows on the wrong shard").isEmpty();
+      assertThat(union).as(rig.flavor().label() + " " + table + ": union of the shards vs the oracle").isEqualTo(oracleKeys);
+    }
+    long regions = oracleCount(rig, "SELECT COUNT(*) FROM regions");
+    String schemaFunction = rig.flavor() == SqlFlavor.POSTGRESQL ? "current_schema()" : "DATABASE()";
+    for (int shard = 0; shard < rig.shardCount(); shard++) {
+      try (Connection c = rig.shardPrimary(shard)) {
+        assertThat(count(c, "SELECT COUNT(*) FROM regions")).as("broadcast regions on s" + shard).isEqualTo(regions);
+        long auditTables = count(c, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_log'"
+            + " AND table_schema = " + schemaFunction);
+        assertThat(auditTables).as("unsharded audit_log exists on s" + shard + " only if it is the default shard")
+            .isEqualTo(shard == rig.defaultShard() ? 1 : 0);
+      }
+    }
+    try (Connection c = rig.shardPrimary(rig.defaultShard())) {
+      assertThat(count(c, "SELECT COUNT(*) FROM audit_log")).isEqualTo(oracleCount(rig, "SELECT COUNT(*) FROM audit_log"));
+    }
+    log("%s placement ok:%s; regions x%d on every shard; audit_log on s%d only", rig.flavor().label(), perShard, regions,
+        rig.defaultShard());
+  }
+
+  static Set<String> keys(Connection c, String sql) throws SQLException {
+    Set<String> keys = new HashSet<>();
+    try (c; Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        keys.add(rs.getLong(1) + "/" + rs.getLong(2));
+      }
+    }
+    return keys;
+  }
+
+  static long oracleCount(DifferentialRig rig, String sql) throws SQLException {
+    try (Connection c = rig.oracle()) {
+      return count(c, sql);
+    }
+  }
+
+  static long count(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static void exec(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  static DifferentialRig rig(SqlFlavor flavor) {
+    DifferentialRig rig = rigs.get(flavor);
+    assertThat(rig).as("rig for " + flavor + " (see @BeforeAll)").isNotNull();
+    return rig;
+  }
+
+  static void log(String format, Object... args) {
+    System.out.println("[ShardedDifferentialIT] " + String.format(format, args));
+  }
+}

@@ -1,0 +1,136 @@
+package dev.junction.it.shard;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Compares Junction's result of one query with the oracle's, as strictly as the SQL allows: labels
+ * exactly, numbers by value, order wherever ORDER BY determines it.
+ *
+ * <p>Numbers whose values are equal but whose scales differ (1.50 vs 1.5000), and numbers that are
+ * equal once Junction's value is rounded half-up to the oracle's scale, are not mismatches but
+ * {@link #scaleNotes() scale notes}, which the report lists separately. Every other difference is a
+ * mismatch.
+ */
+public final class ResultComparison {
+  private final List<String> scaleNotes = new ArrayList<>();
+
+  public List<String> scaleNotes() {
+    return scaleNotes;
+  }
+
+  /** Null when the results agree, else a description of the first difference. */
+  public String compare(QueryCase q, ResultTable expected, ResultTable actual) {
+    if (!expected.labels().equals(actual.labels())) {
+      return "labels differ: oracle " + expected.labels() + ", junction " + actual.labels();
+    }
+    return switch (q.order()) {
+      case TOTAL -> sequence(q, expected.rows(), actual.rows(), "row");
+      case NONE -> multiset(q, expected.rows(), actual.rows());
+      case PARTIAL -> {
+        String keys = sequence(q, project(expected.rows(), q.sortColumns()), project(actual.rows(), q.sortColumns()),
+            "sort key of row");
+        yield keys != null || q.limited() ? keys : multiset(q, expected.rows(), actual.rows());
+      }
+    };
+  }
+
+  private String sequence(QueryCase q, List<List<Object>> expected, List<List<Object>> actual, String what) {
+    int n = Math.min(expected.size(), actual.size());
+    for (int i = 0; i < n; i++) {
+      String diff = rowDiff(q, expected.get(i), actual.get(i));
+      if (diff != null) {
+        return what + " " + i + " differs (" + diff + "): oracle " + expected.get(i) + ", junction " + actual.get(i);
+      }
+    }
+    if (expected.size() != actual.size()) {
+      return "row count differs: oracle " + expected.size() + ", junction " + actual.size() + "; first extra "
+          + (expected.size() > n ? "oracle row " + expected.get(n) : "junction row " + actual.get(n));
+    }
+    return null;
+  }
+
+  private String multiset(QueryCase q, List<List<Object>> expected, List<List<Object>> actual) {
+    List<List<Object>> e = sorted(expected);
+    List<List<Object>> a = sorted(actual);
+    String diff = sequence(q, e, a, "sorted row");
+    return diff == null ? null : "as multisets: " + diff;
+  }
+
+  /** Null when equal (possibly with a scale note), else which column differs. */
+  private String rowDiff(QueryCase q, List<Object> expected, List<Object> actual) {
+    if (expected.size() != actual.size()) {
+      return "width";
+    }
+    for (int c = 0; c < expected.size(); c++) {
+      Object e = expected.get(c);
+      Object a = actual.get(c);
+      if (e instanceof BigDecimal x && a instanceof BigDecimal y) {
+        if (x.compareTo(y) == 0) {
+          if (x.scale() != y.scale()) {
+            note(q, c, x, y);
+          }
+          continue;
+        }
+        if (y.scale() > x.scale() && y.setScale(x.scale(), RoundingMode.HALF_UP).compareTo(x) == 0) {
+          note(q, c, x, y);
+          continue;
+        }
+        return "column " + (c + 1) + ": " + x + " vs " + y;
+      }
+      if (!Objects.equals(e, a)) {
+        return "column " + (c + 1) + ": " + show(e) + " vs " + show(a);
+      }
+    }
+    return null;
+  }
+
+  private void note(QueryCase q, int column, BigDecimal oracle, BigDecimal junction) {
+    if (scaleNotes.size() < 1000) {
+      scaleNotes.add(q.describe() + " column " + (column + 1) + ": oracle " + oracle.toPlainString() + ", junction "
+          + junction.toPlainString());
+    }
+  }
+
+  private static String show(Object v) {
+    return v == null ? "NULL" : v + " (" + v.getClass().getSimpleName() + ")";
+  }
+
+  static List<List<Object>> project(List<List<Object>> rows, int[] columns) {
+    List<List<Object>> out = new ArrayList<>(rows.size());
+    for (List<Object> row : rows) {
+      List<Object> p = new ArrayList<>(columns.length);
+      for (int c : columns) {
+        p.add(row.get(c));
+      }
+      out.add(p);
+    }
+    return out;
+  }
+
+  static List<List<Object>> sorted(List<List<Object>> rows) {
+    List<List<Object>> copy = new ArrayList<>(rows);
+    copy.sort(Comparator.comparing(ResultComparison::canonical));
+    return copy;
+  }
+
+  /** A text form equal for equal rows: numbers without trailing zeros, NULL distinct from any text. */
+  static String canonical(List<Object> row) {
+    StringBuilder sb = new StringBuilder();
+    for (Object v : row) {
+      if (v == null) {
+        sb.append("\u0000N");
+      } else if (v instanceof BigDecimal d) {
+        sb.append("\u0000D").append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString());
+      } else {
+        sb.append("\u0000S").append(v);
+      }
+      sb.append('\u0001');
+    }
+    return sb.toString();
+  }
+}
