@@ -8,6 +8,7 @@ import dev.junction.it.shard.DiffReport;
 import dev.junction.it.shard.DifferentialRig;
 import dev.junction.it.shard.Dml;
 import dev.junction.it.shard.Loader;
+import dev.junction.it.shard.MergeEmulator;
 import dev.junction.it.shard.QueryCase;
 import dev.junction.it.shard.QueryGenerator;
 import dev.junction.it.shard.Replication;
@@ -47,13 +48,18 @@ import org.junit.jupiter.params.provider.EnumSource;
  * oracle returns. Then a batch of writes runs through both and full snapshots must agree.
  *
  * <p>Knobs: {@code -Ddiff.seed}, {@code -Ddiff.queries} (per dialect, default 600),
- * {@code -Ddiff.oracleOnly=true} (no Junction: checks that every generated statement runs).
+ * {@code -Ddiff.mode=oracle} (no Junction: checks that every generated statement runs on the oracle),
+ * {@code -Ddiff.mode=merge} (no JDBC layer: rows loaded onto the shards by the ring, SELECTs planned by
+ * {@code ScatterSelectPlanner} and merged by {@code ResultMerger} in the test).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShardedDifferentialIT {
   static final long SEED = Long.getLong("diff.seed", 20_261_123L);
   static final int QUERIES = Integer.getInteger("diff.queries", 600);
-  static final boolean ORACLE_ONLY = Boolean.getBoolean("diff.oracleOnly");
+  /** junction (default): the real test; oracle: the oracle against itself; merge: planner + merger on directly loaded shards. */
+  static final String MODE = System.getProperty("diff.mode", "junction");
+  static final boolean JUNCTION = MODE.equals("junction");
+  static final boolean MERGE = MODE.equals("merge");
   static final Duration REPLAY = Duration.ofSeconds(30);
 
   static LocalCluster shardCluster;
@@ -80,7 +86,7 @@ class ShardedDifferentialIT {
       for (PostgresReplicaSet set : shardCluster.postgres()) {
         Replication.await(set, REPLAY);
       }
-    }, DataSet.generate(SEED, 400, 3000), ORACLE_ONLY));
+    }, DataSet.generate(SEED, 400, 3000), JUNCTION));
 
     List<ShardServers> maria = new ArrayList<>();
     List<MariaDbReplicaSet> mariaSets = List.of(shardCluster.mariadb(0), secondMariaDbCluster.mariadb(0));
@@ -91,7 +97,7 @@ class ShardedDifferentialIT {
       for (MariaDbReplicaSet set : mariaSets) {
         Replication.await(set, REPLAY);
       }
-    }, DataSet.generate(SEED + 1, 300, 2500), ORACLE_ONLY));
+    }, DataSet.generate(SEED + 1, 300, 2500), JUNCTION));
 
     for (DifferentialRig rig : rigs.values()) {
       createAndLoad(rig);
@@ -114,15 +120,25 @@ class ShardedDifferentialIT {
     try (Connection j = rig.junction(); Connection o = rig.oracle()) {
       for (String ddl : Schema.ddl(rig.flavor())) {
         exec(o, ddl);
-        if (!rig.oracleOnly()) {
+        if (JUNCTION) {
           exec(j, ddl);
+        } else if (MERGE) {
+          for (int shard = 0; shard < rig.shardCount(); shard++) {
+            if (!ddl.contains(Schema.AUDIT) || shard == rig.defaultShard()) {
+              try (Connection c = rig.shardPrimary(shard)) {
+                exec(c, ddl);
+              }
+            }
+          }
         }
       }
       List<Loader.Chunk> plan = Loader.plan(rig.data().tables(), SEED);
       long expected = Loader.run(o, plan);
-      if (!rig.oracleOnly()) {
+      if (JUNCTION) {
         long loaded = Loader.run(j, plan);
         assertThat(loaded).as("update counts of the loading INSERTs through Junction").isEqualTo(expected);
+      } else if (MERGE) {
+        loadByRing(rig, plan);
       }
       log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms", rig.flavor().label(), expected,
           plan.size(), plan.stream().filter(Loader.Chunk::parameters).count(), (System.nanoTime() - t0) / 1_000_000);
@@ -135,7 +151,7 @@ class ShardedDifferentialIT {
   @EnumSource(SqlFlavor.class)
   void everyRowLivesOnTheShardTheRingNames(SqlFlavor flavor) throws Exception {
     DifferentialRig rig = rig(flavor);
-    assumeThat(rig.oracleOnly()).as("needs Junction").isFalse();
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
     checkPlacement(rig);
   }
 
@@ -152,6 +168,11 @@ class ShardedDifferentialIT {
     List<String> oracleErrors = new ArrayList<>();
     long t0 = System.nanoTime();
     Connection j = rig.junction();
+    List<Connection> shardConnections = new ArrayList<>();
+    for (int shard = 0; MERGE && shard < rig.shardCount(); shard++) {
+      shardConnections.add(rig.shardPrimary(shard));
+    }
+    MergeEmulator emulator = new MergeEmulator(shardConnections, flavor);
     try (Connection o = rig.oracle()) {
       for (QueryCase q : cases) {
         ResultTable expected;
@@ -163,7 +184,8 @@ class ShardedDifferentialIT {
         }
         String mismatch;
         try {
-          mismatch = comparison.compare(q, expected, ResultTable.query(j, q.sql(), q.params(), q.prepared()));
+          ResultTable actual = MERGE ? emulated(rig, emulator, q) : ResultTable.query(j, q.sql(), q.params(), q.prepared());
+          mismatch = comparison.compare(q, expected, actual);
         } catch (SQLException | RuntimeException e) {
           mismatch = "junction failed: " + (e instanceof SQLException s ? "[" + s.getSQLState() + "] " : e.getClass().getName() + ": ")
               + e.getMessage();
@@ -175,9 +197,12 @@ class ShardedDifferentialIT {
       }
     } finally {
       j.close();
+      for (Connection c : shardConnections) {
+        c.close();
+      }
     }
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    log("%s (%d ms, %s)", report.summary(), millis, rig.oracleOnly() ? "oracle against itself" : "Junction against the oracle");
+    log("%s (%d ms, %s)", report.summary(), millis, MODE);
     report.mismatches().forEach(m -> log("MISMATCH %s", m));
     log("%s: %d scale-only differences (equal values, different scale)%s", flavor.label(), comparison.scaleNotes().size(),
         comparison.scaleNotes().isEmpty() ? "" : "; first: " + comparison.scaleNotes().get(0));
@@ -192,7 +217,7 @@ class ShardedDifferentialIT {
   @EnumSource(SqlFlavor.class)
   void crossShardJoinOffTheKeyIsRefusedAndTheConnectionSurvives(SqlFlavor flavor) throws Exception {
     DifferentialRig rig = rig(flavor);
-    assumeThat(rig.oracleOnly()).as("needs Junction").isFalse();
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
     List<String> unsupported = List.of(
         "SELECT o.order_id, c.name FROM orders o JOIN customers c ON c.name = o.status",
         "SELECT o.order_id, c.customer_id FROM orders o JOIN customers c ON c.customer_id = o.order_id WHERE o.qty > ?");
@@ -229,7 +254,7 @@ class ShardedDifferentialIT {
       for (Dml.Write w : writes) {
         kinds.merge(w.kind(), 1, Integer::sum);
         int expected = w.run(o);
-        if (rig.oracleOnly()) {
+        if (!JUNCTION) {
           continue;
         }
         try {
@@ -258,13 +283,54 @@ class ShardedDifferentialIT {
     log("%s: %d writes %s, snapshot compared in %d ms, %d problems", flavor.label(), writes.size(), kinds,
         (System.nanoTime() - t0) / 1_000_000, problems.size());
     problems.forEach(p -> log("WRITE MISMATCH %s", p));
-    if (!rig.oracleOnly()) {
+    if (JUNCTION) {
       checkPlacement(rig);
     }
     assertThat(problems).isEmpty();
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  /** Merge mode: reads of broadcast or unsharded tables go to the default shard, the rest scatter. */
+  static ResultTable emulated(DifferentialRig rig, MergeEmulator emulator, QueryCase q) throws SQLException {
+    if (q.route() == QueryCase.Route.ANY || q.route() == QueryCase.Route.DEFAULT) {
+      try (Connection c = rig.shardPrimary(rig.defaultShard())) {
+        return ResultTable.query(c, q.sql(), q.params(), q.prepared());
+      }
+    }
+    return emulator.query(q.sql(), q.params());
+  }
+
+  /** Merge mode: each INSERT's rows go straight to the shard primaries the ring names. */
+  static void loadByRing(DifferentialRig rig, List<Loader.Chunk> plan) throws SQLException {
+    List<Connection> shards = new ArrayList<>();
+    try {
+      for (int shard = 0; shard < rig.shardCount(); shard++) {
+        shards.add(rig.shardPrimary(shard));
+      }
+      for (Loader.Chunk chunk : plan) {
+        String table = chunk.table().table();
+        int keyColumn = chunk.table().keyColumn(Schema.KEY);
+        for (int shard = 0; shard < shards.size(); shard++) {
+          List<Object[]> rows = new ArrayList<>();
+          for (Object[] row : chunk.rows()) {
+            boolean here = table.equals(Schema.REGIONS)
+                || (table.equals(Schema.AUDIT) ? shard == rig.defaultShard() : rig.shardOf((Long) row[keyColumn]) == shard);
+            if (here) {
+              rows.add(row);
+            }
+          }
+          if (!rows.isEmpty()) {
+            Loader.run(shards.get(shard), new Loader.Chunk(chunk.table(), rows, chunk.parameters()));
+          }
+        }
+      }
+    } finally {
+      for (Connection c : shards) {
+        c.close();
+      }
+    }
+  }
 
   /**
    * Counts directly on every shard primary: each sharded row on the shard the ring names, the union

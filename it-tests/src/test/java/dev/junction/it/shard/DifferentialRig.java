@@ -15,8 +15,9 @@ import java.util.List;
  * {@link RoutingDataSource}, the plain oracle server, the ring that says where each row belongs,
  * and the data set loaded into both.
  *
- * <p>With {@code oracleOnly} no Junction is built and {@link #junction()} connects to the oracle
- * itself; that mode exists to develop the generator and loader before the sharded JDBC layer.
+ * <p>Without Junction ({@code withJunction} false) {@link #junction()} connects to the oracle itself;
+ * that mode, and loading the shards directly, exist to develop the generator, the loader and the
+ * merge checks independently of the sharded JDBC layer.
  */
 public final class DifferentialRig implements AutoCloseable {
   /** Waits until the shards' replicas have replayed everything. */
@@ -34,7 +35,7 @@ public final class DifferentialRig implements AutoCloseable {
   private final DataSet data;
 
   public DifferentialRig(SqlFlavor flavor, List<ShardServers> shards, JdbcServer oracle, ReplicaWait replicaWait,
-                         DataSet data, boolean oracleOnly) {
+                         DataSet data, boolean withJunction) {
     this.flavor = flavor;
     this.shards = shards;
     this.oracle = oracle;
@@ -42,7 +43,7 @@ public final class DifferentialRig implements AutoCloseable {
     this.data = data;
     this.config = ShardedConfigs.of(flavor, shards);
     this.rules = config.sharding().rules(config.shards());
-    this.ds = oracleOnly ? null : RoutingDataSource.create(config);
+    this.ds = withJunction ? RoutingDataSource.create(config) : null;
   }
 
   public SqlFlavor flavor() { return flavor; }
@@ -50,7 +51,7 @@ public final class DifferentialRig implements AutoCloseable {
   public JunctionConfig config() { return config; }
   public RoutingDataSource dataSource() { return ds; }
   public int shardCount() { return shards.size(); }
-  public boolean oracleOnly() { return ds == null; }
+  public boolean withJunction() { return ds != null; }
 
   public Connection junction() throws SQLException {
     return ds == null ? oracle.connect() : ds.getConnection();

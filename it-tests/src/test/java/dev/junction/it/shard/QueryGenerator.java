@@ -398,8 +398,8 @@ public final class QueryGenerator {
             + b.value(BigDecimal.valueOf((lo + 50 + rnd.nextInt(300)) * 100L + 99, 2));
       }
       case 3 -> p + "qty >= " + b.value(1 + rnd.nextInt(10));
-      case 4 -> p + "created_at >= " + b.value(DataSet.EPOCH.plusDays(rnd.nextInt(200)).plusMinutes(rnd.nextInt(1440)));
-      case 5 -> p + "created_at < " + b.value(DataSet.EPOCH.plusDays(rnd.nextInt(200)));
+      case 4 -> p + "created_at >= " + b.value(time(DataSet.EPOCH.plusDays(rnd.nextInt(200)).plusMinutes(rnd.nextInt(1440))));
+      case 5 -> p + "created_at < " + b.value(time(DataSet.EPOCH.plusDays(rnd.nextInt(200))));
       case 6 -> p + "note IS " + (rnd.nextBoolean() ? "" : "NOT ") + "NULL";
       case 7 -> p + "order_id < " + b.value((long) rnd.nextInt(9000));
       case 8 -> "(" + p + "amount > " + b.value(BigDecimal.valueOf(rnd.nextInt(1000))) + " OR " + p + "note = "
@@ -419,7 +419,7 @@ public final class QueryGenerator {
         case 2 -> "MAX(qty) = " + b.value(10);
         case 3 -> "AVG(amount) < " + b.value(BigDecimal.valueOf(300 + rnd.nextInt(400)));
         case 4 -> "COUNT(note) BETWEEN " + b.value(1) + " AND " + b.value(5 + rnd.nextInt(60));
-        case 5 -> "MIN(created_at) < " + b.value(DataSet.EPOCH.plusDays(rnd.nextInt(60)));
+        case 5 -> "MIN(created_at) < " + b.value(time(DataSet.EPOCH.plusDays(rnd.nextInt(60))));
         default -> keys.contains("status") ? "status <> " + b.value("NEW") : "MAX(amount) IS NOT NULL";
       });
     }
@@ -520,6 +520,11 @@ public final class QueryGenerator {
 
   private List<String> aggregateItems(int n) {
     return aggregates(n).stream().map(Aggregate::item).toList();
+  }
+
+  /** A timestamp value as an application might bind it: java.sql.Timestamp or LocalDateTime. */
+  private Object time(java.time.LocalDateTime t) {
+    return rnd.nextBoolean() ? java.sql.Timestamp.valueOf(t) : t;
   }
 
   private long someId() {

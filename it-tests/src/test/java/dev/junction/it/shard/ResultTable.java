@@ -54,7 +54,7 @@ public record ResultTable(List<String> labels, List<List<Object>> rows) {
     return new ResultTable(List.copyOf(labels), rows);
   }
 
-  static Object normalise(Object v) {
+  public static Object normalise(Object v) {
     if (v == null || v instanceof String || v instanceof BigDecimal) {
       return v;
     }

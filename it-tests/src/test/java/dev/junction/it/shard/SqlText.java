@@ -54,9 +54,20 @@ public final class SqlText {
     return v;
   }
 
+  /**
+   * Binds query parameters as given: a {@code java.sql.Timestamp} with setTimestamp, a
+   * {@code LocalDateTime} with JDBC 4.2 setObject (generated queries use both).
+   */
   public static void bind(PreparedStatement ps, List<Object> params) throws SQLException {
     for (int i = 0; i < params.size(); i++) {
-      bind(ps, i + 1, params.get(i), java.sql.Types.VARCHAR);
+      Object v = params.get(i);
+      if (v == null) {
+        ps.setNull(i + 1, java.sql.Types.VARCHAR);
+      } else if (v instanceof Timestamp t) {
+        ps.setTimestamp(i + 1, t);
+      } else {
+        ps.setObject(i + 1, v);
+      }
     }
   }
 
