@@ -17,7 +17,7 @@ public record QueryCase(int id, Family family, Route route, String sql, List<Obj
 
   public enum Family {
     POINT, IN_LIST, RANGE, ORDER_LIMIT, AGGREGATE, GROUP_BY, GROUP_HAVING, GROUP_ORDER_LIMIT, DISTINCT,
-    JOIN_COLOCATED, JOIN_BROADCAST, BROADCAST_ONLY, DEFAULT_TABLE
+    JOIN_COLOCATED, JOIN_BROADCAST, BROADCAST_ONLY, DEFAULT_TABLE, EXPRESSIONS
   }
 
   /** Targets a correct planner picks: one shard by key, a key subset, every shard, any one, the default. */

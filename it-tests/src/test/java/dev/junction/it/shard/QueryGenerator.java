@@ -50,7 +50,7 @@ public final class QueryGenerator {
   public List<QueryCase> generate(int count) {
     List<QueryCase> out = new ArrayList<>(count);
     Family[] families = Family.values();
-    int[] weights = {10, 8, 8, 14, 10, 8, 6, 8, 7, 9, 7, 2, 3};
+    int[] weights = {10, 8, 8, 14, 10, 8, 6, 8, 7, 9, 7, 2, 3, 7};
     int total = 0;
     for (int w : weights) {
       total += w;
@@ -81,6 +81,7 @@ public final class QueryGenerator {
       case JOIN_BROADCAST -> joinBroadcast();
       case BROADCAST_ONLY -> broadcastOnly();
       case DEFAULT_TABLE -> defaultTable();
+      case EXPRESSIONS -> expressions();
     };
   }
 
@@ -106,7 +107,11 @@ public final class QueryGenerator {
     List<String> cols = selectColumns();
     QueryBuilder b = new QueryBuilder(rnd, "SELECT " + String.join(", ", cols) + " FROM orders");
     long id = someId();
-    b.where(rnd.nextInt(8) == 0 ? b.value(id) + " = customer_id" : "customer_id = " + b.value(id));
+    b.where(switch (rnd.nextInt(10)) {
+      case 0 -> b.value(id) + " = customer_id";
+      case 1 -> "customer_id = '" + id + "'"; // a string literal for a bigint key
+      default -> "customer_id = " + b.value(id);
+    });
     if (rnd.nextBoolean()) {
       b.where(nonKeyPredicate(b, ""));
     }
@@ -348,6 +353,61 @@ public final class QueryGenerator {
     return done(Family.DEFAULT_TABLE, Route.DEFAULT, b, Order.TOTAL, null, false);
   }
 
+  /** Computed select items, ORDER BY and GROUP BY expressions, GROUP BY by position and by alias. */
+  private QueryCase expressions() {
+    String size = "CASE WHEN amount >= 500 THEN 'big' WHEN amount IS NULL THEN 'none' ELSE 'small' END";
+    QueryBuilder b;
+    Route route;
+    switch (rnd.nextInt(7)) {
+      case 0 -> {
+        b = new QueryBuilder(rnd, "SELECT order_id, amount * qty AS line_total, status FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" ORDER BY line_total" + (rnd.nextBoolean() ? " DESC" : "") + nulls() + ", order_id");
+        b.append(limit(b));
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, true);
+      }
+      case 1 -> {
+        b = new QueryBuilder(rnd, "SELECT order_id, note FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" ORDER BY COALESCE(note, 'zzz')" + (rnd.nextBoolean() ? " DESC" : "") + ", order_id DESC");
+        b.append(limit(b));
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, true);
+      }
+      case 2 -> {
+        b = new QueryBuilder(rnd, "SELECT qty % 3 AS bucket, COUNT(*) AS n, SUM(amount) AS total FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" GROUP BY " + (rnd.nextBoolean() ? "qty % 3" : "bucket") + " ORDER BY bucket");
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, false);
+      }
+      case 3 -> {
+        b = new QueryBuilder(rnd, "SELECT " + size + " AS size, COUNT(*) AS n, MAX(qty) AS max_qty FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" GROUP BY " + (rnd.nextBoolean() ? "1" : size));
+        return done(Family.EXPRESSIONS, route, b, Order.NONE, null, false);
+      }
+      case 4 -> {
+        b = new QueryBuilder(rnd, "SELECT UPPER(status) AS s, MIN(created_at) AS first_at, COUNT(note) AS notes FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 1 : 0);
+        b.append(" GROUP BY UPPER(status) ORDER BY 3 DESC, 1");
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, false);
+      }
+      case 5 -> {
+        b = new QueryBuilder(rnd, "SELECT DISTINCT qty * 10 AS q10 FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" ORDER BY q10 DESC");
+        b.append(limit(b));
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, true);
+      }
+      default -> {
+        b = new QueryBuilder(rnd, "SELECT order_id, customer_id, amount FROM orders");
+        route = keyPredicate(b, "", rnd.nextInt(4) == 0 ? 2 : 0);
+        b.append(" ORDER BY amount IS NULL, amount DESC, order_id");
+        b.append(limit(b));
+        return done(Family.EXPRESSIONS, route, b, Order.TOTAL, null, true);
+      }
+    }
+  }
+
   // ---- pieces -----------------------------------------------------------------------------------
 
   /**
@@ -388,7 +448,7 @@ public final class QueryGenerator {
   }
 
   private String nonKeyPredicate(QueryBuilder b, String p) {
-    return switch (rnd.nextInt(11)) {
+    return switch (rnd.nextInt(12)) {
       case 0 -> p + "status = " + b.value(DataSet.STATUSES.get(rnd.nextInt(5)));
       case 1 -> p + "status IN (" + b.value(DataSet.STATUSES.get(rnd.nextInt(5))) + ", "
           + b.value(DataSet.STATUSES.get(rnd.nextInt(5))) + ")";
@@ -405,6 +465,7 @@ public final class QueryGenerator {
       case 8 -> "(" + p + "amount > " + b.value(BigDecimal.valueOf(rnd.nextInt(1000))) + " OR " + p + "note = "
           + b.value(DataSet.NOTES.get(rnd.nextInt(DataSet.NOTES.size()))) + ")";
       case 9 -> p + "customer_id > " + b.value(someId());
+      case 10 -> p + "customer_id NOT IN (" + b.value(someId()) + ", " + b.value(someId()) + ")";
       default -> p + "note LIKE " + b.value(rnd.nextBoolean() ? "g%" : "%r%");
     };
   }
@@ -463,7 +524,7 @@ public final class QueryGenerator {
 
   /** LIMIT/OFFSET in one of the spellings the dialect accepts, values as literals or parameters. */
   private String limit(QueryBuilder b) {
-    int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 60);
+    int n = rnd.nextInt(30) == 0 ? 0 : 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 60);
     int offset = rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(40);
     return switch (rnd.nextInt(flavor == SqlFlavor.MARIADB ? 5 : 4)) {
       case 0 -> " LIMIT " + b.value(n);
