@@ -13,10 +13,32 @@ public final class DiffReport {
   private final Map<Family, int[]> byFamily = new EnumMap<>(Family.class);
   private final Map<Route, int[]> byRoute = new EnumMap<>(Route.class);
   private final List<String> mismatches = new ArrayList<>();
+  private final Map<String, Integer> opcodes = new java.util.TreeMap<>();
+  private final Map<String, List<String>> routeDisagreements = new java.util.TreeMap<>();
   private int queries;
 
   public DiffReport(String label) {
     this.label = label;
+  }
+
+  /**
+   * Records the opcode Junction reported for a query ({@code JunctionConnection.lastShardRoute()}).
+   * A different opcode than the ring predicts is not a wrong result, so it is reported, not failed:
+   * e.g. a key lookup that scatters is correct but slow.
+   */
+  public void route(QueryCase q, String opcode) {
+    if (opcode == null) {
+      return;
+    }
+    opcodes.merge(opcode, 1, Integer::sum);
+    if (!opcode.equals(q.route().name())) {
+      routeDisagreements.computeIfAbsent(q.route() + " expected, " + opcode + " taken", k -> new ArrayList<>())
+          .add(q.describe());
+    }
+  }
+
+  public Map<String, List<String>> routeDisagreements() {
+    return routeDisagreements;
   }
 
   public void record(QueryCase q, String mismatch) {
@@ -46,6 +68,10 @@ public final class DiffReport {
     sb.append(label).append(": ").append(queries).append(" queries, ").append(mismatches.size()).append(" mismatches;");
     byRoute.forEach((route, n) -> sb.append(' ').append(route.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(n[0])
         .append(n[1] > 0 ? " (" + n[1] + " bad)" : ""));
+    if (!opcodes.isEmpty()) {
+      sb.append("\n  opcodes Junction reported:");
+      opcodes.forEach((op, n) -> sb.append(' ').append(op.toLowerCase(java.util.Locale.ROOT)).append(' ').append(n));
+    }
     sb.append("\n  by family:");
     byFamily.forEach((family, n) -> sb.append(' ').append(family.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(n[0])
         .append(n[1] > 0 ? " (" + n[1] + " bad)" : ""));
