@@ -47,6 +47,21 @@ final class TestConfigs {
         routing, fencing);
   }
 
+  /** One shard per replica set, named s0, s1, ... in order. */
+  static JunctionConfig shardedPostgres(List<PostgresReplicaSet> sets, JunctionConfig.Routing routing,
+                                        JunctionConfig.Fencing fencing, JunctionConfig.Sharding sharding) {
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (int s = 0; s < sets.size(); s++) {
+      PostgresReplicaSet set = sets.get(s);
+      List<Endpoint> replicas = new ArrayList<>();
+      for (int i = 0; i < set.replicas().size(); i++) {
+        replicas.add(endpoint("replica" + (i + 1), set.replica(i)));
+      }
+      shards.add(new JunctionConfig.Shard("s" + s, endpoint("primary", set.primary()), replicas));
+    }
+    return new JunctionConfig(Dialect.POSTGRESQL, shards, routing, fencing, sharding);
+  }
+
   static Endpoint endpoint(String name, JdbcServer server) {
     return new Endpoint(name, server.jdbcUrl(), server.user(), server.password(), 1, POOL);
   }

@@ -10,6 +10,11 @@ public final class RowCursors {
 
   private RowCursors() {}
 
+  /** At most {@code maxRows} rows of {@code input} (JDBC's Statement.setMaxRows over a merged result). */
+  public static RowCursor limit(RowCursor input, long maxRows) {
+    return new LimitCursor(input, 0, maxRows);
+  }
+
   /** A cursor over rows already in memory. */
   public static RowCursor of(List<Object[]> rows) {
     return of(rows.iterator());

@@ -18,4 +18,12 @@ public interface JunctionConnection extends Connection {
 
   /** {@code shard/endpoint} of the last statement's target, e.g. {@code main/replica2}, or null. */
   String lastRouteEndpoint();
+
+  /**
+   * With sharding, the route of the last statement: its opcode, target shards and why; null without
+   * sharding or before the first statement.
+   */
+  default dev.junction.shard.ShardRoute lastShardRoute() {
+    return null;
+  }
 }

@@ -13,7 +13,12 @@ import java.util.List;
  * target and reason an autocommit statement would get now, and the replicas' live state.
  */
 public record RouteExplanation(String sql, Classification classification, String target, String reason,
-                               String fence, List<String> replicas) {
+                               String fence, List<String> replicas, String shards) {
+
+  /** With sharding: this explanation, inside the shard it describes, with the shard route in front. */
+  RouteExplanation withShards(String shardRoute) {
+    return new RouteExplanation(sql, classification, target, reason, fence, replicas, shardRoute);
+  }
 
   static RouteExplanation of(String sql, Classification c, ShardRuntime shard, ReplicationPosition fence,
                              JunctionConfig.Routing routing) {
@@ -46,7 +51,7 @@ public record RouteExplanation(String sql, Classification classification, String
       target = shard.name + "/" + shard.primary.state().name();
       reason = "primary-no-replica";
     }
-    return new RouteExplanation(sql, c, target, reason, fence == null ? null : fence.toString(), replicas);
+    return new RouteExplanation(sql, c, target, reason, fence == null ? null : fence.toString(), replicas, null);
   }
 
   /** A multi-line, human-readable rendering (used by the proxy's {@code /explain}). */
@@ -61,6 +66,9 @@ public record RouteExplanation(String sql, Classification classification, String
       sb.append(", tables ").append(classification.tables());
     }
     sb.append('\n');
+    if (shards != null) {
+      sb.append("shards:         ").append(shards).append('\n');
+    }
     sb.append("route:          ").append(target).append('\n');
     sb.append("reason:         ").append(reason).append('\n');
     if (fence != null) {

@@ -15,6 +15,8 @@ import dev.junction.fence.FenceTokenCodec;
 import dev.junction.fence.LocalFenceStore;
 import dev.junction.fence.RedisFenceStore;
 import dev.junction.health.LagPolicy;
+import dev.junction.shard.ShardRing;
+import dev.junction.shard.ShardRoute;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
@@ -49,6 +51,9 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   final long maxFenceWaitMillis;
   private final FenceTokenCodec tokenCodec;
   private final List<ShardRuntime> shards = new ArrayList<>();
+  /** With sharding: the shards in ring index order, and the sharding state shared by connections. */
+  final ShardRuntime[] ringOrder;
+  final ShardingRuntime sharding;
   private final LagMonitor lagMonitor;
   private final MeterRegistry registry;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -75,6 +80,18 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       shards.add(new ShardRuntime(shard, config, dialect));
     }
     this.metrics = new RoutingMetrics(registry, shards);
+    if (config.isSharded()) {
+      this.sharding = new ShardingRuntime(config, registry);
+      List<String> ids = sharding.shardNames();
+      this.ringOrder = new ShardRuntime[ids.size()];
+      for (int i = 0; i < ids.size(); i++) {
+        String id = ids.get(i);
+        ringOrder[i] = shards.stream().filter(s -> s.name.equals(id)).findFirst().orElseThrow();
+      }
+    } else {
+      this.sharding = null;
+      this.ringOrder = new ShardRuntime[0];
+    }
     JunctionConfig.Routing r = config.routing();
     long readmitMillis = r.readmitLag().toMillis();
     LagPolicy policy = new LagPolicy(r.maxLag().toMillis(), r.maxLagBytes(), readmitMillis,
@@ -119,7 +136,42 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     if (closed.get()) {
       throw new SQLException("Junction: this RoutingDataSource is closed; create a new one", "08003");
     }
-    return new RoutingConnection(this, defaultShard());
+    return sharding != null ? new ShardedConnection(this) : new RoutingConnection(this, defaultShard());
+  }
+
+  /** True when {@code junction.sharding} is configured. */
+  public boolean isSharded() {
+    return sharding != null;
+  }
+
+  /**
+   * How {@code sql} with these parameter values would be routed across shards: opcode, target
+   * shards, per-shard statements. For explain output and tests; the router uses the same cached plan.
+   *
+   * @throws java.sql.SQLFeatureNotSupportedException (0A000) for statements sharding cannot run
+   * @throws IllegalStateException without sharding
+   */
+  public ShardRoute shardRoute(String sql, List<Object> parameters) throws SQLException {
+    if (sharding == null) {
+      throw new IllegalStateException("sharding is not configured (junction.sharding)");
+    }
+    return sharding.plan(sql).bind(parameters);
+  }
+
+  /** The ring the data source routes by (null without sharding). */
+  public ShardRing ring() {
+    return sharding == null ? null : sharding.rules.ring();
+  }
+
+  /**
+   * A new globally unique, time-ordered 64-bit id for rows of sharded tables (Snowflake layout,
+   * worker id {@code junction.sharding.worker-id}). Per-shard sequences would collide across shards.
+   */
+  public long nextId() {
+    if (sharding == null) {
+      throw new IllegalStateException("id generation needs sharding (junction.sharding.worker-id)");
+    }
+    return sharding.ids.nextId();
   }
 
   @Override
@@ -161,9 +213,26 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   public RouteExplanation explain(String sql) {
     Classification c = classifier.classify(sql);
     ShardRuntime shard = defaultShard();
+    String shards = null;
+    if (sharding != null) {
+      try {
+        dev.junction.shard.ShardPlan plan = sharding.plan(sql);
+        ShardRoute route = sql.indexOf('?') >= 0 ? null : plan.bind(List.of());
+        if (route == null) {
+          shards = plan.opcode().name().toLowerCase(java.util.Locale.ROOT) + " at most (the targets depend on parameter values)";
+        } else {
+          List<String> names = route.statements().stream().map(s -> sharding.shardNames().get(s.shard())).toList();
+          shards = route.opcode().name().toLowerCase(java.util.Locale.ROOT) + " " + names + ": " + route.explanation();
+          shard = ringOrder[route.statements().get(0).shard()];
+        }
+      } catch (SQLException e) {
+        shards = "refused (" + e.getSQLState() + "): " + e.getMessage();
+      }
+    }
     Scope scope = Junction.currentScope();
     Fence fence = scope == null ? Fence.NONE : scope.fence();
-    return RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
+    RouteExplanation explanation = RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
+    return shards == null ? explanation : explanation.withShards(shards);
   }
 
   /** A snapshot of every endpoint's health, for health checks and dashboards. */
@@ -183,12 +252,20 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return metrics.routed(defaultShard().name, reason);
   }
 
+  /** How many statements went to {@code reason} on the named shard. */
+  public double routedCount(String shard, dev.junction.route.RouteReason reason) {
+    return metrics.routed(shard, reason);
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
     lagMonitor.close();
+    if (sharding != null) {
+      sharding.close();
+    }
     for (ShardRuntime shard : shards) {
       shard.close();
     }

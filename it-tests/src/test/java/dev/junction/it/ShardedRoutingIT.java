@@ -1,0 +1,383 @@
+package dev.junction.it;
+
+import static dev.junction.it.Sql.longValue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.junction.Junction;
+import dev.junction.Scope;
+import dev.junction.config.JunctionConfig;
+import dev.junction.jdbc.JunctionConnection;
+import dev.junction.jdbc.RoutingDataSource;
+import dev.junction.local.LocalCluster;
+import dev.junction.local.PostgresReplicaSet;
+import dev.junction.shard.KeyType;
+import dev.junction.shard.ShardRoute;
+import dev.junction.shard.ShardedTable;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sharding through the JDBC layer on three real PostgreSQL replica sets (a primary, a fast replica
+ * and a replica delayed by 300 ms each): placement by the ring, read/write split and fencing inside
+ * each shard, scatter-gather merges checked against the shards' own rows, transactions, and
+ * per-shard metrics.
+ */
+class ShardedRoutingIT {
+  static final int ACCOUNTS = 300;
+  static LocalCluster cluster;
+  static RoutingDataSource ds;
+  static RoutingDataSource rejecting;
+  static JunctionConfig config;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas(Duration.ZERO, Duration.ofMillis(300)).start();
+    JunctionConfig.Sharding sharding = JunctionConfig.Sharding.of(
+        List.of(new ShardedTable("accounts", "id", KeyType.LONG), new ShardedTable("ledger", "account_id", KeyType.LONG)),
+        List.of("regions"));
+    config = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)),
+        TestConfigs.localFences(), sharding);
+    ds = RoutingDataSource.create(config);
+    rejecting = RoutingDataSource.create(TestConfigs.shardedPostgres(cluster.postgres(),
+        TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)), TestConfigs.localFences(),
+        sharding.withMultiShardTransactions(JunctionConfig.MultiShardTransactions.REJECT)));
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE accounts (id bigint primary key, owner text not null, balance bigint not null)");
+      s.execute("CREATE TABLE ledger (account_id bigint not null, seq int not null, amount bigint not null, memo text,"
+          + " primary key (account_id, seq))");
+      s.execute("CREATE TABLE regions (code text primary key, name text not null)");
+      s.execute("INSERT INTO regions VALUES ('eu', 'Europe'), ('us', 'Americas')");
+    }
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)")) {
+      for (int id = 0; id < ACCOUNTS; id += 3) {
+        for (int k = 0; k < 3; k++) {
+          ps.setLong(k * 3 + 1, id + k);
+          ps.setString(k * 3 + 2, "owner" + ((id + k) % 7));
+          ps.setLong(k * 3 + 3, ((id + k) * 37L) % 1000);
+        }
+        assertThat(ps.executeUpdate()).isEqualTo(3);
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    for (AutoCloseable c : new AutoCloseable[] {ds, rejecting, cluster}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+
+  static int shardOf(long id) throws SQLException {
+    return config.sharding().rules(config.shards()).shardOf(config.sharding().tables().get(0), id);
+  }
+
+  static PostgresReplicaSet set(int shard) {
+    return cluster.postgres(Integer.parseInt(ds.ring().shardId(shard).substring(1)));
+  }
+
+  @Test
+  void rowsLandOnTheShardTheRingNames() throws Exception {
+    int[] expected = new int[3];
+    for (long id = 0; id < ACCOUNTS; id++) {
+      expected[shardOf(id)]++;
+    }
+    int total = 0;
+    for (int shard = 0; shard < 3; shard++) {
+      try (Connection direct = set(shard).primary().connect()) {
+        long count = longValue(direct, "SELECT count(*) FROM accounts");
+        assertThat(count).as("rows on shard %s", ds.ring().shardId(shard)).isEqualTo(expected[shard]);
+        total += (int) count;
+        assertThat(longValue(direct, "SELECT count(*) FROM regions")).as("broadcast rows on every shard").isEqualTo(2);
+        for (long id = 0; id < ACCOUNTS; id++) {
+          if (shardOf(id) == shard) {
+            assertThat(longValue(direct, "SELECT count(*) FROM accounts WHERE id = ?", id)).isEqualTo(1);
+          }
+        }
+      }
+      assertThat(expected[shard]).as("each shard holds a fair part").isBetween(ACCOUNTS / 6, ACCOUNTS / 2);
+    }
+    assertThat(total).isEqualTo(ACCOUNTS);
+  }
+
+  @Test
+  void pointReadsGoToOneShardAndItsReplicas() throws Exception {
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT owner FROM accounts WHERE id = ?")) {
+      JunctionConnection jc = c.unwrap(JunctionConnection.class);
+      for (long id = 0; id < 30; id++) {
+        ps.setLong(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getString(1)).isEqualTo("owner" + (id % 7));
+        }
+        ShardRoute route = jc.lastShardRoute();
+        assertThat(route.opcode()).isEqualTo(ShardRoute.Opcode.SINGLE);
+        assertThat(route.statements()).singleElement().extracting(ShardRoute.ShardStatement::shard).isEqualTo(shardOf(id));
+        assertThat(jc.lastRouteEndpoint()).startsWith(ds.ring().shardId(shardOf(id)) + "/replica");
+      }
+    }
+  }
+
+  @Test
+  void readYourWritesHoldsInsideEveryShard() throws Exception {
+    int pairs = 600;
+    int stale = 0;
+    int onReplica = 0;
+    try (Scope scope = Junction.scope("sharded-user");
+         Connection c = ds.getConnection();
+         PreparedStatement write = c.prepareStatement("UPDATE accounts SET balance = ? WHERE id = ?");
+         PreparedStatement read = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?")) {
+      JunctionConnection jc = c.unwrap(JunctionConnection.class);
+      for (int i = 0; i < pairs; i++) {
+        long id = (i * 7L) % ACCOUNTS;
+        long value = 1_000_000L + i;
+        write.setLong(1, value);
+        write.setLong(2, id);
+        assertThat(write.executeUpdate()).isEqualTo(1);
+        read.setLong(1, id);
+        try (ResultSet rs = read.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) != value) {
+            stale++;
+          }
+        }
+        if (jc.lastRouteReason().isReplica()) {
+          onReplica++;
+        }
+      }
+    }
+    System.out.printf("sharded fenced pairs: %d, stale: %d, served by replicas: %d%n", pairs, stale, onReplica);
+    assertThat(stale).isZero();
+  }
+
+  /** Every account as the shards' primaries hold it: the reference for the merge checks. */
+  static List<long[]> allAccounts() throws SQLException {
+    List<long[]> rows = new ArrayList<>();
+    for (PostgresReplicaSet set : cluster.postgres()) {
+      try (Connection c = set.primary().connect(); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT id, substr(owner, 6)::int, balance FROM accounts")) {
+        while (rs.next()) {
+          rows.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)});
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** Reads on the primaries, so the merge is compared with exactly the rows read directly. */
+  @Test
+  void scatterQueriesMergeLikeOneDatabase() throws Exception {
+    Junction.primary(() -> {
+      checkScatterQueries();
+      return null;
+    });
+  }
+
+  void checkScatterQueries() throws Exception {
+    List<long[]> all = allAccounts();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      JunctionConnection jc = c.unwrap(JunctionConnection.class);
+      List<Long> top = all.stream().sorted(Comparator.<long[]>comparingLong(r -> -r[2]).thenComparingLong(r -> r[0]))
+          .skip(3).limit(5).map(r -> r[0]).toList();
+      List<Long> got = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery("SELECT id, balance FROM accounts ORDER BY balance DESC, id LIMIT 5 OFFSET 3")) {
+        assertThat(rs.getMetaData().getColumnCount()).isEqualTo(2);
+        while (rs.next()) {
+          got.add(rs.getLong("id"));
+        }
+      }
+      assertThat(jc.lastShardRoute().opcode()).isEqualTo(ShardRoute.Opcode.SCATTER);
+      assertThat(got).isEqualTo(top);
+
+      long sum = all.stream().mapToLong(r -> r[2]).sum();
+      try (ResultSet rs = s.executeQuery("SELECT count(*), sum(balance), min(balance), max(balance), avg(balance) FROM accounts")) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(all.size());
+        assertThat(rs.getLong(2)).isEqualTo(sum);
+        assertThat(rs.getLong(3)).isEqualTo(all.stream().mapToLong(r -> r[2]).min().orElseThrow());
+        assertThat(rs.getLong(4)).isEqualTo(all.stream().mapToLong(r -> r[2]).max().orElseThrow());
+        assertThat(rs.getBigDecimal(5).doubleValue()).isCloseTo((double) sum / all.size(), org.assertj.core.data.Offset.offset(1e-9));
+      }
+
+      Map<String, Long> perOwner = new TreeMap<>(all.stream().collect(Collectors.groupingBy(r -> "owner" + r[1], Collectors.counting())));
+      Map<String, Long> merged = new TreeMap<>();
+      try (ResultSet rs = s.executeQuery("SELECT owner, count(*) AS n FROM accounts GROUP BY owner HAVING count(*) > 0 ORDER BY owner")) {
+        String previous = "";
+        while (rs.next()) {
+          assertThat(rs.getString("owner")).isGreaterThan(previous);
+          previous = rs.getString("owner");
+          merged.put(previous, rs.getLong("n"));
+        }
+      }
+      assertThat(merged).isEqualTo(perOwner);
+
+      try (ResultSet rs = s.executeQuery("SELECT DISTINCT owner FROM accounts")) {
+        List<String> owners = new ArrayList<>();
+        while (rs.next()) {
+          owners.add(rs.getString(1));
+        }
+        assertThat(owners).containsExactlyInAnyOrderElementsOf(perOwner.keySet());
+      }
+    }
+    try (Connection c = ds.getConnection();
+         PreparedStatement ps = c.prepareStatement("SELECT id FROM accounts WHERE id IN (?, ?, ?, ?) ORDER BY id DESC")) {
+      long[] ids = {5, 77, 150, 299};
+      for (int i = 0; i < ids.length; i++) {
+        ps.setLong(i + 1, ids[i]);
+      }
+      List<Long> got = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          got.add(rs.getLong(1));
+        }
+      }
+      assertThat(got).containsExactly(299L, 150L, 77L, 5L);
+      ShardRoute route = c.unwrap(JunctionConnection.class).lastShardRoute();
+      assertThat(route.statements().size()).isEqualTo((int) java.util.Arrays.stream(ids).mapToInt(id -> {
+        try {
+          return shardOf(id);
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      }).distinct().count());
+    }
+  }
+
+  static long[] keysOnDifferentShards() throws SQLException {
+    long a = 0;
+    for (long b = 1; b < ACCOUNTS; b++) {
+      if (shardOf(b) != shardOf(a)) {
+        return new long[] {a, b};
+      }
+    }
+    throw new IllegalStateException("all keys on one shard");
+  }
+
+  @Test
+  void multiShardTransactionsCommitOnEveryShardOrAreRejectedBeforeTheyWrite() throws Exception {
+    long[] keys = keysOnDifferentShards();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE accounts SET owner = ? WHERE id = ?")) {
+      c.setAutoCommit(false);
+      for (long id : keys) {
+        ps.setString(1, "tx-rolled-back");
+        ps.setLong(2, id);
+        ps.executeUpdate();
+      }
+      c.rollback();
+      for (long id : keys) {
+        ps.setString(1, "tx-committed");
+        ps.setLong(2, id);
+        ps.executeUpdate();
+      }
+      c.commit();
+    }
+    for (long id : keys) {
+      try (Connection direct = set(shardOf(id)).primary().connect()) {
+        assertThat(Sql.string(direct, "SELECT owner FROM accounts WHERE id = " + id)).isEqualTo("tx-committed");
+      }
+    }
+
+    try (Connection c = rejecting.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE accounts SET owner = ? WHERE id = ?")) {
+      c.setAutoCommit(false);
+      ps.setString(1, "rejected");
+      ps.setLong(2, keys[0]);
+      ps.executeUpdate();
+      ps.setLong(2, keys[1]);
+      assertThatThrownBy(ps::executeUpdate).isInstanceOf(SQLException.class)
+          .hasMessageContaining("multi-shard-transactions").extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0A000");
+      c.rollback();
+      ps.setString(1, "after-reject");
+      ps.setLong(2, keys[1]);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+      c.commit();
+    }
+    try (Connection direct = set(shardOf(keys[0])).primary().connect()) {
+      assertThat(Sql.string(direct, "SELECT owner FROM accounts WHERE id = " + keys[0])).isEqualTo("tx-committed");
+    }
+  }
+
+  @Test
+  void crossShardJoinsNotOnTheKeyAreRefusedAndTheConnectionStaysUsable() throws Exception {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeQuery("SELECT a.id FROM accounts a JOIN ledger l ON a.owner = l.memo"))
+          .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0A000");
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM accounts a JOIN ledger l ON a.id = l.account_id")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isGreaterThanOrEqualTo(0);
+      }
+      try (ResultSet rs = s.executeQuery("SELECT name FROM regions WHERE code = 'eu'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("Europe");
+      }
+      assertThat(c.unwrap(JunctionConnection.class).lastShardRoute().opcode()).isEqualTo(ShardRoute.Opcode.ANY);
+    }
+  }
+
+  @Test
+  void aHotKeyShowsUpInPerShardMetrics() throws Exception {
+    long hot = 42;
+    String hotShard = ds.ring().shardId(shardOf(hot));
+    double before = ds.meterRegistry().get("junction.shard.statements").tag("shard", hotShard).counter().count();
+    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT balance FROM accounts WHERE id = ?")) {
+      for (int i = 0; i < 200; i++) {
+        ps.setLong(1, hot);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+        }
+      }
+    }
+    double after = ds.meterRegistry().get("junction.shard.statements").tag("shard", hotShard).counter().count();
+    assertThat(after - before).isGreaterThanOrEqualTo(200);
+    assertThat(ds.meterRegistry().get("junction.shard.latency").tag("shard", hotShard).timer().count()).isGreaterThanOrEqualTo(200);
+  }
+
+  @Test
+  void generatedIdsAreUniqueAndRouteLikeAnyKey() throws Exception {
+    try (Connection c = ds.getConnection(); PreparedStatement ins = c.prepareStatement(
+        "INSERT INTO ledger (account_id, seq, amount, memo) VALUES (?, ?, ?, ?)")) {
+      for (int i = 0; i < 20; i++) {
+        long id = ds.nextId();
+        ins.setLong(1, id);
+        ins.setInt(2, 1);
+        ins.setLong(3, i);
+        ins.setString(4, "generated");
+        assertThat(ins.executeUpdate()).isEqualTo(1);
+      }
+    }
+    java.util.Set<Long> ids = new java.util.HashSet<>();
+    long sum = 0;
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false); // a read-write transaction runs on each shard's primary: no replica lag here
+      try (ResultSet rs = s.executeQuery("SELECT account_id, amount FROM ledger WHERE memo = 'generated'")) {
+        while (rs.next()) {
+          ids.add(rs.getLong(1));
+          sum += rs.getLong(2);
+        }
+      }
+      c.commit();
+    }
+    assertThat(ids).hasSize(20);
+    assertThat(sum).isEqualTo(190);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.junction.jdbc;
+
+import dev.junction.merge.RowCursor;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * One shard's result as the merger reads it: each row copied out with {@code getObject}, so the
+ * merger can hold rows of several shards at once. Closing it closes the shard's result and the
+ * statement that produced it (when given), and counts the rows for {@link ShardMetrics}.
+ */
+final class ResultSetCursor implements RowCursor {
+  private final ResultSet rs;
+  private final Statement owner;
+  private final java.sql.ResultSetMetaData metaData;
+  private final int columns;
+  private final int shard;
+  private final ShardMetrics metrics;
+  private Object[] row;
+  private long rows;
+  private boolean closed;
+
+  ResultSetCursor(ResultSet rs, Statement owner, int shard, ShardMetrics metrics) throws SQLException {
+    this.rs = rs;
+    this.owner = owner;
+    this.metaData = rs.getMetaData();
+    this.columns = metaData.getColumnCount();
+    this.shard = shard;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public boolean next() throws SQLException {
+    if (closed || !rs.next()) {
+      return false;
+    }
+    Object[] r = new Object[columns];
+    for (int i = 0; i < columns; i++) {
+      r[i] = rs.getObject(i + 1);
+    }
+    row = r;
+    rows++;
+    return true;
+  }
+
+  java.sql.ResultSetMetaData metaData() {
+    return metaData;
+  }
+
+  @Override
+  public Object[] row() {
+    return row;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    metrics.rows(shard, rows);
+    try {
+      rs.close();
+    } finally {
+      if (owner != null) {
+        owner.close();
+      }
+    }
+  }
+}
