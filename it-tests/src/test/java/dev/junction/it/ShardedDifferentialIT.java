@@ -17,9 +17,11 @@ import dev.junction.it.shard.ResultTable;
 import dev.junction.it.shard.Schema;
 import dev.junction.it.shard.ShardedConfigs.ShardServers;
 import dev.junction.it.shard.SqlFlavor;
+import dev.junction.jdbc.JunctionConnection;
 import dev.junction.local.LocalCluster;
 import dev.junction.local.MariaDbReplicaSet;
 import dev.junction.local.PostgresReplicaSet;
+import dev.junction.shard.ShardRoute;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -141,12 +143,18 @@ class ShardedDifferentialIT {
       }
       List<Loader.Chunk> plan = Loader.plan(rig.data().tables(), SEED);
       long rows = 0;
+      long oracleNanos = 0;
+      long junctionNanos = 0;
       for (Loader.Chunk chunk : plan) {
+        long started = System.nanoTime();
         int expected = Loader.run(o, chunk);
+        oracleNanos += System.nanoTime() - started;
         rows += expected;
         if (JUNCTION) {
           try {
+            started = System.nanoTime();
             int loaded = Loader.run(j, chunk);
+            junctionNanos += System.nanoTime() - started;
             if (loaded != expected) {
               problems.add("INSERT through Junction reported " + loaded + " rows, the oracle " + expected + ": "
                   + chunk.rows().size() + " rows into " + chunk.table().table() + ", parameters=" + chunk.parameters());
@@ -160,8 +168,9 @@ class ShardedDifferentialIT {
           loadByRing(rig, List.of(chunk));
         }
       }
-      log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms%s", rig.flavor().label(), rows,
-          plan.size(), plan.stream().filter(Loader.Chunk::parameters).count(), (System.nanoTime() - t0) / 1_000_000,
+      log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms (INSERTs: junction %d ms, oracle %d ms)%s",
+          rig.flavor().label(), rows, plan.size(), plan.stream().filter(Loader.Chunk::parameters).count(),
+          (System.nanoTime() - t0) / 1_000_000, junctionNanos / 1_000_000, oracleNanos / 1_000_000,
           problems.isEmpty() ? "" : "; " + problems.size() + " LOAD PROBLEMS (loaded directly instead)");
       problems.forEach(p -> log("LOAD PROBLEM %s %s", rig.flavor().label(), p));
     }
@@ -200,6 +209,8 @@ class ShardedDifferentialIT {
     DiffReport report = new DiffReport(flavor.label());
     ResultComparison comparison = new ResultComparison();
     List<String> oracleErrors = new ArrayList<>();
+    Map<String, String> typeDiffs = new java.util.TreeMap<>();
+    List<String> stringDiffs = new ArrayList<>();
     long t0 = System.nanoTime();
     Connection j = rig.junction();
     List<Connection> shardConnections = new ArrayList<>();
@@ -210,16 +221,33 @@ class ShardedDifferentialIT {
     try (Connection o = rig.oracle()) {
       for (QueryCase q : cases) {
         ResultTable expected;
+        long started = System.nanoTime();
+        long oracleNanos;
         try {
           expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+          oracleNanos = System.nanoTime() - started;
         } catch (SQLException e) {
           oracleErrors.add(q.describe() + "\n    " + e.getMessage());
           continue;
         }
         String mismatch;
         try {
+          started = System.nanoTime();
           ResultTable actual = MERGE ? emulated(rig, emulator, q) : ResultTable.query(j, q.sql(), q.params(), q.prepared());
+          report.time(q, System.nanoTime() - started, oracleNanos);
           mismatch = comparison.compare(q, expected, actual);
+          String stringDiff = mismatch == null ? comparison.compareStrings(q, expected, actual) : null;
+          if (stringDiff != null) {
+            stringDiffs.add(q.describe() + "\n    getString: " + stringDiff);
+          }
+          String typeDiff = comparison.compareTypes(expected, actual);
+          if (typeDiff != null) {
+            typeDiffs.merge(typeDiff, q.describe(), (first, next) -> first);
+          }
+          if (JUNCTION) {
+            ShardRoute route = j.unwrap(JunctionConnection.class).lastShardRoute();
+            report.route(q, route == null ? null : route.opcode().name());
+          }
         } catch (SQLException | RuntimeException e) {
           mismatch = "junction failed: " + (e instanceof SQLException s ? "[" + s.getSQLState() + "] " : e.getClass().getName() + ": ")
               + e.getMessage();
@@ -238,12 +266,25 @@ class ShardedDifferentialIT {
     long millis = (System.nanoTime() - t0) / 1_000_000;
     log("%s (%d ms, %s)", report.summary(), millis, MODE);
     report.mismatches().forEach(m -> log("MISMATCH %s", m));
+    report.routeDisagreements().forEach((what, queries) -> log("ROUTE %s: %d queries, e.g. %s", what, queries.size(),
+        String.join(" | ", queries.subList(0, Math.min(3, queries.size())))));
     log("%s: %d scale-only differences (equal values, different scale)%s", flavor.label(), comparison.scaleNotes().size(),
         comparison.scaleNotes().isEmpty() ? "" : "; first: " + comparison.scaleNotes().get(0));
     oracleErrors.forEach(e -> log("ORACLE ERROR (generator bug) %s", e));
+    typeDiffs.forEach((diff, example) -> log("COLUMN TYPE %s: %s  -- e.g. %s", flavor.label(), diff, example));
+    log("%s: %d queries whose values match but whose getString text differs", flavor.label(), stringDiffs.size());
+    Map<String, List<String>> stringShapes = new java.util.TreeMap<>();
+    for (String d : stringDiffs) {
+      String diff = d.substring(d.indexOf("getString: "));
+      stringShapes.computeIfAbsent(diff.substring(diff.indexOf(": oracle")).replaceAll("[0-9]", "9"), k -> new ArrayList<>()).add(d);
+    }
+    stringShapes.forEach((shape, list) -> log("GETSTRING %s %d x%s, e.g. %s", flavor.label(), list.size(), shape, list.get(0)));
     assertThat(oracleErrors).as("generated statements the oracle rejects").isEmpty();
     assertThat(report.queries()).isGreaterThanOrEqualTo(500);
     assertThat(report.mismatches()).as(flavor.label() + " mismatches").isEmpty();
+    assertThat(typeDiffs.keySet()).as(flavor.label() + " result set metadata: column types that differ from the oracle's")
+        .isEmpty();
+    assertThat(stringDiffs).as(flavor.label() + " getString text that differs from the oracle's").isEmpty();
   }
 
   @Order(3)
@@ -285,36 +326,46 @@ class ShardedDifferentialIT {
     Map<String, Integer> kinds = new java.util.TreeMap<>();
     long t0 = System.nanoTime();
     try (Connection j = rig.junction(); Connection o = rig.oracle()) {
-      for (Dml.Write w : writes) {
+      for (int i = 0; i < writes.size(); i++) {
+        // every other block of 10 writes runs as one transaction (several shards: committed shard by shard)
+        boolean inTransaction = (i / TX_BLOCK) % 2 == 1;
+        if (inTransaction && i % TX_BLOCK == 0) {
+          o.setAutoCommit(false);
+          j.setAutoCommit(false);
+        }
+        Dml.Write w = writes.get(i);
         kinds.merge(w.kind(), 1, Integer::sum);
         int expected = w.run(o);
-        if (!JUNCTION) {
-          continue;
-        }
-        try {
-          int actual = w.run(j);
-          if (actual != expected) {
-            problems.add(w.describe() + "\n    update count: oracle " + expected + ", junction " + actual);
+        if (JUNCTION) {
+          try {
+            int actual = w.run(j);
+            if (actual != expected) {
+              problems.add(w.describe() + "\n    update count: oracle " + expected + ", junction " + actual
+                  + (inTransaction ? " (in a transaction)" : ""));
+            }
+          } catch (SQLException e) {
+            problems.add(w.describe() + "\n    junction failed: [" + e.getSQLState() + "] " + e.getMessage());
           }
-        } catch (SQLException e) {
-          problems.add(w.describe() + "\n    junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+        }
+        if (inTransaction && (i % TX_BLOCK == TX_BLOCK - 1 || i == writes.size() - 1)) {
+          o.commit();
+          o.setAutoCommit(true);
+          try {
+            j.commit();
+          } catch (SQLException e) {
+            problems.add("COMMIT through Junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+          }
+          j.setAutoCommit(true);
         }
       }
+      // read-your-writes: the same Junction connection, no wait for the replicas
+      problems.addAll(compareSnapshots(j, o, "right after the writes, same connection"));
     }
     rig.awaitReplicas();
-    ResultComparison comparison = new ResultComparison();
     try (Connection j = rig.junction(); Connection o = rig.oracle()) {
-      for (String[] table : Schema.snapshotQueries()) {
-        QueryCase q = new QueryCase(0, QueryCase.Family.RANGE, QueryCase.Route.SCATTER, table[1], List.of(), false,
-            QueryCase.Order.TOTAL, new int[0], false);
-        String diff = comparison.compare(q, ResultTable.query(o, q.sql(), List.of(), false),
-            ResultTable.query(j, q.sql(), List.of(), false));
-        if (diff != null) {
-          problems.add("snapshot of " + table[0] + " differs: " + diff);
-        }
-      }
+      problems.addAll(compareSnapshots(j, o, "after the replicas caught up, new connection"));
     }
-    log("%s: %d writes %s, snapshot compared in %d ms, %d problems", flavor.label(), writes.size(), kinds,
+    log("%s: %d writes %s, writes + snapshots in %d ms, %d problems", flavor.label(), writes.size(), kinds,
         (System.nanoTime() - t0) / 1_000_000, problems.size());
     problems.forEach(p -> log("WRITE MISMATCH %s", p));
     if (JUNCTION) {
@@ -324,6 +375,28 @@ class ShardedDifferentialIT {
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
+
+  static final int TX_BLOCK = 10;
+
+  /** Every table in primary-key order through Junction and on the oracle; returns the differences. */
+  static List<String> compareSnapshots(Connection j, Connection o, String when) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    ResultComparison comparison = new ResultComparison();
+    for (String[] table : Schema.snapshotQueries()) {
+      QueryCase q = new QueryCase(0, QueryCase.Family.RANGE, QueryCase.Route.SCATTER, table[1], List.of(), false,
+          QueryCase.Order.TOTAL, new int[0], false);
+      String diff;
+      try {
+        diff = comparison.compare(q, ResultTable.query(o, q.sql(), List.of(), false), ResultTable.query(j, q.sql(), List.of(), false));
+      } catch (SQLException e) {
+        diff = "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+      }
+      if (diff != null) {
+        problems.add("snapshot of " + table[0] + " " + when + " differs: " + diff);
+      }
+    }
+    return problems;
+  }
 
   /** Merge mode: reads of broadcast or unsharded tables go to the default shard, the rest scatter. */
   static ResultTable emulated(DifferentialRig rig, MergeEmulator emulator, QueryCase q) throws SQLException {

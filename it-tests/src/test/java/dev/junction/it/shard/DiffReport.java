@@ -12,6 +12,7 @@ public final class DiffReport {
   private final String label;
   private final Map<Family, int[]> byFamily = new EnumMap<>(Family.class);
   private final Map<Route, int[]> byRoute = new EnumMap<>(Route.class);
+  private final Map<Route, long[]> nanosByRoute = new EnumMap<>(Route.class);
   private final List<String> mismatches = new ArrayList<>();
   private final Map<String, Integer> opcodes = new java.util.TreeMap<>();
   private final Map<String, List<String>> routeDisagreements = new java.util.TreeMap<>();
@@ -35,6 +36,14 @@ public final class DiffReport {
       routeDisagreements.computeIfAbsent(q.route() + " expected, " + opcode + " taken", k -> new ArrayList<>())
           .add(q.describe());
     }
+  }
+
+  /** Time of one query through Junction and on the oracle. */
+  public void time(QueryCase q, long junctionNanos, long oracleNanos) {
+    long[] t = nanosByRoute.computeIfAbsent(q.route(), k -> new long[3]);
+    t[0] += junctionNanos;
+    t[1] += oracleNanos;
+    t[2]++;
   }
 
   public Map<String, List<String>> routeDisagreements() {
@@ -71,6 +80,11 @@ public final class DiffReport {
     if (!opcodes.isEmpty()) {
       sb.append("\n  opcodes Junction reported:");
       opcodes.forEach((op, n) -> sb.append(' ').append(op.toLowerCase(java.util.Locale.ROOT)).append(' ').append(n));
+    }
+    if (!nanosByRoute.isEmpty()) {
+      sb.append("\n  mean ms per query, junction/oracle:");
+      nanosByRoute.forEach((route, t) -> sb.append(' ').append(route.name().toLowerCase(java.util.Locale.ROOT))
+          .append(String.format(" %.1f/%.1f", t[0] / 1e6 / t[2], t[1] / 1e6 / t[2])));
     }
     sb.append("\n  by family:");
     byFamily.forEach((family, n) -> sb.append(' ').append(family.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(n[0])

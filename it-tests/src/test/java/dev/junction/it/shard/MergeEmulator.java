@@ -70,6 +70,6 @@ public final class MergeEmulator {
       Arrays.stream(row).map(ResultTable::normalise).forEach(out::add);
       rows.add(out);
     }
-    return new ResultTable(List.copyOf(labels), rows);
+    return new ResultTable(List.copyOf(labels), List.of(), rows, List.of());
   }
 }

@@ -1,5 +1,6 @@
 package dev.junction.it.shard;
 
+import dev.junction.it.shard.QueryCase.Order;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -21,6 +22,55 @@ public final class ResultComparison {
 
   public List<String> scaleNotes() {
     return scaleNotes;
+  }
+
+  /**
+   * Null when the column types (JDBC type and Java class from the result set metadata) agree, else
+   * the differing columns. Kept apart from {@link #compare}: the values can be right while the
+   * metadata describes another type.
+   */
+  public String compareTypes(ResultTable expected, ResultTable actual) {
+    if (expected.types().isEmpty() || actual.types().isEmpty() || expected.types().equals(actual.types())) {
+      return null;
+    }
+    List<String> diffs = new ArrayList<>();
+    for (int i = 0; i < Math.min(expected.types().size(), actual.types().size()); i++) {
+      if (!expected.types().get(i).equals(actual.types().get(i))) {
+        diffs.add(expected.labels().get(i) + ": oracle " + expected.types().get(i) + ", junction " + actual.types().get(i));
+      }
+    }
+    return String.join("; ", diffs);
+  }
+
+  /**
+   * Null when {@code getString} returned the same text for every value, else the first difference.
+   * Only for results whose rows can be paired: fully ordered ones, and unordered ones paired by
+   * sorting on the values. Call after {@link #compare} found the values equal.
+   */
+  public String compareStrings(QueryCase q, ResultTable expected, ResultTable actual) {
+    if (q.order() == Order.PARTIAL || expected.strings().isEmpty() || actual.strings().isEmpty()
+        || expected.rows().size() != actual.rows().size()) {
+      return null;
+    }
+    List<List<String>> e = q.order() == Order.TOTAL ? expected.strings() : stringsSortedByValue(expected);
+    List<List<String>> a = q.order() == Order.TOTAL ? actual.strings() : stringsSortedByValue(actual);
+    for (int r = 0; r < e.size(); r++) {
+      for (int c = 0; c < e.get(r).size(); c++) {
+        if (!Objects.equals(e.get(r).get(c), a.get(r).get(c))) {
+          return expected.labels().get(c) + ": oracle '" + e.get(r).get(c) + "', junction '" + a.get(r).get(c) + "'";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static List<List<String>> stringsSortedByValue(ResultTable t) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < t.rows().size(); i++) {
+      order.add(i);
+    }
+    order.sort(Comparator.comparing(i -> canonical(t.rows().get(i))));
+    return order.stream().map(i -> t.strings().get(i)).toList();
   }
 
   /** Null when the results agree, else a description of the first difference. */

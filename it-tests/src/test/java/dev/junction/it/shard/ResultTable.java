@@ -18,9 +18,11 @@ import java.util.List;
  * A fully read result: column labels and rows of normalised values. Normalising only removes
  * differences of Java representation that one database could produce through two code paths
  * (Integer vs Long vs BigDecimal, java.sql.Timestamp vs LocalDateTime); numbers keep their scale
- * so that the comparison can see scale differences.
+ * so that the comparison can see scale differences. {@code types} holds each column's
+ * {@code java.sql.Types} name and {@code getColumnClassName}, as an application mapping columns sees them;
+ * {@code strings} holds what {@code getString} returned for every value.
  */
-public record ResultTable(List<String> labels, List<List<Object>> rows) {
+public record ResultTable(List<String> labels, List<String> types, List<List<Object>> rows, List<List<String>> strings) {
 
   public static ResultTable query(Connection c, String sql, List<Object> params, boolean prepared) throws SQLException {
     if (!prepared && params.isEmpty()) {
@@ -40,18 +42,24 @@ public record ResultTable(List<String> labels, List<List<Object>> rows) {
     ResultSetMetaData md = rs.getMetaData();
     int n = md.getColumnCount();
     List<String> labels = new ArrayList<>(n);
+    List<String> types = new ArrayList<>(n);
     for (int i = 1; i <= n; i++) {
       labels.add(md.getColumnLabel(i));
+      types.add(java.sql.JDBCType.valueOf(md.getColumnType(i)).getName() + "/" + md.getColumnClassName(i));
     }
     List<List<Object>> rows = new ArrayList<>();
+    List<List<String>> strings = new ArrayList<>();
     while (rs.next()) {
       List<Object> row = new ArrayList<>(n);
+      List<String> text = new ArrayList<>(n);
       for (int i = 1; i <= n; i++) {
         row.add(normalise(rs.getObject(i)));
+        text.add(rs.getString(i));
       }
       rows.add(row);
+      strings.add(text);
     }
-    return new ResultTable(List.copyOf(labels), rows);
+    return new ResultTable(List.copyOf(labels), List.copyOf(types), rows, strings);
   }
 
   public static Object normalise(Object v) {
