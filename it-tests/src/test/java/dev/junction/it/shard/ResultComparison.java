@@ -25,18 +25,23 @@ public final class ResultComparison {
   }
 
   /**
-   * Null when the column types (JDBC type and Java class from the result set metadata) agree, else
-   * the differing columns. Kept apart from {@link #compare}: the values can be right while the
+   * Null when the column types (JDBC type and Java class from the result set metadata) and
+   * {@code findColumn} agree, else the kinds of difference (without column names, so that they group). Kept apart from {@link #compare}: the values can be right while the
    * metadata describes another type.
    */
   public String compareTypes(ResultTable expected, ResultTable actual) {
     if (expected.types().isEmpty() || actual.types().isEmpty() || expected.types().equals(actual.types())) {
       return null;
     }
-    List<String> diffs = new ArrayList<>();
+    java.util.Set<String> diffs = new java.util.TreeSet<>();
     for (int i = 0; i < Math.min(expected.types().size(), actual.types().size()); i++) {
-      if (!expected.types().get(i).equals(actual.types().get(i))) {
-        diffs.add(expected.labels().get(i) + ": oracle " + expected.types().get(i) + ", junction " + actual.types().get(i));
+      String[] e = expected.types().get(i).split(" ");
+      String[] a = actual.types().get(i).split(" ");
+      if (!e[0].equals(a[0])) {
+        diffs.add("type: oracle " + e[0] + ", junction " + a[0]);
+      }
+      if (!e[1].equals(a[1])) {
+        diffs.add("findColumn(label): oracle " + e[1] + ", junction " + a[1]);
       }
     }
     return String.join("; ", diffs);

@@ -19,7 +19,8 @@ import java.util.List;
  * differences of Java representation that one database could produce through two code paths
  * (Integer vs Long vs BigDecimal, java.sql.Timestamp vs LocalDateTime); numbers keep their scale
  * so that the comparison can see scale differences. {@code types} holds each column's
- * {@code java.sql.Types} name and {@code getColumnClassName}, as an application mapping columns sees them;
+ * {@code java.sql.Types} name and {@code getColumnClassName} and which column {@code findColumn(label)} picks, as an application
+ * mapping columns sees them;
  * {@code strings} holds what {@code getString} returned for every value.
  */
 public record ResultTable(List<String> labels, List<String> types, List<List<Object>> rows, List<List<String>> strings) {
@@ -45,7 +46,8 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
     List<String> types = new ArrayList<>(n);
     for (int i = 1; i <= n; i++) {
       labels.add(md.getColumnLabel(i));
-      types.add(java.sql.JDBCType.valueOf(md.getColumnType(i)).getName() + "/" + md.getColumnClassName(i));
+      types.add(java.sql.JDBCType.valueOf(md.getColumnType(i)).getName() + "/" + md.getColumnClassName(i)
+          + " findColumn=" + rs.findColumn(labels.get(i - 1)));
     }
     List<List<Object>> rows = new ArrayList<>();
     List<List<String>> strings = new ArrayList<>();
