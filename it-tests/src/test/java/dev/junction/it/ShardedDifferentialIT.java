@@ -287,7 +287,79 @@ class ShardedDifferentialIT {
     assertThat(stringDiffs).as(flavor.label() + " getString text that differs from the oracle's").isEmpty();
   }
 
+  /**
+   * One PreparedStatement executed many times with parameters that send it to one shard, several or
+   * all (plan caching, per-execution binding of LIMIT/OFFSET/HAVING), and one Statement reused for
+   * many different queries.
+   */
   @Order(3)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void reusedStatementsMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    java.util.Random rnd = new java.util.Random(SEED * 13 + flavor.ordinal());
+    List<Long> ids = rig.data().customerIds();
+    List<String> templates = List.of(
+        "SELECT order_id, customer_id, amount, note FROM orders WHERE customer_id IN (?, ?, ?) ORDER BY amount DESC, order_id"
+            + " LIMIT ? OFFSET ?",
+        "SELECT status, COUNT(*) AS n, AVG(amount) AS avg_amount, MAX(note) AS top_note FROM orders"
+            + " WHERE customer_id IN (?, ?, ?) GROUP BY status HAVING COUNT(*) > ? ORDER BY n DESC, status LIMIT ?",
+        "SELECT COUNT(*), SUM(amount), MIN(created_at) FROM orders WHERE customer_id IN (?, ?, ?) AND qty >= ? AND order_id > ?");
+    DiffReport report = new DiffReport(flavor.label() + " reused");
+    ResultComparison comparison = new ResultComparison();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String sql : templates) {
+        try (java.sql.PreparedStatement pj = j.prepareStatement(sql); java.sql.PreparedStatement po = o.prepareStatement(sql)) {
+          for (int run = 0; run < 40; run++) {
+            List<Object> params = List.of(ids.get(rnd.nextInt(ids.size())), ids.get(rnd.nextInt(ids.size())),
+                ids.get(rnd.nextInt(ids.size())), rnd.nextInt(4), rnd.nextInt(run % 2 == 0 ? 5 : 40));
+            QueryCase q = new QueryCase(run, QueryCase.Family.IN_LIST, QueryCase.Route.MULTI, sql, params, true,
+                sql.contains("ORDER BY") ? QueryCase.Order.TOTAL : QueryCase.Order.NONE, new int[0], sql.contains("LIMIT"));
+            report.record(q, compareReused(comparison, q, pj, po));
+          }
+        }
+      }
+      List<QueryCase> cases = new QueryGenerator(flavor, ids, rig.shardCount(), rig::shardOf, SEED * 7 + flavor.ordinal())
+          .generate(200);
+      try (Statement sj = j.createStatement(); Statement so = o.createStatement()) {
+        for (QueryCase q : cases) {
+          if (!q.params().isEmpty()) {
+            continue;
+          }
+          String mismatch;
+          try (ResultSet ro = so.executeQuery(q.sql()); ResultSet rj = sj.executeQuery(q.sql())) {
+            mismatch = comparison.compare(q, ResultTable.read(ro), ResultTable.read(rj));
+          } catch (SQLException e) {
+            mismatch = "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+          }
+          report.record(new QueryCase(q.id(), q.family(), q.route(), q.sql(), q.params(), false, q.order(), q.sortColumns(),
+              q.limited()), mismatch);
+        }
+      }
+    }
+    log("%s", report.summary());
+    report.mismatches().forEach(m -> log("MISMATCH (reused statement) %s", m));
+    assertThat(report.mismatches()).as(flavor.label() + " reused statements").isEmpty();
+  }
+
+  static String compareReused(ResultComparison comparison, QueryCase q, java.sql.PreparedStatement pj,
+                              java.sql.PreparedStatement po) throws SQLException {
+    dev.junction.it.shard.SqlText.bind(po, q.params());
+    ResultTable expected;
+    try (ResultSet rs = po.executeQuery()) {
+      expected = ResultTable.read(rs);
+    }
+    try {
+      dev.junction.it.shard.SqlText.bind(pj, q.params());
+      try (ResultSet rs = pj.executeQuery()) {
+        return comparison.compare(q, expected, ResultTable.read(rs));
+      }
+    } catch (SQLException e) {
+      return "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+    }
+  }
+
+  @Order(4)
   @ParameterizedTest
   @EnumSource(SqlFlavor.class)
   void crossShardJoinOffTheKeyIsRefusedAndTheConnectionSurvives(SqlFlavor flavor) throws Exception {
@@ -315,7 +387,7 @@ class ShardedDifferentialIT {
     }
   }
 
-  @Order(4)
+  @Order(5)
   @ParameterizedTest
   @EnumSource(SqlFlavor.class)
   @Timeout(600)
