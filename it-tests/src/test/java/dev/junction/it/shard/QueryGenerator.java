@@ -270,6 +270,7 @@ public final class QueryGenerator {
       b.append(limit(b));
       return done(Family.JOIN_COLOCATED, route, b, Order.TOTAL, null, true);
     }
+    // USING (customer_id) joins on the shard key just like ON c.customer_id = o.customer_id
     String join = rnd.nextInt(10) == 0 ? " JOIN customers c USING (customer_id)" : " JOIN customers c ON c.customer_id = o.customer_id";
     String keyCol = join.contains("USING") ? "o.order_id, customer_id" : "o.order_id, o.customer_id";
     QueryBuilder b = new QueryBuilder(rnd, "SELECT " + keyCol + ", c.name, o.status, o.amount, c.region FROM orders o" + join);

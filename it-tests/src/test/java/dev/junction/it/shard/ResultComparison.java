@@ -43,6 +43,9 @@ public final class ResultComparison {
       if (!e[1].equals(a[1])) {
         diffs.add("findColumn(label): oracle " + e[1] + ", junction " + a[1]);
       }
+      if (!e[2].equals(a[2]) && !e[2].endsWith("=-") && !a[2].endsWith("=-")) {
+        diffs.add("value class: oracle " + e[2] + ", junction " + a[2]);
+      }
     }
     return String.join("; ", diffs);
   }

@@ -19,7 +19,8 @@ import java.util.List;
  * differences of Java representation that one database could produce through two code paths
  * (Integer vs Long vs BigDecimal, java.sql.Timestamp vs LocalDateTime); numbers keep their scale
  * so that the comparison can see scale differences. {@code types} holds each column's
- * {@code java.sql.Types} name and {@code getColumnClassName} and which column {@code findColumn(label)} picks, as an application
+ * {@code java.sql.Types} name and {@code getColumnClassName}, which column {@code findColumn(label)} picks and the class
+ * {@code getObject} returned (first non-null value), as an application
  * mapping columns sees them;
  * {@code strings} holds what {@code getString} returned for every value.
  */
@@ -51,15 +52,23 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
     }
     List<List<Object>> rows = new ArrayList<>();
     List<List<String>> strings = new ArrayList<>();
+    String[] valueClasses = new String[n];
     while (rs.next()) {
       List<Object> row = new ArrayList<>(n);
       List<String> text = new ArrayList<>(n);
       for (int i = 1; i <= n; i++) {
-        row.add(normalise(rs.getObject(i)));
+        Object v = rs.getObject(i);
+        if (v != null && valueClasses[i - 1] == null) {
+          valueClasses[i - 1] = v.getClass().getName();
+        }
+        row.add(normalise(v));
         text.add(rs.getString(i));
       }
       rows.add(row);
       strings.add(text);
+    }
+    for (int i = 0; i < n; i++) {
+      types.set(i, types.get(i) + " getObject=" + (valueClasses[i] == null ? "-" : valueClasses[i]));
     }
     return new ResultTable(List.copyOf(labels), List.copyOf(types), rows, strings);
   }
