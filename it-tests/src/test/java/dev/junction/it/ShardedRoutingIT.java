@@ -172,18 +172,20 @@ class ShardedRoutingIT {
   }
 
   /** Every account as the shards' primaries hold it: the reference for the merge checks. */
-  static List<long[]> allAccounts() throws SQLException {
-    List<long[]> rows = new ArrayList<>();
+  static List<Account> allAccounts() throws SQLException {
+    List<Account> rows = new ArrayList<>();
     for (PostgresReplicaSet set : cluster.postgres()) {
       try (Connection c = set.primary().connect(); Statement s = c.createStatement();
-           ResultSet rs = s.executeQuery("SELECT id, substr(owner, 6)::int, balance FROM accounts")) {
+           ResultSet rs = s.executeQuery("SELECT id, owner, balance FROM accounts")) {
         while (rs.next()) {
-          rows.add(new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)});
+          rows.add(new Account(rs.getLong(1), rs.getString(2), rs.getLong(3)));
         }
       }
     }
     return rows;
   }
+
+  record Account(long id, String owner, long balance) {}
 
   /** Reads on the primaries, so the merge is compared with exactly the rows read directly. */
   @Test
@@ -195,11 +197,11 @@ class ShardedRoutingIT {
   }
 
   void checkScatterQueries() throws Exception {
-    List<long[]> all = allAccounts();
+    List<Account> all = allAccounts();
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
       JunctionConnection jc = c.unwrap(JunctionConnection.class);
-      List<Long> top = all.stream().sorted(Comparator.<long[]>comparingLong(r -> -r[2]).thenComparingLong(r -> r[0]))
-          .skip(3).limit(5).map(r -> r[0]).toList();
+      List<Long> top = all.stream().sorted(Comparator.comparingLong((Account a) -> -a.balance()).thenComparingLong(Account::id))
+          .skip(3).limit(5).map(Account::id).toList();
       List<Long> got = new ArrayList<>();
       try (ResultSet rs = s.executeQuery("SELECT id, balance FROM accounts ORDER BY balance DESC, id LIMIT 5 OFFSET 3")) {
         assertThat(rs.getMetaData().getColumnCount()).isEqualTo(2);
@@ -210,17 +212,17 @@ class ShardedRoutingIT {
       assertThat(jc.lastShardRoute().opcode()).isEqualTo(ShardRoute.Opcode.SCATTER);
       assertThat(got).isEqualTo(top);
 
-      long sum = all.stream().mapToLong(r -> r[2]).sum();
+      long sum = all.stream().mapToLong(Account::balance).sum();
       try (ResultSet rs = s.executeQuery("SELECT count(*), sum(balance), min(balance), max(balance), avg(balance) FROM accounts")) {
         rs.next();
         assertThat(rs.getLong(1)).isEqualTo(all.size());
         assertThat(rs.getLong(2)).isEqualTo(sum);
-        assertThat(rs.getLong(3)).isEqualTo(all.stream().mapToLong(r -> r[2]).min().orElseThrow());
-        assertThat(rs.getLong(4)).isEqualTo(all.stream().mapToLong(r -> r[2]).max().orElseThrow());
+        assertThat(rs.getLong(3)).isEqualTo(all.stream().mapToLong(Account::balance).min().orElseThrow());
+        assertThat(rs.getLong(4)).isEqualTo(all.stream().mapToLong(Account::balance).max().orElseThrow());
         assertThat(rs.getBigDecimal(5).doubleValue()).isCloseTo((double) sum / all.size(), org.assertj.core.data.Offset.offset(1e-9));
       }
 
-      Map<String, Long> perOwner = new TreeMap<>(all.stream().collect(Collectors.groupingBy(r -> "owner" + r[1], Collectors.counting())));
+      Map<String, Long> perOwner = new TreeMap<>(all.stream().collect(Collectors.groupingBy(Account::owner, Collectors.counting())));
       Map<String, Long> merged = new TreeMap<>();
       try (ResultSet rs = s.executeQuery("SELECT owner, count(*) AS n FROM accounts GROUP BY owner HAVING count(*) > 0 ORDER BY owner")) {
         String previous = "";

@@ -108,6 +108,26 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
           policy, scatterThreads, maxMergeGroups, workerId);
     }
 
+    /**
+     * An override's key in the canonical type of every sharded table's key column it can be: a
+     * configured {@code 42} pins the integer 42 for {@code long} keys and the text "42" for
+     * {@code string} keys, because configuration files carry no column types.
+     */
+    java.util.Set<Object> overrideKeys(Object key) {
+      java.util.Set<Object> keys = new java.util.LinkedHashSet<>();
+      for (ShardedTable t : tables) {
+        try {
+          keys.add(t.keyType().coerce(key));
+        } catch (java.sql.SQLDataException notThisType) {
+          // e.g. "abc" cannot pin a long key; it may still pin a string key
+        }
+      }
+      if (keys.isEmpty()) {
+        keys.add(key);
+      }
+      return keys;
+    }
+
     /** The ring and table placement for these shards; assumes {@link JunctionConfig#validate()} passed. */
     public ShardingRules rules(List<Shard> shards) {
       ShardRing.Builder ring = ShardRing.builder().version(ringVersion).virtualNodesPerWeight(virtualNodesPerWeight);
@@ -115,7 +135,9 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
         ring.shard(s.name(), weights.getOrDefault(s.name(), 1));
       }
       for (KeyOverride o : overrides) {
-        ring.override(o.key(), o.shard());
+        for (Object key : overrideKeys(o.key())) {
+          ring.override(key, o.shard());
+        }
       }
       return ShardingRules.of(ring.build(), tables, new HashSet<>(broadcastTables),
           defaultShard == null ? shards.get(0).name() : defaultShard);
@@ -198,6 +220,11 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(s.maxMergeGroups() >= 1, "junction.sharding.max-merge-groups", "must be >= 1, got " + s.maxMergeGroups());
     require(s.workerId() >= 0 && s.workerId() <= SnowflakeIdGenerator.MAX_WORKER_ID, "junction.sharding.worker-id",
         "must be between 0 and " + SnowflakeIdGenerator.MAX_WORKER_ID + ", got " + s.workerId());
+    try {
+      s.rules(shards);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("junction.sharding", "the ring cannot be built: " + e.getMessage());
+    }
   }
 
   private static void validateEndpoint(Endpoint e, String key, Set<String> names) {

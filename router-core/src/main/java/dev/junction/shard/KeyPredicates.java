@@ -29,38 +29,47 @@ final class KeyPredicates {
     this.classes = classes;
   }
 
-  void read(QueryScope scope) {
-    for (Expression condition : scope.restricting) {
-      for (Expression conjunct : conjuncts(condition, new ArrayList<>())) {
-        readConjunct(conjunct, scope, true);
+  /** Reads every block's co-locations and pins. */
+  void read(List<QueryScope> scopes) {
+    for (QueryScope scope : scopes) {
+      for (TableRef[] pair : scope.usingJoins) {
+        classes.union(pair[0], pair[1]);
+      }
+      for (Expression conjunct : conjuncts(scope)) {
+        colocate(conjunct, scope);
       }
     }
-    for (Expression condition : scope.joining) {
-      for (Expression conjunct : conjuncts(condition, new ArrayList<>())) {
-        readConjunct(conjunct, scope, false);
+    for (QueryScope scope : scopes) {
+      for (Expression condition : scope.restricting) {
+        for (Expression conjunct : conjuncts(condition, new ArrayList<>())) {
+          Pin pin = pin(conjunct, scope);
+          if (pin != null) {
+            pins.add(pin);
+          }
+        }
       }
     }
   }
 
-  private void readConjunct(Expression conjunct, QueryScope scope, boolean pins) {
+  private List<Expression> conjuncts(QueryScope scope) {
+    List<Expression> out = new ArrayList<>();
+    scope.restricting.forEach(c -> conjuncts(c, out));
+    scope.joining.forEach(c -> conjuncts(c, out));
+    return out;
+  }
+
+  private void colocate(Expression conjunct, QueryScope scope) {
     if (conjunct instanceof EqualsTo eq) {
       TableRef left = key(eq.getLeftExpression(), scope);
       TableRef right = key(eq.getRightExpression(), scope);
       if (left != null && right != null) {
         classes.union(left, right);
-        return;
-      }
-    }
-    if (pins) {
-      Pin pin = pin(conjunct, scope);
-      if (pin != null) {
-        this.pins.add(pin);
       }
     }
   }
 
   /** {@code key = v}, {@code v = key}, {@code key IN (v, ...)} or an OR of those on one reference. */
-  private static Pin pin(Expression e, QueryScope scope) {
+  private Pin pin(Expression e, QueryScope scope) {
     e = unwrap(e);
     if (e instanceof EqualsTo eq) {
       TableRef ref = key(eq.getLeftExpression(), scope);
@@ -69,7 +78,7 @@ final class KeyPredicates {
         ref = key(eq.getRightExpression(), scope);
         value = KeyValue.of(eq.getLeftExpression());
       }
-      return ref == null || value == null ? null : new Pin(ref, List.of(value));
+      return ref == null || value == null ? null : new Pin(ref, List.of(value)); // key = key: no value
     }
     if (e instanceof InExpression in && !in.isNot() && in.getRightExpression() instanceof ExpressionList<?> list) {
       TableRef ref = key(in.getLeftExpression(), scope);
@@ -99,7 +108,7 @@ final class KeyPredicates {
     return null;
   }
 
-  private static TableRef key(Expression e, QueryScope scope) {
+  private TableRef key(Expression e, QueryScope scope) {
     e = unwrap(e);
     return e instanceof Column column ? scope.keyOf(column) : null;
   }

@@ -52,7 +52,12 @@ import net.sf.jsqlparser.statement.upsert.Upsert;
  *   <li><b>Keys.</b> {@link KeyPredicates} reads only top-level AND-conjuncts: equality/IN/OR
  *       against literals or {@code ?} pins a reference to shards, and key-to-key equality
  *       co-locates references ({@link EquivalenceClasses}). Anything else is ignored, which can
- *       only widen a route, never misroute it.</li>
+ *       only widen a route, never misroute it. Keys resolve within one query block: a subquery's
+ *       tables are classes of their own, because a predicate under {@code NOT EXISTS} restricts
+ *       the subquery, not the outer rows. Several classes must land on one shard.</li>
+ *   <li><b>Nothing unseen.</b> After collecting, JSqlParser's own table finder cross-checks the
+ *       statement: a sharded or broadcast table in a construct the collector does not walk is a
+ *       refusal, not a table silently left out of the route.</li>
  *   <li><b>Bind is cheap.</b> Literal keys are hashed at plan time; parameter keys are remembered
  *       by position ({@link KeyClass}), so binding is a few hash lookups and no parsing. A multi-row
  *       INSERT is cut into text pieces at plan time ({@link InsertRows}) and spliced per shard.</li>
@@ -96,8 +101,8 @@ public final class ShardStatementPlanner {
       return defaultPlan(sql, -1, "session or empty statement: default shard");
     }
     StatementReader.Parsed parsed = StatementReader.read(lexed);
-    if (parsed == null) {
-      if (mentionsRoutedTable(lexed)) {
+    if (parsed == null || executesHiddenTables(sql, lexed)) {
+      if (parsed != null || mentionsRoutedTable(lexed)) {
         throw PlannerErrors.unparseable();
       }
       return defaultPlan(sql, lexed.parameterCount(), "unparsed statement naming no sharded or broadcast table: default shard");
@@ -117,7 +122,7 @@ public final class ShardStatementPlanner {
       if (body.regionMatches(true, 0, HINT_PREFIX, 0, HINT_PREFIX.length())) {
         String name = body.substring(HINT_PREFIX.length()).trim();
         if (!rules.ring().containsShard(name)) {
-          throw new SQLException("unknown shard '" + name + "' in /* junction:shard=" + name + " */; the shards are "
+          throw new SQLException("unknown shard '" + name + "' in /* junction:shard=" + name + " */; use one of: "
               + String.join(", ", rules.ring().shardIds()), "42704");
         }
         int shard = rules.ring().indexOf(name);
@@ -126,6 +131,16 @@ public final class ShardStatementPlanner {
       }
     }
     return null;
+  }
+
+  /** True if a MySQL executable comment, which the parser skips, names a sharded or broadcast table. */
+  private boolean executesHiddenTables(String sql, SqlTokens lexed) {
+    for (SqlTokens.Comment c : lexed.executableComments()) {
+      if (mentionsRoutedTable(new SqlTokens(sql.substring(c.start() + 2, c.end()), dialect))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean mentionsRoutedTable(SqlTokens lexed) {
@@ -241,9 +256,7 @@ public final class ShardStatementPlanner {
   private List<KeyClass> keyClasses(TableCollector tables, List<TableRef> sharded) throws SQLException {
     EquivalenceClasses classes = new EquivalenceClasses(tables.refs.size());
     KeyPredicates predicates = new KeyPredicates(classes);
-    for (QueryScope scope : tables.scopes) {
-      predicates.read(scope);
-    }
+    predicates.read(tables.scopes);
     List<KeyClass> out = new ArrayList<>();
     for (List<TableRef> group : classes.groups(sharded)) {
       int root = classes.find(group.get(0).id);

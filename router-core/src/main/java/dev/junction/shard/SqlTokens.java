@@ -28,6 +28,7 @@ final class SqlTokens {
   private final boolean mysql;
   private final List<Token> tokens = new ArrayList<>();
   private final List<Comment> leadingComments = new ArrayList<>();
+  private final List<Comment> executableComments = new ArrayList<>();
   private final StringBuilder parserInput = new StringBuilder();
   private boolean escapeStrings;
   private int maxDepth;
@@ -44,6 +45,14 @@ final class SqlTokens {
 
   List<Comment> leadingComments() {
     return leadingComments;
+  }
+
+  /**
+   * MySQL/MariaDB {@code /*! ... *}{@code /} and {@code /*M! ... *}{@code /} comments, which the
+   * server executes but the parser never sees.
+   */
+  List<Comment> executableComments() {
+    return executableComments;
   }
 
   /** The text with comments replaced by spaces and dollar quotes by {@code ''}: what JSqlParser can read. */
@@ -109,6 +118,9 @@ final class SqlTokens {
       if (commentEnd >= 0) {
         if (tokens.isEmpty()) {
           leadingComments.add(new Comment(pos, commentEnd));
+        }
+        if (mysql && (sql.startsWith("/*!", pos) || sql.regionMatches(true, pos, "/*M!", 0, 4))) {
+          executableComments.add(new Comment(pos, commentEnd));
         }
         parserInput.append(' ');
         pos = commentEnd;

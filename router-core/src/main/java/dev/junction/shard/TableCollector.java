@@ -11,6 +11,7 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
 import net.sf.jsqlparser.expression.AnyComparisonExpression;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.ExpressionVisitorAdapter;
+import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.schema.Table;
 import net.sf.jsqlparser.statement.ParenthesedStatement;
 import net.sf.jsqlparser.statement.delete.Delete;
@@ -82,7 +83,7 @@ final class TableCollector {
       if (body instanceof ParenthesedSelect ps) {
         select(ps.getSelect(), null, visible);
       } else if (body instanceof ParenthesedInsert pi) {
-        insertTarget(pi.getInsert(), visible);
+        insertTarget(pi.getInsert());
         if (pi.getInsert().getSelect() != null) {
           select(pi.getInsert().getSelect(), null, visible);
         }
@@ -168,7 +169,11 @@ final class TableCollector {
       return;
     }
     for (Join join : joins) {
+      int before = scope.refs.size();
       fromItem(join.getFromItem(), scope, ctes);
+      if (join.getUsingColumns() != null && scope.refs.size() == before + 1) {
+        usingJoin(join.getUsingColumns(), scope, before);
+      }
       Collection<Expression> on = join.getOnExpressions();
       if (on == null) {
         continue;
@@ -177,6 +182,22 @@ final class TableCollector {
       for (Expression e : on) {
         (outer ? scope.joining : scope.restricting).add(e);
         scan(e, scope, ctes);
+      }
+    }
+  }
+
+  /** {@code JOIN r USING (key)} co-locates r with every earlier sharded reference of that key. */
+  private static void usingJoin(List<Column> columns, QueryScope scope, int rightIndex) {
+    TableRef right = scope.refs.get(rightIndex);
+    for (Column column : columns) {
+      String name = TableRef.normalize(column.getColumnName());
+      if (right.sharded == null || !right.sharded.keyColumn().equals(name)) {
+        continue;
+      }
+      for (TableRef left : scope.refs.subList(0, rightIndex)) {
+        if (left.sharded != null && left.sharded.keyColumn().equals(name)) {
+          scope.usingJoins.add(new TableRef[] {left, right});
+        }
       }
     }
   }
@@ -235,8 +256,8 @@ final class TableCollector {
     return scope;
   }
 
-  /** The INSERT target in a scope of its own. */
-  TableRef insertTarget(Insert insert, Set<String> ctes) {
+  /** The target of an INSERT inside a WITH clause, in a scope of its own. */
+  TableRef insertTarget(Insert insert) {
     TableRef target = addTable(insert.getTable(), newScope(null), Set.of());
     if (target != null) {
       targets.add(target);

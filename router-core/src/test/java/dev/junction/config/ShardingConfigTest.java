@@ -66,4 +66,20 @@ class ShardingConfigTest {
         .hasMessageStartingWith(key + ":")
         .hasMessageContaining(problem);
   }
+
+  @Test
+  void anOverridePinsTheKeyInEveryKeyTypeItCanBe() throws Exception {
+    JunctionConfig c = YamlConfigLoader.parse(yaml("""
+        tables: [ { name: orders, key: customer_id, key-type: long }, { name: sessions, key: token, key-type: string } ]
+        overrides: [ { key: 42, shard: s1 }, { key: 7f000001-0000-0000-0000-000000000001, shard: s1 } ]
+        """));
+    var rules = c.sharding().rules(c.shards());
+    var orders = c.sharding().tables().get(0);
+    var sessions = c.sharding().tables().get(1);
+    assertThat(rules.ring().shardId(rules.shardOf(orders, 42L))).isEqualTo("s1");
+    assertThat(rules.ring().shardId(rules.shardOf(orders, "42"))).isEqualTo("s1");
+    assertThat(rules.ring().shardId(rules.shardOf(sessions, "42"))).isEqualTo("s1");
+    assertThat(rules.ring().shardId(rules.shardOf(sessions, "7f000001-0000-0000-0000-000000000001"))).isEqualTo("s1");
+    assertThat(rules.ring().overrides()).containsOnlyKeys(42L, "42", "7f000001-0000-0000-0000-000000000001");
+  }
 }

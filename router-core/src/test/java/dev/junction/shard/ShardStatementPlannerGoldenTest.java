@@ -13,7 +13,6 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -224,9 +223,5 @@ class ShardStatementPlannerGoldenTest {
   Stream<DynamicTest> enoughCases() {
     return Stream.of(DynamicTest.dynamicTest("at least 80 cases across both dialects", () ->
         assertThat(load("postgresql").size() + load("mariadb").size()).isGreaterThanOrEqualTo(80)));
-  }
-
-  static String lower(Dialect d) {
-    return d.name().toLowerCase(Locale.ROOT);
   }
 }

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Turns bound {@link JunctionProperties} into a validated {@link JunctionConfig}, applying the same
  * default names as the YAML loader (shard0..., primary, replica1...) so health paths, metrics tags
- * and error messages read the same whichever way the configuration arrived.
+ * and error messages read the same whichever way the configuration arrived. Without a
+ * {@code junction.sharding} section the configuration is not sharded, as in YAML.
  */
 public final class JunctionConfigMapper {
   private JunctionConfigMapper() {}
@@ -29,7 +30,8 @@ public final class JunctionConfigMapper {
       JunctionConfig.Endpoint primary = s.getPrimary() == null ? null : endpoint(s.getPrimary(), "primary", key + ".primary");
       shards.add(new JunctionConfig.Shard(s.getName() == null ? "shard" + i : s.getName(), primary, replicas));
     }
-    return new JunctionConfig(p.getDialect(), shards, routing(p.getRouting()), fencing(p.getFencing())).validate();
+    return new JunctionConfig(p.getDialect(), shards, routing(p.getRouting()), fencing(p.getFencing()),
+        ShardingMapper.toSharding(p.getSharding())).validate();
   }
 
   private static JunctionConfig.Endpoint endpoint(EndpointProperties e, String defaultName, String key) {

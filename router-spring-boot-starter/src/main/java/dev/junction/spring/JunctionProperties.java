@@ -36,6 +36,13 @@ public class JunctionProperties {
   @NestedConfigurationProperty
   private FencingProperties fencing = new FencingProperties();
 
+  /**
+   * How rows are spread over the shards. Setting any junction.sharding key turns sharding on, as
+   * the sharding section does in Junction's YAML format; unset, this stays null.
+   */
+  @NestedConfigurationProperty
+  private ShardingProperties sharding;
+
   /** The per-request consistency scope of servlet web applications. */
   @NestedConfigurationProperty
   private WebProperties web = new WebProperties();
@@ -76,6 +83,14 @@ public class JunctionProperties {
 
   public void setFencing(FencingProperties fencing) {
     this.fencing = fencing;
+  }
+
+  public ShardingProperties getSharding() {
+    return sharding;
+  }
+
+  public void setSharding(ShardingProperties sharding) {
+    this.sharding = sharding;
   }
 
   public Map<String, Object> getProxy() {

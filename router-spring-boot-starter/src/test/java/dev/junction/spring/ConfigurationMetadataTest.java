@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The IDE metadata the configuration processor generates: every key is there and described. */
@@ -29,5 +31,44 @@ class ConfigurationMetadataTest {
         "junction.fencing.store", "junction.fencing.redis-uri", "junction.fencing.token-secret", "junction.web.scope",
         "junction.web.header-name", "junction.web.token-header", "junction.web.token-cookie", "junction.web.filter-order",
         "management.health.junction.enabled");
+    assertThat(names).contains("junction.sharding.virtual-nodes-per-weight", "junction.sharding.ring-version",
+        "junction.sharding.default-shard", "junction.sharding.weights", "junction.sharding.tables",
+        "junction.sharding.broadcast-tables", "junction.sharding.overrides", "junction.sharding.multi-shard-transactions",
+        "junction.sharding.scatter-threads", "junction.sharding.max-merge-groups", "junction.sharding.worker-id");
+  }
+
+  @Test
+  void shardingKeysCarryTheirDefaultsAndValueHints() throws Exception {
+    JsonNode metadata;
+    try (InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+      metadata = new ObjectMapper().readTree(in);
+    }
+    Map<String, String> defaults = new HashMap<>();
+    for (JsonNode property : metadata.get("properties")) {
+      defaults.put(property.get("name").asText(), property.path("defaultValue").asText(null));
+    }
+    assertThat(defaults).containsEntry("junction.sharding.virtual-nodes-per-weight", "1024")
+        .containsEntry("junction.sharding.ring-version", "1")
+        .containsEntry("junction.sharding.multi-shard-transactions", "allow")
+        .containsEntry("junction.sharding.scatter-threads", "16")
+        .containsEntry("junction.sharding.max-merge-groups", "1000000")
+        .containsEntry("junction.sharding.worker-id", "0");
+    List<String> hinted = new ArrayList<>();
+    for (JsonNode hint : metadata.get("hints")) {
+      if (hint.get("name").asText().equals("junction.sharding.multi-shard-transactions")) {
+        hint.get("values").forEach(v -> hinted.add(v.get("value").asText()));
+      }
+    }
+    assertThat(hinted).containsExactly("allow", "reject");
+    assertThat(descriptionOf(metadata, "junction.sharding.tables")).contains("key-type (long, string or uuid");
+  }
+
+  private static String descriptionOf(JsonNode metadata, String name) {
+    for (JsonNode property : metadata.get("properties")) {
+      if (property.get("name").asText().equals(name)) {
+        return property.path("description").asText();
+      }
+    }
+    throw new AssertionError("no metadata for " + name);
   }
 }

@@ -39,6 +39,13 @@ class JunctionAutoConfigurationTest {
       "junction.shards[0].replicas[0].url=jdbc:postgresql://127.0.0.1:1/app",
       "junction.shards[0].replicas[0].pool.connection-timeout=250ms"};
 
+  private static final String[] SHARDED = {
+      "junction.shards[1].primary.url=jdbc:postgresql://127.0.0.1:1/app",
+      "junction.shards[1].primary.pool.connection-timeout=250ms",
+      "junction.sharding.tables[0].name=orders",
+      "junction.sharding.tables[0].key=customer_id",
+      "junction.sharding.tables[0].key-type=uuid"};
+
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(JunctionAutoConfiguration.class, DataSourceAutoConfiguration.class,
           JunctionHealthAutoConfiguration.class));
@@ -131,6 +138,29 @@ class JunctionAutoConfigurationTest {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).rootCause().isInstanceOf(UnboundConfigurationPropertiesException.class)
           .hasMessageContaining("junction.routing.max-lagg");
+    });
+  }
+
+  @Test
+  void anUnknownShardingKeyFailsStartup() {
+    for (String unknown : new String[] {"junction.sharding.scater-threads=4", "junction.sharding.tables[0].colum=id"}) {
+      runner.withPropertyValues(UNREACHABLE).withPropertyValues(SHARDED).withPropertyValues(unknown).run(context -> {
+        assertThat(context).hasFailed();
+        assertThat(context.getStartupFailure()).rootCause().isInstanceOf(UnboundConfigurationPropertiesException.class)
+            .hasMessageContaining(unknown.substring(0, unknown.indexOf('=')));
+      });
+    }
+  }
+
+  @Test
+  void theShardingSectionMakesTheConfigurationSharded() {
+    runner.withPropertyValues(UNREACHABLE).run(context -> assertThat(context.getBean(JunctionConfig.class).isSharded()).isFalse());
+    runner.withPropertyValues(UNREACHABLE).withPropertyValues(SHARDED).run(context -> {
+      assertThat(context).hasNotFailed().hasSingleBean(RoutingDataSource.class);
+      JunctionConfig config = context.getBean(JunctionConfig.class);
+      assertThat(config.isSharded()).isTrue();
+      assertThat(config.sharding().tables()).extracting(t -> t.name() + "." + t.keyColumn() + ":" + t.keyType())
+          .containsExactly("orders.customer_id:UUID");
     });
   }
 

@@ -29,6 +29,22 @@ class StartupFailureReportTest {
         .contains("Fix 'junction.routing.readmit-lag'");
   }
 
+  @Test
+  void aWrongShardKeyTypeIsReportedWithItsKeyAndTheAcceptedValues(CapturedOutput output) {
+    assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
+        .properties("spring.main.web-application-type=none", "spring.main.banner-mode=off",
+            "junction.dialect=postgresql",
+            "junction.shards[0].primary.url=jdbc:postgresql://127.0.0.1:1/app",
+            "junction.sharding.tables[0].name=orders", "junction.sharding.tables[0].key=customer_id",
+            "junction.sharding.tables[0].key-type=int")
+        .run().close()).rootCause().hasMessageStartingWith("junction.sharding.tables[0].key-type:");
+    assertThat(output.getOut() + output.getErr())
+        .contains("APPLICATION FAILED TO START")
+        .contains("Invalid Junction configuration: junction.sharding.tables[0].key-type: unknown value 'int'; "
+            + "accepted values: long, string, uuid")
+        .contains("Fix 'junction.sharding.tables[0].key-type'");
+  }
+
   @Configuration(proxyBeanMethods = false)
   @ImportAutoConfiguration(JunctionAutoConfiguration.class)
   static class App {}

@@ -12,7 +12,8 @@ import dev.junction.proxy.auth.AuthMethod;
 import dev.junction.proxy.auth.Credential;
 import dev.junction.shard.KeyType;
 import dev.junction.shard.ShardedTable;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -58,9 +59,10 @@ class ShardedProxyIT {
     }
     config = new JunctionConfig(Dialect.POSTGRESQL, shards, JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults(),
         JunctionConfig.Sharding.of(List.of(new ShardedTable("users", "id", KeyType.LONG)), List.of()));
-    ds = RoutingDataSource.create(config);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ds = RoutingDataSource.create(config, registry);
     proxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256, Map.of(USER, Credential.plain(PASSWORD)))
-        .withPorts(0, 0), ds, new SimpleMeterRegistry());
+        .withPorts(0, 0), ds, registry);
   }
 
   @AfterAll
