@@ -33,6 +33,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -281,10 +282,12 @@ class ShardedDifferentialIT {
     stringShapes.forEach((shape, list) -> log("GETSTRING %s %d x%s, e.g. %s", flavor.label(), list.size(), shape, list.get(0)));
     assertThat(oracleErrors).as("generated statements the oracle rejects").isEmpty();
     assertThat(report.queries()).isGreaterThanOrEqualTo(500);
-    assertThat(report.mismatches()).as(flavor.label() + " mismatches").isEmpty();
-    assertThat(typeDiffs.keySet()).as(flavor.label() + " result set metadata: column types that differ from the oracle's")
+    SoftAssertions soft = new SoftAssertions();
+    soft.assertThat(report.mismatches()).as(flavor.label() + " mismatches").isEmpty();
+    soft.assertThat(typeDiffs.keySet()).as(flavor.label() + " result set metadata: column types that differ from the oracle's")
         .isEmpty();
-    assertThat(stringDiffs).as(flavor.label() + " getString text that differs from the oracle's").isEmpty();
+    soft.assertThat(stringDiffs).as(flavor.label() + " getString text that differs from the oracle's").isEmpty();
+    soft.assertAll();
   }
 
   /**
@@ -443,7 +446,7 @@ class ShardedDifferentialIT {
     if (JUNCTION) {
       checkPlacement(rig);
     }
-    assertThat(problems).isEmpty();
+    assertThat(problems).as(flavor.label() + " writes (update counts) and snapshots").isEmpty();
   }
 
   // ---- helpers ----------------------------------------------------------------------------------
