@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import dev.junction.it.shard.DataSet;
 import dev.junction.it.shard.DiffReport;
 import dev.junction.it.shard.DifferentialRig;
+import dev.junction.it.shard.DirectLoad;
 import dev.junction.it.shard.Dml;
 import dev.junction.it.shard.Loader;
 import dev.junction.it.shard.MergeEmulator;
+import dev.junction.it.shard.Placement;
 import dev.junction.it.shard.QueryCase;
 import dev.junction.it.shard.QueryGenerator;
 import dev.junction.it.shard.Replication;
@@ -29,7 +31,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -139,7 +140,7 @@ class ShardedDifferentialIT {
           }
         }
         if (!MODE.equals("oracle")) {
-          createDirectly(rig, ddl);
+          DirectLoad.createDirectly(rig, ddl);
         }
       }
       List<Loader.Chunk> plan = Loader.plan(rig.data().tables(), SEED);
@@ -166,7 +167,7 @@ class ShardedDifferentialIT {
           }
         }
         if (!MODE.equals("oracle")) {
-          loadByRing(rig, List.of(chunk));
+          DirectLoad.loadByRing(rig, List.of(chunk));
         }
       }
       log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms (INSERTs: junction %d ms, oracle %d ms)%s",
@@ -178,24 +179,13 @@ class ShardedDifferentialIT {
     rig.awaitReplicas();
   }
 
-  /** DDL straight on the shard primaries: every shard, but the unsharded table on the default shard only. */
-  static void createDirectly(DifferentialRig rig, String ddl) throws SQLException {
-    for (int shard = 0; shard < rig.shardCount(); shard++) {
-      if (!ddl.contains(Schema.AUDIT) || shard == rig.defaultShard()) {
-        try (Connection c = rig.shardPrimary(shard)) {
-          exec(c, ddl);
-        }
-      }
-    }
-  }
-
   @Order(1)
   @ParameterizedTest
   @EnumSource(SqlFlavor.class)
   void everyRowLivesOnTheShardTheRingNames(SqlFlavor flavor) throws Exception {
     DifferentialRig rig = rig(flavor);
     assumeThat(rig.withJunction()).as("needs Junction").isTrue();
-    checkPlacement(rig);
+    log("%s", Placement.check(rig));
     assertThat(loadProblems.get(flavor)).as("DDL and INSERTs through Junction").isEmpty();
   }
 
@@ -384,8 +374,8 @@ class ShardedDifferentialIT {
         log("%s refused %s: [%s] %s", flavor.label(), sql, error.getSQLState(), error.getMessage());
         assertThat(error.getSQLState()).as(sql).isEqualTo("0A000");
         assertThat(j.isClosed()).isFalse();
-        assertThat(count(j, "SELECT COUNT(*) FROM orders")).as("the connection still works after: " + sql)
-            .isEqualTo(count(o, "SELECT COUNT(*) FROM orders"));
+        assertThat(Placement.count(j, "SELECT COUNT(*) FROM orders")).as("the connection still works after: " + sql)
+            .isEqualTo(Placement.count(o, "SELECT COUNT(*) FROM orders"));
       }
     }
   }
@@ -444,7 +434,7 @@ class ShardedDifferentialIT {
         (System.nanoTime() - t0) / 1_000_000, problems.size());
     problems.forEach(p -> log("WRITE MISMATCH %s", p));
     if (JUNCTION) {
-      checkPlacement(rig);
+      log("%s", Placement.check(rig));
     }
     assertThat(problems).as(flavor.label() + " writes (update counts) and snapshots").isEmpty();
   }
@@ -481,111 +471,6 @@ class ShardedDifferentialIT {
       }
     }
     return emulator.query(q.sql(), q.params());
-  }
-
-  /** Merge mode: each INSERT's rows go straight to the shard primaries the ring names. */
-  static void loadByRing(DifferentialRig rig, List<Loader.Chunk> plan) throws SQLException {
-    List<Connection> shards = new ArrayList<>();
-    try {
-      for (int shard = 0; shard < rig.shardCount(); shard++) {
-        shards.add(rig.shardPrimary(shard));
-      }
-      for (Loader.Chunk chunk : plan) {
-        String table = chunk.table().table();
-        int keyColumn = chunk.table().keyColumn(Schema.KEY);
-        for (int shard = 0; shard < shards.size(); shard++) {
-          List<Object[]> rows = new ArrayList<>();
-          for (Object[] row : chunk.rows()) {
-            boolean here = table.equals(Schema.REGIONS)
-                || (table.equals(Schema.AUDIT) ? shard == rig.defaultShard() : rig.shardOf((Long) row[keyColumn]) == shard);
-            if (here) {
-              rows.add(row);
-            }
-          }
-          if (!rows.isEmpty()) {
-            Loader.run(shards.get(shard), new Loader.Chunk(chunk.table(), rows, chunk.parameters()));
-          }
-        }
-      }
-    } finally {
-      for (Connection c : shards) {
-        c.close();
-      }
-    }
-  }
-
-  /**
-   * Counts directly on every shard primary: each sharded row on the shard the ring names, the union
-   * of the shards equal to the oracle, broadcast rows on every shard, the unsharded table on the
-   * default shard only.
-   */
-  static void checkPlacement(DifferentialRig rig) throws Exception {
-    String keysSql = "SELECT customer_id, %s FROM %s";
-    Map<String, String> idColumn = Map.of(Schema.ORDERS, "order_id", Schema.CUSTOMERS, "customer_id");
-    StringBuilder perShard = new StringBuilder();
-    for (String table : List.of(Schema.CUSTOMERS, Schema.ORDERS)) {
-      Set<String> oracleKeys = keys(rig.oracle(), String.format(keysSql, idColumn.get(table), table));
-      Set<String> union = new HashSet<>();
-      List<String> misplaced = new ArrayList<>();
-      perShard.append(' ').append(table).append(':');
-      for (int shard = 0; shard < rig.shardCount(); shard++) {
-        int rows = 0;
-        try (Connection c = rig.shardPrimary(shard); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(String.format(keysSql, idColumn.get(table), table))) {
-          while (rs.next()) {
-            rows++;
-            long customer = rs.getLong(1);
-            String key = customer + "/" + rs.getLong(2);
-            if (rig.shardOf(customer) != shard && misplaced.size() < 20) {
-              misplaced.add(key + " on s" + shard + " (ring: s" + rig.shardOf(customer) + ")");
-            }
-            assertThat(union.add(key)).as(table + " row " + key + " is on two shards").isTrue();
-          }
-        }
-        perShard.append(" s").append(shard).append('=').append(rows);
-      }
-      assertThat(misplaced).as(rig.flavor().label() + " " + table + " rows on the wrong shard").isEmpty();
-      assertThat(union).as(rig.flavor().label() + " " + table + ": union of the shards vs the oracle").isEqualTo(oracleKeys);
-    }
-    long regions = oracleCount(rig, "SELECT COUNT(*) FROM regions");
-    String schemaFunction = rig.flavor() == SqlFlavor.POSTGRESQL ? "current_schema()" : "DATABASE()";
-    for (int shard = 0; shard < rig.shardCount(); shard++) {
-      try (Connection c = rig.shardPrimary(shard)) {
-        assertThat(count(c, "SELECT COUNT(*) FROM regions")).as("broadcast regions on s" + shard).isEqualTo(regions);
-        long auditTables = count(c, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'audit_log'"
-            + " AND table_schema = " + schemaFunction);
-        assertThat(auditTables).as("unsharded audit_log exists on s" + shard + " only if it is the default shard")
-            .isEqualTo(shard == rig.defaultShard() ? 1 : 0);
-      }
-    }
-    try (Connection c = rig.shardPrimary(rig.defaultShard())) {
-      assertThat(count(c, "SELECT COUNT(*) FROM audit_log")).isEqualTo(oracleCount(rig, "SELECT COUNT(*) FROM audit_log"));
-    }
-    log("%s placement ok:%s; regions x%d on every shard; audit_log on s%d only", rig.flavor().label(), perShard, regions,
-        rig.defaultShard());
-  }
-
-  static Set<String> keys(Connection c, String sql) throws SQLException {
-    Set<String> keys = new HashSet<>();
-    try (c; Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      while (rs.next()) {
-        keys.add(rs.getLong(1) + "/" + rs.getLong(2));
-      }
-    }
-    return keys;
-  }
-
-  static long oracleCount(DifferentialRig rig, String sql) throws SQLException {
-    try (Connection c = rig.oracle()) {
-      return count(c, sql);
-    }
-  }
-
-  static long count(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
   }
 
   static void exec(Connection c, String sql) throws SQLException {
