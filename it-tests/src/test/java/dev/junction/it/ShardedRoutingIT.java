@@ -61,7 +61,8 @@ class ShardedRoutingIT {
       s.execute("CREATE TABLE ledger (account_id bigint not null, seq int not null, amount bigint not null, memo text,"
           + " primary key (account_id, seq))");
       s.execute("CREATE TABLE regions (code text primary key, name text not null)");
-      s.execute("INSERT INTO regions VALUES ('eu', 'Europe'), ('us', 'Americas')");
+      assertThat(s.executeUpdate("INSERT INTO regions VALUES ('eu', 'Europe'), ('us', 'Americas')"))
+          .as("a broadcast write reports one copy's count").isEqualTo(2);
     }
     try (Connection c = ds.getConnection();
          PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)")) {

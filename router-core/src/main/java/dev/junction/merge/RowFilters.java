@@ -335,7 +335,28 @@ final class RowFilters {
       Object converted = convertLiteral(s, l);
       return SqlValues.compare(l, converted);
     }
-    return SqlValues.compare(l, r);
+    return SqlValues.compare(l, sameTemporalClass(r, l));
+  }
+
+  /**
+   * A parameter bound as {@code java.time} (JDBC 4.2 {@code setObject}) against a driver that returns
+   * {@code java.sql} types, or the reverse (MariaDB Connector/J returns LocalDateTime for DATETIME
+   * while applications bind Timestamp): both are the same SQL value, so convert to the merged value's class.
+   */
+  private static Object sameTemporalClass(Object v, Object like) {
+    if (v instanceof java.sql.Timestamp t && like instanceof LocalDateTime) {
+      return t.toLocalDateTime();
+    }
+    if (v instanceof LocalDateTime t && like instanceof java.sql.Timestamp) {
+      return java.sql.Timestamp.valueOf(t);
+    }
+    if (v instanceof java.sql.Date d && like instanceof LocalDate) {
+      return d.toLocalDate();
+    }
+    if (v instanceof LocalDate d && like instanceof java.sql.Date) {
+      return java.sql.Date.valueOf(d);
+    }
+    return v;
   }
 
   private static Object convertLiteral(String s, Object like) {

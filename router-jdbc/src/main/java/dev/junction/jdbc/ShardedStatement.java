@@ -45,6 +45,7 @@ import java.util.concurrent.Future;
  * first part runs on the calling thread.
  */
 class ShardedStatement implements Statement {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardedStatement.class);
   final ShardedConnection conn;
   final ShardingRuntime sharding;
   private final Set<Statement> running = ConcurrentHashMap.newKeySet();
@@ -254,6 +255,11 @@ class ShardedStatement implements Statement {
         running.remove(st);
       }
     });
+    if (route.opcode() == ShardRoute.Opcode.BROADCAST) {
+      // every shard holds the same copy: report what one database would, not the sum of the copies
+      warnIfCopiesDiverged(route, results);
+      results = List.of(results.get(0));
+    }
     boolean anyRows = results.stream().anyMatch(WriteResult::hasResultSet);
     if (anyRows) {
       resultSet = concat(results, r -> r.hasResultSet() ? r.statement().getResultSet() : null);
@@ -268,6 +274,22 @@ class ShardedStatement implements Statement {
       generatedKeys = concat(results, r -> r.statement().getGeneratedKeys());
     }
     return false;
+  }
+
+  /** Broadcast copies that changed different row counts have drifted apart: say so, loudly. */
+  private void warnIfCopiesDiverged(ShardRoute route, List<WriteResult> results) {
+    long first = results.get(0).updateCount();
+    for (WriteResult r : results) {
+      if (r.updateCount() != first) {
+        List<String> counts = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+          counts.add(sharding.shardNames().get(route.statements().get(i).shard()) + "=" + results.get(i).updateCount());
+        }
+        LOG.warn("a broadcast-table write changed different row counts per shard {}: the copies differ;"
+            + " compare the table across shards and repair it", counts);
+        return;
+      }
+    }
   }
 
   private interface ResultOf {

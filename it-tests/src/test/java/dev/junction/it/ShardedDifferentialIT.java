@@ -1,0 +1,492 @@
+package dev.junction.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.junction.it.shard.DataSet;
+import dev.junction.it.shard.DiffReport;
+import dev.junction.it.shard.DifferentialRig;
+import dev.junction.it.shard.DirectLoad;
+import dev.junction.it.shard.Dml;
+import dev.junction.it.shard.Loader;
+import dev.junction.it.shard.MergeEmulator;
+import dev.junction.it.shard.Placement;
+import dev.junction.it.shard.QueryCase;
+import dev.junction.it.shard.QueryGenerator;
+import dev.junction.it.shard.Replication;
+import dev.junction.it.shard.ResultComparison;
+import dev.junction.it.shard.ResultTable;
+import dev.junction.it.shard.Schema;
+import dev.junction.it.shard.ShardedConfigs.ShardServers;
+import dev.junction.it.shard.SqlFlavor;
+import dev.junction.jdbc.JunctionConnection;
+import dev.junction.local.LocalCluster;
+import dev.junction.local.MariaDbReplicaSet;
+import dev.junction.local.PostgresReplicaSet;
+import dev.junction.shard.ShardRoute;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Proves that sharding is invisible to query results: the same schema and data go through Junction
+ * onto 3 PostgreSQL shards (2 MariaDB shards) and directly into one plain oracle server of the same
+ * dialect, and hundreds of seeded queries — point and IN-list lookups, scans, ORDER BY/LIMIT,
+ * aggregates, GROUP BY/HAVING, DISTINCT, co-located and broadcast joins — must return what the
+ * oracle returns. Then a batch of writes runs through both and full snapshots must agree.
+ *
+ * <p>Knobs: {@code -Ddiff.seed}, {@code -Ddiff.queries} (per dialect, default 600),
+ * {@code -Ddiff.mode=oracle} (no Junction: checks that every generated statement runs on the oracle),
+ * {@code -Ddiff.mode=merge} (no JDBC layer: rows loaded onto the shards by the ring, SELECTs planned by
+ * {@code ScatterSelectPlanner} and merged by {@code ResultMerger} in the test).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ShardedDifferentialIT {
+  static final long SEED = Long.getLong("diff.seed", 20_261_123L);
+  static final int QUERIES = Integer.getInteger("diff.queries", 600);
+  /** junction (default): the real test; oracle: the oracle against itself; merge: planner + merger on directly loaded shards. */
+  static final String MODE = System.getProperty("diff.mode", "junction");
+  static final boolean JUNCTION = MODE.equals("junction");
+  static final boolean MERGE = MODE.equals("merge");
+  static final Duration REPLAY = Duration.ofSeconds(30);
+
+  static LocalCluster shardCluster;
+  static LocalCluster secondMariaDbCluster;
+  static LocalCluster oracleCluster;
+  static final Map<SqlFlavor, DifferentialRig> rigs = new EnumMap<>(SqlFlavor.class);
+  static final Map<SqlFlavor, List<String>> loadProblems = new EnumMap<>(SqlFlavor.class);
+
+  @BeforeAll
+  static void start() throws Exception {
+    long t0 = System.nanoTime();
+    // One MariaDB replica set per cluster, started one after the other: LocalCluster starts the sets
+    // of one cluster concurrently, and concurrent mariadb-install-db runs sharing /tmp as tmpdir fail
+    // ("Error on delete of '/tmp/#sql-temptable-...'"), so mariadbReplicaSets(2) cannot start here.
+    shardCluster = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas(Duration.ZERO).mariadbReplicaSets(1).start();
+    secondMariaDbCluster = LocalCluster.builder().postgresReplicaSets(0).mariadbReplicaSets(1).start();
+    oracleCluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().mariadbReplicaSets(1).start();
+    log("clusters up in %d ms", (System.nanoTime() - t0) / 1_000_000);
+
+    List<ShardServers> pg = new ArrayList<>();
+    for (PostgresReplicaSet set : shardCluster.postgres()) {
+      pg.add(new ShardServers(set.primary(), set.replicas()));
+    }
+    rigs.put(SqlFlavor.POSTGRESQL, new DifferentialRig(SqlFlavor.POSTGRESQL, pg, oracleCluster.postgres(0).primary(), () -> {
+      for (PostgresReplicaSet set : shardCluster.postgres()) {
+        Replication.await(set, REPLAY);
+      }
+    }, DataSet.generate(SEED, 400, 3000), JUNCTION));
+
+    List<ShardServers> maria = new ArrayList<>();
+    List<MariaDbReplicaSet> mariaSets = List.of(shardCluster.mariadb(0), secondMariaDbCluster.mariadb(0));
+    for (MariaDbReplicaSet set : mariaSets) {
+      maria.add(new ShardServers(set.primary(), set.replicas()));
+    }
+    rigs.put(SqlFlavor.MARIADB, new DifferentialRig(SqlFlavor.MARIADB, maria, oracleCluster.mariadb(0).primary(), () -> {
+      for (MariaDbReplicaSet set : mariaSets) {
+        Replication.await(set, REPLAY);
+      }
+    }, DataSet.generate(SEED + 1, 300, 2500), JUNCTION));
+
+    for (DifferentialRig rig : rigs.values()) {
+      createAndLoad(rig);
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    rigs.values().forEach(DifferentialRig::close);
+    for (LocalCluster cluster : new LocalCluster[] {oracleCluster, secondMariaDbCluster, shardCluster}) {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
+  /**
+   * The schema through Junction (DDL broadcast to the shards) and on the oracle; then the data,
+   * INSERT by INSERT on both. A statement Junction fails is recorded in {@link #loadProblems} (the
+   * placement test fails on it) and applied directly to the shards the ring names instead, so that
+   * one loading bug does not hide every query result.
+   */
+  static void createAndLoad(DifferentialRig rig) throws Exception {
+    long t0 = System.nanoTime();
+    List<String> problems = loadProblems.computeIfAbsent(rig.flavor(), f -> new ArrayList<>());
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String ddl : Schema.ddl(rig.flavor())) {
+        exec(o, ddl);
+        if (JUNCTION) {
+          try {
+            exec(j, ddl);
+            continue;
+          } catch (SQLException e) {
+            problems.add("DDL through Junction failed: [" + e.getSQLState() + "] " + e.getMessage() + "\n    " + ddl);
+          }
+        }
+        if (!MODE.equals("oracle")) {
+          DirectLoad.createDirectly(rig, ddl);
+        }
+      }
+      List<Loader.Chunk> plan = Loader.plan(rig.data().tables(), SEED);
+      long rows = 0;
+      long oracleNanos = 0;
+      long junctionNanos = 0;
+      for (Loader.Chunk chunk : plan) {
+        long started = System.nanoTime();
+        int expected = Loader.run(o, chunk);
+        oracleNanos += System.nanoTime() - started;
+        rows += expected;
+        if (JUNCTION) {
+          try {
+            started = System.nanoTime();
+            int loaded = Loader.run(j, chunk);
+            junctionNanos += System.nanoTime() - started;
+            if (loaded != expected) {
+              problems.add("INSERT through Junction reported " + loaded + " rows, the oracle " + expected + ": "
+                  + chunk.rows().size() + " rows into " + chunk.table().table() + ", parameters=" + chunk.parameters());
+            }
+            continue;
+          } catch (SQLException e) {
+            problems.add("INSERT through Junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+          }
+        }
+        if (!MODE.equals("oracle")) {
+          DirectLoad.loadByRing(rig, List.of(chunk));
+        }
+      }
+      log("%s: schema + %d rows in %d INSERTs (%d with parameters) loaded in %d ms (INSERTs: junction %d ms, oracle %d ms)%s",
+          rig.flavor().label(), rows, plan.size(), plan.stream().filter(Loader.Chunk::parameters).count(),
+          (System.nanoTime() - t0) / 1_000_000, junctionNanos / 1_000_000, oracleNanos / 1_000_000,
+          problems.isEmpty() ? "" : "; " + problems.size() + " LOAD PROBLEMS (loaded directly instead)");
+      problems.forEach(p -> log("LOAD PROBLEM %s %s", rig.flavor().label(), p));
+    }
+    rig.awaitReplicas();
+  }
+
+  @Order(1)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void everyRowLivesOnTheShardTheRingNames(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
+    log("%s", Placement.check(rig));
+    assertThat(loadProblems.get(flavor)).as("DDL and INSERTs through Junction").isEmpty();
+  }
+
+  @Order(2)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  @Timeout(900)
+  void generatedQueriesMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    List<QueryCase> cases = new QueryGenerator(flavor, rig.data().customerIds(), rig.shardCount(), rig::shardOf,
+        SEED * 31 + flavor.ordinal()).generate(QUERIES);
+    DiffReport report = new DiffReport(flavor.label());
+    ResultComparison comparison = new ResultComparison();
+    List<String> oracleErrors = new ArrayList<>();
+    Map<String, String> typeDiffs = new java.util.TreeMap<>();
+    List<String> stringDiffs = new ArrayList<>();
+    long t0 = System.nanoTime();
+    Connection j = rig.junction();
+    List<Connection> shardConnections = new ArrayList<>();
+    for (int shard = 0; MERGE && shard < rig.shardCount(); shard++) {
+      shardConnections.add(rig.shardPrimary(shard));
+    }
+    MergeEmulator emulator = new MergeEmulator(shardConnections, flavor);
+    try (Connection o = rig.oracle()) {
+      for (QueryCase q : cases) {
+        ResultTable expected;
+        long started = System.nanoTime();
+        long oracleNanos;
+        try {
+          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+          oracleNanos = System.nanoTime() - started;
+        } catch (SQLException e) {
+          oracleErrors.add(q.describe() + "\n    " + e.getMessage());
+          continue;
+        }
+        String mismatch;
+        try {
+          started = System.nanoTime();
+          ResultTable actual = MERGE ? emulated(rig, emulator, q) : ResultTable.query(j, q.sql(), q.params(), q.prepared());
+          report.time(q, System.nanoTime() - started, oracleNanos);
+          mismatch = comparison.compare(q, expected, actual);
+          String stringDiff = mismatch == null ? comparison.compareStrings(q, expected, actual) : null;
+          if (stringDiff != null) {
+            stringDiffs.add(q.describe() + "\n    getString: " + stringDiff);
+          }
+          String typeDiff = comparison.compareTypes(expected, actual);
+          if (typeDiff != null) {
+            typeDiffs.merge(typeDiff, q.describe(), (first, next) -> first);
+          }
+          if (JUNCTION) {
+            ShardRoute route = j.unwrap(JunctionConnection.class).lastShardRoute();
+            report.route(q, route == null ? null : route.opcode().name());
+          }
+        } catch (SQLException | RuntimeException e) {
+          mismatch = "junction failed: " + (e instanceof SQLException s ? "[" + s.getSQLState() + "] " : e.getClass().getName() + ": ")
+              + e.getMessage();
+          if (j.isClosed()) {
+            j = rig.junction();
+          }
+        }
+        report.record(q, mismatch);
+      }
+    } finally {
+      j.close();
+      for (Connection c : shardConnections) {
+        c.close();
+      }
+    }
+    long millis = (System.nanoTime() - t0) / 1_000_000;
+    log("%s (%d ms, %s)", report.summary(), millis, MODE);
+    report.mismatches().forEach(m -> log("MISMATCH %s", m));
+    report.routeDisagreements().forEach((what, queries) -> log("ROUTE %s: %d queries, e.g. %s", what, queries.size(),
+        String.join(" | ", queries.subList(0, Math.min(3, queries.size())))));
+    log("%s: %d scale-only differences (equal values, different scale)%s", flavor.label(), comparison.scaleNotes().size(),
+        comparison.scaleNotes().isEmpty() ? "" : "; first: " + comparison.scaleNotes().get(0));
+    oracleErrors.forEach(e -> log("ORACLE ERROR (generator bug) %s", e));
+    typeDiffs.forEach((diff, example) -> log("COLUMN TYPE %s: %s  -- e.g. %s", flavor.label(), diff, example));
+    log("%s: %d queries whose values match but whose getString text differs", flavor.label(), stringDiffs.size());
+    Map<String, List<String>> stringShapes = new java.util.TreeMap<>();
+    for (String d : stringDiffs) {
+      String diff = d.substring(d.indexOf("getString: "));
+      stringShapes.computeIfAbsent(diff.substring(diff.indexOf(": oracle")).replaceAll("[0-9]", "9"), k -> new ArrayList<>()).add(d);
+    }
+    stringShapes.forEach((shape, list) -> log("GETSTRING %s %d x%s, e.g. %s", flavor.label(), list.size(), shape, list.get(0)));
+    assertThat(oracleErrors).as("generated statements the oracle rejects").isEmpty();
+    assertThat(report.queries()).isGreaterThanOrEqualTo(500);
+    SoftAssertions soft = new SoftAssertions();
+    soft.assertThat(report.mismatches()).as(flavor.label() + " mismatches").isEmpty();
+    soft.assertThat(typeDiffs.keySet()).as(flavor.label() + " result set metadata: column types that differ from the oracle's")
+        .isEmpty();
+    soft.assertThat(stringDiffs.size()).as(flavor.label() + " queries whose getString text differs from the oracle's; first: "
+        + String.join(" | ", stringDiffs.subList(0, Math.min(3, stringDiffs.size())))).isZero();
+    soft.assertAll();
+  }
+
+  /**
+   * One PreparedStatement executed many times with parameters that send it to one shard, several or
+   * all (plan caching, per-execution binding of LIMIT/OFFSET/HAVING), and one Statement reused for
+   * many different queries.
+   */
+  @Order(3)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void reusedStatementsMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    java.util.Random rnd = new java.util.Random(SEED * 13 + flavor.ordinal());
+    List<Long> ids = rig.data().customerIds();
+    List<String> templates = List.of(
+        "SELECT order_id, customer_id, amount, note FROM orders WHERE customer_id IN (?, ?, ?) ORDER BY amount DESC, order_id"
+            + " LIMIT ? OFFSET ?",
+        "SELECT status, COUNT(*) AS n, AVG(amount) AS avg_amount, MAX(note) AS top_note FROM orders"
+            + " WHERE customer_id IN (?, ?, ?) GROUP BY status HAVING COUNT(*) > ? ORDER BY n DESC, status LIMIT ?",
+        "SELECT COUNT(*), SUM(amount), MIN(created_at) FROM orders WHERE customer_id IN (?, ?, ?) AND qty >= ? AND order_id > ?");
+    DiffReport report = new DiffReport(flavor.label() + " reused");
+    ResultComparison comparison = new ResultComparison();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String sql : templates) {
+        try (java.sql.PreparedStatement pj = j.prepareStatement(sql); java.sql.PreparedStatement po = o.prepareStatement(sql)) {
+          for (int run = 0; run < 40; run++) {
+            List<Object> params = List.of(ids.get(rnd.nextInt(ids.size())), ids.get(rnd.nextInt(ids.size())),
+                ids.get(rnd.nextInt(ids.size())), rnd.nextInt(4), rnd.nextInt(run % 2 == 0 ? 5 : 40));
+            QueryCase q = new QueryCase(run, QueryCase.Family.IN_LIST, QueryCase.Route.MULTI, sql, params, true,
+                sql.contains("ORDER BY") ? QueryCase.Order.TOTAL : QueryCase.Order.NONE, new int[0], sql.contains("LIMIT"));
+            report.record(q, compareReused(comparison, q, pj, po));
+          }
+        }
+      }
+      List<QueryCase> cases = new QueryGenerator(flavor, ids, rig.shardCount(), rig::shardOf, SEED * 7 + flavor.ordinal())
+          .generate(200);
+      try (Statement sj = j.createStatement(); Statement so = o.createStatement()) {
+        for (QueryCase q : cases) {
+          if (!q.params().isEmpty()) {
+            continue;
+          }
+          String mismatch;
+          try (ResultSet ro = so.executeQuery(q.sql()); ResultSet rj = sj.executeQuery(q.sql())) {
+            mismatch = comparison.compare(q, ResultTable.read(ro), ResultTable.read(rj));
+          } catch (SQLException e) {
+            mismatch = "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+          }
+          report.record(new QueryCase(q.id(), q.family(), q.route(), q.sql(), q.params(), false, q.order(), q.sortColumns(),
+              q.limited()), mismatch);
+        }
+      }
+    }
+    log("%s", report.summary());
+    report.mismatches().forEach(m -> log("MISMATCH (reused statement) %s", m));
+    assertThat(report.mismatches()).as(flavor.label() + " reused statements").isEmpty();
+  }
+
+  static String compareReused(ResultComparison comparison, QueryCase q, java.sql.PreparedStatement pj,
+                              java.sql.PreparedStatement po) throws SQLException {
+    dev.junction.it.shard.SqlText.bind(po, q.params());
+    ResultTable expected;
+    try (ResultSet rs = po.executeQuery()) {
+      expected = ResultTable.read(rs);
+    }
+    try {
+      dev.junction.it.shard.SqlText.bind(pj, q.params());
+      try (ResultSet rs = pj.executeQuery()) {
+        return comparison.compare(q, expected, ResultTable.read(rs));
+      }
+    } catch (SQLException e) {
+      return "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+    }
+  }
+
+  @Order(4)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void crossShardJoinOffTheKeyIsRefusedAndTheConnectionSurvives(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
+    List<String> unsupported = List.of(
+        "SELECT o.order_id, c.name FROM orders o JOIN customers c ON c.name = o.status",
+        "SELECT o.order_id, c.customer_id FROM orders o JOIN customers c ON c.customer_id = o.order_id WHERE o.qty > ?");
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (String sql : unsupported) {
+        List<Object> params = sql.contains("?") ? List.of(3) : List.of();
+        SQLException error = null;
+        try {
+          ResultTable.query(j, sql, params, !params.isEmpty());
+        } catch (SQLException e) {
+          error = e;
+        }
+        assertThat((Object) error).as("Junction must refuse: " + sql).isNotNull();
+        log("%s refused %s: [%s] %s", flavor.label(), sql, error.getSQLState(), error.getMessage());
+        assertThat(error.getSQLState()).as(sql).isEqualTo("0A000");
+        assertThat(j.isClosed()).isFalse();
+        assertThat(Placement.count(j, "SELECT COUNT(*) FROM orders")).as("the connection still works after: " + sql)
+            .isEqualTo(Placement.count(o, "SELECT COUNT(*) FROM orders"));
+      }
+    }
+  }
+
+  @Order(5)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  @Timeout(600)
+  void writesMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    List<Dml.Write> writes = Dml.generate(rig.data(), rig.shardCount(), rig::shardOf, SEED * 17 + flavor.ordinal(), 80);
+    List<String> problems = new ArrayList<>();
+    Map<String, Integer> kinds = new java.util.TreeMap<>();
+    long t0 = System.nanoTime();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (int i = 0; i < writes.size(); i++) {
+        // every other block of 10 writes runs as one transaction (several shards: committed shard by shard)
+        boolean inTransaction = (i / TX_BLOCK) % 2 == 1;
+        if (inTransaction && i % TX_BLOCK == 0) {
+          o.setAutoCommit(false);
+          j.setAutoCommit(false);
+        }
+        Dml.Write w = writes.get(i);
+        kinds.merge(w.kind(), 1, Integer::sum);
+        int expected = w.run(o);
+        if (JUNCTION) {
+          try {
+            int actual = w.run(j);
+            if (actual != expected) {
+              problems.add(w.describe() + "\n    update count: oracle " + expected + ", junction " + actual
+                  + (inTransaction ? " (in a transaction)" : ""));
+            }
+          } catch (SQLException e) {
+            problems.add(w.describe() + "\n    junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+          }
+        }
+        if (inTransaction && (i % TX_BLOCK == TX_BLOCK - 1 || i == writes.size() - 1)) {
+          o.commit();
+          o.setAutoCommit(true);
+          try {
+            j.commit();
+          } catch (SQLException e) {
+            problems.add("COMMIT through Junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+          }
+          j.setAutoCommit(true);
+        }
+      }
+      // read-your-writes: the same Junction connection, no wait for the replicas
+      problems.addAll(compareSnapshots(j, o, "right after the writes, same connection"));
+    }
+    rig.awaitReplicas();
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      problems.addAll(compareSnapshots(j, o, "after the replicas caught up, new connection"));
+    }
+    log("%s: %d writes %s, writes + snapshots in %d ms, %d problems", flavor.label(), writes.size(), kinds,
+        (System.nanoTime() - t0) / 1_000_000, problems.size());
+    problems.forEach(p -> log("WRITE MISMATCH %s", p));
+    if (JUNCTION) {
+      log("%s", Placement.check(rig));
+    }
+    assertThat(problems).as(flavor.label() + " writes (update counts) and snapshots").isEmpty();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  static final int TX_BLOCK = 10;
+
+  /** Every table in primary-key order through Junction and on the oracle; returns the differences. */
+  static List<String> compareSnapshots(Connection j, Connection o, String when) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    ResultComparison comparison = new ResultComparison();
+    for (String[] table : Schema.snapshotQueries()) {
+      QueryCase q = new QueryCase(0, QueryCase.Family.RANGE, QueryCase.Route.SCATTER, table[1], List.of(), false,
+          QueryCase.Order.TOTAL, new int[0], false);
+      String diff;
+      try {
+        diff = comparison.compare(q, ResultTable.query(o, q.sql(), List.of(), false), ResultTable.query(j, q.sql(), List.of(), false));
+      } catch (SQLException e) {
+        diff = "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+      }
+      if (diff != null) {
+        problems.add("snapshot of " + table[0] + " " + when + " differs: " + diff);
+      }
+    }
+    return problems;
+  }
+
+  /** Merge mode: reads of broadcast or unsharded tables go to the default shard, the rest scatter. */
+  static ResultTable emulated(DifferentialRig rig, MergeEmulator emulator, QueryCase q) throws SQLException {
+    if (q.route() == QueryCase.Route.ANY || q.route() == QueryCase.Route.DEFAULT) {
+      try (Connection c = rig.shardPrimary(rig.defaultShard())) {
+        return ResultTable.query(c, q.sql(), q.params(), q.prepared());
+      }
+    }
+    return emulator.query(q.sql(), q.params());
+  }
+
+  static void exec(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  static DifferentialRig rig(SqlFlavor flavor) {
+    DifferentialRig rig = rigs.get(flavor);
+    assertThat(rig).as("rig for " + flavor + " (see @BeforeAll)").isNotNull();
+    return rig;
+  }
+
+  static void log(String format, Object... args) {
+    System.out.println("[ShardedDifferentialIT] " + String.format(format, args));
+  }
+}

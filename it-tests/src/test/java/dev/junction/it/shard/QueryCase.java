@@ -1,0 +1,37 @@
+package dev.junction.it.shard;
+
+import java.util.List;
+
+/**
+ * One generated query and what the comparison may rely on.
+ *
+ * @param family the query shape, for per-family counts
+ * @param route where a correct planner sends it, derived from the ring (not from Junction)
+ * @param prepared run as a PreparedStatement even without parameters
+ * @param order how much of the row order the SQL determines
+ * @param sortColumns with {@link Order#PARTIAL}: the result columns (0-based) that ORDER BY sorts by
+ * @param limited LIMIT/OFFSET present: with a partial order, which tied rows make the cut is open
+ */
+public record QueryCase(int id, Family family, Route route, String sql, List<Object> params, boolean prepared, Order order,
+                        int[] sortColumns, boolean limited) {
+
+  public enum Family {
+    POINT, IN_LIST, RANGE, ORDER_LIMIT, AGGREGATE, GROUP_BY, GROUP_HAVING, GROUP_ORDER_LIMIT, DISTINCT,
+    JOIN_COLOCATED, JOIN_BROADCAST, BROADCAST_ONLY, DEFAULT_TABLE, EXPRESSIONS
+  }
+
+  /** Targets a correct planner picks: one shard by key, a key subset, every shard, any one, the default. */
+  public enum Route { SINGLE, MULTI, SCATTER, ANY, DEFAULT }
+
+  /**
+   * NONE: compare as multisets. TOTAL: the ORDER BY ends in a unique key, compare sequences.
+   * PARTIAL: ties possible; compare the sequence of the sort columns, plus the multiset of whole rows
+   * when no LIMIT/OFFSET cuts through a group of ties.
+   */
+  public enum Order { NONE, TOTAL, PARTIAL }
+
+  public String describe() {
+    return "#" + id + " [" + family + ", " + route + (prepared || !params.isEmpty() ? ", prepared" : "") + "] "
+        + SqlText.describe(sql, params);
+  }
+}
