@@ -24,8 +24,8 @@ class HarnessIT {
     long t0 = System.nanoTime();
     cluster = LocalCluster.builder()
         .postgresReplicaSets(1).postgresReplicas(Duration.ZERO, DELAY)
-        .mariadb(true).redis(true).start();
-    System.out.printf("[HarnessIT] PG primary + 2 replicas, MariaDB pair, Redis up in %d ms%n",
+        .mariadbReplicaSets(2).redis(true).start();
+    System.out.printf("[HarnessIT] PG primary + 2 replicas, two MariaDB pairs (set up in parallel), Redis up in %d ms%n",
         (System.nanoTime() - t0) / 1_000_000);
   }
 
@@ -77,20 +77,22 @@ class HarnessIT {
   }
 
   @Test
-  void mariadbReplicaReportsThePrimaryGtidAfterCatchingUp() throws Exception {
-    MariaDbReplicaSet maria = cluster.mariadb();
-    String gtid;
-    try (Connection primary = maria.primary().connect()) {
-      exec(primary, "CREATE TABLE IF NOT EXISTS harness_probe (id int primary key, v varchar(10))");
-      exec(primary, "REPLACE INTO harness_probe VALUES (1, 'x')");
-      gtid = string(primary, "SELECT @@last_gtid");
-    }
-    assertThat(gtid).matches("\\d+-1-\\d+");
-    try (Connection replica = maria.replica().connect()) {
-      assertThat(string(replica, "SELECT MASTER_GTID_WAIT('" + gtid + "', 10)")).isEqualTo("0");
-      String slavePos = string(replica, "SELECT @@gtid_slave_pos");
-      assertThat(slavePos).contains(gtid);
-      assertThat(count(replica, "SELECT count(*) FROM harness_probe WHERE id = 1")).isEqualTo(1);
+  void mariadbReplicasReportTheirOwnPrimarysGtidAfterCatchingUp() throws Exception {
+    assertThat(cluster.mariadbSets()).hasSize(2);
+    for (MariaDbReplicaSet maria : cluster.mariadbSets()) {
+      String gtid;
+      try (Connection primary = maria.primary().connect()) {
+        exec(primary, "CREATE TABLE IF NOT EXISTS harness_probe (id int primary key, v varchar(10))");
+        exec(primary, "REPLACE INTO harness_probe VALUES (1, 'x')");
+        gtid = string(primary, "SELECT @@last_gtid");
+      }
+      assertThat(gtid).matches("\\d+-1-\\d+");
+      try (Connection replica = maria.replica().connect()) {
+        assertThat(string(replica, "SELECT MASTER_GTID_WAIT('" + gtid + "', 10)")).isEqualTo("0");
+        String slavePos = string(replica, "SELECT @@gtid_slave_pos");
+        assertThat(slavePos).contains(gtid);
+        assertThat(count(replica, "SELECT count(*) FROM harness_probe WHERE id = 1")).isEqualTo(1);
+      }
     }
   }
 

@@ -37,8 +37,10 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
     Path installDb = Binaries.require(Binaries.mariadbInstallDb(), "mariadb-install-db", "mariadb-server");
     try {
       Path dir = Files.createDirectories(baseDir.resolve(name));
+      // a private temp dir: servers set up in parallel otherwise collide on /tmp/#sql-temptable-* files
+      Path tmp = Files.createDirectories(dir.resolve("tmp"));
       List<String> install = new ArrayList<>(List.of(installDb.toString(), "--no-defaults",
-          "--datadir=" + dir.resolve("data"), "--auth-root-authentication-method=normal",
+          "--datadir=" + dir.resolve("data"), "--tmpdir=" + tmp, "--auth-root-authentication-method=normal",
           "--skip-test-db", "--skip-name-resolve"));
       if (Shell.isRoot()) {
         install.add("--user=root");
@@ -66,7 +68,7 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
   @Override
   List<String> command() {
     List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--no-defaults",
-        "--datadir=" + dir.resolve("data"), "--port=" + port(), "--bind-address=127.0.0.1",
+        "--datadir=" + dir.resolve("data"), "--tmpdir=" + dir.resolve("tmp"), "--port=" + port(), "--bind-address=127.0.0.1",
         "--socket=" + socket(), "--pid-file=" + dir.resolve("mysqld.pid"),
         "--log-error=" + dir.resolve("error.log"),
         "--server-id=" + serverId, "--log-bin=" + dir.resolve("binlog"), "--binlog-format=ROW",

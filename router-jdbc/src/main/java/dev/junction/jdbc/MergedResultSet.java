@@ -1,5 +1,6 @@
 package dev.junction.jdbc;
 
+import dev.junction.merge.MergeDialect;
 import dev.junction.merge.RowCursor;
 import java.io.InputStream;
 import java.io.Reader;
@@ -43,6 +44,7 @@ final class MergedResultSet implements ResultSet {
   private final RowCursor rows;
   private final SnapshotMetaData metaData;
   private final Statement statement;
+  private final MergeDialect dialect;
   private final Map<String, Integer> columnIndex = new HashMap<>();
   private Object[] current;
   private boolean wasNull;
@@ -50,10 +52,11 @@ final class MergedResultSet implements ResultSet {
   private int rowNumber;
   private int fetchSize;
 
-  MergedResultSet(RowCursor rows, SnapshotMetaData metaData, Statement statement) throws SQLException {
+  MergedResultSet(RowCursor rows, SnapshotMetaData metaData, Statement statement, MergeDialect dialect) throws SQLException {
     this.rows = rows;
     this.metaData = metaData;
     this.statement = statement;
+    this.dialect = dialect;
     for (int i = metaData.getColumnCount(); i >= 1; i--) {
       columnIndex.put(metaData.getColumnLabel(i).toLowerCase(Locale.ROOT), i); // the first of equal labels wins
     }
@@ -123,7 +126,11 @@ final class MergedResultSet implements ResultSet {
     if (v instanceof byte[] b) {
       return new String(b, java.nio.charset.StandardCharsets.UTF_8);
     }
-    return v.toString();
+    if (v instanceof Boolean b) {
+      return dialect == MergeDialect.POSTGRESQL ? (b ? "t" : "f") : (b ? "1" : "0"); // as the drivers print them
+    }
+    String temporal = TemporalText.format(v, dialect, metaData.getScale(column), metaData.getColumnTypeName(column));
+    return temporal != null ? temporal : v.toString();
   }
 
   @Override public boolean getBoolean(int column) throws SQLException {

@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  *       then runs there. {@code BEGIN}/{@code START TRANSACTION} sent as SQL pin the same way.</li>
  *   <li>Fencing: after a write commits on the primary, the primary's position is read on that same
  *       connection and recorded in the connection's own fence and, inside {@link Junction#scope}, in
- *       the scope (and its store). A fenced read goes only to a replica known to have replayed the
+ *       the scope (and its store); outside a scope the read is deferred to this connection's next
+ *       read, so plain writes cost no extra round trip. A fenced read goes only to a replica known to have replayed the
  *       fence; otherwise Junction waits up to {@code max-fence-wait} on the most advanced replica,
  *       then uses the primary and stops waiting for that fence on this connection.</li>
  *   <li>Session state ({@code SET ...}) runs on every held connection and is replayed on connections
@@ -91,6 +92,8 @@ final class RoutingConnection implements JunctionConnection {
   private boolean choosingTransactionTarget;
 
   private Fence localFence = Fence.NONE;
+  /** A write committed outside any scope and its position has not been read yet (see {@link #writeCommitted}). */
+  private boolean fencePending;
   private ReplicationPosition abandonedFence;
   private boolean closed;
 
@@ -168,6 +171,7 @@ final class RoutingConnection implements JunctionConnection {
     if (shard.replicas.length == 0) {
       return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
     }
+    resolvePendingFence();
     ReplicationPosition fence;
     try {
       fence = currentFence();
@@ -244,6 +248,7 @@ final class RoutingConnection implements JunctionConnection {
     if (ds.dialect.isReadOnlyViolation(failure)) {
       return decided(RouteReason.PRIMARY_RETRY, primary()); // a write the classifier could not see
     }
+    resolvePendingFence();
     ReplicationPosition fence;
     try {
       fence = currentFence();
@@ -321,7 +326,7 @@ final class RoutingConnection implements JunctionConnection {
     if (!inTransaction() && lastTarget == primary && lastTarget != null
         && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
         && kind != StatementKind.SESSION) {
-      recordFence(primary);
+      writeCommitted(primary);
     }
   }
 
@@ -351,6 +356,41 @@ final class RoutingConnection implements JunctionConnection {
       }
     }
     lastTarget = null;
+  }
+
+  /**
+   * A write committed on the primary. Its position is read now only when someone else may read
+   * next: inside a scope (other connections and servers consult the scope's fence). Outside one,
+   * only this connection's own later reads need it, so the position query waits for the next read
+   * here ({@link #resolvePendingFence}); the primary's position then is at least the write's, so
+   * the fence is never too low. A shard without replicas records nothing: every read goes to the
+   * primary anyway. Either way, a plain write costs no extra round trip.
+   */
+  private void writeCommitted(Connection onPrimary) throws SQLException {
+    if (shard.replicas.length == 0) {
+      return;
+    }
+    if (Junction.currentScope() == null) {
+      fencePending = true;
+      return;
+    }
+    fencePending = false;
+    recordFence(onPrimary);
+  }
+
+  /** Before a read picks a replica: turns a deferred write into this connection's fence. */
+  private void resolvePendingFence() throws SQLException {
+    if (!fencePending) {
+      return;
+    }
+    Connection p = primary();
+    ReplicationPosition position = ds.dialect.primaryPosition(p);
+    if (!p.getAutoCommit()) {
+      p.commit(); // end the (empty) transaction the position query opened
+    }
+    fencePending = false;
+    localFence = localFence.advance(shard.name, position);
+    shard.primary.state().observePosition(position);
   }
 
   /** Reads the primary's position after a commit and advances the connection's and the scope's fences. */
@@ -407,7 +447,7 @@ final class RoutingConnection implements JunctionConnection {
     txOnReplica = false;
     txWrote = false;
     if (recordFence && target != null && target == primary) {
-      recordFence(target);
+      writeCommitted(target);
     }
   }
 

@@ -230,9 +230,10 @@ class ShardedStatement implements Statement {
     MergeSpec spec = plan.spec();
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
     int visible = spec.visibleColumns() >= 0 ? spec.visibleColumns() : md.getColumnCount() - spec.hiddenColumns();
-    SnapshotMetaData meta = SnapshotMetaData.of(md, visible, spec.labels());
+    SnapshotMetaData meta = SnapshotMetaData.of(md, visible, spec);
     RowCursor merged = sharding.merger.merge(cursors, spec);
-    resultSet = new MergedResultSet(maxRows > 0 ? dev.junction.merge.RowCursors.limit(merged, maxRows) : merged, meta, this);
+    resultSet = new MergedResultSet(maxRows > 0 ? dev.junction.merge.RowCursors.limit(merged, maxRows) : merged, meta, this,
+        sharding.mergeDialect);
     return true;
   }
 
@@ -308,8 +309,8 @@ class ShardedStatement implements Statement {
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
     MergeSpec spec = new MergeSpec(sharding.mergeDialect, List.of(), -1, 0, List.of(), null, false, List.of(),
         RowBound.NONE, RowBound.NONE);
-    return new MergedResultSet(sharding.merger.merge(cursors, spec),
-        SnapshotMetaData.of(md, md.getColumnCount(), List.of()), this);
+    return new MergedResultSet(sharding.merger.merge(cursors, spec), SnapshotMetaData.of(md), this,
+        sharding.mergeDialect);
   }
 
   @FunctionalInterface

@@ -1,7 +1,11 @@
 package dev.junction.jdbc;
 
+import dev.junction.merge.Combine;
+import dev.junction.merge.MergeDialect;
+import dev.junction.merge.MergeSpec;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Types;
 
 /**
  * Column metadata copied from the first shard's result, limited to the columns the application
@@ -19,12 +23,32 @@ final class SnapshotMetaData implements ResultSetMetaData {
     this.columns = columns;
   }
 
-  /** The first {@code visible} columns of {@code md}, with labels overridden where the plan knows better. */
-  static SnapshotMetaData of(ResultSetMetaData md, int visible, java.util.List<String> labels) throws SQLException {
+  /**
+   * The first {@code visible} columns of {@code md}, with labels overridden where the plan knows
+   * better, and AVG columns typed as the database types AVG: each shard ran SUM in their place.
+   */
+  static SnapshotMetaData of(ResultSetMetaData md, int visible, MergeSpec spec) throws SQLException {
+    java.util.List<String> labels = spec.labels();
     Column[] cols = new Column[visible];
     for (int i = 1; i <= visible; i++) {
       String label = labels.size() >= i && labels.get(i - 1) != null ? labels.get(i - 1) : md.getColumnLabel(i);
-      cols[i - 1] = new Column(label, md.getColumnName(i), md.getColumnType(i), md.getColumnTypeName(i),
+      boolean avg = spec.aggregation().size() >= i && spec.aggregation().get(i - 1).combine() == Combine.AVG;
+      int type = avg ? (spec.dialect() == MergeDialect.POSTGRESQL ? Types.NUMERIC : Types.DECIMAL) : md.getColumnType(i);
+      String typeName = avg ? (spec.dialect() == MergeDialect.POSTGRESQL ? "numeric" : "DECIMAL") : md.getColumnTypeName(i);
+      String className = avg ? java.math.BigDecimal.class.getName() : md.getColumnClassName(i);
+      cols[i - 1] = new Column(label, md.getColumnName(i), type, typeName, className, md.getPrecision(i), md.getScale(i),
+          md.isNullable(i), md.isSigned(i), md.getColumnDisplaySize(i), md.getTableName(i), md.getSchemaName(i),
+          md.getCatalogName(i), md.isAutoIncrement(i), md.isCaseSensitive(i), md.isCurrency(i));
+    }
+    return new SnapshotMetaData(cols);
+  }
+
+  /** All columns of {@code md} as they are (concatenated RETURNING rows, generated keys). */
+  static SnapshotMetaData of(ResultSetMetaData md) throws SQLException {
+    int n = md.getColumnCount();
+    Column[] cols = new Column[n];
+    for (int i = 1; i <= n; i++) {
+      cols[i - 1] = new Column(md.getColumnLabel(i), md.getColumnName(i), md.getColumnType(i), md.getColumnTypeName(i),
           md.getColumnClassName(i), md.getPrecision(i), md.getScale(i), md.isNullable(i), md.isSigned(i),
           md.getColumnDisplaySize(i), md.getTableName(i), md.getSchemaName(i), md.getCatalogName(i),
           md.isAutoIncrement(i), md.isCaseSensitive(i), md.isCurrency(i));

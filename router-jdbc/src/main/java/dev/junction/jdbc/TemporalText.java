@@ -1,0 +1,93 @@
+package dev.junction.jdbc;
+
+import dev.junction.merge.MergeDialect;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/**
+ * The text a driver's {@code getString} gives for a date/time value, rebuilt from the value the
+ * merger holds ({@code getObject} of the shard), so merged results read like single-shard ones:
+ * PostgreSQL prints {@code 2024-03-04 12:11:00.5} (fraction trimmed, {@code timestamptz} with the
+ * session's offset, which pgjdbc sets to the JVM's zone); MySQL and MariaDB print the fraction
+ * padded to the column's declared precision ({@code DATETIME(3)}: {@code .500}).
+ */
+final class TemporalText {
+  private TemporalText() {}
+
+  /** The driver's text for {@code value}, or null when it is not a date/time value. */
+  static String format(Object value, MergeDialect dialect, int scale, String typeName) {
+    if (value instanceof Timestamp t) {
+      return dateTime(t.toLocalDateTime(), dialect, scale, typeName);
+    }
+    if (value instanceof LocalDateTime t) {
+      return dateTime(t, dialect, scale, typeName);
+    }
+    if (value instanceof OffsetDateTime t) {
+      return t.toLocalDate() + " " + time(t.toLocalTime(), dialect, scale) + offset(t.getOffset());
+    }
+    if (value instanceof Time t) {
+      return time(t.toLocalTime(), dialect, scale);
+    }
+    if (value instanceof LocalTime t) {
+      return time(t, dialect, scale);
+    }
+    if (value instanceof java.sql.Date || value instanceof LocalDate) {
+      return value.toString();
+    }
+    return null;
+  }
+
+  private static String dateTime(LocalDateTime t, MergeDialect dialect, int scale, String typeName) {
+    String text = t.toLocalDate() + " " + time(t.toLocalTime(), dialect, scale);
+    if (dialect == MergeDialect.POSTGRESQL && "timestamptz".equalsIgnoreCase(typeName)) {
+      text += offset(ZoneId.systemDefault().getRules().getOffset(t));
+    }
+    return text;
+  }
+
+  private static String time(LocalTime t, MergeDialect dialect, int scale) {
+    StringBuilder sb = new StringBuilder(15);
+    two(sb, t.getHour()).append(':');
+    two(sb, t.getMinute()).append(':');
+    two(sb, t.getSecond());
+    String nanos = String.format("%09d", t.getNano());
+    if (dialect == MergeDialect.POSTGRESQL) {
+      if (t.getNano() != 0) {
+        int end = nanos.length();
+        while (end > 0 && nanos.charAt(end - 1) == '0') {
+          end--;
+        }
+        sb.append('.').append(nanos, 0, end);
+      }
+    } else if (scale > 0) {
+      sb.append('.').append(nanos, 0, Math.min(scale, 9));
+    }
+    return sb.toString();
+  }
+
+  /** PostgreSQL's offset form: {@code +00}, {@code +05:30}, {@code -03}. */
+  private static String offset(ZoneOffset offset) {
+    int seconds = offset.getTotalSeconds();
+    StringBuilder sb = new StringBuilder(seconds < 0 ? "-" : "+");
+    seconds = Math.abs(seconds);
+    two(sb, seconds / 3600);
+    if (seconds % 3600 != 0) {
+      sb.append(':');
+      two(sb, seconds % 3600 / 60);
+    }
+    return sb.toString();
+  }
+
+  private static StringBuilder two(StringBuilder sb, int n) {
+    if (n < 10) {
+      sb.append('0');
+    }
+    return sb.append(n);
+  }
+}
