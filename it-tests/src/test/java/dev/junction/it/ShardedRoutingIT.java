@@ -75,6 +75,37 @@ class ShardedRoutingIT {
         assertThat(ps.executeUpdate()).isEqualTo(3);
       }
     }
+    awaitReplicasCaughtUp();
+  }
+
+  /** Unfenced reads on a new connection may see a replica's past: let every replica replay the load first. */
+  static void awaitReplicasCaughtUp() throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    for (PostgresReplicaSet set : cluster.postgres()) {
+      long expected;
+      try (Connection p = set.primary().connect()) {
+        expected = longValue(p, "SELECT count(*) FROM accounts");
+      }
+      for (var replica : set.replicas()) {
+        try (Connection r = replica.connect()) {
+          while (true) {
+            boolean ready;
+            try {
+              ready = longValue(r, "SELECT count(*) FROM accounts") == expected;
+            } catch (SQLException tableNotReplayedYet) {
+              ready = false;
+            }
+            if (ready) {
+              break;
+            }
+            if (System.nanoTime() > deadline) {
+              throw new AssertionError("replica " + replica + " did not replay the load within 30 s");
+            }
+            Thread.sleep(20);
+          }
+        }
+      }
+    }
   }
 
   @AfterAll
