@@ -120,8 +120,18 @@ final class LagMonitor implements AutoCloseable {
 
   @Override
   public void close() {
-    if (scheduler != null) {
+    if (scheduler == null) {
+      return;
+    }
+    // let a poll in flight finish before the pools close under it (it would log a broken connection)
+    scheduler.shutdown();
+    try {
+      if (!scheduler.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+        scheduler.shutdownNow();
+      }
+    } catch (InterruptedException e) {
       scheduler.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -158,7 +158,11 @@ public final class Main {
       }
     }
     if (once) {
-      System.exit(0); // the shutdown hook stops the proxy and deletes the topology
+      // in order, before the JVM's shutdown hooks (which run concurrently) could stop servers under live pools
+      proxy.close();
+      ds.close();
+      cluster.close();
+      System.exit(0);
     }
     System.out.println("\nThe topology and the proxy keep running. Ctrl-C stops them and deletes the topology.");
     stopped.await();
