@@ -34,6 +34,7 @@ public final class LocalCluster implements AutoCloseable {
   private final RedisServer redis;
   private final Thread shutdownHook;
   private volatile boolean closed;
+  private final List<AutoCloseable> closeFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private LocalCluster(Path baseDir, List<PostgresReplicaSet> postgres, List<MariaDbReplicaSet> mariadb, RedisServer redis) {
     this.baseDir = baseDir;
@@ -46,6 +47,15 @@ public final class LocalCluster implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Closes {@code resource} (e.g. the pools and proxy using these servers) before the servers stop,
+   * including on JVM shutdown: shutdown hooks run concurrently, so a separate hook could stop the
+   * servers under live pools.
+   */
+  public void closeFirst(AutoCloseable resource) {
+    closeFirst.add(resource);
   }
 
   public Path baseDir() { return baseDir; }
@@ -98,6 +108,9 @@ public final class LocalCluster implements AutoCloseable {
       return;
     }
     closed = true;
+    for (AutoCloseable resource : closeFirst) {
+      Cleanup.quietly(resource);
+    }
     if (redis != null) {
       Cleanup.quietly(redis);
     }

@@ -91,13 +91,9 @@ public final class Main {
     ProxyConfig proxyConfig = ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of())
         .withPorts(portOrAny(6432), portOrAny(9187));
     ProxyServer proxy = new ProxyServer(proxyConfig, ds, registry);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      proxy.close();
-      ds.close();
-      cluster.close();
-      stopped.countDown();
-    }));
+    CountDownLatch stopped = new CountDownLatch(1); // never counted down: runs until the JVM is stopped
+    cluster.closeFirst(proxy); // on exit or Ctrl-C: the proxy, then the pools, then the servers
+    cluster.closeFirst(ds);
 
     System.out.println("\n1. Unfenced reads spread over the replicas:");
     for (int i = 0; i < 4; i++) {
@@ -158,10 +154,7 @@ public final class Main {
       }
     }
     if (once) {
-      // in order, before the JVM's shutdown hooks (which run concurrently) could stop servers under live pools
-      proxy.close();
-      ds.close();
-      cluster.close();
+      cluster.close(); // closes the proxy and the pools first
       System.exit(0);
     }
     System.out.println("\nThe topology and the proxy keep running. Ctrl-C stops them and deletes the topology.");
