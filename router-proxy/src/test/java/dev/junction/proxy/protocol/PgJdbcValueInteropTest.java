@@ -121,7 +121,7 @@ class PgJdbcValueInteropTest {
       }
       assertThat(rs.next()).isFalse();
     }
-    boolean requestedBinary = server.received.subList(receivedBefore, server.received.size()).stream()
+    boolean requestedBinary = received(receivedBefore).stream()
         .anyMatch(m -> m instanceof FrontendMessage.Bind b && b.resultFormats().contains(Format.BINARY));
     assertThat(requestedBinary).as("pgjdbc asked for binary results").isEqualTo(binary);
   }
@@ -172,7 +172,7 @@ class PgJdbcValueInteropTest {
         assertThat(rs.getObject(17, LocalDateTime.class)).isEqualTo(LocalDateTime.MAX);
       }
     }
-    List<Format> sentFormats = server.received.subList(receivedBefore, server.received.size()).stream()
+    List<Format> sentFormats = received(receivedBefore).stream()
         .filter(m -> m instanceof FrontendMessage.Bind b && b.parameterValues().size() == 17)
         .flatMap(m -> ((FrontendMessage.Bind) m).parameterFormats().stream()).toList();
     // pgjdbc sends numbers, numeric, bytea and uuid in binary and dates/times/strings as text even
@@ -198,5 +198,11 @@ class PgJdbcValueInteropTest {
         s.execute("SET x = 1"); // the session is still usable
       }
     }
+  }
+
+  /** What the server received since {@code from}, as a snapshot: its reader thread keeps appending (e.g. Terminate). */
+  private static List<FrontendMessage> received(int from) {
+    List<FrontendMessage> snapshot = List.copyOf(server.received);
+    return snapshot.subList(from, snapshot.size());
   }
 }
