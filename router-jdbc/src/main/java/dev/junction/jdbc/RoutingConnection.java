@@ -383,24 +383,24 @@ final class RoutingConnection implements JunctionConnection {
     if (!fencePending) {
       return;
     }
-    Connection p = primary();
-    ReplicationPosition position = ds.dialect.primaryPosition(p);
-    if (!p.getAutoCommit()) {
-      p.commit(); // end the (empty) transaction the position query opened
-    }
+    readPosition(primary());
     fencePending = false;
-    localFence = localFence.advance(shard.name, position);
-    shard.primary.state().observePosition(position);
   }
 
-  /** Reads the primary's position after a commit and advances the connection's and the scope's fences. */
-  private void recordFence(Connection onPrimary) throws SQLException {
+  /** The primary's position now, read on {@code onPrimary}; advances this connection's fence to it. */
+  private ReplicationPosition readPosition(Connection onPrimary) throws SQLException {
     ReplicationPosition position = ds.dialect.primaryPosition(onPrimary);
     if (!onPrimary.getAutoCommit()) {
       onPrimary.commit(); // end the (empty) transaction the position query opened
     }
     localFence = localFence.advance(shard.name, position);
     shard.primary.state().observePosition(position);
+    return position;
+  }
+
+  /** Reads the primary's position after a commit and advances the connection's and the scope's fences. */
+  private void recordFence(Connection onPrimary) throws SQLException {
+    ReplicationPosition position = readPosition(onPrimary);
     Scope scope = Junction.currentScope();
     if (scope != null) {
       try {

@@ -226,6 +226,15 @@ final class ShardedConnection implements JunctionConnection {
     void apply(RoutingConnection c) throws SQLException;
   }
 
+  /** Applies a connection-level setting to every shard connection opened so far; later ones get it when they open. */
+  private void eachOpen(ShardAction action) throws SQLException {
+    for (RoutingConnection c : open) {
+      if (c != null) {
+        action.apply(c);
+      }
+    }
+  }
+
   /** Commits or rolls back every participant in shard order; reports partial commits precisely. */
   private void finish(boolean commit, ShardAction action) throws SQLException {
     SQLException failure = null;
@@ -395,11 +404,7 @@ final class ShardedConnection implements JunctionConnection {
       commit(); // JDBC: switching auto-commit on commits the open transaction
     }
     autoCommit = newValue;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setAutoCommit(newValue);
-      }
-    }
+    eachOpen(c -> c.setAutoCommit(newValue));
   }
 
   @Override
@@ -481,11 +486,7 @@ final class ShardedConnection implements JunctionConnection {
       throw new SQLException("Junction: cannot change read-only mode inside a transaction", "25001");
     }
     this.readOnly = readOnly;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setReadOnly(readOnly);
-      }
-    }
+    eachOpen(c -> c.setReadOnly(readOnly));
   }
 
   @Override
@@ -498,11 +499,7 @@ final class ShardedConnection implements JunctionConnection {
   public void setCatalog(String catalog) throws SQLException {
     checkOpen();
     this.catalog = catalog;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setCatalog(catalog);
-      }
-    }
+    eachOpen(c -> c.setCatalog(catalog));
   }
 
   @Override
@@ -514,11 +511,7 @@ final class ShardedConnection implements JunctionConnection {
   public void setTransactionIsolation(int level) throws SQLException {
     checkOpen();
     this.isolation = level;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setTransactionIsolation(level);
-      }
-    }
+    eachOpen(c -> c.setTransactionIsolation(level));
   }
 
   @Override
@@ -534,11 +527,7 @@ final class ShardedConnection implements JunctionConnection {
 
   @Override
   public void clearWarnings() throws SQLException {
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.clearWarnings();
-      }
-    }
+    eachOpen(c -> c.clearWarnings());
   }
 
   @Override
@@ -630,11 +619,7 @@ final class ShardedConnection implements JunctionConnection {
   public void setSchema(String schema) throws SQLException {
     checkOpen();
     this.schema = schema;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setSchema(schema);
-      }
-    }
+    eachOpen(c -> c.setSchema(schema));
   }
 
   @Override
@@ -645,20 +630,12 @@ final class ShardedConnection implements JunctionConnection {
   @Override
   public void abort(Executor executor) throws SQLException {
     closed = true;
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.abort(executor);
-      }
-    }
+    eachOpen(c -> c.abort(executor));
   }
 
   @Override
   public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-    for (RoutingConnection c : open) {
-      if (c != null) {
-        c.setNetworkTimeout(executor, milliseconds);
-      }
-    }
+    eachOpen(c -> c.setNetworkTimeout(executor, milliseconds));
   }
 
   @Override

@@ -50,6 +50,7 @@ class ShardedStatement implements Statement {
   final ShardingRuntime sharding;
   private final Set<Statement> running = ConcurrentHashMap.newKeySet();
   private final List<Statement> physical = new ArrayList<>();
+  private Statement[] reusable;
   private ResultSet resultSet;
   private ResultSet generatedKeys;
   private long updateCount = -1;
@@ -118,10 +119,7 @@ class ShardedStatement implements Statement {
     RoutingConnection rc = conn.shard(part.shard());
     boolean asWritten = part.sql().equals(sql);
     long start = System.nanoTime();
-    Statement st = open(rc, part, params, returnKeys);
-    if (maxRows > 0) {
-      st.setLargeMaxRows(maxRows);
-    }
+    Statement st = asWritten ? reusable(rc, part, params, returnKeys) : open(rc, part, params, returnKeys);
     boolean hasResultSet;
     try {
       running.add(st);
@@ -144,28 +142,68 @@ class ShardedStatement implements Statement {
     return hasResultSet;
   }
 
-  /** A physical-side statement (routed by the shard's connection) for one part; tracked for closing. */
+  /**
+   * The shard's statement for single-shard executions of the SQL as the application wrote it, kept
+   * for the life of this statement: a point lookup executed again allocates no new statement and
+   * reuses the shard's server-side prepared statement. (A plain statement's SQL varies; its shard
+   * statement executes whatever it is given.)
+   */
+  private Statement reusable(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                             boolean returnKeys) throws SQLException {
+    if (reusable == null) {
+      reusable = new Statement[sharding.shardNames().size()];
+    }
+    Statement st = reusable[part.shard()];
+    if (st == null || st.isClosed()) {
+      st = create(rc, part, params, returnKeys);
+      if (maxRows > 0) {
+        st.setLargeMaxRows(maxRows); // single-shard only: a scatter part must not be cut short
+      }
+      reusable[part.shard()] = st;
+    }
+    return st;
+  }
+
+  /** A statement for one part of this execution only; closed before the next execution. */
   private Statement open(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
                          boolean returnKeys) throws SQLException {
+    Statement st = create(rc, part, params, returnKeys);
+    synchronized (physical) {
+      physical.add(st);
+    }
+    return st;
+  }
+
+  private Statement create(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                           boolean returnKeys) throws SQLException {
     Statement st;
     if (params == null && part.parameters().isEmpty()) {
       st = rc.createStatement();
     } else {
       st = returnKeys ? rc.prepareStatement(part.sql(), RETURN_GENERATED_KEYS) : rc.prepareStatement(part.sql());
     }
-    synchronized (physical) {
-      physical.add(st);
-    }
-    applySettings(st);
-    return st;
-  }
-
-  private void applySettings(Statement st) throws SQLException {
     if (fetchSize > 0) {
       st.setFetchSize(fetchSize);
     }
     if (queryTimeout > 0) {
       st.setQueryTimeout(queryTimeout);
+    }
+    return st;
+  }
+
+  private interface Setting {
+    void apply(Statement st) throws SQLException;
+  }
+
+  /** A setting changed: apply it to the kept shard statements (new ones get it when created). */
+  private void eachReusable(Setting setting) throws SQLException {
+    if (reusable == null) {
+      return;
+    }
+    for (Statement st : reusable) {
+      if (st != null && !st.isClosed()) {
+        setting.apply(st);
+      }
     }
   }
 
@@ -598,6 +636,13 @@ class ShardedStatement implements Statement {
     }
     try {
       clearResults();
+      if (reusable != null) {
+        for (Statement st : reusable) {
+          if (st != null) {
+            st.close();
+          }
+        }
+      }
     } finally {
       closed = true;
       conn.unregister(this);
@@ -624,9 +669,15 @@ class ShardedStatement implements Statement {
   @Override public int getMaxFieldSize() { return 0; }
   @Override public void setMaxFieldSize(int max) {}
   @Override public int getMaxRows() { return (int) maxRows; }
-  @Override public void setMaxRows(int max) { this.maxRows = max; }
+  @Override public void setMaxRows(int max) throws SQLException { setLargeMaxRows(max); }
   @Override public long getLargeMaxRows() { return maxRows; }
-  @Override public void setLargeMaxRows(long max) { this.maxRows = max; }
+  @Override public void setLargeMaxRows(long max) throws SQLException {
+    if (max < 0) {
+      throw new SQLException("max rows must be >= 0, got " + max, "HY024");
+    }
+    this.maxRows = max;
+    eachReusable(st -> st.setLargeMaxRows(max));
+  }
   @Override public void setEscapeProcessing(boolean enable) {}
   @Override public int getQueryTimeout() { return queryTimeout; }
   @Override public void setQueryTimeout(int seconds) throws SQLException {
@@ -634,6 +685,7 @@ class ShardedStatement implements Statement {
       throw new SQLException("query timeout must be >= 0, got " + seconds, "HY024");
     }
     this.queryTimeout = seconds;
+    eachReusable(st -> st.setQueryTimeout(seconds));
   }
   @Override public SQLWarning getWarnings() { return null; }
   @Override public void clearWarnings() {}
@@ -646,7 +698,10 @@ class ShardedStatement implements Statement {
     }
   }
   @Override public int getFetchDirection() { return ResultSet.FETCH_FORWARD; }
-  @Override public void setFetchSize(int rows) { this.fetchSize = rows; }
+  @Override public void setFetchSize(int rows) throws SQLException {
+    this.fetchSize = rows;
+    eachReusable(st -> st.setFetchSize(rows));
+  }
   @Override public int getFetchSize() { return fetchSize; }
   @Override public int getResultSetConcurrency() { return ResultSet.CONCUR_READ_ONLY; }
   @Override public int getResultSetType() { return ResultSet.TYPE_FORWARD_ONLY; }

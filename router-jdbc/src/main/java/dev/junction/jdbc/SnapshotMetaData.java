@@ -29,31 +29,32 @@ final class SnapshotMetaData implements ResultSetMetaData {
    */
   static SnapshotMetaData of(ResultSetMetaData md, int visible, MergeSpec spec) throws SQLException {
     java.util.List<String> labels = spec.labels();
+    boolean pg = spec.dialect() == MergeDialect.POSTGRESQL;
     Column[] cols = new Column[visible];
     for (int i = 1; i <= visible; i++) {
       String label = labels.size() >= i && labels.get(i - 1) != null ? labels.get(i - 1) : md.getColumnLabel(i);
       boolean avg = spec.aggregation().size() >= i && spec.aggregation().get(i - 1).combine() == Combine.AVG;
-      int type = avg ? (spec.dialect() == MergeDialect.POSTGRESQL ? Types.NUMERIC : Types.DECIMAL) : md.getColumnType(i);
-      String typeName = avg ? (spec.dialect() == MergeDialect.POSTGRESQL ? "numeric" : "DECIMAL") : md.getColumnTypeName(i);
-      String className = avg ? java.math.BigDecimal.class.getName() : md.getColumnClassName(i);
-      cols[i - 1] = new Column(label, md.getColumnName(i), type, typeName, className, md.getPrecision(i), md.getScale(i),
-          md.isNullable(i), md.isSigned(i), md.getColumnDisplaySize(i), md.getTableName(i), md.getSchemaName(i),
-          md.getCatalogName(i), md.isAutoIncrement(i), md.isCaseSensitive(i), md.isCurrency(i));
+      cols[i - 1] = avg
+          ? column(md, i, label, pg ? Types.NUMERIC : Types.DECIMAL, pg ? "numeric" : "DECIMAL", java.math.BigDecimal.class.getName())
+          : column(md, i, label, md.getColumnType(i), md.getColumnTypeName(i), md.getColumnClassName(i));
     }
     return new SnapshotMetaData(cols);
   }
 
   /** All columns of {@code md} as they are (concatenated RETURNING rows, generated keys). */
   static SnapshotMetaData of(ResultSetMetaData md) throws SQLException {
-    int n = md.getColumnCount();
-    Column[] cols = new Column[n];
-    for (int i = 1; i <= n; i++) {
-      cols[i - 1] = new Column(md.getColumnLabel(i), md.getColumnName(i), md.getColumnType(i), md.getColumnTypeName(i),
-          md.getColumnClassName(i), md.getPrecision(i), md.getScale(i), md.isNullable(i), md.isSigned(i),
-          md.getColumnDisplaySize(i), md.getTableName(i), md.getSchemaName(i), md.getCatalogName(i),
-          md.isAutoIncrement(i), md.isCaseSensitive(i), md.isCurrency(i));
+    Column[] cols = new Column[md.getColumnCount()];
+    for (int i = 1; i <= cols.length; i++) {
+      cols[i - 1] = column(md, i, md.getColumnLabel(i), md.getColumnType(i), md.getColumnTypeName(i), md.getColumnClassName(i));
     }
     return new SnapshotMetaData(cols);
+  }
+
+  private static Column column(ResultSetMetaData md, int i, String label, int type, String typeName, String className)
+      throws SQLException {
+    return new Column(label, md.getColumnName(i), type, typeName, className, md.getPrecision(i), md.getScale(i),
+        md.isNullable(i), md.isSigned(i), md.getColumnDisplaySize(i), md.getTableName(i), md.getSchemaName(i),
+        md.getCatalogName(i), md.isAutoIncrement(i), md.isCaseSensitive(i), md.isCurrency(i));
   }
 
   private Column col(int column) throws SQLException {

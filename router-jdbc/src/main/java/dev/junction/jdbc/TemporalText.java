@@ -56,19 +56,28 @@ final class TemporalText {
     two(sb, t.getHour()).append(':');
     two(sb, t.getMinute()).append(':');
     two(sb, t.getSecond());
-    String nanos = String.format("%09d", t.getNano());
-    if (dialect == MergeDialect.POSTGRESQL) {
-      if (t.getNano() != 0) {
-        int end = nanos.length();
-        while (end > 0 && nanos.charAt(end - 1) == '0') {
-          end--;
-        }
-        sb.append('.').append(nanos, 0, end);
+    int nano = t.getNano();
+    int digits = dialect == MergeDialect.POSTGRESQL ? significantDigits(nano) : Math.min(scale, 9);
+    if (digits > 0) {
+      sb.append('.');
+      for (int i = 0, divisor = 100_000_000; i < digits; i++, divisor /= 10) {
+        sb.append((char) ('0' + nano / divisor % 10));
       }
-    } else if (scale > 0) {
-      sb.append('.').append(nanos, 0, Math.min(scale, 9));
     }
     return sb.toString();
+  }
+
+  /** Fraction digits PostgreSQL prints: trailing zeros trimmed, none for a whole second. */
+  private static int significantDigits(int nano) {
+    if (nano == 0) {
+      return 0;
+    }
+    int digits = 9;
+    while (nano % 10 == 0) {
+      nano /= 10;
+      digits--;
+    }
+    return digits;
   }
 
   /** PostgreSQL's offset form: {@code +00}, {@code +05:30}, {@code -03}. */

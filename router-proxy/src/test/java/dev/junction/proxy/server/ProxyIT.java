@@ -108,10 +108,15 @@ class ProxyIT {
   }
 
   static Connection connect() throws SQLException {
+    return connect(proxy.port());
+  }
+
+  /** pgjdbc to a proxy on {@code port} as the test user (SCRAM). */
+  static Connection connect(int port) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", USER);
     p.setProperty("password", PASSWORD);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
   }
 
   static String run(List<String> command, Map<String, String> env, int timeoutSeconds) throws Exception {

@@ -17,7 +17,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are merged.
  */
 class ShardedProxyIT {
-  static final String USER = "app";
-  static final String PASSWORD = "s3cret-Passw0rd";
+  static final String USER = ProxyIT.USER;
+  static final String PASSWORD = ProxyIT.PASSWORD;
   static LocalCluster cluster;
   static RoutingDataSource ds;
   static ProxyServer proxy;
@@ -79,10 +77,7 @@ class ShardedProxyIT {
   }
 
   static Connection connect() throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", USER);
-    p.setProperty("password", PASSWORD);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+    return ProxyIT.connect(proxy.port());
   }
 
   static long countOn(int shard, String sql) throws SQLException {
