@@ -13,12 +13,13 @@ public enum Refusal {
       + " (nothing of it was committed unless the failure hit its COMMIT); roll back, then run the transaction again"),
   /**
    * A statement that creates session state (temporary table, user variable, LISTEN, SQL PREPARE,
-   * LOCK TABLES, ...) inside a read-only transaction that runs on a replica: once the transaction
+   * LOCK TABLES, session-scoped functions ...) inside a read-only transaction that runs on a replica: once the transaction
    * ends, the session moves back to the primary and would not see that state.
    */
   SESSION_STATE_ON_REPLICA("0A000", "this statement creates session state (temporary table, user variable, LISTEN,"
-      + " PREPARE, LOCK TABLES) inside a read-only transaction running on a replica, where later statements could not"
-      + " see it; run it before the transaction begins, in a read-write transaction, or inside Junction.primary()"),
+      + " PREPARE, LOCK TABLES, an advisory lock or another session-scoped function) inside a read-only transaction"
+      + " running on a replica, where later statements could not see it; run it before the transaction begins, in a"
+      + " read-write transaction, or inside Junction.primary()"),
   /**
    * {@code SET autocommit} sent as SQL: the server would open transactions the router does not know
    * about, and writes routed as auto-commit would never be committed.

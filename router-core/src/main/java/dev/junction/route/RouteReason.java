@@ -52,7 +52,9 @@ public enum RouteReason {
   /** The reason a statement that is not replica-eligible goes to the primary. */
   public static RouteReason forPrimary(Classification c) {
     return switch (c.primaryReason()) {
-      case NONE, WRITE -> c.kind() == StatementKind.DDL ? PRIMARY_DDL : PRIMARY_WRITE;
+      case NONE -> c.kind() == StatementKind.DDL ? PRIMARY_DDL
+          : c.kind() == StatementKind.UTILITY ? PRIMARY_UTILITY : PRIMARY_WRITE;
+      case WRITE -> c.kind() == StatementKind.DDL ? PRIMARY_DDL : PRIMARY_WRITE;
       case DDL -> PRIMARY_DDL;
       case TRANSACTION_CONTROL -> PRIMARY_TRANSACTION;
       case SESSION_STATE -> PRIMARY_SESSION_STATE;

@@ -431,8 +431,9 @@ public final class RouteSession {
     if (c.kind() == StatementKind.TX_COMMIT || c.kind() == StatementKind.TX_ROLLBACK || c.kind() == StatementKind.SESSION) {
       return false;
     }
-    boolean mayHaveWritten = c.kind() != StatementKind.READ || !c.replicaEligible()
-        || route.reason() == RouteReason.PRIMARY_RETRY;
+    boolean harmless = c.kind() == StatementKind.UTILITY && c.primaryReason() == PrimaryReason.NONE; // SHOW, EXPLAIN
+    boolean mayHaveWritten = !harmless && (c.kind() != StatementKind.READ || !c.replicaEligible()
+        || route.reason() == RouteReason.PRIMARY_RETRY);
     return route.target() == set.primary() && mayHaveWritten && writeCommitted(ctx);
   }
 

@@ -15,14 +15,17 @@ import java.util.regex.Pattern;
  */
 enum SessionEffect {
   NONE,
-  /** {@code SET}/{@code RESET}/{@code USE}: remembered and applied on every server the session uses. */
+  /**
+   * {@code SET}/{@code RESET}/{@code USE} of plain values: remembered and applied on every server the
+   * session uses.
+   */
   REPLAY,
   /** {@code SET LOCAL}, {@code SET TRANSACTION}: ends with the transaction, nothing to replay. */
   TRANSACTION_LOCAL,
   /**
-   * Temporary tables, user variables, LISTEN, LOCK TABLES, SQL PREPARE, DISCARD, and any session
-   * statement inside a multi-statement string: only the server that ran it has the state, so the
-   * session stays on the primary from then on.
+   * Temporary tables, user variables, LISTEN, LOCK TABLES, SQL PREPARE, DISCARD, side-effect
+   * functions, and any session statement inside a multi-statement string: only the server that ran
+   * it has the state, so the session stays on the primary from then on.
    */
   PIN,
   /** {@code SET autocommit}: refused (see {@link Refusal#SQL_AUTOCOMMIT}). */
@@ -36,7 +39,7 @@ enum SessionEffect {
   static SessionEffect of(Classification c, String sql) {
     if (c.multiStatement()) {
       for (Classification part : c.parts()) {
-        if (part.kind() == StatementKind.SESSION || part.primaryReason() == PrimaryReason.SESSION_STATE) {
+        if (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason())) {
           return sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
         }
       }
@@ -52,8 +55,19 @@ enum SessionEffect {
       if (TRANSACTION_LOCAL_SETTING.matcher(sql).lookingAt()) {
         return TRANSACTION_LOCAL;
       }
-      return REPLAYABLE_SETTING.matcher(sql).lookingAt() ? REPLAY : PIN;
+      // A value computed by an expression (SET @a = (SELECT nextval(s))) would be computed again, with
+      // its side effects, on every server it is replayed on: pin instead.
+      return REPLAYABLE_SETTING.matcher(sql).lookingAt() && sql.indexOf('(') < 0 ? REPLAY : PIN;
     }
-    return c.primaryReason() == PrimaryReason.SESSION_STATE ? PIN : NONE;
+    return sessionBound(c.primaryReason()) ? PIN : NONE;
+  }
+
+  /**
+   * Session state, and side-effect functions: several of them are session-scoped (advisory locks,
+   * GET_LOCK, currval/lastval, LAST_INSERT_ID), and the classification does not say which, so all
+   * of them pin. A classification that told them apart would let nextval stop pinning.
+   */
+  private static boolean sessionBound(PrimaryReason reason) {
+    return reason == PrimaryReason.SESSION_STATE || reason == PrimaryReason.SIDE_EFFECT_FUNCTION;
   }
 }

@@ -26,14 +26,30 @@ final class Topology {
   final EndpointState primary;
   final EndpointState[] replicas;
   final ReplicaSet set;
+  private final ReplicationPosition behind;
+  private final ReplicationPosition fence;
+  private final ReplicationPosition ahead;
+  private static final java.util.Map<String, Classification> CLASSIFIED = new java.util.concurrent.ConcurrentHashMap<>();
 
   Topology(Dialect dialect, int replicaCount) {
     this(dialect, replicaCount, ReplicaSelector.Strategy.ROUND_ROBIN);
   }
 
+  Topology(Dialect dialect, int replicaCount, StatementClassifier classifier) {
+    this(dialect, replicaCount, ReplicaSelector.Strategy.ROUND_ROBIN, classifier);
+  }
+
   Topology(Dialect dialect, int replicaCount, ReplicaSelector.Strategy strategy) {
+    this(dialect, replicaCount, strategy, new StatementClassifier(dialect));
+  }
+
+  Topology(Dialect dialect, int replicaCount, ReplicaSelector.Strategy strategy, StatementClassifier classifier) {
     this.dialect = dialect;
-    this.classifier = new StatementClassifier(dialect);
+    this.classifier = classifier;
+    boolean pg = dialect == Dialect.POSTGRESQL;
+    this.behind = pg ? new PgLsn(0x1000) : MariaDbGtidPosition.parse("0-1-900");
+    this.fence = pg ? new PgLsn(0x2000) : MariaDbGtidPosition.parse("0-1-20,1-1-7");
+    this.ahead = pg ? new PgLsn(0x3000) : MariaDbGtidPosition.parse("0-1-30,1-1-9");
     this.primary = new EndpointState("main", "primary", EndpointState.Role.PRIMARY, 1);
     this.replicas = new EndpointState[replicaCount];
     for (int i = 0; i < replicaCount; i++) {
@@ -46,20 +62,21 @@ final class Topology {
     return new RouteSession(set);
   }
 
+  /** Memoised: literal-bearing statements are cached by shape and re-lexed per call, too slow for the matrix. */
   Classification classify(String sql) {
-    return classifier.classify(sql);
+    return CLASSIFIED.computeIfAbsent(dialect + "\u0000" + sql, key -> classifier.classify(sql));
   }
 
   ReplicationPosition behind() {
-    return dialect == Dialect.POSTGRESQL ? new PgLsn(0x1000) : MariaDbGtidPosition.parse("0-1-900");
+    return behind;
   }
 
   ReplicationPosition fence() {
-    return dialect == Dialect.POSTGRESQL ? new PgLsn(0x2000) : MariaDbGtidPosition.parse("0-1-20,1-1-7");
+    return fence;
   }
 
   ReplicationPosition ahead() {
-    return dialect == Dialect.POSTGRESQL ? new PgLsn(0x3000) : MariaDbGtidPosition.parse("0-1-30,1-1-9");
+    return ahead;
   }
 
   /** The health of one replica, as the lag monitor and the circuits would leave it. */
