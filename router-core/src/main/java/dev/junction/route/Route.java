@@ -32,7 +32,7 @@ public record Route(Opcode opcode, EndpointState target, RouteReason reason, Rep
   /** The statement belongs to an explicit transaction: it runs on the transaction's connection, never retried elsewhere. */
   public static final int IN_TRANSACTION = 1;
   /**
-   * The transaction starts with this statement, on {@link #target}: with auto-commit off, the
+   * The transaction starts with this statement, on {@link #target()}: with auto-commit off, the
    * front-end begins it on the physical connection first (a SQL {@code BEGIN} begins it itself).
    */
   public static final int BEGINS_TRANSACTION = 2;
@@ -47,23 +47,23 @@ public record Route(Opcode opcode, EndpointState target, RouteReason reason, Rep
 
   /** What the front-end does with a route. */
   public enum Opcode {
-    /** Run the statement on the replica set's primary ({@link #target}). */
+    /** Run the statement on the replica set's primary ({@link Route#target()}). */
     PRIMARY,
-    /** Run the statement on the replica {@link #target}. */
+    /** Run the statement on the replica {@link Route#target()}. */
     REPLICA,
     /**
-     * Wait at most {@link #waitMillis} until the replica {@link #target} has replayed {@link #fence}
+     * Wait at most {@link Route#waitMillis()} until the replica {@link Route#target()} has replayed {@link Route#fence()}
      * (the most advanced readable replica; none covers the fence yet), then report the outcome to
      * {@link RouteSession#awaited}, which returns the placement.
      */
     AWAIT_REPLICA,
     /**
      * A write committed earlier and its position was not read yet (deferred, so plain writes cost no
-     * extra round trip): read the primary's current position on {@link #target}, report it to
+     * extra round trip): read the primary's current position on {@link Route#target()}, report it to
      * {@link RouteSession#positionRead}, then decide the statement again.
      */
     READ_POSITION,
-    /** Do not run the statement: fail it with {@link #refusal}. */
+    /** Do not run the statement: fail it with {@link Route#refusal()}. */
     REFUSE
   }
 
@@ -86,7 +86,7 @@ public record Route(Opcode opcode, EndpointState target, RouteReason reason, Rep
     return new Route(Opcode.REFUSE, null, null, null, 0, 0, refusal);
   }
 
-  /** True for {@link Opcode#PRIMARY} and {@link Opcode#REPLICA}: the statement runs on {@link #target} now. */
+  /** True for {@link Opcode#PRIMARY} and {@link Opcode#REPLICA}: the statement runs on {@link #target()} now. */
   public boolean isPlacement() {
     return opcode == Opcode.PRIMARY || opcode == Opcode.REPLICA;
   }
