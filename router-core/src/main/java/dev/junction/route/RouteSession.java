@@ -44,6 +44,25 @@ import java.util.List;
  *       unfenced read allocates nothing. Only AWAIT_REPLICA routes are new objects.</li>
  *   <li>Used by one thread at a time, like a JDBC connection.</li>
  * </ul>
+ *
+ * <p>A front-end drives it like this (blocking form; the proxy does the same steps asynchronously):
+ * <pre>{@code
+ * Route r = session.decide(classification, sql, ctx);
+ * while (true) {
+ *   switch (r.opcode()) {
+ *     case REFUSE -> throw refusal(r.refusal());
+ *     case READ_POSITION -> { session.positionRead(readPosition(r.target())); r = session.decide(classification, sql, ctx); }
+ *     case AWAIT_REPLICA -> r = session.awaited(r, waitFor(r.target(), r.fence(), r.waitMillis()));
+ *     case PRIMARY, REPLICA -> {
+ *       Connection c = acquire(r.target());                 // null: pool exhausted or circuit open
+ *       if (c == null) { r = session.unavailable(r, ctx); if (r == null) throw noConnection(); continue; }
+ *       try { run(c, r); } catch (Failure f) { r = session.failed(r, classification, f.kind(), ctx); if (r == null) throw f; continue; }
+ *       if (session.succeeded(r, classification, ctx)) { recordInScope(session, readPosition(r.target())); }
+ *       return;
+ *     }
+ *   }
+ * }
+ * }</pre>
  */
 public final class RouteSession {
 
