@@ -3,12 +3,14 @@
 #   library  closed loop: HikariCP vs Junction vs Spring AbstractRoutingDataSource vs ShardingSphere-JDBC
 #   fenced   read-after-write latency in Junction.scope vs always-primary, replicas delayed 0/50/300 ms
 #   scatter  sharded point lookup vs scatter ORDER BY LIMIT / GROUP BY at 1, 2 and 4 shards
-# Writes benchmarks/results/{library,fenced,scatter}*.csv and docs/img/bench-{library-*,fenced,scatter}.png.
+# Writes benchmarks/results/{library,fenced,scatter}*.csv and docs/img/bench-{library-*,fenced,scatter}.png;
+# every results file starts with its provenance (commit, dirty tree, versions, machine, load, time).
 # About 15 + 4 + 4 minutes; --quick: one short round each, about 3 minutes, written to
 # benchmarks/target/quick/ so it never overwrites the published results.
 # Usage: benchmarks/run-library.sh [--quick] [library] [fenced] [scatter]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. benchmarks/provenance.sh
 ./junction.sh setup
 if ! command -v gnuplot >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -30,11 +32,15 @@ mvn -B -ntp -q -DskipTests -pl benchmarks -am package
 jar=$(mktemp --suffix=.jar)
 trap 'rm -f "$jar"' EXIT
 cp benchmarks/target/benchmarks.jar "$jar"
+out=benchmarks/results
+[ ${#quick[@]} -eq 0 ] || out=benchmarks/target/quick
 for part in "${parts[@]}"; do
+  provenance_begin "$jar"
   case "$part" in
     library) main=LibraryBenchmark ;;
     fenced) main=FencedReadBenchmark ;;
     scatter) main=ScatterBenchmark ;;
   esac
   java -Xms1g -Xmx2g -cp "$jar" "dev.junction.bench.library.$main" "${quick[@]}"
+  provenance_stamp "$out"
 done

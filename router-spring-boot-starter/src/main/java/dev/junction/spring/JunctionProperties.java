@@ -47,11 +47,23 @@ public class JunctionProperties {
   @NestedConfigurationProperty
   private WebProperties web = new WebProperties();
 
+  /** The live admin page (router-admin): off by default. */
+  @NestedConfigurationProperty
+  private dev.junction.spring.admin.AdminProperties admin = new dev.junction.spring.admin.AdminProperties();
+
   /**
    * The sidecar proxy's own settings (docs/proxy.md). Ignored by the starter; accepted so that one
    * Junction YAML file can configure both.
    */
   private Map<String, Object> proxy = new LinkedHashMap<>();
+
+  public dev.junction.spring.admin.AdminProperties getAdmin() {
+    return admin;
+  }
+
+  public void setAdmin(dev.junction.spring.admin.AdminProperties admin) {
+    this.admin = admin;
+  }
 
   public Dialect getDialect() {
     return dialect;
