@@ -81,12 +81,22 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     }
     this.metrics = new RoutingMetrics(registry, shards);
     if (config.isSharded()) {
-      this.sharding = new ShardingRuntime(config, registry);
+      ShardRing ring;
+      try {
+        ring = RingRouting.ringFor(RingCheck.agree(config, config.sharding().ring(config.shards()), shards));
+      } catch (RuntimeException e) {
+        shards.forEach(ShardRuntime::close);
+        fenceStore.close();
+        throw e;
+      }
+      this.sharding = new ShardingRuntime(config, ring, registry);
       List<String> ids = sharding.shardNames();
       this.ringOrder = new ShardRuntime[ids.size()];
       for (int i = 0; i < ids.size(); i++) {
         String id = ids.get(i);
-        ringOrder[i] = shards.stream().filter(s -> s.name.equals(id)).findFirst().orElseThrow();
+        ringOrder[i] = shards.stream().filter(s -> s.name.equals(id)).findFirst().orElseThrow(() -> new ConfigException(
+            "junction.shards", "the shards route by " + ring + ", which includes shard '" + id + "', but this"
+                + " configuration has no endpoints for it; add it (a resharding is moving rows to or from it)"));
       }
     } else {
       this.sharding = null;

@@ -45,9 +45,10 @@ final class ShardingRuntime implements AutoCloseable {
   private final Cache<String, ShardPlan> plans;
   private final Cache<String, ScatterPlan> scatterPlans;
 
-  ShardingRuntime(JunctionConfig config, MeterRegistry registry) {
+  /** @param ring the ring to route by: the one the shards record ({@link RingCheck}) */
+  ShardingRuntime(JunctionConfig config, dev.junction.shard.ShardRing ring, MeterRegistry registry) {
     JunctionConfig.Sharding s = config.sharding();
-    this.rules = s.rules(config.shards());
+    this.rules = s.rules(config.shards(), ring);
     this.multiShardTransactions = s.multiShardTransactions();
     this.planner = new ShardStatementPlanner(rules, config.dialect());
     this.metrics = new ShardMetrics(registry, rules.ring().shardIds());
