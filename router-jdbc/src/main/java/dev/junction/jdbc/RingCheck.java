@@ -36,7 +36,12 @@ final class RingCheck {
 
   private RingCheck() {}
 
-  /** The record to route by; throws {@link ConfigException} (key {@code junction.sharding}) with the refusal. */
+  /**
+   * The record to route by, or null when no shard could be reached to tell (the router then starts
+   * unverified and checks again before its first sharded statement).
+   *
+   * @throws ConfigException (key {@code junction.sharding}) with the refusal
+   */
   static RingRecord agree(JunctionConfig config, ShardRing configured, List<ShardRuntime> shards) {
     boolean claimed = false;
     for (int attempt = 0; ; attempt++) {
@@ -70,6 +75,11 @@ final class RingCheck {
       if (claimed) {
         throw new ConfigException("junction.sharding", "Junction: recorded ring " + configured + " but the shards"
             + " still record none; check that the configured account can write table " + RingTable.TABLE);
+      }
+      if (unreachable.size() == shards.size()) {
+        LOG.warn("Junction: no shard is reachable ({}); the ring is checked before the first sharded statement",
+            unreachable.values());
+        return null;
       }
       if (!unreachable.isEmpty()) {
         throw new ConfigException("junction.sharding", "Junction: no shard records a ring yet, and shard(s) "

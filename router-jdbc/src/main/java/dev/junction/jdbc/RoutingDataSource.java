@@ -81,15 +81,18 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     }
     this.metrics = new RoutingMetrics(registry, shards);
     if (config.isSharded()) {
-      ShardRing ring;
+      ShardRing configured = config.sharding().ring(config.shards());
+      dev.junction.ring.RingRecord record;
       try {
-        ring = RingRouting.ringFor(RingCheck.agree(config, config.sharding().ring(config.shards()), shards));
+        record = RingCheck.agree(config, configured, shards);
       } catch (RuntimeException e) {
         shards.forEach(ShardRuntime::close);
         fenceStore.close();
         throw e;
       }
-      this.sharding = new ShardingRuntime(config, ring, registry);
+      ShardRing ring = record == null ? configured : RingRouting.ringFor(record);
+      this.sharding = new ShardingRuntime(config, ring, registry, record != null ? null
+          : () -> RingRouting.requireSameRing(RingCheck.agree(config, configured, shards), configured));
       List<String> ids = sharding.shardNames();
       this.ringOrder = new ShardRuntime[ids.size()];
       for (int i = 0; i < ids.size(); i++) {

@@ -45,8 +45,20 @@ final class ShardingRuntime implements AutoCloseable {
   private final Cache<String, ShardPlan> plans;
   private final Cache<String, ScatterPlan> scatterPlans;
 
-  /** @param ring the ring to route by: the one the shards record ({@link RingCheck}) */
-  ShardingRuntime(JunctionConfig config, dev.junction.shard.ShardRing ring, MeterRegistry registry) {
+  /**
+   * Set while the shards could not be reached to confirm the ring: checked (at most once a second)
+   * before a sharded statement is planned; cleared once they confirm it.
+   */
+  private volatile RingRouting.PendingCheck pendingRingCheck;
+  private volatile long nextRingCheckNanos;
+
+  /**
+   * @param ring the ring to route by: the one the shards record ({@link RingCheck})
+   * @param pendingRingCheck null, or the check to pass before the first statement (no shard was reachable at startup)
+   */
+  ShardingRuntime(JunctionConfig config, dev.junction.shard.ShardRing ring, MeterRegistry registry,
+                  RingRouting.PendingCheck pendingRingCheck) {
+    this.pendingRingCheck = pendingRingCheck;
     JunctionConfig.Sharding s = config.sharding();
     this.rules = s.rules(config.shards(), ring);
     this.multiShardTransactions = s.multiShardTransactions();
@@ -75,12 +87,32 @@ final class ShardingRuntime implements AutoCloseable {
 
   /** The cached shard plan of {@code sql}. */
   ShardPlan plan(String sql) throws SQLException {
+    if (pendingRingCheck != null) {
+      checkRing();
+    }
     ShardPlan plan = plans.getIfPresent(sql);
     if (plan == null) {
       plan = planner.plan(sql);
       plans.put(sql, plan);
     }
     return plan;
+  }
+
+  private synchronized void checkRing() throws SQLException {
+    RingRouting.PendingCheck check = pendingRingCheck;
+    if (check == null) {
+      return;
+    }
+    if (System.nanoTime() - nextRingCheckNanos < 0) {
+      throw RingRouting.unverified(null);
+    }
+    nextRingCheckNanos = System.nanoTime() + 1_000_000_000L;
+    try {
+      check.run();
+      pendingRingCheck = null;
+    } catch (RuntimeException e) {
+      throw RingRouting.unverified(e);
+    }
   }
 
   /** The cached scatter rewrite of a SELECT that spans shards. */
