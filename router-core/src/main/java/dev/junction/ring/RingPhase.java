@@ -5,42 +5,26 @@ package dev.junction.ring;
  * the data; the resharding tool is the only writer.
  *
  * <pre>
- * STABLE ──plan/schema──► COPYING ──fence──► FENCED ──drained──► SWITCHING ──► SWITCHED ──cleanup──► STABLE (target)
- *                            └──────────── rollback (nothing moved yet) ────────────┘        └──rollback──► STABLE (source)
+ * STABLE ──start──► COPYING ──fence──► FENCED ──drained + one lease──► SWITCHED ──cleanup──► STABLE (target ring)
+ *                      └──── rollback (the sources still own every moving key) ────┘   └──rollback: reshard back──┘
  * </pre>
  */
 public enum RingPhase {
   /** One ring, no resharding: route by the recorded ring. */
-  STABLE(false, false),
-  /** Rows of moving arcs are being copied and caught up to the target; route by the source ring. */
-  COPYING(false, false),
-  /** Sources refuse stale-version writes; moving keys: reads by the source ring, writes refused (retryable). */
-  FENCED(true, false),
-  /** The target has caught up; moving keys: reads by the target ring, writes still refused (retryable). */
-  SWITCHING(true, true),
-  /** Route everything by the target ring; the moved rows still sit on their old owners until cleanup. */
-  SWITCHED(false, true);
-
-  private final boolean movingWritesRefused;
-  private final boolean readsByTarget;
-
-  RingPhase(boolean movingWritesRefused, boolean readsByTarget) {
-    this.movingWritesRefused = movingWritesRefused;
-    this.readsByTarget = readsByTarget;
-  }
-
-  /** True while a write to a key whose owner changes must be refused with a retryable error. */
-  public boolean movingWritesRefused() {
-    return movingWritesRefused;
-  }
-
-  /** True when reads of moving keys go to their new owner. */
-  public boolean readsByTarget() {
-    return readsByTarget;
-  }
+  STABLE,
+  /** Rows of moving keys are copied and caught up to their new owners; route by the source ring. */
+  COPYING,
+  /**
+   * The sources reject writes from sessions older than the target version; routers refuse reads and
+   * writes of moving keys (retryable) and route the rest by the source ring, which agrees with the
+   * target ring for every key that does not move.
+   */
+  FENCED,
+  /** Route by the target ring; the moved rows still sit on their old owners until the cleanup. */
+  SWITCHED;
 
   /** True when writes are routed (and session-versioned) by the target ring. */
   public boolean writesByTarget() {
-    return this == FENCED || this == SWITCHING || this == SWITCHED;
+    return this == FENCED || this == SWITCHED;
   }
 }

@@ -35,7 +35,7 @@ final class ChangeApplier {
 
   /** The highest queue id on {@code source} now (0 when empty). */
   long horizon(String source) throws SQLException {
-    try (Connection s = r.shards.open(source); Statement st = s.createStatement();
+    try (Statement st = r.shards.held(source).createStatement();
          ResultSet rs = st.executeQuery("SELECT coalesce(max(id), 0) FROM " + ReshardDialect.CHANGES)) {
       rs.next();
       return rs.getLong(1);
@@ -57,25 +57,22 @@ final class ChangeApplier {
    */
   long drain(String source, long upTo) throws SQLException {
     long applied = 0;
-    try (Connection s = r.shards.open(source)) {
-      Map<String, Connection> targets = new HashMap<>();
-      try {
-        while (true) {
-          int n = applyBatch(s, source, upTo, targets);
-          if (n < 0) {
-            return applied;
-          }
-          applied += n;
+    Map<String, Connection> targets = new HashMap<>();
+    try {
+      Connection s = r.shards.held(source);
+      while (true) {
+        int n = applyBatch(s, source, upTo, targets);
+        if (n < 0) {
+          return applied;
         }
-      } finally {
-        for (Connection t : targets.values()) {
-          try {
-            t.close();
-          } catch (SQLException ignored) {
-            // closing
-          }
-        }
+        applied += n;
       }
+    } catch (SQLException e) {
+      r.shards.discard(source);
+      for (String t : targets.keySet()) {
+        r.shards.discard(t);
+      }
+      throw e;
     }
   }
 
@@ -144,11 +141,8 @@ final class ChangeApplier {
         }
       }
     }
-    Connection t = targets.get(destination);
-    if (t == null || t.isClosed()) {
-      t = r.shards.open(destination);
-      targets.put(destination, t);
-    }
+    Connection t = r.shards.held(destination);
+    targets.put(destination, t);
     try {
       t.setAutoCommit(false);
       try (PreparedStatement del = t.prepareStatement("DELETE FROM " + r.shards.dialect.quote(table.name()) + " WHERE " + in);
@@ -168,12 +162,7 @@ final class ChangeApplier {
       t.commit();
       t.setAutoCommit(true);
     } catch (SQLException e) {
-      targets.remove(destination);
-      try {
-        t.close();
-      } catch (SQLException ignored) {
-        // already failing
-      }
+      r.shards.discard(destination);
       throw e;
     }
   }

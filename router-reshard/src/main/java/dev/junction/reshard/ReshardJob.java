@@ -37,9 +37,9 @@ import java.util.Set;
  *   <li>{@link #start}: tables on the targets, capture triggers on the sources, phase COPYING.</li>
  *   <li>{@link #copy}: moving rows page by page; then {@link #catchUp}: changed keys re-copied.</li>
  *   <li>{@link #verify}: counts and checksums per moving arc, re-checked after catching up.</li>
- *   <li>{@link #cutover}: FENCED (sources reject stale-version writes; routers refuse writes to
- *       moving keys), wait one router lease, drain the last changes, target replicas replay,
- *       SWITCHING (reads of moving keys go to the targets), wait one lease, SWITCHED.</li>
+ *   <li>{@link #cutover}: FENCED (sources reject stale-version writes; routers refuse moving keys),
+ *       drain the last changes, target replicas replay, and no sooner than one router lease later
+ *       SWITCHED.</li>
  *   <li>{@link #cleanup}: moved rows deleted from their old owners in batches; phase STABLE on the
  *       target ring. Or {@link #rollback}: back to the source ring with nothing lost.</li>
  * </ol>
@@ -373,17 +373,29 @@ public final class ReshardJob implements AutoCloseable {
       }
     }
     for (String shard : order) {
-      try (Connection c = r.shards.open(shard)) {
-        RingTable.write(c, r.shards.sqlDialect(), r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0));
+      try {
+        RingTable.write(r.shards.held(shard), r.shards.sqlDialect(),
+            r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0));
+      } catch (SQLException e) {
+        r.shards.discard(shard);
+        throw e;
       }
     }
     phase = next;
     LOG.info("reshard: phase {} published on {}", next, order);
   }
 
-  /** Step 5: the coordinated switch; returns how long writes to moving keys were refused. */
+  /**
+   * Step 5: the coordinated switch; returns how long keys that move were refused.
+   *
+   * <p>FENCED is published (sources first: their triggers reject stale-version writes from then on),
+   * transactions that were open on the sources end, the last changes are drained to the targets and
+   * the targets' replicas replay them; SWITCHED is published no sooner than one router lease after
+   * FENCED, so every router still routing has stopped reading moving keys from their old owners
+   * before the new owners accept writes.
+   */
   public CutoverReport cutover() {
-    requirePhase("cut over", RingPhase.COPYING, RingPhase.FENCED, RingPhase.SWITCHING, RingPhase.SWITCHED);
+    requirePhase("cut over", RingPhase.COPYING, RingPhase.FENCED, RingPhase.SWITCHED);
     if (phase == RingPhase.SWITCHED) {
       return new CutoverReport(0, 0, 0, 0);
     }
@@ -391,34 +403,30 @@ public final class ReshardJob implements AutoCloseable {
       catchUp(); // shrink what the pause has to drain
       progress.step("cut-over");
       long t0 = System.nanoTime();
-      if (phase == RingPhase.COPYING) {
-        publish(RingPhase.FENCED, r.to.version());
-      }
+      publish(RingPhase.FENCED, r.to.version());
+      long published = System.nanoTime(); // every shard records FENCED from here: routers' leases count from now
       for (String source : r.sources) {
-        try (Connection c = r.shards.open(source)) {
-          r.shards.dialect.awaitOpenTransactions(c, r.options.stepTimeout());
-        }
+        r.shards.dialect.awaitOpenTransactions(r.shards.held(source), r.options.stepTimeout());
       }
       long fenced = System.nanoTime();
-      Reshard.sleep(r.options.routerLease().toMillis()); // every router routing now has seen FENCED
       long drained = 0;
       ChangeApplier applier = new ChangeApplier(r, progress);
-      if (phase == RingPhase.FENCED) {
-        for (String source : r.sources) {
-          long horizon = applier.horizon(source);
-          long[] n = {0};
-          retrying("drain " + source, () -> n[0] = applier.drain(source, horizon));
-          drained += n[0];
-        }
-        awaitTargetReplicas();
-        publish(RingPhase.SWITCHING, r.to.version());
+      for (String source : r.sources) {
+        long horizon = applier.horizon(source);
+        long[] n = {0};
+        retrying("drain " + source, () -> n[0] = applier.drain(source, horizon));
+        drained += n[0];
       }
-      long switching = System.nanoTime();
-      Reshard.sleep(r.options.routerLease().toMillis()); // every router now reads moving keys from the targets
+      awaitTargetReplicas();
+      long ready = System.nanoTime();
+      long leaseLeft = r.options.routerLease().toNanos() - (ready - published);
+      if (leaseLeft > 0) {
+        Reshard.sleep(leaseLeft / 1_000_000 + 1); // every router routing now has seen FENCED
+      }
       publish(RingPhase.SWITCHED, r.to.version());
       long t1 = System.nanoTime();
       CutoverReport report = new CutoverReport((t1 - t0) / 1_000_000, (fenced - t0) / 1_000_000,
-          (switching - fenced) / 1_000_000, drained);
+          (ready - fenced) / 1_000_000, drained);
       LOG.info("reshard: switched to {}: {}", r.to, report);
       return report;
     } catch (SQLException e) {
@@ -540,17 +548,14 @@ public final class ReshardJob implements AutoCloseable {
       r.loadTables();
       switch (phase) {
         case STABLE -> throw new ReshardException("rollback: no resharding is in progress");
-        case COPYING, FENCED, SWITCHING -> {
-          boolean routersMayReadTargets = phase == RingPhase.SWITCHING;
+        case COPYING, FENCED -> {
           for (String shard : r.from.shardIds()) {
             try (Connection c = r.shards.open(shard)) {
               RingTable.write(c, r.shards.sqlDialect(), new RingRecord(shard, r.from.version(), RingLayout.of(r.from),
                   RingPhase.STABLE, 0, null, 0));
             }
           }
-          if (routersMayReadTargets || phase == RingPhase.FENCED) {
-            Reshard.sleep(r.options.routerLease().toMillis());
-          }
+          Reshard.sleep(r.options.routerLease().toMillis()); // no router reads the targets' copies any more
           for (String target : r.targets) {
             for (TableInfo t : r.tables.values()) {
               List<String> copies = new ArrayList<>();
@@ -660,10 +665,13 @@ public final class ReshardJob implements AutoCloseable {
 
   @Override
   public void close() {
-    // connections are opened per step; nothing is held between steps
+    r.shards.close();
   }
 
-  /** How the cut-over went: total time writes to moving keys were refused, and its parts. */
+  /**
+   * How the cut-over went: how long moving keys were refused (FENCED to SWITCHED), of which waiting
+   * for open transactions, and draining plus replica replay; keys copied while draining.
+   */
   public record CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained) {}
 
   /** Verification over every (table, source, target). */

@@ -58,6 +58,39 @@ final class ShardConnections {
     }
   }
 
+  private final Map<String, Connection> held = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A connection to {@code shard}'s primary kept open for the life of the job: the cut-over's steps
+   * must not pay a connection set-up each (a pause). Closed by {@link #close()}; replaced when closed.
+   */
+  Connection held(String shard) throws SQLException {
+    Connection c = held.get(shard);
+    if (c == null || c.isClosed()) {
+      c = open(shard);
+      held.put(shard, c);
+    }
+    return c;
+  }
+
+  /** Drops a held connection that failed, so the next {@link #held} reconnects. */
+  void discard(String shard) {
+    Connection c = held.remove(shard);
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already broken
+      }
+    }
+  }
+
+  void close() {
+    for (String shard : List.copyOf(held.keySet())) {
+      discard(shard);
+    }
+  }
+
   Connection connect(JunctionConfig.Endpoint e) throws SQLException {
     Properties p = new Properties();
     if (e.username() != null) {
