@@ -4,13 +4,16 @@ import java.time.Duration;
 
 /**
  * How fresh a router's knowledge of the ring must be. A router re-reads its ring record every
- * {@link #POLL} and stops routing sharded statements when its last successful read started more
- * than {@link #LEASE} ago; the resharding tool waits at least {@link #LEASE} after each cut-over
- * phase change, after which every router still routing has seen the change.
+ * {@link #POLL} and refuses sharded statements (retryable) when its last successful read started
+ * longer ago than its lease: {@link #STABLE_LEASE} while the ring is stable, {@link #LEASE} once a
+ * resharding is recorded. The resharding tool fences no sooner than {@link #STABLE_LEASE} after it
+ * recorded COPYING (so every router routing has the short lease by then) and lets the new owners
+ * take writes no sooner than {@link #LEASE} after the fence (so every router routing has seen it).
  */
 public final class RingLease {
   public static final Duration POLL = Duration.ofMillis(50);
-  public static final Duration LEASE = Duration.ofMillis(250);
+  public static final Duration LEASE = Duration.ofMillis(500);
+  public static final Duration STABLE_LEASE = Duration.ofSeconds(5);
 
   private RingLease() {}
 }

@@ -28,6 +28,7 @@ final class RingWatcher implements AutoCloseable {
   /** When the last successful read of the record started (System.nanoTime()). */
   private volatile long confirmedNanos;
   private final long leaseNanos = RingLease.LEASE.toNanos();
+  private final long stableLeaseNanos = RingLease.STABLE_LEASE.toNanos();
 
   RingWatcher(RoutingDataSource ds, List<ShardRuntime> shards, ShardRuntime first) {
     this.ds = ds;
@@ -48,7 +49,9 @@ final class RingWatcher implements AutoCloseable {
   /** Throws the retryable refusal when the record has not been read successfully for a whole lease. */
   void checkLease() throws SQLException {
     long age = System.nanoTime() - confirmedNanos;
-    if (age > leaseNanos) {
+    ShardingRuntime state = ds.sharding;
+    boolean stable = state.record == null || state.record.phase() == dev.junction.ring.RingPhase.STABLE;
+    if (age > (stable ? stableLeaseNanos : leaseNanos)) {
       throw RingRouting.leaseExpired(age / 1_000_000);
     }
   }

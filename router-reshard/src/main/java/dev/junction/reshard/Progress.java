@@ -40,6 +40,16 @@ public final class Progress {
     listener.accept(this);
   }
 
+  /** Takes the total from a plan, for the ETA. */
+  public void estimateFrom(ReshardPlan plan) {
+    estimate(plan.movingRows());
+  }
+
+  /** Bytes as text (B, KiB, MiB). */
+  public static String bytesText(long b) {
+    return bytes(b);
+  }
+
   void estimate(long rows) {
     this.estimatedRows = rows;
     this.startNanos = System.nanoTime();

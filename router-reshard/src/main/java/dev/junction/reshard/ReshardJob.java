@@ -401,6 +401,7 @@ public final class ReshardJob implements AutoCloseable {
     }
     try {
       catchUp(); // shrink what the pause has to drain
+      awaitRoutersOnShortLease();
       progress.step("cut-over");
       long t0 = System.nanoTime();
       publish(RingPhase.FENCED, r.to.version());
@@ -432,6 +433,27 @@ public final class ReshardJob implements AutoCloseable {
     } catch (SQLException e) {
       throw new ReshardException("cut-over: " + e.getMessage() + ". Run the command again to continue, or roll back"
           + " (phase " + phase + ").", e);
+    }
+  }
+
+  /**
+   * Routers hold a long lease while the ring is stable and a short one once they have seen COPYING;
+   * fencing earlier than one long lease after COPYING was recorded could catch a router that has not.
+   */
+  private void awaitRoutersOnShortLease() throws SQLException {
+    String shard = r.from.shardIds().get(0);
+    String sql = r.shards.sqlDialect() == dev.junction.classify.Dialect.POSTGRESQL
+        ? "SELECT (extract(epoch FROM now() - updated_at) * 1000)::bigint FROM " + RingTable.TABLE
+        : "SELECT TIMESTAMPDIFF(MICROSECOND, updated_at, NOW(6)) DIV 1000 FROM " + RingTable.TABLE;
+    long age;
+    try (Statement s = r.shards.held(shard).createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      age = rs.getLong(1);
+    }
+    long wait = dev.junction.ring.RingLease.STABLE_LEASE.toMillis() + 100 - age;
+    if (wait > 0) {
+      LOG.info("reshard: waiting {} ms until every router has seen COPYING", wait);
+      Reshard.sleep(wait);
     }
   }
 
@@ -586,6 +608,14 @@ public final class ReshardJob implements AutoCloseable {
           }
           job.cutover();
           job.cleanup();
+          for (String source : r.sources) { // the forward resharding's capture on its old owners
+            try (Connection c = r.shards.open(source)) {
+              for (TableInfo t : r.tables.values()) {
+                r.shards.dialect.removeCapture(c, t.name());
+              }
+              r.shards.dialect.dropQueue(c);
+            }
+          }
           phase = RingPhase.STABLE;
         }
       }
