@@ -41,7 +41,7 @@ final class ArcVerifier {
 
   /** Result for one (table, source, target): arcs compared, arcs that differ, and the differing rows. */
   record Result(String table, String source, String target, int arcsCompared, long rows, Set<Integer> differingArcs,
-                List<RowDiff> rowDiffs) {
+                List<RowDiff> rowDiffs, int rechecked) {
     boolean ok() {
       return differingArcs.isEmpty();
     }
@@ -67,7 +67,7 @@ final class ArcVerifier {
       }
     }
     List<RowDiff> diffs = differing.isEmpty() ? List.of() : rowDiffs(table, source, target, differing);
-    return new Result(table.name(), source, target, all.size(), rows, differing, diffs);
+    return new Result(table.name(), source, target, all.size(), rows, differing, diffs, 0);
   }
 
   private Map<Integer, Sum> sums(TableInfo table, String on, String source, String target, Set<Integer> onlyArcs)

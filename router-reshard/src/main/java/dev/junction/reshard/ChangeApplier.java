@@ -70,7 +70,7 @@ final class ChangeApplier {
     } catch (SQLException e) {
       r.shards.discard(source);
       for (String t : targets.keySet()) {
-        r.shards.discard(t);
+        r.shards.discard(t, "from-" + source);
       }
       throw e;
     }
@@ -110,7 +110,7 @@ final class ChangeApplier {
         }
       }
       for (Map.Entry<String, List<String>> d : byDestination.entrySet()) {
-        copyKeys(s, table, d.getValue(), targets, d.getKey());
+        copyKeys(s, source, table, d.getValue(), targets, d.getKey());
         copied += d.getValue().size();
       }
     }
@@ -126,8 +126,8 @@ final class ChangeApplier {
   }
 
   /** Makes {@code keys}' rows on the destination equal to the source's, in one target transaction. */
-  void copyKeys(Connection s, TableInfo table, List<String> keys, Map<String, Connection> targets, String destination)
-      throws SQLException {
+  void copyKeys(Connection s, String source, TableInfo table, List<String> keys, Map<String, Connection> targets,
+                String destination) throws SQLException {
     String in = table.keyColumn() + " IN (" + table.placeholders(keys.size()) + ")";
     List<Object[]> rows = new ArrayList<>();
     try (PreparedStatement ps = s.prepareStatement("SELECT " + table.columnList() + " FROM "
@@ -141,7 +141,7 @@ final class ChangeApplier {
         }
       }
     }
-    Connection t = r.shards.held(destination);
+    Connection t = r.shards.held(destination, "from-" + source); // drains of several sources run in parallel
     targets.put(destination, t);
     try {
       t.setAutoCommit(false);
@@ -162,7 +162,7 @@ final class ChangeApplier {
       t.commit();
       t.setAutoCommit(true);
     } catch (SQLException e) {
-      r.shards.discard(destination);
+      r.shards.discard(destination, "from-" + source);
       throw e;
     }
   }

@@ -171,7 +171,9 @@ final class PostgresReshard implements ReshardDialect {
     // Every transaction with an xid below the horizon, or a snapshot older than it, must end.
     // Every transaction with an xid below the horizon, or a snapshot older than it, must end. age()
     // compares xids modulo 2^32 against the same next-xid, so it is safe across wraparound.
-    String sql = "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+    // Only client sessions write: a walsender's xmin is its standby's hot_standby_feedback, which
+    // advances only at the standby's next status message and says nothing about writes here.
+    String sql = "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND ("
         + "(backend_xid IS NOT NULL AND age(backend_xid) > age(?::text::xid))"
         + " OR (backend_xmin IS NOT NULL AND age(backend_xmin) > age(?::text::xid)))";
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -346,7 +346,8 @@ public final class ReshardJob implements AutoCloseable {
       for (TableInfo t : r.tables.values()) {
         for (String source : r.sources) {
           for (String target : r.targets) {
-            ArcVerifier.Result result = verifier.verify(t, source, target, null);
+            ArcVerifier.Result first = verifier.verify(t, source, target, null);
+            ArcVerifier.Result result = first;
             for (int round = 0; round < 5 && !result.ok(); round++) {
               rounds++;
               if (phase == RingPhase.COPYING || phase == RingPhase.FENCED) {
@@ -354,7 +355,8 @@ public final class ReshardJob implements AutoCloseable {
               }
               result = verifier.verify(t, source, target, result.differingArcs());
             }
-            results.add(result);
+            results.add(new ArcVerifier.Result(t.name(), source, target, first.arcsCompared(), first.rows(),
+                result.differingArcs(), result.rowDiffs(), first.differingArcs().size()));
           }
         }
       }
@@ -372,14 +374,20 @@ public final class ReshardJob implements AutoCloseable {
         order.add(s);
       }
     }
-    for (String shard : order) {
-      try {
-        RingTable.write(r.shards.held(shard), r.shards.sqlDialect(),
-            r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0));
-      } catch (SQLException e) {
-        r.shards.discard(shard);
-        throw e;
-      }
+    // Sources first (their fence is what the database enforces), then the others; shards of one
+    // group in parallel, so a phase change costs one round trip, not one per shard.
+    List<String> others = new ArrayList<>(order);
+    others.removeAll(r.sources);
+    for (List<String> group : List.of(r.sources, others)) {
+      eachInParallel(group, shard -> {
+        RingRecord record = r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0);
+        try {
+          RingTable.write(r.shards.held(shard), r.shards.sqlDialect(), record);
+        } catch (SQLException e) {
+          r.shards.discard(shard); // a connection broken since it was last used: once more on a new one
+          RingTable.write(r.shards.held(shard), r.shards.sqlDialect(), record);
+        }
+      });
     }
     phase = next;
     LOG.info("reshard: phase {} published on {}", next, order);
@@ -402,22 +410,21 @@ public final class ReshardJob implements AutoCloseable {
     try {
       catchUp(); // shrink what the pause has to drain
       awaitRoutersOnShortLease();
+      r.shards.revalidate(); // a connection broken by a restart must not cost the pause a timeout
       progress.step("cut-over");
       long t0 = System.nanoTime();
       publish(RingPhase.FENCED, r.to.version());
       long published = System.nanoTime(); // every shard records FENCED from here: routers' leases count from now
-      for (String source : r.sources) {
-        r.shards.dialect.awaitOpenTransactions(r.shards.held(source), r.options.stepTimeout());
-      }
+      eachInParallel(r.sources, source -> r.shards.dialect.awaitOpenTransactions(r.shards.held(source), r.options.stepTimeout()));
       long fenced = System.nanoTime();
-      long drained = 0;
+      java.util.concurrent.atomic.AtomicLong drained = new java.util.concurrent.atomic.AtomicLong();
       ChangeApplier applier = new ChangeApplier(r, progress);
-      for (String source : r.sources) {
+      eachInParallel(r.sources, source -> {
         long horizon = applier.horizon(source);
         long[] n = {0};
         retrying("drain " + source, () -> n[0] = applier.drain(source, horizon));
-        drained += n[0];
-      }
+        drained.addAndGet(n[0]);
+      });
       awaitTargetReplicas();
       long ready = System.nanoTime();
       long leaseLeft = r.options.routerLease().toNanos() - (ready - published);
@@ -427,7 +434,7 @@ public final class ReshardJob implements AutoCloseable {
       publish(RingPhase.SWITCHED, r.to.version());
       long t1 = System.nanoTime();
       CutoverReport report = new CutoverReport((t1 - t0) / 1_000_000, (fenced - t0) / 1_000_000,
-          (ready - fenced) / 1_000_000, drained);
+          (ready - fenced) / 1_000_000, drained.get());
       LOG.info("reshard: switched to {}: {}", r.to, report);
       return report;
     } catch (SQLException e) {
@@ -655,6 +662,51 @@ public final class ReshardJob implements AutoCloseable {
     return out.toString();
   }
 
+  private interface ShardAction {
+    void run(String shard) throws SQLException;
+  }
+
+  /** Runs {@code action} for every shard at once (one thread each) and rethrows the first failure. */
+  private static void eachInParallel(List<String> shards, ShardAction action) throws SQLException {
+    if (shards.size() <= 1) {
+      for (String shard : shards) {
+        action.run(shard);
+      }
+      return;
+    }
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (String shard : shards) {
+      Thread t = new Thread(() -> {
+        try {
+          action.run(shard);
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      }, "reshard-" + shard);
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ReshardException("interrupted");
+      }
+    }
+    if (!failures.isEmpty()) {
+      Throwable first = failures.get(0);
+      if (first instanceof SQLException e) {
+        throw e;
+      }
+      if (first instanceof RuntimeException e) {
+        throw e;
+      }
+      throw new ReshardException(first.toString(), first);
+    }
+  }
+
   private void requirePhase(String step, RingPhase... allowed) {
     for (RingPhase p : allowed) {
       if (p == phase) {
@@ -719,7 +771,8 @@ public final class ReshardJob implements AutoCloseable {
       for (ArcVerifier.Result res : results) {
         out.append(String.format(java.util.Locale.ROOT, "  %-20s %s -> %s: %,d rows in %d arcs, %s%n", res.table(),
             res.source(), res.target(), res.rows(), res.arcsCompared(),
-            res.ok() ? "equal" : res.differingArcs().size() + " arcs differ"));
+            res.ok() ? (res.rechecked() == 0 ? "equal" : "equal (" + res.rechecked() + " arcs changed while comparing; equal"
+                + " when compared again)") : res.differingArcs().size() + " arcs differ"));
         for (ArcVerifier.RowDiff d : res.rowDiffs().subList(0, Math.min(20, res.rowDiffs().size()))) {
           out.append("      ").append(d).append('\n');
         }

@@ -65,17 +65,31 @@ final class ShardConnections {
    * must not pay a connection set-up each (a pause). Closed by {@link #close()}; replaced when closed.
    */
   Connection held(String shard) throws SQLException {
-    Connection c = held.get(shard);
+    return held(shard, "");
+  }
+
+  /** As {@link #held(String)}, one per {@code channel}, for steps that use a shard from several threads. */
+  Connection held(String shard, String channel) throws SQLException {
+    String key = shard + "|" + channel;
+    Connection c = held.get(key);
     if (c == null || c.isClosed()) {
       c = open(shard);
-      held.put(shard, c);
+      held.put(key, c);
     }
     return c;
   }
 
   /** Drops a held connection that failed, so the next {@link #held} reconnects. */
   void discard(String shard) {
-    Connection c = held.remove(shard);
+    discardKey(shard + "|");
+  }
+
+  void discard(String shard, String channel) {
+    discardKey(shard + "|" + channel);
+  }
+
+  private void discardKey(String key) {
+    Connection c = held.remove(key);
     if (c != null) {
       try {
         c.close();
@@ -85,9 +99,24 @@ final class ShardConnections {
     }
   }
 
+  /** Replaces held connections that no longer answer (a restarted shard), before a step that must not stall. */
+  void revalidate() {
+    for (java.util.Map.Entry<String, Connection> e : List.copyOf(held.entrySet())) {
+      boolean ok;
+      try {
+        ok = e.getValue().isValid(2);
+      } catch (SQLException ex) {
+        ok = false;
+      }
+      if (!ok) {
+        discardKey(e.getKey());
+      }
+    }
+  }
+
   void close() {
-    for (String shard : List.copyOf(held.keySet())) {
-      discard(shard);
+    for (String key : List.copyOf(held.keySet())) {
+      discardKey(key);
     }
   }
 

@@ -37,6 +37,8 @@ final class Load implements AutoCloseable {
   final AtomicLong writes = new AtomicLong();
   final AtomicLong reads = new AtomicLong();
   final AtomicLong retries = new AtomicLong();
+  /** Retries by reason (SQLSTATE and the start of the message), to tell lease expiries from cut-over refusals. */
+  final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> retryReasons = new java.util.concurrent.ConcurrentHashMap<>();
   final AtomicLong staleReads = new AtomicLong();
   final List<String> staleExamples = Collections.synchronizedList(new ArrayList<>());
   final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -92,7 +94,7 @@ final class Load implements AutoCloseable {
                 throw e;
               }
               retried = true;
-              retries.incrementAndGet();
+              countRetry(e);
               Thread.sleep(10);
             }
           }
@@ -159,10 +161,17 @@ final class Load implements AutoCloseable {
         if (!retryable(e) || System.nanoTime() - t0 > 30_000_000_000L) {
           throw e;
         }
-        retries.incrementAndGet();
+        countRetry(e);
         Thread.sleep(10);
       }
     }
+  }
+
+  private void countRetry(SQLException e) {
+    retries.incrementAndGet();
+    String m = String.valueOf(e.getMessage());
+    String reason = e.getSQLState() + " " + m.substring(0, Math.min(60, m.length()));
+    retryReasons.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
   }
 
   /** One write as a single auto-commit statement (so a failure means it did not happen). */

@@ -100,6 +100,7 @@ class ReshardUnderLoadIT {
     List<RoutingDataSource> retired = new ArrayList<>();
     long cutStart;
     long cutEnd;
+    long[] pauses;
     ReshardJob.CutoverReport cut;
     ReshardPlan plan;
     try {
@@ -142,12 +143,16 @@ class ReshardUnderLoadIT {
         cut = job.cutover();
         cutEnd = System.nanoTime();
         Thread.sleep(1500); // writes to moved keys now land on the new shard
+        pauses = load.pauseStats(cutStart, cutEnd);
+        System.out.println(tag + ": retries by reason so far " + load.retryReasons);
         if (rollbackFirst) {
           job.rollback(); // after the switch, before the cleanup: the moved keys are resharded back
           Thread.sleep(1000);
           load.close();
           assertEqualsOracle(topology, oracle, job.from(), n, tag + " after rollback");
+          long before = load.writes.get();
           load = restartLoad(load, oracle);
+          load.writes.addAndGet(before);
           try (ReshardJob again = ReshardJob.open(topology.config(n + 1))) {
             again.run();
           }
@@ -162,7 +167,6 @@ class ReshardUnderLoadIT {
     for (RoutingDataSource r : retired) {
       r.close();
     }
-    long[] pauses = load.pauseStats(cutStart, cutEnd);
     System.out.printf(Locale.ROOT, "%s: %,d writes, %,d scoped reads, %,d retries, %d stale reads; cut-over %s;"
             + " writes started during the cut-over: %d, longest %d ms, p99 %d ms%n", tag, load.writes.get(), load.reads.get(),
         load.retries.get(), load.staleReads.get(), cut, pauses[2], pauses[0], pauses[1]);
