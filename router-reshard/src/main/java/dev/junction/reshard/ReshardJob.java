@@ -410,6 +410,11 @@ public final class ReshardJob implements AutoCloseable {
     try {
       catchUp(); // shrink what the pause has to drain
       awaitRoutersOnShortLease();
+      for (String target : r.targets) { // open them now: connecting inside the pause costs it
+        for (JunctionConfig.Endpoint e : r.shards.replicas(target)) {
+          r.shards.heldReplica(target, e);
+        }
+      }
       r.shards.revalidate(); // a connection broken by a restart must not cost the pause a timeout
       progress.step("cut-over");
       long t0 = System.nanoTime();
@@ -471,19 +476,19 @@ public final class ReshardJob implements AutoCloseable {
       if (replicas.isEmpty()) {
         continue;
       }
-      try (Connection p = r.shards.open(target)) {
+      Connection p = r.shards.held(target);
+      {
         String position = r.shards.sqlDialect() == dev.junction.classify.Dialect.POSTGRESQL
             ? string(p, "SELECT pg_current_wal_insert_lsn()::text") : string(p, "SELECT @@gtid_binlog_pos");
         for (JunctionConfig.Endpoint e : replicas) {
-          try (Connection c = r.shards.connect(e)) {
-            long deadline = System.nanoTime() + r.options.stepTimeout().toNanos();
-            while (!replayed(c, position)) {
-              if (System.nanoTime() > deadline) {
-                throw new SQLException("replica " + e.name() + " of " + target + " did not replay " + position + " within "
-                    + r.options.stepTimeout(), "55000");
-              }
-              Reshard.sleep(5);
+          Connection c = r.shards.heldReplica(target, e);
+          long deadline = System.nanoTime() + r.options.stepTimeout().toNanos();
+          while (!replayed(c, position)) {
+            if (System.nanoTime() > deadline) {
+              throw new SQLException("replica " + e.name() + " of " + target + " did not replay " + position + " within "
+                  + r.options.stepTimeout(), "55000");
             }
+            Reshard.sleep(2);
           }
         }
       }

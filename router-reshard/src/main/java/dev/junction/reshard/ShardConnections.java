@@ -79,6 +79,17 @@ final class ShardConnections {
     return c;
   }
 
+  /** A held connection to one of {@code shard}'s replicas (no ring version: replicas take no writes). */
+  Connection heldReplica(String shard, JunctionConfig.Endpoint replica) throws SQLException {
+    String key = shard + "|replica:" + replica.name();
+    Connection c = held.get(key);
+    if (c == null || c.isClosed()) {
+      c = connect(replica);
+      held.put(key, c);
+    }
+    return c;
+  }
+
   /** Drops a held connection that failed, so the next {@link #held} reconnects. */
   void discard(String shard) {
     discardKey(shard + "|");
