@@ -127,7 +127,7 @@ final class ShardedConnection implements JunctionConnection {
     }
     String problem = ds.ringProblem;
     if (problem != null) {
-      throw new SQLFeatureNotSupportedException("Junction: " + problem, "0A000");
+      throw dev.junction.JunctionSqlState.refusal("Junction: " + problem);
     }
     ShardingRuntime latest = ds.sharding;
     if (latest == sharding) {
