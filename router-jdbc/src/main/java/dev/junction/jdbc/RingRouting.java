@@ -14,9 +14,12 @@ final class RingRouting {
 
   private RingRouting() {}
 
-  /** A deferred ring check; throws with the refusal, or when the shards still cannot be reached. */
+  /**
+   * A deferred ring check: the full startup check ({@link RingCheck}); returns the record it
+   * confirmed, throws with the refusal or when the shards still cannot be reached.
+   */
   interface PendingCheck {
-    void run();
+    RingRecord run();
   }
 
   /**
@@ -49,7 +52,7 @@ final class RingRouting {
    * For a router that started before any shard was reachable and routes by its configured ring:
    * the shards must now confirm that very ring.
    */
-  static void requireSameRing(RingRecord record, ShardRing configured) {
+  static RingRecord requireSameRing(RingRecord record, ShardRing configured) {
     if (record == null) {
       throw new IllegalStateException("no shard can be reached yet");
     }
@@ -57,6 +60,7 @@ final class RingRouting {
       throw new ConfigException("junction.sharding", "Junction: the shards record " + record.describe() + ", which"
           + " this router (started while no shard was reachable) does not route by; restart it");
     }
+    return record;
   }
 
   /** The refusal of a sharded statement while the ring is unconfirmed (retryable: 08001-class, nothing ran). */

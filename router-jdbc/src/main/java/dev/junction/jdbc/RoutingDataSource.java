@@ -87,7 +87,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       try {
         record = RingCheck.agree(config, configured, shards);
         this.sharding = ShardingRuntime.first(config, registry, shards, record, configured, record != null ? null
-            : () -> RingRouting.requireSameRing(RingCheck.agree(config, configured, shards), configured));
+            : () -> RingRouting.requireSameRing(RingCheck.agree(config, configured, shards), configured), this::ringRecordRead);
       } catch (RuntimeException e) {
         shards.forEach(ShardRuntime::close);
         fenceStore.close();
@@ -173,8 +173,8 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    */
   synchronized void ringRecordRead(dev.junction.ring.RingRecord record) {
     ShardingRuntime current = sharding;
-    if (current.record != null && current.record.sameRings(record)) {
-      return;
+    if (current.unconfirmed() || current.record != null && current.record.sameRings(record)) {
+      return; // unconfirmed: only the full startup check (shard ids, agreement) may confirm a ring
     }
     try {
       sharding = current.next(config, registry, shards, record);

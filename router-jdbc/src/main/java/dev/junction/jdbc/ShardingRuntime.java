@@ -70,10 +70,13 @@ final class ShardingRuntime implements AutoCloseable {
    */
   private volatile RingRouting.PendingCheck pendingRingCheck;
   private volatile long nextRingCheckNanos;
+  /** Told the record a pending check confirmed, so that the data source routes by it from then on. */
+  private volatile java.util.function.Consumer<RingRecord> onConfirmed;
 
   /** The first state of a data source: creates what every later state shares. */
   static ShardingRuntime first(JunctionConfig config, MeterRegistry registry, List<ShardRuntime> shards, RingRecord record,
-                               ShardRing configured, RingRouting.PendingCheck pendingRingCheck) {
+                               ShardRing configured, RingRouting.PendingCheck pendingRingCheck,
+                               java.util.function.Consumer<RingRecord> onConfirmed) {
     JunctionConfig.Sharding s = config.sharding();
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads = r -> {
@@ -88,6 +91,7 @@ final class ShardingRuntime implements AutoCloseable {
         new ResultMerger(s.maxMergeGroups()), new SnowflakeIdGenerator(s.workerId()));
     ShardingRuntime state = record == null ? shared : shared.next(config, registry, shards, record);
     state.pendingRingCheck = pendingRingCheck;
+    state.onConfirmed = onConfirmed;
     return state;
   }
 
@@ -178,17 +182,24 @@ final class ShardingRuntime implements AutoCloseable {
       throw RingRouting.unverified(null);
     }
     nextRingCheckNanos = System.nanoTime() + 1_000_000_000L;
+    RingRecord confirmed;
     try {
-      check.run();
-      pendingRingCheck = null;
+      confirmed = check.run();
     } catch (RuntimeException e) {
       throw RingRouting.unverified(e);
     }
+    pendingRingCheck = null;
+    onConfirmed.accept(confirmed);
   }
 
   /** The session ring version routers set on their primary sessions in this state (0: none needed). */
   long sessionRingVersion() {
     return record == null || record.phase() == RingPhase.STABLE ? 0 : record.writeVersion();
+  }
+
+  /** True while the startup check is still pending (no shard was reachable): the watcher must not adopt a record. */
+  boolean unconfirmed() {
+    return pendingRingCheck != null;
   }
 
   /** True when a transaction begun under {@code other} may go on under this state: keys route alike. */

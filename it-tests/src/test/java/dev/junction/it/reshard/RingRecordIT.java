@@ -177,6 +177,43 @@ class RingRecordIT {
         .hasMessageContaining("configured as shard 's1' records that it is shard 's2'");
   }
 
+  /**
+   * A router that starts while no shard is reachable must still refuse swapped shard URLs once the
+   * shards are back: the ring watcher may not adopt what it reads before the full check passed.
+   */
+  @Test
+  void aRouterStartedWhileTheShardsWereDownStillRefusesSwappedUrlsWhenTheyReturn() throws Exception {
+    loadThroughThreeShards();
+    for (int i = 0; i < 3; i++) {
+      cluster.postgres(i).primary().stop();
+    }
+    RoutingDataSource swapped;
+    try {
+      swapped = RoutingDataSource.create(config(0, 2, 1)); // starts unverified: nothing to check against
+    } finally {
+      for (int i = 0; i < 3; i++) {
+        cluster.postgres(i).primary().start();
+      }
+    }
+    try (RoutingDataSource ds = swapped) {
+      Thread.sleep(1500); // the watcher reads the shards' records meanwhile
+      String outcome;
+      try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT owner FROM accounts WHERE id = ?")) {
+        int missing = 0;
+        for (long k = 0; k < KEYS; k++) {
+          ps.setLong(1, k);
+          try (ResultSet rs = ps.executeQuery()) {
+            missing += rs.next() ? 0 : 1;
+          }
+        }
+        outcome = "the router with swapped URLs answered; " + missing + " of " + KEYS + " lookups returned 0 rows";
+      } catch (java.sql.SQLException e) {
+        outcome = e.getMessage();
+      }
+      assertThat(outcome).contains("configured as shard 's1' records that it is shard 's2'");
+    }
+  }
+
   @Test
   void aFirstStartOnEmptyShardsRecordsTheRingEverywhere() throws Exception {
     try (RoutingDataSource ds = RoutingDataSource.create(config(0, 1, 2, 3))) {
