@@ -46,6 +46,8 @@ public final class ReshardBenchmark {
     Path out = Path.of(args.length > 1 ? args[1] : "benchmarks/results");
     Files.createDirectories(out);
     String started = Instant.now().toString();
+    // Read before any result file is written: a results file of this very run must not make the tree "dirty".
+    String commit = git("rev-parse", "HEAD") + (git("status", "--porcelain").isBlank() ? "" : " (dirty tree)");
     String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
     try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas().start()) {
       PostgresServer s0 = cluster.postgres(0).primary();
@@ -136,7 +138,7 @@ public final class ReshardBenchmark {
       String meta = String.join("\n",
           "started " + started,
           "finished " + Instant.now(),
-          "commit " + git("rev-parse", "HEAD") + (git("status", "--porcelain").isBlank() ? "" : " (dirty tree)"),
+          "commit " + commit,
           "java " + System.getProperty("java.version") + " " + System.getProperty("java.vm.name"),
           "postgresql " + version(s0),
           "rows in table " + rows + ", moving " + moving.size() + " (" + copied + " copied by junction, "
