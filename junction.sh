@@ -2,6 +2,7 @@
 # The two commands of the README, with all setup a fresh Debian machine needs.
 #   ./junction.sh demo   start an embedded PostgreSQL primary + 2 replicas (one delayed) and the proxy in front
 #   ./junction.sh test   run every unit and integration test against real local servers
+#   ./junction.sh reshard <command> --config <target.yaml>   online resharding (docs/resharding.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -40,7 +41,14 @@ case "${1:-}" in
     mvn -B -ntp -q -DskipTests -pl router-proxy -am package
     shift
     exec java -jar router-proxy/target/router-proxy.jar --demo "$@" ;;
+  reshard)
+    need java || setup
+    if [ ! -f router-reshard/target/router-reshard.jar ] || [ -n "$(find router-core/src router-jdbc/src router-reshard/src -newer router-reshard/target/router-reshard.jar -type f | head -1)" ]; then
+      mvn -B -ntp -q -DskipTests -pl router-reshard -am package
+    fi
+    shift
+    exec java -jar router-reshard/target/router-reshard.jar "$@" ;;
   *)
-    echo "usage: ./junction.sh demo|test|setup" >&2
+    echo "usage: ./junction.sh demo|test|setup|reshard" >&2
     exit 2 ;;
 esac

@@ -130,6 +130,20 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
 
     /** The ring and table placement for these shards; assumes {@link JunctionConfig#validate()} passed. */
     public ShardingRules rules(List<Shard> shards) {
+      return rules(shards, ring(shards));
+    }
+
+    /**
+     * Table placement over {@code ring}, which may differ from the configured one: a router routes
+     * by the ring the shards record ({@code junction_ring}), e.g. during a resharding.
+     */
+    public ShardingRules rules(List<Shard> shards, ShardRing ring) {
+      return ShardingRules.of(ring, tables, new HashSet<>(broadcastTables),
+          defaultShard == null ? shards.get(0).name() : defaultShard);
+    }
+
+    /** The ring this configuration describes. */
+    public ShardRing ring(List<Shard> shards) {
       ShardRing.Builder ring = ShardRing.builder().version(ringVersion).virtualNodesPerWeight(virtualNodesPerWeight);
       for (Shard s : shards) {
         ring.shard(s.name(), weights.getOrDefault(s.name(), 1));
@@ -139,8 +153,7 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
           ring.override(key, o.shard());
         }
       }
-      return ShardingRules.of(ring.build(), tables, new HashSet<>(broadcastTables),
-          defaultShard == null ? shards.get(0).name() : defaultShard);
+      return ring.build();
     }
   }
 

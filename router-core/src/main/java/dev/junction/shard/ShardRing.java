@@ -172,6 +172,18 @@ public final class ShardRing {
     return ids[nodes.ownerOf(hash)];
   }
 
+  /**
+   * The positions of every virtual node, in ring (unsigned) order: the arc boundaries. Allocates a
+   * copy; for resharding plans, which compare the arcs of two rings, not for routing.
+   */
+  public long[] virtualNodePositions() {
+    long[] positions = new long[nodes.size()];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = nodes.positionAt(i);
+    }
+    return positions;
+  }
+
   // ---------------------------------------------------------------- description
 
   public long version() {

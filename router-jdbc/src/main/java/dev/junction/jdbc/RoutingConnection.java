@@ -492,9 +492,22 @@ final class RoutingConnection implements JunctionConnection {
         throw e;
       }
       primary = c;
+      ringVersionSet = 0;
+    }
+    ShardingRuntime sharding = ds.sharding;
+    if (sharding != null) {
+      long version = sharding.sessionRingVersion();
+      if (version != 0 && version != ringVersionSet) {
+        RingRouting.setSessionRingVersion(primary, ds.config.dialect(), version);
+        // Inside a transaction a PostgreSQL setting is undone by a rollback: set it again next time.
+        ringVersionSet = txTarget == null && !sqlTransactionOpen && autoCommit ? version : 0;
+      }
     }
     return primary;
   }
+
+  /** The ring version last set on the held primary session outside a transaction (0: none). */
+  private long ringVersionSet;
 
   /** The held connection to {@code state}'s replica, switching replicas if needed; null if it cannot be had. */
   private Connection replicaConnection(EndpointState state) throws SQLException {

@@ -50,9 +50,14 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   final long maxFenceWaitMillis;
   private final FenceTokenCodec tokenCodec;
   private final List<ShardRuntime> shards = new ArrayList<>();
-  /** With sharding: the shards in ring index order, and the sharding state shared by connections. */
-  final ShardRuntime[] ringOrder;
-  final ShardingRuntime sharding;
+  /**
+   * With sharding: the routing state for the ring the shards record, swapped by {@link #ringWatcher}
+   * when a resharding changes it (connections pick it up between transactions).
+   */
+  volatile ShardingRuntime sharding;
+  /** The ring state could not be routed by (e.g. it names a shard this configuration lacks): why. */
+  volatile String ringProblem;
+  final RingWatcher ringWatcher;
   private final LagMonitor lagMonitor;
   private final MeterRegistry registry;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -77,16 +82,23 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     }
     this.metrics = new RoutingMetrics(registry, shards);
     if (config.isSharded()) {
-      this.sharding = new ShardingRuntime(config, registry);
-      List<String> ids = sharding.shardNames();
-      this.ringOrder = new ShardRuntime[ids.size()];
-      for (int i = 0; i < ids.size(); i++) {
-        String id = ids.get(i);
-        ringOrder[i] = shards.stream().filter(s -> s.name.equals(id)).findFirst().orElseThrow();
+      ShardRing configured = config.sharding().ring(config.shards());
+      dev.junction.ring.RingRecord record;
+      try {
+        record = RingCheck.agree(config, configured, shards);
+        this.sharding = ShardingRuntime.first(config, registry, shards, record, configured, record != null ? null
+            : () -> RingRouting.requireSameRing(RingCheck.agree(config, configured, shards), configured), this::ringRecordRead);
+      } catch (RuntimeException e) {
+        shards.forEach(ShardRuntime::close);
+        fenceStore.close();
+        throw e;
       }
+      String defaultName = sharding.shardNames().get(sharding.rules.defaultShard());
+      this.ringWatcher = new RingWatcher(this, shards, shards.stream().filter(s -> s.name.equals(defaultName)).findFirst()
+          .orElse(shards.get(0)));
     } else {
       this.sharding = null;
-      this.ringOrder = new ShardRuntime[0];
+      this.ringWatcher = null;
     }
     JunctionConfig.Routing r = config.routing();
     long readmitMillis = r.readmitLag().toMillis();
@@ -154,6 +166,25 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return sharding.plan(sql).bind(parameters);
   }
 
+  /**
+   * The ring watcher read {@code record}: when it describes another ring state than the one routed
+   * by, build that state and swap it in; a state this configuration cannot route by (a shard without
+   * endpoints) makes every sharded statement refuse with the reason.
+   */
+  synchronized void ringRecordRead(dev.junction.ring.RingRecord record) {
+    ShardingRuntime current = sharding;
+    if (current.unconfirmed() || current.record != null && current.record.sameRings(record)) {
+      return; // unconfirmed: only the full startup check (shard ids, agreement) may confirm a ring
+    }
+    try {
+      sharding = current.next(config, registry, shards, record);
+      ringProblem = null;
+      org.slf4j.LoggerFactory.getLogger(RoutingDataSource.class).info("Junction: now routing by {}", record.describe());
+    } catch (RuntimeException e) {
+      ringProblem = "the shards now record " + record.describe() + ", which this router cannot route by: " + e.getMessage();
+    }
+  }
+
   /** The ring the data source routes by (null without sharding). */
   public ShardRing ring() {
     return sharding == null ? null : sharding.rules.ring();
@@ -219,7 +250,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
         } else {
           List<String> names = route.statements().stream().map(s -> sharding.shardNames().get(s.shard())).toList();
           shards = route.opcode().name().toLowerCase(java.util.Locale.ROOT) + " " + names + ": " + route.explanation();
-          shard = ringOrder[route.statements().get(0).shard()];
+          shard = sharding.ringOrder[route.statements().get(0).shard()];
         }
       } catch (SQLException e) {
         shards = "refused (" + e.getSQLState() + "): " + e.getMessage();
@@ -259,6 +290,9 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       return;
     }
     lagMonitor.close();
+    if (ringWatcher != null) {
+      ringWatcher.close();
+    }
     if (sharding != null) {
       sharding.close();
     }

@@ -47,8 +47,9 @@ import java.util.concurrent.Executor;
  */
 final class ShardedConnection implements JunctionConnection {
   final RoutingDataSource ds;
-  final ShardingRuntime sharding;
-  private final RoutingConnection[] open;
+  /** The ring state this connection routes by; moves to the data source's latest between transactions. */
+  ShardingRuntime sharding;
+  private RoutingConnection[] open;
   private final List<ShardedStatement> statements = new ArrayList<>();
   private final List<String> sessionStatements = new ArrayList<>();
   /** Shards that joined the open transaction, and those it wrote to. */
@@ -68,7 +69,7 @@ final class ShardedConnection implements JunctionConnection {
   ShardedConnection(RoutingDataSource ds) {
     this.ds = ds;
     this.sharding = ds.sharding;
-    this.open = new RoutingConnection[ds.ringOrder.length];
+    this.open = new RoutingConnection[sharding.ringOrder.length];
   }
 
   // ---------------------------------------------------------------- shard connections
@@ -78,7 +79,7 @@ final class ShardedConnection implements JunctionConnection {
     checkOpen();
     RoutingConnection c = open[index];
     if (c == null) {
-      c = new RoutingConnection(ds, ds.ringOrder[index]);
+      c = new RoutingConnection(ds, sharding.ringOrder[index]);
       try {
         if (readOnly) {
           c.setReadOnly(true);
@@ -112,6 +113,55 @@ final class ShardedConnection implements JunctionConnection {
     }
     last = c;
     return c;
+  }
+
+  /**
+   * Before each statement: the ring lease, a ring state this router cannot route by, and the data
+   * source's latest ring state, which this connection adopts outside transactions (its open shard
+   * connections are kept, re-indexed). A transaction that already did work under a state that routes
+   * differently is refused (40001): it must run again under the new one.
+   */
+  void syncRing() throws SQLException {
+    if (ds.ringWatcher != null) {
+      ds.ringWatcher.checkLease();
+    }
+    String problem = ds.ringProblem;
+    if (problem != null) {
+      throw dev.junction.JunctionSqlState.refusal("Junction: " + problem);
+    }
+    ShardingRuntime latest = ds.sharding;
+    if (latest == sharding) {
+      return;
+    }
+    if (latest.routesLike(sharding)) {
+      sharding = latest; // same ring, same shard order: indexes stay valid
+      return;
+    }
+    if (inTransaction() && !participants.isEmpty()) {
+      throw RingRouting.ringChangedInTransaction(latest.record);
+    }
+    RoutingConnection[] next = new RoutingConnection[latest.ringOrder.length];
+    for (int i = 0; i < open.length; i++) {
+      if (open[i] == null) {
+        continue;
+      }
+      int j = -1;
+      for (int k = 0; k < latest.ringOrder.length; k++) {
+        if (latest.ringOrder[k] == sharding.ringOrder[i]) {
+          j = k;
+        }
+      }
+      if (j >= 0) {
+        next[j] = open[i];
+      } else {
+        closeQuietly(open[i]);
+      }
+    }
+    if (last != null && !java.util.Arrays.asList(next).contains(last)) {
+      last = null;
+    }
+    open = next;
+    sharding = latest;
   }
 
   private static void run(RoutingConnection c, String sql) throws SQLException {

@@ -47,7 +47,8 @@ import java.util.concurrent.Future;
 class ShardedStatement implements Statement {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardedStatement.class);
   final ShardedConnection conn;
-  final ShardingRuntime sharding;
+  /** The connection's ring state as of this statement's last execution. */
+  ShardingRuntime sharding;
   private final Set<Statement> running = ConcurrentHashMap.newKeySet();
   private final List<Statement> physical = new ArrayList<>();
   private Statement[] reusable;
@@ -78,6 +79,11 @@ class ShardedStatement implements Statement {
   final boolean run(String sql, List<ParameterBinding> params, boolean returnKeys) throws SQLException {
     checkOpen();
     clearResults();
+    conn.syncRing();
+    if (conn.sharding != sharding) {
+      sharding = conn.sharding;
+      closeReusable(); // kept shard statements are indexed by the old ring's shard order
+    }
     Classification c = conn.ds.classifier.classify(sql);
     if (isControl(c.kind())) {
       conn.executeControl(c, sql);
@@ -86,6 +92,7 @@ class ShardedStatement implements Statement {
     }
     List<Object> values = values(params);
     ShardRoute route = sharding.plan(sql).bind(values);
+    sharding.checkRingPhase(c, sql, values, route);
     conn.beforeExecute(c, route);
     if (route.isSingleShard()) {
       return single(sql, route.statements().get(0), params, returnKeys);
@@ -647,6 +654,23 @@ class ShardedStatement implements Statement {
       closed = true;
       conn.unregister(this);
     }
+  }
+
+  /** Closes the kept single-shard statements (after a ring change their indexes mean other shards). */
+  private void closeReusable() {
+    if (reusable == null) {
+      return;
+    }
+    for (Statement st : reusable) {
+      if (st != null) {
+        try {
+          st.close();
+        } catch (SQLException ignored) {
+          // its connection may be gone; nothing to release
+        }
+      }
+    }
+    reusable = null;
   }
 
   void closeQuietly() {

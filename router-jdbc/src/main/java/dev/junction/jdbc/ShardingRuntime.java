@@ -2,12 +2,18 @@ package dev.junction.jdbc;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.junction.classify.Classification;
+import dev.junction.config.ConfigException;
 import dev.junction.config.JunctionConfig;
 import dev.junction.merge.MergeDialect;
 import dev.junction.merge.ResultMerger;
 import dev.junction.merge.ScatterPlan;
 import dev.junction.merge.ScatterSelectPlanner;
+import dev.junction.ring.RingPhase;
+import dev.junction.ring.RingRecord;
 import dev.junction.shard.ShardPlan;
+import dev.junction.shard.ShardRing;
+import dev.junction.shard.ShardRoute;
 import dev.junction.shard.ShardStatementPlanner;
 import dev.junction.shard.ShardingRules;
 import dev.junction.shard.SnowflakeIdGenerator;
@@ -21,16 +27,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Everything sharded routing shares across connections: the placement rules, the two plan caches
- * (shard routes and scatter rewrites, both pure functions of the SQL text, so cached like
- * classifications), the merger, the id generator and the bounded pool that runs shard parts in
- * parallel.
+ * Everything sharded routing shares across connections for one ring: the placement rules, the two
+ * plan caches (shard routes and scatter rewrites, both pure functions of the SQL text, so cached
+ * like classifications), the shards in ring order, and what the data source shares across rings
+ * (merger, id generator and the bounded pool that runs shard parts in parallel).
  *
  * <p>Design notes: plans that fail (unsupported cross-shard statements) are not cached, so the
  * error is rebuilt each time with its full message, and the cache holds only statements that run.
  * The scatter pool is bounded; when it is saturated the calling thread runs the part itself
  * ({@link ThreadPoolExecutor.CallerRunsPolicy}), so a burst slows down instead of failing or queueing
  * without bound.
+ *
+ * <p>Ring changes. One instance routes by one ring state recorded in the shards ({@link RingRecord});
+ * when a resharding changes it, {@link RingWatcher} builds a new instance and the data source swaps
+ * its reference, so a statement plans and executes against one consistent state. During the cut-over
+ * (FENCED) and until the cleanup (SWITCHED) a statement must provably not touch a key that moves:
+ * it runs only when it goes to one shard and, in FENCED, both rings agree on that shard; anything
+ * else is refused with SQLSTATE 40001 and runs again after a retry (see {@link #checkRingPhase}).
  */
 final class ShardingRuntime implements AutoCloseable {
   final ShardingRules rules;
@@ -40,46 +53,163 @@ final class ShardingRuntime implements AutoCloseable {
   final MergeDialect mergeDialect;
   final SnowflakeIdGenerator ids;
   final ThreadPoolExecutor executor;
+  /** The shards in ring index order. */
+  final ShardRuntime[] ringOrder;
+  /** The ring state this instance routes by; null when no shard was reachable at startup (unverified). */
+  final RingRecord record;
+  /** During FENCED: a planner on the source ring, to prove that a statement touches no moving key. */
+  private final ShardingRuntime sourceSide;
   private final ShardStatementPlanner planner;
   private final ScatterSelectPlanner scatterPlanner = new ScatterSelectPlanner();
   private final Cache<String, ShardPlan> plans;
   private final Cache<String, ScatterPlan> scatterPlans;
 
-  ShardingRuntime(JunctionConfig config, MeterRegistry registry) {
+  /**
+   * Set while the shards could not be reached to confirm the ring: checked (at most once a second)
+   * before a sharded statement is planned; cleared once they confirm it.
+   */
+  private volatile RingRouting.PendingCheck pendingRingCheck;
+  private volatile long nextRingCheckNanos;
+  /** Told the record a pending check confirmed, so that the data source routes by it from then on. */
+  private volatile java.util.function.Consumer<RingRecord> onConfirmed;
+
+  /** The first state of a data source: creates what every later state shares. */
+  static ShardingRuntime first(JunctionConfig config, MeterRegistry registry, List<ShardRuntime> shards, RingRecord record,
+                               ShardRing configured, RingRouting.PendingCheck pendingRingCheck,
+                               java.util.function.Consumer<RingRecord> onConfirmed) {
     JunctionConfig.Sharding s = config.sharding();
-    this.rules = s.rules(config.shards());
-    this.multiShardTransactions = s.multiShardTransactions();
-    this.planner = new ShardStatementPlanner(rules, config.dialect());
-    this.metrics = new ShardMetrics(registry, rules.ring().shardIds());
-    this.merger = new ResultMerger(s.maxMergeGroups());
-    this.mergeDialect = switch (config.dialect()) {
-      case POSTGRESQL -> MergeDialect.POSTGRESQL;
-      case MYSQL -> MergeDialect.MYSQL;
-      case MARIADB -> MergeDialect.MARIADB;
-    };
-    this.ids = new SnowflakeIdGenerator(s.workerId());
-    long cacheSize = Math.max(1, config.routing().parseCacheSize());
-    this.plans = Caffeine.newBuilder().maximumSize(cacheSize).build();
-    this.scatterPlans = Caffeine.newBuilder().maximumSize(cacheSize).build();
     AtomicInteger n = new AtomicInteger();
     ThreadFactory threads = r -> {
       Thread t = new Thread(r, "junction-scatter-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
-    this.executor = new ThreadPoolExecutor(s.scatterThreads(), s.scatterThreads(), 30, TimeUnit.SECONDS,
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(s.scatterThreads(), s.scatterThreads(), 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(s.scatterThreads() * 4), threads, new ThreadPoolExecutor.CallerRunsPolicy());
-    this.executor.allowCoreThreadTimeOut(true);
+    executor.allowCoreThreadTimeOut(true);
+    ShardingRuntime shared = new ShardingRuntime(config, configured, registry, shards, null, null, executor,
+        new ResultMerger(s.maxMergeGroups()), new SnowflakeIdGenerator(s.workerId()));
+    ShardingRuntime state = record == null ? shared : shared.next(config, registry, shards, record);
+    state.pendingRingCheck = pendingRingCheck;
+    state.onConfirmed = onConfirmed;
+    return state;
+  }
+
+  /** The state for {@code record}, sharing this one's pool, merger and id generator. */
+  ShardingRuntime next(JunctionConfig config, MeterRegistry registry, List<ShardRuntime> shards, RingRecord record) {
+    if (record.phase() != RingPhase.FENCED) {
+      return new ShardingRuntime(config, RingRouting.ringFor(record), registry, shards, record, null, executor, merger, ids);
+    }
+    ShardRing source = record.sourceRing();
+    ShardRing target = record.targetRing();
+    ShardingRuntime sourceSide = new ShardingRuntime(config, source, registry, shards, record, null, executor, merger, ids);
+    return new ShardingRuntime(config, target, registry, shards, record, sourceSide, executor, merger, ids);
+  }
+
+  private ShardingRuntime(JunctionConfig config, ShardRing ring, MeterRegistry registry, List<ShardRuntime> shards,
+                          RingRecord record, ShardingRuntime sourceSide, ThreadPoolExecutor executor, ResultMerger merger,
+                          SnowflakeIdGenerator ids) {
+    JunctionConfig.Sharding s = config.sharding();
+    this.rules = s.rules(config.shards(), ring);
+    this.record = record;
+    this.sourceSide = sourceSide;
+    this.multiShardTransactions = s.multiShardTransactions();
+    this.planner = new ShardStatementPlanner(rules, config.dialect());
+    this.metrics = new ShardMetrics(registry, rules.ring().shardIds());
+    this.merger = merger;
+    this.mergeDialect = switch (config.dialect()) {
+      case POSTGRESQL -> MergeDialect.POSTGRESQL;
+      case MYSQL -> MergeDialect.MYSQL;
+      case MARIADB -> MergeDialect.MARIADB;
+    };
+    this.ids = ids;
+    long cacheSize = Math.max(1, config.routing().parseCacheSize());
+    this.plans = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    this.scatterPlans = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    this.executor = executor;
+    List<String> ids2 = ring.shardIds();
+    this.ringOrder = new ShardRuntime[ids2.size()];
+    for (int i = 0; i < ids2.size(); i++) {
+      String id = ids2.get(i);
+      ringOrder[i] = shards.stream().filter(sh -> sh.name.equals(id)).findFirst().orElseThrow(() -> new ConfigException(
+          "junction.shards", "the shards route by " + ring + ", which includes shard '" + id + "', but this"
+              + " configuration has no endpoints for it; add it (a resharding is moving rows to or from it)"));
+    }
   }
 
   /** The cached shard plan of {@code sql}. */
   ShardPlan plan(String sql) throws SQLException {
+    if (pendingRingCheck != null) {
+      checkRing();
+    }
     ShardPlan plan = plans.getIfPresent(sql);
     if (plan == null) {
       plan = planner.plan(sql);
       plans.put(sql, plan);
     }
     return plan;
+  }
+
+  /**
+   * During a cut-over (FENCED) and until the cleanup (SWITCHED): refuses, retryably, a statement
+   * that could touch a key that moves. One shard, the same in both rings, proves it does not: every
+   * key of the statement then lives on that shard before and after. In SWITCHED the old owners still
+   * hold copies of the moved rows, so a statement spanning shards could see them twice.
+   */
+  void checkRingPhase(Classification c, String sql, List<Object> values, ShardRoute route) throws SQLException {
+    if (record == null || (record.phase() != RingPhase.FENCED && record.phase() != RingPhase.SWITCHED)) {
+      return;
+    }
+    if (!route.isSingleShard()) {
+      throw RingRouting.refusedWhileSwitching(record, "it spans shards " + route.statements().size()
+          + (record.phase() == RingPhase.SWITCHED ? " (the old owners still hold copies of the moved rows until the cleanup)" : ""));
+    }
+    if (sourceSide != null) {
+      ShardRoute before = sourceSide.plan(sql).bind(values);
+      String now = rules.ring().shardId(route.statements().get(0).shard());
+      if (!before.isSingleShard() || !sourceSide.rules.ring().shardId(before.statements().get(0).shard()).equals(now)) {
+        throw RingRouting.refusedWhileSwitching(record, "it touches a key that moves to shard " + now);
+      }
+    }
+  }
+
+  private synchronized void checkRing() throws SQLException {
+    RingRouting.PendingCheck check = pendingRingCheck;
+    if (check == null) {
+      return;
+    }
+    if (System.nanoTime() - nextRingCheckNanos < 0) {
+      throw RingRouting.unverified(null);
+    }
+    nextRingCheckNanos = System.nanoTime() + 1_000_000_000L;
+    RingRecord confirmed;
+    try {
+      confirmed = check.run();
+    } catch (RuntimeException e) {
+      throw RingRouting.unverified(e);
+    }
+    pendingRingCheck = null;
+    onConfirmed.accept(confirmed);
+  }
+
+  /** The session ring version routers set on their primary sessions in this state (0: none needed). */
+  long sessionRingVersion() {
+    return record == null || record.phase() == RingPhase.STABLE ? 0 : record.writeVersion();
+  }
+
+  /** True while the startup check is still pending (no shard was reachable): the watcher must not adopt a record. */
+  boolean unconfirmed() {
+    return pendingRingCheck != null;
+  }
+
+  /** True when a transaction begun under {@code other} may go on under this state: keys route alike. */
+  boolean routesLike(ShardingRuntime other) {
+    return other == this || (other.rules.ring().equals(rules.ring()) && phaseOf(other) == phaseOf(this));
+  }
+
+  private static RingPhase phaseOf(ShardingRuntime s) {
+    RingPhase p = s.record == null ? RingPhase.STABLE : s.record.phase();
+    return p == RingPhase.COPYING ? RingPhase.STABLE : p;
   }
 
   /** The cached scatter rewrite of a SELECT that spans shards. */
