@@ -28,6 +28,8 @@ final class Endpoint {
   final Duration maxLifetime;
   final long circuitOpenMillis;
   volatile int maxSize;
+  /** Connections open or opening, over all partitions: the endpoint's size is shared, not split. */
+  final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
   final Pool[] partitions;
 
   Endpoint(String shard, JunctionConfig.Endpoint config, EndpointState state, RelayRuntime runtime) {
@@ -62,11 +64,51 @@ final class Endpoint {
     }
   }
 
-  /** How many connections partition {@code index} of {@code count} may open: the size split evenly, at least 1. */
-  int partitionMax(int index) {
-    int count = partitions.length;
-    int max = maxSize;
-    return Math.max(1, max / count + (index < max % count ? 1 : 0));
+  /** Takes one unit of the endpoint's size for a new connection; false when it is full. */
+  boolean reserve() {
+    while (true) {
+      int n = size.get();
+      if (n >= maxSize) {
+        return false;
+      }
+      if (size.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** A connection of partition {@code from} closed: partitions with waiters may open one now. */
+  void freed(Pool from) {
+    size.decrementAndGet();
+    for (Pool p : partitions) {
+      if (p.waiting() > 0) {
+        p.loop.execute(p::serveWaiters);
+        return;
+      }
+    }
+  }
+
+  /** True when the endpoint is full and a partition other than {@code self} has clients waiting. */
+  boolean waitingElsewhere(Pool self) {
+    if (size.get() < maxSize) {
+      return false;
+    }
+    for (Pool p : partitions) {
+      if (p != self && p.waiting() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Partition {@code needy} waits while the endpoint is full: another partition closes an idle connection for it. */
+  void rebalance(Pool needy) {
+    for (Pool p : partitions) {
+      if (p != needy && p.idleCount() > 0 && p.waiting() == 0) {
+        p.loop.execute(p::shedOne);
+        return;
+      }
+    }
   }
 
   boolean isPrimary() {

@@ -104,8 +104,28 @@ final class Pool {
               + " waiting); raise the endpoint's pool.maximum-size or junction.proxy.query-wait-timeout, or lower the concurrency"));
         }
       }, millis, TimeUnit.MILLISECONDS);
-      if (connecting < waiters.size() && total < endpoint.partitionMax(index)) {
-        connect();
+      if (connecting < waiters.size()) {
+        if (endpoint.reserve()) {
+          connect();
+        } else {
+          endpoint.rebalance(this);
+        }
+      }
+    }
+    counts();
+  }
+
+  /** True when a connection is idle here or one more may be opened: a borrower would not wait. */
+  boolean available() {
+    return !idle.isEmpty() || endpoint.size.get() < endpoint.maxSize;
+  }
+
+  /** Closes one idle connection so that another partition can open one (see {@link Endpoint#rebalance}). */
+  void shedOne() {
+    if (waiters.isEmpty()) {
+      BackendConnection b = idle.pollFirst();
+      if (b != null) {
+        b.close();
       }
     }
     counts();
@@ -123,7 +143,7 @@ final class Pool {
       counts();
       return;
     }
-    if (expired(b) || total > endpoint.partitionMax(index)) {
+    if (expired(b) || endpoint.size.get() > endpoint.maxSize) {
       discard(b);
       serveWaiters();
       return;
@@ -137,6 +157,12 @@ final class Pool {
         lend(b, w.callback);
         return;
       }
+    }
+    if (endpoint.waitingElsewhere(this)) {
+      // Clients wait on another event loop while this one would keep the connection idle: give the
+      // capacity over (close here, the waiting partition opens one on its own loop).
+      discard(b);
+      return;
     }
     b.idleSinceNanos = System.nanoTime();
     idle.addLast(b);
@@ -176,7 +202,7 @@ final class Pool {
         lend(b, w.callback);
         continue;
       }
-      if (connecting < waiters.size() && total < endpoint.partitionMax(index)) {
+      if (connecting < waiters.size() && endpoint.reserve()) {
         connect();
         continue;
       }
@@ -223,6 +249,7 @@ final class Pool {
     connecting--;
     if (error != null) {
       total--;
+      endpoint.freed(this);
       endpoint.state.recordFailure(error, endpoint.circuitOpenMillis, 30_000);
       endpoint.log.warn("backend {}: {}", endpoint, error);
       PgError e = PgError.error("08001", "Junction: " + (endpoint.isPrimary() ? "primary " : "replica ") + endpoint
@@ -256,6 +283,7 @@ final class Pool {
   void closed(BackendConnection b, boolean wasReady) {
     if (all.remove(b) || wasReady) {
       total--;
+      endpoint.freed(this);
     }
     idle.remove(b);
     counts();

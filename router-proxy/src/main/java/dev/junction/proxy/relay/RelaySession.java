@@ -489,6 +489,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     boolean pins;
     boolean writes;
     boolean statements;
+    boolean reads;
     boolean syncOnly;
     Settings settingsAfter;
     String fenceCommand;
@@ -682,15 +683,17 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       boolean inTransaction = attached != null && attached.status != 'I';
       if (next == null || u.transactionControl || inTransaction) {
         u.pins = true;
+        primary(u, RouteReason.PRIMARY_SESSION_STATE);
       } else {
-        u.settingsAfter = next;
+        u.settingsAfter = next; // replayed on every backend the client gets: any server may check it
       }
-      primary(u, RouteReason.PRIMARY_SESSION_STATE);
       return next == null ? base : next;
     }
     if (!c.replicaEligible()) {
       primary(u, primaryReason(c));
       u.writes = true;
+    } else {
+      u.reads = true;
     }
     if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || (sql != null && sessionBound(sql))) {
       u.pins = true;
@@ -773,11 +776,21 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
       return;
     }
-    if (fencePending) {
+    if (fencePending && (u.reads || u.readOnlyBegin)) {
       resolveFence(() -> route(u));
       return;
     }
+    ReplicationPosition fence = u.reads || u.readOnlyBegin ? this.fence : null; // settings alone need no fence
     EndpointState pick = runtime.selector.pick(runtime.replicaStates, fence, null);
+    if (pick != null && !runtime.endpointOf(pick).partitions[loopIndex].available()) {
+      // That replica has no free connection here: another qualifying one that has is better than a wait.
+      for (Endpoint r : runtime.replicas) {
+        if (r.state != pick && r.state.readable() && r.state.covers(fence) && r.partitions[loopIndex].available()) {
+          pick = r.state;
+          break;
+        }
+      }
+    }
     if (pick != null) {
       RouteReason reason = u.readOnlyBegin ? RouteReason.REPLICA_READ_ONLY_TRANSACTION
           : fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED;

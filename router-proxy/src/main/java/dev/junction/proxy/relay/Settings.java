@@ -18,7 +18,7 @@ final class Settings {
 
   /** SET [SESSION] name {TO|=} ... ; SET [SESSION] TIME ZONE ...; SET NAMES/SCHEMA/XML OPTION. */
   private static final Pattern SET = Pattern.compile(
-      "(?is)\\s*SET\\s+(?:SESSION\\s+)?(?!LOCAL\\b|TRANSACTION\\b|ROLE\\b|SESSION\\b|CONSTRAINTS\\b)"
+      "(?is)\\s*SET\\s+(?:SESSION\\s+)?(?!LOCAL\\b|TRANSACTION\\b|ROLE\\b|SESSION\\b|CONSTRAINTS\\b|AUTHORIZATION\\b|CHARACTERISTICS\\b)"
           + "(TIME\\s+ZONE|NAMES|SCHEMA|XML\\s+OPTION|\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)(\\s*(?:=|\\bTO\\b)\\s*(DEFAULT\\s*;?\\s*$)?)?.*");
   private static final Pattern RESET = Pattern.compile("(?is)\\s*RESET\\s+(\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)\\s*;?\\s*");
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
