@@ -373,7 +373,7 @@ class ShardedDifferentialIT {
         }
         assertThat((Object) error).as("Junction must refuse: " + sql).isNotNull();
         log("%s refused %s: [%s] %s", flavor.label(), sql, error.getSQLState(), error.getMessage());
-        assertThat(error.getSQLState()).as(sql).isEqualTo("0A000");
+        assertThat(error.getSQLState()).as(sql).isEqualTo("0AJ00");
         assertThat(j.isClosed()).isFalse();
         assertThat(Placement.count(j, "SELECT COUNT(*) FROM orders")).as("the connection still works after: " + sql)
             .isEqualTo(Placement.count(o, "SELECT COUNT(*) FROM orders"));

@@ -339,7 +339,7 @@ class ShardedRoutingIT {
       ps.executeUpdate();
       ps.setLong(2, keys[1]);
       assertThatThrownBy(ps::executeUpdate).isInstanceOf(SQLException.class)
-          .hasMessageContaining("multi-shard-transactions").extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0A000");
+          .hasMessageContaining("multi-shard-transactions").extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0AJ00");
       c.rollback();
       ps.setString(1, "after-reject");
       ps.setLong(2, keys[1]);
@@ -355,7 +355,7 @@ class ShardedRoutingIT {
   void crossShardJoinsNotOnTheKeyAreRefusedAndTheConnectionStaysUsable() throws Exception {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.executeQuery("SELECT a.id FROM accounts a JOIN ledger l ON a.owner = l.memo"))
-          .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0A000");
+          .isInstanceOf(SQLException.class).extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0AJ00");
       assertThat(c.unwrap(JunctionConnection.class).lastShardRoute()).isNull(); // the refusal ran nothing
       ledgerEntriesFor(List.of(3L, 4L, 5L));
       long expected = 0;

@@ -4,7 +4,8 @@ import dev.junction.position.ReplicationPosition;
 
 /**
  * Where the fences of keyed consistency scopes live: in this JVM ({@link LocalFenceStore}) or shared
- * by a fleet of stateless application servers ({@link RedisFenceStore}).
+ * by a fleet of stateless application servers (the Redis store of the optional module
+ * {@code router-fence-redis}); {@link FenceStores} opens the configured one.
  *
  * <p>Contract: {@link #advance} never moves a fence backwards, even when two servers write concurrently.
  * When the store cannot answer, {@link #load} throws {@link FenceStoreUnavailableException} and the

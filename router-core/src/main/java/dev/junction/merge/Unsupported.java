@@ -2,10 +2,10 @@ package dev.junction.merge;
 
 import java.sql.SQLFeatureNotSupportedException;
 
-/** The error for a SELECT the planner cannot split across shards (SQLState 0A000). */
+/** The error for a SELECT the planner cannot split across shards (SQLState {@link dev.junction.JunctionSqlState#REFUSED}). */
 final class Unsupported {
 
-  static final String SQL_STATE = "0A000";
+  static final String SQL_STATE = dev.junction.JunctionSqlState.REFUSED;
 
   /** Appended when the only general way out is to stop scattering. */
   static final String ROUTE_TO_ONE_SHARD =

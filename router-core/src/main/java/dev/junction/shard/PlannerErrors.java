@@ -1,5 +1,6 @@
 package dev.junction.shard;
 
+import dev.junction.JunctionSqlState;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -11,16 +12,15 @@ final class PlannerErrors {
 
   private PlannerErrors() {}
 
-  /** SQLState 0A000: the statement cannot be routed as written. */
+  /** {@link JunctionSqlState#REFUSED}: the statement cannot be routed as written. */
   static SQLFeatureNotSupportedException unsupported(String problem, String instead) {
-    return new SQLFeatureNotSupportedException(
-        "Junction cannot route this statement: " + problem + ". " + instead + ".", "0A000");
+    return JunctionSqlState.refusal("Junction cannot route this statement: " + problem + ". " + instead + ".");
   }
 
   static SQLFeatureNotSupportedException unparseable() {
-    return new SQLFeatureNotSupportedException(
+    return JunctionSqlState.refusal(
         "Junction cannot parse this statement, so it cannot tell which shard it belongs to; rewrite it"
-            + " or add /* junction:shard=NAME */", "0A000");
+            + " or add /* junction:shard=NAME */");
   }
 
   /** SQLState 22023: a key value that no shard can hold. */

@@ -100,7 +100,7 @@ class ShardStatementPlannerGoldenTest {
         }
       }
     } catch (SQLException e) {
-      if (e.getSQLState().equals("0A000")) {
+      if (e.getSQLState().equals("0AJ00")) {
         assertThat((Throwable) e).isInstanceOf(SQLFeatureNotSupportedException.class);
       }
       out.append("error: ").append(e.getSQLState()).append(' ').append(e.getMessage()).append('\n');

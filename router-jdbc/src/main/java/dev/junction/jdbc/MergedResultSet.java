@@ -272,7 +272,7 @@ final class MergedResultSet implements ResultSet {
       converted = java.util.UUID.fromString(v.toString());
     } else {
       throw new SQLFeatureNotSupportedException("cannot convert a " + v.getClass().getName() + " to " + type.getName()
-          + " in a merged scatter-gather result; read it with getObject(int) and convert it in the application", "0A000");
+          + " in a merged scatter-gather result; read it with getObject(int) and convert it in the application", dev.junction.JunctionSqlState.REFUSED);
     }
     return type.cast(converted);
   }
@@ -367,7 +367,7 @@ final class MergedResultSet implements ResultSet {
 
   private static SQLFeatureNotSupportedException unsupported(String what) {
     return new SQLFeatureNotSupportedException("a merged scatter-gather result is forward-only and read-only: "
-        + what + " is not supported; query one shard (add the shard key) for a driver result set", "0A000");
+        + what + " is not supported; query one shard (add the shard key) for a driver result set", dev.junction.JunctionSqlState.REFUSED);
   }
 
   // ------------------------------------------------------------ navigation and updates: not supported

@@ -12,8 +12,7 @@ import dev.junction.config.YamlConfigLoader;
 import dev.junction.fence.Fence;
 import dev.junction.fence.FenceStore;
 import dev.junction.fence.FenceTokenCodec;
-import dev.junction.fence.LocalFenceStore;
-import dev.junction.fence.RedisFenceStore;
+import dev.junction.fence.FenceStores;
 import dev.junction.health.LagPolicy;
 import dev.junction.shard.ShardRing;
 import dev.junction.shard.ShardRoute;
@@ -70,10 +69,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     this.classifier = new StatementClassifier(config.dialect(), ClassifierSettings.defaults().withCacheMaximumSize(config.routing().parseCacheSize()));
     this.classifier.bindTo(registry);
     JunctionConfig.Fencing f = config.fencing();
-    this.fenceStore = switch (f.store()) {
-      case LOCAL -> new LocalFenceStore(f.ttl(), f.localMaximumScopes());
-      case REDIS -> new RedisFenceStore(f.redisUri(), f.ttl(), f.redisTimeout(), f.redisKeyPrefix());
-    };
+    this.fenceStore = FenceStores.open(f);
     this.tokenCodec = f.tokenSecret() == null ? null : new FenceTokenCodec(f.tokenSecret().getBytes(StandardCharsets.UTF_8));
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     for (JunctionConfig.Shard shard : config.shards()) {

@@ -138,7 +138,7 @@ final class ShardedConnection implements JunctionConnection {
       throw new SQLFeatureNotSupportedException("Junction: this transaction already wrote to shard(s) " + names(written)
           + " and this statement writes to " + names(shardsOf(route)) + "; multi-shard transactions are rejected"
           + " (junction.sharding.multi-shard-transactions: reject). Commit or roll back first, keep a transaction's"
-          + " writes on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits", "0A000");
+          + " writes on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits", dev.junction.JunctionSqlState.REFUSED);
     }
     written.or(after);
   }
@@ -368,7 +368,7 @@ final class ShardedConnection implements JunctionConnection {
     checkOpen();
     if (type != java.sql.ResultSet.TYPE_FORWARD_ONLY || concurrency != java.sql.ResultSet.CONCUR_READ_ONLY) {
       throw new SQLFeatureNotSupportedException("Junction: with sharding, result sets are forward-only and read-only"
-          + " (a merged result cannot scroll or update); use TYPE_FORWARD_ONLY and CONCUR_READ_ONLY", "0A000");
+          + " (a merged result cannot scroll or update); use TYPE_FORWARD_ONLY and CONCUR_READ_ONLY", dev.junction.JunctionSqlState.REFUSED);
     }
   }
 
@@ -537,7 +537,7 @@ final class ShardedConnection implements JunctionConnection {
 
   @Override
   public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-    throw new SQLFeatureNotSupportedException("Junction: custom type maps are not supported with sharding", "0A000");
+    throw new SQLFeatureNotSupportedException("Junction: custom type maps are not supported with sharding", dev.junction.JunctionSqlState.REFUSED);
   }
 
   @Override
@@ -555,7 +555,7 @@ final class ShardedConnection implements JunctionConnection {
   private SQLFeatureNotSupportedException savepoints() {
     return new SQLFeatureNotSupportedException("Junction: JDBC savepoints are not supported with sharding (a shard"
         + " joining the transaction after the savepoint could not roll back to it); use SQL SAVEPOINT statements"
-        + " inside a single-shard transaction", "0A000");
+        + " inside a single-shard transaction", dev.junction.JunctionSqlState.REFUSED);
   }
 
   @Override public Savepoint setSavepoint() throws SQLException { throw savepoints(); }

@@ -690,11 +690,11 @@ class ShardedStatement implements Statement {
   @Override public SQLWarning getWarnings() { return null; }
   @Override public void clearWarnings() {}
   @Override public void setCursorName(String name) throws SQLException {
-    throw new SQLFeatureNotSupportedException("Junction: named cursors are not supported with sharding", "0A000");
+    throw new SQLFeatureNotSupportedException("Junction: named cursors are not supported with sharding", dev.junction.JunctionSqlState.REFUSED);
   }
   @Override public void setFetchDirection(int direction) throws SQLException {
     if (direction != ResultSet.FETCH_FORWARD) {
-      throw new SQLFeatureNotSupportedException("Junction: with sharding, results are forward-only", "0A000");
+      throw new SQLFeatureNotSupportedException("Junction: with sharding, results are forward-only", dev.junction.JunctionSqlState.REFUSED);
     }
   }
   @Override public int getFetchDirection() { return ResultSet.FETCH_FORWARD; }

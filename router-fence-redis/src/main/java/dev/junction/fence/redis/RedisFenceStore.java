@@ -1,5 +1,8 @@
-package dev.junction.fence;
+package dev.junction.fence.redis;
 
+import dev.junction.fence.Fence;
+import dev.junction.fence.FenceStore;
+import dev.junction.fence.FenceStoreUnavailableException;
 import dev.junction.position.MariaDbGtidPosition;
 import dev.junction.position.PgLsn;
 import dev.junction.position.ReplicationPosition;
@@ -20,6 +23,10 @@ import java.util.Map;
 /**
  * Fences shared by every application server through Redis (Lettuce), so a read served by server B
  * honours a write made through server A.
+ *
+ * <p>This class lives in its own module ({@code router-fence-redis}) so that applications using the
+ * local store carry no Lettuce, Reactor or Netty; {@code FenceStores} loads it by name when
+ * {@code fencing.store} is {@code redis}.
  *
  * <p>Design notes:
  * <ul>
