@@ -50,7 +50,7 @@ case "${1:-}" in
     mvn -B -ntp -q -DskipTests -pl router-proxy -am package
     shift
     # router-proxy.jar is the production proxy; the demo adds the local test harness to its class path
-    exec java -cp "router-proxy/target/router-proxy.jar:$(ls local-cluster/target/local-cluster-*.jar | grep -v sources | head -1)" \
+    exec java -cp "router-proxy/target/router-proxy.jar:$(ls -t local-cluster/target/local-cluster-*.jar | grep -v -e sources -e javadoc | head -1)" \
       dev.junction.proxy.Demo "$@" ;;
   *)
     echo "usage: ./junction.sh demo|test|setup" >&2

@@ -292,7 +292,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return;
     }
     if (s.parameters().containsKey("replication")) {
-      fatal(PgError.fatal(SqlStates.FEATURE_NOT_SUPPORTED, "Junction: replication connections are not supported; connect to the primary directly"));
+      fatal(PgError.fatal(dev.junction.JunctionSqlState.REFUSED, "Junction: replication connections are not supported; connect to the primary directly"));
       return;
     }
     s.negotiation().ifPresent(n -> n.writeTo(out()));
@@ -344,6 +344,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         fatal(PgError.fatal("28000", "Junction: user \"" + user + "\" may not use the admin console; list it in junction.proxy.admin-users"));
         return;
       }
+      writeLocal(); // AuthenticationOk first
       admin = host.admin().open(this, ctx);
       ready = true;
       loginTimer.cancel(false);
@@ -514,6 +515,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           pending.poll();
           if (attached != null) {
             forward(first, attached);
+          }
+          continue;
+        }
+        int local = localFenceUnit();
+        if (local == -1) {
+          break; // the rest of the unit has not arrived yet
+        }
+        if (local > 0) {
+          if (attached != null && !attached.idle()) {
+            break;
+          }
+          if (!extendedFenceCommands(local)) {
+            break; // resolving the fence first
           }
           continue;
         }
@@ -1365,18 +1379,158 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     });
   }
 
+  /** Client statement names (and "" for the unnamed one) whose SQL is a junction.fence command, answered by the proxy. */
+  private final Map<String, String> fenceStatements = new HashMap<>(2);
+
+  private boolean isFenceSql(String sql) {
+    return sql != null && sql.regionMatches(true, 0, "", 0, 0) && containsIgnoreCase(sql, "junction.fence")
+        && FENCE_COMMAND.matcher(sql).matches();
+  }
+
+  /**
+   * When the extended-protocol unit at the head of pending consists only of junction.fence commands
+   * (Parse/Bind/Describe/Execute/Close of them, then Sync), its message count; 0 when it is a normal
+   * unit; -1 when it may be one but its Sync has not arrived.
+   */
+  private int localFenceUnit() {
+    if (!(pending.peek() instanceof FrontendMessage.Parse || pending.peek() instanceof FrontendMessage.Bind)) {
+      return 0;
+    }
+    if (fenceStatements.isEmpty() && !(pending.peek() instanceof FrontendMessage.Parse p0 && isFenceSql(p0.query()))) {
+      return 0;
+    }
+    Map<String, String> names = new HashMap<>(fenceStatements);
+    int i = 0;
+    for (FrontendMessage m : pending) {
+      i++;
+      if (m instanceof FrontendMessage.Parse p) {
+        if (!isFenceSql(p.query())) {
+          return 0;
+        }
+        names.put(p.statement(), p.query());
+      } else if (m instanceof FrontendMessage.Bind b) {
+        if (!names.containsKey(b.statement())) {
+          return 0;
+        }
+      } else if (m instanceof FrontendMessage.Describe d) {
+        if (d.target() == FrontendMessage.Target.STATEMENT && !names.containsKey(d.name())) {
+          return 0;
+        }
+      } else if (m instanceof FrontendMessage.Sync) {
+        return i;
+      } else if (!(m instanceof FrontendMessage.Execute || m instanceof FrontendMessage.Close)) {
+        return 0;
+      }
+    }
+    return -1;
+  }
+
+  /** Answers an extended-protocol unit of junction.fence commands; false when the fence must be resolved first. */
+  private boolean extendedFenceCommands(int count) {
+    if (fencePending) {
+      int i = 0;
+      for (FrontendMessage m : pending) {
+        if (i++ >= count) {
+          break;
+        }
+        if (m instanceof FrontendMessage.Execute) {
+          resolveFence(() -> { });
+          return false;
+        }
+      }
+    }
+    Map<String, String> portals = new HashMap<>(2);
+    boolean failed = false;
+    for (int i = 0; i < count; i++) {
+      FrontendMessage m = pending.poll();
+      if (m instanceof FrontendMessage.Sync) {
+        readyLocally(attached == null ? 'I' : attached.status == 'T' && failed ? 'E' : attached.status);
+        return true;
+      }
+      if (failed) {
+        continue;
+      }
+      if (m instanceof FrontendMessage.Parse p) {
+        fenceStatements.put(p.statement(), p.query());
+        BackendMessage.Empty.PARSE_COMPLETE.writeTo(out());
+      } else if (m instanceof FrontendMessage.Bind b) {
+        portals.put(b.portal(), fenceStatements.get(b.statement()));
+        BackendMessage.Empty.BIND_COMPLETE.writeTo(out());
+      } else if (m instanceof FrontendMessage.Describe d) {
+        String sql = d.target() == FrontendMessage.Target.STATEMENT ? fenceStatements.get(d.name()) : portals.get(d.name());
+        if (d.target() == FrontendMessage.Target.STATEMENT) {
+          new BackendMessage.ParameterDescription(List.of()).writeTo(out());
+        }
+        if (sql != null && isShow(sql)) {
+          fenceRowDescription();
+        } else {
+          BackendMessage.Empty.NO_DATA.writeTo(out());
+        }
+      } else if (m instanceof FrontendMessage.Execute e) {
+        String sql = portals.get(e.portal());
+        if (sql == null) {
+          new BackendMessage.ErrorResponse(PgError.error("34000", "portal \"" + e.portal() + "\" does not exist")).writeTo(out());
+          failed = true;
+        } else if (isShow(sql)) {
+          failed = !showFence(false);
+        } else {
+          failed = !setFence(sql);
+        }
+      } else if (m instanceof FrontendMessage.Close c) {
+        if (c.target() == FrontendMessage.Target.STATEMENT) {
+          fenceStatements.remove(c.name());
+        }
+        BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out());
+      }
+    }
+    flushClient();
+    return true;
+  }
+
+  private static boolean isShow(String sql) {
+    return sql.stripLeading().regionMatches(true, 0, "SHOW", 0, 4);
+  }
+
+  private void fenceRowDescription() {
+    new BackendMessage.RowDescription(List.of(new dev.junction.proxy.protocol.FieldDescription("junction.fence", 0, 0, 25, -1, -1,
+        dev.junction.proxy.protocol.Format.TEXT))).writeTo(out());
+  }
+
+  /** Writes the fence token row (and its description for the simple protocol); false after an error. */
+  private boolean showFence(boolean describe) {
+    if (runtime.tokens == null) {
+      new BackendMessage.ErrorResponse(PgError.error("55000",
+          "junction.fence tokens need junction.fencing.token-secret in the proxy's configuration")).writeTo(out());
+      return false;
+    }
+    if (describe) {
+      fenceRowDescription();
+    }
+    new BackendMessage.DataRow(List.of(token().getBytes(java.nio.charset.StandardCharsets.UTF_8))).writeTo(out());
+    new BackendMessage.CommandComplete("SHOW").writeTo(out());
+    return true;
+  }
+
+  private boolean setFence(String sql) {
+    Matcher m = FENCE_COMMAND.matcher(sql);
+    m.matches();
+    try {
+      acceptToken(m.group(2));
+      new BackendMessage.CommandComplete("SET").writeTo(out());
+      return true;
+    } catch (IllegalArgumentException e) {
+      new BackendMessage.ErrorResponse(PgError.error("22023", e.getMessage())).writeTo(out());
+      return false;
+    }
+  }
+
   private void fenceCommand(Unit u) {
     pending.poll();
     Matcher m = FENCE_COMMAND.matcher(u.fenceCommand);
     m.matches();
     char status = attached == null ? 'I' : attached.status;
     if (m.group(1).regionMatches(true, 0, "SET", 0, 3)) {
-      try {
-        acceptToken(m.group(2));
-        new BackendMessage.CommandComplete("SET").writeTo(out());
-      } catch (IllegalArgumentException e) {
-        new BackendMessage.ErrorResponse(PgError.error("22023", e.getMessage())).writeTo(out());
-      }
+      setFence(u.fenceCommand);
       readyLocally(status);
       return;
     }
@@ -1385,16 +1539,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       resolveFence(this::pump);
       return;
     }
-    if (runtime.tokens == null) {
-      new BackendMessage.ErrorResponse(PgError.error("55000",
-          "junction.fence tokens need junction.fencing.token-secret in the proxy's configuration")).writeTo(out());
-      readyLocally(status);
-      return;
-    }
-    new BackendMessage.RowDescription(List.of(new dev.junction.proxy.protocol.FieldDescription("junction.fence", 0, 0, 25, -1, -1,
-        dev.junction.proxy.protocol.Format.TEXT))).writeTo(out());
-    new BackendMessage.DataRow(List.of(token().getBytes(java.nio.charset.StandardCharsets.UTF_8))).writeTo(out());
-    new BackendMessage.CommandComplete("SHOW").writeTo(out());
+    showFence(true);
     readyLocally(status);
   }
 
