@@ -97,14 +97,31 @@ class ReplicaSelectionTest {
 
   @Test
   void circuitBackoffDoublesAndIsCapped() throws Exception {
+    // Lower bounds only: a window can never close early, however slow the machine (no timed upper bounds).
     EndpointState s = replica("r", 1, 0);
+    long start = System.nanoTime();
     s.recordFailure("x", 20, 60);
     assertThat(s.circuitClosed()).isFalse();
-    Thread.sleep(30);
-    assertThat(s.circuitClosed()).as("half-open after the first window").isTrue();
+    assertThat(millisUntilClosed(s, start)).as("first window is 20 ms").isGreaterThanOrEqualTo(20);
+    start = System.nanoTime();
     s.recordFailure("x", 20, 60);
-    Thread.sleep(30);
-    assertThat(s.circuitClosed()).as("second window is 40 ms").isFalse();
+    assertThat(millisUntilClosed(s, start)).as("second window is 40 ms").isGreaterThanOrEqualTo(40);
     assertThat(s.consecutiveFailures()).isEqualTo(2);
+    for (int i = 0; i < 10; i++) {
+      s.recordFailure("x", 20, 60);
+    }
+    start = System.nanoTime();
+    s.recordFailure("x", 20, 60);
+    assertThat(millisUntilClosed(s, start)).as("capped at 60 ms, not 20 * 2^12").isGreaterThanOrEqualTo(60).isLessThan(10_000);
   }
+
+  /** Waits (bounded) until the circuit is half-open again; the milliseconds since {@code startNanos}. */
+  private static long millisUntilClosed(EndpointState s, long startNanos) throws InterruptedException {
+    long deadline = startNanos + 30_000_000_000L;
+    while (!s.circuitClosed() && System.nanoTime() - deadline < 0) {
+      Thread.sleep(1);
+    }
+    return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
 }
