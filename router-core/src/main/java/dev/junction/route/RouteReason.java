@@ -1,5 +1,8 @@
 package dev.junction.route;
 
+import dev.junction.classify.Classification;
+import dev.junction.classify.StatementKind;
+
 /**
  * Why a statement went where it went. Every routing decision carries one; metrics count them and
  * {@code explain} prints them, so "why did this read hit the primary?" always has an answer.
@@ -44,6 +47,26 @@ public enum RouteReason {
 
   public boolean isReplica() {
     return replica;
+  }
+
+  /** The reason a statement that is not replica-eligible goes to the primary. */
+  public static RouteReason forPrimary(Classification c) {
+    return switch (c.primaryReason()) {
+      case NONE -> c.kind() == StatementKind.DDL ? PRIMARY_DDL
+          : c.kind() == StatementKind.UTILITY ? PRIMARY_UTILITY : PRIMARY_WRITE;
+      case WRITE -> c.kind() == StatementKind.DDL ? PRIMARY_DDL : PRIMARY_WRITE;
+      case DDL -> PRIMARY_DDL;
+      case TRANSACTION_CONTROL -> PRIMARY_TRANSACTION;
+      case SESSION_STATE -> PRIMARY_SESSION_STATE;
+      case LOCKING_READ -> PRIMARY_LOCKING_READ;
+      case SIDE_EFFECT_FUNCTION -> PRIMARY_SIDE_EFFECT_FUNCTION;
+      case DATA_MODIFYING_CTE -> PRIMARY_DATA_MODIFYING_CTE;
+      case SELECT_INTO -> PRIMARY_SELECT_INTO;
+      case HINT -> PRIMARY_HINT;
+      case UNPARSEABLE -> PRIMARY_UNPARSEABLE;
+      case TOO_DEEP -> PRIMARY_TOO_DEEP;
+      case UTILITY -> PRIMARY_UTILITY;
+    };
   }
 
   /** Metric tag value, e.g. {@code primary-fence-fallback}. */

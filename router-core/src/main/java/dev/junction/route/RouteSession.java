@@ -1,0 +1,650 @@
+package dev.junction.route;
+
+import dev.junction.classify.Classification;
+import dev.junction.classify.PrimaryReason;
+import dev.junction.classify.StatementKind;
+import dev.junction.classify.TransactionAccess;
+import dev.junction.fence.FenceStoreUnavailableException;
+import dev.junction.health.EndpointState;
+import dev.junction.health.ReplicaSelector;
+import dev.junction.position.ReplicationPosition;
+import java.util.List;
+
+/**
+ * The routing decision of one session (a logical JDBC connection, or a proxy client) on one replica
+ * set: statement by statement, a {@link Route}, and the state changes that follow each outcome.
+ *
+ * <p>Design notes:
+ * <ul>
+ *   <li><b>Pure.</b> No JDBC types, no I/O, no locks, no clock. What needs I/O (reading the primary's
+ *       position, waiting on a replica, acquiring a connection) comes back as a route step or is
+ *       reported in by the front-end: {@link #positionRead}, {@link #awaited}, {@link #unavailable},
+ *       {@link #succeeded}, {@link #failed}, {@link #endTransaction}. The endpoints' health is read
+ *       from {@link EndpointState}; the decision never writes it (the front-end records failures and
+ *       observed positions, because only it knows which server incarnation it talked to).</li>
+ *   <li><b>Order of the rules</b>, first match wins: a lost transaction refuses everything but a
+ *       rollback; an open transaction keeps every statement on its target; a statement that opens a
+ *       transaction chooses the target (one replica for a read-only transaction when one may serve
+ *       it, else the primary); a replayable {@code SET} runs on the primary and is replayed; a
+ *       statement that must not run on a replica, a pinned session or {@code Junction.primary()}
+ *       goes to the primary; everything else is a read: the replica selector among the readable
+ *       replicas that cover the fence (own ⊔ scope), else a bounded wait on the most advanced
+ *       readable replica, else the primary.</li>
+ *   <li><b>Fences.</b> A committed write outside a scope only marks the session's fence pending;
+ *       the next read that may go to a replica asks for the position first ({@link
+ *       Route.Opcode#READ_POSITION}). Inside a scope, {@link #succeeded} asks for it at once. A
+ *       replica qualifies only through {@link EndpointState#covers} and {@link
+ *       EndpointState#readable}, so the health model's rules (incarnations, unknown lag) apply here
+ *       without the decision knowing them. A fence no replica replayed within the wait budget is
+ *       abandoned for this session: later reads under it go to the primary without waiting again
+ *       (unless a replica is by then known to cover it).</li>
+ *   <li><b>Read-only transactions</b> stay read-only wherever they run: every route of one carries
+ *       {@link Route#READ_ONLY_TRANSACTION}, also when it fell back to the primary.</li>
+ *   <li><b>Allocation.</b> Placements without a fence are interned by the {@link ReplicaSet}; an
+ *       unfenced read allocates nothing. Only AWAIT_REPLICA routes are new objects.</li>
+ *   <li>Used by one thread at a time, like a JDBC connection.</li>
+ * </ul>
+ *
+ * <p>A front-end drives it like this (blocking form; the proxy does the same steps asynchronously):
+ * <pre>{@code
+ * Route r = session.decide(classification, sql, ctx);
+ * while (true) {
+ *   switch (r.opcode()) {
+ *     case REFUSE -> throw refusal(r.refusal());
+ *     case READ_POSITION -> { session.positionRead(readPosition(r.target())); r = session.decide(classification, sql, ctx); }
+ *     case AWAIT_REPLICA -> r = session.awaited(r, waitFor(r.target(), r.fence(), r.waitMillis()));
+ *     case PRIMARY, REPLICA -> {
+ *       Connection c = acquire(r.target());                 // null: pool exhausted or circuit open
+ *       if (c == null) { r = session.unavailable(r, ctx); if (r == null) throw noConnection(); continue; }
+ *       try { run(c, r); } catch (Failure f) { r = session.failed(r, classification, f.kind(), ctx); if (r == null) throw f; continue; }
+ *       if (session.succeeded(r, classification, ctx)) { recordInScope(session, readPosition(r.target())); }
+ *       return;
+ *     }
+ *   }
+ * }
+ * }</pre>
+ */
+public final class RouteSession {
+
+  /** How a statement failed, as the front-end's dialect tells it. */
+  public enum Failure {
+    /** The connection or the server is gone (SQLSTATE class 08, a lost socket). */
+    CONNECTION,
+    /** A replica refused a write the classifier could not see (25006, MySQL 1290/1792). */
+    READ_ONLY_VIOLATION,
+    /** The statement itself failed; the server and the connection are fine. */
+    STATEMENT
+  }
+
+  /** How an {@link Route.Opcode#AWAIT_REPLICA} step ended. */
+  public enum AwaitOutcome {
+    /** The replica replayed the fence within the budget. */
+    CAUGHT_UP,
+    /** It did not. */
+    TIMED_OUT,
+    /** The wait failed: the replica or its connection is gone. */
+    FAILED
+  }
+
+  /** The classification to route a stored-procedure call with (it may write). */
+  public static final Classification CALL =
+      new Classification(StatementKind.WRITE, PrimaryReason.WRITE, List.of(), false);
+  /** The classification to route a JDBC savepoint call with. */
+  public static final Classification SAVEPOINT =
+      new Classification(StatementKind.TX_SAVEPOINT, PrimaryReason.TRANSACTION_CONTROL, List.of(), false);
+
+  private final ReplicaSet set;
+
+  private boolean autoCommit = true;
+  private boolean readOnly;
+
+  /** A transaction opened by SQL ({@code BEGIN}) is open. */
+  private boolean sqlTransaction;
+  /** Where the open transaction runs; null before its first statement (auto-commit off) or when none. */
+  private EndpointState txTarget;
+  private boolean txReadOnly;
+  private boolean txWrote;
+  private boolean txLost;
+
+  /** Session state lives on the primary only: everything stays there. */
+  private boolean pinned;
+  /** The replica whose connection the session uses: preferred while it qualifies. */
+  private EndpointState preferredReplica;
+
+  private ReplicationPosition ownFence;
+  private boolean fencePending;
+  private ReplicationPosition abandonedFence;
+
+  // The statement being decided, for the steps that re-enter the decision.
+  private Classification current;
+  private SessionEffect currentEffect = SessionEffect.NONE;
+  /** The statement opens a transaction: a replica read route becomes the transaction's target. */
+  private boolean opening;
+  private boolean openingBySql;
+  private boolean openingReadOnly;
+  private long excluded;
+  private boolean retrying;
+
+  public RouteSession(ReplicaSet set) {
+    this.set = set;
+  }
+
+  public ReplicaSet replicaSet() {
+    return set;
+  }
+
+  // ---------------------------------------------------------------- the decision
+
+  /**
+   * Where {@code c} runs now. {@code sql} is read only for session statements (to tell a replayable
+   * {@code SET} from one that pins the session); it may be null for the {@link #CALL} and
+   * {@link #SAVEPOINT} constants.
+   */
+  public Route decide(Classification c, String sql, RouteContext ctx) {
+    current = c;
+    excluded = 0;
+    retrying = false;
+    opening = false;
+    TransactionEffect effect = TransactionEffect.of(c);
+    SessionEffect session = SessionEffect.of(c, sql);
+    currentEffect = session;
+    if (txLost) {
+      return whileLost(effect);
+    }
+    if (session == SessionEffect.AUTOCOMMIT) {
+      return Route.refuse(Refusal.SQL_AUTOCOMMIT);
+    }
+    if (inTransaction()) {
+      if (txTarget == null) {
+        // auto-commit off: the transaction starts with its first statement
+        return open(false, effect == TransactionEffect.BEGINS ? readOnlyAccess(c) : readOnly, ctx);
+      }
+      return inOpenTransaction(c, session);
+    }
+    if (effect == TransactionEffect.BEGINS) {
+      return open(true, readOnlyAccess(c), ctx);
+    }
+    if (c.kind() == StatementKind.SESSION && session == SessionEffect.REPLAY) {
+      return set.place(set.primary(), RouteReason.PRIMARY_SESSION_STATE, Route.REPLAY_SESSION);
+    }
+    if (!c.replicaEligible() || pinned || ctx.primaryForced()) {
+      if (session == SessionEffect.PIN) {
+        pinned = true;
+      }
+      RouteReason reason = !c.replicaEligible() ? RouteReason.forPrimary(c)
+          : pinned ? RouteReason.PRIMARY_SESSION_STATE : RouteReason.PRIMARY_HINT;
+      return set.place(set.primary(), reason, 0);
+    }
+    return read(ctx);
+  }
+
+  private Route whileLost(TransactionEffect effect) {
+    if (effect == TransactionEffect.ROLLS_BACK) {
+      clearTransaction(); // the server has nothing to roll back: the rollback only ends the refusal
+      return set.place(set.primary(), RouteReason.PRIMARY_TRANSACTION, 0);
+    }
+    return Route.refuse(Refusal.TRANSACTION_LOST);
+  }
+
+  private boolean readOnlyAccess(Classification c) {
+    TransactionAccess access = c.transactionAccess();
+    return access == TransactionAccess.READ_ONLY || (access == TransactionAccess.UNSPECIFIED && readOnly);
+  }
+
+  private Route inOpenTransaction(Classification c, SessionEffect session) {
+    boolean onReplica = txTarget != set.primary();
+    if (onReplica) {
+      if (session == SessionEffect.PIN) {
+        return Route.refuse(Refusal.SESSION_STATE_ON_REPLICA);
+      }
+    } else {
+      if (writesInTransaction(c)) {
+        txWrote = true;
+      }
+      if (session == SessionEffect.PIN) {
+        pinned = true;
+      }
+    }
+    return set.place(txTarget, onReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION,
+        transactionFlags(session, false));
+  }
+
+  /** Statements after which a committing transaction must fence later reads (conservative: all but plain reads). */
+  private static boolean writesInTransaction(Classification c) {
+    StatementKind kind = c.kind();
+    return (kind != StatementKind.READ && kind != StatementKind.TX_COMMIT && kind != StatementKind.TX_ROLLBACK)
+        || !c.replicaEligible() && kind == StatementKind.READ;
+  }
+
+  private int transactionFlags(SessionEffect session, boolean begins) {
+    int flags = Route.IN_TRANSACTION;
+    if (begins) {
+      flags |= Route.BEGINS_TRANSACTION;
+    }
+    if (txReadOnly) {
+      flags |= Route.READ_ONLY_TRANSACTION;
+    }
+    if (current.kind() == StatementKind.SESSION && session == SessionEffect.REPLAY && !pinned) {
+      flags |= Route.REPLAY_SESSION;
+    }
+    return flags;
+  }
+
+  /**
+   * The statement opens a transaction: a read-only one goes through the read path (one replica that
+   * qualifies, or the primary), anything else, or anything that must stay on the primary, to the
+   * primary. No state changes until the target is known (a READ_POSITION step decides again).
+   */
+  private Route open(boolean bySql, boolean readOnlyTx, RouteContext ctx) {
+    opening = true;
+    openingBySql = bySql;
+    openingReadOnly = readOnlyTx;
+    boolean replicaPossible = readOnlyTx && !pinned && set.hasReplicas() && currentEffect != SessionEffect.PIN
+        && !(current.multiStatement() && primaryBoundWork(current)) && !ctx.primaryForced();
+    if (!replicaPossible) {
+      return enter(set.primary());
+    }
+    return read(ctx);
+  }
+
+  /** A multi-statement string with parts beyond transaction control that must run on the primary. */
+  private static boolean primaryBoundWork(Classification c) {
+    for (Classification part : c.parts()) {
+      if (part.primaryReason() != PrimaryReason.TRANSACTION_CONTROL && part.primaryRequired()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The opening statement's target is known: the transaction starts there. */
+  private Route enter(EndpointState target) {
+    opening = false;
+    if (openingBySql) {
+      sqlTransaction = true;
+    }
+    txTarget = target;
+    txReadOnly = openingReadOnly;
+    txWrote = false;
+    boolean onPrimary = target == set.primary();
+    if (onPrimary) {
+      boolean begin = !current.multiStatement() && TransactionEffect.of(current) == TransactionEffect.BEGINS;
+      if (!begin && writesInTransaction(current)) {
+        txWrote = true;
+      }
+      if (currentEffect == SessionEffect.PIN) {
+        pinned = true;
+      }
+    } else {
+      preferredReplica = target;
+    }
+    return set.place(target, onPrimary ? RouteReason.PRIMARY_TRANSACTION : RouteReason.REPLICA_READ_ONLY_TRANSACTION,
+        transactionFlags(currentEffect, true));
+  }
+
+  /** A read outside a transaction, or the target choice of a read-only transaction. */
+  private Route read(RouteContext ctx) {
+    if (!set.hasReplicas()) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
+    }
+    if (fencePending) {
+      if (!anyReadable()) {
+        return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA); // the position would serve nothing now
+      }
+      return set.readPosition();
+    }
+    ReplicationPosition fence;
+    try {
+      fence = fence(ctx);
+    } catch (FenceStoreUnavailableException e) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
+    }
+    EndpointState pick = pick(fence, preferredReplica);
+    if (pick != null) {
+      preferredReplica = pick;
+      return placeRead(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED);
+    }
+    if (fence == null) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
+    }
+    if (fence.equals(abandonedFence)) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_FALLBACK);
+    }
+    EndpointState candidate = ReplicaSelector.mostAdvancedReadable(set.replicaArray());
+    if (candidate == null || isExcluded(candidate)) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
+    }
+    return new Route(Route.Opcode.AWAIT_REPLICA, candidate, null, fence, set.maxFenceWaitMillis(), 0, null);
+  }
+
+  private boolean anyReadable() {
+    for (EndpointState r : set.replicaArray()) {
+      if (r.readable() && !isExcluded(r)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Route placeRead(EndpointState target, RouteReason reason) {
+    return opening ? enter(target) : set.place(target, reason, 0);
+  }
+
+  /** The fence reads must respect here: the session's own, merged with the scope's. */
+  private ReplicationPosition fence(RouteContext ctx) throws FenceStoreUnavailableException {
+    ReplicationPosition scoped = ctx.scopeFence(set.shard());
+    if (ownFence == null) {
+      return scoped;
+    }
+    return scoped == null ? ownFence : ownFence.max(scoped);
+  }
+
+  /** The selector's choice, skipping replicas this statement could not use. */
+  private EndpointState pick(ReplicationPosition fence, EndpointState preferred) {
+    EndpointState[] replicas = set.replicaArray();
+    EndpointState p = set.selector().pick(replicas, fence, excluded != 0 && isExcluded(preferred) ? null : preferred);
+    if (p == null || excluded == 0 || !isExcluded(p)) {
+      return p;
+    }
+    for (EndpointState r : replicas) {
+      if (!isExcluded(r) && r.readable() && r.covers(fence)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private boolean isExcluded(EndpointState replica) {
+    int i = set.replicaIndex(replica);
+    return i >= 0 && (excluded & (1L << i)) != 0;
+  }
+
+  private void exclude(EndpointState replica) {
+    int i = set.replicaIndex(replica);
+    if (i >= 0) {
+      excluded |= 1L << i;
+    }
+    if (preferredReplica == replica) {
+      preferredReplica = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- steps reported back
+
+  /**
+   * The primary's position, read for a {@link Route.Opcode#READ_POSITION} step or because
+   * {@link #succeeded}/{@link #endTransaction} asked for it: it becomes (part of) the session's fence.
+   * A front-end inside a scope also records it there.
+   */
+  public void positionRead(ReplicationPosition position) {
+    ownFence = ownFence == null ? position : ownFence.max(position);
+    fencePending = false;
+  }
+
+  /** Where the statement runs after an {@link Route.Opcode#AWAIT_REPLICA} step ended with {@code outcome}. */
+  public Route awaited(Route await, AwaitOutcome outcome) {
+    if (await.opcode() != Route.Opcode.AWAIT_REPLICA) {
+      throw new IllegalArgumentException("not an await step: " + await);
+    }
+    if (outcome == AwaitOutcome.CAUGHT_UP) {
+      preferredReplica = await.target();
+      return placeRead(await.target(), RouteReason.REPLICA_FENCE_WAITED);
+    }
+    if (outcome == AwaitOutcome.FAILED) {
+      exclude(await.target());
+    }
+    abandonedFence = await.fence();
+    return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_FALLBACK);
+  }
+
+  /**
+   * The front-end could not get a connection to {@code route}'s target (circuit open, pool
+   * exhausted). Returns the next choice for the statement, or null when there is none and the
+   * statement fails with the acquisition error (the primary, or a transaction's own connection).
+   */
+  public Route unavailable(Route route, RouteContext ctx) {
+    EndpointState target = route.target();
+    if (route.beginsTransaction()) {
+      clearTransactionStart(); // the transaction never started there
+    }
+    if (target == null || target == set.primary() || (route.inTransaction() && !route.beginsTransaction())) {
+      return null;
+    }
+    exclude(target);
+    if (route.opcode() == Route.Opcode.AWAIT_REPLICA) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
+    }
+    if (retrying) {
+      return retryRead(ctx);
+    }
+    if (route.beginsTransaction()) {
+      opening = true;
+    }
+    return read(ctx);
+  }
+
+  private void clearTransactionStart() {
+    opening = true;
+    txTarget = null;
+    txReadOnly = false;
+    txWrote = false;
+    if (openingBySql) {
+      sqlTransaction = false;
+    }
+  }
+
+  /**
+   * The statement ran to completion on {@code route}. Returns true when the front-end must read the
+   * primary's position now (on the connection that just committed) and report it with
+   * {@link #positionRead}: a write committed inside a scope. Outside a scope the fence is only
+   * marked pending and read by the session's next read that may go to a replica.
+   */
+  public boolean succeeded(Route route, Classification c, RouteContext ctx) {
+    TransactionEffect effect = TransactionEffect.of(c);
+    if (route.inTransaction()) {
+      if (effect.ends() && inTransaction()) {
+        return endTransaction(effect == TransactionEffect.COMMITS, ctx);
+      }
+      return false;
+    }
+    if (c.kind() == StatementKind.TX_COMMIT || c.kind() == StatementKind.TX_ROLLBACK || c.kind() == StatementKind.SESSION) {
+      return false;
+    }
+    boolean harmless = c.kind() == StatementKind.UTILITY && c.primaryReason() == PrimaryReason.NONE; // SHOW, EXPLAIN
+    boolean mayHaveWritten = !harmless && (c.kind() != StatementKind.READ || !c.replicaEligible()
+        || route.reason() == RouteReason.PRIMARY_RETRY);
+    return route.target() == set.primary() && mayHaveWritten && writeCommitted(ctx);
+  }
+
+  /**
+   * The statement failed on {@code route}. Returns where to run it once more (a read outside a
+   * transaction that failed on a replica for a reason another server may not have), or null: the
+   * front-end reports the failure to the application. A connection failure inside a transaction
+   * loses the transaction (see {@link Refusal#TRANSACTION_LOST}).
+   */
+  public Route failed(Route route, Classification c, Failure failure, RouteContext ctx) {
+    EndpointState target = route.target();
+    boolean onReplica = target != null && target != set.primary();
+    if (onReplica && failure != Failure.STATEMENT) {
+      exclude(target);
+    }
+    if (onReplica && route.opcode() == Route.Opcode.REPLICA && !route.inTransaction() && !retrying
+        && c.kind() == StatementKind.READ && failure != Failure.STATEMENT) {
+      retrying = true;
+      if (failure == Failure.READ_ONLY_VIOLATION) {
+        return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0); // a write the classifier could not see
+      }
+      return retryRead(ctx);
+    }
+    if (failure == Failure.CONNECTION && route.inTransaction() && inTransaction() && target == txTarget) {
+      if (route.beginsTransaction()) {
+        // The statement that was to start the transaction failed with its connection, so the server
+        // holds no transaction of ours; the application saw the error. Start afresh next time.
+        clearTransactionStart();
+        opening = false;
+        if (target == set.primary() && c.multiStatement()) {
+          markFencePending(); // parts before its BEGIN may have committed
+        }
+        return null;
+      }
+      if (TransactionEffect.of(c) == TransactionEffect.COMMITS && txWrote && target == set.primary()) {
+        markFencePending(); // the commit may have happened: fence later reads anyway
+      }
+      txLost = true;
+    }
+    return null;
+  }
+
+  private Route retryRead(RouteContext ctx) {
+    if (fencePending) {
+      return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
+    }
+    ReplicationPosition fence;
+    try {
+      fence = fence(ctx);
+    } catch (FenceStoreUnavailableException e) {
+      return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
+    }
+    EndpointState pick = pick(fence, null);
+    if (pick != null) {
+      preferredReplica = pick;
+      return set.place(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, 0);
+    }
+    return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
+  }
+
+  // ---------------------------------------------------------------- transactions and settings (JDBC API)
+
+  /**
+   * The open transaction ended through the API ({@code commit()}/{@code rollback()}), or through SQL
+   * (called by {@link #succeeded}). {@code committed} is true for a commit, also one that failed
+   * with an unknown outcome. Returns true when the front-end must read the primary's position now
+   * (see {@link #succeeded}).
+   */
+  public boolean endTransaction(boolean committed, RouteContext ctx) {
+    boolean wrote = committed && txWrote && txTarget == set.primary() && !txLost;
+    clearTransaction();
+    return wrote && writeCommitted(ctx);
+  }
+
+  private void clearTransaction() {
+    sqlTransaction = false;
+    txTarget = null;
+    txReadOnly = false;
+    txWrote = false;
+    txLost = false;
+  }
+
+  /**
+   * A write committed on the primary. Its position is needed now only inside a scope (other
+   * connections and servers read the scope's fence); otherwise the session's next read asks for it,
+   * and the primary's position then is at least the write's, so the fence is never too low. A
+   * replica set without replicas records nothing.
+   */
+  private boolean writeCommitted(RouteContext ctx) {
+    if (!set.hasReplicas()) {
+      return false;
+    }
+    if (!ctx.inScope()) {
+      fencePending = true;
+      return false;
+    }
+    fencePending = false;
+    return true;
+  }
+
+  private void markFencePending() {
+    if (set.hasReplicas()) {
+      fencePending = true;
+    }
+  }
+
+  /** JDBC {@code setAutoCommit}; the front-end commits an open transaction first when switching it on. */
+  public void setAutoCommit(boolean autoCommit) {
+    this.autoCommit = autoCommit;
+  }
+
+  /** JDBC {@code setReadOnly}: transactions opened from now on default to read-only. */
+  public void setReadOnly(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  public boolean autoCommit() {
+    return autoCommit;
+  }
+
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  /** True while an explicit transaction (auto-commit off, or SQL BEGIN) is open. */
+  public boolean inTransaction() {
+    return !autoCommit || sqlTransaction;
+  }
+
+  /** The endpoint the open transaction runs on, or null (none open, or not started yet). */
+  public EndpointState transactionTarget() {
+    return txTarget;
+  }
+
+  /** True after the transaction's connection failed, until a rollback. */
+  public boolean transactionLost() {
+    return txLost;
+  }
+
+  /** True when session state pins every statement to the primary. */
+  public boolean pinned() {
+    return pinned;
+  }
+
+  /** The session's own fence on this replica set (its writes), or null. */
+  public ReplicationPosition ownFence() {
+    return ownFence;
+  }
+
+  /** True when a write committed and its position has not been read yet. */
+  public boolean fencePending() {
+    return fencePending;
+  }
+
+  /** The fence no replica replayed within the wait budget, which this session no longer waits for. */
+  public ReplicationPosition abandonedFence() {
+    return abandonedFence;
+  }
+
+  /** The replica the session prefers while it qualifies (the one it last read from), or null. */
+  public EndpointState preferredReplica() {
+    return preferredReplica;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(set.shard()).append(':');
+    if (txLost) {
+      sb.append(" tx-lost");
+    } else if (inTransaction()) {
+      sb.append(" tx ").append(txTarget == null ? "not started" : txTarget.name());
+      if (txReadOnly) {
+        sb.append(" read-only");
+      }
+      if (txWrote) {
+        sb.append(" wrote");
+      }
+    } else {
+      sb.append(" auto-commit");
+    }
+    if (pinned) {
+      sb.append(", pinned");
+    }
+    if (ownFence != null) {
+      sb.append(", fence ").append(ownFence.encode());
+    }
+    if (fencePending) {
+      sb.append(", fence pending");
+    }
+    if (abandonedFence != null) {
+      sb.append(", abandoned ").append(abandonedFence.encode());
+    }
+    return sb.toString();
+  }
+}
