@@ -21,12 +21,22 @@ setup() {
   { need mariadb || need mysql; } || pkgs+=(mariadb-client)
   need redis-server || pkgs+=(redis-server)
   need openssl || pkgs+=(openssl)
+  need node || pkgs+=(nodejs)
+  need npm || pkgs+=(npm)
+  /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || pkgs+=(python3-psycopg2)
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "[junction] installing missing packages: ${pkgs[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+  fi
+  # node-postgres for the proxy's client tests, in a test-local directory (never global)
+  local nodedir=router-proxy/target/node-clients
+  if [ ! -d "$nodedir/node_modules/pg" ]; then
+    mkdir -p "$nodedir"
+    (cd "$nodedir" && npm install --silent --no-audit --no-fund --prefix . pg@8 >/dev/null 2>&1) \
+      || echo "[junction] npm install pg failed: the node-postgres proxy tests will be skipped"
   fi
 }
 
@@ -40,7 +50,9 @@ case "${1:-}" in
     setup
     mvn -B -ntp -q -DskipTests -pl router-proxy -am package
     shift
-    exec java -jar router-proxy/target/router-proxy.jar --demo "$@" ;;
+    # router-proxy.jar is the production proxy; the demo adds the local test harness to its class path
+    exec java -cp "router-proxy/target/router-proxy.jar:$(ls -t local-cluster/target/local-cluster-*.jar | grep -v -e sources -e javadoc | head -1)" \
+      dev.junction.proxy.Demo "$@" ;;
   reshard)
     need java || setup
     if [ ! -f router-reshard/target/router-reshard.jar ] || [ -n "$(find router-core/src router-jdbc/src router-reshard/src -newer router-reshard/target/router-reshard.jar -type f | head -1)" ]; then

@@ -274,6 +274,22 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return out;
   }
 
+  /**
+   * The live state of every endpoint of {@code shard}, the primary first, as the lag monitor keeps
+   * it: for front-ends that run their own connections (the proxy) but share health, lag and circuits.
+   */
+  public List<dev.junction.health.EndpointState> endpointStates(String shard) {
+    for (ShardRuntime s : shards) {
+      if (s.name.equals(shard)) {
+        List<dev.junction.health.EndpointState> states = new ArrayList<>();
+        states.add(s.primary.state());
+        states.addAll(List.of(s.replicaStates));
+        return states;
+      }
+    }
+    throw new IllegalArgumentException("unknown shard " + shard);
+  }
+
   /** How many statements went to {@code reason} on the default shard (for tests and explain). */
   public double routedCount(dev.junction.route.RouteReason reason) {
     return metrics.routed(defaultShard().name, reason);

@@ -20,7 +20,7 @@ final class PgBouncer implements AutoCloseable {
     this.port = port;
   }
 
-  static PgBouncer start(Path binary, Path dir, int backendPort) throws Exception {
+  static PgBouncer start(Path binary, Path dir, int backendPort, int poolSize) throws Exception {
     Files.createDirectories(dir);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -37,8 +37,8 @@ final class PgBouncer implements AutoCloseable {
         "auth_type = trust",
         "auth_file = " + dir.resolve("userlist.txt"),
         "pool_mode = transaction",
-        "max_client_conn = 500",
-        "default_pool_size = 32",
+        "max_client_conn = 2000",
+        "default_pool_size = " + poolSize,
         "ignore_startup_parameters = extra_float_digits",
         "logfile = " + dir.resolve("pgbouncer.log"),
         ""));
@@ -72,6 +72,11 @@ final class PgBouncer implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** The pgbouncer process itself (a child of runuser when started as root), for its memory. */
+  long pid() {
+    return process.toHandle().children().findFirst().map(ProcessHandle::pid).orElse(process.pid());
   }
 
   @Override

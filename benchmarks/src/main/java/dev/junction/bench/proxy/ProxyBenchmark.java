@@ -1,23 +1,22 @@
 package dev.junction.bench.proxy;
 
-import dev.junction.classify.Dialect;
-import dev.junction.config.JunctionConfig;
-import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.local.Binaries;
 import dev.junction.local.LocalCluster;
 import dev.junction.local.PostgresReplicaSet;
 import dev.junction.local.PostgresServer;
-import dev.junction.proxy.auth.AuthMethod;
-import dev.junction.proxy.server.ProxyConfig;
-import dev.junction.proxy.server.ProxyServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,102 +26,181 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
- * pgbench through the Junction proxy, through PgBouncer (transaction pooling) and directly against
- * the primary, on the same local servers in one run. The targets are interleaved round by round, so
- * noise on a shared machine hits all three alike. Figures are TPS and ratios; the run writes a CSV
- * and a gnuplot script, and renders a PNG when gnuplot is installed.
+ * pgbench through the Junction proxy, through PgBouncer (transaction pooling, same pool size) and
+ * directly against the primary, on the same local servers in one run. Targets are interleaved round
+ * by round, so noise on a shared machine hits all three alike.
+ *
+ * <ul>
+ *   <li>Workloads: select-only ({@code -S}) and TPC-B-like, each with {@code -M simple}, {@code extended}
+ *       and {@code prepared}; 16, 64 and 256 clients; pools of 20 per endpoint (PgBouncer: 20 to the
+ *       primary; Junction: 20 to the primary and to each of two replicas, reads spread over them).</li>
+ *   <li>Idle: 1,000 logged-in idle connections held open beside 64 active select-only clients;
+ *       the proxy's resident memory before and after gives its memory per idle client.</li>
+ *   <li>Figures: TPS, TPS ratios, p99 latency (from pgbench's per-transaction log).</li>
+ * </ul>
+ *
+ * <p>The Junction proxy runs as its own process ({@code java -jar router-proxy.jar --config}), as in
+ * production, so its memory is measured alone. Every results file starts with the commit (and whether
+ * the tree was dirty), versions, machine, load and time.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]}
  */
 public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
   private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
+  private static final int POOL = 20;
 
   private ProxyBenchmark() {}
+
+  record Result(double tps, double p99Millis) {}
 
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
     boolean quick = a.contains("--quick");
     Path out = Path.of(option(a, "--out", "benchmarks/results"));
     Path img = Path.of(option(a, "--img", "docs/img"));
-    int seconds = quick ? 3 : 8;
-    int rounds = quick ? 1 : 3;
-    int[] clients = quick ? new int[] {4} : new int[] {1, 4, 16};
+    int seconds = quick ? 5 : 15;
+    int rounds = quick ? 1 : 2;
+    int[] clients = quick ? new int[] {16, 64} : new int[] {16, 64, 256};
+    String[] modes = {"simple", "extended", "prepared"};
     Path bin = Binaries.postgresBinDir().orElseThrow(() -> new IllegalStateException("PostgreSQL binaries not found"));
     Path pgbouncer = Path.of("/usr/sbin/pgbouncer");
     if (!Files.isExecutable(pgbouncer)) {
       throw new IllegalStateException("pgbouncer not found: apt-get install -y pgbouncer (benchmarks/run-proxy.sh does it)");
     }
+    Path proxyJar = Path.of("router-proxy/target/router-proxy.jar");
+    if (!Files.isReadable(proxyJar)) {
+      throw new IllegalStateException("build the proxy first: mvn -q -DskipTests -pl benchmarks -am package");
+    }
+    StringBuilder provenance = new StringBuilder();
+    provenance.append("# started ").append(Instant.now()).append('\n')
+        .append("# commit ").append(sh("git", "rev-parse", "HEAD").strip())
+        .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
+        .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
+        .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
+        .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
+        .append("# load before ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
+        .append("# pgbench -T ").append(seconds).append(", ").append(rounds).append(" interleaved round(s), pool ").append(POOL)
+        .append(" per endpoint, scale 10\n");
+    System.out.print(provenance);
     try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start()) {
       PostgresReplicaSet pg = cluster.postgres(0);
       int primaryPort = pg.primary().port();
       run(List.of(bin.resolve("pgbench").toString(), "-i", "-q", "-s", "10", "-h", "127.0.0.1", "-p", Integer.toString(primaryPort),
           "-U", "postgres", "postgres"), 600);
       Thread.sleep(2000);
-      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      try (RoutingDataSource ds = RoutingDataSource.create(config(pg), registry);
-           ProxyServer proxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0), ds, registry);
-           PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort)) {
+      Path work = cluster.baseDir().resolve("bench");
+      Files.createDirectories(work);
+      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg);
+           PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
         targets.put("pgbouncer", bouncer.port());
-        targets.put("junction", proxy.port());
-        List<String[]> rows = new ArrayList<>();
+        targets.put("junction", junction.port());
+        List<String> rows = new ArrayList<>();
         for (String workload : new String[] {"select-only", "tpcb-like"}) {
-          for (int c : clients) {
-            Map<String, List<Double>> tps = new LinkedHashMap<>();
-            for (int r = 0; r < rounds; r++) {
-              for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                tps.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                    .add(pgbench(bin, t.getValue(), workload, c, seconds));
+          for (String mode : modes) {
+            for (int c : clients) {
+              Map<String, List<Result>> results = new LinkedHashMap<>();
+              for (int r = 0; r < rounds; r++) {
+                for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                  results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
+                      .add(pgbench(bin, t.getValue(), workload, mode, c, seconds, work));
+                }
               }
+              Result d = median(results.get("direct"));
+              Result b = median(results.get("pgbouncer"));
+              Result j = median(results.get("junction"));
+              String row = String.join(",", workload, mode, Integer.toString(c), fmt(d.tps), fmt(b.tps), fmt(j.tps),
+                  ratio(j.tps / b.tps), ratio(j.tps / d.tps), ms(d.p99Millis), ms(b.p99Millis), ms(j.p99Millis));
+              rows.add(row);
+              System.out.printf(Locale.ROOT, "%-11s %-8s c=%3d  direct %7.0f  pgbouncer %7.0f  junction %7.0f  j/b %.2f  j/d %.2f"
+                  + "  p99 ms d/b/j %s/%s/%s%n", workload, mode, c, d.tps, b.tps, j.tps, j.tps / b.tps, j.tps / d.tps,
+                  ms(d.p99Millis), ms(b.p99Millis), ms(j.p99Millis));
             }
-            double direct = median(tps.get("direct"));
-            double bouncerTps = median(tps.get("pgbouncer"));
-            double junction = median(tps.get("junction"));
-            rows.add(new String[] {workload, Integer.toString(c), fmt(direct), fmt(bouncerTps), fmt(junction),
-                String.format(Locale.ROOT, "%.2f", junction / bouncerTps), String.format(Locale.ROOT, "%.2f", junction / direct)});
-            System.out.printf(Locale.ROOT, "%-11s clients %2d  direct %8.0f  pgbouncer %8.0f  junction %8.0f  junction/pgbouncer %.2f  junction/direct %.2f%n",
-                workload, c, direct, bouncerTps, junction, junction / bouncerTps, junction / direct);
           }
         }
-        Files.createDirectories(out);
-        StringBuilder csv = new StringBuilder("workload,clients,direct_tps,pgbouncer_tps,junction_tps,junction_over_pgbouncer,junction_over_direct\n");
-        for (String[] row : rows) {
-          csv.append(String.join(",", row)).append('\n');
+        List<String> idleRows = new ArrayList<>();
+        for (Map.Entry<String, Integer> t : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()))) {
+          long pid = t.getKey().equals("junction") ? junction.pid() : bouncer.pid();
+          long before = rssKib(pid);
+          List<Socket> idle = openIdle(t.getValue(), 1000);
+          Thread.sleep(2000);
+          long after = rssKib(pid);
+          Result active = pgbench(bin, t.getValue(), "select-only", "prepared", 64, seconds, work);
+          for (Socket s : idle) {
+            s.close();
+          }
+          double perClient = (after - before) / 1000.0;
+          idleRows.add(String.join(",", t.getKey(), "1000", Long.toString(before), Long.toString(after),
+              String.format(Locale.ROOT, "%.1f", perClient), fmt(active.tps), ms(active.p99Millis)));
+          System.out.printf(Locale.ROOT, "idle %-9s 1000 idle + 64 active: rss %d -> %d KiB (%.1f KiB per idle client), tps %.0f, p99 %s ms%n",
+              t.getKey(), before, after, perClient, active.tps, ms(active.p99Millis));
         }
+        provenance.append("# load after ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
+            .append("# finished ").append(Instant.now()).append('\n');
+        Files.createDirectories(out);
         Path csvFile = out.resolve("proxy.csv");
-        Files.writeString(csvFile, csv);
+        Files.writeString(csvFile, provenance + "workload,mode,clients,direct_tps,pgbouncer_tps,junction_tps,junction_over_pgbouncer,"
+            + "junction_over_direct,direct_p99_ms,pgbouncer_p99_ms,junction_p99_ms\n" + String.join("\n", rows) + "\n");
+        Files.writeString(out.resolve("proxy-idle.csv"), provenance
+            + "target,idle_clients,rss_before_kib,rss_after_kib,kib_per_idle_client,tps_64_active,p99_ms_64_active\n"
+            + String.join("\n", idleRows) + "\n");
         Plot.render(csvFile, img.resolve("bench-proxy.png"));
-        System.out.println("wrote " + csvFile);
+        System.out.println("wrote " + csvFile + " and " + out.resolve("proxy-idle.csv"));
       }
     }
   }
 
-  static JunctionConfig config(PostgresReplicaSet pg) {
-    JunctionConfig.Pool pool = new JunctionConfig.Pool(32, 0, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30),
-        Duration.ofSeconds(1));
-    List<JunctionConfig.Endpoint> replicas = new ArrayList<>();
-    for (int i = 0; i < pg.replicas().size(); i++) {
-      PostgresServer r = pg.replica(i);
-      replicas.add(new JunctionConfig.Endpoint("replica" + (i + 1), r.jdbcUrl(), r.user(), "", 1, pool));
+  /** Opens {@code n} logged-in, idle connections (trust authentication) and keeps them open. */
+  static List<Socket> openIdle(int port, int n) throws IOException {
+    List<Socket> sockets = new ArrayList<>();
+    byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(StandardCharsets.US_ASCII);
+    byte[] startup = ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(3 << 16).put(params).array();
+    for (int i = 0; i < n; i++) {
+      Socket s = new Socket();
+      s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+      s.setSoTimeout(60_000);
+      s.getOutputStream().write(startup);
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      while (true) {
+        int type = in.readUnsignedByte();
+        int length = in.readInt();
+        in.readFully(new byte[length - 4]);
+        if (type == 'Z') {
+          break;
+        }
+        if (type == 'E') {
+          throw new IOException("login " + i + " refused on port " + port);
+        }
+      }
+      sockets.add(s);
     }
-    return new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
-        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool), replicas)),
-        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
+    return sockets;
   }
 
-  static double pgbench(Path bin, int port, String workload, int clients, int seconds) throws Exception {
+  static long rssKib(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IOException("no VmRSS for pid " + pid);
+  }
+
+  static Result pgbench(Path bin, int port, String workload, String mode, int clients, int seconds, Path work) throws Exception {
+    Path logs = Files.createTempDirectory(work, "pgbench");
     List<String> cmd = new ArrayList<>(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
-        "-U", "postgres", "-c", Integer.toString(clients), "-j", Integer.toString(Math.min(clients, 2)),
-        "-T", Integer.toString(seconds), "-n", "-M", "simple"));
+        "-U", "postgres", "-c", Integer.toString(clients), "-j", "2", "-T", Integer.toString(seconds), "-n", "-M", mode,
+        "-l", "--log-prefix", logs.resolve("tx").toString()));
     if (workload.equals("select-only")) {
       cmd.add("-S");
     }
     cmd.add("postgres");
-    String text = run(cmd, 120 + seconds);
+    String text = run(cmd, 300 + seconds);
     Matcher failed = FAILED.matcher(text);
     if (failed.find() && Integer.parseInt(failed.group(1)) != 0) {
       throw new IllegalStateException("pgbench reported failed transactions on port " + port + ":\n" + text);
@@ -131,7 +209,22 @@ public final class ProxyBenchmark {
     if (!m.find()) {
       throw new IllegalStateException("no tps in pgbench output:\n" + text);
     }
-    return Double.parseDouble(m.group(1));
+    List<Long> latencies = new ArrayList<>();
+    try (Stream<Path> files = Files.list(logs)) {
+      for (Path f : files.toList()) {
+        for (String line : Files.readAllLines(f)) {
+          String[] cols = line.split(" ");
+          if (cols.length >= 3) {
+            latencies.add(Long.parseLong(cols[2]));
+          }
+        }
+        Files.delete(f);
+      }
+    }
+    Files.delete(logs);
+    latencies.sort(Long::compare);
+    double p99 = latencies.isEmpty() ? -1 : latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)) / 1000.0;
+    return new Result(Double.parseDouble(m.group(1)), p99);
   }
 
   static String run(List<String> command, int timeoutSeconds) throws Exception {
@@ -157,19 +250,103 @@ public final class ProxyBenchmark {
     return text;
   }
 
-  static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(Double::compare);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  static String sh(String... command) {
+    try {
+      return run(List.of(command), 30);
+    } catch (Exception e) {
+      return "?";
+    }
+  }
+
+  static Result median(List<Result> values) {
+    List<Result> sorted = new ArrayList<>(values);
+    sorted.sort((x, y) -> Double.compare(x.tps, y.tps));
+    return sorted.get(sorted.size() / 2);
   }
 
   static String fmt(double v) {
     return String.format(Locale.ROOT, "%.0f", v);
   }
 
+  static String ratio(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  static String ms(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
   static String option(List<String> args, String name, String fallback) {
     int i = args.indexOf(name);
     return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : fallback;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The production proxy jar as its own process, configured like a deployment (trust auth on loopback). */
+  static final class JunctionProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private JunctionProcess(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg) throws Exception {
+      Files.createDirectories(dir);
+      int port = freePort();
+      StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
+          .append(endpoint("primary", pg.primary(), "        "))
+          .append("      replicas:\n");
+      for (int i = 0; i < pg.replicas().size(); i++) {
+        yaml.append("        - ").append(endpoint("replica" + (i + 1), pg.replica(i), "          ").substring(10));
+      }
+      yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")
+          .append("    max-connections: 2000\n");
+      Path config = dir.resolve("junction.yaml");
+      Files.writeString(config, yaml);
+      Process process = new ProcessBuilder("java", "-Xmx512m", "-jar", jar.toAbsolutePath().toString(), "--config", config.toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < deadline) {
+        try (Socket probe = new Socket()) {
+          probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+          return new JunctionProcess(process, port);
+        } catch (IOException notYet) {
+          if (!process.isAlive()) {
+            throw new IllegalStateException("the proxy exited: " + Files.readString(dir.resolve("proxy.log")));
+          }
+          Thread.sleep(100);
+        }
+      }
+      process.destroyForcibly();
+      throw new IllegalStateException("the proxy did not listen on " + port);
+    }
+
+    private static String endpoint(String name, PostgresServer server, String indent) {
+      return indent + "name: " + name + "\n" + indent + "url: " + server.jdbcUrl() + "\n" + indent + "username: " + server.user() + "\n"
+          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + " }\n";
+    }
+
+    int port() {
+      return port;
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
   }
 }

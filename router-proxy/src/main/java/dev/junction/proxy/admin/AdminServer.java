@@ -26,21 +26,35 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The proxy's operator port: {@code /health} (JSON per endpoint; 503 when a primary is down),
- * {@code /metrics} (Prometheus text from the router's Micrometer meters) and
- * {@code /explain?sql=...} (where a statement would be routed, and why). Read-only by design.
+ * {@code /metrics} (Prometheus text from the router's Micrometer meters), {@code /status} (JSON:
+ * sessions and pools) and {@code /explain?sql=...} (where a statement would be routed, and why).
+ * Read-only by design. It runs on its own event loop, so a busy proxy still answers health checks;
+ * with a token configured every request needs {@code Authorization: Bearer <token>}.
+ *
+ * <p>More pages (a static HTML page, another JSON view) plug in with {@link #route(String, Supplier)}.
  */
 public final class AdminServer implements AutoCloseable {
   private final RoutingDataSource dataSource;
   private final PrometheusMeterRegistry registry;
   private final Channel channel;
+  private final String token;
+  private final java.util.Map<String, Supplier<FullHttpResponse>> routes = new java.util.concurrent.ConcurrentHashMap<>();
 
   public AdminServer(String host, int port, RoutingDataSource dataSource, PrometheusMeterRegistry registry, EventLoopGroup group)
       throws InterruptedException {
+    this(host, port, dataSource, registry, group, null, () -> "{}\n");
+  }
+
+  public AdminServer(String host, int port, RoutingDataSource dataSource, PrometheusMeterRegistry registry, EventLoopGroup group,
+                     String token, Supplier<String> status) throws InterruptedException {
     this.dataSource = dataSource;
     this.registry = registry;
+    this.token = token;
+    route("/status", () -> json(HttpResponseStatus.OK, status.get()));
     this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -49,6 +63,18 @@ public final class AdminServer implements AutoCloseable {
           }
         })
         .bind(host, port).sync().channel();
+  }
+
+  /** Serves {@code path} (GET) from {@code page}; for extra operator pages. */
+  public void route(String path, Supplier<FullHttpResponse> page) {
+    routes.put(path, page);
+  }
+
+  /** A JSON response, for pages added with {@link #route}. */
+  public static FullHttpResponse json(HttpResponseStatus status, String body) {
+    FullHttpResponse response = text(status, body);
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+    return response;
   }
 
   public int port() {
@@ -85,7 +111,20 @@ public final class AdminServer implements AutoCloseable {
     if (request.method() != HttpMethod.GET) {
       return text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET is supported\n");
     }
+    if (token != null) {
+      String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+      if (auth == null || !java.security.MessageDigest.isEqual(auth.getBytes(StandardCharsets.UTF_8),
+          ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
+        FullHttpResponse denied = text(HttpResponseStatus.UNAUTHORIZED, "a bearer token is required (junction.proxy.admin-token)\n");
+        denied.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        return denied;
+      }
+    }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    Supplier<FullHttpResponse> page = routes.get(uri.path());
+    if (page != null) {
+      return page.get();
+    }
     switch (uri.path()) {
       case "/health":
         return health();
@@ -100,7 +139,7 @@ public final class AdminServer implements AutoCloseable {
         }
         return text(HttpResponseStatus.OK, dataSource.explain(sql.get(0)).render());
       default:
-        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /explain?sql=...\n");
+        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /status, /explain?sql=...\n");
     }
   }
 

@@ -1,10 +1,10 @@
 package dev.junction.proxy.admin;
 
 /** The one JSON helper the admin port needs: a correctly escaped string literal. */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String quote(String s) {
+  public static String quote(String s) {
     if (s == null) {
       return "null";
     }

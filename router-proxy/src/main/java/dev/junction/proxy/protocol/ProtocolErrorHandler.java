@@ -22,6 +22,10 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (cause instanceof java.io.IOException) {
+      ctx.close(); // the peer went away (reset, closed channel): nothing to report to it
+      return;
+    }
     ctx.fireExceptionCaught(cause);
   }
 }

@@ -1,6 +1,14 @@
 package dev.junction.proxy.server;
 
 import dev.junction.jdbc.RoutingDataSource;
+import dev.junction.proxy.relay.AdminConsole;
+import dev.junction.proxy.relay.RelayRuntime;
+import dev.junction.proxy.relay.RelaySession;
+import dev.junction.proxy.relay.SessionHost;
+import dev.junction.route.RouteReason;
+import io.netty.channel.ChannelHandler;
+import java.nio.file.Path;
+import java.util.List;
 import dev.junction.proxy.admin.AdminServer;
 import dev.junction.proxy.protocol.BackendEncoder;
 import dev.junction.proxy.protocol.DecoderLimits;
@@ -36,45 +44,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PostgreSQL-protocol sidecar: accepts clients (psql, pgbench, any driver) and runs their
- * statements through a {@link RoutingDataSource}, so applications that cannot change their data
- * access get read/write splitting and read-your-writes per session.
+ * The PostgreSQL-protocol sidecar: accepts clients (psql, pgbench, any driver) and relays their
+ * messages to pooled backend connections, choosing primary or replica per unit of work with the
+ * router's classifier, endpoint health and fences.
  *
- * <p>Pipeline per client: [TLS] → {@link FrontendDecoder} → {@link BackendEncoder} → {@link ClientSession}
- * → {@link ProtocolErrorHandler}, all on the channel's event loop (there are {@code worker-threads} loops,
- * since the session blocks in JDBC). A decoder failure on one
- * connection answers that client with an ErrorResponse and closes it; the server keeps serving the others.
+ * <p>Pipeline per client: [TLS] → {@link FrontendDecoder} → {@link BackendEncoder} → {@link RelaySession}
+ * → {@link ProtocolErrorHandler}, on one of {@code worker-threads} event loops; the backend
+ * connections a session borrows live on the same loop (see {@code Pool}). With
+ * {@code junction.sharding} the v1 session ({@link ClientSession}, JDBC through the router's sharded
+ * connection) serves clients instead, until the relay learns to scatter. The admin HTTP server runs
+ * on its own thread. A decoder failure on one connection answers that client with an
+ * ErrorResponse and closes it; the server keeps serving the others.
  */
-public final class ProxyServer implements AutoCloseable {
+public final class ProxyServer implements AutoCloseable, SessionHost {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
-  private final ProxyConfig config;
+  private volatile ProxyConfig config;
   private final RoutingDataSource dataSource;
   private final SslContext sslContext;
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
   private final EventLoopGroup io;
+  private final EventLoopGroup adminLoop = new NioEventLoopGroup(1);
   private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
+  private final Map<Integer, RelaySession> relaySessions = new ConcurrentHashMap<>();
   private final AtomicInteger nextProcessId = new AtomicInteger(10_000);
   private final SecureRandom random = new SecureRandom();
   private final String serverVersion;
   private final String serverTimeZone;
   private final Channel channel;
   private final AdminServer admin;
+  private final RelayRuntime runtime;
+  private final AdminConsole console;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
+  private volatile Path configFile;
 
   public ProxyServer(ProxyConfig config, RoutingDataSource dataSource, PrometheusMeterRegistry registry) throws Exception {
     this.config = config;
     this.dataSource = dataSource;
     this.sslContext = config.tlsEnabled()
         ? SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsPrivateKey().toFile()).build() : null;
-    // Sessions run on their channel's event loop: JDBC blocks, so there are many loops (worker-threads),
-    // and a session's reads and writes need no thread handoff.
     this.io = new NioEventLoopGroup(config.workerThreads());
-    String[] server = backendIdentity(dataSource);
-    this.serverVersion = server[0];
-    this.serverTimeZone = server[1];
-    Gauge.builder("junction.proxy.sessions", sessions, Map::size).description("Client sessions of the proxy").register(registry);
+    boolean relay = !dataSource.isSharded();
+    if (relay) {
+      String shard = dataSource.config().shards().get(0).name();
+      this.runtime = new RelayRuntime(dataSource.config(), dataSource.endpointStates(shard), dataSource::classify, io, registry,
+          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements());
+      this.serverVersion = null;
+      this.serverTimeZone = null;
+    } else {
+      this.runtime = null;
+      String[] server = backendIdentity(dataSource);
+      this.serverVersion = server[0];
+      this.serverTimeZone = server[1];
+    }
+    this.console = new AdminConsole(new ConsoleBackend());
+    Gauge.builder("junction.proxy.sessions", this, ProxyServer::sessionCount).description("Client sessions of the proxy").register(registry);
+    if (runtime != null) {
+      Gauge.builder("junction.proxy.backend.active", runtime, RelayRuntime::activeConnections)
+          .description("Backend connections lent to clients").register(registry);
+    }
     DecoderLimits limits = new DecoderLimits(config.maxMessageBytes(), DecoderLimits.DEFAULT_MAX_STARTUP_PACKET_LENGTH);
     BackendEncoder encoder = new BackendEncoder();
     ProtocolErrorHandler errors = new ProtocolErrorHandler();
@@ -85,19 +115,27 @@ public final class ProxyServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             clients.add(ch);
+            accepted.increment();
             FrontendDecoder decoder = new FrontendDecoder(limits);
-            ClientSession session = new ClientSession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt());
+            ChannelHandler session = relay
+                ? new RelaySession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt())
+                : new ClientSession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt());
             ch.pipeline().addLast("decoder", decoder).addLast("encoder", encoder)
                 .addLast("session", session).addLast("errors", errors);
           }
         })
         .bind(config.host(), config.port()).sync().channel();
-    this.admin = new AdminServer(config.adminHost(), config.adminPort(), dataSource, registry, io);
-    log.info("Junction proxy listening on {}:{} (admin on {}:{}), auth {}, TLS {}", config.host(), port(), config.adminHost(),
-        admin.port(), config.auth(), sslContext != null ? "on" : "off");
+    this.admin = new AdminServer(config.adminHost(), config.adminPort(), dataSource, registry, adminLoop,
+        config.hardening().adminToken(), this::statusJson);
+    if (relay) {
+      io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    log.info("Junction proxy listening on {}:{} (admin on {}:{}), auth {}, TLS {}, {} pooling", config.host(), port(),
+        config.adminHost(), admin.port(), config.auth(), sslContext == null ? "off" : config.tlsRequired() ? "required" : "on",
+        relay ? config.pooling().mode().name().toLowerCase() : "v1 session (sharded)");
   }
 
-  /** The backend's version and time zone, announced to clients as if the proxy were that server. */
+  /** The backend's version and time zone, announced to clients as if the proxy were that server (v1 sessions). */
   private static String[] backendIdentity(RoutingDataSource ds) {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT current_setting('server_version'), current_setting('TimeZone')")) {
@@ -109,6 +147,16 @@ public final class ProxyServer implements AutoCloseable {
     }
   }
 
+  /** Checks idle and idle-in-transaction timeouts of every relay session on its own loop. */
+  private void sweep() {
+    long now = System.nanoTime();
+    for (RelaySession s : relaySessions.values()) {
+      if (s.loop() != null) {
+        s.loop().execute(() -> s.checkTimeouts(now));
+      }
+    }
+  }
+
   public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
   }
@@ -117,15 +165,26 @@ public final class ProxyServer implements AutoCloseable {
     return admin.port();
   }
 
-  ProxyConfig config() { return config; }
+  /** The file {@code RELOAD} and SIGHUP re-read (null: reload refused). */
+  public void configFile(Path file) {
+    this.configFile = file;
+  }
+
+  @Override
+  public ProxyConfig config() { return config; }
+  @Override
+  public SslContext sslContext() { return sslContext; }
+  @Override
+  public RelayRuntime runtime() { return runtime; }
+  @Override
+  public AdminConsole admin() { return console; }
   RoutingDataSource dataSource() { return dataSource; }
-  SslContext sslContext() { return sslContext; }
   String serverVersion() { return serverVersion; }
   String serverTimeZone() { return serverTimeZone; }
 
-  /** Registers a session that passed startup; false when the connection limit is reached. */
+  /** Registers a (v1) session that passed startup; false when the connection limit is reached. */
   boolean admit(ClientSession session) {
-    if (sessions.size() >= config.maxConnections()) {
+    if (sessionCount() >= config.maxConnections()) {
       return false;
     }
     sessions.put(session.processId(), session);
@@ -136,15 +195,135 @@ public final class ProxyServer implements AutoCloseable {
     sessions.remove(session.processId(), session);
   }
 
-  void cancel(int processId, int secretKey) {
+  @Override
+  public boolean admit(RelaySession session) {
+    if (sessionCount() >= config.maxConnections()) {
+      return false;
+    }
+    relaySessions.put(session.processId(), session);
+    return true;
+  }
+
+  @Override
+  public void unregister(RelaySession session) {
+    relaySessions.remove(session.processId(), session);
+  }
+
+  @Override
+  public void cancel(int processId, int secretKey) {
     ClientSession session = sessions.get(processId);
     if (session != null) {
       session.cancel(secretKey);
     }
+    RelaySession relay = relaySessions.get(processId);
+    if (relay != null && relay.loop() != null) {
+      relay.loop().execute(() -> relay.cancel(secretKey));
+    }
   }
 
   public int sessionCount() {
-    return sessions.size();
+    return sessions.size() + relaySessions.size();
+  }
+
+  /**
+   * Re-reads the configuration file: proxy users, admin settings, timeouts and endpoint pool sizes
+   * take effect for new logins and acquisitions; clients stay connected. Changes that need a restart
+   * (listen address, endpoints, sharding, TLS files) are refused with the reason.
+   */
+  public synchronized String reload() {
+    Path file = configFile;
+    if (file == null) {
+      throw new IllegalStateException("this proxy was not started from a configuration file; nothing to reload");
+    }
+    ProxyConfig next = ProxyConfig.load(file);
+    dev.junction.config.JunctionConfig routing = dev.junction.config.YamlConfigLoader.load(file);
+    ProxyConfig current = config;
+    if (!next.host().equals(current.host()) || next.port() != current.port() && current.port() != 0
+        || next.workerThreads() != current.workerThreads() || next.tlsEnabled() != current.tlsEnabled()) {
+      throw new IllegalStateException("listen, worker-threads and tls changes need a restart; nothing was changed");
+    }
+    List<String> changes = new java.util.ArrayList<>();
+    if (runtime != null) {
+      changes.addAll(runtime.reload(routing));
+    }
+    if (!next.users().keySet().equals(current.users().keySet()) || !next.users().equals(current.users())) {
+      changes.add("users");
+    }
+    config = new ProxyConfig(current.host(), current.port(), current.adminHost(), current.adminPort(), next.auth(), next.users(),
+        current.tlsCertificate(), current.tlsPrivateKey(), next.maxConnections(), next.maxMessageBytes(), next.shutdownGrace(),
+        current.workerThreads(), new ProxyConfig.Pooling(current.pooling().mode(), next.pooling().queryWaitTimeout(),
+        next.pooling().maxPreparedStatements()), next.hardening());
+    String summary = changes.isEmpty() ? "configuration reloaded; nothing changed" : "configuration reloaded; changed: " + String.join(", ", changes);
+    log.info(summary);
+    return summary;
+  }
+
+  private String statusJson() {
+    StringBuilder json = new StringBuilder("{\"sessions\":").append(sessionCount()).append(",\"accepted\":").append(accepted.sum());
+    if (runtime != null) {
+      json.append(",\"pools\":[");
+      List<String[]> rows = runtime.poolRows();
+      for (int i = 0; i < rows.size(); i++) {
+        String[] r = rows.get(i);
+        json.append(i == 0 ? "" : ",").append("{\"shard\":").append(dev.junction.proxy.admin.Json.quote(r[0]))
+            .append(",\"endpoint\":").append(dev.junction.proxy.admin.Json.quote(r[1]))
+            .append(",\"role\":\"").append(r[2]).append("\",\"active\":").append(r[3]).append(",\"idle\":").append(r[4])
+            .append(",\"waiting\":").append(r[5]).append(",\"size\":").append(r[6]).append('}');
+      }
+      json.append(']');
+    }
+    return json.append("}\n").toString();
+  }
+
+  /** What the admin console shows. */
+  private final class ConsoleBackend implements AdminConsole.Backend {
+    @Override
+    public RelayRuntime runtime() {
+      if (runtime == null) {
+        throw new IllegalStateException("the admin console needs the relaying proxy (not available with sharding yet)");
+      }
+      return runtime;
+    }
+
+    @Override
+    public List<String[]> clients() {
+      List<String[]> rows = new java.util.ArrayList<>();
+      for (RelaySession s : relaySessions.values()) {
+        rows.add(s.describe());
+      }
+      return rows;
+    }
+
+    @Override
+    public List<String[]> stats() {
+      List<String[]> rows = new java.util.ArrayList<>();
+      rows.add(new String[] {"clients", Integer.toString(sessionCount())});
+      rows.add(new String[] {"accepted_connections", Long.toString(accepted.sum())});
+      if (runtime != null) {
+        rows.add(new String[] {"backend_active", Integer.toString(runtime.activeConnections())});
+        rows.add(new String[] {"prepared_statements", Integer.toString(runtime.preparedStatementCount())});
+        rows.add(new String[] {"paused", Boolean.toString(runtime.paused())});
+        for (RouteReason reason : RouteReason.values()) {
+          rows.add(new String[] {"routed_" + reason.tag(), Long.toString((long) dataSource.routedCount(reason))});
+        }
+      }
+      return rows;
+    }
+
+    @Override
+    public List<String[]> lag() {
+      List<String[]> rows = new java.util.ArrayList<>();
+      for (dev.junction.jdbc.EndpointHealth h : dataSource.health()) {
+        rows.add(new String[] {h.shard(), h.endpoint(), h.role(), Boolean.toString(h.up()), Boolean.toString(h.inRotation()),
+            Long.toString(h.lagMillis()), Long.toString(h.lagBytes()), h.replayedPosition()});
+      }
+      return rows;
+    }
+
+    @Override
+    public String reload() {
+      return ProxyServer.this.reload();
+    }
   }
 
   /** Stops accepting, lets open sessions finish for up to the configured grace, then closes everything. */
@@ -155,7 +334,7 @@ public final class ProxyServer implements AutoCloseable {
     }
     channel.close().syncUninterruptibly();
     long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-    while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+    while (sessionCount() > 0 && System.nanoTime() < deadline) {
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {
@@ -163,13 +342,17 @@ public final class ProxyServer implements AutoCloseable {
         break;
       }
     }
-    if (!sessions.isEmpty()) {
-      log.info("closing {} sessions still open after the {} grace period", sessions.size(), config.shutdownGrace());
+    if (sessionCount() > 0) {
+      log.info("closing {} sessions still open after the {} grace period", sessionCount(), config.shutdownGrace());
     }
     admin.close();
     clients.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
+    if (runtime != null) {
+      runtime.close();
+    }
     Duration quiet = Duration.ofMillis(100);
     boss.shutdownGracefully(0, quiet.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
     io.shutdownGracefully(quiet.toMillis(), 2 * quiet.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+    adminLoop.shutdownGracefully(0, quiet.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
   }
 }

@@ -1,0 +1,146 @@
+package dev.junction.proxy.relay;
+
+import dev.junction.config.ConfigException;
+import dev.junction.config.JunctionConfig;
+import dev.junction.health.EndpointState;
+import java.net.URI;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backend server the proxy pools connections to: its address and credentials (from the
+ * endpoint's JDBC URL), the router's shared {@link EndpointState} (health, lag, circuit) and one
+ * {@link Pool} partition per event loop.
+ */
+final class Endpoint {
+  final Logger log = LoggerFactory.getLogger(Endpoint.class);
+  final String shard;
+  final String name;
+  final EndpointState state;
+  final String host;
+  final int port;
+  final String database;
+  final String user;
+  final String password;
+  final Duration connectTimeout;
+  final Duration idleTimeout;
+  final Duration maxLifetime;
+  final long circuitOpenMillis;
+  volatile int maxSize;
+  /** Connections open or opening, over all partitions: the endpoint's size is shared, not split. */
+  final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
+  final Pool[] partitions;
+
+  Endpoint(String shard, JunctionConfig.Endpoint config, EndpointState state, RelayRuntime runtime) {
+    this(shard, config, state, runtime, true);
+  }
+
+  Endpoint(String shard, JunctionConfig.Endpoint config, EndpointState state, RelayRuntime runtime, boolean pools) {
+    this.shard = shard;
+    this.name = config.name();
+    this.state = state;
+    String url = config.url();
+    String prefix = "jdbc:postgresql:";
+    if (!url.startsWith(prefix)) {
+      throw new ConfigException("junction.shards." + shard + "." + name + ".url",
+          "the proxy connects to PostgreSQL only; expected jdbc:postgresql://host:port/database, got " + url);
+    }
+    URI uri = URI.create(url.substring("jdbc:".length()));
+    this.host = uri.getHost() == null ? "localhost" : uri.getHost();
+    this.port = uri.getPort() < 0 ? 5432 : uri.getPort();
+    String path = uri.getPath() == null || uri.getPath().length() <= 1 ? config.username() : uri.getPath().substring(1);
+    this.database = path;
+    this.user = config.username() == null ? "postgres" : config.username();
+    this.password = config.password();
+    this.connectTimeout = config.pool().connectionTimeout();
+    this.idleTimeout = config.pool().idleTimeout();
+    this.maxLifetime = config.pool().maxLifetime();
+    this.circuitOpenMillis = runtime.circuitOpenMillis;
+    this.maxSize = config.pool().maximumSize();
+    this.partitions = new Pool[pools ? runtime.loops.length : 0];
+    for (int i = 0; i < partitions.length; i++) {
+      partitions[i] = new Pool(this, runtime, runtime.loops[i], i);
+    }
+  }
+
+  /** Takes one unit of the endpoint's size for a new connection; false when it is full. */
+  boolean reserve() {
+    while (true) {
+      int n = size.get();
+      if (n >= maxSize) {
+        return false;
+      }
+      if (size.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** A connection of partition {@code from} closed: partitions with waiters may open one now. */
+  void freed(Pool from) {
+    size.decrementAndGet();
+    for (Pool p : partitions) {
+      if (p.waiting() > 0) {
+        p.loop.execute(p::serveWaiters);
+        return;
+      }
+    }
+  }
+
+  /** True when the endpoint is full and a partition other than {@code self} has clients waiting. */
+  boolean waitingElsewhere(Pool self) {
+    if (size.get() < maxSize) {
+      return false;
+    }
+    for (Pool p : partitions) {
+      if (p != self && p.waiting() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Partition {@code needy} waits while the endpoint is full: another partition closes an idle connection for it. */
+  void rebalance(Pool needy) {
+    for (Pool p : partitions) {
+      if (p != needy && p.idleCount() > 0 && p.waiting() == 0) {
+        p.loop.execute(p::shedOne);
+        return;
+      }
+    }
+  }
+
+  boolean isPrimary() {
+    return state.role() == EndpointState.Role.PRIMARY;
+  }
+
+  int active() {
+    int n = 0;
+    for (Pool p : partitions) {
+      n += p.active();
+    }
+    return n;
+  }
+
+  int idle() {
+    int n = 0;
+    for (Pool p : partitions) {
+      n += p.idleCount();
+    }
+    return n;
+  }
+
+  int waiting() {
+    int n = 0;
+    for (Pool p : partitions) {
+      n += p.waiting();
+    }
+    return n;
+  }
+
+  @Override
+  public String toString() {
+    return shard + "/" + name;
+  }
+}

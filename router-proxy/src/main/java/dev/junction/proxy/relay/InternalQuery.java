@@ -1,0 +1,59 @@
+package dev.junction.proxy.relay;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A simple query the proxy runs on a backend for itself (session settings, the primary's WAL
+ * position, a replica's replayed position, ROLLBACK of an abandoned transaction). Its responses
+ * never reach a client: the first column of the first row is kept as text, an error is kept as its
+ * message, and {@link #done} runs on the connection's event loop once ReadyForQuery arrives.
+ */
+abstract class InternalQuery {
+  final String sql;
+  String firstValue;
+  String error;
+  String errorSqlState;
+  ByteBuf errorMessage;
+
+  InternalQuery(String sql) {
+    this.sql = sql;
+  }
+
+  void onDataRow(ByteBuf msg) {
+    if (firstValue != null) {
+      return;
+    }
+    // 'D' int32 len, int16 columns, int32 length, bytes
+    int columns = msg.getUnsignedShort(5);
+    if (columns == 0) {
+      return;
+    }
+    int length = msg.getInt(7);
+    if (length >= 0) {
+      firstValue = msg.toString(11, length, StandardCharsets.UTF_8);
+    }
+  }
+
+  void onError(ByteBuf msg) {
+    if (error == null) {
+      error = BackendMessages.errorField(msg, 'M');
+      errorSqlState = BackendMessages.errorField(msg, 'C');
+      errorMessage = msg.retainedDuplicate();
+    }
+  }
+
+  boolean failed() {
+    return error != null;
+  }
+
+  /** Runs once the backend is ready again; {@code status} is its ReadyForQuery status. */
+  abstract void done(BackendConnection backend, char status);
+
+  void release() {
+    if (errorMessage != null) {
+      errorMessage.release();
+      errorMessage = null;
+    }
+  }
+}

@@ -1,0 +1,332 @@
+package dev.junction.proxy.relay;
+
+import dev.junction.proxy.protocol.PgError;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connections of one endpoint that live on one event loop, with a FIFO wait queue.
+ *
+ * <p>Design notes: a partition per event loop keeps a client session and its backend on the same
+ * thread, so relaying needs no locks and no thread hand-off (the approach of thread-per-core
+ * servers). The endpoint's {@code maximum-size} is split between the partitions. A waiter gets the
+ * next connection released on its loop, or a clear 53300 error after {@code query-wait-timeout};
+ * while the endpoint's circuit is open an acquisition fails at once with 08001. Everything here runs
+ * on {@link #loop}.
+ */
+final class Pool {
+  interface Callback {
+    void acquired(BackendConnection backend);
+
+    void failed(PgError error);
+  }
+
+  private static final class Waiter {
+    final Callback callback;
+    ScheduledFuture<?> timeout;
+
+    Waiter(Callback callback) {
+      this.callback = callback;
+    }
+  }
+
+  final Endpoint endpoint;
+  final EventLoop loop;
+  private final RelayRuntime runtime;
+  private final int index;
+  private final ArrayDeque<BackendConnection> idle = new ArrayDeque<>();
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final List<BackendConnection> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private int total;
+  private int connecting;
+  volatile int activeCount;
+  volatile int idleCountValue;
+  volatile int waitingCount;
+
+  Pool(Endpoint endpoint, RelayRuntime runtime, EventLoop loop, int index) {
+    this.endpoint = endpoint;
+    this.runtime = runtime;
+    this.loop = loop;
+    this.index = index;
+  }
+
+  int active() {
+    return activeCount;
+  }
+
+  int idleCount() {
+    return idleCountValue;
+  }
+
+  int waiting() {
+    return waitingCount;
+  }
+
+  List<BackendConnection> connections() {
+    return all;
+  }
+
+  /** Lends a connection to {@code callback} (on this loop), now or once one is free. */
+  void acquire(Callback callback) {
+    if (!endpoint.state.circuitClosed()) {
+      callback.failed(unavailable());
+      return;
+    }
+    if (!runtime.paused) {
+      BackendConnection b;
+      while ((b = idle.pollLast()) != null) {
+        if (b.phase == BackendConnection.Phase.READY && b.idle() && !expired(b)) {
+          lend(b, callback);
+          return;
+        }
+        discard(b);
+      }
+    }
+    Waiter w = new Waiter(callback);
+    waiters.add(w);
+    if (!runtime.paused) {
+      long millis = runtime.queryWaitTimeout.toMillis();
+      w.timeout = loop.schedule(() -> {
+        if (waiters.remove(w)) {
+          counts();
+          w.callback.failed(PgError.error("53300", "Junction: no connection to " + endpoint + " became free within "
+              + millis + " ms (pool size " + endpoint.maxSize + ", " + endpoint.active() + " in use, " + endpoint.waiting()
+              + " waiting); raise the endpoint's pool.maximum-size or junction.proxy.query-wait-timeout, or lower the concurrency"));
+        }
+      }, millis, TimeUnit.MILLISECONDS);
+      if (connecting < waiters.size()) {
+        if (endpoint.reserve()) {
+          connect();
+        } else {
+          endpoint.rebalance(this);
+        }
+      }
+    }
+    counts();
+  }
+
+  /** True when a connection is idle here or one more may be opened: a borrower would not wait. */
+  boolean available() {
+    return !idle.isEmpty() || endpoint.size.get() < endpoint.maxSize;
+  }
+
+  /** Closes one idle connection so that another partition can open one (see {@link Endpoint#rebalance}). */
+  void shedOne() {
+    if (waiters.isEmpty()) {
+      BackendConnection b = idle.pollFirst();
+      if (b != null) {
+        b.close();
+      }
+    }
+    counts();
+  }
+
+  /** Takes a connection back; it must be idle outside a transaction (the caller checked). */
+  void release(BackendConnection b) {
+    b.session = null;
+    if (b.phase != BackendConnection.Phase.READY || !b.idle() || b.status != 'I') {
+      discard(b);
+      return;
+    }
+    if (b.cancelsInFlight > 0) {
+      b.releaseAfterCancel = true; // a cancel may still hit it: it serves no one until the server answered
+      counts();
+      return;
+    }
+    if (expired(b) || endpoint.size.get() > endpoint.maxSize) {
+      discard(b);
+      serveWaiters();
+      return;
+    }
+    if (!runtime.paused) {
+      Waiter w = waiters.poll();
+      if (w != null) {
+        if (w.timeout != null) {
+          w.timeout.cancel(false);
+        }
+        lend(b, w.callback);
+        return;
+      }
+    }
+    if (endpoint.waitingElsewhere(this)) {
+      // Clients wait on another event loop while this one would keep the connection idle: give the
+      // capacity over (close here, the waiting partition opens one on its own loop).
+      discard(b);
+      return;
+    }
+    b.idleSinceNanos = System.nanoTime();
+    idle.addLast(b);
+    counts();
+  }
+
+  private void lend(BackendConnection b, Callback callback) {
+    b.useCount++;
+    counts();
+    loop.execute(() -> {
+      if (b.phase != BackendConnection.Phase.READY) {
+        acquire(callback); // it died in between: try again
+      } else {
+        callback.acquired(b);
+      }
+    });
+  }
+
+  /** Called when a cancel sent for {@code b} finished. */
+  void cancelFinished(BackendConnection b) {
+    b.cancelsInFlight--;
+    if (b.cancelsInFlight == 0 && b.releaseAfterCancel) {
+      b.releaseAfterCancel = false;
+      release(b);
+    }
+  }
+
+  /** Lets waiters go on after {@code RESUME} or a size change. */
+  void serveWaiters() {
+    while (!waiters.isEmpty() && !runtime.paused) {
+      BackendConnection b = idle.pollLast();
+      if (b != null) {
+        Waiter w = waiters.poll();
+        if (w.timeout != null) {
+          w.timeout.cancel(false);
+        }
+        lend(b, w.callback);
+        continue;
+      }
+      if (connecting < waiters.size() && endpoint.reserve()) {
+        connect();
+        continue;
+      }
+      break;
+    }
+    counts();
+  }
+
+  private boolean expired(BackendConnection b) {
+    return System.nanoTime() - b.createdNanos > endpoint.maxLifetime.toNanos();
+  }
+
+  private void connect() {
+    total++;
+    connecting++;
+    BackendConnection b = new BackendConnection(endpoint, this, runtime.maxPreparedStatements, this::connected);
+    new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, endpoint.connectTimeout.toMillis()))
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast("decoder", new BackendDecoder(runtime.maxBackendMessage)).addLast("backend", b);
+          }
+        })
+        .connect(endpoint.host, endpoint.port).addListener(f -> {
+          if (!f.isSuccess()) {
+            connected(b, "cannot connect to " + endpoint.host + ":" + endpoint.port + ": " + f.cause().getMessage());
+          } else {
+            b.channel = ((io.netty.channel.ChannelFuture) f).channel();
+            loop.schedule(() -> {
+              if (b.phase != BackendConnection.Phase.READY && b.phase != BackendConnection.Phase.CLOSED) {
+                endpoint.log.info("login to {} timed out", endpoint);
+                b.close();
+              }
+            }, endpoint.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+          }
+        });
+    counts();
+  }
+
+  private void connected(BackendConnection b, String error) {
+    connecting--;
+    if (error != null) {
+      total--;
+      endpoint.freed(this);
+      endpoint.state.recordFailure(error, endpoint.circuitOpenMillis, 30_000);
+      endpoint.log.warn("backend {}: {}", endpoint, error);
+      PgError e = PgError.error("08001", "Junction: " + (endpoint.isPrimary() ? "primary " : "replica ") + endpoint
+          + " is unavailable: " + error);
+      List<Waiter> failed = new ArrayList<>(waiters);
+      waiters.clear();
+      for (Waiter w : failed) {
+        if (w.timeout != null) {
+          w.timeout.cancel(false);
+        }
+        w.callback.failed(e);
+      }
+      counts();
+      return;
+    }
+    all.add(b);
+    endpoint.state.recordSuccess();
+    runtime.rememberServerParameters(b.parameters);
+    release(b);
+  }
+
+  /** Closes a connection that must not be reused. */
+  void discard(BackendConnection b) {
+    idle.remove(b);
+    b.session = null;
+    b.close();
+    counts();
+  }
+
+  /** The channel of {@code b} closed (or its login failed after connecting). */
+  void closed(BackendConnection b, boolean wasReady) {
+    if (all.remove(b) || wasReady) {
+      total--;
+      endpoint.freed(this);
+    }
+    idle.remove(b);
+    counts();
+    if (!waiters.isEmpty() && !runtime.closing) {
+      loop.execute(this::serveWaiters);
+    }
+  }
+
+  /** Closes idle connections past their idle timeout or lifetime. */
+  void reap() {
+    long now = System.nanoTime();
+    Iterator<BackendConnection> it = idle.iterator();
+    while (it.hasNext()) {
+      BackendConnection b = it.next();
+      if (now - b.idleSinceNanos > endpoint.idleTimeout.toNanos() || expired(b)) {
+        it.remove();
+        b.close();
+      }
+    }
+    counts();
+  }
+
+  void closeAll() {
+    for (BackendConnection b : new ArrayList<>(all)) {
+      b.close();
+    }
+    for (Waiter w : waiters) {
+      if (w.timeout != null) {
+        w.timeout.cancel(false);
+      }
+    }
+    waiters.clear();
+  }
+
+  private void counts() {
+    idleCountValue = idle.size();
+    activeCount = Math.max(0, total - idle.size() - connecting);
+    waitingCount = waiters.size();
+  }
+
+  private PgError unavailable() {
+    return PgError.error("08001", "Junction: " + (endpoint.isPrimary() ? "primary " : "replica ") + endpoint
+        + " is unavailable (" + endpoint.state.consecutiveFailures() + " consecutive failures; last: "
+        + endpoint.state.lastError() + "). Junction retries it in the background.");
+  }
+}

@@ -1,0 +1,1587 @@
+package dev.junction.proxy.relay;
+
+import dev.junction.classify.Classification;
+import dev.junction.classify.StatementKind;
+import dev.junction.fence.Fence;
+import dev.junction.health.EndpointState;
+import dev.junction.health.ReplicaSelector;
+import dev.junction.position.PgLsn;
+import dev.junction.position.ReplicationPosition;
+import dev.junction.proxy.auth.AuthMethod;
+import dev.junction.proxy.auth.AuthStep;
+import dev.junction.proxy.auth.Authenticator;
+import dev.junction.proxy.auth.Authenticators;
+import dev.junction.proxy.protocol.BackendMessage;
+import dev.junction.proxy.protocol.FrontendDecoder;
+import dev.junction.proxy.protocol.FrontendMessage;
+import dev.junction.proxy.protocol.PgError;
+import dev.junction.proxy.protocol.SqlStates;
+import dev.junction.route.RouteReason;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection of the relaying proxy: startup and authentication, then the client's
+ * messages relayed to pooled backend connections and the servers' answers relayed back as they
+ * came.
+ *
+ * <p>Design notes:
+ * <ul>
+ *   <li><b>Units.</b> Outside a transaction the client's messages are grouped into units (a simple
+ *       Query, or extended-protocol messages up to Sync or Flush); each unit is classified (cached) and
+ *       routed as a whole: to the primary when any of its statements needs it, else to a replica that
+ *       covers the session's fence. Inside a transaction (the backend's own ReadyForQuery status says
+ *       so) everything goes to the backend that holds it, unparsed but for statement names.</li>
+ *   <li><b>Transaction pooling.</b> A backend is lent for a unit and kept while its ReadyForQuery says
+ *       the transaction is open; it goes back to the pool only when it is idle outside any transaction
+ *       with nothing in flight. A client that leaves inside a transaction gets its backend rolled back
+ *       (or closed, if a statement is still running), so no later client can write inside it.</li>
+ *   <li><b>Session state.</b> Startup parameters and plain {@code SET}s are {@link Settings}, replayed
+ *       on whichever backend serves the client (only when that backend's differ). Statements whose
+ *       effect cannot be replayed (temporary tables, LISTEN, SQL PREPARE, SET ROLE, session advisory
+ *       locks, set_config) pin the client to its primary backend for the rest of the session; that
+ *       backend is closed, not pooled, when the client leaves.</li>
+ *   <li><b>Prepared statements</b> are tracked per client and re-prepared on a backend that has not
+ *       seen them ({@link PreparedStatements}); the unnamed statement too.</li>
+ *   <li><b>Read-your-writes.</b> When a transaction that wrote ends, the session's fence is marked
+ *       pending; the next read that would go to a replica first reads
+ *       {@code pg_current_wal_insert_lsn()} on a primary connection (after the commit, so at or past its
+ *       record), then goes only to a replica known to have replayed it, waits up to
+ *       {@code max-fence-wait} on the most advanced one, or uses the primary.</li>
+ *   <li><b>No blocking.</b> Everything runs on the client channel's event loop, which is also the loop
+ *       of every backend it borrows (see {@link Pool}); waits are callbacks and timers. While the client
+ *       does not read, the backend is not read either (Netty writability), so one slow client holds
+ *       only its own backend.</li>
+ * </ul>
+ */
+public final class RelaySession extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
+  private static final Pattern FENCE_COMMAND = Pattern.compile(
+      "(?is)\\s*(SET\\s+(?:SESSION\\s+)?junction\\.fence\\s*(?:=|TO)\\s*'([^']*)'|SHOW\\s+junction\\.fence)\\s*;?\\s*");
+  private static final int MAX_PENDING_MESSAGES = 4096;
+  private static final Pattern TRANSACTION_SCOPED = Pattern.compile("(?is)\\s*SET\\s+(LOCAL|TRANSACTION|CONSTRAINTS)\\b");
+
+  private final SessionHost host;
+  private final RelayRuntime runtime;
+  private final FrontendDecoder decoder;
+  private final int processId;
+  private final int secretKey;
+
+  private ChannelHandlerContext ctx;
+  private EventLoop loop;
+  private int loopIndex;
+  private Authenticator authenticator;
+  private String user;
+  private String database;
+  private boolean ready;
+  private boolean admitted;
+  private boolean closed;
+  private AdminConsole.Session admin;
+  private ScheduledFuture<?> loginTimer;
+
+  private Settings settings = Settings.EMPTY;
+  private final ArrayDeque<FrontendMessage> pending = new ArrayDeque<>();
+  private final Map<String, PreparedStatements.Statement> statements = new HashMap<>();
+  private String unnamedSql;
+  private List<Integer> unnamedTypes;
+  private long unnamedSerial;
+
+  private BackendConnection attached;
+  private BackendConnection heldPrimary;
+  private boolean pinned;
+  private boolean waiting;
+  private boolean pumping;
+  private boolean wrote;
+  private boolean unitFailed;
+  private Settings settingsAfterUnit;
+
+  private ReplicationPosition fence;
+  private boolean fencePending;
+  private ReplicationPosition abandonedFence;
+  private String reportedToken;
+
+  volatile long lastActivityNanos = System.nanoTime();
+  private final long connectedAtNanos = System.nanoTime();
+  private String remote = "?";
+  private long units;
+
+  public RelaySession(SessionHost host, FrontendDecoder decoder, int processId, int secretKey) {
+    this.host = host;
+    this.runtime = host.runtime();
+    this.decoder = decoder;
+    this.processId = processId;
+    this.secretKey = secretKey;
+  }
+
+  public int processId() {
+    return processId;
+  }
+
+  public EventLoop loop() {
+    return loop;
+  }
+
+  /** One line for SHOW CLIENTS: user, database, state, address, connected seconds, units, backend. */
+  public String[] describe() {
+    BackendConnection b = attached;
+    String state = !ready ? "login" : b == null ? "idle" : b.status == 'I' ? "active" : "in-transaction";
+    return new String[] {String.valueOf(user), String.valueOf(database), state, remote,
+        Long.toString((System.nanoTime() - connectedAtNanos) / 1_000_000_000L), Long.toString(units),
+        b == null ? "" : b.toString(), pinned ? "pinned" : ""};
+  }
+
+  // ================================================================== Netty
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.loop = ctx.channel().eventLoop();
+    this.loopIndex = runtime.loopIndex(loop);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    remote = String.valueOf(ctx.channel().remoteAddress());
+    long millis = host.config().loginTimeout().toMillis();
+    loginTimer = loop.schedule(() -> {
+      if (!ready && ctx.channel().isActive()) {
+        log.info("session {}: no login within {} ms, closing {}", processId, millis, remote);
+        fatal(PgError.fatal("08P01", "Junction: login timed out after " + millis + " ms"));
+      }
+    }, millis, TimeUnit.MILLISECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastActivityNanos = System.nanoTime();
+    FrontendMessage m = (FrontendMessage) msg;
+    if (!ready) {
+      try {
+        startupMessage(m);
+      } catch (RuntimeException e) {
+        log.warn("session {}: login failed unexpectedly: {}", processId, e.toString(), e);
+        fatal(PgError.fatal("XX000", "internal proxy error during login"));
+      }
+      return;
+    }
+    if (admin != null) {
+      admin.handle(m);
+      return;
+    }
+    pending.add(m);
+    if (pending.size() > MAX_PENDING_MESSAGES) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (ready && admin == null) {
+      pump();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    boolean writable = ctx.channel().isWritable();
+    if (attached != null && attached.channel != null) {
+      attached.channel.config().setAutoRead(writable);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    if (local != null) {
+      local.release();
+      local = null;
+    }
+    if (loginTimer != null) {
+      loginTimer.cancel(false);
+    }
+    if (admitted) {
+      host.unregister(this);
+    }
+    pending.clear();
+    if (attached != null) {
+      abandon(attached);
+      attached = null;
+    }
+    if (heldPrimary != null) {
+      abandon(heldPrimary);
+      heldPrimary = null;
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.fireExceptionCaught(cause); // protocol violations: FATAL + close (ProtocolErrorHandler)
+  }
+
+  // ================================================================== startup
+
+  private void startupMessage(FrontendMessage message) {
+    if (message instanceof FrontendMessage.SslRequest) {
+      if (host.sslContext() != null) {
+        SslHandler ssl = host.sslContext().newHandler(ctx.alloc());
+        ctx.pipeline().addFirst("tls", new SslHandler(ssl.engine(), true));
+        ctx.writeAndFlush(BackendMessage.EncryptionResponse.SSL_ACCEPTED);
+      } else {
+        ctx.writeAndFlush(BackendMessage.EncryptionResponse.DECLINED);
+      }
+    } else if (message instanceof FrontendMessage.GssEncRequest) {
+      ctx.writeAndFlush(BackendMessage.EncryptionResponse.DECLINED);
+    } else if (message instanceof FrontendMessage.CancelRequest c) {
+      host.cancel(c.processId(), c.secretKey());
+      ctx.close();
+    } else if (message instanceof FrontendMessage.StartupMessage startup) {
+      startup(startup);
+    } else if (message instanceof FrontendMessage.PasswordMessage p) {
+      if (authenticator == null) {
+        fatal(PgError.fatal(SqlStates.PROTOCOL_VIOLATION, "password message before startup"));
+        return;
+      }
+      authStep(authenticator.onPasswordMessage(p.payload()), null);
+    } else if (message instanceof FrontendMessage.Terminate) {
+      ctx.close();
+    } else {
+      fatal(PgError.fatal(SqlStates.PROTOCOL_VIOLATION, "expected a startup message"));
+    }
+  }
+
+  private FrontendMessage.StartupMessage startupMessage;
+
+  private void startup(FrontendMessage.StartupMessage s) {
+    startupMessage = s;
+    user = s.user();
+    database = s.database();
+    boolean tls = ctx.pipeline().get(SslHandler.class) != null;
+    if (host.config().tlsRequired() && !tls) {
+      fatal(PgError.fatal("28000", "Junction: this proxy requires TLS (junction.proxy.tls.mode: require); connect with sslmode=require"));
+      return;
+    }
+    AuthMethod method = host.config().auth();
+    if (!tls && (method == AuthMethod.PASSWORD || method == AuthMethod.MD5) && !host.config().allowPlaintextPasswords()) {
+      fatal(PgError.fatal("28000", "Junction: " + method.name().toLowerCase(Locale.ROOT) + " authentication over an unencrypted"
+          + " connection is refused; connect with TLS, use scram-sha-256, or set junction.proxy.allow-plaintext-passwords: true"));
+      return;
+    }
+    if (s.parameters().containsKey("replication")) {
+      fatal(PgError.fatal(dev.junction.JunctionSqlState.REFUSED, "Junction: replication connections are not supported; connect to the primary directly"));
+      return;
+    }
+    s.negotiation().ifPresent(n -> n.writeTo(out()));
+    authenticator = Authenticators.create(method, user, host.config().users().get(user));
+    authStep(authenticator.start(), s);
+  }
+
+  private void authStep(AuthStep step, FrontendMessage.StartupMessage s) {
+    if (step instanceof AuthStep.Challenge c) {
+      c.message().writeTo(out());
+      flushClient();
+    } else if (step instanceof AuthStep.Success success) {
+      success.messages().forEach(m -> m.writeTo(out()));
+      decoder.authenticationSucceeded();
+      authenticated();
+    } else if (step instanceof AuthStep.Failure f) {
+      log.info("session {}: authentication failed for user {}: {}", processId, user, f.logDetail());
+      fatal(f.error());
+    }
+  }
+
+  /** Messages the proxy writes itself collect here and go out before anything relayed after them. */
+  private ByteBuf local;
+
+  private ByteBuf out() {
+    if (local == null) {
+      local = ctx.alloc().buffer(256);
+    }
+    return local;
+  }
+
+  private void writeLocal() {
+    ByteBuf buf = local;
+    if (buf != null) {
+      local = null;
+      ctx.write(buf, ctx.voidPromise());
+    }
+  }
+
+  private void authenticated() {
+    if (!host.admit(this)) {
+      fatal(PgError.fatal("53300", "sorry, too many clients already (junction.proxy.max-connections = "
+          + host.config().maxConnections() + ")"));
+      return;
+    }
+    admitted = true;
+    if (database.equals(AdminConsole.DATABASE)) {
+      if (!host.config().adminUsers().contains(user)) {
+        fatal(PgError.fatal("28000", "Junction: user \"" + user + "\" may not use the admin console; list it in junction.proxy.admin-users"));
+        return;
+      }
+      writeLocal(); // AuthenticationOk first
+      admin = host.admin().open(this, ctx);
+      ready = true;
+      loginTimer.cancel(false);
+      return;
+    }
+    if (!database.equals(runtime.database)) {
+      fatal(PgError.fatal("3D000", "database \"" + database + "\" does not exist (this Junction proxy serves \""
+          + runtime.database + "\", and \"" + AdminConsole.DATABASE + "\" for the admin console)"));
+      return;
+    }
+    try {
+      settings = startupSettings(startupMessage.parameters());
+    } catch (IllegalArgumentException e) {
+      fatal(PgError.fatal("22023", e.getMessage()));
+      return;
+    }
+    Map<String, String> known = runtime.knownParameters(settings);
+    if (known != null) {
+      finishStartup(known);
+      return;
+    }
+    // First client with these settings: check them on a real server, and learn what it reports.
+    Endpoint target = runtime.primary.state.circuitClosed() || runtime.replicas.length == 0 ? runtime.primary : runtime.replicas[0];
+    waiting = true;
+    target.partitions[loopIndex].acquire(new Pool.Callback() {
+      @Override
+      public void acquired(BackendConnection b) {
+        if (closed) {
+          b.pool.release(b);
+          return;
+        }
+        b.session = null;
+        b.internal(new InternalQuery(settings.applySql()) {
+          @Override
+          void done(BackendConnection backend, char status) {
+            if (failed()) {
+              backend.pool.release(backend);
+              fatal(PgError.fatal(errorSqlState == null ? "22023" : errorSqlState, error));
+              return;
+            }
+            backend.settings = settings;
+            Map<String, String> parameters = new LinkedHashMap<>(backend.parameters);
+            runtime.knownParameters(settings, parameters);
+            backend.pool.release(backend);
+            waiting = false;
+            finishStartup(parameters);
+          }
+        });
+      }
+
+      @Override
+      public void failed(PgError error) {
+        fatal(PgError.fatal(error.sqlState(), error.message()));
+      }
+    });
+  }
+
+  private Settings startupSettings(Map<String, String> parameters) {
+    Settings s = Settings.EMPTY;
+    for (Map.Entry<String, String> p : parameters.entrySet()) {
+      String name = p.getKey();
+      switch (name) {
+        case "user", "database" -> { }
+        case "options" -> {
+          for (String[] kv : options(p.getValue())) {
+            s = applyStartupParameter(s, kv[0], kv[1]);
+          }
+        }
+        default -> s = applyStartupParameter(s, name, p.getValue());
+      }
+    }
+    return s;
+  }
+
+  private Settings applyStartupParameter(Settings s, String name, String value) {
+    if (name.equalsIgnoreCase("junction.fence")) {
+      acceptToken(value);
+      return s;
+    }
+    if (name.equalsIgnoreCase("client_encoding")) {
+      String enc = value.toUpperCase(Locale.ROOT).replace("-", "");
+      if (!List.of("UTF8", "UNICODE", "SQL_ASCII").contains(enc)) {
+        throw new IllegalArgumentException("client_encoding " + value + " is not supported by the Junction proxy; use UTF8");
+      }
+      return s.withParameter(name, enc.equals("SQL_ASCII") ? "SQL_ASCII" : "UTF8");
+    }
+    return s.withParameter(name, value);
+  }
+
+  /** {@code -c name=value} and {@code --name=value} items of the {@code options} startup parameter. */
+  static List<String[]> options(String options) {
+    List<String[]> out = new java.util.ArrayList<>();
+    String[] words = options.trim().split("(?<!\\\\)\\s+");
+    for (int i = 0; i < words.length; i++) {
+      String w = words[i].replace("\\ ", " ");
+      String item = null;
+      if (w.equals("-c") && i + 1 < words.length) {
+        item = words[++i].replace("\\ ", " ");
+      } else if (w.startsWith("-c")) {
+        item = w.substring(2);
+      } else if (w.startsWith("--")) {
+        item = w.substring(2);
+      } else if (!w.isEmpty()) {
+        throw new IllegalArgumentException("unsupported startup option \"" + w + "\" (the proxy accepts -c name=value)");
+      }
+      if (item != null) {
+        int eq = item.indexOf('=');
+        if (eq <= 0) {
+          throw new IllegalArgumentException("invalid startup option \"" + item + "\"; expected name=value");
+        }
+        out.add(new String[] {item.substring(0, eq).replace('-', '_'), item.substring(eq + 1)});
+      }
+    }
+    return out;
+  }
+
+  private void finishStartup(Map<String, String> parameters) {
+    if (closed) {
+      return;
+    }
+    for (Map.Entry<String, String> p : parameters.entrySet()) {
+      new BackendMessage.ParameterStatus(p.getKey(), p.getValue()).writeTo(out());
+    }
+    reportFence();
+    new BackendMessage.BackendKeyData(processId, secretKey).writeTo(out());
+    BackendMessage.ReadyForQuery.IDLE.writeTo(out());
+    flushClient();
+    ready = true;
+    waiting = false;
+    loginTimer.cancel(false);
+    pump();
+  }
+
+  // ================================================================== the unit pump
+
+  /** What one unit of client messages needs. */
+  private static final class Unit {
+    int count;
+    boolean primary;
+    RouteReason reason;
+    boolean readOnlyBegin;
+    boolean transactionControl;
+    boolean pins;
+    boolean writes;
+    boolean statements;
+    boolean reads;
+    boolean syncOnly;
+    Settings settingsAfter;
+    String fenceCommand;
+  }
+
+  /** Moves pending client messages to backends for as long as nothing needs waiting for. */
+  private void pump() {
+    if (pumping || closed) {
+      return;
+    }
+    pumping = true;
+    try {
+      while (!waiting && !pending.isEmpty() && !closed) {
+        FrontendMessage first = pending.peek();
+        if (first instanceof FrontendMessage.Terminate) {
+          pending.clear();
+          ctx.close();
+          return;
+        }
+        if (first instanceof FrontendMessage.CopyData || first instanceof FrontendMessage.CopyDone
+            || first instanceof FrontendMessage.CopyFail) {
+          pending.poll();
+          if (attached != null) {
+            forward(first, attached);
+          }
+          continue;
+        }
+        int local = localFenceUnit();
+        if (local == -1) {
+          break; // the rest of the unit has not arrived yet
+        }
+        if (local > 0) {
+          if (attached != null && !attached.idle()) {
+            break;
+          }
+          if (!extendedFenceCommands(local)) {
+            break; // resolving the fence first
+          }
+          continue;
+        }
+        Unit u = unit();
+        if (u == null) {
+          break; // the rest of the unit has not arrived yet
+        }
+        if (u.fenceCommand != null) {
+          if (attached != null && !attached.idle()) {
+            break; // answer in order, once what was sent before is done
+          }
+          fenceCommand(u);
+          continue;
+        }
+        if (attached != null) {
+          boolean inTransaction = attached.idle() && attached.status != 'I';
+          if (pinned || inTransaction) {
+            send(u, attached);
+            continue;
+          }
+          if (!attached.idle()) {
+            if (u.settingsAfter == null && !u.pins && !u.transactionControl && sameTarget(u, attached)) {
+              send(u, attached); // pipelined after earlier units on the same backend
+              continue;
+            }
+            break; // resumes at ReadyForQuery
+          }
+          if (sameTarget(u, attached)) {
+            send(u, attached);
+            continue;
+          }
+          detach();
+        }
+        if (u.syncOnly) {
+          pending.poll();
+          BackendMessage.ReadyForQuery.IDLE.writeTo(out());
+          flushClient();
+          continue;
+        }
+        route(u);
+      }
+    } finally {
+      pumping = false;
+      if (attached != null) {
+        attached.flush();
+      }
+      ctx.channel().config().setAutoRead(pending.size() < MAX_PENDING_MESSAGES);
+    }
+  }
+
+  /** The next unit at the head of {@link #pending}, or null while it is incomplete. */
+  private Unit unit() {
+    Unit u = new Unit();
+    int i = 0;
+    Settings base = settings;
+    String unnamed = unnamedSql;
+    Map<String, PreparedStatements.Statement> parsed = null;
+    for (FrontendMessage m : pending) {
+      i++;
+      if (m instanceof FrontendMessage.Query q) {
+        u.count = i;
+        if (i == 1) {
+          Matcher fc = FENCE_COMMAND.matcher(q.sql());
+          if (fc.matches()) {
+            u.fenceCommand = q.sql();
+            return u;
+          }
+        }
+        Classification c = runtime.classifier.apply(q.sql());
+        if (c.multiStatement()) {
+          u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
+          List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
+          for (int k = 0; k < c.parts().size(); k++) {
+            base = account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), base);
+          }
+        } else {
+          base = account(u, c, q.sql(), base);
+        }
+        return u;
+      }
+      if (m instanceof FrontendMessage.Parse p) {
+        Classification c;
+        if (p.statement().isEmpty()) {
+          unnamed = p.query();
+          c = runtime.classifier.apply(p.query());
+        } else {
+          PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
+          if (parsed == null) {
+            parsed = new HashMap<>();
+          }
+          parsed.put(p.statement(), st);
+          c = st.classification;
+        }
+        if (!c.replicaEligible() && c.kind() != StatementKind.SESSION && !isTransactionControl(c.kind())) {
+          primary(u, primaryReason(c));
+        }
+      } else if (m instanceof FrontendMessage.Bind b) {
+        String sql;
+        Classification c;
+        if (b.statement().isEmpty()) {
+          sql = unnamed;
+          c = sql == null ? null : runtime.classifier.apply(sql);
+        } else {
+          PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
+              : statements.get(b.statement());
+          sql = st == null ? null : st.sql;
+          c = st == null ? null : st.classification;
+        }
+        if (c != null) {
+          base = account(u, c, sql, base);
+        }
+      } else if (m instanceof FrontendMessage.Sync || m instanceof FrontendMessage.Flush) {
+        u.count = i;
+        u.syncOnly = i == 1 && m instanceof FrontendMessage.Sync;
+        return u;
+      } else if (m instanceof FrontendMessage.FunctionCall) {
+        u.count = i;
+        u.primary = true;
+        u.reason = RouteReason.PRIMARY_UTILITY;
+        u.writes = true;
+        return u;
+      } else if (m instanceof FrontendMessage.CopyData || m instanceof FrontendMessage.CopyDone
+          || m instanceof FrontendMessage.CopyFail || m instanceof FrontendMessage.Terminate) {
+        u.count = i - 1;
+        return i == 1 ? null : u;
+      }
+    }
+    return null;
+  }
+
+  private dev.junction.classify.StatementSplitter splitter;
+
+  private dev.junction.classify.StatementSplitter splitter() {
+    if (splitter == null) {
+      splitter = new dev.junction.classify.StatementSplitter(dev.junction.classify.Dialect.POSTGRESQL);
+    }
+    return splitter;
+  }
+
+  private static boolean isTransactionControl(StatementKind k) {
+    return k == StatementKind.TX_BEGIN || k == StatementKind.TX_COMMIT || k == StatementKind.TX_ROLLBACK
+        || k == StatementKind.TX_SAVEPOINT;
+  }
+
+  /** Adds one statement's needs to the unit; returns the settings after it. */
+  private Settings account(Unit u, Classification c, String sql, Settings base) {
+    u.statements = true;
+    StatementKind kind = c.kind();
+    if (kind == StatementKind.TX_BEGIN) {
+      u.transactionControl = true;
+      if (c.readOnlyTransaction()) {
+        u.readOnlyBegin = true;
+      } else {
+        primary(u, RouteReason.PRIMARY_TRANSACTION);
+      }
+      return base;
+    }
+    if (isTransactionControl(kind)) {
+      u.transactionControl = true;
+      return base;
+    }
+    if (kind == StatementKind.SESSION) {
+      if (sql != null && TRANSACTION_SCOPED.matcher(sql).lookingAt()) {
+        return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
+      }
+      Settings next = sql == null ? null : base.after(sql);
+      boolean inTransaction = attached != null && attached.status != 'I';
+      if (next == null || u.transactionControl || inTransaction) {
+        u.pins = true;
+        primary(u, RouteReason.PRIMARY_SESSION_STATE);
+      } else {
+        u.settingsAfter = next; // replayed on every backend the client gets: any server may check it
+      }
+      return next == null ? base : next;
+    }
+    if (!c.replicaEligible()) {
+      primary(u, primaryReason(c));
+      u.writes = true;
+    } else {
+      u.reads = true;
+    }
+    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || (sql != null && sessionBound(sql))) {
+      u.pins = true;
+      u.writes = true;
+      primary(u, RouteReason.PRIMARY_SESSION_STATE);
+    }
+    return base;
+  }
+
+  private static void primary(Unit u, RouteReason reason) {
+    if (!u.primary) {
+      u.primary = true;
+      u.reason = reason;
+    }
+  }
+
+  /** Functions whose effect outlives the transaction in the server session: the client must keep its backend. */
+  static boolean sessionBound(String sql) {
+    return containsIgnoreCase(sql, "set_config") || (containsIgnoreCase(sql, "advisory_lock")
+        && !containsIgnoreCase(sql, "advisory_xact_lock")) || containsIgnoreCase(sql, "with hold");
+  }
+
+  private static boolean containsIgnoreCase(String text, String word) {
+    int n = word.length();
+    for (int i = 0, last = text.length() - n; i <= last; i++) {
+      if (text.regionMatches(true, i, word, 0, n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static RouteReason primaryReason(Classification c) {
+    return switch (c.primaryReason()) {
+      case NONE, WRITE -> c.kind() == StatementKind.DDL ? RouteReason.PRIMARY_DDL : RouteReason.PRIMARY_WRITE;
+      case DDL -> RouteReason.PRIMARY_DDL;
+      case TRANSACTION_CONTROL -> RouteReason.PRIMARY_TRANSACTION;
+      case SESSION_STATE -> RouteReason.PRIMARY_SESSION_STATE;
+      case LOCKING_READ -> RouteReason.PRIMARY_LOCKING_READ;
+      case SIDE_EFFECT_FUNCTION -> RouteReason.PRIMARY_SIDE_EFFECT_FUNCTION;
+      case DATA_MODIFYING_CTE -> RouteReason.PRIMARY_DATA_MODIFYING_CTE;
+      case SELECT_INTO -> RouteReason.PRIMARY_SELECT_INTO;
+      case HINT -> RouteReason.PRIMARY_HINT;
+      case UNPARSEABLE -> RouteReason.PRIMARY_UNPARSEABLE;
+      case TOO_DEEP -> RouteReason.PRIMARY_TOO_DEEP;
+      case UTILITY -> RouteReason.PRIMARY_UTILITY;
+    };
+  }
+
+  // ================================================================== routing (the seam)
+
+  /**
+   * Whether unit {@code u} can run on the backend already attached, without asking the pools: the
+   * primary for anything that needs it, or the same replica while it still covers the fence. This
+   * and {@link #route} are the whole routing decision of the relay.
+   */
+  private boolean sameTarget(Unit u, BackendConnection b) {
+    if (u.primary || u.pins) {
+      return b.endpoint.isPrimary();
+    }
+    if (!u.statements) {
+      return true; // Parse/Describe/Close only: any server answers the same
+    }
+    if (b.endpoint.isPrimary()) {
+      return runtime.replicas.length == 0 || pinnedToPrimaryRead;
+    }
+    return !fencePending && b.endpoint.state.readable() && b.endpoint.state.covers(fence);
+  }
+
+  private void route(Unit u) {
+    if (u.primary || u.pins || pinned) {
+      attachThenSend(u, runtime.primary, u.reason == null ? RouteReason.PRIMARY_WRITE : u.reason);
+      return;
+    }
+    if (pinnedToPrimaryRead) {
+      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
+      return;
+    }
+    if (runtime.replicas.length == 0) {
+      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+      return;
+    }
+    if (fencePending && (u.reads || u.readOnlyBegin)) {
+      resolveFence(() -> route(u));
+      return;
+    }
+    ReplicationPosition fence = u.reads || u.readOnlyBegin ? this.fence : null; // settings alone need no fence
+    EndpointState pick = runtime.selector.pick(runtime.replicaStates, fence, null);
+    if (pick != null && !runtime.endpointOf(pick).partitions[loopIndex].available()) {
+      // That replica has no free connection here: another qualifying one that has is better than a wait.
+      for (Endpoint r : runtime.replicas) {
+        if (r.state != pick && r.state.readable() && r.state.covers(fence) && r.partitions[loopIndex].available()) {
+          pick = r.state;
+          break;
+        }
+      }
+    }
+    if (pick != null) {
+      RouteReason reason = u.readOnlyBegin ? RouteReason.REPLICA_READ_ONLY_TRANSACTION
+          : fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED;
+      attachThenSend(u, runtime.endpointOf(pick), reason);
+      return;
+    }
+    if (fence == null) {
+      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+      return;
+    }
+    if (fence.equals(abandonedFence) || runtime.maxFenceWaitMillis <= 0) {
+      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
+      return;
+    }
+    EndpointState best = ReplicaSelector.mostAdvancedReadable(runtime.replicaStates);
+    if (best == null) {
+      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+      return;
+    }
+    waitForFence(u, runtime.endpointOf(best));
+  }
+
+  /** Borrows a backend of {@code endpoint}, brings it to the client's settings, then sends the unit. */
+  private void attachThenSend(Unit u, Endpoint endpoint, RouteReason reason) {
+    if (endpoint.isPrimary() && heldPrimary != null) {
+      BackendConnection b = heldPrimary;
+      heldPrimary = null;
+      attached = b;
+      b.session = this;
+      runtime.routed(reason);
+      send(u, b);
+      return;
+    }
+    waiting = true;
+    acquire(endpoint, b -> {
+      runtime.routed(reason);
+      send(u, b);
+    }, error -> {
+      if (!endpoint.isPrimary() && !u.readOnlyBegin) {
+        attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA); // a dead replica is skipped
+      } else {
+        failUnit(u, error);
+      }
+    });
+  }
+
+  private void acquire(Endpoint endpoint, java.util.function.Consumer<BackendConnection> then,
+                       java.util.function.Consumer<PgError> failed) {
+    waiting = true;
+    endpoint.partitions[loopIndex].acquire(new Pool.Callback() {
+      @Override
+      public void acquired(BackendConnection b) {
+        if (closed) {
+          b.pool.release(b);
+          return;
+        }
+        attached = b;
+        b.session = RelaySession.this;
+        if (!ctx.channel().isWritable()) {
+          b.channel.config().setAutoRead(false);
+        }
+        if (b.settings.equals(settings)) {
+          waiting = false;
+          then.accept(b);
+          pump();
+          return;
+        }
+        b.internal(new InternalQuery(settings.applySql()) {
+          @Override
+          void done(BackendConnection backend, char status) {
+            if (failed()) {
+              attached = null;
+              backend.session = null;
+              backend.pool.discard(backend);
+              waiting = false;
+              failed.accept(PgError.error(errorSqlState == null ? "22023" : errorSqlState,
+                  "Junction: could not apply the session's settings on " + endpoint + ": " + error));
+              pump();
+              return;
+            }
+            backend.settings = settings;
+            waiting = false;
+            then.accept(backend);
+            pump();
+          }
+        });
+      }
+
+      @Override
+      public void failed(PgError error) {
+        waiting = false;
+        failed.accept(error);
+        pump();
+      }
+    });
+  }
+
+  /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
+  private void failUnit(Unit u, PgError error) {
+    for (int i = 0; i < u.count; i++) {
+      pending.poll();
+    }
+    new BackendMessage.ErrorResponse(error).writeTo(out());
+    BackendMessage.ReadyForQuery.IDLE.writeTo(out()); // no backend: no transaction is open
+    flushClient();
+    waiting = false;
+  }
+
+  /** Gives the attached backend back (or keeps the session's own primary in session mode). */
+  private void detach() {
+    BackendConnection b = attached;
+    attached = null;
+    if (b == null) {
+      return;
+    }
+    if (runtime.poolMode == RelayRuntime.PoolMode.SESSION && b.endpoint.isPrimary()) {
+      b.session = null;
+      heldPrimary = b;
+      return;
+    }
+    b.channel.config().setAutoRead(true);
+    b.pool.release(b);
+  }
+
+  // ================================================================== forwarding
+
+  private void send(Unit u, BackendConnection b) {
+    units++;
+    if (u.pins && !pinned) {
+      pinned = true;
+      log.debug("session {}: pinned to {} (session state that cannot be replayed)", processId, b);
+    }
+    if (u.writes && b.endpoint.isPrimary()) {
+      wrote = true;
+    }
+    if (u.settingsAfter != null) {
+      settingsAfterUnit = u.settingsAfter;
+    }
+    for (int i = 0; i < u.count; i++) {
+      forward(pending.poll(), b);
+    }
+    b.flush();
+  }
+
+  private void forward(FrontendMessage m, BackendConnection b) {
+    ByteBuf out = b.out();
+    if (m instanceof FrontendMessage.Query q) {
+      Frontend.query(out, q.sql());
+      b.unnamedOwner = null;
+      b.expect(Pending.QUERY);
+    } else if (m instanceof FrontendMessage.Parse p) {
+      if (p.statement().isEmpty()) {
+        unnamedSql = p.query();
+        unnamedTypes = p.parameterTypes();
+        unnamedSerial++;
+        Frontend.parse(out, "", p.query(), p.parameterTypes());
+        b.unnamedOwner = this;
+        b.unnamedSerial = unnamedSerial;
+        b.expect(Pending.parse(""));
+      } else {
+        PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
+        statements.put(p.statement(), st);
+        if (b.hasPrepared(st.id)) {
+          b.expect(Pending.SYNTHETIC_PARSE_COMPLETE);
+        } else {
+          Frontend.parse(out, st.serverName, st.sql, st.parameterTypes);
+          Long evicted = b.markPrepared(st.id);
+          b.expect(Pending.parse(p.statement()));
+          closeEvicted(b, evicted);
+        }
+      }
+    } else if (m instanceof FrontendMessage.Bind bind) {
+      String name = serverStatement(bind.statement(), b);
+      Frontend.bind(b.out(), bind.portal(), name, bind.parameterFormats(), bind.parameterValues(), bind.resultFormats());
+      b.expect(Pending.BIND);
+    } else if (m instanceof FrontendMessage.Execute e) {
+      Frontend.execute(out, e.portal(), e.maxRows());
+      b.expect(Pending.EXECUTE);
+    } else if (m instanceof FrontendMessage.Sync) {
+      Frontend.sync(out);
+      b.expect(Pending.SYNC);
+    } else if (m instanceof FrontendMessage.Describe d) {
+      if (d.target() == FrontendMessage.Target.STATEMENT) {
+        Frontend.describe(b.out(), 'S', serverStatement(d.name(), b));
+      } else {
+        Frontend.describe(out, 'P', d.name());
+      }
+      b.expect(Pending.DESCRIBE);
+    } else if (m instanceof FrontendMessage.Close c) {
+      if (c.target() == FrontendMessage.Target.STATEMENT && !c.name().isEmpty() && statements.remove(c.name()) != null) {
+        // The server-side statement is shared and cached; closing a name that does not exist answers CloseComplete.
+        Frontend.close(out, 'S', "junction_no_such_statement");
+      } else {
+        if (c.target() == FrontendMessage.Target.STATEMENT && c.name().isEmpty()) {
+          unnamedSql = null;
+          if (b.unnamedOwner == this) {
+            b.unnamedOwner = null;
+          }
+        }
+        Frontend.close(out, c.target() == FrontendMessage.Target.STATEMENT ? 'S' : 'P', c.name());
+      }
+      b.expect(Pending.CLOSE);
+    } else if (m instanceof FrontendMessage.Flush) {
+      Frontend.flush(out);
+    } else if (m instanceof FrontendMessage.CopyData d) {
+      Frontend.copyData(out, d.data());
+      if (out.readableBytes() > 64 * 1024) {
+        b.flush();
+      }
+    } else if (m instanceof FrontendMessage.CopyDone) {
+      Frontend.copyDone(out);
+    } else if (m instanceof FrontendMessage.CopyFail f) {
+      Frontend.copyFail(out, f.message());
+    } else if (m instanceof FrontendMessage.FunctionCall f) {
+      functionCall(out, f);
+      b.unnamedOwner = null;
+      b.expect(Pending.QUERY);
+    } else {
+      throw new IllegalStateException("cannot relay " + m.getClass().getSimpleName());
+    }
+  }
+
+  private static void functionCall(ByteBuf out, FrontendMessage.FunctionCall f) {
+    out.writeByte('F');
+    int at = out.writerIndex();
+    out.writeInt(0);
+    out.writeInt(f.functionOid());
+    out.writeShort(f.argumentFormats().size());
+    f.argumentFormats().forEach(x -> out.writeShort(x.code()));
+    out.writeShort(f.arguments().size());
+    for (byte[] a : f.arguments()) {
+      if (a == null) {
+        out.writeInt(-1);
+      } else {
+        out.writeInt(a.length);
+        out.writeBytes(a);
+      }
+    }
+    out.writeShort(f.resultFormat().code());
+    out.setInt(at, out.writerIndex() - at);
+  }
+
+  /** The name to use on {@code b} for the client's statement {@code name}, preparing it there first if needed. */
+  private String serverStatement(String name, BackendConnection b) {
+    if (name.isEmpty()) {
+      if ((b.unnamedOwner != this || b.unnamedSerial != unnamedSerial) && unnamedSql != null) {
+        Frontend.parse(b.out(), "", unnamedSql, unnamedTypes);
+        b.unnamedOwner = this;
+        b.unnamedSerial = unnamedSerial;
+        b.expect(Pending.PARSE_INJECTED);
+      }
+      return "";
+    }
+    PreparedStatements.Statement st = statements.get(name);
+    if (st == null) {
+      return name; // not a protocol statement of this client: the server answers (SQL PREPARE, or "does not exist")
+    }
+    if (!b.hasPrepared(st.id)) {
+      Frontend.parse(b.out(), st.serverName, st.sql, st.parameterTypes);
+      Long evicted = b.markPrepared(st.id);
+      b.expect(Pending.PARSE_INJECTED);
+      closeEvicted(b, evicted);
+    }
+    return st.serverName;
+  }
+
+  private static void closeEvicted(BackendConnection b, Long evicted) {
+    if (evicted != null) {
+      Frontend.close(b.out(), 'S', "junction_" + evicted);
+      b.expect(Pending.CLOSE_INJECTED);
+    }
+  }
+
+  // ================================================================== backend callbacks
+
+  void relay(ByteBuf m) {
+    if (local != null) {
+      writeLocal();
+    }
+    ctx.write(m, ctx.voidPromise());
+    if (attached != null && !ctx.channel().isWritable() && attached.channel != null) {
+      attached.channel.config().setAutoRead(false); // a client that does not read holds only its own backend
+    }
+  }
+
+  void flushClient() {
+    writeLocal();
+    ctx.flush();
+  }
+
+  void statementFailed() {
+    unitFailed = true;
+  }
+
+  void commandComplete(ByteBuf m) {
+    // tags are relayed as sent; nothing to track here yet
+  }
+
+  void parseFailed(String clientName, BackendConnection b) {
+    if (clientName.isEmpty()) {
+      unnamedSql = null;
+      if (b.unnamedOwner == this) {
+        b.unnamedOwner = null;
+      }
+      return;
+    }
+    PreparedStatements.Statement st = statements.remove(clientName);
+    if (st != null) {
+      b.prepared.remove(st.id);
+    }
+  }
+
+  void readyForQuery(BackendConnection b, char status) {
+    lastActivityNanos = System.nanoTime();
+    flushClient();
+    if (settingsAfterUnit != null) {
+      if (!unitFailed && status == 'I') {
+        settings = settingsAfterUnit;
+        b.settings = settings;
+      } // else the SETs rolled back with their (implicit) transaction: nothing changed
+      settingsAfterUnit = null;
+    }
+    unitFailed = false;
+    if (status == 'I' && wrote) {
+      wrote = false;
+      fencePending = true;
+    }
+    if (b.queue.isEmpty()) {
+      if (!pumping) {
+        pump();
+        if (attached == b && b.idle() && b.status == 'I' && !pinned && !waiting
+            && (runtime.poolMode == RelayRuntime.PoolMode.TRANSACTION || !b.endpoint.isPrimary())) {
+          detach();
+        }
+      }
+    }
+  }
+
+  void backendWritabilityChanged(BackendConnection b, boolean writable) {
+    ctx.channel().config().setAutoRead(writable);
+  }
+
+  /** The attached backend's connection closed under the session. */
+  void backendLost(BackendConnection b) {
+    if (attached == b) {
+      attached = null;
+      boolean wasPinned = pinned;
+      if (ctx.channel().isActive()) {
+        PgError e = PgError.fatal("08006", "Junction: the connection to " + b.endpoint + " was lost"
+            + (b.status != 'I' || wasPinned ? "; the transaction or session state on it is gone" : ""));
+        if (b.status != 'I' || wasPinned || !b.queue.isEmpty()) {
+          fatal(e);
+        } else {
+          pump();
+        }
+      }
+    } else if (heldPrimary == b) {
+      heldPrimary = null;
+      if (ctx.channel().isActive()) {
+        fatal(PgError.fatal("08006", "Junction: the session's primary connection was lost"));
+      }
+    }
+  }
+
+  // ================================================================== leaving
+
+  /** The client is gone: make sure {@code b} goes back clean, or not at all. */
+  private void abandon(BackendConnection b) {
+    b.session = null;
+    b.channel.config().setAutoRead(true);
+    if (b.phase != BackendConnection.Phase.READY) {
+      return;
+    }
+    boolean sessionMode = runtime.poolMode == RelayRuntime.PoolMode.SESSION;
+    if (pinned || !b.queue.isEmpty() || b.copyIn) {
+      // A statement may still run, or the session holds state that cannot be reset reliably: close it.
+      // PostgreSQL rolls back whatever transaction was open.
+      if (!b.queue.isEmpty()) {
+        sendCancel(b);
+      }
+      b.pool.discard(b);
+      return;
+    }
+    if (b.status == 'I' && !sessionMode) {
+      b.pool.release(b);
+      return;
+    }
+    String sql = b.status == 'I' ? "DISCARD ALL" : "ROLLBACK";
+    b.internal(new InternalQuery(sessionMode ? (b.status == 'I' ? sql : "ROLLBACK; DISCARD ALL") : sql) {
+      @Override
+      void done(BackendConnection backend, char status) {
+        if (!failed() && status == 'I') {
+          if (sessionMode) {
+            backend.prepared.clear();
+            backend.settings = Settings.EMPTY;
+            backend.unnamedOwner = null;
+          }
+          backend.pool.release(backend);
+        } else {
+          backend.pool.discard(backend);
+        }
+      }
+    });
+  }
+
+  // ================================================================== cancel
+
+  /** A CancelRequest named this session: cancel what its backend runs, if anything. */
+  public void cancel(int key) {
+    if (key != secretKey) {
+      return;
+    }
+    BackendConnection b = attached;
+    if (b != null && !b.queue.isEmpty()) {
+      sendCancel(b);
+    }
+  }
+
+  private void sendCancel(BackendConnection b) {
+    b.cancelsInFlight++;
+    Pool pool = b.pool;
+    new Bootstrap().group(b.channel.eventLoop()).channel(NioSocketChannel.class)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelActive(ChannelHandlerContext c) {
+                ByteBuf buf = c.alloc().buffer(16);
+                Frontend.cancel(buf, b.processId, b.secretKey);
+                c.writeAndFlush(buf);
+              }
+            });
+          }
+        })
+        .connect(b.endpoint.host, b.endpoint.port).addListener((io.netty.channel.ChannelFutureListener) f -> {
+          if (!f.isSuccess()) {
+            pool.cancelFinished(b);
+          } else {
+            f.channel().closeFuture().addListener(x -> pool.cancelFinished(b));
+          }
+        });
+  }
+
+  // ================================================================== fences
+
+  /** Reads the primary's WAL insert position (at or past every commit that returned), then runs {@code then}. */
+  private void resolveFence(Runnable then) {
+    waiting = true;
+    BackendConnection mine = attached != null && attached.endpoint.isPrimary() && attached.idle() ? attached : null;
+    java.util.function.Consumer<BackendConnection> query = b -> b.internal(new InternalQuery(
+        "SELECT pg_current_wal_insert_lsn()::text") {
+      @Override
+      void done(BackendConnection backend, char status) {
+        waiting = false;
+        if (failed() || firstValue == null) {
+          fencePending = false;
+          fence = null;
+          abandonedFence = null;
+          pinnedToPrimaryRead = true;
+        } else {
+          fencePending = false;
+          advanceFence(PgLsn.parse(firstValue));
+        }
+        if (attached == backend && mine == null) {
+          detach();
+        }
+        then.run();
+        pump();
+      }
+    });
+    if (mine != null) {
+      query.accept(mine);
+      return;
+    }
+    if (heldPrimary != null) {
+      attached = heldPrimary;
+      heldPrimary = null;
+      attached.session = this;
+      query.accept(attached);
+      return;
+    }
+    acquire(runtime.primary, query, error -> {
+      waiting = false;
+      fencePending = false;
+      pinnedToPrimaryRead = true;
+      then.run();
+    });
+  }
+
+  /** Set when the fence could not be read: reads go to the primary until the next successful fence. */
+  private boolean pinnedToPrimaryRead;
+
+  private void advanceFence(ReplicationPosition position) {
+    fence = fence == null ? position : fence.max(position);
+    pinnedToPrimaryRead = false;
+    reportFence();
+  }
+
+  /** Sends the session's fence as ParameterStatus {@code junction.fence} when tokens are enabled and it changed. */
+  private void reportFence() {
+    if (runtime.tokens == null || fence == null) {
+      return;
+    }
+    String token = token();
+    if (!token.equals(reportedToken)) {
+      reportedToken = token;
+      new BackendMessage.ParameterStatus("junction.fence", token).writeTo(out());
+    }
+  }
+
+  private String token() {
+    Fence f = fence == null ? Fence.NONE : Fence.NONE.advance(runtime.shardName, fence);
+    return runtime.tokens.encode(f);
+  }
+
+  private void acceptToken(String token) {
+    if (runtime.tokens == null) {
+      throw new IllegalArgumentException("junction.fence tokens need junction.fencing.token-secret in the proxy's configuration");
+    }
+    Fence f;
+    try {
+      f = runtime.tokens.decode(token);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid junction.fence token: " + e.getMessage());
+    }
+    ReplicationPosition p = f.of(runtime.shardName);
+    if (p != null) {
+      fence = fence == null ? p : fence.max(p);
+    }
+  }
+
+  /** Waits up to max-fence-wait for {@code replica} to replay the fence, polling its position on a borrowed backend. */
+  private void waitForFence(Unit u, Endpoint replica) {
+    long deadline = System.nanoTime() + runtime.maxFenceWaitMillis * 1_000_000L;
+    ReplicationPosition target = fence;
+    acquire(replica, b -> pollReplay(u, b, target, deadline), error -> attachThenSend(u, runtime.primary,
+        RouteReason.PRIMARY_NO_REPLICA));
+  }
+
+  private void pollReplay(Unit u, BackendConnection b, ReplicationPosition target, long deadline) {
+    waiting = true;
+    b.internal(new InternalQuery("SELECT pg_last_wal_replay_lsn()::text") {
+      @Override
+      void done(BackendConnection backend, char status) {
+        if (!failed() && firstValue != null) {
+          PgLsn replayed = PgLsn.parse(firstValue);
+          backend.endpoint.state.observePosition(replayed);
+          if (replayed.covers(target)) {
+            waiting = false;
+            runtime.routed(RouteReason.REPLICA_FENCE_WAITED);
+            send(u, backend);
+            pump();
+            return;
+          }
+        }
+        if (failed() || System.nanoTime() - deadline >= 0) {
+          abandonedFence = target;
+          waiting = false;
+          detach();
+          attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
+          pump();
+          return;
+        }
+        loop.schedule(() -> {
+          if (!closed && attached == backend) {
+            pollReplay(u, backend, target, deadline);
+          }
+        }, 2, TimeUnit.MILLISECONDS);
+      }
+    });
+  }
+
+  /** Client statement names (and "" for the unnamed one) whose SQL is a junction.fence command, answered by the proxy. */
+  private final Map<String, String> fenceStatements = new HashMap<>(2);
+
+  private boolean isFenceSql(String sql) {
+    return sql != null && sql.regionMatches(true, 0, "", 0, 0) && containsIgnoreCase(sql, "junction.fence")
+        && FENCE_COMMAND.matcher(sql).matches();
+  }
+
+  /**
+   * When the extended-protocol unit at the head of pending consists only of junction.fence commands
+   * (Parse/Bind/Describe/Execute/Close of them, then Sync), its message count; 0 when it is a normal
+   * unit; -1 when it may be one but its Sync has not arrived.
+   */
+  private int localFenceUnit() {
+    if (!(pending.peek() instanceof FrontendMessage.Parse || pending.peek() instanceof FrontendMessage.Bind)) {
+      return 0;
+    }
+    if (fenceStatements.isEmpty() && !(pending.peek() instanceof FrontendMessage.Parse p0 && isFenceSql(p0.query()))) {
+      return 0;
+    }
+    Map<String, String> names = new HashMap<>(fenceStatements);
+    int i = 0;
+    for (FrontendMessage m : pending) {
+      i++;
+      if (m instanceof FrontendMessage.Parse p) {
+        if (!isFenceSql(p.query())) {
+          return 0;
+        }
+        names.put(p.statement(), p.query());
+      } else if (m instanceof FrontendMessage.Bind b) {
+        if (!names.containsKey(b.statement())) {
+          return 0;
+        }
+      } else if (m instanceof FrontendMessage.Describe d) {
+        if (d.target() == FrontendMessage.Target.STATEMENT && !names.containsKey(d.name())) {
+          return 0;
+        }
+      } else if (m instanceof FrontendMessage.Sync) {
+        return i;
+      } else if (!(m instanceof FrontendMessage.Execute || m instanceof FrontendMessage.Close)) {
+        return 0;
+      }
+    }
+    return -1;
+  }
+
+  /** Answers an extended-protocol unit of junction.fence commands; false when the fence must be resolved first. */
+  private boolean extendedFenceCommands(int count) {
+    if (fencePending) {
+      int i = 0;
+      for (FrontendMessage m : pending) {
+        if (i++ >= count) {
+          break;
+        }
+        if (m instanceof FrontendMessage.Execute) {
+          resolveFence(() -> { });
+          return false;
+        }
+      }
+    }
+    Map<String, String> portals = new HashMap<>(2);
+    boolean failed = false;
+    for (int i = 0; i < count; i++) {
+      FrontendMessage m = pending.poll();
+      if (m instanceof FrontendMessage.Sync) {
+        readyLocally(attached == null ? 'I' : attached.status == 'T' && failed ? 'E' : attached.status);
+        return true;
+      }
+      if (failed) {
+        continue;
+      }
+      if (m instanceof FrontendMessage.Parse p) {
+        fenceStatements.put(p.statement(), p.query());
+        BackendMessage.Empty.PARSE_COMPLETE.writeTo(out());
+      } else if (m instanceof FrontendMessage.Bind b) {
+        portals.put(b.portal(), fenceStatements.get(b.statement()));
+        BackendMessage.Empty.BIND_COMPLETE.writeTo(out());
+      } else if (m instanceof FrontendMessage.Describe d) {
+        String sql = d.target() == FrontendMessage.Target.STATEMENT ? fenceStatements.get(d.name()) : portals.get(d.name());
+        if (d.target() == FrontendMessage.Target.STATEMENT) {
+          new BackendMessage.ParameterDescription(List.of()).writeTo(out());
+        }
+        if (sql != null && isShow(sql)) {
+          fenceRowDescription();
+        } else {
+          BackendMessage.Empty.NO_DATA.writeTo(out());
+        }
+      } else if (m instanceof FrontendMessage.Execute e) {
+        String sql = portals.get(e.portal());
+        if (sql == null) {
+          new BackendMessage.ErrorResponse(PgError.error("34000", "portal \"" + e.portal() + "\" does not exist")).writeTo(out());
+          failed = true;
+        } else if (isShow(sql)) {
+          failed = !showFence(false);
+        } else {
+          failed = !setFence(sql);
+        }
+      } else if (m instanceof FrontendMessage.Close c) {
+        if (c.target() == FrontendMessage.Target.STATEMENT) {
+          fenceStatements.remove(c.name());
+        }
+        BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out());
+      }
+    }
+    flushClient();
+    return true;
+  }
+
+  private static boolean isShow(String sql) {
+    return sql.stripLeading().regionMatches(true, 0, "SHOW", 0, 4);
+  }
+
+  private void fenceRowDescription() {
+    new BackendMessage.RowDescription(List.of(new dev.junction.proxy.protocol.FieldDescription("junction.fence", 0, 0, 25, -1, -1,
+        dev.junction.proxy.protocol.Format.TEXT))).writeTo(out());
+  }
+
+  /** Writes the fence token row (and its description for the simple protocol); false after an error. */
+  private boolean showFence(boolean describe) {
+    if (runtime.tokens == null) {
+      new BackendMessage.ErrorResponse(PgError.error("55000",
+          "junction.fence tokens need junction.fencing.token-secret in the proxy's configuration")).writeTo(out());
+      return false;
+    }
+    if (describe) {
+      fenceRowDescription();
+    }
+    new BackendMessage.DataRow(List.of(token().getBytes(java.nio.charset.StandardCharsets.UTF_8))).writeTo(out());
+    new BackendMessage.CommandComplete("SHOW").writeTo(out());
+    return true;
+  }
+
+  private boolean setFence(String sql) {
+    Matcher m = FENCE_COMMAND.matcher(sql);
+    m.matches();
+    try {
+      acceptToken(m.group(2));
+      new BackendMessage.CommandComplete("SET").writeTo(out());
+      return true;
+    } catch (IllegalArgumentException e) {
+      new BackendMessage.ErrorResponse(PgError.error("22023", e.getMessage())).writeTo(out());
+      return false;
+    }
+  }
+
+  private void fenceCommand(Unit u) {
+    pending.poll();
+    Matcher m = FENCE_COMMAND.matcher(u.fenceCommand);
+    m.matches();
+    char status = attached == null ? 'I' : attached.status;
+    if (m.group(1).regionMatches(true, 0, "SET", 0, 3)) {
+      setFence(u.fenceCommand);
+      readyLocally(status);
+      return;
+    }
+    if (fencePending) {
+      pending.addFirst(new FrontendMessage.Query(u.fenceCommand));
+      resolveFence(this::pump);
+      return;
+    }
+    showFence(true);
+    readyLocally(status);
+  }
+
+  private void readyLocally(char status) {
+    (status == 'T' ? BackendMessage.ReadyForQuery.IN_TRANSACTION : status == 'E' ? BackendMessage.ReadyForQuery.FAILED
+        : BackendMessage.ReadyForQuery.IDLE).writeTo(out());
+    flushClient();
+  }
+
+  // ================================================================== timeouts and errors
+
+  /** Called about once a second from the server's sweep, on this session's loop. */
+  public void checkTimeouts(long now) {
+    if (closed || !ready || admin != null) {
+      return;
+    }
+    long idle = now - lastActivityNanos;
+    var config = host.config();
+    BackendConnection b = attached;
+    if (b != null && b.idle() && b.status != 'I' && !config.idleInTransactionTimeout().isZero()
+        && idle > config.idleInTransactionTimeout().toNanos()) {
+      fatal(PgError.fatal("25P03", "Junction: terminating the session: idle in transaction for longer than "
+          + config.idleInTransactionTimeout().toMillis() + " ms (junction.proxy.idle-in-transaction-timeout)"));
+    } else if ((b == null || (b.idle() && b.status == 'I')) && pending.isEmpty() && !waiting
+        && !config.idleClientTimeout().isZero() && idle > config.idleClientTimeout().toNanos()) {
+      fatal(PgError.fatal("57P05", "Junction: terminating the session: idle for longer than "
+          + config.idleClientTimeout().toMillis() + " ms (junction.proxy.idle-client-timeout)"));
+    }
+  }
+
+  void fatal(PgError error) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    new BackendMessage.ErrorResponse(error).writeTo(out());
+    ByteBuf buf = local;
+    local = null;
+    ctx.writeAndFlush(buf).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Closes the session (shutdown, admin). */
+  void terminate(String reason) {
+    fatal(PgError.fatal("57P01", "Junction: " + reason));
+  }
+}
