@@ -10,6 +10,7 @@ import dev.junction.fence.FenceStoreUnavailableException;
 import dev.junction.health.EndpointState;
 import dev.junction.health.ReplicaSelector;
 import dev.junction.position.ReplicationPosition;
+import dev.junction.route.Refusal;
 import dev.junction.route.RouteReason;
 import java.sql.Array;
 import java.sql.Blob;
@@ -62,6 +63,9 @@ final class RoutingConnection implements JunctionConnection {
   /** Session settings that can be replayed on another server; other session statements pin to the primary. */
   private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(set|reset|use)\\s");
   private static final Pattern TRANSACTION_LOCAL_SET = Pattern.compile("(?i)\\s*set\\s+(local|transaction)\\s");
+  /** {@code SET autocommit = ...} (MySQL/MariaDB): the server would hold transactions the router does not know about. */
+  private static final Pattern AUTOCOMMIT_SETTING = Pattern.compile(
+      "(?i)\\s*set\\s+(?:(?:session|local|global)\\s+)?(?:@@(?:session\\.|local\\.|global\\.)?)?autocommit\\s*(?:=|:=|to\\b)");
 
   final RoutingDataSource ds;
   final ShardRuntime shard;
@@ -113,6 +117,9 @@ final class RoutingConnection implements JunctionConnection {
   Connection route(Classification c, String sql) throws SQLException {
     checkOpen();
     StatementKind kind = c.kind();
+    if ((kind == StatementKind.SESSION || c.multiStatement()) && sql != null && AUTOCOMMIT_SETTING.matcher(sql).find()) {
+      throw new SQLException("Junction: " + Refusal.SQL_AUTOCOMMIT.message(), Refusal.SQL_AUTOCOMMIT.sqlState());
+    }
     if (kind == StatementKind.TX_BEGIN && autoCommit && !sqlTransactionOpen) {
       sqlTransactionOpen = true;
       return beginTransaction(c.readOnlyTransaction() || readOnly);
@@ -321,8 +328,10 @@ final class RoutingConnection implements JunctionConnection {
         endTransaction(kind == StatementKind.TX_COMMIT && txWrote);
       }
       sqlTransactionOpen = false;
+      followServerTransaction(lastTarget); // COMMIT AND CHAIN leaves one open
       return;
     }
+    followServerTransaction(lastTarget);
     if (!inTransaction() && lastTarget == primary && lastTarget != null
         && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
         && kind != StatementKind.SESSION) {
@@ -332,7 +341,15 @@ final class RoutingConnection implements JunctionConnection {
 
   /** Called when a statement failed on its target: a lost connection opens that endpoint's circuit. */
   void afterFailure(SQLException e) {
-    if (lastTarget == null || !ds.dialect.isConnectionFailure(e)) {
+    if (lastTarget == null) {
+      return;
+    }
+    if (!ds.dialect.isConnectionFailure(e)) {
+      try {
+        followServerTransaction(lastTarget); // e.g. "BEGIN; INSERT ...; SELECT 1/0" left a failed transaction open
+      } catch (SQLException ignored) {
+        // the statement's own failure is what the application sees
+      }
       return;
     }
     if (lastTarget == primary) {
@@ -356,6 +373,33 @@ final class RoutingConnection implements JunctionConnection {
       }
     }
     lastTarget = null;
+  }
+
+  /**
+   * With JDBC auto-commit on, the server's report of its transaction state after a statement on
+   * {@code target} overrides what the SQL text suggested: a transaction the parse did not see
+   * ({@code COMMIT AND CHAIN}, a {@code BEGIN} inside a multi-statement string, a failed part of one)
+   * is adopted as an SQL transaction, so every later statement stays on that connection until it
+   * ends and {@link #close()} rolls it back; a transaction the server ended by itself (an implicit
+   * commit by DDL on MariaDB) ends here too. Costs no round trip: drivers keep the state.
+   */
+  private void followServerTransaction(Connection target) throws SQLException {
+    if (!autoCommit || target == null || (target != primary && target != replica)) {
+      return;
+    }
+    ServerTransaction state = ServerTransaction.of(target, ds.config.dialect());
+    if (state == ServerTransaction.UNKNOWN) {
+      return;
+    }
+    if (state.open() && !sqlTransactionOpen) {
+      sqlTransactionOpen = true;
+      txTarget = target;
+      txOnReplica = target != primary;
+      txWrote = !txOnReplica; // conservatively: it may have written
+    } else if (!state.open() && sqlTransactionOpen && target == txTarget) {
+      sqlTransactionOpen = false;
+      endTransaction(txWrote);
+    }
   }
 
   /**
@@ -553,7 +597,7 @@ final class RoutingConnection implements JunctionConnection {
     for (RoutingStatement s : statements) {
       s.forgetPhysical(replica);
     }
-    if (evict || replicaSessionDirty) {
+    if (evict || replicaSessionDirty || !ServerTransaction.makeIdle(replica, ds.config.dialect())) {
       replicaPool.evict(replica);
     }
     closeQuietly(replica);
@@ -748,11 +792,12 @@ final class RoutingConnection implements JunctionConnection {
     Connection target = txTarget;
     if (target != null) {
       try {
-        target.commit();
+        ServerTransaction.end(target, true); // after SQL BEGIN the physical connection is in auto-commit mode
       } finally {
         sqlTransactionOpen = false;
       }
       endTransaction(txWrote);
+      followServerTransaction(target);
     }
   }
 
@@ -768,7 +813,7 @@ final class RoutingConnection implements JunctionConnection {
     txWrote = false;
     sqlTransactionOpen = false;
     if (target != null) {
-      target.rollback();
+      ServerTransaction.end(target, false);
     }
   }
 
@@ -781,23 +826,21 @@ final class RoutingConnection implements JunctionConnection {
     for (RoutingStatement s : new ArrayList<>(statements)) {
       s.closeQuietly();
     }
+    txTarget = null;
+    txOnReplica = false;
+    sqlTransactionOpen = false;
     SQLException failure = null;
-    if (txTarget != null) {
-      try {
-        txTarget.rollback();
-      } catch (SQLException e) {
-        failure = e;
-      }
-    }
     releaseReplica(false);
     if (primary != null) {
-      if (primarySessionDirty) {
+      // Session state (SET, temporary tables, LISTEN, user variables...) cannot be reset cheaply: evict.
+      // Otherwise the connection goes back only outside any transaction (issue #16 §0).
+      if (primarySessionDirty || pinnedToPrimary || !ServerTransaction.makeIdle(primary, ds.config.dialect())) {
         shard.primary.evict(primary);
       }
       try {
         primary.close();
       } catch (SQLException e) {
-        failure = failure == null ? e : failure;
+        failure = e;
       }
       primary = null;
     }
