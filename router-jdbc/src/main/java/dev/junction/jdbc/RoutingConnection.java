@@ -513,6 +513,9 @@ final class RoutingConnection implements JunctionConnection {
         if (!autoCommit && c.getAutoCommit()) {
           c.setAutoCommit(false);
         }
+        if (!autoCommit && readOnly && !readOnlyServer()) {
+          ReadOnlyTransaction.start(c, ds.config.dialect());
+        }
         return c;
       }
     }
@@ -521,7 +524,15 @@ final class RoutingConnection implements JunctionConnection {
     if (!autoCommit && txTarget.getAutoCommit()) {
       txTarget.setAutoCommit(false);
     }
+    if (!autoCommit && readOnly) {
+      ReadOnlyTransaction.start(txTarget, ds.config.dialect()); // issue #16 §3: read-only on the primary too
+    }
     return txTarget;
+  }
+
+  /** A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's read_only does not bind SUPER. */
+  private boolean readOnlyServer() {
+    return ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL;
   }
 
   Connection primary() throws SQLException {
