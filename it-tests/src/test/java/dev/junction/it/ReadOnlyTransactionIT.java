@@ -82,6 +82,11 @@ class ReadOnlyTransactionIT {
       results.add("primary (Junction.primary): " + Junction.primary(() -> writeInReadOnlyTransaction(ds, "primary")));
       results.add("primary (no replica configured): " + writeInReadOnlyTransaction(noReplicas, "primary"));
       results.add("replica: " + writeInReadOnlyTransaction(ds, "replica"));
+      if (dialect == Dialect.POSTGRESQL) {
+        // SQL BEGIN on a read-only connection (auto-commit on): routed as a read-only transaction
+        results.add("primary (SQL BEGIN, Junction.primary): " + Junction.primary(() -> writeAfterSqlBegin(ds, "primary")));
+        results.add("replica (SQL BEGIN): " + writeAfterSqlBegin(ds, "replica"));
+      }
       System.out.printf("[ReadOnlyTransactionIT] %s: %s%n", dialect, results);
       for (String r : results) {
         assertThat(r).as("write in a read-only transaction").startsWith(r.substring(0, r.indexOf(':') + 2) + "refused 25006");
@@ -110,6 +115,25 @@ class ReadOnlyTransactionIT {
     }
     try (Connection c = primary.connect()) {
       assertThat(Sql.longValue(c, "SELECT v FROM counters WHERE id = 1")).as("no write of a read-only transaction committed").isZero();
+    }
+  }
+
+  /** As {@link #writeInReadOnlyTransaction} with the transaction opened by an SQL BEGIN. */
+  static String writeAfterSqlBegin(RoutingDataSource ds, String expectedEndpoint) throws SQLException {
+    try (Connection c = ds.getConnection()) {
+      c.setReadOnly(true);
+      Sql.exec(c, "BEGIN");
+      SQLException e = catchThrowableOfType(SQLException.class, () -> {
+        Sql.exec(c, "UPDATE counters SET v = v + 1 WHERE id = 1");
+        Sql.exec(c, "COMMIT");
+      });
+      String endpoint = c.unwrap(JunctionConnection.class).lastRouteEndpoint();
+      assertThat(endpoint).as("where the transaction ran").contains(expectedEndpoint);
+      if (e == null) {
+        return "COMMITTED on " + endpoint;
+      }
+      Sql.exec(c, "ROLLBACK");
+      return "refused " + e.getSQLState() + " (" + e.getErrorCode() + ") on " + endpoint;
     }
   }
 

@@ -24,6 +24,13 @@ import java.sql.Statement;
 final class ReadOnlyTransaction {
   private ReadOnlyTransaction() {}
 
+  /** PostgreSQL only: makes the transaction just opened by an SQL BEGIN on {@code c} read-only. */
+  static void setOnOpenTransaction(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SET TRANSACTION READ ONLY");
+    }
+  }
+
   static void start(Connection c, Dialect dialect) throws SQLException {
     try (Statement s = c.createStatement()) {
       // PostgreSQL: the driver sends its BEGIN with this first statement, which then sets the access

@@ -5,6 +5,7 @@ import dev.junction.Scope;
 import dev.junction.classify.Classification;
 import dev.junction.classify.PrimaryReason;
 import dev.junction.classify.StatementKind;
+import dev.junction.classify.TransactionAccess;
 import dev.junction.fence.Fence;
 import dev.junction.fence.FenceStoreUnavailableException;
 import dev.junction.health.EndpointState;
@@ -122,7 +123,7 @@ final class RoutingConnection implements JunctionConnection {
     }
     if (kind == StatementKind.TX_BEGIN && autoCommit && !sqlTransactionOpen) {
       sqlTransactionOpen = true;
-      return beginTransaction(c.readOnlyTransaction() || readOnly);
+      return beginTransaction(readOnlyBegin(c));
     }
     if (inTransaction()) {
       Connection target = txTarget != null ? txTarget : beginTransaction(readOnly);
@@ -160,6 +161,12 @@ final class RoutingConnection implements JunctionConnection {
       return decided(reason, primary());
     }
     return routeRead();
+  }
+
+  /** An SQL BEGIN opens a read-only transaction: it says READ ONLY, or says nothing on a read-only connection. */
+  private boolean readOnlyBegin(Classification c) {
+    TransactionAccess access = c.transactionAccess();
+    return access == TransactionAccess.READ_ONLY || access == TransactionAccess.UNSPECIFIED && readOnly;
   }
 
   /**
@@ -332,6 +339,14 @@ final class RoutingConnection implements JunctionConnection {
       return;
     }
     followServerTransaction(lastTarget);
+    if (kind == StatementKind.TX_BEGIN && sqlTransactionOpen && autoCommit && txTarget == primary && txTarget != null
+        && !c.multiStatement() && c.transactionAccess() == TransactionAccess.UNSPECIFIED && readOnly
+        && ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
+      // A plain BEGIN on a read-only connection is routed as a read-only transaction; where it lands on
+      // the primary it must refuse writes as a replica would (PostgreSQL accepts SET TRANSACTION as the
+      // first statement after BEGIN; MariaDB refuses it inside a transaction, see docs/consistency.md).
+      ReadOnlyTransaction.setOnOpenTransaction(primary);
+    }
     if (!inTransaction() && lastTarget == primary && lastTarget != null
         && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
         && kind != StatementKind.SESSION) {
