@@ -14,8 +14,9 @@ import java.sql.Statement;
  *
  * <p>Why SQL and not {@code Connection.setReadOnly(true)} on the physical connection: pgjdbc turns
  * that into {@code BEGIN READ ONLY} (no extra round trip) only with its default
- * {@code readOnlyMode=transaction}; {@code readOnlyMode=ignore} in an endpoint URL silently drops it,
- * and MySQL Connector/J only sends it for some versions and settings. The statement costs one round
+ * {@code readOnlyMode=transaction}; {@code readOnlyMode=ignore} in an endpoint URL silently drops it.
+ * MySQL Connector/J makes it a session setting (with {@code readOnlyPropagatesToServer}), which then
+ * depends on the pool resetting it for the next borrower. The statement costs one round
  * trip per read-only transaction on the primary (and on MariaDB replicas, whose {@code read_only}
  * does not bind users with SUPER/READ_ONLY ADMIN); PostgreSQL standbys need nothing. Both forms last
  * for the one transaction only, so the pooled connection is not left read-only for its next
