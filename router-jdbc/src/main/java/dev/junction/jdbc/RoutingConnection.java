@@ -55,6 +55,11 @@ import java.util.regex.Pattern;
  *   <li>Session state ({@code SET ...}) runs on every held connection and is replayed on connections
  *       taken later; such connections are evicted rather than returned dirty to the pool. Temporary
  *       tables and {@code LISTEN} pin the connection to the primary.</li>
+ *   <li>Pool hygiene: a physical connection goes back to its pool only when its driver reports no
+ *       open server transaction (after a {@code ROLLBACK} if needed, see {@link ServerTransaction}),
+ *       else it is evicted; in auto-commit mode the driver's report after each statement overrides
+ *       the parse, so transactions opened in SQL in ways the classifier cannot see are followed too.
+ *       A read-only transaction is made read-only on the server ({@link ReadOnlyTransaction}).</li>
  *   <li>A JDBC connection is used by one thread at a time (as the JDBC contract expects); nothing here
  *       locks.</li>
  * </ul>
