@@ -5,7 +5,7 @@ public final class ConfigException extends IllegalArgumentException {
   private final String key;
 
   public ConfigException(String key, String problem) {
-    super(key + ": " + problem);
+    super(key + ": " + Redaction.redact(problem)); // a value echoed in a message may hold a secret
     this.key = key;
   }
 

@@ -34,7 +34,14 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
   public record Shard(String name, Endpoint primary, List<Endpoint> replicas) {}
 
   /** One database server and the HikariCP pool Junction keeps for it. */
-  public record Endpoint(String name, String url, String username, String password, int weight, Pool pool) {}
+  public record Endpoint(String name, String url, String username, String password, int weight, Pool pool) {
+    /** Without the password, and with any secret in the URL masked (see {@link Redaction}). */
+    @Override
+    public String toString() {
+      return "Endpoint[name=" + name + ", url=" + Redaction.redact(url) + ", username=" + username + ", password="
+          + Redaction.mask(password) + ", weight=" + weight + ", pool=" + pool + "]";
+    }
+  }
 
   public record Pool(int maximumSize, int minimumIdle, Duration connectionTimeout, Duration idleTimeout,
                      Duration maxLifetime, Duration validationTimeout) {
@@ -69,6 +76,14 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    */
   public record Fencing(FenceStoreKind store, Duration ttl, long localMaximumScopes, String redisUri, Duration redisTimeout,
                         String redisKeyPrefix, String tokenSecret) {
+    /** Without the token secret, and with the Redis URI's password masked (see {@link Redaction}). */
+    @Override
+    public String toString() {
+      return "Fencing[store=" + store + ", ttl=" + ttl + ", localMaximumScopes=" + localMaximumScopes + ", redisUri="
+          + Redaction.redact(redisUri) + ", redisTimeout=" + redisTimeout + ", redisKeyPrefix=" + redisKeyPrefix
+          + ", tokenSecret=" + Redaction.mask(tokenSecret) + "]";
+    }
+
     public static Fencing defaults() {
       return new Fencing(FenceStoreKind.LOCAL, Duration.ofSeconds(30), 1_000_000, null, Duration.ofMillis(200), "junction:fence:", null);
     }
@@ -187,7 +202,7 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     positive(f.ttl(), "junction.fencing.ttl");
     if (f.store() == FenceStoreKind.REDIS) {
       require(f.redisUri() != null && f.redisUri().startsWith("redis"), "junction.fencing.redis-uri",
-          "required when junction.fencing.store is redis; e.g. redis://127.0.0.1:6379, got " + f.redisUri());
+          "required when junction.fencing.store is redis; e.g. redis://127.0.0.1:6379, got " + Redaction.redact(f.redisUri()));
       positive(f.redisTimeout(), "junction.fencing.redis-timeout");
     }
     if (f.tokenSecret() != null) {
@@ -244,7 +259,7 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(e.name() != null && !e.name().isBlank(), key + ".name", "required");
     require(names.add(e.name()), key + ".name", "duplicate endpoint name '" + e.name() + "' in this shard");
     require(e.url() != null && e.url().startsWith("jdbc:"), key + ".url",
-        "required JDBC URL starting with 'jdbc:', e.g. jdbc:postgresql://db1:5432/app, got " + e.url());
+        "required JDBC URL starting with 'jdbc:', e.g. jdbc:postgresql://db1:5432/app, got " + Redaction.redact(e.url()));
     require(e.weight() > 0, key + ".weight", "must be > 0, got " + e.weight());
     Pool p = e.pool();
     require(p.maximumSize() > 0, key + ".pool.maximum-size", "must be > 0, got " + p.maximumSize());

@@ -142,7 +142,7 @@ public final class YamlConfigLoader {
     if (s.has("broadcast-tables")) {
       Object raw = s.map().get("broadcast-tables");
       if (!(raw instanceof List<?> items)) {
-        throw new ConfigException(s.key("broadcast-tables"), "expected a list of table names, got: " + raw);
+        throw new ConfigException(s.key("broadcast-tables"), "expected a list of table names, got: " + Redaction.redact(String.valueOf(raw)));
       }
       for (Object item : items) {
         broadcast.add(String.valueOf(item));
@@ -199,7 +199,7 @@ public final class YamlConfigLoader {
         return new Node(path, Map.of());
       }
       if (!(value instanceof Map)) {
-        throw new ConfigException(path.isEmpty() ? "<root>" : path, "expected a mapping of keys, got: " + value);
+        throw new ConfigException(path.isEmpty() ? "<root>" : path, "expected a mapping of keys, got: " + Redaction.redact(String.valueOf(value)));
       }
       return new Node(path, (Map<String, Object>) value);
     }
@@ -233,7 +233,7 @@ public final class YamlConfigLoader {
     List<Node> list(String name) {
       Object v = map.get(name);
       if (!(v instanceof List<?> items)) {
-        throw new ConfigException(key(name), v == null ? "required: a list" : "expected a list, got: " + v);
+        throw new ConfigException(key(name), v == null ? "required: a list" : "expected a list, got: " + Redaction.redact(String.valueOf(v)));
       }
       List<Node> nodes = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {

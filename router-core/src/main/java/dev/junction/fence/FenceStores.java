@@ -2,6 +2,7 @@ package dev.junction.fence;
 
 import dev.junction.config.ConfigException;
 import dev.junction.config.JunctionConfig;
+import dev.junction.config.Redaction;
 import java.lang.reflect.InvocationTargetException;
 import java.time.Duration;
 
@@ -35,6 +36,11 @@ public final class FenceStores {
       return (FenceStore) type.getConstructor(String.class, Duration.class, Duration.class, String.class)
           .newInstance(f.redisUri(), f.ttl(), f.redisTimeout(), f.redisKeyPrefix());
     } catch (InvocationTargetException e) {
+      if (mentionsSecret(e.getCause(), f.redisUri())) {
+        // e.g. a malformed URI: the client library echoes it, password included; never pass that on
+        throw new IllegalArgumentException("cannot open the Redis fence store at " + Redaction.redact(f.redisUri()) + ": "
+            + e.getCause().getClass().getSimpleName() + ": " + Redaction.scrub(e.getCause().getMessage(), f.redisUri()));
+      }
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
@@ -46,6 +52,23 @@ public final class FenceStores {
       throw new IllegalStateException(REDIS_STORE_CLASS + " in " + REDIS_MODULE
           + " does not match this router-core; use the same Junction version for both (the junction-bom aligns them)", e);
     }
+  }
+
+  /** True when a message in {@code t}'s cause chain contains {@code uri} or its user-info (where the password is). */
+  private static boolean mentionsSecret(Throwable t, String uri) {
+    if (uri == null) {
+      return false;
+    }
+    int at = uri.indexOf('@');
+    int start = uri.indexOf("//");
+    String userInfo = at > 0 && start >= 0 && start + 2 < at ? uri.substring(start + 2, at) : null;
+    for (Throwable x = t; x != null; x = x.getCause()) {
+      String m = x.getMessage();
+      if (m != null && (m.contains(uri) || userInfo != null && m.contains(userInfo))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Class<?> redisStoreClass() {

@@ -5,11 +5,13 @@ import dev.junction.Scope;
 import dev.junction.classify.Classification;
 import dev.junction.classify.PrimaryReason;
 import dev.junction.classify.StatementKind;
+import dev.junction.classify.TransactionAccess;
 import dev.junction.fence.Fence;
 import dev.junction.fence.FenceStoreUnavailableException;
 import dev.junction.health.EndpointState;
 import dev.junction.health.ReplicaSelector;
 import dev.junction.position.ReplicationPosition;
+import dev.junction.route.Refusal;
 import dev.junction.route.RouteReason;
 import java.sql.Array;
 import java.sql.Blob;
@@ -53,6 +55,11 @@ import java.util.regex.Pattern;
  *   <li>Session state ({@code SET ...}) runs on every held connection and is replayed on connections
  *       taken later; such connections are evicted rather than returned dirty to the pool. Temporary
  *       tables and {@code LISTEN} pin the connection to the primary.</li>
+ *   <li>Pool hygiene: a physical connection goes back to its pool only when its driver reports no
+ *       open server transaction (after a {@code ROLLBACK} if needed, see {@link ServerTransaction}),
+ *       else it is evicted; in auto-commit mode the driver's report after each statement overrides
+ *       the parse, so transactions opened in SQL in ways the classifier cannot see are followed too.
+ *       A read-only transaction is made read-only on the server ({@link ReadOnlyTransaction}).</li>
  *   <li>A JDBC connection is used by one thread at a time (as the JDBC contract expects); nothing here
  *       locks.</li>
  * </ul>
@@ -62,6 +69,9 @@ final class RoutingConnection implements JunctionConnection {
   /** Session settings that can be replayed on another server; other session statements pin to the primary. */
   private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(set|reset|use)\\s");
   private static final Pattern TRANSACTION_LOCAL_SET = Pattern.compile("(?i)\\s*set\\s+(local|transaction)\\s");
+  /** {@code SET autocommit = ...} (MySQL/MariaDB): the server would hold transactions the router does not know about. */
+  private static final Pattern AUTOCOMMIT_SETTING = Pattern.compile(
+      "(?i)\\s*set\\s+(?:(?:session|local|global)\\s+)?(?:@@(?:session\\.|local\\.|global\\.)?)?autocommit\\s*(?:=|:=|to\\b)");
 
   final RoutingDataSource ds;
   final ShardRuntime shard;
@@ -113,9 +123,12 @@ final class RoutingConnection implements JunctionConnection {
   Connection route(Classification c, String sql) throws SQLException {
     checkOpen();
     StatementKind kind = c.kind();
+    if ((kind == StatementKind.SESSION || c.multiStatement()) && sql != null && AUTOCOMMIT_SETTING.matcher(sql).find()) {
+      throw new SQLException("Junction: " + Refusal.SQL_AUTOCOMMIT.message(), Refusal.SQL_AUTOCOMMIT.sqlState());
+    }
     if (kind == StatementKind.TX_BEGIN && autoCommit && !sqlTransactionOpen) {
       sqlTransactionOpen = true;
-      return beginTransaction(c.readOnlyTransaction() || readOnly);
+      return beginTransaction(readOnlyBegin(c));
     }
     if (inTransaction()) {
       Connection target = txTarget != null ? txTarget : beginTransaction(readOnly);
@@ -153,6 +166,12 @@ final class RoutingConnection implements JunctionConnection {
       return decided(reason, primary());
     }
     return routeRead();
+  }
+
+  /** An SQL BEGIN opens a read-only transaction: it says READ ONLY, or says nothing on a read-only connection. */
+  private boolean readOnlyBegin(Classification c) {
+    TransactionAccess access = c.transactionAccess();
+    return access == TransactionAccess.READ_ONLY || access == TransactionAccess.UNSPECIFIED && readOnly;
   }
 
   /**
@@ -321,7 +340,17 @@ final class RoutingConnection implements JunctionConnection {
         endTransaction(kind == StatementKind.TX_COMMIT && txWrote);
       }
       sqlTransactionOpen = false;
+      followServerTransaction(lastTarget); // COMMIT AND CHAIN leaves one open
       return;
+    }
+    followServerTransaction(lastTarget);
+    if (kind == StatementKind.TX_BEGIN && sqlTransactionOpen && autoCommit && txTarget == primary && txTarget != null
+        && !c.multiStatement() && c.transactionAccess() == TransactionAccess.UNSPECIFIED && readOnly
+        && ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
+      // A plain BEGIN on a read-only connection is routed as a read-only transaction; where it lands on
+      // the primary it must refuse writes as a replica would (PostgreSQL accepts SET TRANSACTION as the
+      // first statement after BEGIN; MariaDB refuses it inside a transaction, see docs/consistency.md).
+      ReadOnlyTransaction.setOnOpenTransaction(primary);
     }
     if (!inTransaction() && lastTarget == primary && lastTarget != null
         && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
@@ -332,7 +361,15 @@ final class RoutingConnection implements JunctionConnection {
 
   /** Called when a statement failed on its target: a lost connection opens that endpoint's circuit. */
   void afterFailure(SQLException e) {
-    if (lastTarget == null || !ds.dialect.isConnectionFailure(e)) {
+    if (lastTarget == null) {
+      return;
+    }
+    if (!ds.dialect.isConnectionFailure(e)) {
+      try {
+        followServerTransaction(lastTarget); // e.g. "BEGIN; INSERT ...; SELECT 1/0" left a failed transaction open
+      } catch (SQLException ignored) {
+        // the statement's own failure is what the application sees
+      }
       return;
     }
     if (lastTarget == primary) {
@@ -356,6 +393,33 @@ final class RoutingConnection implements JunctionConnection {
       }
     }
     lastTarget = null;
+  }
+
+  /**
+   * With JDBC auto-commit on, the server's report of its transaction state after a statement on
+   * {@code target} overrides what the SQL text suggested: a transaction the parse did not see
+   * ({@code COMMIT AND CHAIN}, a {@code BEGIN} inside a multi-statement string, a failed part of one)
+   * is adopted as an SQL transaction, so every later statement stays on that connection until it
+   * ends and {@link #close()} rolls it back; a transaction the server ended by itself (an implicit
+   * commit by DDL on MariaDB) ends here too. Costs no round trip: drivers keep the state.
+   */
+  private void followServerTransaction(Connection target) throws SQLException {
+    if (!autoCommit || target == null || (target != primary && target != replica)) {
+      return;
+    }
+    ServerTransaction state = ServerTransaction.of(target, ds.config.dialect());
+    if (state == ServerTransaction.UNKNOWN) {
+      return;
+    }
+    if (state.open() && !sqlTransactionOpen) {
+      sqlTransactionOpen = true;
+      txTarget = target;
+      txOnReplica = target != primary;
+      txWrote = !txOnReplica; // conservatively: it may have written
+    } else if (!state.open() && sqlTransactionOpen && target == txTarget) {
+      sqlTransactionOpen = false;
+      endTransaction(txWrote);
+    }
   }
 
   /**
@@ -469,6 +533,9 @@ final class RoutingConnection implements JunctionConnection {
         if (!autoCommit && c.getAutoCommit()) {
           c.setAutoCommit(false);
         }
+        if (!autoCommit && readOnly && !readOnlyServer()) {
+          ReadOnlyTransaction.start(c, ds.config.dialect());
+        }
         return c;
       }
     }
@@ -477,7 +544,15 @@ final class RoutingConnection implements JunctionConnection {
     if (!autoCommit && txTarget.getAutoCommit()) {
       txTarget.setAutoCommit(false);
     }
+    if (!autoCommit && readOnly) {
+      ReadOnlyTransaction.start(txTarget, ds.config.dialect()); // issue #16 §3: read-only on the primary too
+    }
     return txTarget;
+  }
+
+  /** A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's read_only does not bind SUPER. */
+  private boolean readOnlyServer() {
+    return ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL;
   }
 
   Connection primary() throws SQLException {
@@ -553,7 +628,7 @@ final class RoutingConnection implements JunctionConnection {
     for (RoutingStatement s : statements) {
       s.forgetPhysical(replica);
     }
-    if (evict || replicaSessionDirty) {
+    if (evict || replicaSessionDirty || !ServerTransaction.makeIdle(replica, ds.config.dialect())) {
       replicaPool.evict(replica);
     }
     closeQuietly(replica);
@@ -748,11 +823,12 @@ final class RoutingConnection implements JunctionConnection {
     Connection target = txTarget;
     if (target != null) {
       try {
-        target.commit();
+        ServerTransaction.end(target, true); // after SQL BEGIN the physical connection is in auto-commit mode
       } finally {
         sqlTransactionOpen = false;
       }
       endTransaction(txWrote);
+      followServerTransaction(target);
     }
   }
 
@@ -768,7 +844,7 @@ final class RoutingConnection implements JunctionConnection {
     txWrote = false;
     sqlTransactionOpen = false;
     if (target != null) {
-      target.rollback();
+      ServerTransaction.end(target, false);
     }
   }
 
@@ -781,23 +857,21 @@ final class RoutingConnection implements JunctionConnection {
     for (RoutingStatement s : new ArrayList<>(statements)) {
       s.closeQuietly();
     }
+    txTarget = null;
+    txOnReplica = false;
+    sqlTransactionOpen = false;
     SQLException failure = null;
-    if (txTarget != null) {
-      try {
-        txTarget.rollback();
-      } catch (SQLException e) {
-        failure = e;
-      }
-    }
     releaseReplica(false);
     if (primary != null) {
-      if (primarySessionDirty) {
+      // Session state (SET, temporary tables, LISTEN, user variables...) cannot be reset cheaply: evict.
+      // Otherwise the connection goes back only outside any transaction (issue #16 §0).
+      if (primarySessionDirty || pinnedToPrimary || !ServerTransaction.makeIdle(primary, ds.config.dialect())) {
         shard.primary.evict(primary);
       }
       try {
         primary.close();
       } catch (SQLException e) {
-        failure = failure == null ? e : failure;
+        failure = e;
       }
       primary = null;
     }
