@@ -8,20 +8,63 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * PostgreSQL: positions are WAL LSNs. The primary's is {@code pg_current_wal_lsn()}, a replica's
- * {@code pg_last_wal_replay_lsn()}. There is no server-side wait before PostgreSQL 19, so waits poll.
+ * PostgreSQL: positions are WAL LSNs. The primary's is {@code pg_current_wal_insert_lsn()}, a
+ * replica's {@code pg_last_wal_replay_lsn()}.
+ *
+ * <p>Why the <em>insert</em> position: read after a commit returned, it is at or past the end of that
+ * commit's record in every commit mode. The WAL <em>write</em> position ({@code pg_current_wal_lsn()})
+ * is not: with {@code synchronous_commit = off} (server-wide or {@code SET LOCAL} in the writing
+ * transaction) the commit returns before its record is written, so the write position can be below
+ * it and a replica reaches the fence before it has applied the commit (issue #16: 1,833 of 4,000
+ * scoped pairs read stale data with the write position). There is no server-side wait before PostgreSQL 19, so waits poll.
  * Time lag is zero when the replica has replayed everything the primary has (an idle primary would
  * otherwise look ever more behind through {@code pg_last_xact_replay_timestamp()}).
  */
 final class PostgresDialect implements JdbcDialect {
   private static final long POLL_MILLIS = 2;
 
+  /** Page header sizes on 64-bit servers: {@code SizeOfXLogShortPHD}, {@code SizeOfXLogLongPHD}. */
+  static final long SHORT_PAGE_HEADER = 24;
+  static final long LONG_PAGE_HEADER = 40;
+
+  private volatile long walBlockSize;
+  private volatile long walSegmentSize;
+
   @Override
   public ReplicationPosition primaryPosition(Connection primary) throws SQLException {
-    try (Statement s = primary.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-      rs.next();
-      return PgLsn.parse(rs.getString(1));
+    if (walBlockSize == 0) {
+      readWalGeometry(primary);
     }
+    try (Statement s = primary.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+      rs.next();
+      return new PgLsn(recordBoundary(PgLsn.parse(rs.getString(1)).value(), walBlockSize, walSegmentSize));
+    }
+  }
+
+  private void readWalGeometry(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('wal_block_size')::bigint,"
+        + " (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")) {
+      rs.next();
+      walSegmentSize = rs.getLong(2);
+      walBlockSize = rs.getLong(1);
+    }
+  }
+
+  /**
+   * The insert position, moved back over a page header it points just past. When the last record
+   * ended exactly at a page boundary, {@code pg_current_wal_insert_lsn()} points after the next page's
+   * header, where no replica's replay position (the end of the last record replayed) will ever be
+   * until the primary writes again: an idle primary would make every fenced read wait. Nothing can
+   * end inside a header, so the boundary is the same fence.
+   */
+  static long recordBoundary(long insert, long blockSize, long segmentSize) {
+    if (segmentSize > 0 && Long.remainderUnsigned(insert, segmentSize) == LONG_PAGE_HEADER) {
+      return insert - LONG_PAGE_HEADER;
+    }
+    if (blockSize > 0 && Long.remainderUnsigned(insert, blockSize) == SHORT_PAGE_HEADER) {
+      return insert - SHORT_PAGE_HEADER;
+    }
+    return insert;
   }
 
   @Override
