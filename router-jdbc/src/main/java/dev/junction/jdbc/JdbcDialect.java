@@ -25,7 +25,11 @@ interface JdbcDialect {
   /** The position a replica has replayed (applied and made visible). */
   ReplicationPosition replayedPosition(Connection replica) throws SQLException;
 
-  /** Lag of a replica given the primary's latest position: time in ms (-1 unknown) and bytes (-1 unknown). */
+  /**
+   * Lag of a replica given the primary's latest position (null: unknown): time in ms (-1 unknown,
+   * which counts as too far behind) and bytes (-1 unknown), with the server's start time that
+   * tells one incarnation from the next.
+   */
   LagSample sampleLag(Connection replica, ReplicationPosition primaryNow) throws SQLException;
 
   /**
@@ -57,5 +61,9 @@ interface JdbcDialect {
     return "25006".equals(e.getSQLState()) || e.getErrorCode() == 1290 || e.getErrorCode() == 1792;
   }
 
-  record LagSample(ReplicationPosition replayed, long lagMillis, long lagBytes) {}
+  /**
+   * @param replayed        the replayed position, null when the server is not a working replica
+   * @param startedAtMillis the server's start time in epoch ms (0: unknown), to detect restarts
+   */
+  record LagSample(ReplicationPosition replayed, long lagMillis, long lagBytes, long startedAtMillis) {}
 }

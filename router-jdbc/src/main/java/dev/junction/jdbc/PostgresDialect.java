@@ -80,22 +80,28 @@ final class PostgresDialect implements JdbcDialect {
   public LagSample sampleLag(Connection replica, ReplicationPosition primaryNow) throws SQLException {
     try (Statement s = replica.createStatement(); ResultSet rs = s.executeQuery(
         "SELECT pg_last_wal_replay_lsn()::text, pg_is_in_recovery(),"
-            + " (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::bigint")) {
+            + " (EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())) * 1000)::bigint,"
+            + " (EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000)::bigint")) {
       rs.next();
       String replayText = rs.getString(1);
+      long startedAt = rs.getLong(4);
       if (!rs.getBoolean(2) || replayText == null) {
-        return new LagSample(null, -1, -1); // promoted or not a standby: never a safe replica
+        return new LagSample(null, -1, -1, startedAt); // promoted or not a standby: never a safe replica
       }
       PgLsn replayed = PgLsn.parse(replayText);
       if (primaryNow == null) {
-        return new LagSample(replayed, -1, -1);
+        return new LagSample(replayed, -1, -1, startedAt);
       }
       long bytes = Math.max(0, ((PgLsn) primaryNow).minus(replayed));
       long millis = rs.getLong(3);
-      if (rs.wasNull() || bytes == 0) {
-        millis = bytes == 0 ? 0 : -1;
+      if (bytes == 0) {
+        millis = 0; // replayed all the primary has: an old replay timestamp only means an idle primary
+      } else if (rs.wasNull()) {
+        millis = -1; // behind, and no transaction replayed since the start: unknown, i.e. too far behind
+      } else {
+        millis = Math.max(0, millis);
       }
-      return new LagSample(replayed, Math.max(0, millis), bytes);
+      return new LagSample(replayed, millis, bytes, startedAt);
     }
   }
 

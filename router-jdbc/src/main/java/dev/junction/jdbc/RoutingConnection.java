@@ -183,10 +183,12 @@ final class RoutingConnection implements JunctionConnection {
       EndpointState pick = shard.selector.pick(shard.replicaStates, fence, held);
       if (pick != null) {
         Connection c = replicaConnection(pick);
-        if (c != null) {
+        // Checked again once the connection is ours: a new physical connection samples the replica
+        // first, and a restarted replica's sample withdraws the position the pick relied on.
+        if (c != null && pick.covers(fence)) {
           return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
         }
-        held = null; // acquisition failed and opened its circuit: choose again
+        held = null; // acquisition failed (its circuit opened) or the replica restarted: choose again
         continue;
       }
       if (fence == null) {
@@ -211,6 +213,7 @@ final class RoutingConnection implements JunctionConnection {
       return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
     }
     long start = System.nanoTime();
+    long generation = candidate.generation();
     boolean caughtUp;
     try {
       caughtUp = ds.dialect.awaitReplay(c, fence, ds.maxFenceWaitMillis);
@@ -220,7 +223,7 @@ final class RoutingConnection implements JunctionConnection {
     }
     metrics.fenceWait(shard.name, System.nanoTime() - start, caughtUp);
     if (caughtUp) {
-      candidate.observePosition(fence);
+      candidate.observeAtLeast(generation, fence);
       return decided(RouteReason.REPLICA_FENCE_WAITED, c);
     }
     abandonedFence = fence;
@@ -258,7 +261,7 @@ final class RoutingConnection implements JunctionConnection {
     EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
     if (pick != null) {
       Connection c = replicaConnection(pick);
-      if (c != null) {
+      if (c != null && pick.covers(fence)) {
         return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
       }
     }
@@ -429,8 +432,9 @@ final class RoutingConnection implements JunctionConnection {
       }
       long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
       try (Connection c = pool.acquire()) {
+        long generation = state.generation();
         if (remainingMillis > 0 && ds.dialect.awaitReplay(c, position, remainingMillis)) {
-          state.observePosition(position);
+          state.observeAtLeast(generation, position);
         } else {
           log.warn("fence {} could not be stored and replica {} did not replay it within the fence TTL", position, state);
         }

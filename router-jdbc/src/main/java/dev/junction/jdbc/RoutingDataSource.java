@@ -104,10 +104,9 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     long readmitMillis = r.readmitLag().toMillis();
     LagPolicy policy = new LagPolicy(r.maxLag().toMillis(), r.maxLagBytes(), readmitMillis,
         r.maxLagBytes() == 0 ? 0 : r.maxLagBytes() / 2);
-    for (ShardRuntime shard : shards) {
-      LagMonitor.pollOnce(shard, dialect, policy, r.circuitOpen().toMillis());
-    }
-    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.lagPollInterval().toMillis(), r.circuitOpen().toMillis());
+    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.circuitOpen().toMillis());
+    lagMonitor.pollOnce();
+    lagMonitor.start(r.lagPollInterval().toMillis());
   }
 
   /** Builds a data source; meters go to a private registry (see {@link #create(JunctionConfig, MeterRegistry)}). */
