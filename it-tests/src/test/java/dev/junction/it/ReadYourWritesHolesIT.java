@@ -267,4 +267,49 @@ class ReadYourWritesHolesIT {
     assertThat(r[1]).as("stale fenced reads after a replica restart with a 10 s apply delay").isZero();
     assertThat(r[0]).isPositive();
   }
+
+  /**
+   * A fence from a history the primary no longer has (a token or stored fence recorded before a
+   * failover to a replica that had not received it, or before the primary was rebuilt): no replica
+   * will ever reach it. It must neither pin the scope's reads to the primary through a fence wait
+   * each, nor weaken read-your-writes for the scope's new writes.
+   */
+  @Test
+  @Order(5)
+  void aFenceAheadOfThePrimaryIsClampedToItsHeadAndNewWritesStayFenced() throws Exception {
+    JunctionConfig base = config(Duration.ofSeconds(30));
+    JunctionConfig.Fencing f = base.fencing();
+    JunctionConfig withTokens = new JunctionConfig(base.dialect(), base.shards(), base.routing(),
+        new JunctionConfig.Fencing(f.store(), f.ttl(), f.localMaximumScopes(), f.redisUri(), f.redisTimeout(), f.redisKeyPrefix(),
+            "0123456789abcdef-test-secret"));
+    try (RoutingDataSource tokens = RoutingDataSource.create(withTokens)) {
+      String lostHistory = new dev.junction.fence.FenceTokenCodec("0123456789abcdef-test-secret".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+          .encode(dev.junction.fence.Fence.NONE.advance("main", dev.junction.position.PgLsn.parse("FFF/0")));
+      double fallbacks = tokens.routedCount(RouteReason.PRIMARY_FENCE_FALLBACK);
+      double onReplica = tokens.routedCount(RouteReason.REPLICA_FENCED) + tokens.routedCount(RouteReason.REPLICA_FENCE_WAITED);
+      int stale = 0;
+      int pairs = 200;
+      for (int i = 0; i < pairs; i++) {
+        int key = i % KEYS;
+        try (Scope scope = tokens.tokenScope(lostHistory)) {
+          long written;
+          try (Connection c = tokens.getConnection()) {
+            written = AUTO_COMMIT.write(c, key);
+          }
+          try (Connection c = tokens.getConnection()) {
+            if (longValue(c, "SELECT v FROM counters WHERE id = ?", key) < written) {
+              stale++;
+            }
+          }
+        }
+      }
+      fallbacks = tokens.routedCount(RouteReason.PRIMARY_FENCE_FALLBACK) - fallbacks;
+      onReplica = tokens.routedCount(RouteReason.REPLICA_FENCED) + tokens.routedCount(RouteReason.REPLICA_FENCE_WAITED) - onReplica;
+      System.out.printf("[ReadYourWritesHolesIT] fence ahead of the primary: %d write-then-read pairs, %d stale,"
+          + " %.0f fence waits that gave up, %.0f reads on the replica%n", pairs, stale, fallbacks, onReplica);
+      assertThat(stale).as("clamping must not weaken the scope's new writes").isZero();
+      assertThat(onReplica).as("reads use the replica again instead of waiting on an unreachable fence").isPositive();
+      assertThat(fallbacks).as("fence waits that gave up on the unreachable fence").isLessThan(pairs / 2.0);
+    }
+  }
 }

@@ -22,6 +22,14 @@ interface JdbcDialect {
   /** The primary's position now; read after a commit returned, it is at or past that commit. */
   ReplicationPosition primaryPosition(Connection primary) throws SQLException;
 
+  /**
+   * Everything the primary has committed, from any session: at or past every commit that returned.
+   * (On MariaDB {@link #primaryPosition} is the session's own last GTID, which is not.)
+   */
+  default ReplicationPosition primaryHead(Connection primary) throws SQLException {
+    return primaryPosition(primary);
+  }
+
   /** The position a replica has replayed (applied and made visible). */
   ReplicationPosition replayedPosition(Connection replica) throws SQLException;
 

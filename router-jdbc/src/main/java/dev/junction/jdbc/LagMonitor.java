@@ -118,9 +118,12 @@ final class LagMonitor implements AutoCloseable {
   private void pollPrimary(Link link, AtomicReference<ReplicationPosition> primaryNow) {
     EndpointState state = link.pool.state();
     try {
-      ReplicationPosition now = dialect.primaryPosition(link.connection());
+      Connection c = link.connection();
+      long generation = state.generation();
+      ReplicationPosition now = dialect.primaryHead(c);
       primaryNow.set(now);
-      state.observePosition(now);
+      // a head behind the cached one is a new primary (failover, rebuild): replace, do not keep the max
+      state.observeSample(generation, 0, now);
       state.recordSuccess();
     } catch (SQLException | RuntimeException e) {
       link.drop();

@@ -26,6 +26,14 @@ class MariaDbDialect implements JdbcDialect {
   }
 
   @Override
+  public ReplicationPosition primaryHead(Connection primary) throws SQLException {
+    try (Statement s = primary.createStatement(); ResultSet rs = s.executeQuery("SELECT @@gtid_binlog_pos")) {
+      rs.next();
+      return MariaDbGtidPosition.parse(rs.getString(1));
+    }
+  }
+
+  @Override
   public ReplicationPosition replayedPosition(Connection replica) throws SQLException {
     try (Statement s = replica.createStatement(); ResultSet rs = s.executeQuery("SELECT @@gtid_slave_pos")) {
       rs.next();
