@@ -134,8 +134,18 @@ class RedisFenceIT {
   @Test
   @Order(4)
   void withRedisDownFencedReadsUseThePrimaryAndNothingIsStale() throws Exception {
+    assertThat(serverB.fenceStoreStatus().up()).as("fence store health with Redis up: " + serverB.fenceStoreStatus()).isTrue();
     cluster.redis().kill();
     try {
+      var down = serverB.fenceStoreStatus();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos(); // a PING result is kept for 1 s
+      while (down.up() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        down = serverB.fenceStoreStatus();
+      }
+      System.out.printf("[RedisFenceIT] fence store health with Redis killed: %s%n", down);
+      assertThat(down.up()).as("the fence store reports itself down (health, admin status, junction.fence.store.up)").isFalse();
+      assertThat(down.detail()).doesNotContain("redis://");
       double fallbackBefore = serverB.routedCount(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
       int stale = 0;
       // Each write here waits for the replicas (its fence cannot be stored), so keep the loop short.

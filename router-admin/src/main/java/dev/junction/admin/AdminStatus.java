@@ -63,9 +63,11 @@ public final class AdminStatus implements AutoCloseable {
     byShard.forEach((name, endpoints) -> shards.add(new StatusSnapshot.Shard(name, endpoints)));
     RouteWindow.View v = window.view();
     var routing = new StatusSnapshot.Routing(v.seconds(), v.byReason(), v.perSecond());
+    var store = dataSource.fenceStoreStatus();
     var fences = new StatusSnapshot.Fences(v.waitsCaughtUp(), v.waitsTimedOut(),
         v.byReason().getOrDefault(RouteReason.PRIMARY_FENCE_FALLBACK.tag(), 0L),
-        v.byReason().getOrDefault(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE.tag(), 0L), v.recordFailures());
+        v.byReason().getOrDefault(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE.tag(), 0L), v.recordFailures(),
+        store.up(), store.detail());
     return new StatusSnapshot(Instant.now().toString(), dataSource.dialect().name().toLowerCase(java.util.Locale.ROOT),
         dataSource.config().fencing().store().name().toLowerCase(java.util.Locale.ROOT), shards, routing, fences, ring(), null);
   }

@@ -43,8 +43,11 @@ public record StatusSnapshot(String generatedAt, String dialect, String fenceSto
    * @param fallbacks          fenced reads sent to the primary because no replica had replayed the fence
    * @param storeUnavailable   fenced reads sent to the primary because the fence store could not be read
    * @param recordFailures     fences that could not be written to the store (since start)
+   * @param storeUp            whether the fence store answers now (false: fenced reads in keyed scopes use the primary)
+   * @param storeDetail        why it does not ({@code ok} when it does); never a URI or password
    */
-  public record Fences(long waitsCaughtUp, long waitsTimedOut, long fallbacks, long storeUnavailable, long recordFailures) {}
+  public record Fences(long waitsCaughtUp, long waitsTimedOut, long fallbacks, long storeUnavailable, long recordFailures,
+                       boolean storeUp, String storeDetail) {}
 
   /** The consistent-hash ring: its version and each shard's weight and share of the hash space. */
   public record Ring(long version, int virtualNodes, List<Ownership> shards, int overrides) {}

@@ -84,7 +84,7 @@ function renderFences(fences, windowSeconds, store) {
   document.getElementById("fence-window").textContent = windowSeconds;
   const body = document.querySelector("#fences tbody");
   body.replaceChildren(
-    el("tr", {}, el("td", {}, "fence store"), el("td", {class: "num"}, store)),
+    el("tr", {}, el("td", {}, "fence store"), el("td", {class: "num"}, store + (fences.storeUp ? " (up)" : " (DOWN: " + fences.storeDetail + ")"))),
     el("tr", {}, el("td", {}, "waits that caught up"), el("td", {class: "num"}, fences.waitsCaughtUp)),
     el("tr", {}, el("td", {}, "waits that timed out"), el("td", {class: "num"}, fences.waitsTimedOut)),
     el("tr", {}, el("td", {}, "fallbacks to the primary"), el("td", {class: "num"}, fences.fallbacks)),

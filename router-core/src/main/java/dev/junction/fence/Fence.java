@@ -35,6 +35,16 @@ public record Fence(Map<String, ReplicationPosition> positions) {
     return new Fence(copy);
   }
 
+  /**
+   * This fence with {@code shard}'s position set to {@code position}, even when it is lower: only for
+   * a fence found ahead of its primary, whose history was lost (see {@link ReplicationPosition#clampTo}).
+   */
+  public Fence replace(String shard, ReplicationPosition position) {
+    Map<String, ReplicationPosition> copy = new HashMap<>(positions);
+    copy.put(shard, position);
+    return new Fence(copy);
+  }
+
   /** Union of two fences, keeping the later position per shard. */
   public Fence merge(Fence other) {
     Fence result = this;

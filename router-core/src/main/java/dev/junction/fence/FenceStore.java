@@ -22,6 +22,21 @@ public interface FenceStore extends AutoCloseable {
   /** A short name for metrics and explain output ({@code local}, {@code redis}). */
   String kind();
 
+  /**
+   * Whether the store can serve fences now, for {@code /health}, the admin status and the
+   * {@code junction.fence.store.up} gauge. While it cannot, fenced reads in keyed scopes go to the
+   * primary: the application keeps working, slower, so this is a degraded signal, not a failure of
+   * the router. Must not block for longer than the store's command timeout; the detail names no secret.
+   */
+  default Status status() {
+    return Status.UP;
+  }
+
+  /** @param detail why the store is down (never a URI or password), or {@code ok} */
+  record Status(boolean up, String detail) {
+    public static final Status UP = new Status(true, "ok");
+  }
+
   @Override
   default void close() {}
 }

@@ -110,6 +110,26 @@ public final class MariaDbGtidPosition implements ReplicationPosition {
     return parse(merged.toString());
   }
 
+  /** Per domain the lower sequence; a domain {@code head} has never written is dropped. */
+  @Override
+  public ReplicationPosition clampTo(ReplicationPosition head) {
+    MariaDbGtidPosition h = (MariaDbGtidPosition) head;
+    if (h.covers(this)) {
+      return this;
+    }
+    StringBuilder clamped = new StringBuilder();
+    for (int i = 0; i < domains.length; i++) {
+      long theirs = h.sequence(domains[i]);
+      if (theirs < 0) {
+        continue;
+      }
+      boolean mine = Long.compareUnsigned(sequences[i], theirs) <= 0;
+      append(clamped, domains[i], mine ? servers[i] : h.servers[Arrays.binarySearch(h.domains, domains[i])],
+          mine ? sequences[i] : theirs);
+    }
+    return parse(clamped.toString());
+  }
+
   private static void append(StringBuilder sb, long domain, long server, long seq) {
     if (sb.length() > 0) {
       sb.append(',');

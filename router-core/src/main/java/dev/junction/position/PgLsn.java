@@ -42,6 +42,11 @@ public record PgLsn(long value) implements ReplicationPosition {
   }
 
   @Override
+  public ReplicationPosition clampTo(ReplicationPosition head) {
+    return ((PgLsn) head).covers(this) ? this : head;
+  }
+
+  @Override
   public String encode() {
     return "pg:" + this;
   }

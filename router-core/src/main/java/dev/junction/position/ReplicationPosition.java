@@ -15,6 +15,14 @@ public sealed interface ReplicationPosition permits PgLsn, MariaDbGtidPosition {
   /** The later of the two positions (per GTID domain for MariaDB). */
   ReplicationPosition max(ReplicationPosition other);
 
+  /**
+   * This fence limited to what a primary at {@code head} has: the part of it that {@code head}'s
+   * history can still satisfy. Equal to this fence whenever {@code head} covers it. Used when a
+   * primary is found behind a fence, which only happens when the history the fence refers to was
+   * lost (a failover to a replica that had not received it, or a primary rebuilt from scratch).
+   */
+  ReplicationPosition clampTo(ReplicationPosition head);
+
   /** Text form, parseable by {@link #parse}; e.g. {@code pg:16/B374D848} or {@code maria:0-1-42,1-1-7}. */
   String encode();
 

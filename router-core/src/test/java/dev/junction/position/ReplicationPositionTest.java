@@ -70,4 +70,14 @@ class ReplicationPositionTest {
     assertThatThrownBy(() -> ReplicationPosition.parse("mysql:abc")).hasMessageContaining("pg:").hasMessageContaining("maria:");
     assertThatThrownBy(() -> MariaDbGtidPosition.parse("0-1")).hasMessageContaining("domain-server-sequence");
   }
+
+  @org.junit.jupiter.api.Test
+  void aFenceAheadOfThePrimaryIsClampedToThePrimaryHead() {
+    org.assertj.core.api.Assertions.assertThat(PgLsn.parse("5/0").clampTo(PgLsn.parse("0/3000000"))).isEqualTo(PgLsn.parse("0/3000000"));
+    org.assertj.core.api.Assertions.assertThat(PgLsn.parse("0/100").clampTo(PgLsn.parse("0/3000000"))).isEqualTo(PgLsn.parse("0/100"));
+    MariaDbGtidPosition fence = MariaDbGtidPosition.parse("0-1-500,1-1-7,2-1-9");
+    org.assertj.core.api.Assertions.assertThat(fence.clampTo(MariaDbGtidPosition.parse("0-2-20,1-1-8")))
+        .isEqualTo(MariaDbGtidPosition.parse("0-2-20,1-1-7"));
+    org.assertj.core.api.Assertions.assertThat(fence.clampTo(MariaDbGtidPosition.parse("0-1-600,1-1-7,2-1-9"))).isSameAs(fence);
+  }
 }

@@ -7,6 +7,9 @@ import dev.junction.health.EndpointState;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Properties;
+import javax.sql.DataSource;
+import com.zaxxer.hikari.util.DriverDataSource;
 
 /**
  * One HikariCP pool for one endpoint, guarded by the endpoint's circuit: while the circuit is open,
@@ -20,14 +23,22 @@ final class EndpointPool implements AutoCloseable {
   private final HikariDataSource pool;
   private final JdbcDialect dialect;
   private final long circuitOpenMillis;
+  private final DataSource direct;
+  private final int monitorTimeoutMillis;
 
   EndpointPool(EndpointState state, JunctionConfig.Endpoint endpoint, JdbcDialect dialect, long circuitOpenMillis) {
     this.state = state;
     this.dialect = dialect;
     this.circuitOpenMillis = circuitOpenMillis;
+    this.direct = new DriverDataSource(endpoint.url(), null, new Properties(), endpoint.username(), endpoint.password());
+    this.monitorTimeoutMillis = (int) Math.max(2_000, endpoint.pool().connectionTimeout().toMillis());
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("junction-" + state.shard() + "-" + state.name());
-    hc.setJdbcUrl(endpoint.url());
+    if (state.role() == EndpointState.Role.REPLICA) {
+      hc.setDataSource(new SampleOnConnect(direct, state, dialect));
+    } else {
+      hc.setJdbcUrl(endpoint.url());
+    }
     if (endpoint.username() != null) {
       hc.setUsername(endpoint.username());
     }
@@ -44,6 +55,21 @@ final class EndpointPool implements AutoCloseable {
     // Start even when the server is down: a dead replica must not stop the application booting.
     hc.setInitializationFailTimeout(-1);
     this.pool = new HikariDataSource(hc);
+  }
+
+  /**
+   * A connection outside the pool, for the lag monitor: its polls must not queue behind the
+   * application when the pool is saturated. Statements on it time out after the pool's connection
+   * timeout (at least 2 s), so a hung server delays only its own observations.
+   */
+  Connection openMonitorConnection() throws SQLException {
+    Connection c = direct.getConnection();
+    try {
+      c.setNetworkTimeout(Runnable::run, monitorTimeoutMillis);
+    } catch (SQLException | RuntimeException e) {
+      // a driver without network timeouts: the connect timeout still bounds reconnects
+    }
+    return c;
   }
 
   EndpointState state() {

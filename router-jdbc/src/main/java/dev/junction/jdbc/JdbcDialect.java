@@ -22,10 +22,22 @@ interface JdbcDialect {
   /** The primary's position now; read after a commit returned, it is at or past that commit. */
   ReplicationPosition primaryPosition(Connection primary) throws SQLException;
 
+  /**
+   * Everything the primary has committed, from any session: at or past every commit that returned.
+   * (On MariaDB {@link #primaryPosition} is the session's own last GTID, which is not.)
+   */
+  default ReplicationPosition primaryHead(Connection primary) throws SQLException {
+    return primaryPosition(primary);
+  }
+
   /** The position a replica has replayed (applied and made visible). */
   ReplicationPosition replayedPosition(Connection replica) throws SQLException;
 
-  /** Lag of a replica given the primary's latest position: time in ms (-1 unknown) and bytes (-1 unknown). */
+  /**
+   * Lag of a replica given the primary's latest position (null: unknown): time in ms (-1 unknown,
+   * which counts as too far behind) and bytes (-1 unknown), with the server's start time that
+   * tells one incarnation from the next.
+   */
   LagSample sampleLag(Connection replica, ReplicationPosition primaryNow) throws SQLException;
 
   /**
@@ -57,5 +69,9 @@ interface JdbcDialect {
     return "25006".equals(e.getSQLState()) || e.getErrorCode() == 1290 || e.getErrorCode() == 1792;
   }
 
-  record LagSample(ReplicationPosition replayed, long lagMillis, long lagBytes) {}
+  /**
+   * @param replayed        the replayed position, null when the server is not a working replica
+   * @param startedAtMillis the server's start time in epoch ms (0: unknown), to detect restarts
+   */
+  record LagSample(ReplicationPosition replayed, long lagMillis, long lagBytes, long startedAtMillis) {}
 }

@@ -5,6 +5,7 @@ import dev.junction.health.LagPolicy;
 import dev.junction.position.ReplicationPosition;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,104 +16,141 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Polls every endpoint on a fixed delay: the primary's current position, and each replica's replayed
- * position and lag. Its observations feed the lag hysteresis (rotation), the circuits (a failed poll
- * opens one, a good poll closes it: this is how a dead replica is retried) and the cached replayed
- * positions that let most fenced reads pick a replica without any extra query.
+ * position, lag and start time. Its observations feed the lag hysteresis (rotation), the circuits (a
+ * failed poll opens one, a good poll closes it: this is how a dead replica is retried) and the cached
+ * replayed positions that let most fenced reads pick a replica without any extra query.
  *
- * <p>Each endpoint is its own task, so one hanging server delays only its own observations.
+ * <p>Each endpoint is its own task with <em>its own connection</em>, outside the application's pools:
+ * borrowing from them made the health data go stale exactly when the pools were saturated. That
+ * connection is also a restart detector: when it breaks, the server may be a new incarnation, so the
+ * endpoint's cached position is forgotten (see {@link EndpointState#recordFailure}) and the next
+ * poll reconnects and samples afresh.
  */
 final class LagMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LagMonitor.class);
   private static final long MAX_OPEN_MILLIS = 30_000;
 
-  private final ScheduledExecutorService scheduler;
   private final JdbcDialect dialect;
   private final LagPolicy policy;
   private final long circuitOpenMillis;
+  private final List<Link> links = new ArrayList<>();
+  private final List<Round> rounds = new ArrayList<>();
+  private ScheduledExecutorService scheduler;
 
-  LagMonitor(List<ShardRuntime> shards, JdbcDialect dialect, LagPolicy policy, long intervalMillis, long circuitOpenMillis) {
+  /** One endpoint's monitor connection, used by one task at a time. */
+  private static final class Link {
+    final EndpointPool pool;
+    Connection connection;
+
+    Link(EndpointPool pool) {
+      this.pool = pool;
+    }
+
+    Connection connection() throws SQLException {
+      if (connection == null) {
+        connection = pool.openMonitorConnection();
+      }
+      return connection;
+    }
+
+    void drop() {
+      Connection c = connection;
+      connection = null;
+      if (c != null) {
+        try {
+          c.close();
+        } catch (SQLException | RuntimeException ignored) {
+          // already broken
+        }
+      }
+    }
+  }
+
+  /** A shard's links and the primary's latest position, which replica lag is measured against. */
+  private record Round(Link primary, List<Link> replicas, AtomicReference<ReplicationPosition> primaryNow) {}
+
+  LagMonitor(List<ShardRuntime> shards, JdbcDialect dialect, LagPolicy policy, long circuitOpenMillis) {
     this.dialect = dialect;
     this.policy = policy;
     this.circuitOpenMillis = circuitOpenMillis;
-    int tasks = shards.stream().mapToInt(s -> 1 + s.replicas.length).sum();
+    for (ShardRuntime shard : shards) {
+      Link primary = new Link(shard.primary);
+      links.add(primary);
+      List<Link> replicas = new ArrayList<>();
+      for (EndpointPool replica : shard.replicas) {
+        Link l = new Link(replica);
+        links.add(l);
+        replicas.add(l);
+      }
+      rounds.add(new Round(primary, replicas, new AtomicReference<>()));
+    }
+  }
+
+  /** Runs one synchronous round (used at startup so the first reads already know the replicas). */
+  void pollOnce() {
+    for (Round round : rounds) {
+      pollPrimary(round.primary, round.primaryNow);
+      for (Link replica : round.replicas) {
+        pollReplica(replica, round.primaryNow);
+      }
+    }
+  }
+
+  /** Starts the periodic polls; the first periodic round comes one interval after {@link #pollOnce}. */
+  void start(long intervalMillis) {
+    int tasks = links.size();
     this.scheduler = Executors.newScheduledThreadPool(Math.min(4, Math.max(1, tasks)), r -> {
       Thread t = new Thread(r, "junction-lag-monitor");
       t.setDaemon(true);
       return t;
     });
-    for (ShardRuntime shard : shards) {
-      // The data source ran pollOnce synchronously at startup, so the first periodic round waits one
-      // interval; the primary is polled first so replicas have its position to measure lag against.
-      AtomicReference<ReplicationPosition> primaryNow = new AtomicReference<>(shard.primary.state().replayed());
-      scheduler.scheduleWithFixedDelay(() -> pollPrimary(shard, primaryNow), intervalMillis / 2, intervalMillis, TimeUnit.MILLISECONDS);
-      for (EndpointPool replica : shard.replicas) {
-        scheduler.scheduleWithFixedDelay(() -> pollReplica(replica, primaryNow), intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    for (Round round : rounds) {
+      // the primary is polled first so replicas have its position to measure lag against
+      scheduler.scheduleWithFixedDelay(() -> pollPrimary(round.primary, round.primaryNow), intervalMillis / 2, intervalMillis,
+          TimeUnit.MILLISECONDS);
+      for (Link replica : round.replicas) {
+        scheduler.scheduleWithFixedDelay(() -> pollReplica(replica, round.primaryNow), intervalMillis, intervalMillis,
+            TimeUnit.MILLISECONDS);
       }
     }
   }
 
-  /** Runs one synchronous round (used at startup so the first reads already know the replicas). */
-  static void pollOnce(ShardRuntime shard, JdbcDialect dialect, LagPolicy policy, long circuitOpenMillis) {
-    LagMonitor probe = new LagMonitor(dialect, policy, circuitOpenMillis);
-    AtomicReference<ReplicationPosition> primaryNow = new AtomicReference<>();
-    probe.pollPrimary(shard, primaryNow);
-    for (EndpointPool replica : shard.replicas) {
-      probe.pollReplica(replica, primaryNow);
-    }
-  }
-
-  private LagMonitor(JdbcDialect dialect, LagPolicy policy, long circuitOpenMillis) {
-    this.scheduler = null;
-    this.dialect = dialect;
-    this.policy = policy;
-    this.circuitOpenMillis = circuitOpenMillis;
-  }
-
-  private void pollPrimary(ShardRuntime shard, AtomicReference<ReplicationPosition> primaryNow) {
-    EndpointState state = shard.primary.state();
-    try (Connection c = shard.primary.dataSource().getConnection()) {
-      ReplicationPosition now = dialect.primaryPosition(c);
+  private void pollPrimary(Link link, AtomicReference<ReplicationPosition> primaryNow) {
+    EndpointState state = link.pool.state();
+    try {
+      Connection c = link.connection();
+      long generation = state.generation();
+      ReplicationPosition now = dialect.primaryHead(c);
       primaryNow.set(now);
-      state.observePosition(now);
+      // a head behind the cached one is a new primary (failover, rebuild): replace, do not keep the max
+      state.observeSample(generation, 0, now);
       state.recordSuccess();
-    } catch (SQLException e) {
-      if (EndpointPool.isPoolExhausted(e)) {
-        return; // the application is using every connection: the server is busy, not down
-      }
-      primaryNow.set(null);
-      state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
-      log.debug("primary {} poll failed: {}", state, e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
+      link.drop();
       primaryNow.set(null);
       state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("primary {} poll failed: {}", state, e.getMessage());
     }
   }
 
-  private void pollReplica(EndpointPool replica, AtomicReference<ReplicationPosition> primaryNow) {
-    EndpointState state = replica.state();
-    try (Connection c = replica.dataSource().getConnection()) {
+  private void pollReplica(Link link, AtomicReference<ReplicationPosition> primaryNow) {
+    EndpointState state = link.pool.state();
+    try {
+      Connection c = link.connection();
+      long generation = state.generation(); // before the query: a reset meanwhile voids this sample
       ReplicationPosition primary = primaryNow.get(); // read once: the primary task updates it concurrently
       JdbcDialect.LagSample sample = dialect.sampleLag(c, primary);
+      state.observeSample(generation, sample.startedAtMillis(), sample.replayed());
       if (sample.replayed() == null) {
-        state.forgetPosition();
         state.recordLag(-1, -1, policy); // not a standby (promoted?) or replication broken
-      } else {
-        state.observePosition(sample.replayed());
+      } else if (sample.lagMillis() >= 0 || primary != null) {
         // Without the primary's position the lag is unknowable: keep the last verdict rather than
         // emptying the rotation exactly when the primary is down and replicas matter most.
-        if (sample.lagMillis() >= 0 || primary != null) {
-          state.recordLag(sample.lagMillis(), sample.lagBytes(), policy);
-        }
+        state.recordLag(sample.lagMillis(), sample.lagBytes(), policy);
       }
       state.recordSuccess();
-    } catch (SQLException e) {
-      if (EndpointPool.isPoolExhausted(e)) {
-        return; // busy, not down
-      }
-      state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
-      log.debug("replica {} poll failed: {}", state, e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (SQLException | RuntimeException e) {
+      link.drop();
       state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("replica {} poll failed: {}", state, e.getMessage());
     }
@@ -120,18 +158,20 @@ final class LagMonitor implements AutoCloseable {
 
   @Override
   public void close() {
-    if (scheduler == null) {
-      return;
-    }
-    // let a poll in flight finish before the pools close under it (it would log a broken connection)
-    scheduler.shutdown();
-    try {
-      if (!scheduler.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (scheduler != null) {
+      // let a poll in flight finish before its connection closes under it
+      scheduler.shutdown();
+      try {
+        if (!scheduler.awaitTermination(2, TimeUnit.SECONDS)) {
+          scheduler.shutdownNow();
+        }
+      } catch (InterruptedException e) {
         scheduler.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      scheduler.shutdownNow();
-      Thread.currentThread().interrupt();
+    }
+    for (Link l : links) {
+      l.drop();
     }
   }
 }

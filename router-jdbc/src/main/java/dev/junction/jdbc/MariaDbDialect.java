@@ -26,6 +26,14 @@ class MariaDbDialect implements JdbcDialect {
   }
 
   @Override
+  public ReplicationPosition primaryHead(Connection primary) throws SQLException {
+    try (Statement s = primary.createStatement(); ResultSet rs = s.executeQuery("SELECT @@gtid_binlog_pos")) {
+      rs.next();
+      return MariaDbGtidPosition.parse(rs.getString(1));
+    }
+  }
+
+  @Override
   public ReplicationPosition replayedPosition(Connection replica) throws SQLException {
     try (Statement s = replica.createStatement(); ResultSet rs = s.executeQuery("SELECT @@gtid_slave_pos")) {
       rs.next();
@@ -35,7 +43,15 @@ class MariaDbDialect implements JdbcDialect {
 
   @Override
   public LagSample sampleLag(Connection replica, ReplicationPosition primaryNow) throws SQLException {
-    ReplicationPosition replayed = replayedPosition(replica);
+    ReplicationPosition replayed;
+    long startedAt;
+    try (Statement s = replica.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT @@gtid_slave_pos, (UNIX_TIMESTAMP() - VARIABLE_VALUE) * 1000"
+            + " FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'")) {
+      rs.next();
+      replayed = MariaDbGtidPosition.parse(rs.getString(1));
+      startedAt = rs.getLong(2);
+    }
     long millis = -1;
     try (Statement s = replica.createStatement(); ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
       if (rs.next()) {
@@ -50,7 +66,7 @@ class MariaDbDialect implements JdbcDialect {
     if (millis > 0 && primaryNow != null && replayed.covers(primaryNow)) {
       millis = 0;
     }
-    return new LagSample(replayed, millis, -1);
+    return new LagSample(replayed, millis, -1, startedAt);
   }
 
   @Override

@@ -202,10 +202,12 @@ final class RoutingConnection implements JunctionConnection {
       EndpointState pick = shard.selector.pick(shard.replicaStates, fence, held);
       if (pick != null) {
         Connection c = replicaConnection(pick);
-        if (c != null) {
+        // Checked again once the connection is ours: a new physical connection samples the replica
+        // first, and a restarted replica's sample withdraws the position the pick relied on.
+        if (c != null && pick.covers(fence)) {
           return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
         }
-        held = null; // acquisition failed and opened its circuit: choose again
+        held = null; // acquisition failed (its circuit opened) or the replica restarted: choose again
         continue;
       }
       if (fence == null) {
@@ -218,6 +220,15 @@ final class RoutingConnection implements JunctionConnection {
 
   /** No replica is known to cover the fence: wait on the most advanced one, or use the primary. */
   private Connection fencedFallback(ReplicationPosition fence) throws SQLException {
+    ReplicationPosition satisfiable = unlessLost(fence);
+    if (!satisfiable.equals(fence)) {
+      fence = satisfiable;
+      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
+      Connection c = pick == null ? null : replicaConnection(pick);
+      if (c != null && pick.covers(fence)) {
+        return decided(RouteReason.REPLICA_FENCED, c);
+      }
+    }
     if (fence.equals(abandonedFence)) {
       return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
     }
@@ -230,6 +241,7 @@ final class RoutingConnection implements JunctionConnection {
       return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
     }
     long start = System.nanoTime();
+    long generation = candidate.generation();
     boolean caughtUp;
     try {
       caughtUp = ds.dialect.awaitReplay(c, fence, ds.maxFenceWaitMillis);
@@ -239,11 +251,54 @@ final class RoutingConnection implements JunctionConnection {
     }
     metrics.fenceWait(shard.name, System.nanoTime() - start, caughtUp);
     if (caughtUp) {
-      candidate.observePosition(fence);
+      candidate.observeAtLeast(generation, fence);
       return decided(RouteReason.REPLICA_FENCE_WAITED, c);
     }
     abandonedFence = fence;
     return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
+  }
+
+  /**
+   * The fence, or the part of it the primary's history still has. A primary behind a fence means the
+   * history the fence refers to was lost (failover to a replica that had not received it, a rebuilt
+   * primary): no replica of this primary will ever cover it, and waiting for it would send every read
+   * of the scope through {@code max-fence-wait} to the primary until the fence expires. Such a fence
+   * is clamped to the primary's head, read fresh now: whatever of the write survived is at or below
+   * it, and so is every write merged into the same fence since (a scope's new writes cannot raise a
+   * fence that is ahead, so the head must be read again each time: a clamp computed earlier would
+   * miss them). Costs one primary query, only when the cached head is behind the fence (normally
+   * the cached head is at or past every fence this router recorded).
+   */
+  private ReplicationPosition unlessLost(ReplicationPosition fence) throws SQLException {
+    ReplicationPosition cachedHead = shard.primary.state().replayed();
+    if (cachedHead == null || cachedHead.covers(fence)) {
+      return fence;
+    }
+    Connection onPrimary;
+    ReplicationPosition head;
+    try {
+      onPrimary = primary();
+      head = ds.dialect.primaryHead(onPrimary);
+      if (!onPrimary.getAutoCommit() && txTarget == null) {
+        onPrimary.commit(); // end the (empty) transaction the query opened
+      }
+    } catch (SQLException e) {
+      return fence; // cannot tell: keep the fence (the read then waits, or uses the primary)
+    }
+    if (head.covers(fence)) {
+      return fence; // a write newer than the cached head, not a lost history
+    }
+    ReplicationPosition clamped = fence.clampTo(head);
+    metrics.fenceClamped(shard.name);
+    if (!fence.equals(shard.lastLostFence)) {
+      shard.lastLostFence = fence;
+      log.warn("fence {} on shard {} is ahead of its primary ({}): the history it refers to was lost (failover or rebuild);"
+          + " reads wait for the primary's head instead", fence, shard.name, head);
+    }
+    if (fence.equals(localFence.of(shard.name))) {
+      localFence = localFence.replace(shard.name, clamped);
+    }
+    return clamped;
   }
 
   /** The fence reads on this shard must respect: this connection's own, merged with the scope's. */
@@ -277,7 +332,7 @@ final class RoutingConnection implements JunctionConnection {
     EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
     if (pick != null) {
       Connection c = replicaConnection(pick);
-      if (c != null) {
+      if (c != null && pick.covers(fence)) {
         return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
       }
     }
@@ -493,8 +548,9 @@ final class RoutingConnection implements JunctionConnection {
       }
       long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
       try (Connection c = pool.acquire()) {
+        long generation = state.generation();
         if (remainingMillis > 0 && ds.dialect.awaitReplay(c, position, remainingMillis)) {
-          state.observePosition(position);
+          state.observeAtLeast(generation, position);
         } else {
           log.warn("fence {} could not be stored and replica {} did not replay it within the fence TTL", position, state);
         }

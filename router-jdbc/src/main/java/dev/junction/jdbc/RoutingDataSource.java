@@ -81,6 +81,9 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       shards.add(new ShardRuntime(shard, config, dialect));
     }
     this.metrics = new RoutingMetrics(registry, shards);
+    io.micrometer.core.instrument.Gauge.builder("junction.fence.store.up", this, d -> d.fenceStoreStatus().up() ? 1 : 0)
+        .tag("store", fenceStore.kind())
+        .description("1 when the fence store answers; 0 while fenced reads in keyed scopes go to the primary").register(registry);
     if (config.isSharded()) {
       ShardRing configured = config.sharding().ring(config.shards());
       dev.junction.ring.RingRecord record;
@@ -104,10 +107,9 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     long readmitMillis = r.readmitLag().toMillis();
     LagPolicy policy = new LagPolicy(r.maxLag().toMillis(), r.maxLagBytes(), readmitMillis,
         r.maxLagBytes() == 0 ? 0 : r.maxLagBytes() / 2);
-    for (ShardRuntime shard : shards) {
-      LagMonitor.pollOnce(shard, dialect, policy, r.circuitOpen().toMillis());
-    }
-    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.lagPollInterval().toMillis(), r.circuitOpen().toMillis());
+    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.circuitOpen().toMillis());
+    lagMonitor.pollOnce();
+    lagMonitor.start(r.lagPollInterval().toMillis());
   }
 
   /** Builds a data source; meters go to a private registry (see {@link #create(JunctionConfig, MeterRegistry)}). */
@@ -263,6 +265,16 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   }
 
   /** A snapshot of every endpoint's health, for health checks and dashboards. */
+  /** Whether the fence store can serve fences now (see {@link FenceStore#status()}). */
+  public FenceStore.Status fenceStoreStatus() {
+    return fenceStore.status();
+  }
+
+  /** The fence store's kind: {@code local} or {@code redis}. */
+  public String fenceStoreKind() {
+    return fenceStore.kind();
+  }
+
   public List<EndpointHealth> health() {
     List<EndpointHealth> out = new ArrayList<>();
     for (ShardRuntime shard : shards) {

@@ -29,6 +29,7 @@ final class RoutingMetrics {
   private final Map<String, Timer> fenceTimeout = new HashMap<>();
   private final Counter fenceRecordFailures;
   private final Counter replicaRetries;
+  private final Counter fencesClamped;
 
   RoutingMetrics(MeterRegistry registry, Iterable<ShardRuntime> shards) {
     for (ShardRuntime shard : shards) {
@@ -58,6 +59,13 @@ final class RoutingMetrics {
         .description("Fences that could not be written to the fence store").register(registry);
     replicaRetries = Counter.builder("junction.replica.retries")
         .description("Reads retried elsewhere after failing on a replica").register(registry);
+    fencesClamped = Counter.builder("junction.fence.clamped")
+        .description("Fences found ahead of their primary (history lost by a failover or rebuild) and clamped to its head")
+        .register(registry);
+  }
+
+  void fenceClamped(String shard) {
+    fencesClamped.increment();
   }
 
   private static void endpointGauges(MeterRegistry registry, EndpointState s) {

@@ -17,6 +17,9 @@ final class ShardRuntime implements AutoCloseable {
   final ReplicaSelector selector;
   private final Map<EndpointState, EndpointPool> byState = new HashMap<>();
 
+  /** The last fence found ahead of the primary (see RoutingConnection#unlessLost): logged once, not per read. */
+  volatile dev.junction.position.ReplicationPosition lastLostFence;
+
   ShardRuntime(JunctionConfig.Shard shard, JunctionConfig config, JdbcDialect dialect) {
     this.name = shard.name();
     long circuitMillis = config.routing().circuitOpen().toMillis();

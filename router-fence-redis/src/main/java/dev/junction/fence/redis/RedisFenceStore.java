@@ -203,6 +203,41 @@ public final class RedisFenceStore implements FenceStore {
     return "redis";
   }
 
+  private static final long STATUS_CACHE_NANOS = 1_000_000_000L;
+  private volatile Status lastStatus;
+  private volatile long lastStatusNanos;
+
+  /**
+   * Down while in the fail-safe window or when a PING fails. The PING result is kept for one second,
+   * so health checks and metric scrapes together cost Redis at most one PING a second. Details carry
+   * the exception type only: Redis client messages can contain the URI.
+   */
+  @Override
+  public Status status() {
+    long now = System.nanoTime();
+    Status cached = lastStatus;
+    if (cached != null && now - lastStatusNanos < STATUS_CACHE_NANOS && !degraded()) {
+      return cached;
+    }
+    Status s;
+    if (degraded()) {
+      s = new Status(false, "fail-safe window after a failure: fenced reads in keyed scopes use the primary for one fence TTL ("
+          + ttl + ") after the last failure");
+    } else {
+      try {
+        connection().sync().ping();
+        s = Status.UP;
+      } catch (FenceStoreUnavailableException e) {
+        s = new Status(false, "not connected to Redis");
+      } catch (RuntimeException e) {
+        s = new Status(false, "PING failed (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+    lastStatus = s;
+    lastStatusNanos = now;
+    return s;
+  }
+
   @Override
   public void close() {
     StatefulRedisConnection<String, String> c = connection;

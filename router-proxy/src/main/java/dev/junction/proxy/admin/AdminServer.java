@@ -164,7 +164,11 @@ public final class AdminServer implements AutoCloseable {
           .append(",\"activeConnections\":").append(h.activeConnections())
           .append('}');
     }
-    json.append("]}\n");
+    // The fence store is reported, not judged: while it is down fenced reads go to the primary (slower, correct).
+    var store = dataSource.fenceStoreStatus();
+    json.append("],\"fenceStore\":{\"kind\":").append(Json.quote(dataSource.fenceStoreKind()))
+        .append(",\"status\":\"").append(store.up() ? "UP" : "DOWN").append('"')
+        .append(",\"detail\":").append(Json.quote(store.detail())).append("}}\n");
     FullHttpResponse response = text(primariesUp ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json.toString());
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     return response;

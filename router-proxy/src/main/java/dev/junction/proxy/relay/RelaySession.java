@@ -1348,12 +1348,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   private void pollReplay(Unit u, BackendConnection b, ReplicationPosition target, long deadline) {
     waiting = true;
+    long generation = b.endpoint.state.generation(); // a restart noticed meanwhile voids the result
     b.internal(new InternalQuery("SELECT pg_last_wal_replay_lsn()::text") {
       @Override
       void done(BackendConnection backend, char status) {
         if (!failed() && firstValue != null) {
           PgLsn replayed = PgLsn.parse(firstValue);
-          backend.endpoint.state.observePosition(replayed);
+          backend.endpoint.state.observeAtLeast(generation, replayed);
           if (replayed.covers(target)) {
             waiting = false;
             runtime.routed(RouteReason.REPLICA_FENCE_WAITED);

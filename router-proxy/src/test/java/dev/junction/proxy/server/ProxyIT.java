@@ -372,7 +372,8 @@ class ProxyIT {
     String base = "http://127.0.0.1:" + proxy.adminPort();
     HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(200);
-    assertThat(health.body()).contains("\"status\":\"UP\"", "\"endpoint\":\"replica1\"", "\"role\":\"primary\"");
+    assertThat(health.body()).contains("\"status\":\"UP\"", "\"endpoint\":\"replica1\"", "\"role\":\"primary\"",
+        "\"fenceStore\":{\"kind\":\"local\",\"status\":\"UP\",\"detail\":\"ok\"}");
     HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.body()).contains("junction_route_total", "junction_replica_lag_ms", "junction_proxy_sessions");
     HttpResponse<String> explain = http.send(HttpRequest.newBuilder(URI.create(base
