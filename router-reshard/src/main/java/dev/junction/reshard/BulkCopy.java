@@ -19,8 +19,19 @@ import java.util.Map;
  * read is in the change queue and is copied again from its current state by the catch-up. Pages
  * therefore need no common snapshot, a crash loses at most one page, and no long transaction holds
  * back vacuum or the undo log. Inserts skip rows that are already there (a page copied twice).
+ *
+ * <p>On PostgreSQL a page moves through {@code COPY} ({@link PgCopyPage}); on MariaDB through
+ * batched {@code INSERT IGNORE} (rewritten by the driver into multi-row statements).
  */
 final class BulkCopy {
+  /**
+   * {@code -Djunction.reshard.copy=rows} makes PostgreSQL use the row-by-row path too: for the
+   * benchmark's comparison of both paths in one run, and as a way out should COPY misbehave.
+   */
+  static boolean rowByRow() {
+    return "rows".equals(System.getProperty("junction.reshard.copy"));
+  }
+
   private final Resharding r;
   private final Progress progress;
 
@@ -47,6 +58,8 @@ final class BulkCopy {
     String first = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name()) + " ORDER BY "
         + table.pkList() + " LIMIT " + r.options.chunkRows();
     Map<String, Connection> targets = new HashMap<>();
+    PgCopyPage copyPage = r.shards.sqlDialect() == dev.junction.classify.Dialect.POSTGRESQL && !rowByRow()
+        ? new PgCopyPage(r) : null;
     long pageStart = System.nanoTime();
     try (Connection s = r.shards.open(source)) {
       while (true) {
@@ -55,7 +68,8 @@ final class BulkCopy {
         // A page that meets a deadlock or lock-wait timeout is copied again from the same position:
         // its inserts skip rows already there, and the checkpoint moves only with a whole page.
         Page done = Retry.onConflict("copy a page of " + table.name() + " from " + source, progress,
-            () -> page(s, source, table, from, at, from == null ? first : after, targets));
+            () -> copyPage != null ? copyPage(copyPage, s, source, table, from, at, targets)
+                : page(s, source, table, from, at, from == null ? first : after, targets));
         if (done == null) {
           return;
         }
@@ -77,6 +91,19 @@ final class BulkCopy {
 
   /** What one page did: rows read, rows copied and their bytes, and the checkpoint after it. */
   private record Page(String[] last, Checkpoint checkpoint, int scanned, int copied, long bytes) {}
+
+  /** As {@link #page}, through COPY on PostgreSQL. */
+  private Page copyPage(PgCopyPage copyPage, Connection s, String source, TableInfo table, String[] last, Checkpoint cp,
+                        Map<String, Connection> targets) throws SQLException {
+    PgCopyPage.Result res = copyPage.copy(s, source, table, last, targets);
+    if (res == null) {
+      Checkpoint.write(s, source, table.name(), last, cp.rows, cp.bytes, true);
+      return null;
+    }
+    Checkpoint after = new Checkpoint(res.last(), cp.rows + res.copied(), cp.bytes + res.bytes(), false);
+    Checkpoint.write(s, source, table.name(), res.last(), after.rows, after.bytes, false);
+    return new Page(res.last(), after, res.scanned(), res.copied(), res.bytes());
+  }
 
   /** Copies the page after {@code last} and records the checkpoint; null when no row is left (recorded as done). */
   private Page page(Connection s, String source, TableInfo table, String[] last, Checkpoint cp, String sql,
