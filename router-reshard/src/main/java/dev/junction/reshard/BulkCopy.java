@@ -54,9 +54,9 @@ final class BulkCopy {
     String[] last = cp.lastPk;
     String after = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name())
         + " WHERE (" + table.pkList() + ") > (" + table.placeholders(table.pkIndexes().length) + ") ORDER BY " + table.pkList() + " LIMIT "
-        + r.options.chunkRows();
+        + r.options.copyPageRows();
     String first = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name()) + " ORDER BY "
-        + table.pkList() + " LIMIT " + r.options.chunkRows();
+        + table.pkList() + " LIMIT " + r.options.copyPageRows();
     Map<String, Connection> targets = new HashMap<>();
     PgCopyPage copyPage = r.shards.sqlDialect() == dev.junction.classify.Dialect.POSTGRESQL && !rowByRow()
         ? new PgCopyPage(r) : null;

@@ -55,7 +55,7 @@ final class PgCopyPage {
       }
       select.append(')');
     }
-    select.append(" ORDER BY ").append(table.pkList()).append(" LIMIT ").append(r.options.chunkRows());
+    select.append(" ORDER BY ").append(table.pkList()).append(" LIMIT ").append(r.options.copyPageRows());
     ByteArrayOutputStream page = new ByteArrayOutputStream(64 * 1024);
     CopyManager out = source.unwrap(PGConnection.class).getCopyAPI();
     try {
