@@ -9,8 +9,22 @@ import java.util.List;
 
 /**
  * Keeps a sharded data source routing by the ring state the shards record: reads the
- * {@code junction_ring} record every {@link RingLease#POLL} (from the default shard's primary, or
- * any other shard when that one is unreachable) and hands a changed state to the data source.
+ * {@code junction_ring} record (from the default shard's primary, or any other shard when that one
+ * is unreachable) and hands a changed state to the data source.
+ *
+ * <p>WHY its own connection, not the application's pool: the lease below turns "could not read
+ * the record" into refused statements. Borrowed from the pool, an exhausted pool (every connection
+ * in a long transaction) stalled the reads, and after one lease the router refused every sharded
+ * statement although nothing had changed, including those of the transactions holding the pool.
+ * The watcher holds one direct connection (replaced when it fails) with a network timeout of one
+ * stable lease, so a hung server cannot stall it forever either.
+ *
+ * <p>WHY an adaptive poll: every {@link RingLease#POLL} (50 ms) while a resharding is recorded
+ * (its lease is {@link RingLease#LEASE}), or after a failed read; every {@link #STABLE_POLL} while
+ * the ring is stable (lease {@link RingLease#STABLE_LEASE}): ten reads per lease instead of a
+ * hundred, per router, on a ring that changes only when an operator starts a resharding. The
+ * resharding tool waits one stable lease after recording COPYING before it fences, so a router
+ * polling slowly still sees COPYING, and switches to the fast poll, in time.
  *
  * <p>WHY a lease: the resharding tool switches rings while routers run. It waits one
  * {@link RingLease#LEASE} after fencing before it lets the new owners take writes; a router that
@@ -29,6 +43,16 @@ final class RingWatcher implements AutoCloseable {
   private volatile long confirmedNanos;
   private final long leaseNanos = RingLease.LEASE.toNanos();
   private final long stableLeaseNanos = RingLease.STABLE_LEASE.toNanos();
+  /** Poll interval while the ring is stable: a tenth of its lease. */
+  static final java.time.Duration STABLE_POLL = RingLease.STABLE_LEASE.dividedBy(10);
+  /** The watcher's own connection and the shard it is connected to (null: none yet, or it failed). */
+  private Connection connection;
+  private ShardRuntime connectedTo;
+  private final java.util.concurrent.ExecutorService timeouts = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "junction-ring-watcher-timeout");
+    t.setDaemon(true);
+    return t;
+  });
 
   RingWatcher(RoutingDataSource ds, List<ShardRuntime> shards, ShardRuntime first) {
     this.ds = ds;
@@ -57,36 +81,100 @@ final class RingWatcher implements AutoCloseable {
   }
 
   private void loop() {
-    long pollMillis = RingLease.POLL.toMillis();
-    while (!closed) {
-      long start = System.nanoTime();
-      RingRecord record = read();
-      if (record != null) {
-        confirmedNanos = start;
-        ds.ringRecordRead(record);
+    try {
+      while (!closed) {
+        long start = System.nanoTime();
+        RingRecord record = read();
+        if (record != null) {
+          confirmedNanos = start;
+          ds.ringRecordRead(record);
+        }
+        boolean stable = record != null && record.phase() == dev.junction.ring.RingPhase.STABLE;
+        try {
+          Thread.sleep(stable ? STABLE_POLL.toMillis() : RingLease.POLL.toMillis());
+        } catch (InterruptedException e) {
+          return;
+        }
       }
-      try {
-        Thread.sleep(pollMillis);
-      } catch (InterruptedException e) {
-        return;
-      }
+    } finally {
+      disconnect();
     }
   }
 
+  /** The record from the shard the watcher is connected to, else from the first shard that answers. */
   private RingRecord read() {
+    if (connection != null) {
+      RingRecord record = readFrom(connectedTo, connection);
+      if (record != null) {
+        return record;
+      }
+      disconnect();
+    }
     for (ShardRuntime shard : pollOrder) {
-      try (Connection c = shard.primary.acquire()) {
-        RingRecord record = RingTable.read(c);
-        if (record != null) {
-          return record;
-        }
+      Connection c;
+      try {
+        c = connect(shard);
       } catch (SQLException | RuntimeException e) {
         if (!closed) {
-          LOG.debug("Junction: ring record of shard {} unreadable: {}", shard.name, e.getMessage());
+          LOG.debug("Junction: ring watcher cannot connect to shard {}: {}", shard.name, e.getMessage());
         }
+        continue;
       }
+      RingRecord record = readFrom(shard, c);
+      if (record != null) {
+        connection = c;
+        connectedTo = shard;
+        return record;
+      }
+      quietlyClose(c);
     }
     return null;
+  }
+
+  private RingRecord readFrom(ShardRuntime shard, Connection c) {
+    try {
+      return RingTable.read(c);
+    } catch (SQLException | RuntimeException e) {
+      if (!closed) {
+        LOG.debug("Junction: ring record of shard {} unreadable: {}", shard.name, e.getMessage());
+      }
+      return null;
+    }
+  }
+
+  /** A direct connection to {@code shard}'s primary, with the pool's URL and credentials (never logged). */
+  private Connection connect(ShardRuntime shard) throws SQLException {
+    com.zaxxer.hikari.HikariDataSource pool = shard.primary.dataSource();
+    java.util.Properties props = new java.util.Properties();
+    if (pool.getUsername() != null) {
+      props.setProperty("user", pool.getUsername());
+    }
+    if (pool.getPassword() != null) {
+      props.setProperty("password", pool.getPassword());
+    }
+    Connection c = java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
+    try {
+      c.setNetworkTimeout(timeouts, (int) RingLease.STABLE_LEASE.toMillis());
+    } catch (SQLException | UnsupportedOperationException notSupported) {
+      // the record read still ends when the server or the connection does
+    }
+    return c;
+  }
+
+  private void disconnect() {
+    if (connection != null) {
+      quietlyClose(connection);
+      connection = null;
+      connectedTo = null;
+    }
+  }
+
+  private static void quietlyClose(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // already broken
+    }
   }
 
   @Override
@@ -98,5 +186,6 @@ final class RingWatcher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    timeouts.shutdownNow();
   }
 }

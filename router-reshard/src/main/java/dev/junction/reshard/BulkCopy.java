@@ -19,8 +19,19 @@ import java.util.Map;
  * read is in the change queue and is copied again from its current state by the catch-up. Pages
  * therefore need no common snapshot, a crash loses at most one page, and no long transaction holds
  * back vacuum or the undo log. Inserts skip rows that are already there (a page copied twice).
+ *
+ * <p>On PostgreSQL a page moves through {@code COPY} ({@link PgCopyPage}); on MariaDB through
+ * batched {@code INSERT IGNORE} (rewritten by the driver into multi-row statements).
  */
 final class BulkCopy {
+  /**
+   * {@code -Djunction.reshard.copy=rows} makes PostgreSQL use the row-by-row path too: for the
+   * benchmark's comparison of both paths in one run, and as a way out should COPY misbehave.
+   */
+  static boolean rowByRow() {
+    return "rows".equals(System.getProperty("junction.reshard.copy"));
+  }
+
   private final Resharding r;
   private final Progress progress;
 
@@ -41,64 +52,31 @@ final class BulkCopy {
     }
     progress.restored(source, table.name(), cp.rows, cp.bytes);
     String[] last = cp.lastPk;
-    int[] pk = table.pkIndexes();
-    String page = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name())
-        + " WHERE (" + table.pkList() + ") > (" + table.placeholders(pk.length) + ") ORDER BY " + table.pkList() + " LIMIT "
-        + r.options.chunkRows();
+    String after = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name())
+        + " WHERE (" + table.pkList() + ") > (" + table.placeholders(table.pkIndexes().length) + ") ORDER BY " + table.pkList() + " LIMIT "
+        + r.options.copyPageRows();
     String first = "SELECT " + table.columnList() + " FROM " + r.shards.dialect.quote(table.name()) + " ORDER BY "
-        + table.pkList() + " LIMIT " + r.options.chunkRows();
+        + table.pkList() + " LIMIT " + r.options.copyPageRows();
     Map<String, Connection> targets = new HashMap<>();
+    PgCopyPage copyPage = r.shards.sqlDialect() == dev.junction.classify.Dialect.POSTGRESQL && !rowByRow()
+        ? new PgCopyPage(r) : null;
     long pageStart = System.nanoTime();
     try (Connection s = r.shards.open(source)) {
       while (true) {
-        List<Object[]> rows = new ArrayList<>();
-        try (PreparedStatement ps = s.prepareStatement(last == null ? first : page)) {
-          if (last != null) {
-            for (int i = 0; i < last.length; i++) {
-              ps.setString(i + 1, last[i]);
-            }
-          }
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              rows.add(Rows.read(rs, table.columns().size()));
-            }
-          }
-        }
-        if (rows.isEmpty()) {
-          Checkpoint.write(s, source, table.name(), last, cp.rows, cp.bytes, true);
+        String[] from = last;
+        Checkpoint at = cp;
+        // A page that meets a deadlock or lock-wait timeout is copied again from the same position:
+        // its inserts skip rows already there, and the checkpoint moves only with a whole page.
+        Page done = Retry.onConflict("copy a page of " + table.name() + " from " + source, progress,
+            () -> copyPage != null ? copyPage(copyPage, s, source, table, from, at, targets)
+                : page(s, source, table, from, at, from == null ? first : after, targets));
+        if (done == null) {
           return;
         }
-        Map<String, List<Object[]>> byDestination = new HashMap<>();
-        for (Object[] row : rows) {
-          Object key = Resharding.key(table, row[table.keyIndex()]);
-          String dest = r.destination(key, source);
-          if (dest != null) {
-            byDestination.computeIfAbsent(dest, d -> new ArrayList<>()).add(row);
-          }
-        }
-        long bytes = 0;
-        int copied = 0;
-        for (Map.Entry<String, List<Object[]>> e : byDestination.entrySet()) {
-          Connection t = targets.get(e.getKey());
-          if (t == null) {
-            t = r.shards.open(e.getKey());
-            targets.put(e.getKey(), t);
-          }
-          try (PreparedStatement ins = t.prepareStatement(r.shards.dialect.insertIgnore(table))) {
-            for (Object[] row : e.getValue()) {
-              Rows.bind(ins, row);
-              ins.addBatch();
-              bytes += Rows.size(row);
-              copied++;
-            }
-            ins.executeBatch();
-          }
-        }
-        last = Rows.pkText(rows.get(rows.size() - 1), pk);
-        cp = new Checkpoint(last, cp.rows + copied, cp.bytes + bytes, false);
-        Checkpoint.write(s, source, table.name(), last, cp.rows, cp.bytes, false);
-        progress.copied(source, table.name(), rows.size(), copied, bytes);
-        pageStart = throttle(pageStart, rows.size());
+        last = done.last();
+        cp = done.checkpoint();
+        progress.copied(source, table.name(), done.scanned(), done.copied(), done.bytes());
+        pageStart = throttle(pageStart, done.scanned());
       }
     } finally {
       for (Connection t : targets.values()) {
@@ -109,6 +87,75 @@ final class BulkCopy {
         }
       }
     }
+  }
+
+  /** What one page did: rows read, rows copied and their bytes, and the checkpoint after it. */
+  private record Page(String[] last, Checkpoint checkpoint, int scanned, int copied, long bytes) {}
+
+  /** As {@link #page}, through COPY on PostgreSQL. */
+  private Page copyPage(PgCopyPage copyPage, Connection s, String source, TableInfo table, String[] last, Checkpoint cp,
+                        Map<String, Connection> targets) throws SQLException {
+    PgCopyPage.Result res = copyPage.copy(s, source, table, last, targets);
+    if (res == null) {
+      Checkpoint.write(s, source, table.name(), last, cp.rows, cp.bytes, true);
+      return null;
+    }
+    Checkpoint after = new Checkpoint(res.last(), cp.rows + res.copied(), cp.bytes + res.bytes(), false);
+    Checkpoint.write(s, source, table.name(), res.last(), after.rows, after.bytes, false);
+    return new Page(res.last(), after, res.scanned(), res.copied(), res.bytes());
+  }
+
+  /** Copies the page after {@code last} and records the checkpoint; null when no row is left (recorded as done). */
+  private Page page(Connection s, String source, TableInfo table, String[] last, Checkpoint cp, String sql,
+                    Map<String, Connection> targets) throws SQLException {
+    int[] pk = table.pkIndexes();
+    List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement ps = s.prepareStatement(sql)) {
+      if (last != null) {
+        for (int i = 0; i < last.length; i++) {
+          ps.setString(i + 1, last[i]);
+        }
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(Rows.read(rs, table.columns().size()));
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      Checkpoint.write(s, source, table.name(), last, cp.rows, cp.bytes, true);
+      return null;
+    }
+    Map<String, List<Object[]>> byDestination = new HashMap<>();
+    for (Object[] row : rows) {
+      Object key = Resharding.key(table, row[table.keyIndex()]);
+      String dest = r.destination(key, source);
+      if (dest != null) {
+        byDestination.computeIfAbsent(dest, d -> new ArrayList<>()).add(row);
+      }
+    }
+    long bytes = 0;
+    int copied = 0;
+    for (Map.Entry<String, List<Object[]>> e : byDestination.entrySet()) {
+      Connection t = targets.get(e.getKey());
+      if (t == null) {
+        t = r.shards.open(e.getKey());
+        targets.put(e.getKey(), t);
+      }
+      try (PreparedStatement ins = t.prepareStatement(r.shards.dialect.insertIgnore(table))) {
+        for (Object[] row : e.getValue()) {
+          Rows.bind(ins, row);
+          ins.addBatch();
+          bytes += Rows.size(row);
+          copied++;
+        }
+        ins.executeBatch();
+      }
+    }
+    String[] next = Rows.pkText(rows.get(rows.size() - 1), pk);
+    Checkpoint after = new Checkpoint(next, cp.rows + copied, cp.bytes + bytes, false);
+    Checkpoint.write(s, source, table.name(), next, after.rows, after.bytes, false);
+    return new Page(next, after, rows.size(), copied, bytes);
   }
 
   /** Sleeps so that pages average at most maxRowsPerSecond; returns the next page's start. */

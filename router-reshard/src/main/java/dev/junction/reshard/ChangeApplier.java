@@ -23,6 +23,20 @@ import java.util.Set;
  * crash between the target's commit and the queue delete) changes nothing. Entries of keys that do
  * not move are dropped. Entries become visible when their writer commits, so a batch always starts
  * from the lowest id present rather than after the last one taken.
+ *
+ * <p>Retries: a batch that fails with a deadlock, serialization failure or lock-wait timeout (see
+ * {@link Retry}) is run again whole. That is exact because the queue entries of a batch are
+ * deleted, by id, only after every key of the batch was copied and committed on its target: a
+ * failed batch leaves all its entries queued (no change lost), and copying a key again writes the
+ * source's current rows over the same rows (no change applied twice). The queue delete names ids,
+ * never a range: a range would also remove entries of writers still open, whose rows this batch
+ * never read.
+ *
+ * <p>Locks: each target transaction deletes and inserts its keys in ascending key order, so two
+ * drains writing one target (the cut-over drains every source at once) take row locks in the same
+ * order; on MariaDB the tool's sessions run READ COMMITTED where the binlog allows it
+ * ({@link ReshardDialect#prepareSession}), so deleting a key the target lacks takes no gap lock
+ * that another drain's insert would wait for: that pair was the deadlock seen in CI.
  */
 final class ChangeApplier {
   private final Resharding r;
@@ -61,16 +75,20 @@ final class ChangeApplier {
     try {
       Connection s = r.shards.held(source);
       while (true) {
-        int n = applyBatch(s, source, upTo, targets);
+        // A batch that meets a deadlock or lock-wait timeout is rolled back on the target and run
+        // again from the queue, which still holds all its entries (they are deleted last).
+        int n = Retry.onConflict("drain a batch of " + source, progress, () -> applyBatch(s, source, upTo, targets));
         if (n < 0) {
           return applied;
         }
         applied += n;
       }
     } catch (SQLException e) {
-      r.shards.discard(source);
-      for (String t : targets.keySet()) {
-        r.shards.discard(t, "from-" + source);
+      if (Retry.classify(e) != Retry.Kind.CONFLICT) { // after a conflict the connections are rolled back and sound
+        r.shards.discard(source);
+        for (String t : targets.keySet()) {
+          r.shards.discard(t, "from-" + source);
+        }
       }
       throw e;
     }
@@ -128,6 +146,7 @@ final class ChangeApplier {
   /** Makes {@code keys}' rows on the destination equal to the source's, in one target transaction. */
   void copyKeys(Connection s, String source, TableInfo table, List<String> keys, Map<String, Connection> targets,
                 String destination) throws SQLException {
+    keys = sortedByKey(table, keys);
     String in = table.keyColumn() + " IN (" + table.placeholders(keys.size()) + ")";
     List<Object[]> rows = new ArrayList<>();
     try (PreparedStatement ps = s.prepareStatement("SELECT " + table.columnList() + " FROM "
@@ -141,6 +160,7 @@ final class ChangeApplier {
         }
       }
     }
+    sortRowsByKey(table, rows);
     Connection t = r.shards.held(destination, "from-" + source); // drains of several sources run in parallel
     targets.put(destination, t);
     try {
@@ -162,8 +182,50 @@ final class ChangeApplier {
       t.commit();
       t.setAutoCommit(true);
     } catch (SQLException e) {
-      r.shards.discard(destination, "from-" + source);
+      // Roll back explicitly: after an InnoDB lock-wait timeout the transaction is still open
+      // (only the statement was undone) and would keep its locks and half its work.
+      boolean clean = false;
+      if (Retry.classify(e) == Retry.Kind.CONFLICT) {
+        try {
+          t.rollback();
+          t.setAutoCommit(true);
+          clean = true;
+        } catch (SQLException rollbackFailed) {
+          e.addSuppressed(rollbackFailed);
+        }
+      }
+      if (!clean) {
+        r.shards.discard(destination, "from-" + source); // closing rolls back
+      }
       throw e;
     }
+  }
+
+  /** Keys in ascending order of their canonical value (numbers as numbers), so every drain locks in one order. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static List<String> sortedByKey(TableInfo table, List<String> keys) throws SQLException {
+    List<Object[]> pairs = new ArrayList<>(keys.size());
+    for (String k : keys) {
+      pairs.add(new Object[] {Resharding.key(table, k), k});
+    }
+    pairs.sort((a, b) -> a[0] instanceof Comparable ca && a[0].getClass() == b[0].getClass()
+        ? ca.compareTo(b[0]) : String.valueOf(a[0]).compareTo(String.valueOf(b[0])));
+    List<String> out = new ArrayList<>(keys.size());
+    for (Object[] p : pairs) {
+      out.add((String) p[1]);
+    }
+    return out;
+  }
+
+  /** Rows in ascending order of their shard key, then primary key text: the insert order of every drain. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static void sortRowsByKey(TableInfo table, List<Object[]> rows) {
+    int k = table.keyIndex();
+    int[] pk = table.pkIndexes();
+    rows.sort((a, b) -> {
+      int c = a[k] instanceof Comparable ca && b[k] != null && a[k].getClass() == b[k].getClass()
+          ? ca.compareTo(b[k]) : String.valueOf(a[k]).compareTo(String.valueOf(b[k]));
+      return c != 0 ? c : String.join("\u0001", Rows.pkText(a, pk)).compareTo(String.join("\u0001", Rows.pkText(b, pk)));
+    });
   }
 }

@@ -41,6 +41,25 @@ final class MariaDbReshard implements ReshardDialect {
     }
   }
 
+  /**
+   * READ COMMITTED where the binlog allows it (row or mixed format, or no binlog). WHY: under
+   * InnoDB's default REPEATABLE READ, deleting a key that is not there locks the gap where it would
+   * be, and an insert into a locked gap waits; two transactions that each delete absent keys and
+   * then insert into the same gap (two drains filling one new shard with interleaved keys, in the
+   * cut-over) deadlock. READ COMMITTED takes no gap locks for searches. Nothing the tool does relies
+   * on a snapshot that spans statements. With STATEMENT binlogging InnoDB refuses writes under READ
+   * COMMITTED, so the session keeps REPEATABLE READ and relies on retries ({@link Retry}).
+   */
+  @Override
+  public void prepareSession(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@log_bin, @@binlog_format")) {
+      if (rs.next() && rs.getInt(1) == 1 && "STATEMENT".equalsIgnoreCase(rs.getString(2))) {
+        return;
+      }
+    }
+    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+  }
+
   @Override
   public void installCapture(Connection c, String table, String captureColumn) throws SQLException {
     try (Statement s = c.createStatement()) {

@@ -16,6 +16,7 @@ public final class Progress {
   private final AtomicLong bytesCopied = new AtomicLong();
   private final AtomicLong changesApplied = new AtomicLong();
   private final AtomicLong keysRecopied = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
   private volatile long estimatedRows;
   private volatile String step = "idle";
   private volatile long startNanos = System.nanoTime();
@@ -32,6 +33,7 @@ public final class Progress {
     Gauge.builder("junction.reshard.bytes.copied", bytesCopied, AtomicLong::get).register(registry);
     Gauge.builder("junction.reshard.changes.applied", changesApplied, AtomicLong::get).register(registry);
     Gauge.builder("junction.reshard.eta.seconds", this, Progress::etaSeconds).register(registry);
+    Gauge.builder("junction.reshard.retries", retries, AtomicLong::get).register(registry);
     return this;
   }
 
@@ -74,7 +76,15 @@ public final class Progress {
     listener.accept(this);
   }
 
+  /** A step's transaction failed transiently (deadlock, serialization failure, lock wait, lost connection) and is run again. */
+  void retried(String what) {
+    retries.incrementAndGet();
+    listener.accept(this);
+  }
+
   public String step() { return step; }
+  /** Transactions of this process's steps that failed transiently and were run again. */
+  public long retries() { return retries.get(); }
   public long rowsCopied() { return rowsCopied.get(); }
   public long bytesCopied() { return bytesCopied.get(); }
   public long changesApplied() { return changesApplied.get(); }

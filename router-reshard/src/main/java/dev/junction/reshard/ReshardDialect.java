@@ -44,6 +44,12 @@ interface ReshardDialect {
   void setSessionRingVersion(Connection c, long version) throws SQLException;
 
   /**
+   * Session settings of every tool connection to a primary that make its transactions less likely
+   * to deadlock with the applications' (and with each other). Default: none.
+   */
+  default void prepareSession(Connection c) throws SQLException {}
+
+  /**
    * Creates the change queue, the progress table and the capture trigger on {@code table}, capturing
    * column {@code captureColumn}. Idempotent. Waits (as DDL does) for transactions writing the table.
    */

@@ -221,7 +221,8 @@ public final class ReshardJob implements AutoCloseable {
       return;
     }
     progress.step("schema");
-    try {
+    // Idempotent DDL: run again after a deadlock (DDL waits for metadata/table locks) or a lost connection.
+    retrying("start", () -> {
       r.loadTables();
       try (Connection first = r.shards.open(r.sources.get(0))) {
         for (TableInfo t : r.tables.values()) {
@@ -249,10 +250,8 @@ public final class ReshardJob implements AutoCloseable {
         }
         publish(RingPhase.COPYING, 0);
       }
-      LOG.info("reshard: started {} -> {}; sources {} targets {}", r.from, r.to, r.sources, r.targets);
-    } catch (SQLException e) {
-      throw new ReshardException("start: " + e.getMessage() + ". Run the command again to resume.", e);
-    }
+    });
+    LOG.info("reshard: started {} -> {}; sources {} targets {}", r.from, r.to, r.sources, r.targets);
   }
 
   /** Deletes rows on {@code target} of keys that move there (copies from an earlier, rolled-back attempt). */
@@ -275,14 +274,18 @@ public final class ReshardJob implements AutoCloseable {
   private void deleteKeys(String shard, TableInfo t, List<String> keys) throws SQLException {
     try (Connection c = r.shards.open(shard)) {
       for (int i = 0; i < keys.size(); i += r.options.chunkRows()) {
-        List<String> batch = keys.subList(i, Math.min(keys.size(), i + r.options.chunkRows()));
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + r.shards.dialect.quote(t.name()) + " WHERE "
-            + t.keyColumn() + " IN (" + t.placeholders(batch.size()) + ")")) {
-          for (int k = 0; k < batch.size(); k++) {
-            ps.setString(k + 1, batch.get(k));
+        // Ascending keys: concurrent deleters lock rows in one order. One statement, auto-commit: a
+        // deadlock or lock-wait timeout undoes it whole, and deleting the same keys again is exact.
+        List<String> batch = ChangeApplier.sortedByKey(t, keys.subList(i, Math.min(keys.size(), i + r.options.chunkRows())));
+        Retry.onConflictDo("delete " + batch.size() + " keys of " + t.name() + " on " + shard, progress, () -> {
+          try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + r.shards.dialect.quote(t.name()) + " WHERE "
+              + t.keyColumn() + " IN (" + t.placeholders(batch.size()) + ")")) {
+            for (int k = 0; k < batch.size(); k++) {
+              ps.setString(k + 1, batch.get(k));
+            }
+            ps.executeUpdate();
           }
-          ps.executeUpdate();
-        }
+        });
       }
     }
   }
@@ -300,6 +303,14 @@ public final class ReshardJob implements AutoCloseable {
         }
       }
       // Secondary indexes after the rows: one sort instead of an index update per row.
+      retrying("create secondary indexes", this::createSecondaryIndexes);
+    } catch (SQLException e) {
+      throw new ReshardException("copy: " + e.getMessage() + ". Run the command again to resume from the last page.", e);
+    }
+  }
+
+  private void createSecondaryIndexes() throws SQLException {
+    {
       try (Connection first = r.shards.open(r.sources.get(0))) {
         for (TableInfo t : r.tables.values()) {
           List<String> ddl = r.shards.dialect.tableDefinition(first, t.name());
@@ -318,8 +329,6 @@ public final class ReshardJob implements AutoCloseable {
           }
         }
       }
-    } catch (SQLException e) {
-      throw new ReshardException("copy: " + e.getMessage() + ". Run the command again to resume from the last page.", e);
     }
   }
 
@@ -346,14 +355,14 @@ public final class ReshardJob implements AutoCloseable {
       for (TableInfo t : r.tables.values()) {
         for (String source : r.sources) {
           for (String target : r.targets) {
-            ArcVerifier.Result first = verifier.verify(t, source, target, null);
+            ArcVerifier.Result first = verified(verifier, t, source, target, null);
             ArcVerifier.Result result = first;
             for (int round = 0; round < 5 && !result.ok(); round++) {
               rounds++;
               if (phase == RingPhase.COPYING || phase == RingPhase.FENCED) {
                 catchUp(); // writes continue: arcs that changed since are compared again
               }
-              result = verifier.verify(t, source, target, result.differingArcs());
+              result = verified(verifier, t, source, target, result.differingArcs());
             }
             results.add(new ArcVerifier.Result(t.name(), source, target, first.arcsCompared(), first.rows(),
                 result.differingArcs(), result.rowDiffs(), first.differingArcs().size()));
@@ -364,6 +373,13 @@ public final class ReshardJob implements AutoCloseable {
     } catch (SQLException e) {
       throw new ReshardException("verify: " + e.getMessage(), e);
     }
+  }
+
+  /** One comparison, run again like every step when a shard is briefly unreachable (it only reads). */
+  private ArcVerifier.Result verified(ArcVerifier verifier, TableInfo t, String source, String target, Set<Integer> arcs) {
+    ArcVerifier.Result[] out = new ArcVerifier.Result[1];
+    retrying("verify " + t.name() + " " + source + " -> " + target, () -> out[0] = verifier.verify(t, source, target, arcs));
+    return out[0];
   }
 
   /** Writes every shard's record for {@code next}; sources get {@code sourceMinWrite}. */
@@ -382,15 +398,24 @@ public final class ReshardJob implements AutoCloseable {
       eachInParallel(group, shard -> {
         RingRecord record = r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0);
         try {
-          RingTable.write(r.shards.held(shard), r.shards.sqlDialect(), record);
+          writeRecord(r.shards.held(shard), shard, record);
         } catch (SQLException e) {
+          if (e instanceof Retry.Exhausted || Retry.classify(e) == Retry.Kind.OTHER) {
+            throw e;
+          }
           r.shards.discard(shard); // a connection broken since it was last used: once more on a new one
-          RingTable.write(r.shards.held(shard), r.shards.sqlDialect(), record);
+          writeRecord(r.shards.held(shard), shard, record);
         }
       });
     }
     phase = next;
     LOG.info("reshard: phase {} published on {}", next, order);
+  }
+
+  /** Upserts a shard's ring record (one idempotent statement), again after a deadlock or lock-wait timeout. */
+  private void writeRecord(Connection c, String shard, RingRecord record) throws SQLException {
+    Retry.onConflictDo("record phase " + record.phase() + " on " + shard, progress,
+        () -> RingTable.write(c, r.shards.sqlDialect(), record));
   }
 
   /**
@@ -529,19 +554,21 @@ public final class ReshardJob implements AutoCloseable {
       r.loadTables();
       for (String source : r.sources) {
         for (TableInfo t : r.tables.values()) {
-          List<String> moved = new ArrayList<>();
-          try (Connection c = r.shards.open(source); Statement s = c.createStatement();
-               ResultSet rs = s.executeQuery("SELECT DISTINCT " + t.keyColumn() + " FROM " + r.shards.dialect.quote(t.name()))) {
-            while (rs.next()) {
-              if (r.destination(Resharding.key(t, rs.getObject(1)), source) != null) {
-                moved.add(rs.getString(1));
+          retrying("clean up " + t.name() + " on " + source, () -> {
+            List<String> moved = new ArrayList<>();
+            try (Connection c = r.shards.open(source); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT DISTINCT " + t.keyColumn() + " FROM " + r.shards.dialect.quote(t.name()))) {
+              while (rs.next()) {
+                if (r.destination(Resharding.key(t, rs.getObject(1)), source) != null) {
+                  moved.add(rs.getString(1));
+                }
               }
             }
-          }
-          deleteKeys(source, t, moved);
+            deleteKeys(source, t, moved);
+          });
         }
       }
-      finish(r.to);
+      retrying("finish the cleanup", () -> finish(r.to));
     } catch (SQLException e) {
       throw new ReshardException("cleanup: " + e.getMessage() + ". Run the command again to continue.", e);
     }
@@ -552,7 +579,7 @@ public final class ReshardJob implements AutoCloseable {
     for (String shard : r.allShards()) {
       try (Connection c = r.shards.open(shard)) {
         if (ring.containsShard(shard)) {
-          RingTable.write(c, r.shards.sqlDialect(), RingRecord.stable(shard, ring));
+          writeRecord(c, shard, RingRecord.stable(shard, ring));
         } else {
           try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + RingTable.TABLE);
@@ -585,8 +612,7 @@ public final class ReshardJob implements AutoCloseable {
         case COPYING, FENCED -> {
           for (String shard : r.from.shardIds()) {
             try (Connection c = r.shards.open(shard)) {
-              RingTable.write(c, r.shards.sqlDialect(), new RingRecord(shard, r.from.version(), RingLayout.of(r.from),
-                  RingPhase.STABLE, 0, null, 0));
+              writeRecord(c, shard, new RingRecord(shard, r.from.version(), RingLayout.of(r.from), RingPhase.STABLE, 0, null, 0));
             }
           }
           Reshard.sleep(r.options.routerLease().toMillis()); // no router reads the targets' copies any more
@@ -726,26 +752,34 @@ public final class ReshardJob implements AutoCloseable {
   }
 
   /**
-   * Runs a step, retrying it while a shard is unreachable (a restarted target, a failover) until the
-   * step timeout; every step is idempotent, so a retry continues where the data says it stood.
+   * Runs a step, running it again while a shard is unreachable (a restarted target, a failover)
+   * until the step timeout, and after a deadlock, serialization failure or lock-wait timeout that
+   * reached it (the transactions inside a step retry those themselves, see {@link Retry}) at most
+   * {@link Retry#CONFLICT_ATTEMPTS} times. Every step is idempotent, so it continues where the data
+   * says it stood. Anything else, or a transaction whose own retries ran out, fails the step.
    */
   private void retrying(String what, SqlAction action) {
     long deadline = System.nanoTime() + r.options.stepTimeout().toNanos();
-    long pause = 50;
+    long pause = Retry.FIRST_PAUSE_MILLIS;
+    int conflicts = 0;
     while (true) {
       try {
         action.run();
         return;
       } catch (SQLException e) {
-        boolean connection = e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))
-            || e instanceof java.sql.SQLRecoverableException || e instanceof java.sql.SQLNonTransientConnectionException
-            || e instanceof java.sql.SQLTransientConnectionException;
-        if (!connection || System.nanoTime() > deadline) {
+        Retry.Kind kind = e instanceof Retry.Exhausted ? Retry.Kind.OTHER : Retry.classify(e);
+        boolean again = switch (kind) {
+          case CONNECTION -> System.nanoTime() < deadline;
+          case CONFLICT -> ++conflicts < Retry.CONFLICT_ATTEMPTS;
+          case OTHER -> false;
+        };
+        if (!again) {
           throw new ReshardException(what + ": " + e.getMessage() + ". Run the command again to resume.", e);
         }
-        LOG.warn("reshard: {}: {} (retrying in {} ms)", what, e.getMessage(), pause);
+        LOG.warn("reshard: {}: {} (SQLSTATE {}; running it again in {} ms)", what, e.getMessage(), e.getSQLState(), pause);
+        progress.retried(what);
         Reshard.sleep(pause);
-        pause = Math.min(1000, pause * 2);
+        pause = Math.min(Retry.MAX_PAUSE_MILLIS, pause * 2);
       }
     }
   }

@@ -51,6 +51,7 @@ final class ShardConnections {
     Connection c = connect(e);
     try {
       dialect.setSessionRingVersion(c, ReshardDialect.TOOL_RING_VERSION);
+      dialect.prepareSession(c);
       return c;
     } catch (SQLException ex) {
       c.close();

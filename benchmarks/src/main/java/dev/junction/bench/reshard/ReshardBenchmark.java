@@ -30,7 +30,9 @@ import org.postgresql.copy.CopyManager;
  * the cut-over pause: one PostgreSQL shard (s0) grows to two (s1 new), so about half the rows move.
  *
  * <ul>
- *   <li>{@code junction copy}: {@link ReshardJob#copy()} (paged reads, key hashing, batched inserts).</li>
+ *   <li>{@code junction copy}: {@link ReshardJob#copy()}: pages read and written with COPY, keys
+ *       hashed in the client; and the same with {@code -Djunction.reshard.copy=rows} (paged reads,
+ *       batched multi-row inserts: the path before COPY), rolled back before the COPY run.</li>
  *   <li>{@code COPY out|in}: the moving rows streamed with {@code COPY (SELECT ...) TO STDOUT} from s0
  *       and {@code COPY ... FROM STDIN} into s1 (pgjdbc's CopyManager), the fastest client-side path.</li>
  *   <li>{@code INSERT ... SELECT}: the moving rows copied inside s0 into another table (no network,
@@ -108,6 +110,20 @@ public final class ReshardBenchmark {
       ReshardJob.CutoverReport cut;
       long copied;
       long bytes;
+      // Junction's row-by-row path first (what PostgreSQL used before COPY), then rolled back.
+      double rowSeconds;
+      long rowCopied;
+      System.setProperty("junction.reshard.copy", "rows");
+      try (ReshardJob job = ReshardJob.open(config(cluster, 2))) {
+        job.start();
+        t0 = System.nanoTime();
+        job.copy();
+        rowSeconds = (System.nanoTime() - t0) / 1e9;
+        rowCopied = job.progress().rowsCopied();
+        job.rollback();
+      } finally {
+        System.clearProperty("junction.reshard.copy");
+      }
       try (ReshardJob job = ReshardJob.open(config(cluster, 2))) {
         job.start();
         t0 = System.nanoTime();
@@ -130,7 +146,8 @@ public final class ReshardBenchmark {
       StringBuilder csv = new StringBuilder("method,rows,seconds,rows_per_second,ratio_to_copy\n");
       csv.append(row("COPY out|in (pgjdbc CopyManager, binary)", moving.size(), copySeconds, copySeconds));
       csv.append(row("INSERT ... SELECT (same server)", moving.size(), insertSelectSeconds, copySeconds));
-      csv.append(row("junction reshard copy", copied, junctionSeconds, copySeconds));
+      csv.append(row("junction reshard copy (COPY pages)", copied, junctionSeconds, copySeconds));
+      csv.append(row("junction reshard copy (row-by-row INSERT pages)", rowCopied, rowSeconds, copySeconds));
       csv.append(String.format(Locale.ROOT, "junction catch-up (no writes),%d,%.3f,,%n", 0, catchUpSeconds));
       csv.append(String.format(Locale.ROOT, "junction verify,%d,%.3f,%.0f,%n", copied, verifySeconds, copied / verifySeconds));
       csv.append(String.format(Locale.ROOT, "junction cut-over pause ms,%d,%.3f,,%n", 0, cut.pauseMillis() / 1000.0));

@@ -18,7 +18,7 @@ import java.util.Locale;
  */
 public final class ReshardCli {
   static final String USAGE = String.join("\n",
-      "usage: ./junction.sh reshard <command> --config <target.yaml> [--max-rows-per-second N] [--chunk-rows N]",
+      "usage: ./junction.sh reshard <command> --config <target.yaml> [--max-rows-per-second N] [--chunk-rows N] [--copy-page-rows N]",
       "  plan      what moves, per arc, table and shard (changes nothing)",
       "  start     tables on the new owners, change capture on the old owners (phase COPYING)",
       "  copy      copy the moving rows, page by page (resumes after a crash)",
@@ -59,6 +59,7 @@ public final class ReshardCli {
           case "--config" -> config = Path.of(v);
           case "--max-rows-per-second" -> options = options.withMaxRowsPerSecond(Long.parseLong(v));
           case "--chunk-rows" -> options = options.withChunkRows(Integer.parseInt(v));
+          case "--copy-page-rows" -> options = options.withCopyPageRows(Integer.parseInt(v));
           default -> {
             err.println("reshard: unknown option " + a + "\n" + USAGE);
             return 2;
@@ -66,6 +67,9 @@ public final class ReshardCli {
         }
       } catch (NumberFormatException e) {
         err.println("reshard: " + a + " needs a number, got " + v);
+        return 2;
+      } catch (IllegalArgumentException e) {
+        err.println("reshard: " + e.getMessage());
         return 2;
       }
     }
