@@ -236,7 +236,8 @@ final class AdversarialGenerator {
         "SELECT id, n FROM specials ORDER BY n DESC, id",
         "SELECT id, s FROM specials ORDER BY s, id",
         "SELECT s, max(f) AS m FROM specials GROUP BY s HAVING max(f) > 1",
-        "SELECT avg(n) AS a, sum(f) AS sf FROM specials WHERE f < 1e100 AND f > -1e100"));
+        // SUM/AVG of doubles depend on the order of addition (in one database too): not compared bit for bit
+        "SELECT avg(n) AS a, count(f) AS cf FROM specials WHERE f < 1e100 AND f > -1e100"));
     if (pg) {
       sql.add("SELECT s, max(f) AS m FROM specials GROUP BY s HAVING max(f) = 'NaN'");
       sql.add("SELECT id, b, iv, arr, ni, bo FROM specials ORDER BY id");

@@ -29,7 +29,10 @@ public final class Specials {
     }
     return "CREATE TABLE specials (id bigint NOT NULL, customer_id bigint NOT NULL, f double NULL, r float NULL,"
         + " d date NULL, ts datetime(6) NULL, n decimal(40,10) NULL, b varbinary(16) NULL, s varchar(20) NULL,"
-        + " bo boolean NULL, PRIMARY KEY (customer_id, id))" + f.tableOptions();
+        + " bo boolean NULL, PRIMARY KEY (customer_id, id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        // NO PAD: with utf8mb4_bin (PAD SPACE) '' and ' ' are one value to MariaDB but two to the merger;
+        // docs/sharding.md requires a no-pad binary collation for text merged across shards
+        + " COLLATE=utf8mb4_nopad_bin";
   }
 
   /** The value columns the generator selects, sorts and groups by. */
