@@ -484,6 +484,72 @@ class ShardedDifferentialIT {
     assertThat(problems).as(flavor.label() + " writes (update counts) and snapshots").isEmpty();
   }
 
+  /**
+   * Issue #10: a merged (scatter) result must be indistinguishable from the driver's. Every row of
+   * the special-values table is read through Junction with a scatter SELECT and directly from the
+   * shard primary that holds it; for every column, getString, getObject (class and value), getBytes
+   * (bytea/varbinary) and the column metadata must agree.
+   */
+  @Order(6)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void mergedGettersMatchTheDriverOnTheShard(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
+    List<String> problems = new ArrayList<>();
+    int values = 0;
+    try (Connection j = rig.junction();
+         Statement s = j.createStatement();
+         ResultSet merged = s.executeQuery("SELECT * FROM specials ORDER BY id")) {
+      assertThat(j.unwrap(JunctionConnection.class).lastShardRoute().opcode().name()).isEqualTo("SCATTER");
+      java.sql.ResultSetMetaData mm = merged.getMetaData();
+      int n = mm.getColumnCount();
+      while (merged.next()) {
+        long id = merged.getLong("id");
+        long key = merged.getLong("customer_id");
+        try (Connection direct = rig.shardPrimary(rig.shardOf(key));
+             java.sql.PreparedStatement ps = direct.prepareStatement("SELECT * FROM specials WHERE customer_id = ? AND id = ?")) {
+          ps.setLong(1, key);
+          ps.setLong(2, id);
+          try (ResultSet d = ps.executeQuery()) {
+            assertThat(d.next()).as("row %d on its shard", id).isTrue();
+            java.sql.ResultSetMetaData dm = d.getMetaData();
+            for (int c = 1; c <= n; c++) {
+              String col = mm.getColumnLabel(c);
+              String where = flavor.label() + " id=" + id + " " + col + ": ";
+              if (!java.util.Objects.equals(mm.getColumnTypeName(c), dm.getColumnTypeName(c))
+                  || mm.getColumnType(c) != dm.getColumnType(c) || mm.getScale(c) != dm.getScale(c)
+                  || mm.getPrecision(c) != dm.getPrecision(c)
+                  || !java.util.Objects.equals(mm.getColumnClassName(c), dm.getColumnClassName(c))) {
+                problems.add(where + "metadata differs");
+              }
+              values++;
+              String ms = merged.getString(c);
+              String ds = d.getString(c);
+              if (!java.util.Objects.equals(ms, ds)) {
+                problems.add(where + "getString '" + ds + "' directly, '" + ms + "' merged");
+              }
+              Object mo = merged.getObject(c);
+              Object dobj = d.getObject(c);
+              if ((mo == null) != (dobj == null) || (mo != null && !mo.getClass().equals(dobj.getClass()))
+                  || !java.util.Objects.equals(ResultTable.normalise(mo), ResultTable.normalise(dobj))) {
+                problems.add(where + "getObject " + dobj + " directly, " + mo + " merged");
+              }
+              if (col.equalsIgnoreCase("b") && !java.util.Arrays.equals(merged.getBytes(c), d.getBytes(c))) {
+                problems.add(where + "getBytes differs");
+              }
+            }
+          }
+        }
+      }
+    }
+    log("%s: merged getters vs the shard's driver: %d values compared, %d differences", flavor.label(), values,
+        problems.size());
+    problems.forEach(p -> log("GETTER %s", p));
+    assertThat(values).isGreaterThan(1000);
+    assertThat(problems).as(flavor.label() + " merged getters vs direct").isEmpty();
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------
 
   /** A Junction refusal that says what it refused: SQLState 0AJ00 and the planner's wording. */
