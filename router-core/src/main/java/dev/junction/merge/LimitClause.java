@@ -71,12 +71,7 @@ final class LimitClause {
           "the shards need LIMIT + OFFSET, which the planner can compute only for ? parameters and literals",
           "Write " + clause + " with a ? parameter or a literal");
     }
-    BigInteger value = null;
-    if (e instanceof LongValue v) {
-      value = v.getBigIntegerValue();
-    } else if (e instanceof SignedExpression s && s.getExpression() instanceof LongValue v) {
-      value = s.getSign() == '-' ? v.getBigIntegerValue().negate() : v.getBigIntegerValue();
-    }
+    BigInteger value = constant(e);
     if (value == null) {
       throw Unsupported.of(
           clause + " " + e,
@@ -89,6 +84,41 @@ final class LimitClause {
           clause.equals("OFFSET") ? "2201X" : "2201W");
     }
     return RowBound.literal(value.bitLength() < 64 ? value.longValue() : Long.MAX_VALUE);
+  }
+
+  /**
+   * The value of an integer constant expression: literals, signs, parentheses, {@code +}, {@code -}
+   * and {@code *} ({@code LIMIT 2 + 3}, issue #10); null for anything else (division is left out: its
+   * rounding differs between dialects).
+   */
+  static BigInteger constant(Expression e) {
+    if (e instanceof LongValue v) {
+      return v.getBigIntegerValue();
+    }
+    if (e instanceof SignedExpression s) {
+      BigInteger inner = constant(s.getExpression());
+      return inner == null ? null : s.getSign() == '-' ? inner.negate() : inner;
+    }
+    if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> p && p.size() == 1) {
+      return constant(p.get(0));
+    }
+    if (e instanceof net.sf.jsqlparser.expression.BinaryExpression b) {
+      BigInteger l = constant(b.getLeftExpression());
+      BigInteger r = constant(b.getRightExpression());
+      if (l == null || r == null) {
+        return null;
+      }
+      if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Addition) {
+        return l.add(r);
+      }
+      if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Subtraction) {
+        return l.subtract(r);
+      }
+      if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Multiplication) {
+        return l.multiply(r);
+      }
+    }
+    return null;
   }
 
   /**

@@ -359,10 +359,33 @@ final class RowFilters {
     return v;
   }
 
+  /** PostgreSQL's spellings of the special float values ('NaN', 'Infinity', '-inf', ...), or null. */
+  static Double specialFloat(String s) {
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (t) {
+      case "nan" -> Double.NaN;
+      case "infinity", "+infinity", "inf", "+inf" -> Double.POSITIVE_INFINITY;
+      case "-infinity", "-inf" -> Double.NEGATIVE_INFINITY;
+      default -> null;
+    };
+  }
+
+  /** 1 for 'infinity', -1 for '-infinity' (PostgreSQL dates and timestamps), else 0. */
+  private static int infinity(String s) {
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    return t.equals("infinity") || t.equals("+infinity") ? 1 : t.equals("-infinity") ? -1 : 0;
+  }
+
   private static Object convertLiteral(String s, Object like) {
     try {
       if (like instanceof Number) {
-        return new BigDecimal(s.trim());
+        Double special = specialFloat(s);
+        return special != null ? special : new BigDecimal(s.trim());
+      }
+      if ((like instanceof java.sql.Date || like instanceof java.sql.Timestamp) && infinity(s) != 0) {
+        // pgjdbc's PGStatement.DATE_POSITIVE_INFINITY / DATE_NEGATIVE_INFINITY, the values it returns for 'infinity'
+        long millis = infinity(s) > 0 ? 9223372036825200000L : -9223372036832400000L;
+        return like instanceof java.sql.Date ? new java.sql.Date(millis) : new java.sql.Timestamp(millis);
       }
       if (like instanceof java.sql.Date) {
         return java.sql.Date.valueOf(LocalDate.parse(s.trim()));

@@ -2,9 +2,11 @@ package dev.junction.merge;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.statement.select.OrderByElement;
@@ -37,7 +39,14 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *   <li><b>DISTINCT</b> stays on the shards (less to transfer) and is applied again after merging.
  * </ul>
  *
- * <p><b>What is rejected</b>, with SQLState 0A000 and a message naming the construct and what to do
+ * <p><b>An allow-list.</b> Only shapes whose merge is provably exact are planned; before any rewrite
+ * the statement passes {@link LexicalGuard} (literal spellings the parser mangles), {@link ClauseGuard}
+ * (clauses), {@link FromGuard} (derived tables, CTEs and outer joins with broadcast tables),
+ * {@link NameGuard} (alias shadowing and PostgreSQL's implicit output names) and
+ * {@link CollationGuard} (collations other than code-point order). docs/sharding.md lists the same
+ * shapes, and {@code ShardingDocsTest} keeps the two in step.
+ *
+ * <p><b>What is rejected</b>, with SQLState 0AJ00 and a message naming the construct and what to do
  * instead: window functions, DISTINCT ON, set operations, locking clauses, SELECT INTO,
  * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions, aggregating subqueries in the select
  * list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
@@ -54,6 +63,25 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  */
 public final class ScatterSelectPlanner {
 
+  private final FromGuard fromGuard;
+
+  /** A planner that takes every table as sharded (the most conservative reading of outer joins). */
+  public ScatterSelectPlanner() {
+    this(Set.of());
+  }
+
+  /**
+   * @param broadcastTables names of the broadcast (reference) tables, which every shard holds in full;
+   *     every other table in a multi-shard SELECT is taken as sharded
+   */
+  public ScatterSelectPlanner(Set<String> broadcastTables) {
+    Set<String> names = new HashSet<>();
+    for (String t : broadcastTables) {
+      names.add(FromGuard.normalize(t));
+    }
+    this.fromGuard = new FromGuard(Set.copyOf(names));
+  }
+
   /**
    * Plans one SELECT for scatter execution.
    *
@@ -67,9 +95,13 @@ public final class ScatterSelectPlanner {
   public ScatterPlan plan(String sql, MergeDialect dialect) throws SQLException {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(dialect, "dialect");
+    LexicalGuard.check(sql, dialect);
     SelectParser.Parsed parsed = SelectParser.parse(sql);
     PlainSelect ps = ClauseGuard.plainSelect(parsed.statement());
     ClauseGuard.check(ps);
+    fromGuard.check(parsed.statement(), ps);
+    NameGuard.check(ps, dialect);
+    CollationGuard.check(ps, dialect);
     ParameterMarkers.Style style =
         ParameterMarkers.collectAndMark(parsed.statement(), sql, parsed.positionalParameters());
     LimitClause rows = LimitClause.read(ps);

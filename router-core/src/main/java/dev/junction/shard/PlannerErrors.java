@@ -17,10 +17,10 @@ final class PlannerErrors {
     return JunctionSqlState.refusal("Junction cannot route this statement: " + problem + ". " + instead + ".");
   }
 
-  static SQLFeatureNotSupportedException unparseable() {
+  static SQLFeatureNotSupportedException unparseable(String detail) {
     return JunctionSqlState.refusal(
         "Junction cannot parse this statement, so it cannot tell which shard it belongs to; rewrite it"
-            + " or add /* junction:shard=NAME */");
+            + " or add /* junction:shard=NAME */ (parser: " + detail + ")");
   }
 
   /** SQLState 22023: a key value that no shard can hold. */

@@ -103,7 +103,8 @@ public final class ShardStatementPlanner {
     StatementReader.Parsed parsed = StatementReader.read(lexed);
     if (parsed == null || executesHiddenTables(sql, lexed)) {
       if (parsed != null || mentionsRoutedTable(lexed)) {
-        throw PlannerErrors.unparseable();
+        throw PlannerErrors.unparseable(parsed != null ? "it hides a sharded table in an executable comment"
+            : StatementReader.whyUnreadable(lexed));
       }
       return defaultPlan(sql, lexed.parameterCount(), "unparsed statement naming no sharded or broadcast table: default shard");
     }

@@ -55,7 +55,7 @@ final class SqlTokens {
     return executableComments;
   }
 
-  /** The text with comments replaced by spaces and dollar quotes by {@code ''}: what JSqlParser can read. */
+  /** The text with comments replaced by spaces and dollar quotes by standard literals: what JSqlParser can read. */
   String parserInput() {
     return parserInput.toString();
   }
@@ -128,7 +128,7 @@ final class SqlTokens {
       }
       Token t = token(pos);
       if (t.kind() == Kind.STRING && sql.charAt(pos) == '$') {
-        parserInput.append("''");
+        parserInput.append(dollarQuotedAsLiteral(t));
       } else {
         parserInput.append(sql, t.start(), t.end());
       }
@@ -245,6 +245,23 @@ final class SqlTokens {
   }
 
   /** For {@code $tag$...$tag$} at {@code pos}, the index after the closing tag; 0 if it is not one. */
+  /**
+   * A dollar-quoted string as a standard string literal with the same value ({@code $$1$$} is
+   * {@code '1'}), so that a shard key written that way routes by its value (issue #10: it was read as
+   * the empty string). Content with a backslash becomes an expression, whose value the planner does
+   * not guess: a read scatters, a write naming it as a key is refused.
+   */
+  private String dollarQuotedAsLiteral(Token t) {
+    String text = sql.substring(t.start(), t.end());
+    int tagEnd = text.indexOf('$', 1);
+    String tag = text.substring(0, tagEnd + 1);
+    String content = text.substring(tag.length(), text.length() - tag.length());
+    if (content.indexOf('\\') >= 0) {
+      return "('' || '')";
+    }
+    return "'" + content.replace("'", "''") + "'";
+  }
+
   private int dollarQuoteEnd(int pos) {
     int i = pos + 1;
     while (i < sql.length() && sql.charAt(i) != '$') {

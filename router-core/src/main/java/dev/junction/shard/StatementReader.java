@@ -32,6 +32,31 @@ final class StatementReader {
     return parsed;
   }
 
+  /**
+   * Why {@link #read} returned null, for the refusal message (issue #10: "say which part it could not
+   * read"): the parser's first line, e.g. {@code Encountered unexpected token: "COLLATE" at line 1, column 42}.
+   * Only called on the error path.
+   */
+  static String whyUnreadable(SqlTokens lexed) {
+    try {
+      CountingParser parser = new CountingParser(lexed.parserInput());
+      parser.withAllowComplexParsing(true).withBackslashEscapeCharacter(lexed.backslashEscapes());
+      if (parser.Statement() == null) {
+        return "no statement";
+      }
+      Token next = parser.getNextToken();
+      while (next.kind == CCJSqlParserConstants.ST_SEMICOLON) {
+        next = parser.getNextToken();
+      }
+      return next.kind == CCJSqlParserConstants.EOF ? "unknown" : "text after the statement: '" + next.image + "'";
+    } catch (Exception | StackOverflowError e) {
+      String m = String.valueOf(e.getMessage());
+      int nl = m.indexOf('\n');
+      m = nl < 0 ? m : m.substring(0, nl);
+      return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    }
+  }
+
   private static Parsed attempt(String text, boolean complex, boolean backslashEscapes) {
     try {
       CountingParser parser = new CountingParser(text);

@@ -35,4 +35,23 @@ class RowFiltersTemporalTest {
     assertThat(RowFilters.compareCoercing(Date.valueOf(d), d.plusDays(1))).isNegative();
     assertThat(RowFilters.compareCoercing(d, Date.valueOf(d.minusDays(1)))).isPositive();
   }
+
+  /** issue #10: HAVING max(f) = 'NaN' failed inside the merge (22000); PostgreSQL reads the literal as a float. */
+  @Test
+  void specialFloatLiteralsCompareLikePostgres() {
+    assertThat(RowFilters.compareCoercing(Double.NaN, "NaN")).isZero();
+    assertThat(RowFilters.compareCoercing(Double.NaN, "nan")).isZero();
+    assertThat(RowFilters.compareCoercing(1e300, "Infinity")).isNegative();
+    assertThat(RowFilters.compareCoercing(Double.NEGATIVE_INFINITY, "-Infinity")).isZero();
+    assertThat(RowFilters.compareCoercing(Double.NaN, "Infinity")).isPositive(); // NaN sorts above every number
+    assertThat(RowFilters.compareCoercing(4.0, "4")).isZero();
+  }
+
+  @Test
+  void infinityDateLiterals() {
+    Date infinity = new Date(9223372036825200000L); // what pgjdbc returns for 'infinity'
+    assertThat(RowFilters.compareCoercing(infinity, "infinity")).isZero();
+    assertThat(RowFilters.compareCoercing(Date.valueOf(T.toLocalDate()), "infinity")).isNegative();
+    assertThat(RowFilters.compareCoercing(Date.valueOf(T.toLocalDate()), "-infinity")).isPositive();
+  }
 }

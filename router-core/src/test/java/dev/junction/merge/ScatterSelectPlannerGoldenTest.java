@@ -30,7 +30,7 @@ class ScatterSelectPlannerGoldenTest {
   private static final boolean UPDATE = Boolean.getBoolean("junction.golden.update");
   private static final List<String> ACTUAL = new ArrayList<>();
 
-  private final ScatterSelectPlanner planner = new ScatterSelectPlanner();
+  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions", "r"));
 
   record Case(int line, String description, Map<String, String> fields) {
     String get(String key) {

@@ -45,6 +45,7 @@ final class MergedResultSet implements ResultSet {
   private final SnapshotMetaData metaData;
   private final Statement statement;
   private final MergeDialect dialect;
+  private final DriverText texts;
   private final Map<String, Integer> columnIndex = new HashMap<>();
   private Object[] current;
   private boolean wasNull;
@@ -52,11 +53,12 @@ final class MergedResultSet implements ResultSet {
   private int rowNumber;
   private int fetchSize;
 
-  MergedResultSet(RowCursor rows, SnapshotMetaData metaData, Statement statement, MergeDialect dialect) throws SQLException {
+  MergedResultSet(RowCursor rows, SnapshotMetaData metaData, Statement statement, DriverText texts) throws SQLException {
     this.rows = rows;
     this.metaData = metaData;
     this.statement = statement;
-    this.dialect = dialect;
+    this.dialect = texts.dialect();
+    this.texts = texts;
     for (int i = metaData.getColumnCount(); i >= 1; i--) {
       columnIndex.put(metaData.getColumnLabel(i).toLowerCase(Locale.ROOT), i); // the first of equal labels wins
     }
@@ -65,6 +67,7 @@ final class MergedResultSet implements ResultSet {
   @Override
   public boolean next() throws SQLException {
     checkOpen();
+    texts.forget(current);
     if (rows.next()) {
       current = rows.row();
       rowNumber++;
@@ -120,17 +123,8 @@ final class MergedResultSet implements ResultSet {
     if (v == null) {
       return null;
     }
-    if (v instanceof BigDecimal d) {
-      return d.toPlainString();
-    }
-    if (v instanceof byte[] b) {
-      return new String(b, java.nio.charset.StandardCharsets.UTF_8);
-    }
-    if (v instanceof Boolean b) {
-      return dialect == MergeDialect.POSTGRESQL ? (b ? "t" : "f") : (b ? "1" : "0"); // as the drivers print them
-    }
-    String temporal = TemporalText.format(v, dialect, metaData.getScale(column), metaData.getColumnTypeName(column));
-    return temporal != null ? temporal : v.toString();
+    String driver = texts.of(v);
+    return driver != null ? driver : DriverText.format(v, dialect, metaData.getScale(column), metaData.getColumnTypeName(column));
   }
 
   @Override public boolean getBoolean(int column) throws SQLException {

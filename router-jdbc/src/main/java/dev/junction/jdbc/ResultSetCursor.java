@@ -17,17 +17,28 @@ final class ResultSetCursor implements RowCursor {
   private final int columns;
   private final int shard;
   private final ShardMetrics metrics;
+  private final DriverText texts;
+  private final int[] scales;
+  private final String[] typeNames;
   private Object[] row;
   private long rows;
   private boolean closed;
 
-  ResultSetCursor(ResultSet rs, Statement owner, int shard, ShardMetrics metrics) throws SQLException {
+  /** @param texts where to record driver texts that Junction's formatting would not reproduce; null: none */
+  ResultSetCursor(ResultSet rs, Statement owner, int shard, ShardMetrics metrics, DriverText texts) throws SQLException {
     this.rs = rs;
     this.owner = owner;
     this.metaData = rs.getMetaData();
     this.columns = metaData.getColumnCount();
     this.shard = shard;
     this.metrics = metrics;
+    this.texts = texts;
+    this.scales = new int[columns];
+    this.typeNames = new String[columns];
+    for (int i = 0; texts != null && i < columns; i++) {
+      scales[i] = metaData.getScale(i + 1);
+      typeNames[i] = metaData.getColumnTypeName(i + 1);
+    }
   }
 
   @Override
@@ -37,7 +48,11 @@ final class ResultSetCursor implements RowCursor {
     }
     Object[] r = new Object[columns];
     for (int i = 0; i < columns; i++) {
-      r[i] = rs.getObject(i + 1);
+      Object v = rs.getObject(i + 1);
+      r[i] = v;
+      if (texts != null && DriverText.worthChecking(v)) {
+        texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
+      }
     }
     row = r;
     rows++;

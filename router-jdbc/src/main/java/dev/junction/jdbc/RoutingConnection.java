@@ -612,6 +612,14 @@ final class RoutingConnection implements JunctionConnection {
   }
 
   Connection primary() throws SQLException {
+    if (primary != null && primary.isClosed() && txTarget == null && !sqlTransactionOpen && autoCommit) {
+      // evicted by the pool after a fatal SQLState outside any transaction: nothing is lost by
+      // taking a fresh connection (inside a transaction the error must surface instead)
+      for (RoutingStatement s : statements) {
+        s.forgetPhysical(primary);
+      }
+      primary = null;
+    }
     if (primary == null) {
       Connection c = shard.primary.acquire();
       try {
@@ -643,7 +651,13 @@ final class RoutingConnection implements JunctionConnection {
   /** The held connection to {@code state}'s replica, switching replicas if needed; null if it cannot be had. */
   private Connection replicaConnection(EndpointState state) throws SQLException {
     if (replicaPool != null && replicaPool.state() == state && replica != null) {
-      return replica;
+      if (!replica.isClosed()) {
+        return replica;
+      }
+      // The pool closed the held connection under us (HikariCP evicts on fatal SQLStates such as the
+      // server's 0A000, e.g. "cannot convert infinity to bigint"): take a fresh one instead of failing
+      // every later statement with "Connection is closed" (issue #10).
+      releaseReplica(true);
     }
     releaseReplica(false);
     EndpointPool pool = shard.pool(state);

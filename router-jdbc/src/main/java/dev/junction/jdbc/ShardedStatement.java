@@ -256,6 +256,7 @@ class ShardedStatement implements Statement {
     for (ShardRoute.ShardStatement s : route.statements()) {
       parts.add(new ShardRoute.ShardStatement(s.shard(), plan.shardSql(), plan.shardParameters()));
     }
+    DriverText texts = new DriverText(sharding.mergeDialect);
     List<ResultSetCursor> cursors = fanOut(parts, false, (rc, part) -> {
       Statement st = open(rc, part, params, false);
       running.add(st);
@@ -267,7 +268,7 @@ class ShardedStatement implements Statement {
         } else {
           rs = st.executeQuery(part.sql());
         }
-        return new ResultSetCursor(rs, st, part.shard(), sharding.metrics);
+        return new ResultSetCursor(rs, st, part.shard(), sharding.metrics, texts);
       } finally {
         running.remove(st);
       }
@@ -278,7 +279,7 @@ class ShardedStatement implements Statement {
     SnapshotMetaData meta = SnapshotMetaData.of(md, visible, spec);
     RowCursor merged = sharding.merger.merge(cursors, spec);
     resultSet = new MergedResultSet(maxRows > 0 ? dev.junction.merge.RowCursors.limit(merged, maxRows) : merged, meta, this,
-        sharding.mergeDialect);
+        texts);
     return true;
   }
 
@@ -345,17 +346,17 @@ class ShardedStatement implements Statement {
   /** RETURNING rows or generated keys of every shard, one after another in shard order. */
   private ResultSet concat(List<WriteResult> results, ResultOf of) throws SQLException {
     List<ResultSetCursor> cursors = new ArrayList<>();
+    DriverText texts = new DriverText(sharding.mergeDialect);
     for (int i = 0; i < results.size(); i++) {
       ResultSet rs = of.get(results.get(i));
       if (rs != null) {
-        cursors.add(new ResultSetCursor(rs, null, 0, sharding.metrics));
+        cursors.add(new ResultSetCursor(rs, null, 0, sharding.metrics, texts));
       }
     }
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
     MergeSpec spec = new MergeSpec(sharding.mergeDialect, List.of(), -1, 0, List.of(), null, false, List.of(),
         RowBound.NONE, RowBound.NONE);
-    return new MergedResultSet(sharding.merger.merge(cursors, spec), SnapshotMetaData.of(md), this,
-        sharding.mergeDialect);
+    return new MergedResultSet(sharding.merger.merge(cursors, spec), SnapshotMetaData.of(md), this, texts);
   }
 
   @FunctionalInterface

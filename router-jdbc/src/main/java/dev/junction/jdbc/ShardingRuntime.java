@@ -60,7 +60,7 @@ final class ShardingRuntime implements AutoCloseable {
   /** During FENCED: a planner on the source ring, to prove that a statement touches no moving key. */
   private final ShardingRuntime sourceSide;
   private final ShardStatementPlanner planner;
-  private final ScatterSelectPlanner scatterPlanner = new ScatterSelectPlanner();
+  private final ScatterSelectPlanner scatterPlanner;
   private final Cache<String, ShardPlan> plans;
   private final Cache<String, ScatterPlan> scatterPlans;
 
@@ -115,6 +115,7 @@ final class ShardingRuntime implements AutoCloseable {
     this.sourceSide = sourceSide;
     this.multiShardTransactions = s.multiShardTransactions();
     this.planner = new ShardStatementPlanner(rules, config.dialect());
+    this.scatterPlanner = new ScatterSelectPlanner(rules.broadcastTables());
     this.metrics = new ShardMetrics(registry, rules.ring().shardIds());
     this.merger = merger;
     this.mergeDialect = switch (config.dialect()) {

@@ -16,7 +16,12 @@ public final class DiffReport {
   private final List<String> mismatches = new ArrayList<>();
   private final Map<String, Integer> opcodes = new java.util.TreeMap<>();
   private final Map<String, List<String>> routeDisagreements = new java.util.TreeMap<>();
+  private final Map<Family, int[]> refusedByFamily = new EnumMap<>(Family.class);
+  private final Map<Family, int[]> errorsByFamily = new EnumMap<>(Family.class);
+  private final Map<String, Integer> refusalConstructs = new java.util.TreeMap<>();
   private int queries;
+  private int refused;
+  private int sameErrors;
 
   public DiffReport(String label) {
     this.label = label;
@@ -64,6 +69,31 @@ public final class DiffReport {
     }
   }
 
+  /** Junction refused the query with 0AJ00 (acceptable for {@link Family#mayRefuse()} families only). */
+  public void refusal(QueryCase q, String message) {
+    record(q, null);
+    refused++;
+    refusedByFamily.computeIfAbsent(q.family(), k -> new int[1])[0]++;
+    int end = message.indexOf(" is not supported");
+    String construct = (end > 0 ? message.substring(0, end) : message).replaceAll("[0-9]+", "N");
+    refusalConstructs.merge(construct.length() > 90 ? construct.substring(0, 90) + "..." : construct, 1, Integer::sum);
+  }
+
+  /** The oracle and Junction failed with the same error. */
+  public void sameError(QueryCase q) {
+    record(q, null);
+    sameErrors++;
+    errorsByFamily.computeIfAbsent(q.family(), k -> new int[1])[0]++;
+  }
+
+  public int refused() {
+    return refused;
+  }
+
+  public Map<String, Integer> refusalConstructs() {
+    return refusalConstructs;
+  }
+
   public List<String> mismatches() {
     return mismatches;
   }
@@ -74,7 +104,8 @@ public final class DiffReport {
 
   public String summary() {
     StringBuilder sb = new StringBuilder();
-    sb.append(label).append(": ").append(queries).append(" queries, ").append(mismatches.size()).append(" mismatches;");
+    sb.append(label).append(": ").append(queries).append(" queries, ").append(mismatches.size()).append(" mismatches, ")
+        .append(refused).append(" refused (0AJ00), ").append(sameErrors).append(" failed with the oracle's error;");
     byRoute.forEach((route, n) -> sb.append(' ').append(route.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(n[0])
         .append(n[1] > 0 ? " (" + n[1] + " bad)" : ""));
     if (!opcodes.isEmpty()) {
@@ -88,7 +119,9 @@ public final class DiffReport {
     }
     sb.append("\n  by family:");
     byFamily.forEach((family, n) -> sb.append(' ').append(family.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(n[0])
-        .append(n[1] > 0 ? " (" + n[1] + " bad)" : ""));
+        .append(n[1] > 0 ? " (" + n[1] + " bad)" : "")
+        .append(refusedByFamily.containsKey(family) ? " (" + refusedByFamily.get(family)[0] + " refused)" : "")
+        .append(errorsByFamily.containsKey(family) ? " (" + errorsByFamily.get(family)[0] + " same error)" : ""));
     return sb.toString();
   }
 }

@@ -25,7 +25,7 @@ import java.util.List;
 public final class MergeEmulator {
   private final List<Connection> shards;
   private final MergeDialect dialect;
-  private final ScatterSelectPlanner planner = new ScatterSelectPlanner();
+  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions"));
   private final ResultMerger merger = new ResultMerger();
 
   public MergeEmulator(List<Connection> shards, SqlFlavor flavor) {

@@ -84,7 +84,11 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
       return new BigDecimal(b);
     }
     if (v instanceof Double || v instanceof Float) {
-      return BigDecimal.valueOf(((Number) v).doubleValue());
+      double d = ((Number) v).doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        return "double " + d; // NaN and infinities have no BigDecimal
+      }
+      return BigDecimal.valueOf(d);
     }
     if (v instanceof Timestamp t) {
       return t.toLocalDateTime();
@@ -100,6 +104,17 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
     }
     if (v instanceof Boolean b) {
       return b ? BigDecimal.ONE : BigDecimal.ZERO;
+    }
+    if (v instanceof byte[] b) {
+      return "bytes " + java.util.HexFormat.of().formatHex(b);
+    }
+    if (v instanceof java.sql.Array a) {
+      try {
+        Object array = a.getArray();
+        return array instanceof Object[] items ? java.util.Arrays.deepToString(items) : a.toString();
+      } catch (SQLException e) {
+        return a.toString();
+      }
     }
     return v.toString();
   }

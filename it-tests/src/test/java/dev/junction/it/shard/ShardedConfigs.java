@@ -32,7 +32,8 @@ public final class ShardedConfigs {
     JunctionConfig.Routing routing = new JunctionConfig.Routing(ReplicaSelector.Strategy.ROUND_ROBIN, Duration.ofSeconds(5), 0,
         Duration.ofMillis(2500), Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(500), 10_000);
     JunctionConfig.Sharding sharding = JunctionConfig.Sharding.of(
-        List.of(new ShardedTable(Schema.CUSTOMERS, Schema.KEY, KeyType.LONG), new ShardedTable(Schema.ORDERS, Schema.KEY, KeyType.LONG)),
+        List.of(new ShardedTable(Schema.CUSTOMERS, Schema.KEY, KeyType.LONG), new ShardedTable(Schema.ORDERS, Schema.KEY, KeyType.LONG),
+            new ShardedTable("specials", Schema.KEY, KeyType.LONG)),
         List.of(Schema.REGIONS));
     return new JunctionConfig(flavor.dialect(), out, routing, JunctionConfig.Fencing.defaults(), sharding).validate();
   }
