@@ -4,6 +4,8 @@ import dev.junction.config.JunctionConfig;
 import dev.junction.jdbc.RoutingDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -28,6 +30,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnMissingBean(DataSource.class)
 @EnableConfigurationProperties(JunctionProperties.class)
 public class JunctionAutoConfiguration {
+  private static final Logger log = LoggerFactory.getLogger(JunctionAutoConfiguration.class);
 
   /** The validated router configuration; a bad value fails startup naming its {@code junction.*} key. */
   @Bean
@@ -40,6 +43,7 @@ public class JunctionAutoConfiguration {
   @Bean(destroyMethod = "close")
   RoutingDataSource dataSource(JunctionConfig config, ObjectProvider<MeterRegistry> meterRegistry) {
     MeterRegistry registry = meterRegistry.getIfUnique();
+    log.info(StartupSummary.of(config));
     return registry == null ? RoutingDataSource.create(config) : RoutingDataSource.create(config, registry);
   }
 }
