@@ -30,9 +30,17 @@ public class FencingProperties {
 
   /**
    * HMAC secret (at least 16 characters, identical on every instance) that signs client-carried
-   * fence tokens. Without it, tokens are disabled.
+   * fence tokens. Without it, the request filter signs tokens with a key generated at startup,
+   * which only works with a single instance (a startup warning says so).
    */
   private String tokenSecret;
+
+  /**
+   * The secret token-secret had before a rotation: tokens signed with it are still accepted (never
+   * issued). Rotate by setting token-secret to the new value and this to the old one on every
+   * instance, then remove this one fence TTL later.
+   */
+  private String tokenSecretPrevious;
 
   public FenceStoreKind getStore() {
     return store;
@@ -88,5 +96,20 @@ public class FencingProperties {
 
   public void setTokenSecret(String tokenSecret) {
     this.tokenSecret = tokenSecret;
+  }
+
+  public String getTokenSecretPrevious() {
+    return tokenSecretPrevious;
+  }
+
+  public void setTokenSecretPrevious(String tokenSecretPrevious) {
+    this.tokenSecretPrevious = tokenSecretPrevious;
+  }
+
+  /** Never the secrets. */
+  @Override
+  public String toString() {
+    return "FencingProperties[store=" + store + ", ttl=" + ttl + ", tokenSecret=" + (tokenSecret == null ? "unset" : "****")
+        + ", tokenSecretPrevious=" + (tokenSecretPrevious == null ? "unset" : "****") + "]";
   }
 }

@@ -18,6 +18,13 @@ import org.springframework.boot.context.properties.NestedConfigurationProperty;
 public class JunctionProperties {
   public static final String PREFIX = "junction";
 
+  /**
+   * The one switch that turns the starter off (no routing data source, filter, health or admin
+   * page); Spring Boot's own DataSource then applies as if Junction were absent. Excluding
+   * DataSourceAutoConfiguration turns it off as well.
+   */
+  private boolean enabled = true;
+
   /** SQL dialect of every server: postgresql, mysql or mariadb. Required. */
   private Dialect dialect;
 
@@ -63,6 +70,14 @@ public class JunctionProperties {
 
   public void setAdmin(dev.junction.spring.admin.AdminProperties admin) {
     this.admin = admin;
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
   }
 
   public Dialect getDialect() {

@@ -12,9 +12,11 @@ public class WebProperties {
   /**
    * Where a request's scope comes from, tried in order until one applies: principal (the
    * authenticated user), header (the header-name request header), token (a signed fence token the
-   * client carries; needs junction.fencing.token-secret) or none.
+   * client carries in token-cookie and/or token-header) or none. The default gives logged-in users a
+   * per-user scope and every other client (anonymous users, applications without login) a token
+   * scope, so no request reads data older than its own client's writes.
    */
-  private List<ScopeSource> scope = new ArrayList<>(List.of(ScopeSource.PRINCIPAL));
+  private List<ScopeSource> scope = new ArrayList<>(List.of(ScopeSource.PRINCIPAL, ScopeSource.TOKEN));
 
   /** Request header whose value keys the scope for scope: header, e.g. set by a gateway to the user id. */
   private String headerName = "X-User-Id";
@@ -22,8 +24,11 @@ public class WebProperties {
   /** Header that carries the fence token in requests and returns the updated token in responses. */
   private String tokenHeader = "X-Junction-Token";
 
-  /** Optional cookie that carries the fence token as well (read when the header is absent, set in responses). */
-  private String tokenCookie;
+  /**
+   * Cookie that carries the fence token as well (read when the header is absent, set in responses),
+   * so browsers need no code; an empty value turns the cookie off.
+   */
+  private String tokenCookie = "junction-fence";
 
   /**
    * Servlet filter order of the scope filter: after Spring Security (-100), so the principal is

@@ -7,6 +7,7 @@ import dev.junction.config.JunctionConfig;
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.spring.health.JunctionHealthAutoConfiguration;
 import dev.junction.spring.web.JunctionWebAutoConfiguration;
+import dev.junction.spring.web.ScopeSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import javax.sql.DataSource;
@@ -171,14 +172,29 @@ class JunctionAutoConfigurationTest {
   }
 
   @Test
-  void tokenScopesWithoutASecretFailStartupWithWhatToDo() {
+  void theDefaultScopeProtectsAnonymousClientsWithATokenCookieAndAGeneratedKey() {
+    // Issue #11: with scope: principal alone, anonymous users had no scope at all.
     new WebApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(JunctionAutoConfiguration.class, JunctionWebAutoConfiguration.class))
-        .withPropertyValues(UNREACHABLE).withPropertyValues("junction.web.scope=header,token")
+        .withPropertyValues(UNREACHABLE)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          JunctionProperties properties = context.getBean(JunctionProperties.class);
+          assertThat(properties.getWeb().getScope()).containsExactly(ScopeSource.PRINCIPAL, ScopeSource.TOKEN);
+          assertThat(properties.getWeb().getTokenCookie()).isEqualTo("junction-fence");
+          assertThat(context.getBean("junctionScopeFilter", FilterRegistrationBean.class).isEnabled()).isTrue();
+        });
+  }
+
+  @Test
+  void aTokenScopeWithoutAnyCarrierFailsStartupNamingTheKey() {
+    new WebApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(JunctionAutoConfiguration.class, JunctionWebAutoConfiguration.class))
+        .withPropertyValues(UNREACHABLE).withPropertyValues("junction.web.token-cookie=", "junction.web.token-header=")
         .run(context -> {
           assertThat(context).hasFailed();
           assertThat(context.getStartupFailure()).rootCause().isInstanceOf(ConfigException.class)
-              .hasMessageStartingWith("junction.web.scope: 'token' needs junction.fencing.token-secret");
+              .hasMessageStartingWith("junction.web.token-cookie: 'token' in junction.web.scope needs");
         });
   }
 

@@ -442,7 +442,7 @@ class RelayIT {
           token = rs.getString(1);
         }
       }
-      assertThat(token).startsWith("v1.");
+      assertThat(token).startsWith("v2.");
       Properties p = new Properties();
       p.setProperty("options", "-c junction.fence=" + token);
       try (Connection reader = connect(p); Statement s = reader.createStatement();

@@ -4,7 +4,6 @@ import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.spring.JunctionAutoConfiguration;
 import java.util.Map;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration;
 import org.springframework.boot.actuate.health.HealthContributor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -13,11 +12,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Adds the {@code junction} health contributor (one indicator per endpoint) when Spring Boot
- * Actuator is present. Disable it with {@code management.health.junction.enabled=false}.
+ * Adds the {@code junction} health contributor (one indicator per endpoint) when Spring Boot 3
+ * Actuator is present ({@link JunctionBoot4HealthAutoConfiguration} does the same on Boot 4, whose
+ * health API moved to {@code org.springframework.boot.health}). Disable it with {@code management.health.junction.enabled=false}.
  */
-@AutoConfiguration(after = JunctionAutoConfiguration.class, before = HealthContributorAutoConfiguration.class)
-@ConditionalOnClass({HealthContributor.class, ConditionalOnEnabledHealthIndicator.class, RoutingDataSource.class})
+@AutoConfiguration(after = JunctionAutoConfiguration.class,
+    beforeName = "org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration")
+@ConditionalOnClass(name = {"org.springframework.boot.actuate.health.HealthContributor",
+    "org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator", "dev.junction.jdbc.RoutingDataSource"})
 @ConditionalOnBean(RoutingDataSource.class)
 @ConditionalOnEnabledHealthIndicator("junction")
 public class JunctionHealthAutoConfiguration {

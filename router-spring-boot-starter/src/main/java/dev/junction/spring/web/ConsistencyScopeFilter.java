@@ -3,6 +3,8 @@ package dev.junction.spring.web;
 import dev.junction.Junction;
 import dev.junction.Scope;
 import dev.junction.fence.Fence;
+import dev.junction.fence.FenceTokenCodec.InvalidTokenException;
+import dev.junction.fence.FenceTokenCodec.Rejection;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -10,6 +12,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.Principal;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -24,8 +27,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * must be Redis. A token scope needs no store: the updated token goes back in a response header
  * and/or cookie, written just before the response commits.
  *
- * <p>A token that does not verify (tampered, or signed with another secret) is ignored and the
- * request's reads go to the primary: the only way to be sure it sees its own writes.
+ * <p>A token that is malformed, expired, signed with an unknown key or tampered with is counted
+ * (reason tag) and treated as no fence. It does not send the request to the primary: otherwise any
+ * client could move all its reads to the primary by sending garbage. Legitimate tokens cannot be
+ * rejected this way except across a key change beyond the previous key, or past their expiry (the
+ * fence TTL, by which time every replica has replayed them).
+ *
+ * <p>The token goes back to the client only when the request advanced the fence, so a token's
+ * expiry counts from the client's last write, not its last request.
  *
  * <p>The scope is bound to the request thread; asynchronous request processing on other threads
  * runs outside it.
@@ -38,12 +47,19 @@ public final class ConsistencyScopeFilter extends OncePerRequestFilter {
   private final List<ScopeSource> sources;
   private final String headerName;
   private final FenceTokenTransport tokens;
+  private final Consumer<Rejection> rejected;
+
+  ConsistencyScopeFilter(List<ScopeSource> sources, String headerName, FenceTokenTransport tokens) {
+    this(sources, headerName, tokens, r -> { });
+  }
 
   /**
    * @param headerName header for {@link ScopeSource#HEADER}
    * @param tokens token transport for {@link ScopeSource#TOKEN}; null when tokens are not configured
+   * @param rejected told about every token that was rejected (the metric)
    */
-  ConsistencyScopeFilter(List<ScopeSource> sources, String headerName, FenceTokenTransport tokens) {
+  ConsistencyScopeFilter(List<ScopeSource> sources, String headerName, FenceTokenTransport tokens, Consumer<Rejection> rejected) {
+    this.rejected = rejected;
     if (sources.contains(ScopeSource.TOKEN) && tokens == null) {
       throw new IllegalArgumentException("scope source TOKEN needs a token transport");
     }
@@ -98,40 +114,28 @@ public final class ConsistencyScopeFilter extends OncePerRequestFilter {
   private void inTokenScope(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     Fence carried;
-    boolean trusted = true;
     try {
       carried = tokens.decode(tokens.read(request));
-    } catch (IllegalArgumentException e) {
-      log.debug("Ignoring the fence token of {} {} ({}); its reads go to the primary. All instances must share "
-          + "junction.fencing.token-secret.", request.getMethod(), request.getRequestURI(), e.getMessage());
+    } catch (InvalidTokenException e) {
+      // Never the token itself in the log: it is the client's credential for its fence.
+      log.debug("Ignoring the fence token of {} {} ({}: {}); the request runs without a carried fence.",
+          request.getMethod(), request.getRequestURI(), e.reason().tag(), e.getMessage());
+      rejected.accept(e.reason());
       carried = Fence.NONE;
-      trusted = false;
     }
+    Fence received = carried;
     try (Scope scope = Junction.scope(carried)) {
-      BeforeCommitResponse wrapped = new BeforeCommitResponse(response, () -> tokens.write(request, response, scope.fence()));
-      try {
-        if (trusted) {
-          chain.doFilter(request, wrapped);
-        } else {
-          onPrimary(request, wrapped, chain);
+      BeforeCommitResponse wrapped = new BeforeCommitResponse(response, () -> {
+        Fence now = scope.fence();
+        if (!now.equals(received)) {
+          tokens.write(request, response, now);
         }
+      });
+      try {
+        chain.doFilter(request, wrapped);
       } finally {
         wrapped.beforeCommit();
       }
-    }
-  }
-
-  private static void onPrimary(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-      throws ServletException, IOException {
-    try {
-      Junction.primary(() -> {
-        chain.doFilter(request, response);
-        return null;
-      });
-    } catch (ServletException | IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new ServletException(e);
     }
   }
 }

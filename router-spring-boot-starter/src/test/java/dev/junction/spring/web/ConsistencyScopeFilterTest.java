@@ -7,11 +7,16 @@ import dev.junction.Scope;
 import dev.junction.fence.Fence;
 import dev.junction.fence.FenceStoreUnavailableException;
 import dev.junction.fence.FenceTokenCodec;
+import dev.junction.fence.FenceTokenCodec.Rejection;
 import dev.junction.position.PgLsn;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.http.Cookie;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -107,13 +112,46 @@ class ConsistencyScopeFilterTest {
   }
 
   @Test
-  void aTokenThatDoesNotVerifySendsTheRequestsReadsToThePrimary() throws Exception {
+  void aTokenThatDoesNotVerifyIsCountedAndIgnoredWithoutForcingThePrimary() throws Exception {
+    // Issue #16: a bad token used to pin the request's reads to the primary, so any client could
+    // move all its reads there by sending garbage. Now it is no fence, and counted by reason.
+    List<Rejection> rejections = new ArrayList<>();
     FenceTokenCodec other = new FenceTokenCodec("another-secret-of-16+".getBytes(StandardCharsets.UTF_8));
-    MockHttpServletRequest request = new MockHttpServletRequest();
-    request.addHeader("X-Junction-Token", other.encode(Fence.NONE.advance("main", new PgLsn(5))));
-    filter(ScopeSource.TOKEN).doFilter(request, new MockHttpServletResponse(), recordScope);
-    assertThat(primaryForced.get()).isTrue();
-    assertThat(seen.get().fence().isEmpty()).isTrue();
+    String[] tokens = {other.encode(Fence.NONE.advance("main", new PgLsn(5))), "garbage", "v1.czA9cGc6MS8y.AAAA"};
+    for (String token : tokens) {
+      MockHttpServletRequest request = new MockHttpServletRequest();
+      request.addHeader("X-Junction-Token", token);
+      MockHttpServletResponse response = new MockHttpServletResponse();
+      new ConsistencyScopeFilter(List.of(ScopeSource.TOKEN), "X-User-Id", TOKENS, rejections::add).doFilter(request, response, recordScope);
+      assertThat(primaryForced.get()).as(token).isFalse();
+      assertThat(seen.get().fence().isEmpty()).isTrue();
+      assertThat(response.getHeader("X-Junction-Token")).isNull();
+    }
+    assertThat(rejections).containsExactly(Rejection.UNKNOWN_KEY, Rejection.MALFORMED, Rejection.MALFORMED);
     assertThat(Junction.primaryForced()).isFalse();
+  }
+
+  @Test
+  void anExpiredTokenIsNoFence() throws Exception {
+    List<Rejection> rejections = new ArrayList<>();
+    Clock past = Clock.fixed(Instant.now().minusSeconds(31), ZoneOffset.UTC);
+    FenceTokenCodec then = new FenceTokenCodec("0123456789abcdef-secret".getBytes(StandardCharsets.UTF_8), null, Duration.ofSeconds(30), past);
+    MockHttpServletRequest request = new MockHttpServletRequest();
+    request.setCookies(new Cookie("jfence", then.encode(Fence.NONE.advance("main", new PgLsn(5)))));
+    new ConsistencyScopeFilter(List.of(ScopeSource.TOKEN), "X-User-Id", TOKENS, rejections::add)
+        .doFilter(request, new MockHttpServletResponse(), recordScope);
+    assertThat(seen.get().fence().isEmpty()).isTrue();
+    assertThat(rejections).containsExactly(Rejection.EXPIRED);
+  }
+
+  @Test
+  void aRequestThatDoesNotWriteSendsNoNewTokenSoExpiryCountsFromTheLastWrite() throws Exception {
+    MockHttpServletRequest request = new MockHttpServletRequest();
+    request.addHeader("X-Junction-Token", CODEC.encode(Fence.NONE.advance("main", new PgLsn(5))));
+    MockHttpServletResponse response = new MockHttpServletResponse();
+    filter(ScopeSource.TOKEN).doFilter(request, response, recordScope);
+    assertThat(seen.get().fence().of("main")).isEqualTo(new PgLsn(5));
+    assertThat(response.getHeader("X-Junction-Token")).isNull();
+    assertThat(response.getHeader("Set-Cookie")).isNull();
   }
 }
