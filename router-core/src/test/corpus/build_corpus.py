@@ -12,9 +12,10 @@ label() below, not from Junction's classifier, so the test measures the classifi
             with no locking clause, INTO, DML keyword, session-variable use or side-effect function
   write     INSERT/UPDATE/DELETE/MERGE/REPLACE/UPSERT/CALL/DO/LOAD/COPY
   locking   a query with FOR UPDATE/SHARE or LOCK IN SHARE MODE
-  unsafe    a query with INTO, a DML keyword (data-modifying CTE), a side-effect function,
+  unsafe    a query with INTO, a DML keyword (data-modifying CTE), a side-effect function, NEXT VALUE FOR,
             := (assignment), or SQL_CALC_FOUND_ROWS. Reading a user variable (@x) is a read.
-  other     anything else (DDL, SET, transaction control, utility): expected on the primary
+  other     anything else (DDL, SET, transaction control, utility, MySQL EXPLAIN FOR CONNECTION, any
+            MySQL statement with an executable comment /*! */): expected on the primary
 """
 import ast
 import os
@@ -101,6 +102,8 @@ def tokens(sql, mysql):
 
 
 def label(sql, mysql):
+    if mysql and re.search(r"/\*M?!", sql):
+        return "other"  # MySQL executes /*! ... */ content: code the classifier does not see
     toks = tokens(sql, mysql)
     words = [t[1].upper() if t[0] == "w" else t[1] for t in toks]
     if not toks:
@@ -121,6 +124,8 @@ def label(sql, mysql):
                 j += 1
             inner = label_tokens(toks[j:], words[j:], mysql)
             return "read" if inner == "read" else "other"
+        if "FOR" in rest and "CONNECTION" in words[1:14]:
+            return "other"  # MySQL EXPLAIN FOR CONNECTION n: about one server's session
         # EXPLAIN of anything: nothing runs (the explained statement's safety does not matter)
         return "read"
     if first == "SHOW":
@@ -149,6 +154,8 @@ def label_tokens(toks, words, mysql):
                 return "unsafe"
             if up in (DML_MY if mysql else DML_PG) and nxt != "(":
                 return "unsafe"
+            if up in ("NEXT", "PREVIOUS") and nxt == "VALUE":
+                return "unsafe"
             if up == "SQL_CALC_FOUND_ROWS":
                 return "unsafe"
             if text.lower() in SIDE_EFFECT and nxt == "(":
@@ -170,6 +177,9 @@ def show_is_read(rest, mysql):
     if not rest:
         return False
     if mysql:
+        if rest[0] in ("FULL", "EXTENDED"):
+            nxt = [w for w in rest[1:3] if w != "FULL"]
+            return bool(nxt) and nxt[0] in ("TABLES", "COLUMNS", "FIELDS", "INDEX", "INDEXES", "KEYS")
         return rest[0] in MY_SHOW_READ
     return rest[0] not in PG_SHOW_PRIMARY
 

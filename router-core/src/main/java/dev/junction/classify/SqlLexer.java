@@ -87,6 +87,13 @@ public final class SqlLexer {
                     out = new StringBuilder(end - start).append(s, start, pos);
                 }
                 out.append(dollarQuoted ? "''" : " ");
+            } else if (mysql && s.charAt(pos) == '-' && tokenEnd < end && s.charAt(tokenEnd) == '-') {
+                // MySQL: "--1" is minus minus one, but JSqlParser reads it as a comment (which could hide
+                // "SELECT a --1, get_lock('x', 1) FROM t" from it); a space keeps the two minus signs.
+                if (out == null) {
+                    out = new StringBuilder(end - start + 8).append(s, start, pos);
+                }
+                out.append("- ");
             } else if (out != null) {
                 out.append(s, pos, tokenEnd);
             }

@@ -26,7 +26,9 @@ import java.util.Set;
  *   <li>a call of a configured side-effect function, by last name part or qualified name, quoted
  *       or not: the same list, matched the same way, as the parser path
  *       ({@link ClassifierSettings#sideEffectFunctions()});</li>
- *   <li>a {@code ;} or a JDBC escape {@code {...}} (a second statement, or text the driver rewrites);</li>
+ *   <li>a {@code ;} (a second statement). JDBC escapes ({@code {fn f()}}, {@code {ts '...'}}) are
+ *       judged by their tokens: {@code {call ...}} has CALL, {@code {fn nextval(...)}} a side-effect
+ *       function;</li>
  *   <li>a PostgreSQL Unicode-escaped identifier {@code U&"..."}, which could spell a side-effect
  *       function the list would not recognise.</li>
  * </ul>
@@ -87,7 +89,7 @@ final class TokenReadProof {
                 }
                 afterCharacter = word.equals("CHARACTER");
                 name = word.toLowerCase(Locale.ROOT);
-            } else if (tokenEnd - tokenStart == 1 && (first == ';' || first == '{' || first == '}')) {
+            } else if (tokenEnd - tokenStart == 1 && first == ';') {
                 return false;
             } else if (first == ':' && tokenEnd - tokenStart == 1 && cursor.peek().isChar('=')) {
                 return false;
