@@ -2,6 +2,7 @@ package dev.junction.classify;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.delete.Delete;
 import net.sf.jsqlparser.statement.insert.Insert;
@@ -21,24 +22,41 @@ import net.sf.jsqlparser.statement.upsert.Upsert;
 final class AstClassifier {
 
     static final Classification UNPARSEABLE = Classification.of(StatementKind.UNKNOWN, PrimaryReason.UNPARSEABLE);
+    /** A parse over the budget: the same routing as UNPARSEABLE, a distinct instance so it can be counted. */
+    static final Classification OVER_BUDGET = new Classification(StatementKind.UNKNOWN, PrimaryReason.UNPARSEABLE,
+            List.of(), false);
+    /** MySQL SELECT ... INTO @var (which the parser does not read): session state, so the session is pinned. */
+    static final Classification USER_VARIABLE_INTO = Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE);
+    /** A read proven by {@link TokenReadProof}; its tables are unknown. */
+    static final Classification PROVEN_READ = Classification.of(StatementKind.READ, PrimaryReason.NONE);
 
     private final Dialect dialect;
     private final Set<String> sideEffectFunctions;
     private final StatementParser parser;
+    private final TokenReadProof proof;
+    private final LongAdder overBudget;
 
-    AstClassifier(Dialect dialect, Set<String> sideEffectFunctions, SqlLexer lexer) {
+    AstClassifier(Dialect dialect, ClassifierSettings settings, SqlLexer lexer, LongAdder overBudget) {
         this.dialect = dialect;
-        this.sideEffectFunctions = sideEffectFunctions;
-        this.parser = new StatementParser(lexer);
+        this.sideEffectFunctions = settings.sideEffectFunctions();
+        this.parser = new StatementParser(lexer, settings.parseBudget().toNanos());
+        this.proof = new TokenReadProof(lexer, sideEffectFunctions);
+        this.overBudget = overBudget;
     }
 
     Classification classify(String sql, int depth, boolean escapeStrings) {
-        Statement statement = parser.parse(sql, depth, escapeStrings);
+        StatementParser.Parsed parsed = parser.parse(sql, depth, escapeStrings);
+        if (parsed.overBudget()) {
+            overBudget.increment();
+            return OVER_BUDGET;
+        }
+        Statement statement = parsed.statement();
         if (statement == null) {
-            return UNPARSEABLE;
+            return proveRead(sql);
         }
         if (statement instanceof Select) {
-            return classifyQuery(statement);
+            Classification query = classifyQuery(statement, sql);
+            return query == UNPARSEABLE ? proveRead(sql) : query;
         }
         if (statement instanceof Insert || statement instanceof Update || statement instanceof Delete
                 || statement instanceof Merge || statement instanceof Upsert) {
@@ -47,16 +65,26 @@ final class AstClassifier {
         if (statement instanceof Truncate) {
             return Classification.of(StatementKind.DDL, PrimaryReason.DDL, tablesOf(statement));
         }
-        return UNPARSEABLE;
+        return proveRead(sql);
     }
 
-    private Classification classifyQuery(Statement query) {
+    private Classification proveRead(String sql) {
+        if (proof.isPlainRead(sql, 0, sql.length())) {
+            return PROVEN_READ;
+        }
+        return proof.assignsUserVariable(sql, 0, sql.length()) ? USER_VARIABLE_INTO : UNPARSEABLE;
+    }
+
+    private Classification classifyQuery(Statement query, String sql) {
         ReadSafetyVisitor.Findings found = inspect(query);
         if (found == null) {
             return UNPARSEABLE; // a tree the visitor cannot walk: safety unproven
         }
         if (found.dataModifyingCte()) {
             return Classification.of(StatementKind.WRITE, PrimaryReason.DATA_MODIFYING_CTE, found.tables());
+        }
+        if (found.selectInto() && proof.assignsUserVariable(sql, 0, sql.length())) {
+            return USER_VARIABLE_INTO;
         }
         if (found.selectInto()) {
             return Classification.of(StatementKind.WRITE, PrimaryReason.SELECT_INTO, found.tables());

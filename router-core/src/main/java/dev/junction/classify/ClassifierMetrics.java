@@ -13,7 +13,7 @@ import java.util.Locale;
  * <p>All meters read the classifier's own counters when scraped, so binding adds nothing to the
  * per-statement path. Names: {@code junction.classifier.cache.gets} (tag {@code result=hit|miss}),
  * {@code junction.classifier.cache.evictions}, {@code junction.classifier.cache.hit.ratio},
- * {@code junction.classifier.cache.size}, {@code junction.classifier.unparseable}; all tagged
+ * {@code junction.classifier.cache.size}, {@code junction.classifier.unparseable}, {@code junction.classifier.parse.budget.exceeded}; all tagged
  * with {@code dialect}.
  */
 final class ClassifierMetrics {
@@ -46,6 +46,11 @@ final class ClassifierMetrics {
         FunctionCounter.builder("junction.classifier.unparseable", classifier, StatementClassifier::unparseableCount)
                 .tags(tags)
                 .description("Statements sent to the primary because they could not be analysed")
+                .register(registry);
+        FunctionCounter.builder("junction.classifier.parse.budget.exceeded", classifier,
+                        StatementClassifier::parseBudgetExceededCount)
+                .tags(tags)
+                .description("Statements whose parse ran over the parse budget (sent to the primary and cached as such)")
                 .register(registry);
     }
 }

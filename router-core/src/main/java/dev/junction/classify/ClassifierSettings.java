@@ -1,5 +1,6 @@
 package dev.junction.classify;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -21,18 +22,30 @@ import java.util.Set;
  * @param maxCachedSqlLength  longer SQL is classified but never cached, so one-off bulk
  *                            statements cannot evict the hot set or pin megabytes of heap
  * @param sideEffectFunctions functions that make a query primary-only, lower-cased
+ * @param parseBudget         CPU time one statement's parse may take; a statement whose parse takes
+ *                            longer goes to the primary as {@link PrimaryReason#UNPARSEABLE}, is
+ *                            cached as such and counted ({@code junction.classifier.parse.budget.exceeded}).
+ *                            A parse that cannot finish is interrupted after ten times the budget of
+ *                            wall-clock time. JSqlParser's retries on a parse failure can cost hundreds of
+ *                            milliseconds, and one pathological statement must not cost more than this.
  */
 public record ClassifierSettings(
         int cacheMaximumSize,
         int maxNestingDepth,
         int maxCachedSqlLength,
-        Set<String> sideEffectFunctions) {
+        Set<String> sideEffectFunctions,
+        Duration parseBudget) {
 
     public static final int DEFAULT_CACHE_MAXIMUM_SIZE = 10_000;
     public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
     public static final int DEFAULT_MAX_CACHED_SQL_LENGTH = 16 * 1024;
     /** Depths above this risk a StackOverflowError inside the parser, whatever the stack size. */
     public static final int MAX_ALLOWED_NESTING_DEPTH = 256;
+    /**
+     * About a hundred times a typical uncached parse (0.1-0.5 ms on a loaded 2-core machine), and
+     * below the 154-280 ms a failing parse with retries was measured at (issue #14).
+     */
+    public static final Duration DEFAULT_PARSE_BUDGET = Duration.ofMillis(50);
 
     /**
      * Functions that change state or read primary-only or session-only state. One list serves all
@@ -76,29 +89,46 @@ public record ClassifierSettings(
                     + "; use 0 to cache nothing or a length in chars (default " + DEFAULT_MAX_CACHED_SQL_LENGTH + ")");
         }
         sideEffectFunctions = normalize(sideEffectFunctions);
+        if (parseBudget == null || parseBudget.isNegative() || parseBudget.isZero()) {
+            throw new IllegalArgumentException("parseBudget is " + parseBudget
+                    + "; give a positive duration (default " + DEFAULT_PARSE_BUDGET.toMillis() + " ms)");
+        }
     }
 
-    /** 10,000 cached statements, nesting depth 64, statements up to 16 KiB cached, the default function list. */
+    /** Settings with the {@link #DEFAULT_PARSE_BUDGET}. */
+    public ClassifierSettings(int cacheMaximumSize, int maxNestingDepth, int maxCachedSqlLength,
+                              Set<String> sideEffectFunctions) {
+        this(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, DEFAULT_PARSE_BUDGET);
+    }
+
+    /**
+     * 10,000 cached statements, nesting depth 64, statements up to 16 KiB cached, the default function
+     * list, a 50 ms parse budget.
+     */
     public static ClassifierSettings defaults() {
         return new ClassifierSettings(DEFAULT_CACHE_MAXIMUM_SIZE, DEFAULT_MAX_NESTING_DEPTH,
-                DEFAULT_MAX_CACHED_SQL_LENGTH, DEFAULT_SIDE_EFFECT_FUNCTIONS);
+                DEFAULT_MAX_CACHED_SQL_LENGTH, DEFAULT_SIDE_EFFECT_FUNCTIONS, DEFAULT_PARSE_BUDGET);
     }
 
     public ClassifierSettings withCacheMaximumSize(int size) {
-        return new ClassifierSettings(size, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions);
+        return new ClassifierSettings(size, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget);
     }
 
     public ClassifierSettings withMaxNestingDepth(int depth) {
-        return new ClassifierSettings(cacheMaximumSize, depth, maxCachedSqlLength, sideEffectFunctions);
+        return new ClassifierSettings(cacheMaximumSize, depth, maxCachedSqlLength, sideEffectFunctions, parseBudget);
     }
 
     public ClassifierSettings withMaxCachedSqlLength(int length) {
-        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, length, sideEffectFunctions);
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, length, sideEffectFunctions, parseBudget);
+    }
+
+    public ClassifierSettings withParseBudget(Duration budget) {
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, budget);
     }
 
     /** Replaces the function list; start from {@link #DEFAULT_SIDE_EFFECT_FUNCTIONS} to extend it. */
     public ClassifierSettings withSideEffectFunctions(Collection<String> functions) {
-        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, Set.copyOf(functions));
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, Set.copyOf(functions), parseBudget);
     }
 
     /** Adds application functions (e.g. {@code audit.touch}) to the current list. */

@@ -16,7 +16,8 @@ import static dev.junction.classify.PrimaryReason.WRITE;
  * parser must look at (queries and DML). EXPLAIN is handled by {@link SegmentClassifier}, which
  * must classify the explained statement.
  *
- * <p>Choices worth knowing: COPY ... FROM, CALL, DO and LOAD are {@link StatementKind#WRITE}
+ * <p>Choices worth knowing: SHOW is a {@link StatementKind#READ} unless it describes one server or
+ * session (see {@link #show}); COPY ... FROM, CALL, DO and LOAD are {@link StatementKind#WRITE}
  * (they may change data, so the router must record a fence); COPY ... TO, VACUUM, ANALYZE,
  * CHECKPOINT, NOTIFY and PostgreSQL LOCK are {@link StatementKind#UTILITY} with reason
  * {@link PrimaryReason#UTILITY}; MySQL LOCK/UNLOCK TABLES, LISTEN/UNLISTEN, EXECUTE are
@@ -34,8 +35,19 @@ final class KeywordClassifier {
     static final Classification HARMLESS_UTILITY = Classification.of(StatementKind.UTILITY, NONE);
     static final Classification PRIMARY_UTILITY = Classification.of(StatementKind.UTILITY, UTILITY);
     static final Classification OPAQUE_WRITE = Classification.of(StatementKind.WRITE, WRITE);
+    /** MySQL CALL p(@out) / DO @a := 1: a write that also sets user variables, so the session is pinned. */
+    static final Classification SESSION_WRITE = Classification.of(StatementKind.WRITE, SESSION_STATE);
     static final Classification SCHEMA_CHANGE = Classification.of(StatementKind.DDL, DDL);
     static final Classification TEMPORARY_SCHEMA_CHANGE = Classification.of(StatementKind.DDL, SESSION_STATE);
+
+    /** SHOW of catalog data or settings that any server of the cluster answers alike. */
+    static final Classification SHOWN_READ = Classification.of(StatementKind.READ, NONE);
+    private static final java.util.Set<String> PG_SHOW_PRIMARY = java.util.Set.of(
+            "TRANSACTION_READ_ONLY", "IN_HOT_STANDBY", "ALL", "TRANSACTION_ISOLATION");
+    private static final java.util.Set<String> MY_SHOW_READ = java.util.Set.of(
+            "TABLES", "COLUMNS", "FIELDS", "INDEX", "INDEXES", "KEYS", "CREATE", "DATABASES", "SCHEMAS", "TABLE",
+            "TRIGGERS", "CHARACTER", "CHARSET", "COLLATION", "ENGINES", "PLUGINS", "PRIVILEGES", "PROCEDURE",
+            "FUNCTION", "EVENTS");
 
     private static final Classification[] BEGIN_BY_ACCESS = byAccess(BEGIN);
     private static final Classification[] SESSION_BY_ACCESS = byAccess(SESSION);
@@ -91,11 +103,12 @@ final class KeywordClassifier {
             case "LOCK":
                 return dialect.isMySqlFamily() ? SESSION : PRIMARY_UTILITY;
             case "SHOW":
-                return HARMLESS_UTILITY;
+                return show(cursor.advance());
             case "COPY":
                 return copy(cursor.advance());
             case "CALL":
             case "DO":
+                return dialect.isMySqlFamily() && mentionsUserVariable(cursor.advance()) ? SESSION_WRITE : OPAQUE_WRITE;
             case "LOAD":
                 return OPAQUE_WRITE;
             case "NOTIFY":
@@ -133,6 +146,47 @@ final class KeywordClassifier {
             default:
                 return null;
         }
+    }
+
+    /**
+     * SHOW reads the catalog or settings: a {@link #SHOWN_READ} unless the answer is about the server
+     * or the session rather than the data. PostgreSQL: everything but {@code transaction_read_only}
+     * and {@code in_hot_standby} (a replica answers "on"), and {@code ALL} (which includes them).
+     * MySQL/MariaDB: an allow-list of schema metadata (TABLES, COLUMNS, INDEX, CREATE ..., DATABASES,
+     * TABLE STATUS, TRIGGERS, character sets and collations, ENGINES, PLUGINS, PRIVILEGES, routine
+     * and event status); VARIABLES, STATUS, WARNINGS, ERRORS, PROCESSLIST, replication and binary-log
+     * status, GRANTS, PROFILE and the rest stay on the primary, because they describe one server or
+     * the previous statement of one connection.
+     */
+    private Classification show(TokenCursor cursor) {
+        if (!cursor.isWord()) {
+            return HARMLESS_UTILITY;
+        }
+        String what = cursor.text();
+        if (!dialect.isMySqlFamily()) {
+            return PG_SHOW_PRIMARY.contains(what) ? HARMLESS_UTILITY : SHOWN_READ;
+        }
+        if (what.equals("FULL") || what.equals("EXTENDED")) {
+            TokenCursor next = cursor.advance();
+            if (what.equals("EXTENDED") && next.isWord("FULL")) {
+                next.advance();
+            }
+            return next.isAnyWord("TABLES", "COLUMNS", "FIELDS", "INDEX", "INDEXES", "KEYS") ? SHOWN_READ : HARMLESS_UTILITY;
+        }
+        return MY_SHOW_READ.contains(what) ? SHOWN_READ : HARMLESS_UTILITY;
+    }
+
+    /** True if a user variable ({@code @name}, not {@code @@system}) appears among the remaining tokens. */
+    private static boolean mentionsUserVariable(TokenCursor cursor) {
+        for (; !cursor.atEnd(); cursor.advance()) {
+            if (cursor.isChar('@') && !cursor.peek().isChar('@')) {
+                return true;
+            }
+            if (cursor.isChar('@')) {
+                cursor.advance(); // skip the second '@' of @@system_variable
+            }
+        }
+        return false;
     }
 
     /** {@code {call p(?)}} and {@code {? = call f(?)}}: procedures may write. */

@@ -96,7 +96,13 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
 
     @Override
     public <S> Void visit(VariableAssignment assignment, S context) {
-        sessionState = true; // SELECT @n := @n + 1 changes the session's user variables
+        // SELECT @n := @n + 1 changes the session's user variables. JSqlParser also reads
+        // SELECT @a = @b as an assignment (SQL Server's SELECT @v = expr), but in MySQL and MariaDB
+        // '=' in a select list compares: only ':=' assigns there. Reading a user variable is a read
+        // (see docs/architecture.md: every way of setting one is replayed or pins the session).
+        if (!(mysql && "=".equals(assignment.getOperation()))) {
+            sessionState = true;
+        }
         return super.visit(assignment, context);
     }
 

@@ -4,9 +4,11 @@ package dev.junction.classify;
  * Recognises the {@code /* junction:primary *}{@code /} routing hint.
  *
  * <p>Applications use it for reads that must see their own just-committed writes without a
- * consistency scope. Only comments before the first token count, so a hint inside a string or
- * later in the statement does nothing. Case and whitespace are ignored, and a line comment
- * ({@code -- junction:primary}) works too, because some ORMs can only prepend line comments.
+ * consistency scope. A comment anywhere in the text counts, before, inside or after the statement,
+ * because ORMs and query builders append their comments (sqlcommenter, Hibernate's
+ * {@code use_sql_comments}); a hint inside a string literal does nothing. Case and whitespace are
+ * ignored, and a line comment ({@code -- junction:primary}) works too. The comment must hold only
+ * the hint: {@code /* junction:primary, route=x *}{@code /} is not one.
  */
 final class RoutingHint {
 

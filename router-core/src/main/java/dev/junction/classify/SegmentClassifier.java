@@ -7,7 +7,8 @@ package dev.junction.classify;
  * without ANALYZE nothing executes, so it is harmless anywhere; with ANALYZE the statement
  * really runs, so {@code EXPLAIN ANALYZE DELETE ...} inherits the DELETE's classification.
  * MySQL's DESCRIBE/DESC are EXPLAIN synonyms, and MariaDB's {@code ANALYZE SELECT ...} is
- * EXPLAIN ANALYZE.
+ * EXPLAIN ANALYZE. EXPLAIN without ANALYZE (and EXPLAIN ANALYZE of a replica-eligible read) is a
+ * {@link StatementKind#READ}, so it is routed, and labelled, like the reads it explains.
  */
 final class SegmentClassifier {
 
@@ -19,12 +20,12 @@ final class SegmentClassifier {
     private final KeywordClassifier keywords;
     private final AstClassifier ast;
 
-    SegmentClassifier(Dialect dialect, ClassifierSettings settings, SqlLexer lexer) {
+    SegmentClassifier(Dialect dialect, ClassifierSettings settings, SqlLexer lexer, java.util.concurrent.atomic.LongAdder overBudget) {
         this.dialect = dialect;
         this.lexer = lexer;
         this.maxNestingDepth = settings.maxNestingDepth();
         this.keywords = new KeywordClassifier(dialect);
-        this.ast = new AstClassifier(dialect, settings.sideEffectFunctions(), lexer);
+        this.ast = new AstClassifier(dialect, settings, lexer, overBudget);
     }
 
     Classification classify(String sql, SqlScanner.Segment segment, boolean escapeStrings) {
@@ -67,7 +68,10 @@ final class SegmentClassifier {
                 break;
             }
         }
-        if (cursor.atEnd() || cursor.isWord("FOR")) { // MySQL EXPLAIN FOR CONNECTION n
+        if (cursor.isWord("FOR")) { // MySQL EXPLAIN FOR CONNECTION n: about a session on one server
+            return KeywordClassifier.HARMLESS_UTILITY;
+        }
+        if (cursor.atEnd()) {
             return KeywordClassifier.HARMLESS_UTILITY;
         }
         Classification explained = classify(sql,
@@ -75,7 +79,9 @@ final class SegmentClassifier {
         if (analyze && !explained.replicaEligible()) {
             return explained;
         }
-        return Classification.of(StatementKind.UTILITY, PrimaryReason.NONE, explained.tables());
+        // Without ANALYZE nothing executes (PostgreSQL skips even the read-only check for an
+        // explain-only plan), so a replica answers it as well as the primary: a read.
+        return Classification.of(StatementKind.READ, PrimaryReason.NONE, explained.tables());
     }
 
     /** {@code EXPLAIN (ANALYZE, BUFFERS) ...} versus MySQL's {@code EXPLAIN (SELECT ...)}. */

@@ -10,12 +10,15 @@ package dev.junction.classify;
  * backslash escapes, use backticks for identifiers and {@code #} for line comments, and need a space
  * after {@code --}. Unterminated literals and comments simply run to the end of the input: the
  * server will reject the statement, and the classifier only has to stay safe.
+ *
+ * <p>Public so that other SQL scans (the proxy's placeholder rewrite) use the same quoting rules
+ * instead of a copy that drifts (a copy missed backslash escapes in {@code E'...'}).
  */
-final class SqlLexer {
+public final class SqlLexer {
 
     private final boolean mysql;
 
-    SqlLexer(Dialect dialect) {
+    public SqlLexer(Dialect dialect) {
         this.mysql = dialect.isMySqlFamily();
     }
 
@@ -40,7 +43,7 @@ final class SqlLexer {
     }
 
     /** If a comment starts at {@code pos}, the index just after it; otherwise -1. */
-    int commentEnd(String s, int pos, int end) {
+    public int commentEnd(String s, int pos, int end) {
         char c = s.charAt(pos);
         char next = pos + 1 < end ? s.charAt(pos + 1) : 0;
         if (c == '-' && next == '-') {
@@ -84,6 +87,13 @@ final class SqlLexer {
                     out = new StringBuilder(end - start).append(s, start, pos);
                 }
                 out.append(dollarQuoted ? "''" : " ");
+            } else if (mysql && s.charAt(pos) == '-' && tokenEnd < end && s.charAt(tokenEnd) == '-') {
+                // MySQL: "--1" is minus minus one, but JSqlParser reads it as a comment (which could hide
+                // "SELECT a --1, get_lock('x', 1) FROM t" from it); a space keeps the two minus signs.
+                if (out == null) {
+                    out = new StringBuilder(end - start + 8).append(s, start, pos);
+                }
+                out.append("- ");
             } else if (out != null) {
                 out.append(s, pos, tokenEnd);
             }
@@ -106,7 +116,7 @@ final class SqlLexer {
      * Words, numbers, literals and quoted identifiers are one token each; anything else is a
      * single-character token.
      */
-    int tokenEnd(String s, int pos, int end) {
+    public int tokenEnd(String s, int pos, int end) {
         char c = s.charAt(pos);
         if (c == '\'') {
             return quotedEnd(s, pos + 1, end, '\'', mysql);

@@ -20,7 +20,7 @@ final class SqlScanner {
 
     /**
      * @param segments          the non-empty statements, in order
-     * @param routingHint       a leading comment is the {@code junction:primary} hint
+     * @param routingHint       a comment anywhere in the text is the {@code junction:primary} hint
      * @param executableComment MySQL/MariaDB {@code /*! ... *}{@code /} code hidden in a comment
      * @param escapeStrings     a PostgreSQL {@code E'...'} literal appears (parser needs backslash escapes)
      */
@@ -39,7 +39,6 @@ final class SqlScanner {
         boolean hint = false;
         boolean executable = false;
         boolean escapeStrings = false;
-        boolean beforeFirstToken = true;
 
         int segmentStart = 0;
         boolean segmentHasToken = false;
@@ -58,13 +57,12 @@ final class SqlScanner {
             int commentEnd = lexer.commentEnd(sql, pos, end);
             if (commentEnd >= 0) {
                 executable |= lexer.isExecutableComment(sql, pos, end);
-                if (beforeFirstToken && RoutingHint.isHint(sql, pos, commentEnd)) {
+                if (RoutingHint.isHint(sql, pos, commentEnd)) {
                     hint = true;
                 }
                 pos = commentEnd;
                 continue;
             }
-            beforeFirstToken = false;
             int tokenEnd = lexer.tokenEnd(sql, pos, end);
             if (c == ';' && depth == 0 && !swallowRest) {
                 if (segmentHasToken) {

@@ -62,6 +62,7 @@ public final class StatementClassifier implements MeterBinder {
     private final SqlScanner scanner;
     private final SegmentClassifier segments;
     private final LongAdder unparseable = new LongAdder();
+    private final LongAdder overBudget = new LongAdder();
 
     public StatementClassifier(Dialect dialect, ClassifierSettings settings) {
         this.dialect = Objects.requireNonNull(dialect, "dialect is null; pass the Dialect of the servers behind the router");
@@ -74,7 +75,8 @@ public final class StatementClassifier implements MeterBinder {
         this.shapes = Caffeine.newBuilder().maximumSize(settings.cacheMaximumSize()).build();
         this.lexer = new SqlLexer(dialect);
         this.scanner = new SqlScanner(lexer);
-        this.segments = new SegmentClassifier(dialect, settings, lexer);
+        this.segments = new SegmentClassifier(dialect, settings, lexer, overBudget);
+        StatementParser.warmUp();
     }
 
     /** A classifier with {@link ClassifierSettings#defaults()}. */
@@ -139,6 +141,14 @@ public final class StatementClassifier implements MeterBinder {
     /** Statements (cache hits included) sent to the primary because they could not be analysed. */
     public long unparseableCount() {
         return unparseable.sum();
+    }
+
+    /**
+     * Statements whose parse ran over {@link ClassifierSettings#parseBudget()} since construction; each
+     * is counted once, when analysed (its cached classification then sends it to the primary).
+     */
+    public long parseBudgetExceededCount() {
+        return overBudget.sum();
     }
 
     public Dialect dialect() {

@@ -1,67 +1,108 @@
 package dev.junction.classify;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import net.sf.jsqlparser.parser.CCJSqlParser;
+import net.sf.jsqlparser.parser.CCJSqlParserConstants;
 import net.sf.jsqlparser.parser.ParseException;
 import net.sf.jsqlparser.parser.StringProvider;
 import net.sf.jsqlparser.statement.Statement;
 
 /**
- * Runs JSqlParser on the calling thread and turns every failure into {@code null}.
+ * Runs JSqlParser on the calling thread, within a time budget, and turns every failure into a value.
  *
  * <p>{@code CCJSqlParserUtil.parse} is avoided on purpose: it hands each parse to an executor
- * thread to enforce a timeout and logs on fallback, which costs a thread hop per cache miss. Here
- * the timeout is replaced by bounding the input: the caller rejects deep nesting up front, and
- * JSqlParser's "complex parsing" retry (whose cost roughly triples per parenthesis level: about
- * 4 s at depth 9) is only attempted for shallow statements.
+ * thread to enforce its timeout and logs on fallback, which costs a thread hop per cache miss.
+ * Here the parse stays on the caller's thread and the budget is enforced twice: the CPU time the
+ * thread spent parsing is compared with the budget after each attempt (CPU time, so that a loaded
+ * machine that deschedules the thread does not push ordinary statements over), and a shared
+ * watchdog thread sets JSqlParser's own {@code interrupted} flag, which the parser checks at its
+ * lookahead points, once ten times the budget has passed on the wall clock, so a parse that would
+ * run for seconds stops. Deep nesting is also rejected up front (the caller's depth guard), and
+ * JSqlParser's "complex parsing" retry is only attempted for shallow statements and while budget
+ * remains.
  */
 final class StatementParser {
 
     /** Complex-parsing retries above this parenthesis depth could take seconds. */
     static final int COMPLEX_PARSING_MAX_DEPTH = 5;
+    /** The wall-clock backstop, as a multiple of the CPU budget. */
+    static final int WATCHDOG_FACTOR = 10;
+
+    /** A parse result: the statement (null if it could not be parsed) or the budget ran out. */
+    record Parsed(Statement statement, boolean overBudget) {
+        static final Parsed FAILED = new Parsed(null, false);
+        static final Parsed OVER_BUDGET = new Parsed(null, true);
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final boolean CPU_TIME = cpuTimeAvailable();
+    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 
     private final SqlLexer lexer;
+    private final long budgetNanos;
 
-    StatementParser(SqlLexer lexer) {
+    StatementParser(SqlLexer lexer, long budgetNanos) {
         this.lexer = lexer;
+        this.budgetNanos = budgetNanos;
     }
 
     /**
      * @param sql           one statement, without a trailing semicolon
      * @param depth         its parenthesis nesting depth
      * @param escapeStrings it contains PostgreSQL {@code E'...'} literals
-     * @return the statement, or null if JSqlParser cannot parse it
      */
-    Statement parse(String sql, int depth, boolean escapeStrings) {
+    Parsed parse(String sql, int depth, boolean escapeStrings) {
+        long start = now();
         boolean backslashEscapes = lexer.isMySqlFamily() || escapeStrings;
         Statement statement = tryParse(sql, false, backslashEscapes);
-        if (statement == null && depth <= COMPLEX_PARSING_MAX_DEPTH) {
+        if (statement == null && depth <= COMPLEX_PARSING_MAX_DEPTH && !spent(start)) {
             statement = tryParse(sql, true, backslashEscapes);
         }
-        if (statement == null && lexer.isMySqlFamily()) {
+        if (statement == null && lexer.isMySqlFamily() && !spent(start)) {
             String rewritten = rewriteLockInShareMode(sql);
             if (rewritten != null) {
                 statement = tryParse(rewritten, false, backslashEscapes);
             }
         }
-        return statement;
+        if (spent(start)) {
+            return Parsed.OVER_BUDGET;
+        }
+        return statement == null ? Parsed.FAILED : new Parsed(statement, false);
     }
 
-    private static Statement tryParse(String sql, boolean complex, boolean backslashEscapes) {
+    private boolean spent(long start) {
+        return now() - start > budgetNanos;
+    }
+
+    private Statement tryParse(String sql, boolean complex, boolean backslashEscapes) {
+        CCJSqlParser parser = new CCJSqlParser(new StringProvider(sql))
+                .withAllowComplexParsing(complex)
+                .withBackslashEscapeCharacter(backslashEscapes);
+        ScheduledFuture<?> watch = WATCHDOG.schedule(() -> {
+            parser.interrupted = true;
+        }, saturatedMultiply(budgetNanos, WATCHDOG_FACTOR), TimeUnit.NANOSECONDS);
         try {
-            return new CCJSqlParser(new StringProvider(sql))
-                    .withAllowComplexParsing(complex)
-                    .withBackslashEscapeCharacter(backslashEscapes)
-                    .Statement();
+            Statement statement = parser.Statement();
+            // Statement() stops at a blank-line run or a lone "/" or "GO" line, which JSqlParser takes
+            // for statement separators but the server does not: "SELECT * FROM t\n\n\nFOR UPDATE" is
+            // one locking read. Only a parse that consumed the whole text counts.
+            return parser.getNextToken().kind == CCJSqlParserConstants.EOF ? statement : null;
         } catch (ParseException | RuntimeException e) { // incl. TokenMgrException and parser-internal bugs
             return null;
         } catch (StackOverflowError e) {
             // Deep recursion without parentheses (long operator chains); the stack has unwound.
             return null;
+        } finally {
+            watch.cancel(false);
         }
     }
 
     /**
-     * JSqlParser 5.1 does not know MySQL's legacy {@code LOCK IN SHARE MODE}; MySQL documents it as
+     * JSqlParser 5.x does not know MySQL's legacy {@code LOCK IN SHARE MODE}; MySQL documents it as
      * the older spelling of {@code FOR SHARE}, so parse that instead. Returns null if absent.
      */
     private String rewriteLockInShareMode(String sql) {
@@ -77,5 +118,60 @@ final class StatementParser {
             }
         }
         return null;
+    }
+
+    /**
+     * Loads and JIT-warms the parser once per JVM, so that the first statements an application sends
+     * are not charged the class loading (hundreds of milliseconds) against their parse budget.
+     */
+    static void warmUp() {
+        Warm.DONE.hashCode();
+    }
+
+    private static final class Warm {
+        static final Boolean DONE = run();
+
+        private static Boolean run() {
+            StatementParser parser = new StatementParser(new SqlLexer(Dialect.POSTGRESQL), Long.MAX_VALUE / 4);
+            String[] statements = {
+                "SELECT a, count(*) FROM t JOIN u ON u.id = t.id WHERE t.x = ? AND t.y IN (1, 2) GROUP BY a ORDER BY 2 DESC LIMIT 10",
+                "WITH w AS (SELECT * FROM t) SELECT * FROM w WHERE EXISTS (SELECT 1 FROM u WHERE u.id = w.id) FOR UPDATE",
+                "UPDATE t SET a = a + 1 WHERE id = ?", "INSERT INTO t (a, b) VALUES (?, ?)", "DELETE FROM t WHERE id = 1",
+                "SELECT * FROM t WHERE a ~~ 'x' garbage"};
+            for (int round = 0; round < 20; round++) {
+                for (String sql : statements) {
+                    parser.parse(sql, 2, false);
+                }
+            }
+            return Boolean.TRUE;
+        }
+    }
+
+    private static long now() {
+        return CPU_TIME ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    private static boolean cpuTimeAvailable() {
+        try {
+            return THREADS.isCurrentThreadCpuTimeSupported() && THREADS.isThreadCpuTimeEnabled()
+                    && THREADS.getCurrentThreadCpuTime() >= 0;
+        } catch (UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "junction-parse-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+
+    private static long saturatedMultiply(long a, int b) {
+        long result = a * b;
+        return result / b == a ? result : Long.MAX_VALUE / 2;
     }
 }

@@ -65,11 +65,15 @@ class SqlScannerTest {
     }
 
     @Test
-    void findsTheLeadingRoutingHintOnly() {
+    void findsTheRoutingHintAnywhereOutsideLiterals() {
         assertThat(scan(Dialect.POSTGRESQL, "  /* junction:primary */ select 1").routingHint()).isTrue();
         assertThat(scan(Dialect.POSTGRESQL, "/* x */ -- Junction: Primary\nselect 1").routingHint()).isTrue();
         assertThat(scan(Dialect.MYSQL, "# junction:primary\nselect 1").routingHint()).isTrue();
-        assertThat(scan(Dialect.POSTGRESQL, "select /* junction:primary */ 1").routingHint()).isFalse();
+        assertThat(scan(Dialect.POSTGRESQL, "select /* junction:primary */ 1").routingHint()).isTrue();
+        assertThat(scan(Dialect.POSTGRESQL, "select 1 /*app='x'*/ /* junction:primary */").routingHint()).isTrue();
+        assertThat(scan(Dialect.MYSQL, "select 1 -- junction:primary").routingHint()).isTrue();
+        assertThat(scan(Dialect.POSTGRESQL, "select '/* junction:primary */'").routingHint()).isFalse();
+        assertThat(scan(Dialect.POSTGRESQL, "select $$ -- junction:primary $$").routingHint()).isFalse();
         assertThat(scan(Dialect.POSTGRESQL, "/* junction:primaryx */ select 1").routingHint()).isFalse();
     }
 

@@ -84,6 +84,35 @@ class StatementClassifierTest {
     }
 
     @Test
+    void parsesOverTheBudgetGoToThePrimaryAreCachedAndCounted() {
+        // A 1 ns budget: every parse is over it (time is only compared, never asserted).
+        StatementClassifier classifier = new StatementClassifier(Dialect.POSTGRESQL,
+                ClassifierSettings.defaults().withParseBudget(Duration.ofNanos(1)));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        classifier.bindTo(registry);
+
+        Classification first = classifier.classify(SELECT_BY_PK);
+        Classification again = classifier.classify(SELECT_BY_PK);
+        Classification keyword = classifier.classify("begin");
+
+        assertThat(first.replicaEligible()).isFalse();
+        assertThat(first.primaryReason()).isEqualTo(PrimaryReason.UNPARSEABLE);
+        assertThat(again).as("cached as primary").isSameAs(first);
+        assertThat(keyword.kind()).as("keyword statements are not parsed").isEqualTo(StatementKind.TX_BEGIN);
+        assertThat(classifier.parseBudgetExceededCount()).as("counted once, when analysed").isEqualTo(1);
+        assertThat(registry.get("junction.classifier.parse.budget.exceeded").functionCounter().count()).isEqualTo(1);
+        assertThat(new StatementClassifier(Dialect.POSTGRESQL).classify(SELECT_BY_PK).replicaEligible())
+                .as("the default budget").isTrue();
+    }
+
+    @Test
+    void parseBudgetMustBePositive() {
+        assertThatThrownBy(() -> ClassifierSettings.defaults().withParseBudget(Duration.ZERO))
+                .hasMessageContaining("parseBudget");
+        assertThat(ClassifierSettings.defaults().parseBudget()).isEqualTo(ClassifierSettings.DEFAULT_PARSE_BUDGET);
+    }
+
+    @Test
     void nestingLimitIsConfigurable() {
         StatementClassifier classifier = new StatementClassifier(Dialect.MARIADB,
                 ClassifierSettings.defaults().withMaxNestingDepth(3));
@@ -96,10 +125,11 @@ class StatementClassifierTest {
     void pathologicalInputReturnsQuickly() {
         StatementClassifier classifier = new StatementClassifier(Dialect.POSTGRESQL);
         String veryDeep = "select " + "(".repeat(100_000) + "1" + ")".repeat(100_000);
+        // (The trailing LOCK keeps the token-level read proof from accepting them.)
         // Fails the fast parse at depth 5, where JSqlParser's complex-parsing retry is still affordable.
-        String shallowButBroken = "select " + "(".repeat(5) + "1" + ")".repeat(5) + " from t where x = y zz";
+        String shallowButBroken = "select " + "(".repeat(5) + "1" + ")".repeat(5) + " from t where x = y zz lock";
         // Fails the fast parse at depth 9, where a complex-parsing retry would take seconds.
-        String deeperAndBroken = "select " + "(".repeat(9) + "1" + ")".repeat(9) + " from t where x = y zz";
+        String deeperAndBroken = "select " + "(".repeat(9) + "1" + ")".repeat(9) + " from t where x = y zz lock";
 
         // Parsed iteratively but walked recursively: the visitor may overflow the stack, which must not escape.
         String longChain = "select " + "a + ".repeat(20_000) + "1 from t";

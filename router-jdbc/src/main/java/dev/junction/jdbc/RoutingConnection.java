@@ -359,21 +359,9 @@ final class RoutingConnection implements JunctionConnection {
     return lastEndpoint == null ? null : lastEndpoint.toString();
   }
 
+  /** One mapping for every front-end (a utility statement such as MySQL SHOW STATUS is primary-utility, not primary-write). */
   static RouteReason primaryReason(Classification c) {
-    return switch (c.primaryReason()) {
-      case NONE, WRITE -> c.kind() == StatementKind.DDL ? RouteReason.PRIMARY_DDL : RouteReason.PRIMARY_WRITE;
-      case DDL -> RouteReason.PRIMARY_DDL;
-      case TRANSACTION_CONTROL -> RouteReason.PRIMARY_TRANSACTION;
-      case SESSION_STATE -> RouteReason.PRIMARY_SESSION_STATE;
-      case LOCKING_READ -> RouteReason.PRIMARY_LOCKING_READ;
-      case SIDE_EFFECT_FUNCTION -> RouteReason.PRIMARY_SIDE_EFFECT_FUNCTION;
-      case DATA_MODIFYING_CTE -> RouteReason.PRIMARY_DATA_MODIFYING_CTE;
-      case SELECT_INTO -> RouteReason.PRIMARY_SELECT_INTO;
-      case HINT -> RouteReason.PRIMARY_HINT;
-      case UNPARSEABLE -> RouteReason.PRIMARY_UNPARSEABLE;
-      case TOO_DEEP -> RouteReason.PRIMARY_TOO_DEEP;
-      case UTILITY -> RouteReason.PRIMARY_UTILITY;
-    };
+    return RouteReason.forPrimary(c);
   }
 
   boolean lastTargetIsReplica() {

@@ -1,5 +1,7 @@
 package dev.junction.proxy.server;
 
+import dev.junction.classify.Dialect;
+import dev.junction.classify.SqlLexer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,12 +9,15 @@ import java.util.List;
  * Rewrites a wire-protocol statement ({@code $1, $2 ...}) into JDBC form ({@code ?}) outside literals,
  * quoted identifiers, comments and dollar-quoted strings, remembering which wire parameter each
  * {@code ?} stands for ({@code $2 ... $1 ... $2} binds 2, 1, 2). A literal {@code ?} (e.g. the jsonb
- * operator) becomes {@code ??}, pgjdbc's escape for it.
+ * operator) becomes {@code ??}, pgjdbc's escape for it. Literals, identifiers and comments are found
+ * by router-core's {@link SqlLexer}, the classifier's own, so {@code E'it\'s', $1} rewrites {@code $1}.
  *
  * @param jdbcSql the statement for {@code prepareStatement}
  * @param order   for each JDBC parameter (0-based), the wire parameter number (1-based)
  */
 record Placeholders(String jdbcSql, int[] order) {
+
+  private static final SqlLexer LEXER = new SqlLexer(Dialect.POSTGRESQL);
 
   static Placeholders rewrite(String sql) {
     StringBuilder out = new StringBuilder(sql.length());
@@ -21,20 +26,15 @@ record Placeholders(String jdbcSql, int[] order) {
     int i = 0;
     while (i < n) {
       char c = sql.charAt(i);
-      if (c == '\'' || c == '"') {
-        int end = quotedEnd(sql, i, c);
-        out.append(sql, i, end);
-        i = end;
-      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        int end = sql.indexOf('\n', i);
-        end = end < 0 ? n : end;
-        out.append(sql, i, end);
-        i = end;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int end = blockCommentEnd(sql, i);
-        out.append(sql, i, end);
-        i = end;
-      } else if (c == '$' && i + 1 < n && Character.isDigit(sql.charAt(i + 1)) && (i == 0 || !isIdentifierPart(sql.charAt(i - 1)))) {
+      int commentEnd = Character.isWhitespace(c) ? -1 : LEXER.commentEnd(sql, i, n);
+      if (Character.isWhitespace(c)) {
+        out.append(c);
+        i++;
+      } else if (commentEnd >= 0) {
+        out.append(sql, i, commentEnd);
+        i = commentEnd;
+      } else if (c == '$' && i + 1 < n && Character.isDigit(sql.charAt(i + 1))) {
+        // the lexer keeps a$1 (an identifier) in one word token, so this '$' starts a parameter
         int j = i + 1;
         while (j < n && Character.isDigit(sql.charAt(j))) {
           j++;
@@ -42,24 +42,14 @@ record Placeholders(String jdbcSql, int[] order) {
         order.add(Integer.parseInt(sql.substring(i + 1, j)));
         out.append('?');
         i = j;
-      } else if (c == '$') {
-        int tagEnd = dollarTagEnd(sql, i);
-        if (tagEnd > 0) {
-          String tag = sql.substring(i, tagEnd);
-          int close = sql.indexOf(tag, tagEnd);
-          int end = close < 0 ? n : close + tag.length();
-          out.append(sql, i, end);
-          i = end;
-        } else {
-          out.append(c);
-          i++;
-        }
       } else if (c == '?') {
         out.append("??");
         i++;
       } else {
-        out.append(c);
-        i++;
+        // literals (incl. E'...' with backslash escapes and $tag$...$tag$), quoted identifiers, words
+        int tokenEnd = LEXER.tokenEnd(sql, i, n);
+        out.append(sql, i, tokenEnd);
+        i = tokenEnd;
       }
     }
     return new Placeholders(out.toString(), order.stream().mapToInt(Integer::intValue).toArray());
@@ -74,51 +64,4 @@ record Placeholders(String jdbcSql, int[] order) {
     return max;
   }
 
-  private static int quotedEnd(String s, int start, char quote) {
-    int i = start + 1;
-    while (i < s.length()) {
-      if (s.charAt(i) == quote) {
-        if (i + 1 < s.length() && s.charAt(i + 1) == quote) {
-          i += 2;
-          continue;
-        }
-        return i + 1;
-      }
-      i++;
-    }
-    return s.length();
-  }
-
-  private static int blockCommentEnd(String s, int start) {
-    int depth = 0;
-    int i = start;
-    while (i < s.length() - 1) {
-      if (s.charAt(i) == '/' && s.charAt(i + 1) == '*') {
-        depth++;
-        i += 2;
-      } else if (s.charAt(i) == '*' && s.charAt(i + 1) == '/') {
-        depth--;
-        i += 2;
-        if (depth == 0) {
-          return i;
-        }
-      } else {
-        i++;
-      }
-    }
-    return s.length();
-  }
-
-  /** End of a {@code $tag$} opener at {@code start}, or -1 when it is not one. */
-  private static int dollarTagEnd(String s, int start) {
-    int i = start + 1;
-    while (i < s.length() && isIdentifierPart(s.charAt(i)) && !Character.isDigit(s.charAt(start + 1))) {
-      i++;
-    }
-    return i < s.length() && s.charAt(i) == '$' ? i + 1 : -1;
-  }
-
-  private static boolean isIdentifierPart(char c) {
-    return Character.isLetterOrDigit(c) || c == '_';
-  }
 }
