@@ -30,7 +30,8 @@ final class FailureCause {
       t = t.getCause();
       String m = message(t);
       if (m != null) {
-        root = m;
+        // an UnknownHostException's message is the bare host name: say what it means
+        root = t instanceof java.net.UnknownHostException ? "unknown host " + m : m;
       }
     }
     if (root == null) {

@@ -49,6 +49,7 @@ class DataSourceSummaryTest {
         System.out.println("[DataSourceSummaryTest] " + h.endpoint() + " lastError: " + h.lastError());
         assertNoSecret(String.valueOf(h.lastError()));
       });
+      assertThat(ds.health().get(0).lastError()).startsWith("Connection refused (127.0.0.1:1/app)");
     }
   }
 
