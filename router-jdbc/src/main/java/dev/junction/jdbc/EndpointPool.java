@@ -25,11 +25,17 @@ final class EndpointPool implements AutoCloseable {
   private final long circuitOpenMillis;
   private final DataSource direct;
   private final int monitorTimeoutMillis;
+  /** host:port/database, for failure descriptions (never a user, password or URL parameter). */
+  private final String address;
+  /** What a driver may echo back from the URL or the configuration and must not reach health output. */
+  private final java.util.List<String> secrets;
 
   EndpointPool(EndpointState state, JunctionConfig.Endpoint endpoint, JdbcDialect dialect, long circuitOpenMillis) {
     this.state = state;
     this.dialect = dialect;
     this.circuitOpenMillis = circuitOpenMillis;
+    this.address = DataSourceSummary.address(endpoint.url());
+    this.secrets = FailureCause.secretsOf(endpoint.url(), endpoint.password());
     this.direct = new DriverDataSource(endpoint.url(), null, new Properties(), endpoint.username(), endpoint.password());
     this.monitorTimeoutMillis = (int) Math.max(2_000, endpoint.pool().connectionTimeout().toMillis());
     HikariConfig hc = new HikariConfig();
@@ -118,8 +124,13 @@ final class EndpointPool implements AutoCloseable {
   /** Called when a statement on this endpoint failed; opens the circuit for connection failures. */
   void recordFailure(SQLException e) {
     if (dialect.isConnectionFailure(e) || e instanceof SQLTransientConnectionException) {
-      state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
+      state.recordFailure(describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
     }
+  }
+
+  /** The failure's most specific cause, with this endpoint's address, redacted (see {@link FailureCause}). */
+  String describeFailure(Throwable e) {
+    return FailureCause.describe(e, address, secrets);
   }
 
   /** Drops a connection that failed instead of returning it to the pool. */

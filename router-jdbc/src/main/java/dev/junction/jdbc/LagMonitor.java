@@ -128,7 +128,7 @@ final class LagMonitor implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       link.drop();
       primaryNow.set(null);
-      state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
+      state.recordFailure(link.pool.describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("primary {} poll failed: {}", state, e.getMessage());
     }
   }
@@ -151,7 +151,7 @@ final class LagMonitor implements AutoCloseable {
       state.recordSuccess();
     } catch (SQLException | RuntimeException e) {
       link.drop();
-      state.recordFailure(e.getMessage(), circuitOpenMillis, MAX_OPEN_MILLIS);
+      state.recordFailure(link.pool.describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("replica {} poll failed: {}", state, e.getMessage());
     }
   }

@@ -338,6 +338,16 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     throw new SQLFeatureNotSupportedException("Junction logs through SLF4J");
   }
 
+  /**
+   * Dialect, shards, endpoints as host:port/database (never a user, password or URL parameter), fence
+   * store and max fence wait: what Hibernate's "Database info" line and logs show. Same text as the
+   * Spring Boot starter's startup line ({@link DataSourceSummary}).
+   */
+  @Override
+  public String toString() {
+    return DataSourceSummary.of(config) + (closed.get() ? " (closed)" : "");
+  }
+
   @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
     if (iface.isInstance(this)) {

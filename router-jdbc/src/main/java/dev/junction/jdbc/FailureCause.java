@@ -1,0 +1,97 @@
+package dev.junction.jdbc;
+
+import dev.junction.config.Redaction;
+
+/**
+ * What an endpoint's health shows as {@code lastError}: the most specific cause of a failure, not
+ * the wrapper the user met first. A down server surfaces through HikariCP as "Connection is not
+ * available, request timed out after 30000ms", which says nothing about the server; the cause chain
+ * (SQLTransientConnectionException → PSQLException → ConnectException) ends in "Connection refused",
+ * which does. The endpoint's address is added because a bare socket exception does not name it.
+ */
+final class FailureCause {
+  /** A cycle or a pathological chain must not loop forever. */
+  private static final int MAX_DEPTH = 32;
+
+  private FailureCause() {}
+
+  /**
+   * {@code "Connection refused (127.0.0.1:5433)"}, followed by {@code " — <outer message>"} when the
+   * outer message differs; URLs and secret parameters in any message are redacted.
+   */
+  static String describe(Throwable e, String address, java.util.Collection<String> secrets) {
+    if (e == null) {
+      return null;
+    }
+    String outer = message(e);
+    String root = outer;
+    Throwable t = e;
+    for (int depth = 0; t.getCause() != null && t.getCause() != t && depth < MAX_DEPTH; depth++) {
+      t = t.getCause();
+      String m = message(t);
+      if (m != null) {
+        // an UnknownHostException's message is the bare host name: say what it means
+        root = t instanceof java.net.UnknownHostException ? "unknown host " + m : m;
+      }
+    }
+    if (root == null) {
+      root = e.getClass().getSimpleName();
+    }
+    StringBuilder sb = new StringBuilder(root);
+    if (address != null && !root.contains(hostOf(address))) {
+      sb.append(" (").append(address).append(')');
+    }
+    if (outer != null && !outer.equals(root)) {
+      sb.append(" — ").append(outer);
+    }
+    String out = sb.toString();
+    for (String secret : secrets) {
+      if (secret != null && secret.length() >= 3) {
+        out = out.replace(secret, Redaction.MASK);
+      }
+    }
+    return Redaction.redact(out);
+  }
+
+  /**
+   * What a driver may echo from {@code url} that must not be shown: the user-info and its password
+   * part (PostgreSQL's driver takes {@code user:pw@host} for a host name and names it in
+   * "unknown host"), and the configured password.
+   */
+  static java.util.List<String> secretsOf(String url, String password) {
+    java.util.List<String> secrets = new java.util.ArrayList<>();
+    secrets.add(password);
+    if (url != null) {
+      int scheme = url.indexOf("://");
+      String s = scheme < 0 ? url : url.substring(scheme + 3);
+      int query = s.indexOf('?');
+      int at = s.lastIndexOf('@', query < 0 ? s.length() - 1 : query - 1);
+      if (at > 0) {
+        String userInfo = s.substring(0, at);
+        secrets.add(userInfo);
+        int colon = userInfo.indexOf(':');
+        if (colon >= 0) {
+          secrets.add(userInfo.substring(colon + 1));
+        }
+      }
+    }
+    // longest first: masking the whole user-info before its password part leaves no fragment behind
+    secrets.removeIf(x -> x == null);
+    secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    return java.util.List.copyOf(secrets);
+  }
+
+  private static String message(Throwable t) {
+    String m = t.getMessage();
+    if (m == null || m.isBlank()) {
+      return null;
+    }
+    return m.strip();
+  }
+
+  /** {@code host:5432/app} → {@code host:5432}: what a driver's own message would already name. */
+  private static String hostOf(String address) {
+    int slash = address.indexOf('/');
+    return slash < 0 ? address : address.substring(0, slash);
+  }
+}
