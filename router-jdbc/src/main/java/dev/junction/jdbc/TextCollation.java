@@ -137,13 +137,10 @@ record TextCollation(boolean exact, String reason) {
       throws SQLException {
     List<String> problems = new ArrayList<>();
     try (Statement st = c.createStatement();
-         ResultSet rs = st.executeQuery("SELECT @@collation_database, @@collation_connection")) {
+         ResultSet rs = st.executeQuery("SELECT @@collation_database")) {
       rs.next();
       if (!isMySqlExact(rs.getString(1), dialect)) {
         problems.add("shard " + shard + " database collation " + rs.getString(1) + " is not code-point order");
-      }
-      if (!isMySqlExact(rs.getString(2), dialect)) {
-        problems.add("shard " + shard + " connection collation " + rs.getString(2) + " is not code-point order");
       }
     }
     String sql = "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS"
