@@ -32,7 +32,7 @@ public final class MariaDbReplicaSet implements AutoCloseable {
     try {
       primary.start();
       replica.start();
-      primary.runSql("CREATE DATABASE IF NOT EXISTS " + MariaDbServer.DATABASE);
+      primary.runSql("CREATE DATABASE IF NOT EXISTS " + MariaDbServer.DATABASE + " CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin");
       replica.runSql("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=" + primary.port()
         + ", MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;"
         + "START SLAVE;");

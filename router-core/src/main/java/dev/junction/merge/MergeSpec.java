@@ -29,6 +29,9 @@ import java.util.function.IntFunction;
  * @param order sort keys, major first; empty for no ORDER BY
  * @param offset rows to skip after merging and sorting
  * @param limit rows to return after the offset
+ * @param codePointColumns absolute shard-column indexes whose expression carries an explicit
+ *     code-point {@code COLLATE} (see {@link CollationGuard#exact}): their text keys merge exactly
+ *     whatever the shards' column or database collations are, see {@link TextKeys}
  */
 public record MergeSpec(
     MergeDialect dialect,
@@ -40,9 +43,19 @@ public record MergeSpec(
     boolean distinct,
     List<SortKey> order,
     RowBound offset,
-    RowBound limit) {
+    RowBound limit,
+    java.util.Set<Integer> codePointColumns) {
+
+  /** A spec without explicitly collated columns. */
+  public MergeSpec(
+      MergeDialect dialect, List<String> labels, int visibleColumns, int hiddenColumns, List<ColumnMerge> aggregation,
+      RowFilter having, boolean distinct, List<SortKey> order, RowBound offset, RowBound limit) {
+    this(dialect, labels, visibleColumns, hiddenColumns, aggregation, having, distinct, order, offset, limit,
+        java.util.Set.of());
+  }
 
   public MergeSpec {
+    codePointColumns = java.util.Set.copyOf(codePointColumns);
     Objects.requireNonNull(dialect, "dialect");
     labels = List.copyOf(labels);
     aggregation = List.copyOf(aggregation);
@@ -103,7 +116,7 @@ public record MergeSpec(
     return new MergeSpec(
         dialect, labels, visibleColumns, hiddenColumns, aggregation,
         having == null ? null : having.bind(parameters),
-        distinct, order, offset.bind(parameters, "OFFSET"), limit.bind(parameters, "LIMIT"));
+        distinct, order, offset.bind(parameters, "OFFSET"), limit.bind(parameters, "LIMIT"), codePointColumns);
   }
 
   /** A compact one-line rendering; the golden rewrite tests compare against it. */

@@ -126,6 +126,7 @@ public final class ScatterSelectPlanner {
     }
     rows.rewriteForShard(ps, pushDown);
     columns.appendHiddenTo(ps);
+    java.util.Set<Integer> codePoint = columns.hasStar() ? java.util.Set.of() : TextKeys.codePointColumns(ps, dialect);
 
     String shardSql = ps.toString();
     ShardParameters parameters;
@@ -141,7 +142,7 @@ public final class ScatterSelectPlanner {
     }
     MergeSpec spec = new MergeSpec(
         dialect, labels, columns.visibleCount(), columns.hiddenCount(), merges, having, distinct, order,
-        rows.offset, rows.limit);
+        rows.offset, rows.limit, codePoint);
     return new ScatterPlan(shardSql, spec, parameters, parameterCount);
   }
 

@@ -275,6 +275,20 @@ class ShardedStatement implements Statement {
     });
     MergeSpec spec = plan.spec();
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
+    TextCollation collation = sharding.textCollation;
+    if (!collation.exact() && cursors.size() > 1) {
+      SQLException refused = TextKeyGuard.check(spec, md, collation, sharding.mergeDialect);
+      if (refused != null) {
+        for (ResultSetCursor c : cursors) {
+          try {
+            c.close();
+          } catch (SQLException e) {
+            refused.addSuppressed(e);
+          }
+        }
+        throw refused;
+      }
+    }
     int visible = spec.visibleColumns() >= 0 ? spec.visibleColumns() : md.getColumnCount() - spec.hiddenColumns();
     SnapshotMetaData meta = SnapshotMetaData.of(md, visible, spec);
     RowCursor merged = sharding.merger.merge(cursors, spec);

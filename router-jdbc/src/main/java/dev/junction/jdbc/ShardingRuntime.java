@@ -69,6 +69,8 @@ final class ShardingRuntime implements AutoCloseable {
    * before a sharded statement is planned; cleared once they confirm it.
    */
   private volatile RingRouting.PendingCheck pendingRingCheck;
+  /** Whether text keys of a multi-shard merge are exact on these shards; read once at startup, shared by later states. */
+  volatile TextCollation textCollation = TextCollation.EXACT;
   private volatile long nextRingCheckNanos;
   /** Told the record a pending check confirmed, so that the data source routes by it from then on. */
   private volatile java.util.function.Consumer<RingRecord> onConfirmed;
@@ -91,6 +93,7 @@ final class ShardingRuntime implements AutoCloseable {
         new ResultMerger(s.maxMergeGroups()), new SnowflakeIdGenerator(s.workerId()));
     ShardingRuntime state = record == null ? shared : shared.next(config, registry, shards, record);
     state.pendingRingCheck = pendingRingCheck;
+    state.textCollation = TextCollation.check(config, shards);
     state.onConfirmed = onConfirmed;
     return state;
   }
@@ -98,12 +101,17 @@ final class ShardingRuntime implements AutoCloseable {
   /** The state for {@code record}, sharing this one's pool, merger and id generator. */
   ShardingRuntime next(JunctionConfig config, MeterRegistry registry, List<ShardRuntime> shards, RingRecord record) {
     if (record.phase() != RingPhase.FENCED) {
-      return new ShardingRuntime(config, RingRouting.ringFor(record), registry, shards, record, null, executor, merger, ids);
+      ShardingRuntime next = new ShardingRuntime(config, RingRouting.ringFor(record), registry, shards, record, null, executor, merger, ids);
+      next.textCollation = textCollation;
+      return next;
     }
     ShardRing source = record.sourceRing();
     ShardRing target = record.targetRing();
     ShardingRuntime sourceSide = new ShardingRuntime(config, source, registry, shards, record, null, executor, merger, ids);
-    return new ShardingRuntime(config, target, registry, shards, record, sourceSide, executor, merger, ids);
+    sourceSide.textCollation = textCollation;
+    ShardingRuntime next = new ShardingRuntime(config, target, registry, shards, record, sourceSide, executor, merger, ids);
+    next.textCollation = textCollation;
+    return next;
   }
 
   private ShardingRuntime(JunctionConfig config, ShardRing ring, MeterRegistry registry, List<ShardRuntime> shards,

@@ -29,7 +29,7 @@ public enum SqlFlavor {
    * {@code SqlValues}), so a case-insensitive default collation would be a configuration error.
    */
   public String tableOptions() {
-    return this == POSTGRESQL ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+    return this == POSTGRESQL ? "" : " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin";
   }
 
   /** Only PostgreSQL accepts {@code NULLS FIRST/LAST}. */
