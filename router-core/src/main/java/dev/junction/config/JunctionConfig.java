@@ -1,5 +1,7 @@
 package dev.junction.config;
 
+import dev.junction.classify.ClassifierSettings;
+
 import dev.junction.classify.Dialect;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
@@ -57,12 +59,42 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    * @param lagPollInterval how often each replica's position and lag are polled
    * @param maxFenceWait how long a fenced read waits for a replica to catch up before using the primary
    * @param circuitOpen how long an endpoint is skipped after a connection failure (doubles per repeat, max 30 s)
+   * @param sideEffectFunctions application functions that send a statement calling them to the primary, in
+   *     addition to {@link ClassifierSettings#DEFAULT_SIDE_EFFECT_FUNCTIONS} (an addition, never a replacement, so a
+   *     configuration cannot silently send {@code nextval} to a replica)
+   * @param parseBudget CPU time one statement's parse may take before it goes to the primary unparsed
+   *     ({@link ClassifierSettings#parseBudget()})
    */
   public record Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
-                        Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize) {
+                        Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize,
+                        List<String> sideEffectFunctions, Duration parseBudget) {
+    public Routing {
+      sideEffectFunctions = sideEffectFunctions == null ? List.of() : List.copyOf(sideEffectFunctions);
+    }
+
+    /** Routing with no application side-effect functions and the default parse budget. */
+    public Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
+                   Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize) {
+      this(replicaSelection, maxLag, maxLagBytes, readmitLag, lagPollInterval, maxFenceWait, circuitOpen, parseCacheSize,
+          List.of(), ClassifierSettings.DEFAULT_PARSE_BUDGET);
+    }
+
     public static Routing defaults() {
       return new Routing(ReplicaSelector.Strategy.ROUND_ROBIN, Duration.ofSeconds(5), 0, Duration.ofMillis(2500),
           Duration.ofMillis(250), Duration.ofMillis(50), Duration.ofSeconds(1), 10_000);
+    }
+
+    /**
+     * The classifier settings these routing settings describe: the built-in side-effect list plus
+     * {@link #sideEffectFunctions()}, the cache size and the parse budget.
+     *
+     * @throws IllegalArgumentException for a value {@link ClassifierSettings} rejects
+     */
+    public ClassifierSettings classifierSettings() {
+      return ClassifierSettings.defaults()
+          .withCacheMaximumSize(parseCacheSize)
+          .withParseBudget(parseBudget)
+          .withAdditionalSideEffectFunctions(sideEffectFunctions);
     }
   }
 
@@ -198,6 +230,12 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
         "must be between 0 and max-lag (" + r.maxLag() + "), got " + r.readmitLag());
     require(r.maxLagBytes() >= 0, "junction.routing.max-lag-bytes", "must be >= 0 (0 disables it), got " + r.maxLagBytes());
     require(r.parseCacheSize() >= 0, "junction.routing.parse-cache-size", "must be >= 0, got " + r.parseCacheSize());
+    positive(r.parseBudget(), "junction.routing.parse-budget");
+    for (String fn : r.sideEffectFunctions()) {
+      require(fn != null && !fn.isBlank() && fn.chars().noneMatch(Character::isWhitespace) && !fn.contains("("),
+          "junction.routing.side-effect-functions", "'" + fn
+              + "' is not a function name; give bare names like my_audit_fn or qualified ones like app.bump_counter");
+    }
     Fencing f = fencing;
     positive(f.ttl(), "junction.fencing.ttl");
     if (f.store() == FenceStoreKind.REDIS) {

@@ -2,7 +2,6 @@ package dev.junction.jdbc;
 
 import dev.junction.Junction;
 import dev.junction.Scope;
-import dev.junction.classify.ClassifierSettings;
 import dev.junction.classify.Classification;
 import dev.junction.classify.Dialect;
 import dev.junction.classify.StatementClassifier;
@@ -71,7 +70,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       throw new ConfigException("junction.dialect", MySqlDialect.UNSUPPORTED);
     }
     this.dialect = JdbcDialect.of(config.dialect());
-    this.classifier = new StatementClassifier(config.dialect(), ClassifierSettings.defaults().withCacheMaximumSize(config.routing().parseCacheSize()));
+    this.classifier = new StatementClassifier(config.dialect(), config.routing().classifierSettings());
     this.classifier.bindTo(registry);
     JunctionConfig.Fencing f = config.fencing();
     this.fenceStore = FenceStores.open(f);

@@ -55,7 +55,9 @@ public final class JunctionConfigMapper {
         required(r.getLagPollInterval(), "junction.routing.lag-poll-interval"),
         required(r.getMaxFenceWait(), "junction.routing.max-fence-wait"),
         required(r.getCircuitOpen(), "junction.routing.circuit-open"),
-        r.getParseCacheSize());
+        r.getParseCacheSize(),
+        r.getSideEffectFunctions() == null ? List.of() : r.getSideEffectFunctions().stream().map(String::trim).toList(),
+        required(r.getParseBudget(), "junction.routing.parse-budget"));
   }
 
   private static JunctionConfig.Fencing fencing(FencingProperties f) {

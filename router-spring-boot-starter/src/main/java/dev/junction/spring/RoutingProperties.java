@@ -2,6 +2,8 @@ package dev.junction.spring;
 
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -32,6 +34,19 @@ public class RoutingProperties {
 
   /** Number of classified statements kept in the parse cache (0 disables the cache). */
   private int parseCacheSize = 10_000;
+
+  /**
+   * Application functions that send a statement calling them to the primary (e.g. my_audit_fn,
+   * app.bump_counter), in addition to the built-in list (nextval, setval, pg_advisory_lock, get_lock, ...).
+   * A bare name matches in any schema; a qualified name only in that schema. Case-insensitive.
+   */
+  private List<String> sideEffectFunctions = new ArrayList<>();
+
+  /**
+   * CPU time one statement's parse may take; a statement whose parse takes longer goes to the primary
+   * unparsed and is counted (junction.classifier.parse.budget.exceeded).
+   */
+  private Duration parseBudget = Duration.ofMillis(50);
 
   public ReplicaSelector.Strategy getReplicaSelection() {
     return replicaSelection;
@@ -95,5 +110,21 @@ public class RoutingProperties {
 
   public void setParseCacheSize(int parseCacheSize) {
     this.parseCacheSize = parseCacheSize;
+  }
+
+  public List<String> getSideEffectFunctions() {
+    return sideEffectFunctions;
+  }
+
+  public void setSideEffectFunctions(List<String> sideEffectFunctions) {
+    this.sideEffectFunctions = sideEffectFunctions;
+  }
+
+  public Duration getParseBudget() {
+    return parseBudget;
+  }
+
+  public void setParseBudget(Duration parseBudget) {
+    this.parseBudget = parseBudget;
   }
 }
