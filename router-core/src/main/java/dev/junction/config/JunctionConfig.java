@@ -3,6 +3,7 @@ package dev.junction.config;
 import dev.junction.classify.ClassifierSettings;
 
 import dev.junction.classify.Dialect;
+import dev.junction.classify.UnknownFunctions;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
 import java.util.HashSet;
@@ -64,19 +65,25 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    *     configuration cannot silently send {@code nextval} to a replica)
    * @param parseBudget CPU time one statement's parse may take before it goes to the primary unparsed
    *     ({@link ClassifierSettings#parseBudget()})
+   * @param unknownFunctions where a statement calling a function neither listed as a side effect nor known to be
+   *     read-only goes ({@link UnknownFunctions}; default replica)
+   * @param readOnlyFunctions application functions known to be read-only, in addition to
+   *     {@link ClassifierSettings#DEFAULT_READ_ONLY_FUNCTIONS}; consulted only with {@code unknownFunctions: primary}
    */
   public record Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
                         Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize,
-                        List<String> sideEffectFunctions, Duration parseBudget) {
+                        List<String> sideEffectFunctions, Duration parseBudget, UnknownFunctions unknownFunctions,
+                        List<String> readOnlyFunctions) {
     public Routing {
       sideEffectFunctions = sideEffectFunctions == null ? List.of() : List.copyOf(sideEffectFunctions);
+      readOnlyFunctions = readOnlyFunctions == null ? List.of() : List.copyOf(readOnlyFunctions);
     }
 
     /** Routing with no application side-effect functions and the default parse budget. */
     public Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
                    Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize) {
       this(replicaSelection, maxLag, maxLagBytes, readmitLag, lagPollInterval, maxFenceWait, circuitOpen, parseCacheSize,
-          List.of(), ClassifierSettings.DEFAULT_PARSE_BUDGET);
+          List.of(), ClassifierSettings.DEFAULT_PARSE_BUDGET, UnknownFunctions.REPLICA, List.of());
     }
 
     public static Routing defaults() {
@@ -94,7 +101,9 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
       return ClassifierSettings.defaults()
           .withCacheMaximumSize(parseCacheSize)
           .withParseBudget(parseBudget)
-          .withAdditionalSideEffectFunctions(sideEffectFunctions);
+          .withAdditionalSideEffectFunctions(sideEffectFunctions)
+          .withUnknownFunctions(unknownFunctions)
+          .withAdditionalReadOnlyFunctions(readOnlyFunctions);
     }
   }
 
@@ -231,11 +240,9 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(r.maxLagBytes() >= 0, "junction.routing.max-lag-bytes", "must be >= 0 (0 disables it), got " + r.maxLagBytes());
     require(r.parseCacheSize() >= 0, "junction.routing.parse-cache-size", "must be >= 0, got " + r.parseCacheSize());
     positive(r.parseBudget(), "junction.routing.parse-budget");
-    for (String fn : r.sideEffectFunctions()) {
-      require(fn != null && !fn.isBlank() && fn.chars().noneMatch(Character::isWhitespace) && !fn.contains("("),
-          "junction.routing.side-effect-functions", "'" + fn
-              + "' is not a function name; give bare names like my_audit_fn or qualified ones like app.bump_counter");
-    }
+    require(r.unknownFunctions() != null, "junction.routing.unknown-functions", "accepted values: replica, primary");
+    functionNames(r.sideEffectFunctions(), "junction.routing.side-effect-functions");
+    functionNames(r.readOnlyFunctions(), "junction.routing.read-only-functions");
     Fencing f = fencing;
     positive(f.ttl(), "junction.fencing.ttl");
     if (f.store() == FenceStoreKind.REDIS) {
@@ -304,6 +311,13 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(p.minimumIdle() >= 0 && p.minimumIdle() <= p.maximumSize(), key + ".pool.minimum-idle",
         "must be between 0 and maximum-size (" + p.maximumSize() + "), got " + p.minimumIdle());
     require(p.connectionTimeout().toMillis() >= 250, key + ".pool.connection-timeout", "must be >= 250ms (HikariCP's minimum), got " + p.connectionTimeout());
+  }
+
+  private static void functionNames(List<String> names, String key) {
+    for (String fn : names) {
+      require(fn != null && !fn.isBlank() && fn.chars().noneMatch(Character::isWhitespace) && !fn.contains("("),
+          key, "'" + fn + "' is not a function name; give bare names like my_audit_fn or qualified ones like app.bump_counter");
+    }
   }
 
   private static void positive(Duration d, String key) {

@@ -1,6 +1,7 @@
 package dev.junction.config;
 
 import dev.junction.classify.Dialect;
+import dev.junction.classify.UnknownFunctions;
 import dev.junction.health.ReplicaSelector;
 import dev.junction.shard.KeyType;
 import dev.junction.shard.ShardedTable;
@@ -83,7 +84,7 @@ public final class YamlConfigLoader {
     if (j.has("routing")) {
       Node r = j.child("routing");
       r.allow("replica-selection", "max-lag", "max-lag-bytes", "readmit-lag", "lag-poll-interval", "max-fence-wait",
-          "circuit-open", "parse-cache-size", "side-effect-functions", "parse-budget");
+          "circuit-open", "parse-cache-size", "side-effect-functions", "parse-budget", "unknown-functions", "read-only-functions");
       var maxLag = r.has("max-lag") ? ConfigValues.duration(r.key("max-lag"), r.raw("max-lag")) : rd.maxLag();
       routing = new JunctionConfig.Routing(
           r.has("replica-selection") ? ConfigValues.enumValue(r.key("replica-selection"), r.raw("replica-selection"), ReplicaSelector.Strategy.class) : rd.replicaSelection(),
@@ -95,7 +96,9 @@ public final class YamlConfigLoader {
           r.has("circuit-open") ? ConfigValues.duration(r.key("circuit-open"), r.raw("circuit-open")) : rd.circuitOpen(),
           r.has("parse-cache-size") ? ConfigValues.integer(r.key("parse-cache-size"), r.raw("parse-cache-size")) : rd.parseCacheSize(),
           r.has("side-effect-functions") ? stringList(r.key("side-effect-functions"), r.raw("side-effect-functions"), "function names") : rd.sideEffectFunctions(),
-          r.has("parse-budget") ? ConfigValues.duration(r.key("parse-budget"), r.raw("parse-budget")) : rd.parseBudget());
+          r.has("parse-budget") ? ConfigValues.duration(r.key("parse-budget"), r.raw("parse-budget")) : rd.parseBudget(),
+          r.has("unknown-functions") ? ConfigValues.enumValue(r.key("unknown-functions"), r.raw("unknown-functions"), UnknownFunctions.class) : rd.unknownFunctions(),
+          r.has("read-only-functions") ? stringList(r.key("read-only-functions"), r.raw("read-only-functions"), "function names") : rd.readOnlyFunctions());
     }
     JunctionConfig.Fencing fd = JunctionConfig.Fencing.defaults();
     JunctionConfig.Fencing fencing = fd;

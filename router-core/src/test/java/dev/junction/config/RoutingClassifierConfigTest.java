@@ -47,6 +47,21 @@ class RoutingClassifierConfigTest {
   }
 
   @Test
+  void unknownFunctionsPrimaryWithApplicationReadOnlyFunctions() {
+    JunctionConfig c = YamlConfigLoader.parse(yaml("""
+        unknown-functions: primary
+        read-only-functions: [app.price_of]
+        """));
+    assertThat(c.routing().unknownFunctions()).isEqualTo(dev.junction.classify.UnknownFunctions.PRIMARY);
+    StatementClassifier classifier = new StatementClassifier(c.dialect(), c.routing().classifierSettings());
+    assertThat(classifier.classify("SELECT my_audit_fn(id) FROM orders").primaryReason())
+        .isEqualTo(PrimaryReason.SIDE_EFFECT_FUNCTION);
+    assertThat(classifier.classify("SELECT app.price_of(id), count(*) FROM orders GROUP BY 1").replicaEligible()).isTrue();
+    assertThat(YamlConfigLoader.parse(yaml("max-lag: 5s\n")).routing().unknownFunctions())
+        .isEqualTo(dev.junction.classify.UnknownFunctions.REPLICA);
+  }
+
+  @Test
   void aCommaSeparatedStringIsAcceptedForEnvironmentVariables() {
     JunctionConfig c = YamlConfigLoader.parse(yaml("side-effect-functions: \"my_audit_fn, app.touch\"\n"));
     assertThat(c.routing().sideEffectFunctions()).containsExactly("my_audit_fn", "app.touch");
@@ -66,6 +81,8 @@ class RoutingClassifierConfigTest {
     assertInvalid("side-effect-functions: [\"my fn\"]\n", "junction.routing.side-effect-functions", "not a function name");
     assertInvalid("side-effect-functions: [\"audit()\"]\n", "junction.routing.side-effect-functions", "not a function name");
     assertInvalid("side-effect-functions: { a: b }\n", "junction.routing.side-effect-functions", "expected a list of function names");
+    assertInvalid("unknown-functions: write\n", "junction.routing.unknown-functions", "accepted values: replica, primary");
+    assertInvalid("read-only-functions: [\"a b\"]\n", "junction.routing.read-only-functions", "not a function name");
     assertInvalid("parse-budget: 0ms\n", "junction.routing.parse-budget", "positive duration");
     assertInvalid("parse-budget: soon\n", "junction.routing.parse-budget", "not a duration");
   }

@@ -57,7 +57,9 @@ public final class JunctionConfigMapper {
         required(r.getCircuitOpen(), "junction.routing.circuit-open"),
         r.getParseCacheSize(),
         r.getSideEffectFunctions() == null ? List.of() : r.getSideEffectFunctions().stream().map(String::trim).toList(),
-        required(r.getParseBudget(), "junction.routing.parse-budget"));
+        required(r.getParseBudget(), "junction.routing.parse-budget"),
+        required(r.getUnknownFunctions(), "junction.routing.unknown-functions"),
+        r.getReadOnlyFunctions() == null ? List.of() : r.getReadOnlyFunctions().stream().map(String::trim).toList());
   }
 
   private static JunctionConfig.Fencing fencing(FencingProperties f) {

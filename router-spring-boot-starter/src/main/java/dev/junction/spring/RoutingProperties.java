@@ -1,5 +1,6 @@
 package dev.junction.spring;
 
+import dev.junction.classify.UnknownFunctions;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,21 @@ public class RoutingProperties {
    * unparsed and is counted (junction.classifier.parse.budget.exceeded).
    */
   private Duration parseBudget = Duration.ofMillis(50);
+
+  /**
+   * Where a statement calling a function that is neither a side-effect function nor known to be
+   * read-only goes: replica (default; list writing functions in side-effect-functions) or primary (for
+   * applications with user-defined functions that write; built-in read-only functions such as count,
+   * lower, coalesce, now and the ones in read-only-functions still go to replicas).
+   */
+  private UnknownFunctions unknownFunctions = UnknownFunctions.REPLICA;
+
+  /**
+   * Application functions known to be read-only (e.g. app.price_of), added to the built-in list; used
+   * only with unknown-functions=primary. A qualified name matches only that schema, a bare name only
+   * unqualified calls.
+   */
+  private List<String> readOnlyFunctions = new ArrayList<>();
 
   public ReplicaSelector.Strategy getReplicaSelection() {
     return replicaSelection;
@@ -126,5 +142,21 @@ public class RoutingProperties {
 
   public void setParseBudget(Duration parseBudget) {
     this.parseBudget = parseBudget;
+  }
+
+  public UnknownFunctions getUnknownFunctions() {
+    return unknownFunctions;
+  }
+
+  public void setUnknownFunctions(UnknownFunctions unknownFunctions) {
+    this.unknownFunctions = unknownFunctions;
+  }
+
+  public List<String> getReadOnlyFunctions() {
+    return readOnlyFunctions;
+  }
+
+  public void setReadOnlyFunctions(List<String> readOnlyFunctions) {
+    this.readOnlyFunctions = readOnlyFunctions;
   }
 }

@@ -57,6 +57,8 @@ class JunctionConfigMapperTest {
     p.put("junction.routing.parse-cache-size", "500");
     p.put("junction.routing.side-effect-functions", "my_audit_fn, app.bump_counter");
     p.put("junction.routing.parse-budget", "80ms");
+    p.put("junction.routing.unknown-functions", "primary");
+    p.put("junction.routing.read-only-functions", "app.price_of");
     p.put("junction.fencing.store", "redis");
     p.put("junction.fencing.ttl", "1m");
     p.put("junction.fencing.local-maximum-scopes", "1000");
@@ -77,7 +79,8 @@ class JunctionConfigMapperTest {
     assertThat(shard.replicas().get(0).pool()).isEqualTo(JunctionConfig.Pool.defaults());
     assertThat(c.routing()).isEqualTo(new JunctionConfig.Routing(ReplicaSelector.Strategy.LEAST_LAG, Duration.ofSeconds(2),
         16L << 20, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofSeconds(2), 500,
-        java.util.List.of("my_audit_fn", "app.bump_counter"), Duration.ofMillis(80)));
+        java.util.List.of("my_audit_fn", "app.bump_counter"), Duration.ofMillis(80),
+        dev.junction.classify.UnknownFunctions.PRIMARY, java.util.List.of("app.price_of")));
     assertThat(c.fencing()).isEqualTo(new JunctionConfig.Fencing(JunctionConfig.FenceStoreKind.REDIS, Duration.ofMinutes(1), 1000,
         "redis://127.0.0.1:6379", Duration.ofMillis(150), "app:fence:", "0123456789abcdef0123"));
   }
