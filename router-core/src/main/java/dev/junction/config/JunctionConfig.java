@@ -4,6 +4,9 @@ import dev.junction.classify.ClassifierSettings;
 
 import dev.junction.classify.Dialect;
 import dev.junction.classify.UnknownFunctions;
+import dev.junction.fence.FenceTokenCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
 import java.util.HashSet;
@@ -114,15 +117,36 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    * @param ttl how long a fence outlives its write: longer than any plausible replica lag
    * @param redisUri for {@code store: redis}
    * @param tokenSecret HMAC secret for client-carried fence tokens (optional; tokens are disabled without it)
+   * @param tokenSecretPrevious the secret before a rotation, still accepted for verification (optional)
    */
   public record Fencing(FenceStoreKind store, Duration ttl, long localMaximumScopes, String redisUri, Duration redisTimeout,
-                        String redisKeyPrefix, String tokenSecret) {
-    /** Without the token secret, and with the Redis URI's password masked (see {@link Redaction}). */
+                        String redisKeyPrefix, String tokenSecret, String tokenSecretPrevious) {
+    /** Fencing without a previous token secret (no key rotation in progress). */
+    public Fencing(FenceStoreKind store, Duration ttl, long localMaximumScopes, String redisUri, Duration redisTimeout,
+                   String redisKeyPrefix, String tokenSecret) {
+      this(store, ttl, localMaximumScopes, redisUri, redisTimeout, redisKeyPrefix, tokenSecret, null);
+    }
+
+    /** Without the token secrets, and with the Redis URI's password masked (see {@link Redaction}). */
     @Override
     public String toString() {
       return "Fencing[store=" + store + ", ttl=" + ttl + ", localMaximumScopes=" + localMaximumScopes + ", redisUri="
           + Redaction.redact(redisUri) + ", redisTimeout=" + redisTimeout + ", redisKeyPrefix=" + redisKeyPrefix
-          + ", tokenSecret=" + Redaction.mask(tokenSecret) + "]";
+          + ", tokenSecret=" + Redaction.mask(tokenSecret) + ", tokenSecretPrevious=" + Redaction.mask(tokenSecretPrevious) + "]";
+    }
+
+    /**
+     * The codec for client-carried fence tokens, or null without a token secret: tokens expire after
+     * {@link #ttl()} (a token outliving its fence would only cost primary reads) and the previous secret is
+     * still accepted during a key rotation. Shared by the library, the proxy and the Spring starter so the three
+     * accept the same tokens.
+     */
+    public FenceTokenCodec tokenCodec() {
+      if (tokenSecret == null) {
+        return null;
+      }
+      return new FenceTokenCodec(tokenSecret.getBytes(StandardCharsets.UTF_8),
+          tokenSecretPrevious == null ? null : tokenSecretPrevious.getBytes(StandardCharsets.UTF_8), ttl, Clock.systemUTC());
     }
 
     public static Fencing defaults() {
@@ -252,6 +276,13 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     }
     if (f.tokenSecret() != null) {
       require(f.tokenSecret().length() >= 16, "junction.fencing.token-secret", "must be at least 16 characters");
+    }
+    if (f.tokenSecretPrevious() != null) {
+      require(f.tokenSecret() != null, "junction.fencing.token-secret-previous",
+          "needs junction.fencing.token-secret (the new secret); the previous one is only accepted, never used to sign");
+      require(f.tokenSecretPrevious().length() >= 16, "junction.fencing.token-secret-previous", "must be at least 16 characters");
+      require(!f.tokenSecretPrevious().equals(f.tokenSecret()), "junction.fencing.token-secret-previous",
+          "equals junction.fencing.token-secret; remove it once the rotation is over");
     }
     if (sharding != null) {
       validateSharding(shardNames);

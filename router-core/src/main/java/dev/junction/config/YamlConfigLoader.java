@@ -104,7 +104,8 @@ public final class YamlConfigLoader {
     JunctionConfig.Fencing fencing = fd;
     if (j.has("fencing")) {
       Node f = j.child("fencing");
-      f.allow("store", "ttl", "local-maximum-scopes", "redis-uri", "redis-timeout", "redis-key-prefix", "token-secret");
+      f.allow("store", "ttl", "local-maximum-scopes", "redis-uri", "redis-timeout", "redis-key-prefix", "token-secret",
+          "token-secret-previous");
       fencing = new JunctionConfig.Fencing(
           f.has("store") ? ConfigValues.enumValue(f.key("store"), f.raw("store"), JunctionConfig.FenceStoreKind.class) : fd.store(),
           f.has("ttl") ? ConfigValues.duration(f.key("ttl"), f.raw("ttl")) : fd.ttl(),
@@ -112,7 +113,8 @@ public final class YamlConfigLoader {
           f.has("redis-uri") ? f.string("redis-uri") : fd.redisUri(),
           f.has("redis-timeout") ? ConfigValues.duration(f.key("redis-timeout"), f.raw("redis-timeout")) : fd.redisTimeout(),
           f.has("redis-key-prefix") ? f.string("redis-key-prefix") : fd.redisKeyPrefix(),
-          f.has("token-secret") ? f.string("token-secret") : fd.tokenSecret());
+          f.has("token-secret") ? f.string("token-secret") : fd.tokenSecret(),
+          f.has("token-secret-previous") ? f.string("token-secret-previous") : fd.tokenSecretPrevious());
     }
     JunctionConfig.Sharding sharding = j.has("sharding") ? sharding(j.child("sharding")) : null;
     return new JunctionConfig(dialect, shards, routing, fencing, sharding).validate();

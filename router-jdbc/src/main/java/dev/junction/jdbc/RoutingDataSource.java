@@ -18,7 +18,6 @@ import dev.junction.shard.ShardRoute;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -74,7 +73,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     this.classifier.bindTo(registry);
     JunctionConfig.Fencing f = config.fencing();
     this.fenceStore = FenceStores.open(f);
-    this.tokenCodec = f.tokenSecret() == null ? null : new FenceTokenCodec(f.tokenSecret().getBytes(StandardCharsets.UTF_8));
+    this.tokenCodec = f.tokenCodec();
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     for (JunctionConfig.Shard shard : config.shards()) {
       shards.add(new ShardRuntime(shard, config, dialect));

@@ -70,7 +70,8 @@ public final class JunctionConfigMapper {
         blankToNull(f.getRedisUri()),
         required(f.getRedisTimeout(), "junction.fencing.redis-timeout"),
         required(f.getRedisKeyPrefix(), "junction.fencing.redis-key-prefix"),
-        blankToNull(f.getTokenSecret()));
+        blankToNull(f.getTokenSecret()),
+        blankToNull(f.getTokenSecretPrevious()));
   }
 
   /** A key explicitly set to an empty value binds to null; say so instead of failing later with an NPE. */
