@@ -127,6 +127,7 @@ final class LagMonitor implements AutoCloseable {
       state.recordSuccess();
     } catch (SQLException | RuntimeException e) {
       link.drop();
+      evictPooled(link);
       primaryNow.set(null);
       state.recordFailure(link.pool.describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("primary {} poll failed: {}", state, e.getMessage());
@@ -151,8 +152,21 @@ final class LagMonitor implements AutoCloseable {
       state.recordSuccess();
     } catch (SQLException | RuntimeException e) {
       link.drop();
+      evictPooled(link);
       state.recordFailure(link.pool.describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("replica {} poll failed: {}", state, e.getMessage());
+    }
+  }
+
+  /**
+   * The monitor's own connection broke, so the server may have restarted: the application pool's
+   * connections to it are then broken too. Retire them (in-use ones when returned) so that the first
+   * statements after a restart get fresh connections instead of failing and tripping the circuit.
+   */
+  private static void evictPooled(Link link) {
+    var mx = link.pool.dataSource().getHikariPoolMXBean();
+    if (mx != null) {
+      mx.softEvictConnections();
     }
   }
 
