@@ -1,6 +1,7 @@
 package dev.junction.classify;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.delete.Delete;
@@ -30,16 +31,16 @@ final class AstClassifier {
     static final Classification PROVEN_READ = Classification.of(StatementKind.READ, PrimaryReason.NONE);
 
     private final Dialect dialect;
-    private final FunctionPolicy functions;
+    private final Set<String> sideEffectFunctions;
     private final StatementParser parser;
     private final TokenReadProof proof;
     private final LongAdder overBudget;
 
     AstClassifier(Dialect dialect, ClassifierSettings settings, SqlLexer lexer, LongAdder overBudget) {
         this.dialect = dialect;
-        this.functions = new FunctionPolicy(settings);
+        this.sideEffectFunctions = settings.sideEffectFunctions();
         this.parser = new StatementParser(lexer, settings.parseBudget().toNanos());
-        this.proof = new TokenReadProof(lexer, functions);
+        this.proof = new TokenReadProof(lexer, sideEffectFunctions);
         this.overBudget = overBudget;
     }
 
@@ -109,7 +110,7 @@ final class AstClassifier {
     /** The visitor's findings, or null if it failed on an unexpected node or a very deep tree. */
     private ReadSafetyVisitor.Findings inspect(Statement statement) {
         try {
-            return new ReadSafetyVisitor(dialect, functions).inspect(statement);
+            return new ReadSafetyVisitor(dialect, sideEffectFunctions).inspect(statement);
         } catch (RuntimeException e) {
             return null;
         } catch (StackOverflowError e) {

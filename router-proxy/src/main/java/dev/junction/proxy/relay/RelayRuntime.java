@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -89,7 +90,8 @@ public final class RelayRuntime implements AutoCloseable {
     }
     this.selector = new ReplicaSelector(config.routing().replicaSelection());
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
-    this.tokens = config.fencing().tokenCodec();
+    String secret = config.fencing().tokenSecret();
+    this.tokens = secret == null ? null : new FenceTokenCodec(secret.getBytes(StandardCharsets.UTF_8));
     this.database = primary.database;
     for (RouteReason reason : RouteReason.values()) {
       routes.put(reason, Counter.builder("junction.route").description("Statements routed, by target and reason")
