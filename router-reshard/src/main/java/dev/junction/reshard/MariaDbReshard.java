@@ -142,9 +142,19 @@ final class MariaDbReshard implements ReshardDialect {
         + t.placeholders(t.columns().size()) + ")";
   }
 
+  /**
+   * InnoDB serves {@code information_schema.innodb_trx} from a cache that it refreshes only when
+   * nobody has read it for 100 ms ({@code CACHE_MIN_IDLE_TIME_US} in trx0i_s.cc). WHY the pauses:
+   * polled every few milliseconds, the cache never refreshes and keeps showing transactions that
+   * ended long ago (seen: autocommit writers "open" for a minute while committing hundreds of
+   * statements), so every read here follows at least {@link #I_S_IDLE_MILLIS} without one.
+   * Transactions that wrote a table before its triggers existed are also covered by the triggers'
+   * DDL, which waits for every transaction holding the table's metadata lock.
+   */
   @Override
   public void awaitOpenTransactions(Connection c, Duration timeout) throws SQLException {
     Set<String> open = new java.util.HashSet<>();
+    Reshard.sleep(I_S_IDLE_MILLIS);
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
         "SELECT trx_id FROM information_schema.innodb_trx WHERE trx_mysql_thread_id <> CONNECTION_ID()")) {
       while (rs.next()) {
@@ -153,6 +163,7 @@ final class MariaDbReshard implements ReshardDialect {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!open.isEmpty()) {
+      Reshard.sleep(I_S_IDLE_MILLIS);
       Set<String> still = new java.util.HashSet<>();
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT trx_id FROM information_schema.innodb_trx")) {
         while (rs.next()) {
@@ -166,11 +177,37 @@ final class MariaDbReshard implements ReshardDialect {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new SQLException("Junction reshard: transactions " + open + " that were open when the ring changed are still"
-            + " open after " + timeout + "; end them (information_schema.innodb_trx) or retry the step", "HY000");
+        Reshard.sleep(I_S_IDLE_MILLIS);
+        throw new SQLException("Junction reshard: transactions " + describe(c, open) + " that were open when the ring"
+            + " changed are still open after " + timeout + "; end them (information_schema.innodb_trx) or retry the step",
+            "HY000");
       }
-      Reshard.sleep(5);
     }
+  }
+
+  /** Longer than InnoDB's 100 ms information_schema cache idle time (see {@link #awaitOpenTransactions}). */
+  static final long I_S_IDLE_MILLIS = 150;
+
+  /** Who holds each transaction, so the operator can end it: thread id, user, database, state and age. */
+  private static String describe(Connection c, Set<String> trxIds) {
+    StringBuilder out = new StringBuilder();
+    String sql = "SELECT t.trx_id, t.trx_mysql_thread_id, p.user, p.db, p.command, t.trx_started, t.trx_rows_modified,"
+        + " t.trx_rows_locked, t.trx_is_read_only FROM information_schema.innodb_trx t"
+        + " LEFT JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id";
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        if (trxIds.contains(rs.getString(1))) {
+          out.append(out.length() == 0 ? "" : ", ").append(rs.getString(1)).append(" (thread ").append(rs.getLong(2))
+              .append(", user ").append(rs.getString(3)).append(", database ").append(rs.getString(4)).append(", ")
+              .append(rs.getString(5)).append(", started ").append(rs.getString(6)).append(", rows modified ")
+              .append(rs.getLong(7)).append(", rows locked ").append(rs.getLong(8))
+              .append(rs.getInt(9) == 1 ? ", read-only" : "").append(')');
+        }
+      }
+    } catch (SQLException e) {
+      return trxIds.toString();
+    }
+    return out.length() == 0 ? trxIds.toString() : "[" + out + "]";
   }
 
   @Override
