@@ -1,7 +1,6 @@
 package dev.junction.classify;
 
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.delete.Delete;
@@ -31,16 +30,16 @@ final class AstClassifier {
     static final Classification PROVEN_READ = Classification.of(StatementKind.READ, PrimaryReason.NONE);
 
     private final Dialect dialect;
-    private final Set<String> sideEffectFunctions;
+    private final FunctionPolicy functions;
     private final StatementParser parser;
     private final TokenReadProof proof;
     private final LongAdder overBudget;
 
     AstClassifier(Dialect dialect, ClassifierSettings settings, SqlLexer lexer, LongAdder overBudget) {
         this.dialect = dialect;
-        this.sideEffectFunctions = settings.sideEffectFunctions();
+        this.functions = new FunctionPolicy(settings);
         this.parser = new StatementParser(lexer, settings.parseBudget().toNanos());
-        this.proof = new TokenReadProof(lexer, sideEffectFunctions);
+        this.proof = new TokenReadProof(lexer, functions);
         this.overBudget = overBudget;
     }
 
@@ -110,7 +109,7 @@ final class AstClassifier {
     /** The visitor's findings, or null if it failed on an unexpected node or a very deep tree. */
     private ReadSafetyVisitor.Findings inspect(Statement statement) {
         try {
-            return new ReadSafetyVisitor(dialect, sideEffectFunctions).inspect(statement);
+            return new ReadSafetyVisitor(dialect, functions).inspect(statement);
         } catch (RuntimeException e) {
             return null;
         } catch (StackOverflowError e) {

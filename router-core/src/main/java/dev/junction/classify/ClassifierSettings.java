@@ -28,13 +28,19 @@ import java.util.Set;
  *                            A parse that cannot finish is interrupted after ten times the budget of
  *                            wall-clock time. JSqlParser's retries on a parse failure can cost hundreds of
  *                            milliseconds, and one pathological statement must not cost more than this.
+ * @param unknownFunctions    where a call of a function that is neither a side-effect function nor in
+ *                            {@code readOnlyFunctions} sends its statement ({@link UnknownFunctions})
+ * @param readOnlyFunctions   functions known to be read-only, lower-cased; consulted only with
+ *                            {@link UnknownFunctions#PRIMARY} (see {@link FunctionPolicy} for the matching)
  */
 public record ClassifierSettings(
         int cacheMaximumSize,
         int maxNestingDepth,
         int maxCachedSqlLength,
         Set<String> sideEffectFunctions,
-        Duration parseBudget) {
+        Duration parseBudget,
+        UnknownFunctions unknownFunctions,
+        Set<String> readOnlyFunctions) {
 
     public static final int DEFAULT_CACHE_MAXIMUM_SIZE = 10_000;
     public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
@@ -73,6 +79,42 @@ public record ClassifierSettings(
             "get_lock", "release_lock", "release_all_locks", "is_used_lock", "is_free_lock",
             "last_insert_id", "row_count", "found_rows");
 
+    /**
+     * Built-in functions of PostgreSQL and MySQL/MariaDB that only read their arguments or the data
+     * (aggregates, window functions, string, number, date/time, JSON and array functions). Used only
+     * with {@link UnknownFunctions#PRIMARY}; kept short on purpose: a function missing here costs a
+     * replica read, a wrong entry would send a write to a replica.
+     */
+    public static final Set<String> DEFAULT_READ_ONLY_FUNCTIONS = Set.of(
+            // aggregates and window functions
+            "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "array_agg", "string_agg",
+            "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "group_concat", "stddev", "stddev_pop",
+            "stddev_samp", "variance", "var_pop", "var_samp", "percentile_cont", "percentile_disc", "mode",
+            "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+            "first_value", "last_value", "nth_value", "grouping",
+            // conditionals
+            "coalesce", "nullif", "greatest", "least", "ifnull", "if", "isnull", "nvl",
+            // strings
+            "lower", "upper", "length", "char_length", "character_length", "octet_length", "bit_length",
+            "substring", "substr", "trim", "ltrim", "rtrim", "btrim", "concat", "concat_ws", "left", "right",
+            "lpad", "rpad", "position", "strpos", "split_part", "initcap", "reverse", "repeat", "translate",
+            "starts_with", "format", "md5", "regexp_replace", "regexp_matches", "regexp_match", "regexp_like",
+            "regexp_substr", "locate", "instr", "ascii", "chr", "char", "hex", "unhex", "quote_ident", "quote_literal",
+            // numbers
+            "abs", "round", "floor", "ceil", "ceiling", "trunc", "truncate", "mod", "power", "pow", "sqrt", "exp",
+            "ln", "log", "log10", "sign", "div",
+            // date and time
+            "now", "date_trunc", "date_part", "to_char", "to_date", "to_timestamp", "to_number", "age",
+            "make_date", "make_timestamp", "date_format", "date_add", "date_sub", "datediff", "timestampdiff",
+            "str_to_date", "unix_timestamp", "from_unixtime", "curdate", "curtime", "date", "year", "month", "day",
+            "hour", "minute", "second", "dayofweek", "week",
+            // JSON and arrays
+            "json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array", "to_json", "to_jsonb",
+            "json_extract", "json_unquote", "json_object", "json_array", "jsonb_array_elements",
+            "json_array_elements", "jsonb_extract_path", "jsonb_extract_path_text", "json_extract_path_text",
+            "array_length", "cardinality", "unnest", "generate_series", "array_position", "array_to_string",
+            "string_to_array");
+
     public ClassifierSettings {
         if (cacheMaximumSize < 0) {
             throw new IllegalArgumentException("cacheMaximumSize is " + cacheMaximumSize
@@ -88,7 +130,11 @@ public record ClassifierSettings(
             throw new IllegalArgumentException("maxCachedSqlLength is " + maxCachedSqlLength
                     + "; use 0 to cache nothing or a length in chars (default " + DEFAULT_MAX_CACHED_SQL_LENGTH + ")");
         }
-        sideEffectFunctions = normalize(sideEffectFunctions);
+        sideEffectFunctions = normalize(sideEffectFunctions, "sideEffectFunctions");
+        if (unknownFunctions == null) {
+            throw new IllegalArgumentException("unknownFunctions is null; use UnknownFunctions.REPLICA (the default) or PRIMARY");
+        }
+        readOnlyFunctions = normalize(readOnlyFunctions, "readOnlyFunctions");
         if (parseBudget == null || parseBudget.isNegative() || parseBudget.isZero()) {
             throw new IllegalArgumentException("parseBudget is " + parseBudget
                     + "; give a positive duration (default " + DEFAULT_PARSE_BUDGET.toMillis() + " ms)");
@@ -101,34 +147,43 @@ public record ClassifierSettings(
         this(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, DEFAULT_PARSE_BUDGET);
     }
 
+    /** Settings where unknown functions may go to a replica ({@link UnknownFunctions#REPLICA}). */
+    public ClassifierSettings(int cacheMaximumSize, int maxNestingDepth, int maxCachedSqlLength,
+                              Set<String> sideEffectFunctions, Duration parseBudget) {
+        this(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget,
+                UnknownFunctions.REPLICA, DEFAULT_READ_ONLY_FUNCTIONS);
+    }
+
     /**
      * 10,000 cached statements, nesting depth 64, statements up to 16 KiB cached, the default function
      * list, a 50 ms parse budget.
      */
     public static ClassifierSettings defaults() {
         return new ClassifierSettings(DEFAULT_CACHE_MAXIMUM_SIZE, DEFAULT_MAX_NESTING_DEPTH,
-                DEFAULT_MAX_CACHED_SQL_LENGTH, DEFAULT_SIDE_EFFECT_FUNCTIONS, DEFAULT_PARSE_BUDGET);
+                DEFAULT_MAX_CACHED_SQL_LENGTH, DEFAULT_SIDE_EFFECT_FUNCTIONS, DEFAULT_PARSE_BUDGET,
+                UnknownFunctions.REPLICA, DEFAULT_READ_ONLY_FUNCTIONS);
     }
 
     public ClassifierSettings withCacheMaximumSize(int size) {
-        return new ClassifierSettings(size, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget);
+        return new ClassifierSettings(size, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget, unknownFunctions, readOnlyFunctions);
     }
 
     public ClassifierSettings withMaxNestingDepth(int depth) {
-        return new ClassifierSettings(cacheMaximumSize, depth, maxCachedSqlLength, sideEffectFunctions, parseBudget);
+        return new ClassifierSettings(cacheMaximumSize, depth, maxCachedSqlLength, sideEffectFunctions, parseBudget, unknownFunctions, readOnlyFunctions);
     }
 
     public ClassifierSettings withMaxCachedSqlLength(int length) {
-        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, length, sideEffectFunctions, parseBudget);
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, length, sideEffectFunctions, parseBudget, unknownFunctions, readOnlyFunctions);
     }
 
     public ClassifierSettings withParseBudget(Duration budget) {
-        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, budget);
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, budget, unknownFunctions, readOnlyFunctions);
     }
 
     /** Replaces the function list; start from {@link #DEFAULT_SIDE_EFFECT_FUNCTIONS} to extend it. */
     public ClassifierSettings withSideEffectFunctions(Collection<String> functions) {
-        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, Set.copyOf(functions), parseBudget);
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, Set.copyOf(functions), parseBudget,
+                unknownFunctions, readOnlyFunctions);
     }
 
     /** Adds application functions (e.g. {@code audit.touch}) to the current list. */
@@ -138,15 +193,29 @@ public record ClassifierSettings(
         return withSideEffectFunctions(all);
     }
 
-    private static Set<String> normalize(Set<String> functions) {
+    /** Sets where calls of functions not known to be read-only go ({@link UnknownFunctions}). */
+    public ClassifierSettings withUnknownFunctions(UnknownFunctions mode) {
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget,
+                mode, readOnlyFunctions);
+    }
+
+    /** Adds application functions known to be read-only (consulted with {@link UnknownFunctions#PRIMARY}). */
+    public ClassifierSettings withAdditionalReadOnlyFunctions(Collection<String> functions) {
+        Set<String> all = new LinkedHashSet<>(readOnlyFunctions);
+        all.addAll(functions);
+        return new ClassifierSettings(cacheMaximumSize, maxNestingDepth, maxCachedSqlLength, sideEffectFunctions, parseBudget,
+                unknownFunctions, Set.copyOf(all));
+    }
+
+    private static Set<String> normalize(Set<String> functions, String what) {
         if (functions == null) {
-            throw new IllegalArgumentException(
-                    "sideEffectFunctions is null; pass ClassifierSettings.DEFAULT_SIDE_EFFECT_FUNCTIONS or an empty set");
+            throw new IllegalArgumentException(what + " is null; pass ClassifierSettings.DEFAULT_"
+                    + (what.startsWith("side") ? "SIDE_EFFECT" : "READ_ONLY") + "_FUNCTIONS or an empty set");
         }
         Set<String> normalized = new LinkedHashSet<>();
         for (String name : functions) {
             if (name == null || name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
-                throw new IllegalArgumentException("side-effect function name '" + name
+                throw new IllegalArgumentException("function name '" + name
                         + "' is invalid; give a bare name like nextval or a qualified one like audit.touch");
             }
             normalized.add(name.toLowerCase(Locale.ROOT));

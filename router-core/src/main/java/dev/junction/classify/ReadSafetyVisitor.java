@@ -42,7 +42,7 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
                     boolean dataModifyingCte, boolean selectInto, boolean sessionState) {
     }
 
-    private final Set<String> sideEffectFunctions;
+    private final FunctionPolicy functions;
     private final boolean mysql;
     private final boolean mariadbSequenceColumns;
     private final Set<String> tableNames = new LinkedHashSet<>();
@@ -53,8 +53,8 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
     private boolean selectInto;
     private boolean sessionState;
 
-    ReadSafetyVisitor(Dialect dialect, Set<String> sideEffectFunctions) {
-        this.sideEffectFunctions = sideEffectFunctions;
+    ReadSafetyVisitor(Dialect dialect, FunctionPolicy functions) {
+        this.functions = functions;
         this.mysql = dialect.isMySqlFamily();
         this.mariadbSequenceColumns = dialect == Dialect.MARIADB;
     }
@@ -182,14 +182,12 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
         }
         List<String> parts = function.getMultipartName();
         String last = Identifiers.normalize(parts.get(parts.size() - 1)).toLowerCase(Locale.ROOT);
-        if (sideEffectFunctions.contains(last)) {
+        StringBuilder qualified = new StringBuilder();
+        for (String part : parts) {
+            qualified.append(qualified.length() == 0 ? "" : ".").append(Identifiers.normalize(part));
+        }
+        if (functions.forcesPrimary(last, qualified.toString().toLowerCase(Locale.ROOT))) {
             sideEffectFunction = true;
-        } else if (parts.size() > 1) {
-            StringBuilder qualified = new StringBuilder();
-            for (String part : parts) {
-                qualified.append(qualified.length() == 0 ? "" : ".").append(Identifiers.normalize(part));
-            }
-            sideEffectFunction |= sideEffectFunctions.contains(qualified.toString().toLowerCase(Locale.ROOT));
         }
     }
 

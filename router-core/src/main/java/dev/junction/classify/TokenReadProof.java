@@ -25,7 +25,8 @@ import java.util.Set;
  *   <li>sequence access: NEXT / PREVIOUS (NEXT VALUE FOR s), NEXTVAL, CURRVAL, SETVAL, LASTVAL as words;</li>
  *   <li>a call of a configured side-effect function, by last name part or qualified name, quoted
  *       or not: the same list, matched the same way, as the parser path
- *       ({@link ClassifierSettings#sideEffectFunctions()});</li>
+ *       ({@link ClassifierSettings#sideEffectFunctions()}); with {@link UnknownFunctions#PRIMARY}, a call
+ *       of any function not known to be read-only (the same {@link FunctionPolicy} as the parser path);</li>
  *   <li>a {@code ;} (a second statement). JDBC escapes ({@code {fn f()}}, {@code {ts '...'}}) are
  *       judged by their tokens: {@code {call ...}} has CALL, {@code {fn nextval(...)}} a side-effect
  *       function;</li>
@@ -55,11 +56,22 @@ final class TokenReadProof {
     private static final Set<String> ALSO_FUNCTIONS = Set.of("INSERT", "REPLACE");
 
     private final SqlLexer lexer;
-    private final Set<String> sideEffectFunctions;
+    /**
+     * Words that take a parenthesis without being a function call. With {@link UnknownFunctions#PRIMARY}
+     * any other {@code name (} not known to be read-only fails the proof; a word missing here only costs
+     * a replica read (the statement goes to the primary).
+     */
+    private static final Set<String> NOT_CALLS = Set.of(
+            "select", "with", "values", "table", "from", "join", "lateral", "as", "on", "using", "in", "exists",
+            "any", "all", "some", "and", "or", "not", "where", "having", "by", "when", "then", "else", "case",
+            "between", "like", "ilike", "is", "union", "except", "intersect", "array", "row", "filter", "within",
+            "over", "cast", "limit", "offset", "distinct", "materialized", "rollup", "cube", "sets", "escape");
 
-    TokenReadProof(SqlLexer lexer, Set<String> sideEffectFunctions) {
+    private final FunctionPolicy functions;
+
+    TokenReadProof(SqlLexer lexer, FunctionPolicy functions) {
         this.lexer = lexer;
-        this.sideEffectFunctions = sideEffectFunctions;
+        this.functions = functions;
     }
 
     /** True only if {@code [start, end)} of {@code sql} is provably a plain read. */
@@ -79,6 +91,7 @@ final class TokenReadProof {
             int tokenEnd = cursor.tokenEnd();
             char first = sql.charAt(tokenStart);
             String name = null;
+            boolean quoted = false;
             boolean characterSet = afterCharacter;
             afterCharacter = false;
             if (cursor.isWord()) {
@@ -98,6 +111,7 @@ final class TokenReadProof {
                     return false; // U&"..." (the U is a separate word token)
                 }
                 name = sql.substring(tokenStart + 1, tokenEnd - 1).toLowerCase(Locale.ROOT);
+                quoted = true;
             }
             if (name != null) {
                 if (!qualifying) {
@@ -105,7 +119,7 @@ final class TokenReadProof {
                 }
                 qualified.append(qualifying ? "." : "").append(name);
                 TokenCursor next = cursor.peek();
-                if (next.isChar('(') && isSideEffect(name, qualified)) {
+                if (next.isChar('(') && isSideEffect(name, qualified, quoted)) {
                     return false;
                 }
                 qualifying = next.isChar('.');
@@ -140,8 +154,12 @@ final class TokenReadProof {
         return false;
     }
 
-    private boolean isSideEffect(String last, CharSequence qualified) {
-        return sideEffectFunctions.contains(last) || sideEffectFunctions.contains(qualified.toString());
+    private boolean isSideEffect(String last, CharSequence qualified, boolean quoted) {
+        String q = qualified.toString();
+        if (!quoted && q.equals(last) && NOT_CALLS.contains(last) && functions.unknownIsPrimary()) {
+            return false; // IN (, EXISTS (, AS ( ...: syntax, not a call
+        }
+        return functions.forcesPrimary(last, q);
     }
 
     private boolean isQuotedIdentifier(String sql, int start, int stop) {

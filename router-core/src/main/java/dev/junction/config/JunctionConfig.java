@@ -1,6 +1,12 @@
 package dev.junction.config;
 
+import dev.junction.classify.ClassifierSettings;
+
 import dev.junction.classify.Dialect;
+import dev.junction.classify.UnknownFunctions;
+import dev.junction.fence.FenceTokenCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
 import java.util.HashSet;
@@ -57,12 +63,50 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    * @param lagPollInterval how often each replica's position and lag are polled
    * @param maxFenceWait how long a fenced read waits for a replica to catch up before using the primary
    * @param circuitOpen how long an endpoint is skipped after a connection failure (doubles per repeat, max 30 s)
+   * @param sideEffectFunctions application functions that send a statement calling them to the primary, in
+   *     addition to {@link ClassifierSettings#DEFAULT_SIDE_EFFECT_FUNCTIONS} (an addition, never a replacement, so a
+   *     configuration cannot silently send {@code nextval} to a replica)
+   * @param parseBudget CPU time one statement's parse may take before it goes to the primary unparsed
+   *     ({@link ClassifierSettings#parseBudget()})
+   * @param unknownFunctions where a statement calling a function neither listed as a side effect nor known to be
+   *     read-only goes ({@link UnknownFunctions}; default replica)
+   * @param readOnlyFunctions application functions known to be read-only, in addition to
+   *     {@link ClassifierSettings#DEFAULT_READ_ONLY_FUNCTIONS}; consulted only with {@code unknownFunctions: primary}
    */
   public record Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
-                        Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize) {
+                        Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize,
+                        List<String> sideEffectFunctions, Duration parseBudget, UnknownFunctions unknownFunctions,
+                        List<String> readOnlyFunctions) {
+    public Routing {
+      sideEffectFunctions = sideEffectFunctions == null ? List.of() : List.copyOf(sideEffectFunctions);
+      readOnlyFunctions = readOnlyFunctions == null ? List.of() : List.copyOf(readOnlyFunctions);
+    }
+
+    /** Routing with no application side-effect functions and the default parse budget. */
+    public Routing(ReplicaSelector.Strategy replicaSelection, Duration maxLag, long maxLagBytes, Duration readmitLag,
+                   Duration lagPollInterval, Duration maxFenceWait, Duration circuitOpen, int parseCacheSize) {
+      this(replicaSelection, maxLag, maxLagBytes, readmitLag, lagPollInterval, maxFenceWait, circuitOpen, parseCacheSize,
+          List.of(), ClassifierSettings.DEFAULT_PARSE_BUDGET, UnknownFunctions.REPLICA, List.of());
+    }
+
     public static Routing defaults() {
       return new Routing(ReplicaSelector.Strategy.ROUND_ROBIN, Duration.ofSeconds(5), 0, Duration.ofMillis(2500),
           Duration.ofMillis(250), Duration.ofMillis(50), Duration.ofSeconds(1), 10_000);
+    }
+
+    /**
+     * The classifier settings these routing settings describe: the built-in side-effect list plus
+     * {@link #sideEffectFunctions()}, the cache size and the parse budget.
+     *
+     * @throws IllegalArgumentException for a value {@link ClassifierSettings} rejects
+     */
+    public ClassifierSettings classifierSettings() {
+      return ClassifierSettings.defaults()
+          .withCacheMaximumSize(parseCacheSize)
+          .withParseBudget(parseBudget)
+          .withAdditionalSideEffectFunctions(sideEffectFunctions)
+          .withUnknownFunctions(unknownFunctions)
+          .withAdditionalReadOnlyFunctions(readOnlyFunctions);
     }
   }
 
@@ -73,15 +117,36 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
    * @param ttl how long a fence outlives its write: longer than any plausible replica lag
    * @param redisUri for {@code store: redis}
    * @param tokenSecret HMAC secret for client-carried fence tokens (optional; tokens are disabled without it)
+   * @param tokenSecretPrevious the secret before a rotation, still accepted for verification (optional)
    */
   public record Fencing(FenceStoreKind store, Duration ttl, long localMaximumScopes, String redisUri, Duration redisTimeout,
-                        String redisKeyPrefix, String tokenSecret) {
-    /** Without the token secret, and with the Redis URI's password masked (see {@link Redaction}). */
+                        String redisKeyPrefix, String tokenSecret, String tokenSecretPrevious) {
+    /** Fencing without a previous token secret (no key rotation in progress). */
+    public Fencing(FenceStoreKind store, Duration ttl, long localMaximumScopes, String redisUri, Duration redisTimeout,
+                   String redisKeyPrefix, String tokenSecret) {
+      this(store, ttl, localMaximumScopes, redisUri, redisTimeout, redisKeyPrefix, tokenSecret, null);
+    }
+
+    /** Without the token secrets, and with the Redis URI's password masked (see {@link Redaction}). */
     @Override
     public String toString() {
       return "Fencing[store=" + store + ", ttl=" + ttl + ", localMaximumScopes=" + localMaximumScopes + ", redisUri="
           + Redaction.redact(redisUri) + ", redisTimeout=" + redisTimeout + ", redisKeyPrefix=" + redisKeyPrefix
-          + ", tokenSecret=" + Redaction.mask(tokenSecret) + "]";
+          + ", tokenSecret=" + Redaction.mask(tokenSecret) + ", tokenSecretPrevious=" + Redaction.mask(tokenSecretPrevious) + "]";
+    }
+
+    /**
+     * The codec for client-carried fence tokens, or null without a token secret: tokens expire after
+     * {@link #ttl()} (a token outliving its fence would only cost primary reads) and the previous secret is
+     * still accepted during a key rotation. Shared by the library, the proxy and the Spring starter so the three
+     * accept the same tokens.
+     */
+    public FenceTokenCodec tokenCodec() {
+      if (tokenSecret == null) {
+        return null;
+      }
+      return new FenceTokenCodec(tokenSecret.getBytes(StandardCharsets.UTF_8),
+          tokenSecretPrevious == null ? null : tokenSecretPrevious.getBytes(StandardCharsets.UTF_8), ttl, Clock.systemUTC());
     }
 
     public static Fencing defaults() {
@@ -198,6 +263,10 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
         "must be between 0 and max-lag (" + r.maxLag() + "), got " + r.readmitLag());
     require(r.maxLagBytes() >= 0, "junction.routing.max-lag-bytes", "must be >= 0 (0 disables it), got " + r.maxLagBytes());
     require(r.parseCacheSize() >= 0, "junction.routing.parse-cache-size", "must be >= 0, got " + r.parseCacheSize());
+    positive(r.parseBudget(), "junction.routing.parse-budget");
+    require(r.unknownFunctions() != null, "junction.routing.unknown-functions", "accepted values: replica, primary");
+    functionNames(r.sideEffectFunctions(), "junction.routing.side-effect-functions");
+    functionNames(r.readOnlyFunctions(), "junction.routing.read-only-functions");
     Fencing f = fencing;
     positive(f.ttl(), "junction.fencing.ttl");
     if (f.store() == FenceStoreKind.REDIS) {
@@ -207,6 +276,13 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     }
     if (f.tokenSecret() != null) {
       require(f.tokenSecret().length() >= 16, "junction.fencing.token-secret", "must be at least 16 characters");
+    }
+    if (f.tokenSecretPrevious() != null) {
+      require(f.tokenSecret() != null, "junction.fencing.token-secret-previous",
+          "needs junction.fencing.token-secret (the new secret); the previous one is only accepted, never used to sign");
+      require(f.tokenSecretPrevious().length() >= 16, "junction.fencing.token-secret-previous", "must be at least 16 characters");
+      require(!f.tokenSecretPrevious().equals(f.tokenSecret()), "junction.fencing.token-secret-previous",
+          "equals junction.fencing.token-secret; remove it once the rotation is over");
     }
     if (sharding != null) {
       validateSharding(shardNames);
@@ -266,6 +342,13 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(p.minimumIdle() >= 0 && p.minimumIdle() <= p.maximumSize(), key + ".pool.minimum-idle",
         "must be between 0 and maximum-size (" + p.maximumSize() + "), got " + p.minimumIdle());
     require(p.connectionTimeout().toMillis() >= 250, key + ".pool.connection-timeout", "must be >= 250ms (HikariCP's minimum), got " + p.connectionTimeout());
+  }
+
+  private static void functionNames(List<String> names, String key) {
+    for (String fn : names) {
+      require(fn != null && !fn.isBlank() && fn.chars().noneMatch(Character::isWhitespace) && !fn.contains("("),
+          key, "'" + fn + "' is not a function name; give bare names like my_audit_fn or qualified ones like app.bump_counter");
+    }
   }
 
   private static void positive(Duration d, String key) {

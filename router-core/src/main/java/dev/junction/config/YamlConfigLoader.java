@@ -1,6 +1,7 @@
 package dev.junction.config;
 
 import dev.junction.classify.Dialect;
+import dev.junction.classify.UnknownFunctions;
 import dev.junction.health.ReplicaSelector;
 import dev.junction.shard.KeyType;
 import dev.junction.shard.ShardedTable;
@@ -83,7 +84,7 @@ public final class YamlConfigLoader {
     if (j.has("routing")) {
       Node r = j.child("routing");
       r.allow("replica-selection", "max-lag", "max-lag-bytes", "readmit-lag", "lag-poll-interval", "max-fence-wait",
-          "circuit-open", "parse-cache-size");
+          "circuit-open", "parse-cache-size", "side-effect-functions", "parse-budget", "unknown-functions", "read-only-functions");
       var maxLag = r.has("max-lag") ? ConfigValues.duration(r.key("max-lag"), r.raw("max-lag")) : rd.maxLag();
       routing = new JunctionConfig.Routing(
           r.has("replica-selection") ? ConfigValues.enumValue(r.key("replica-selection"), r.raw("replica-selection"), ReplicaSelector.Strategy.class) : rd.replicaSelection(),
@@ -93,13 +94,18 @@ public final class YamlConfigLoader {
           r.has("lag-poll-interval") ? ConfigValues.duration(r.key("lag-poll-interval"), r.raw("lag-poll-interval")) : rd.lagPollInterval(),
           r.has("max-fence-wait") ? ConfigValues.duration(r.key("max-fence-wait"), r.raw("max-fence-wait")) : rd.maxFenceWait(),
           r.has("circuit-open") ? ConfigValues.duration(r.key("circuit-open"), r.raw("circuit-open")) : rd.circuitOpen(),
-          r.has("parse-cache-size") ? ConfigValues.integer(r.key("parse-cache-size"), r.raw("parse-cache-size")) : rd.parseCacheSize());
+          r.has("parse-cache-size") ? ConfigValues.integer(r.key("parse-cache-size"), r.raw("parse-cache-size")) : rd.parseCacheSize(),
+          r.has("side-effect-functions") ? stringList(r.key("side-effect-functions"), r.raw("side-effect-functions"), "function names") : rd.sideEffectFunctions(),
+          r.has("parse-budget") ? ConfigValues.duration(r.key("parse-budget"), r.raw("parse-budget")) : rd.parseBudget(),
+          r.has("unknown-functions") ? ConfigValues.enumValue(r.key("unknown-functions"), r.raw("unknown-functions"), UnknownFunctions.class) : rd.unknownFunctions(),
+          r.has("read-only-functions") ? stringList(r.key("read-only-functions"), r.raw("read-only-functions"), "function names") : rd.readOnlyFunctions());
     }
     JunctionConfig.Fencing fd = JunctionConfig.Fencing.defaults();
     JunctionConfig.Fencing fencing = fd;
     if (j.has("fencing")) {
       Node f = j.child("fencing");
-      f.allow("store", "ttl", "local-maximum-scopes", "redis-uri", "redis-timeout", "redis-key-prefix", "token-secret");
+      f.allow("store", "ttl", "local-maximum-scopes", "redis-uri", "redis-timeout", "redis-key-prefix", "token-secret",
+          "token-secret-previous");
       fencing = new JunctionConfig.Fencing(
           f.has("store") ? ConfigValues.enumValue(f.key("store"), f.raw("store"), JunctionConfig.FenceStoreKind.class) : fd.store(),
           f.has("ttl") ? ConfigValues.duration(f.key("ttl"), f.raw("ttl")) : fd.ttl(),
@@ -107,10 +113,37 @@ public final class YamlConfigLoader {
           f.has("redis-uri") ? f.string("redis-uri") : fd.redisUri(),
           f.has("redis-timeout") ? ConfigValues.duration(f.key("redis-timeout"), f.raw("redis-timeout")) : fd.redisTimeout(),
           f.has("redis-key-prefix") ? f.string("redis-key-prefix") : fd.redisKeyPrefix(),
-          f.has("token-secret") ? f.string("token-secret") : fd.tokenSecret());
+          f.has("token-secret") ? f.string("token-secret") : fd.tokenSecret(),
+          f.has("token-secret-previous") ? f.string("token-secret-previous") : fd.tokenSecretPrevious());
     }
     JunctionConfig.Sharding sharding = j.has("sharding") ? sharding(j.child("sharding")) : null;
     return new JunctionConfig(dialect, shards, routing, fencing, sharding).validate();
+  }
+
+  /**
+   * A YAML list of strings; a comma-separated string is accepted too, so {@code ${APP_FUNCTIONS}} can supply
+   * the list from one environment variable.
+   */
+  private static List<String> stringList(String key, Object raw, String what) {
+    List<String> out = new ArrayList<>();
+    if (raw instanceof String text) {
+      for (String part : Env.expand(key, text).split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+      return out;
+    }
+    if (!(raw instanceof List<?> items)) {
+      throw new ConfigException(key, "expected a list of " + what + ", got: " + Redaction.redact(String.valueOf(raw)));
+    }
+    for (Object item : items) {
+      if (item == null || item instanceof Map || item instanceof List) {
+        throw new ConfigException(key, "expected a list of " + what + ", got an item: " + Redaction.redact(String.valueOf(item)));
+      }
+      out.add(item instanceof String t ? Env.expand(key, t).trim() : String.valueOf(item));
+    }
+    return out;
   }
 
   private static JunctionConfig.Sharding sharding(Node s) {

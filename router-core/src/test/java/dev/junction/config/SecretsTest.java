@@ -28,7 +28,7 @@ class SecretsTest {
             endpoint("r2", "jdbc:mysql://app:pw-S3cr3t-3@db3/app", "pw-S3cr3t-4")))),
         JunctionConfig.Routing.defaults(),
         new JunctionConfig.Fencing(JunctionConfig.FenceStoreKind.REDIS, Duration.ofSeconds(30), 1000, redisUri,
-            Duration.ofMillis(200), "junction:", "token-S3cr3t-0123456789"));
+            Duration.ofMillis(200), "junction:", "token-S3cr3t-0123456789", "token-S3cr3t-previous-0123"));
   }
 
   @Test
@@ -46,7 +46,7 @@ class SecretsTest {
     }
     assertThat(texts).allSatisfy(t -> assertThat(t).doesNotContain(SECRET));
     // still useful for a reader: where it points, and that a password is set
-    assertThat(c.toString()).contains("cache:6379", "db1/app", "password=***", "tokenSecret=***");
+    assertThat(c.toString()).contains("cache:6379", "db1/app", "password=***", "tokenSecret=***", "tokenSecretPrevious=***");
   }
 
   @Test

@@ -2,7 +2,6 @@ package dev.junction.jdbc;
 
 import dev.junction.Junction;
 import dev.junction.Scope;
-import dev.junction.classify.ClassifierSettings;
 import dev.junction.classify.Classification;
 import dev.junction.classify.Dialect;
 import dev.junction.classify.StatementClassifier;
@@ -19,7 +18,6 @@ import dev.junction.shard.ShardRoute;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -71,11 +69,11 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
       throw new ConfigException("junction.dialect", MySqlDialect.UNSUPPORTED);
     }
     this.dialect = JdbcDialect.of(config.dialect());
-    this.classifier = new StatementClassifier(config.dialect(), ClassifierSettings.defaults().withCacheMaximumSize(config.routing().parseCacheSize()));
+    this.classifier = new StatementClassifier(config.dialect(), config.routing().classifierSettings());
     this.classifier.bindTo(registry);
     JunctionConfig.Fencing f = config.fencing();
     this.fenceStore = FenceStores.open(f);
-    this.tokenCodec = f.tokenSecret() == null ? null : new FenceTokenCodec(f.tokenSecret().getBytes(StandardCharsets.UTF_8));
+    this.tokenCodec = f.tokenCodec();
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     for (JunctionConfig.Shard shard : config.shards()) {
       shards.add(new ShardRuntime(shard, config, dialect));

@@ -55,7 +55,11 @@ public final class JunctionConfigMapper {
         required(r.getLagPollInterval(), "junction.routing.lag-poll-interval"),
         required(r.getMaxFenceWait(), "junction.routing.max-fence-wait"),
         required(r.getCircuitOpen(), "junction.routing.circuit-open"),
-        r.getParseCacheSize());
+        r.getParseCacheSize(),
+        r.getSideEffectFunctions() == null ? List.of() : r.getSideEffectFunctions().stream().map(String::trim).toList(),
+        required(r.getParseBudget(), "junction.routing.parse-budget"),
+        required(r.getUnknownFunctions(), "junction.routing.unknown-functions"),
+        r.getReadOnlyFunctions() == null ? List.of() : r.getReadOnlyFunctions().stream().map(String::trim).toList());
   }
 
   private static JunctionConfig.Fencing fencing(FencingProperties f) {
@@ -66,7 +70,8 @@ public final class JunctionConfigMapper {
         blankToNull(f.getRedisUri()),
         required(f.getRedisTimeout(), "junction.fencing.redis-timeout"),
         required(f.getRedisKeyPrefix(), "junction.fencing.redis-key-prefix"),
-        blankToNull(f.getTokenSecret()));
+        blankToNull(f.getTokenSecret()),
+        blankToNull(f.getTokenSecretPrevious()));
   }
 
   /** A key explicitly set to an empty value binds to null; say so instead of failing later with an NPE. */

@@ -1,7 +1,10 @@
 package dev.junction.spring;
 
+import dev.junction.classify.UnknownFunctions;
 import dev.junction.health.ReplicaSelector;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -32,6 +35,34 @@ public class RoutingProperties {
 
   /** Number of classified statements kept in the parse cache (0 disables the cache). */
   private int parseCacheSize = 10_000;
+
+  /**
+   * Application functions that send a statement calling them to the primary (e.g. my_audit_fn,
+   * app.bump_counter), in addition to the built-in list (nextval, setval, pg_advisory_lock, get_lock, ...).
+   * A bare name matches in any schema; a qualified name only in that schema. Case-insensitive.
+   */
+  private List<String> sideEffectFunctions = new ArrayList<>();
+
+  /**
+   * CPU time one statement's parse may take; a statement whose parse takes longer goes to the primary
+   * unparsed and is counted (junction.classifier.parse.budget.exceeded).
+   */
+  private Duration parseBudget = Duration.ofMillis(50);
+
+  /**
+   * Where a statement calling a function that is neither a side-effect function nor known to be
+   * read-only goes: replica (default; list writing functions in side-effect-functions) or primary (for
+   * applications with user-defined functions that write; built-in read-only functions such as count,
+   * lower, coalesce, now and the ones in read-only-functions still go to replicas).
+   */
+  private UnknownFunctions unknownFunctions = UnknownFunctions.REPLICA;
+
+  /**
+   * Application functions known to be read-only (e.g. app.price_of), added to the built-in list; used
+   * only with unknown-functions=primary. A qualified name matches only that schema, a bare name only
+   * unqualified calls.
+   */
+  private List<String> readOnlyFunctions = new ArrayList<>();
 
   public ReplicaSelector.Strategy getReplicaSelection() {
     return replicaSelection;
@@ -95,5 +126,37 @@ public class RoutingProperties {
 
   public void setParseCacheSize(int parseCacheSize) {
     this.parseCacheSize = parseCacheSize;
+  }
+
+  public List<String> getSideEffectFunctions() {
+    return sideEffectFunctions;
+  }
+
+  public void setSideEffectFunctions(List<String> sideEffectFunctions) {
+    this.sideEffectFunctions = sideEffectFunctions;
+  }
+
+  public Duration getParseBudget() {
+    return parseBudget;
+  }
+
+  public void setParseBudget(Duration parseBudget) {
+    this.parseBudget = parseBudget;
+  }
+
+  public UnknownFunctions getUnknownFunctions() {
+    return unknownFunctions;
+  }
+
+  public void setUnknownFunctions(UnknownFunctions unknownFunctions) {
+    this.unknownFunctions = unknownFunctions;
+  }
+
+  public List<String> getReadOnlyFunctions() {
+    return readOnlyFunctions;
+  }
+
+  public void setReadOnlyFunctions(List<String> readOnlyFunctions) {
+    this.readOnlyFunctions = readOnlyFunctions;
   }
 }

@@ -28,6 +28,8 @@ class ConfigurationMetadataTest {
       assertThat(property.path("description").asText()).as("description of " + name).isNotBlank();
     }
     assertThat(names).contains("junction.dialect", "junction.shards", "junction.routing.max-lag", "junction.routing.max-fence-wait",
+        "junction.routing.side-effect-functions", "junction.routing.parse-budget",
+        "junction.routing.unknown-functions", "junction.routing.read-only-functions",
         "junction.fencing.store", "junction.fencing.redis-uri", "junction.fencing.token-secret", "junction.web.scope",
         "junction.web.header-name", "junction.web.token-header", "junction.web.token-cookie", "junction.web.filter-order",
         "management.health.junction.enabled");

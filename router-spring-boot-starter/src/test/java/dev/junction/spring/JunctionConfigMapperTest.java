@@ -55,6 +55,10 @@ class JunctionConfigMapperTest {
     p.put("junction.routing.max-fence-wait", "20ms");
     p.put("junction.routing.circuit-open", "2s");
     p.put("junction.routing.parse-cache-size", "500");
+    p.put("junction.routing.side-effect-functions", "my_audit_fn, app.bump_counter");
+    p.put("junction.routing.parse-budget", "80ms");
+    p.put("junction.routing.unknown-functions", "primary");
+    p.put("junction.routing.read-only-functions", "app.price_of");
     p.put("junction.fencing.store", "redis");
     p.put("junction.fencing.ttl", "1m");
     p.put("junction.fencing.local-maximum-scopes", "1000");
@@ -74,7 +78,9 @@ class JunctionConfigMapperTest {
     assertThat(shard.replicas().get(0).weight()).isEqualTo(3);
     assertThat(shard.replicas().get(0).pool()).isEqualTo(JunctionConfig.Pool.defaults());
     assertThat(c.routing()).isEqualTo(new JunctionConfig.Routing(ReplicaSelector.Strategy.LEAST_LAG, Duration.ofSeconds(2),
-        16L << 20, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofSeconds(2), 500));
+        16L << 20, Duration.ofMillis(500), Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofSeconds(2), 500,
+        java.util.List.of("my_audit_fn", "app.bump_counter"), Duration.ofMillis(80),
+        dev.junction.classify.UnknownFunctions.PRIMARY, java.util.List.of("app.price_of")));
     assertThat(c.fencing()).isEqualTo(new JunctionConfig.Fencing(JunctionConfig.FenceStoreKind.REDIS, Duration.ofMinutes(1), 1000,
         "redis://127.0.0.1:6379", Duration.ofMillis(150), "app:fence:", "0123456789abcdef0123"));
   }
@@ -115,6 +121,16 @@ class JunctionConfigMapperTest {
     Map<String, String> s = minimal();
     s.put("junction.fencing.store", "redis");
     assertThatThrownBy(() -> JunctionConfigMapper.toConfig(bind(s))).hasMessageStartingWith("junction.fencing.redis-uri: required when");
+
+    Map<String, String> fn = minimal();
+    fn.put("junction.routing.side-effect-functions[0]", "my audit fn");
+    assertThatThrownBy(() -> JunctionConfigMapper.toConfig(bind(fn)))
+        .hasMessageStartingWith("junction.routing.side-effect-functions: 'my audit fn' is not a function name");
+
+    Map<String, String> budget = minimal();
+    budget.put("junction.routing.parse-budget", "0ms");
+    assertThatThrownBy(() -> JunctionConfigMapper.toConfig(bind(budget)))
+        .hasMessageStartingWith("junction.routing.parse-budget: must be a positive duration");
 
     JunctionProperties blanked = bind(minimal());
     blanked.getShards().get(0).getPrimary().getPool().setConnectionTimeout(null);

@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -90,8 +89,7 @@ public final class RelayRuntime implements AutoCloseable {
     }
     this.selector = new ReplicaSelector(config.routing().replicaSelection());
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
-    String secret = config.fencing().tokenSecret();
-    this.tokens = secret == null ? null : new FenceTokenCodec(secret.getBytes(StandardCharsets.UTF_8));
+    this.tokens = config.fencing().tokenCodec();
     this.database = primary.database;
     for (RouteReason reason : RouteReason.values()) {
       routes.put(reason, Counter.builder("junction.route").description("Statements routed, by target and reason")
