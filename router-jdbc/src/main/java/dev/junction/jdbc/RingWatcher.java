@@ -26,6 +26,12 @@ import java.util.List;
  * resharding tool waits one stable lease after recording COPYING before it fences, so a router
  * polling slowly still sees COPYING, and switches to the fast poll, in time.
  *
+ * <p>WHY a back-off per shard: a shard whose connection attempts fail is tried again after 50 ms,
+ * then 100, 200 ... up to {@link #MAX_RETRY_DELAY} (with jitter), not at every poll. Without it,
+ * every router of a fleet opened twenty connections a second to each dead shard, which is how a
+ * recovering server gets knocked over again. Shards that answer are not delayed, so the watcher
+ * still moves to the next shard at once when its own connection breaks.
+ *
  * <p>WHY a lease: the resharding tool switches rings while routers run. It waits one
  * {@link RingLease#LEASE} after fencing before it lets the new owners take writes; a router that
  * could not read the record for that long may have missed the fence, so it refuses sharded
@@ -45,6 +51,13 @@ final class RingWatcher implements AutoCloseable {
   private final long stableLeaseNanos = RingLease.STABLE_LEASE.toNanos();
   /** Poll interval while the ring is stable: a tenth of its lease. */
   static final java.time.Duration STABLE_POLL = RingLease.STABLE_LEASE.dividedBy(10);
+  /** How the watcher's connections name themselves to the server. */
+  static final String APPLICATION_NAME = "junction-ring-watcher";
+  /** Longest wait between connection attempts to one shard that keeps failing. */
+  static final java.time.Duration MAX_RETRY_DELAY = java.time.Duration.ofSeconds(1);
+  /** Per shard of {@link #pollOrder}: consecutive failed connection attempts, and when the next may start. */
+  private final int[] connectFailures;
+  private final long[] nextConnectNanos;
   /** The watcher's own connection and the shard it is connected to (null: none yet, or it failed). */
   private Connection connection;
   private ShardRuntime connectedTo;
@@ -64,6 +77,8 @@ final class RingWatcher implements AutoCloseable {
       }
     }
     this.pollOrder = order;
+    this.connectFailures = new int[order.size()];
+    this.nextConnectNanos = new long[order.size()];
     this.confirmedNanos = System.nanoTime();
     this.thread = new Thread(this::loop, "junction-ring-watcher");
     thread.setDaemon(true);
@@ -110,13 +125,22 @@ final class RingWatcher implements AutoCloseable {
       }
       disconnect();
     }
-    for (ShardRuntime shard : pollOrder) {
+    for (int i = 0; i < pollOrder.size(); i++) {
+      ShardRuntime shard = pollOrder.get(i);
+      long now = System.nanoTime();
+      if (connectFailures[i] > 0 && now - nextConnectNanos[i] < 0) {
+        continue;
+      }
       Connection c;
       try {
         c = connect(shard);
+        connectFailures[i] = 0;
       } catch (SQLException | RuntimeException e) {
+        connectFailures[i]++;
+        nextConnectNanos[i] = now + retryDelayNanos(connectFailures[i]);
         if (!closed) {
-          LOG.debug("Junction: ring watcher cannot connect to shard {}: {}", shard.name, e.getMessage());
+          LOG.debug("Junction: ring watcher cannot connect to shard {} ({} attempts): {}", shard.name, connectFailures[i],
+              e.getMessage());
         }
         continue;
       }
@@ -129,6 +153,13 @@ final class RingWatcher implements AutoCloseable {
       quietlyClose(c);
     }
     return null;
+  }
+
+  /** 50 ms doubled per consecutive failure, capped at {@link #MAX_RETRY_DELAY}, minus up to a quarter of jitter. */
+  static long retryDelayNanos(int failures) {
+    long base = RingLease.POLL.toNanos() << Math.min(failures - 1, 10);
+    long capped = Math.min(base, MAX_RETRY_DELAY.toNanos());
+    return capped - java.util.concurrent.ThreadLocalRandom.current().nextLong(capped / 4 + 1);
   }
 
   private RingRecord readFrom(ShardRuntime shard, Connection c) {
@@ -151,6 +182,13 @@ final class RingWatcher implements AutoCloseable {
     }
     if (pool.getPassword() != null) {
       props.setProperty("password", pool.getPassword());
+    }
+    // Visible to operators (pg_stat_activity, processlist attributes) as what it is.
+    if (ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
+      props.setProperty("ApplicationName", APPLICATION_NAME);
+      props.setProperty("assumeMinServerVersion", "10"); // pgjdbc then sends the name in the startup packet
+    } else {
+      props.setProperty("connectionAttributes", "program_name:" + APPLICATION_NAME);
     }
     Connection c = java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
     try {
