@@ -142,17 +142,9 @@ final class RingWatcher implements AutoCloseable {
     }
   }
 
-  /** A direct connection to {@code shard}'s primary, with the pool's URL and credentials (never logged). */
+  /** A direct connection to {@code shard}'s primary, outside its pool, with the endpoint's credentials (never logged). */
   private Connection connect(ShardRuntime shard) throws SQLException {
-    com.zaxxer.hikari.HikariDataSource pool = shard.primary.dataSource();
-    java.util.Properties props = new java.util.Properties();
-    if (pool.getUsername() != null) {
-      props.setProperty("user", pool.getUsername());
-    }
-    if (pool.getPassword() != null) {
-      props.setProperty("password", pool.getPassword());
-    }
-    Connection c = java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
+    Connection c = shard.primary.openDirectConnection();
     try {
       c.setNetworkTimeout(timeouts, (int) RingLease.STABLE_LEASE.toMillis());
     } catch (SQLException | UnsupportedOperationException notSupported) {

@@ -77,8 +77,15 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     this.fenceStore = FenceStores.open(f);
     this.tokenCodec = f.tokenSecret() == null ? null : new FenceTokenCodec(f.tokenSecret().getBytes(StandardCharsets.UTF_8));
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
-    for (JunctionConfig.Shard shard : config.shards()) {
-      shards.add(new ShardRuntime(shard, config, dialect));
+    try {
+      for (int i = 0; i < config.shards().size(); i++) {
+        shards.add(new ShardRuntime(config.shards().get(i), "junction.shards[" + i + "]", config, dialect));
+      }
+    } catch (RuntimeException e) {
+      // e.g. a URL without a driver: release what was opened (pool threads, the Redis client) before failing
+      shards.forEach(ShardRuntime::close);
+      fenceStore.close();
+      throw e;
     }
     this.metrics = new RoutingMetrics(registry, shards);
     io.micrometer.core.instrument.Gauge.builder("junction.fence.store.up", this, d -> d.fenceStoreStatus().up() ? 1 : 0)
