@@ -63,7 +63,7 @@ class DataSourceSummaryTest {
   }
 
   /**
-   * A URL the driver rejects fails at startup (HikariCP's message, not Junction's), so this one is
+   * A URL the driver rejects fails at startup (see {@link EndpointUrlSecretTest}), so this one is
    * checked on the summary alone: a password with an unencoded slash, and a ;password= parameter.
    */
   @Test
