@@ -271,7 +271,6 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return shards == null ? explanation : explanation.withShards(shards);
   }
 
-  /** A snapshot of every endpoint's health, for health checks and dashboards. */
   /** Whether the fence store can serve fences now (see {@link FenceStore#status()}). */
   public FenceStore.Status fenceStoreStatus() {
     return fenceStore.status();
@@ -282,6 +281,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return fenceStore.kind();
   }
 
+  /** A snapshot of every endpoint's health, for health checks and dashboards. */
   public List<EndpointHealth> health() {
     List<EndpointHealth> out = new ArrayList<>();
     for (ShardRuntime shard : shards) {
