@@ -32,9 +32,21 @@ public interface FenceStore extends AutoCloseable {
     return Status.UP;
   }
 
-  /** @param detail why the store is down (never a URI or password), or {@code ok} */
-  record Status(boolean up, String detail) {
+  /**
+   * @param detail why the store is down (never a URI or password), or {@code ok}
+   * @param downSince when the current outage began (the first failure since the store was last seen
+   *     up); null while up, or when the store does not track it
+   * @param lastError the most recent failure, redacted (exception type and message, no URI user-info
+   *     or password); kept after recovery so a flapping store can be diagnosed; null when none
+   * @param lastErrorAt when {@code lastError} happened; null when none
+   */
+  record Status(boolean up, String detail, java.time.Instant downSince, String lastError, java.time.Instant lastErrorAt) {
     public static final Status UP = new Status(true, "ok");
+
+    /** A status without history: a store that does not track when it failed. */
+    public Status(boolean up, String detail) {
+      this(up, detail, null, null, null);
+    }
   }
 
   @Override

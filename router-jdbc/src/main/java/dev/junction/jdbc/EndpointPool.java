@@ -2,14 +2,14 @@ package dev.junction.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.junction.config.ConfigException;
 import dev.junction.config.JunctionConfig;
+import dev.junction.config.RedactedCause;
 import dev.junction.health.EndpointState;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.Properties;
 import javax.sql.DataSource;
-import com.zaxxer.hikari.util.DriverDataSource;
 
 /**
  * One HikariCP pool for one endpoint, guarded by the endpoint's circuit: while the circuit is open,
@@ -23,28 +23,48 @@ final class EndpointPool implements AutoCloseable {
   private final HikariDataSource pool;
   private final JdbcDialect dialect;
   private final long circuitOpenMillis;
-  private final DataSource direct;
+  private final EndpointDriver direct;
   private final int monitorTimeoutMillis;
   /** host:port/database, for failure descriptions (never a user, password or URL parameter). */
   private final String address;
   /** What a driver may echo back from the URL or the configuration and must not reach health output. */
   private final java.util.List<String> secrets;
 
-  EndpointPool(EndpointState state, JunctionConfig.Endpoint endpoint, JdbcDialect dialect, long circuitOpenMillis) {
+  /**
+   * @param key the endpoint's configuration key, e.g. {@code junction.shards[0].replicas[1]}, named
+   *     by the {@link ConfigException} thrown when the URL has no driver or the pool cannot be built
+   */
+  EndpointPool(EndpointState state, JunctionConfig.Endpoint endpoint, String key, JdbcDialect dialect, long circuitOpenMillis) {
     this.state = state;
     this.dialect = dialect;
     this.circuitOpenMillis = circuitOpenMillis;
     this.address = DataSourceSummary.address(endpoint.url());
     this.secrets = FailureCause.secretsOf(endpoint.url(), endpoint.password());
-    this.direct = new DriverDataSource(endpoint.url(), null, new Properties(), endpoint.username(), endpoint.password());
+    try {
+      this.direct = EndpointDriver.resolve(endpoint.url(), endpoint.username(), endpoint.password());
+    } catch (SQLException | RuntimeException e) {
+      throw configError(key + ".url", "no JDBC driver on the classpath accepts this URL ("
+          + (address.equals("?") ? "its host cannot be read" : address) + subprotocol(endpoint.url())
+          + "): add the driver's dependency (org.postgresql:postgresql, org.mariadb.jdbc:mariadb-java-client or"
+          + " com.mysql:mysql-connector-j) or fix the URL's syntax, e.g. jdbc:postgresql://db1:5432/app", e, endpoint.url());
+    }
     this.monitorTimeoutMillis = (int) Math.max(2_000, endpoint.pool().connectionTimeout().toMillis());
+    try {
+      this.pool = new HikariDataSource(hikariConfig(state, endpoint, direct, dialect));
+    } catch (RuntimeException e) {
+      throw configError(key, "cannot create the connection pool for " + address + ": " + e.getClass().getSimpleName()
+          + ": " + scrub(e.getMessage(), endpoint.url()), e, endpoint.url());
+    }
+  }
+
+  /**
+   * The pool reaches the server only through {@code direct} (for a replica, wrapped to sample each
+   * new connection): HikariCP never sees the URL, so neither its messages nor its debug log can echo it.
+   */
+  private static HikariConfig hikariConfig(EndpointState state, JunctionConfig.Endpoint endpoint, DataSource direct, JdbcDialect dialect) {
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("junction-" + state.shard() + "-" + state.name());
-    if (state.role() == EndpointState.Role.REPLICA) {
-      hc.setDataSource(new SampleOnConnect(direct, state, dialect));
-    } else {
-      hc.setJdbcUrl(endpoint.url());
-    }
+    hc.setDataSource(state.role() == EndpointState.Role.REPLICA ? new SampleOnConnect(direct, state, dialect) : direct);
     if (endpoint.username() != null) {
       hc.setUsername(endpoint.username());
     }
@@ -60,7 +80,34 @@ final class EndpointPool implements AutoCloseable {
     hc.setValidationTimeout(p.validationTimeout().toMillis());
     // Start even when the server is down: a dead replica must not stop the application booting.
     hc.setInitializationFailTimeout(-1);
-    this.pool = new HikariDataSource(hc);
+    return hc;
+  }
+
+  /**
+   * The startup failure for {@code key}: a message with the endpoint's address only, and as cause a
+   * {@link RedactedCause} copy of {@code e}'s chain (stack traces kept, every message scrubbed), so
+   * neither the message, nor any {@code getCause()}, nor a logged stack trace shows a secret.
+   */
+  private ConfigException configError(String key, String problem, Throwable e, String url) {
+    // problem is Junction's own text (the address, and a third-party message already scrubbed): not scrubbed again,
+    // which would take the example URL for a leak; ConfigException still masks secret parameters
+    ConfigException failure = new ConfigException(key, problem);
+    failure.initCause(RedactedCause.of(e, m -> scrub(m, url)));
+    return failure;
+  }
+
+  private String scrub(String text, String url) {
+    return FailureCause.scrub(text, url, address, secrets);
+  }
+
+  /** {@code ", subprotocol 'mysql'"} for {@code jdbc:mysql://...}; empty when it is not a plain word. */
+  static String subprotocol(String url) {
+    if (url == null || !url.startsWith("jdbc:")) {
+      return "";
+    }
+    int end = url.indexOf(':', 5);
+    String sub = end < 0 ? "" : url.substring(5, end);
+    return sub.matches("[A-Za-z][A-Za-z0-9-]{0,31}") ? ", subprotocol '" + sub + "'" : "";
   }
 
   /**
@@ -76,6 +123,20 @@ final class EndpointPool implements AutoCloseable {
       // a driver without network timeouts: the connect timeout still bounds reconnects
     }
     return c;
+  }
+
+  /**
+   * A connection outside the pool with no timeout set, for callers that set their own (the ring
+   * watcher's long poll). The pool holds no URL (see {@link #hikariConfig}), so this is the way to
+   * reach the server directly.
+   */
+  Connection openDirectConnection() throws SQLException {
+    return direct.getConnection();
+  }
+
+  /** {@link #openDirectConnection()} with extra driver properties (the ring watcher's application name). */
+  Connection openDirectConnection(java.util.Properties extra) throws SQLException {
+    return direct.getConnection(extra);
   }
 
   EndpointState state() {

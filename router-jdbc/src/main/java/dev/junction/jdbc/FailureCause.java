@@ -56,7 +56,8 @@ final class FailureCause {
   /**
    * What a driver may echo from {@code url} that must not be shown: the user-info and its password
    * part (PostgreSQL's driver takes {@code user:pw@host} for a host name and names it in
-   * "unknown host"), and the configured password.
+   * "unknown host"), the values of secret parameters ({@code password=}, {@code ;pwd=} ...), each
+   * also percent-decoded, and the configured password. Longest first.
    */
   static java.util.List<String> secretsOf(String url, String password) {
     java.util.List<String> secrets = new java.util.ArrayList<>();
@@ -64,8 +65,7 @@ final class FailureCause {
     if (url != null) {
       int scheme = url.indexOf("://");
       String s = scheme < 0 ? url : url.substring(scheme + 3);
-      int query = s.indexOf('?');
-      int at = s.lastIndexOf('@', query < 0 ? s.length() - 1 : query - 1);
+      int at = DataSourceSummary.userInfoEnd(s);
       if (at > 0) {
         String userInfo = s.substring(0, at);
         secrets.add(userInfo);
@@ -74,12 +74,59 @@ final class FailureCause {
           secrets.add(userInfo.substring(colon + 1));
         }
       }
+      java.util.regex.Matcher m = SECRET_PARAMETER.matcher(s);
+      while (m.find()) {
+        secrets.add(m.group(1));
+      }
+    }
+    secrets.removeIf(x -> x == null || x.isEmpty());
+    for (String x : java.util.List.copyOf(secrets)) {
+      String decoded = decoded(x);
+      if (decoded != null && !decoded.equals(x)) {
+        secrets.add(decoded);
+      }
     }
     // longest first: masking the whole user-info before its password part leaves no fragment behind
-    secrets.removeIf(x -> x == null);
     secrets.sort(java.util.Comparator.comparingInt(String::length).reversed());
-    return java.util.List.copyOf(secrets);
+    return java.util.List.copyOf(new java.util.LinkedHashSet<>(secrets));
   }
+
+  /** The value of a secret-named URL parameter, up to the next separator. */
+  private static final java.util.regex.Pattern SECRET_PARAMETER = java.util.regex.Pattern.compile(
+      "(?i)[?&;](?:[a-z_.-]*password|passwd|pwd|[a-z_.-]*secret|[a-z_.-]*token|sslkey)=([^&;#]*)");
+
+  private static String decoded(String s) {
+    if (s == null || s.indexOf('%') < 0) {
+      return null;
+    }
+    try {
+      return java.net.URLDecoder.decode(s, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /**
+   * {@code text} with every one of {@code secrets} masked, the whole {@code url} and any other
+   * {@code jdbc:} URL replaced by {@code address}, then {@link Redaction#redact}ed: for messages of
+   * exceptions a driver or pool library built from the URL.
+   */
+  static String scrub(String text, String url, String address, java.util.Collection<String> secrets) {
+    if (text == null) {
+      return null;
+    }
+    String out = url == null || url.isEmpty() ? text : text.replace(url, address);
+    for (String secret : secrets) {
+      if (secret != null && secret.length() >= 3) {
+        out = out.replace(secret, Redaction.MASK);
+      }
+    }
+    out = JDBC_URL.matcher(out).replaceAll(java.util.regex.Matcher.quoteReplacement(address));
+    return Redaction.redact(out);
+  }
+
+  /** A JDBC URL as it appears in a message: up to white space or a closing quote or bracket. */
+  private static final java.util.regex.Pattern JDBC_URL = java.util.regex.Pattern.compile("jdbc:[^\\s'\"\\]\\)]*");
 
   private static String message(Throwable t) {
     String m = t.getMessage();

@@ -173,24 +173,17 @@ final class RingWatcher implements AutoCloseable {
     }
   }
 
-  /** A direct connection to {@code shard}'s primary, with the pool's URL and credentials (never logged). */
+  /** A direct connection to {@code shard}'s primary, outside its pool, with the endpoint's credentials (never logged). */
   private Connection connect(ShardRuntime shard) throws SQLException {
-    com.zaxxer.hikari.HikariDataSource pool = shard.primary.dataSource();
-    java.util.Properties props = new java.util.Properties();
-    if (pool.getUsername() != null) {
-      props.setProperty("user", pool.getUsername());
-    }
-    if (pool.getPassword() != null) {
-      props.setProperty("password", pool.getPassword());
-    }
     // Visible to operators (pg_stat_activity, processlist attributes) as what it is.
+    java.util.Properties named = new java.util.Properties();
     if (ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
-      props.setProperty("ApplicationName", APPLICATION_NAME);
-      props.setProperty("assumeMinServerVersion", "10"); // pgjdbc then sends the name in the startup packet
+      named.setProperty("ApplicationName", APPLICATION_NAME);
+      named.setProperty("assumeMinServerVersion", "10"); // pgjdbc then sends the name in the startup packet
     } else {
-      props.setProperty("connectionAttributes", "program_name:" + APPLICATION_NAME);
+      named.setProperty("connectionAttributes", "program_name:" + APPLICATION_NAME);
     }
-    Connection c = java.sql.DriverManager.getConnection(pool.getJdbcUrl(), props);
+    Connection c = shard.primary.openDirectConnection(named);
     try {
       c.setNetworkTimeout(timeouts, (int) RingLease.STABLE_LEASE.toMillis());
     } catch (SQLException | UnsupportedOperationException notSupported) {

@@ -75,8 +75,15 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     this.fenceStore = FenceStores.open(f);
     this.tokenCodec = f.tokenCodec();
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
-    for (JunctionConfig.Shard shard : config.shards()) {
-      shards.add(new ShardRuntime(shard, config, dialect));
+    try {
+      for (int i = 0; i < config.shards().size(); i++) {
+        shards.add(new ShardRuntime(config.shards().get(i), "junction.shards[" + i + "]", config, dialect));
+      }
+    } catch (RuntimeException e) {
+      // e.g. a URL without a driver: release what was opened (pool threads, the Redis client) before failing
+      shards.forEach(ShardRuntime::close);
+      fenceStore.close();
+      throw e;
     }
     this.metrics = new RoutingMetrics(registry, shards);
     io.micrometer.core.instrument.Gauge.builder("junction.fence.store.up", this, d -> d.fenceStoreStatus().up() ? 1 : 0)
@@ -262,7 +269,6 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return shards == null ? explanation : explanation.withShards(shards);
   }
 
-  /** A snapshot of every endpoint's health, for health checks and dashboards. */
   /** Whether the fence store can serve fences now (see {@link FenceStore#status()}). */
   public FenceStore.Status fenceStoreStatus() {
     return fenceStore.status();
@@ -273,6 +279,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     return fenceStore.kind();
   }
 
+  /** A snapshot of every endpoint's health, for health checks and dashboards. */
   public List<EndpointHealth> health() {
     List<EndpointHealth> out = new ArrayList<>();
     for (ShardRuntime shard : shards) {

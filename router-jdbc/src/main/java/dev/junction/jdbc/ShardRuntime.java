@@ -20,14 +20,26 @@ final class ShardRuntime implements AutoCloseable {
   /** The last fence found ahead of the primary (see RoutingConnection#unlessLost): logged once, not per read. */
   volatile dev.junction.position.ReplicationPosition lastLostFence;
 
-  ShardRuntime(JunctionConfig.Shard shard, JunctionConfig config, JdbcDialect dialect) {
+  /**
+   * @param key the shard's configuration key, e.g. {@code junction.shards[0]}. When one endpoint's
+   *     pool cannot be built, the pools already built are closed before the error propagates.
+   */
+  ShardRuntime(JunctionConfig.Shard shard, String key, JunctionConfig config, JdbcDialect dialect) {
     this.name = shard.name();
     long circuitMillis = config.routing().circuitOpen().toMillis();
     this.primary = new EndpointPool(new EndpointState(name, shard.primary().name(), EndpointState.Role.PRIMARY, 1),
-        shard.primary(), dialect, circuitMillis);
+        shard.primary(), key + ".primary", dialect, circuitMillis);
     List<EndpointPool> pools = new ArrayList<>();
-    for (JunctionConfig.Endpoint e : shard.replicas()) {
-      pools.add(new EndpointPool(new EndpointState(name, e.name(), EndpointState.Role.REPLICA, e.weight()), e, dialect, circuitMillis));
+    try {
+      for (int i = 0; i < shard.replicas().size(); i++) {
+        JunctionConfig.Endpoint e = shard.replicas().get(i);
+        pools.add(new EndpointPool(new EndpointState(name, e.name(), EndpointState.Role.REPLICA, e.weight()), e,
+            key + ".replicas[" + i + "]", dialect, circuitMillis));
+      }
+    } catch (RuntimeException e) {
+      pools.forEach(EndpointPool::close);
+      primary.close();
+      throw e;
     }
     this.replicas = pools.toArray(EndpointPool[]::new);
     this.replicaStates = pools.stream().map(EndpointPool::state).toArray(EndpointState[]::new);

@@ -63,7 +63,7 @@ class DataSourceSummaryTest {
   }
 
   /**
-   * A URL the driver rejects fails at startup (HikariCP's message, not Junction's), so this one is
+   * A URL the driver rejects fails at startup (see {@link EndpointUrlSecretTest}), so this one is
    * checked on the summary alone: a password with an unencoded slash, and a ;password= parameter.
    */
   @Test
@@ -85,7 +85,12 @@ class DataSourceSummaryTest {
       "jdbc:sqlserver://h:1433;databaseName=x;password=y                        | h:1433",
       "redis://secret-only@h:6379                                               | h:6379",
       "rediss://:pw@h                                                           | h",
-      "jdbc:postgresql://h/app&password=x                                       | h/app"})
+      "jdbc:postgresql://h/app&password=x                                       | h/app",
+      "jdbc:mysql://u:pw&a;b=c%@127.0.0.1:3306/app                              | 127.0.0.1:3306/app",
+      "jdbc:sqlserver://h:1433;databaseName=x;password=pw@fragment              | h:1433",
+      "jdbc:postgresql://u:pw-digits/1234@h/app?x=1                             | h/app",
+      "jdbc:postgresql://h:notaport/app                                         | ?",
+      "jdbc:postgresql:///app                                                   | /app"})
   void addressKeepsHostPortAndDatabaseOnly(String url, String expected) {
     assertThat(DataSourceSummary.address(url)).isEqualTo(expected);
   }

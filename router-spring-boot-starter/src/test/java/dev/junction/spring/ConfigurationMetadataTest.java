@@ -32,7 +32,7 @@ class ConfigurationMetadataTest {
         "junction.routing.unknown-functions", "junction.routing.read-only-functions",
         "junction.fencing.store", "junction.fencing.redis-uri", "junction.fencing.token-secret", "junction.web.scope",
         "junction.web.header-name", "junction.web.token-header", "junction.web.token-cookie", "junction.web.filter-order",
-        "management.health.junction.enabled");
+        "management.health.junction.enabled", "management.health.junction-fence-store.enabled");
     assertThat(names).contains("junction.sharding.virtual-nodes-per-weight", "junction.sharding.ring-version",
         "junction.sharding.default-shard", "junction.sharding.weights", "junction.sharding.tables",
         "junction.sharding.broadcast-tables", "junction.sharding.overrides", "junction.sharding.multi-shard-transactions",

@@ -93,6 +93,19 @@ class JunctionAutoConfigurationTest {
   }
 
   @Test
+  void registersTheFenceStoreContributorWithItsOwnSwitch() {
+    runner.withPropertyValues(UNREACHABLE).run(context -> {
+      HealthIndicator store = context.getBean("junctionFenceStoreHealthContributor", HealthIndicator.class);
+      var health = store.health();
+      assertThat(health.getStatus()).as("the local store is always up").isEqualTo(Status.UP);
+      assertThat(health.getDetails()).containsEntry("store", "local").containsEntry("detail", "ok").containsKey("scope")
+          .doesNotContainKeys("effect", "downSince", "lastError");
+    });
+    runner.withPropertyValues(UNREACHABLE).withPropertyValues("management.health.junction-fence-store.enabled=false")
+        .run(context -> assertThat(context).hasBean("junctionHealthContributor").doesNotHaveBean("junctionFenceStoreHealthContributor"));
+  }
+
+  @Test
   void theProxySectionOfASharedFileIsAccepted() {
     runner.withPropertyValues(UNREACHABLE).withPropertyValues("junction.proxy.listen=127.0.0.1:6432")
         .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RoutingDataSource.class));

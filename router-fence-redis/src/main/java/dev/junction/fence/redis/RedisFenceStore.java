@@ -14,7 +14,9 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.event.connection.DisconnectedEvent;
+import dev.junction.config.Redaction;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +58,8 @@ public final class RedisFenceStore implements FenceStore {
       """;
 
   private final RedisClient client;
+  /** Only to scrub client messages before they are kept as {@link #lastError}: never shown. */
+  private final String redisUri;
   private final String keyPrefix;
   private final Duration ttl;
   private final Object connectLock = new Object();
@@ -66,6 +70,7 @@ public final class RedisFenceStore implements FenceStore {
   public RedisFenceStore(String redisUri, Duration ttl, Duration commandTimeout, String keyPrefix) {
     this.ttl = ttl;
     this.keyPrefix = keyPrefix;
+    this.redisUri = redisUri;
     RedisURI uri = RedisURI.create(redisUri);
     uri.setTimeout(commandTimeout);
     this.client = RedisClient.create(uri);
@@ -79,7 +84,7 @@ public final class RedisFenceStore implements FenceStore {
         .build());
     client.getResources().eventBus().get()
         .filter(event -> event instanceof DisconnectedEvent)
-        .subscribe(event -> markFailure());
+        .subscribe(event -> markFailure("connection to Redis lost", null));
     try {
       connection(); // connect eagerly so the first request does not pay for it; a failure is retried later
     } catch (FenceStoreUnavailableException e) {
@@ -93,7 +98,7 @@ public final class RedisFenceStore implements FenceStore {
     try {
       return decode(c.sync().hgetall(keyPrefix + scopeKey));
     } catch (RuntimeException e) {
-      markFailure();
+      markFailure("reading a fence failed", e);
       throw new FenceStoreUnavailableException("Redis fence store failed reading scope '" + scopeKey + "': " + e.getMessage(), e);
     }
   }
@@ -112,7 +117,7 @@ public final class RedisFenceStore implements FenceStore {
     try {
       c.sync().eval(ADVANCE_SCRIPT, ScriptOutputType.INTEGER, new String[] {keyPrefix + scopeKey}, args.toArray(String[]::new));
     } catch (RuntimeException e) {
-      markFailure();
+      markFailure("advancing a fence failed", e);
       throw new FenceStoreUnavailableException("Redis fence store failed advancing scope '" + scopeKey + "': " + e.getMessage(), e);
     }
   }
@@ -147,15 +152,36 @@ public final class RedisFenceStore implements FenceStore {
         return connection;
       } catch (RuntimeException e) {
         nextConnectAttemptNanos = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        markFailure();
+        markFailure("connecting failed", e);
         throw new FenceStoreUnavailableException("cannot connect to the Redis fence store: " + e.getMessage(), e);
       }
     }
   }
 
-  private void markFailure() {
+  /**
+   * Starts (or extends) the fail-safe window and records what failed for {@link #status()}: the
+   * exception's type and message with the URI and any user-info or password parameter masked, since
+   * client messages may echo the URI.
+   */
+  private void markFailure(String what, Throwable cause) {
     unavailableUntilNanos = System.nanoTime() + ttl.toNanos();
+    recordError(what, cause);
   }
+
+  private void recordError(String what, Throwable cause) {
+    Instant now = Instant.now();
+    if (downSince == null) {
+      downSince = now;
+    }
+    String why = cause == null ? what : what + ": " + cause.getClass().getSimpleName()
+        + (cause.getMessage() == null ? "" : ": " + Redaction.scrub(cause.getMessage(), redisUri));
+    lastError = why.length() > 500 ? why.substring(0, 500) + "..." : why;
+    lastErrorAt = now;
+  }
+
+  private volatile Instant downSince;
+  private volatile String lastError;
+  private volatile Instant lastErrorAt;
 
   static void encode(String shard, ReplicationPosition position, List<String> out) {
     if (position instanceof PgLsn lsn) {
@@ -230,9 +256,14 @@ public final class RedisFenceStore implements FenceStore {
       } catch (FenceStoreUnavailableException e) {
         s = new Status(false, "not connected to Redis");
       } catch (RuntimeException e) {
+        recordError("PING failed", e); // a health check reports; it does not change routing
         s = new Status(false, "PING failed (" + e.getClass().getSimpleName() + ")");
       }
     }
+    if (s.up()) {
+      downSince = null;
+    }
+    s = new Status(s.up(), s.detail(), s.up() ? null : downSince, lastError, lastErrorAt);
     lastStatus = s;
     lastStatusNanos = now;
     return s;

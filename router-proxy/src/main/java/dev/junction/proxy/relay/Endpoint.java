@@ -42,11 +42,21 @@ final class Endpoint {
     this.state = state;
     String url = config.url();
     String prefix = "jdbc:postgresql:";
+    String key = "junction.shards." + shard + "." + name + ".url";
+    // never the URL itself in these messages: it may carry user:password@ or a password parameter
+    String address = dev.junction.jdbc.DataSourceSummary.address(url);
     if (!url.startsWith(prefix)) {
-      throw new ConfigException("junction.shards." + shard + "." + name + ".url",
-          "the proxy connects to PostgreSQL only; expected jdbc:postgresql://host:port/database, got " + url);
+      throw new ConfigException(key, "the proxy connects to PostgreSQL only; expected jdbc:postgresql://host:port/database,"
+          + " got a URL for " + address + " that does not start with " + prefix);
     }
-    URI uri = URI.create(url.substring("jdbc:".length()));
+    URI uri;
+    try {
+      uri = new URI(url.substring("jdbc:".length()));
+    } catch (java.net.URISyntaxException e) {
+      // its message quotes the whole URL: keep only the reason and the position, and no cause
+      throw new ConfigException(key, "not a valid URL (" + address + "): " + e.getReason() + " at index " + e.getIndex()
+          + "; percent-encode special characters, e.g. a space as %20");
+    }
     this.host = uri.getHost() == null ? "localhost" : uri.getHost();
     this.port = uri.getPort() < 0 ? 5432 : uri.getPort();
     String path = uri.getPath() == null || uri.getPath().length() <= 1 ? config.username() : uri.getPath().substring(1);

@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Bean;
  * The {@code junction} health contributor on Spring Boot 4, where the health API lives in
  * {@code org.springframework.boot.health} (module spring-boot-health). Classes are named, not
  * referenced, in the conditions, so that on Boot 3 this class is skipped without being loaded.
- * Disable it with {@code management.health.junction.enabled=false}.
+ * Disable it with {@code management.health.junction.enabled=false}
+ * (which also disables {@code junctionFenceStore}).
  */
 @AutoConfiguration(after = JunctionAutoConfiguration.class,
     beforeName = "org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration")
@@ -30,5 +31,18 @@ public class JunctionBoot4HealthAutoConfiguration {
   @ConditionalOnMissingBean(name = "junctionHealthContributor")
   HealthContributor junctionHealthContributor(Map<String, RoutingDataSource> dataSources) {
     return Boot4HealthContributors.of(dataSources);
+  }
+
+  /**
+   * {@code junctionFenceStore}: whether the fence store answers (see {@link FenceStoreHealthReport}
+   * for why it is {@code DOWN}, not "degraded", when Redis is down). A contributor of its own, not a
+   * branch of {@code junction}, so that a health group can include {@code junction} without it.
+   * Disable it alone with {@code management.health.junction-fence-store.enabled=false}.
+   */
+  @Bean
+  @ConditionalOnMissingBean(name = "junctionFenceStoreHealthContributor")
+  @ConditionalOnEnabledHealthIndicator("junction-fence-store")
+  HealthContributor junctionFenceStoreHealthContributor(Map<String, RoutingDataSource> dataSources) {
+    return Boot4HealthContributors.fenceStores(dataSources);
   }
 }

@@ -27,6 +27,19 @@ final class JunctionHealthContributors {
     return CompositeHealthContributor.fromMap(byBean);
   }
 
+  /**
+   * The {@code junctionFenceStore} contributor: one indicator, or with several routing data sources
+   * one per bean ({@code junctionFenceStore/<bean>}).
+   */
+  static HealthContributor fenceStores(Map<String, RoutingDataSource> dataSources) {
+    if (dataSources.size() == 1) {
+      return new FenceStoreHealthIndicator(dataSources.values().iterator().next());
+    }
+    Map<String, HealthContributor> byBean = new LinkedHashMap<>();
+    dataSources.forEach((bean, ds) -> byBean.put(bean, new FenceStoreHealthIndicator(ds)));
+    return CompositeHealthContributor.fromMap(byBean);
+  }
+
   /** @param layout the endpoints to expose (fixed at startup); @param live fresh snapshots per health check */
   static HealthContributor ofSnapshot(List<EndpointHealth> layout, Supplier<List<EndpointHealth>> live) {
     Map<String, Map<String, HealthContributor>> shards = new LinkedHashMap<>();
