@@ -38,6 +38,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   final Endpoint endpoint;
   final Pool pool;
   final long createdNanos = System.nanoTime();
+  /** True while a new replica connection samples its position, before the pool may lend it. */
+  boolean sampling;
   private final BackendCredentials credentials;
   private final Map<String, String> startupParameters;
   private BiConsumer<BackendConnection, String> onReady;

@@ -246,29 +246,102 @@ final class Pool {
   }
 
   private void connected(BackendConnection b, String error) {
-    connecting--;
     if (error != null) {
-      total--;
-      endpoint.freed(this);
-      endpoint.state.recordFailure(error, endpoint.circuitOpenMillis, 30_000);
-      endpoint.log.warn("backend {}: {}", endpoint, error);
-      PgError e = PgError.error("08001", "Junction: " + (endpoint.isPrimary() ? "primary " : "replica ") + endpoint
-          + " is unavailable: " + error);
-      List<Waiter> failed = new ArrayList<>(waiters);
-      waiters.clear();
-      for (Waiter w : failed) {
-        if (w.timeout != null) {
-          w.timeout.cancel(false);
-        }
-        w.callback.failed(e);
-      }
-      counts();
+      connecting--;
+      connectFailed(error);
       return;
     }
+    if (!endpoint.isPrimary()) {
+      sampleThenAdd(b);
+      return;
+    }
+    connecting--;
+    add(b);
+  }
+
+  private void connectFailed(String error) {
+    total--;
+    endpoint.freed(this);
+    endpoint.state.recordFailure(error, endpoint.circuitOpenMillis, 30_000);
+    endpoint.log.warn("backend {}: {}", endpoint, error);
+    PgError e = PgError.error("08001", "Junction: " + (endpoint.isPrimary() ? "primary " : "replica ") + endpoint
+        + " is unavailable: " + error);
+    List<Waiter> failed = new ArrayList<>(waiters);
+    waiters.clear();
+    for (Waiter w : failed) {
+      if (w.timeout != null) {
+        w.timeout.cancel(false);
+      }
+      w.callback.failed(e);
+    }
+    counts();
+  }
+
+  private void add(BackendConnection b) {
     all.add(b);
     endpoint.state.recordSuccess();
     runtime.rememberServerParameters(b.parameters);
     release(b);
+  }
+
+  /**
+   * Issue #16 §2 through the relay: a new connection to a replica first samples the server's
+   * replayed position and start time into the shared {@link dev.junction.health.EndpointState}
+   * before anyone may use it. WHY: a standby that restarted between two lag-monitor polls accepts
+   * connections while still replaying, far behind the position cached before the restart; the
+   * relay replaces broken backends silently, so without the sample a fenced read could run on the
+   * new incarnation while the cache still vouched for the old one. A sample from another start
+   * time, or behind the cache, replaces the cache, and {@link RelaySession} checks the fence again
+   * on the connection it got. One query per new backend, none per statement (as the library's
+   * {@code SampleOnConnect}).
+   */
+  private void sampleThenAdd(BackendConnection b) {
+    long generation = endpoint.state.generation();
+    b.sampling = true;
+    b.internal(new InternalQuery(SAMPLE_SQL) {
+      @Override
+      void done(BackendConnection backend, char status) {
+        if (!backend.sampling) {
+          return; // closed meanwhile: closed() accounted for it
+        }
+        backend.sampling = false;
+        connecting--;
+        Sample sample = failed() ? null : Sample.parse(firstValue);
+        if (sample == null) {
+          String why = failed() ? error : "unexpected answer " + firstValue;
+          endpoint.state.forgetPosition();
+          endpoint.log.warn("backend {}: position sample failed: {}", endpoint, why);
+          backend.close(); // closed() frees its slot and serves the waiters
+          return;
+        }
+        endpoint.state.observeSample(generation, sample.startedAtMillis, sample.replayed);
+        add(backend);
+      }
+    });
+  }
+
+  /** Replayed LSN (or '-' when the server is not replaying: never a safe replica) and start time in ms. */
+  static final String SAMPLE_SQL = "SELECT CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn()::text, '-')"
+      + " ELSE '-' END || ' ' || (EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000)::bigint";
+
+  /** A parsed {@link #SAMPLE_SQL} answer; {@code replayed} null means "covers no fence". */
+  record Sample(dev.junction.position.ReplicationPosition replayed, long startedAtMillis) {
+    static Sample parse(String text) {
+      if (text == null) {
+        return null;
+      }
+      int space = text.indexOf(' ');
+      if (space < 0) {
+        return null;
+      }
+      try {
+        String lsn = text.substring(0, space);
+        long started = Long.parseLong(text.substring(space + 1));
+        return new Sample(lsn.equals("-") ? null : dev.junction.position.PgLsn.parse(lsn), started);
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
   }
 
   /** Closes a connection that must not be reused. */
@@ -281,6 +354,20 @@ final class Pool {
 
   /** The channel of {@code b} closed (or its login failed after connecting). */
   void closed(BackendConnection b, boolean wasReady) {
+    if (b.sampling) {
+      // closed while sampling its position (see sampleThenAdd): a failed connect
+      b.sampling = false;
+      connecting--;
+      total--;
+      endpoint.freed(this);
+      idle.remove(b);
+      endpoint.state.forgetPosition();
+      counts();
+      if (!waiters.isEmpty() && !runtime.closing) {
+        loop.execute(this::serveWaiters);
+      }
+      return;
+    }
     if (all.remove(b) || wasReady) {
       total--;
       endpoint.freed(this);

@@ -828,6 +828,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     waiting = true;
     acquire(endpoint, b -> {
+      ReplicationPosition needed = u.reads || u.readOnlyBegin ? fence : null;
+      if (!endpoint.isPrimary() && needed != null && !b.endpoint.state.covers(needed)) {
+        // A new backend's sample showed a restarted (or rebuilt) replica behind the fence: route again.
+        detach();
+        route(u);
+        return;
+      }
       runtime.routed(reason);
       send(u, b);
     }, error -> {
