@@ -8,7 +8,7 @@
 #   jmh-route.csv           ShardRouteBenchmark      a cached sharded plan bound to one execution
 #   jmh-selectbypk.csv      SelectByPkBenchmark      one select by primary key through each contender
 #                                                     (starts a local PostgreSQL; only with --with-db)
-# About 4 minutes (7 more with --with-db). --quick: one short iteration each, into
+# About 10 minutes (7 more with --with-db). --quick: one short iteration each, into
 # benchmarks/target/quick/, never over the published results.
 # Usage: benchmarks/run-jmh.sh [--quick] [--with-db] [Class ...]
 # MVN_OPTS_EXTRA is added to the build's mvn command (e.g. MVN_OPTS_EXTRA=-o to build offline).
