@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # JMH hot-path benchmarks, one CSV per benchmark class in benchmarks/results/ (each with its
 # provenance header), as quoted in docs/benchmarks.md:
-#   jmh-classifier.csv      ClassifierBenchmark      statement classification, cache hit and miss (+ allocation)
+#   jmh-classifier.csv      ClassifierBenchmark      statement classification: cached hit (ns/op) and uncached
+#                                                     p50/p99 per statement shape, with same-run baselines (+ allocation)
 #   jmh-route-decision.csv  RouteDecisionBenchmark   classification + replica choice, with and without a fence
 #   jmh-ring.csv            ShardRingBenchmark       key -> shard on the consistent-hash ring
 #   jmh-route.csv           ShardRouteBenchmark      a cached sharded plan bound to one execution
 #   jmh-selectbypk.csv      SelectByPkBenchmark      one select by primary key through each contender
 #                                                     (starts a local PostgreSQL; only with --with-db)
-# About 4 minutes (7 more with --with-db). --quick: one short iteration each, into
+# About 10 minutes (7 more with --with-db). --quick: one short iteration each, into
 # benchmarks/target/quick/, never over the published results.
 # Usage: benchmarks/run-jmh.sh [--quick] [--with-db] [Class ...]
+# MVN_OPTS_EXTRA is added to the build's mvn command (e.g. MVN_OPTS_EXTRA=-o to build offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/provenance.sh
@@ -31,7 +33,7 @@ if [ ${#classes[@]} -eq 0 ]; then
 fi
 $with_db && ./junction.sh setup
 mkdir -p "$out"
-mvn -B -ntp -q -DskipTests -pl benchmarks -am package
+mvn -B -ntp -q ${MVN_OPTS_EXTRA:-} -DskipTests -pl benchmarks -am package
 # Run from a copy, so a rebuild during the run cannot swap classes under the JVM.
 jar=$(mktemp --suffix=.jar)
 trap 'rm -f "$jar"' EXIT

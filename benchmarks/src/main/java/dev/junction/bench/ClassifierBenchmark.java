@@ -1,92 +1,246 @@
 package dev.junction.bench;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.junction.classify.Classification;
 import dev.junction.classify.ClassifierSettings;
 import dev.junction.classify.Dialect;
 import dev.junction.classify.StatementClassifier;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import net.sf.jsqlparser.JSQLParserException;
+import net.sf.jsqlparser.parser.CCJSqlParser;
+import net.sf.jsqlparser.parser.CCJSqlParserUtil;
+import net.sf.jsqlparser.parser.ParseException;
+import net.sf.jsqlparser.parser.StringProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Cost of classifying one statement, the step every statement pays before routing.
+ * Cost of classifying one statement, the step every statement pays before routing, with a baseline
+ * measured in the same run so that results read as ratios (the machine is shared and loaded).
  *
- * <p>{@code cacheHit*} is the steady state (one Caffeine lookup; run with {@code -prof gc} to see
- * that it allocates nothing). {@code cacheMissUniqueSelect} is a cache miss as production sees it:
- * a never-seen SQL string (built by appending a counter, which adds a few ns) analysed and put
- * into a full cache. {@code analyse*} bypass the cache ({@code maxCachedSqlLength = 0}) to show
- * the analysis cost per statement shape: keyword pre-check only, versus the JSqlParser path.
+ * <p><b>Cached path</b> ({@code cached*}, AverageTime, ns/op): the same SQL text, again and again,
+ * against a warm classifier: one Caffeine {@code getIfPresent} on the exact text. Baselines:
+ * {@code baselineHashMapGet}, {@code baselineConcurrentHashMapGet} and {@code baselineCaffeineGet}
+ * (the same String key, so its hash is cached as it is for the classifier). {@code cachedShapeHit}
+ * is a repeated statement that holds a literal ({@code LIMIT 50}): by design it is cached by its
+ * shape only, so each call also pays a lexer pass (StatementShape), not an exact hit.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ClassifierBenchmark -f 1 -wi 3 -w 1 -i 5 -r 1}
+ * <p><b>Uncached path</b> ({@code uncached*}, SampleTime, so JMH reports p50/p90/p99/p99.9/max) per
+ * statement shape ({@link Shapes#shape}): a simple select by primary key, a join with a subquery, an
+ * ORM-style (Hibernate 6 aliases) select, a write, a read JSqlParser cannot parse that the token-level
+ * proof accepts ({@code '%'||?||'%'}), and a pathological UPDATE whose failing parse and
+ * complex-parsing retry take 120-300 ms of CPU, which the parse budget (default 50 ms of CPU) cuts.
+ * To really miss, every invocation classifies a never-seen text: the statement plus a trailing
+ * comment holding a counter ({@code /*12345*&#47;}). A comment changes neither the parse nor the
+ * route, and it also defeats the shape cache (comments are kept in the shape). The classifier keeps
+ * its default 10,000-entry cache, so this is a miss as production sees it: lookup, shape pass,
+ * analysis, and a put into a full cache. Building the text is measured alone in
+ * {@code uniqueTextOnly} (tens of ns against tens of µs: it does not dominate).
+ *
+ * <p>Baselines for the uncached path, on the statement itself (JSqlParser caches nothing, and the
+ * classifier hands the parser its text with comments blanked, so parsing the unique texts would charge
+ * the baselines for a comment the classifier never parses): {@code baselineParseDirect} is
+ * JSqlParser on this thread exactly as the classifier calls it ({@code new CCJSqlParser(...).Statement()},
+ * and once more with complex parsing if that fails), without a budget, cache or tree walk;
+ * {@code baselineParserUtil} is {@code CCJSqlParserUtil.parse(sql, executor, null)}, the library's
+ * documented entry point (parse on an executor thread with its 6 s timeout, same retry), with one shared
+ * executor so the figure is not a thread start.
+ *
+ * <p>Run: {@code benchmarks/run-jmh.sh ClassifierBenchmark} (-f 1 -wi 3 -w 1 -i 5 -r 1, -prof gc).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ClassifierBenchmark {
 
-    private static final String SELECT_BY_PK = "select id, name, email from users where id = ?";
-    private static final String JOIN_QUERY = "select o.id, o.total, c.name from orders o "
+    static final String SELECT_BY_PK = "select id, name, email from users where id = ?";
+    static final String JOIN_SUBQUERY = "select o.id, o.total, c.name from orders o "
             + "join customers c on c.id = o.customer_id "
             + "where o.created_at > ? and c.region in (select region from regions where active) "
-            + "order by o.created_at desc limit 50";
-    private static final String INSERT = "insert into orders (id, customer_id, total) values (?, ?, ?)";
-    private static final String BEGIN = "BEGIN";
+            + "order by o.created_at desc limit ?";
+    /** The join as a statement with an inlined literal: a shape hit, not an exact hit. */
+    static final String JOIN_WITH_LITERAL = JOIN_SUBQUERY.replace("limit ?", "limit 50");
+    static final String ORM = "select u1_0.id,u1_0.name from users u1_0 where u1_0.id=?";
+    static final String WRITE = "update orders set total = ?, updated_at = now() where id = ? and version = ?";
+    /** PostgreSQL reads {@code ?|} as the jsonb operator, so JSqlParser cannot parse this read. */
+    static final String TOKEN_PROOF = "select id, name from users where lower(email) like '%'||?||'%' order by id limit ?";
+    /** Failing parse plus complex-parsing retry: 120-300 ms of CPU with JSqlParser 5.2 (issue #14). */
+    static final String PATHOLOGICAL = "UPDATE t SET a = concat('x'||?||'y'||?||'z', 'z'||?||'w') "
+            + "WHERE id IN (SELECT id FROM u WHERE n LIKE '%'||?||'%')";
 
     private StatementClassifier cached;
-    private StatementClassifier uncached;
+    private final Map<String, Classification> hashMap = new HashMap<>();
+    private final Map<String, Classification> concurrentHashMap = new ConcurrentHashMap<>();
+    private final Cache<String, Classification> caffeine = Caffeine.newBuilder().maximumSize(10_000).build();
+    private String selectByPk;
+    private String orm;
+    private String join;
+    private String joinWithLiteral;
     private long counter;
 
     @Setup
     public void setUp() {
         cached = new StatementClassifier(Dialect.POSTGRESQL, ClassifierSettings.defaults());
-        uncached = new StatementClassifier(Dialect.POSTGRESQL, ClassifierSettings.defaults().withMaxCachedSqlLength(0));
-        cached.classify(SELECT_BY_PK);
-        cached.classify(JOIN_QUERY);
+        // Fresh, equal strings (not interned constants), as a driver would hand them over.
+        selectByPk = new String(SELECT_BY_PK.toCharArray());
+        orm = new String(ORM.toCharArray());
+        join = new String(JOIN_SUBQUERY.toCharArray());
+        joinWithLiteral = new String(JOIN_WITH_LITERAL.toCharArray());
+        for (String sql : new String[] {selectByPk, orm, join, joinWithLiteral}) {
+            Classification c = cached.classify(sql);
+            if (!c.replicaEligible()) {
+                throw new IllegalStateException("expected a read: " + sql + " -> " + c);
+            }
+            hashMap.put(sql, c);
+            concurrentHashMap.put(sql, c);
+            caffeine.put(sql, c);
+        }
+    }
+
+    // ---- cached path: AverageTime, ns/op ----
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification cachedExactHitSelectByPk() {
+        return cached.classify(selectByPk);
     }
 
     @Benchmark
-    public Classification cacheHitSelectByPk() {
-        return cached.classify(SELECT_BY_PK);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification cachedExactHitOrm() {
+        return cached.classify(orm);
     }
 
     @Benchmark
-    public Classification cacheHitJoinQuery() {
-        return cached.classify(JOIN_QUERY);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification cachedExactHitJoin() {
+        return cached.classify(join);
     }
 
     @Benchmark
-    public Classification cacheMissUniqueSelect() {
-        return cached.classify("select id, name, email from users where id = " + counter++);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification cachedShapeHit() {
+        return cached.classify(joinWithLiteral);
     }
 
     @Benchmark
-    public Classification analyseSelectByPk() {
-        return uncached.classify(SELECT_BY_PK);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification baselineHashMapGet() {
+        return hashMap.get(selectByPk);
     }
 
     @Benchmark
-    public Classification analyseJoinQuery() {
-        return uncached.classify(JOIN_QUERY);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification baselineConcurrentHashMapGet() {
+        return concurrentHashMap.get(selectByPk);
     }
 
     @Benchmark
-    public Classification analyseInsert() {
-        return uncached.classify(INSERT);
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification baselineCaffeineGet() {
+        return caffeine.getIfPresent(selectByPk);
     }
 
     @Benchmark
-    public Classification analyseBeginKeywordOnly() {
-        return uncached.classify(BEGIN);
+    @BenchmarkMode(Mode.AverageTime)
+    public String uniqueTextOnly() {
+        return unique(SELECT_BY_PK);
+    }
+
+    // ---- uncached path: SampleTime, percentiles ----
+
+    /** The statement shapes of the uncached path, with a classifier and an executor per trial. */
+    @State(Scope.Benchmark)
+    public static class Shapes {
+        @Param({"selectByPk", "joinSubquery", "orm", "write", "tokenProof", "pathological"})
+        public String shape;
+
+        String sql;
+        StatementClassifier classifier;
+        ExecutorService executor;
+        long counter;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            sql = switch (shape) {
+                case "selectByPk" -> SELECT_BY_PK;
+                case "joinSubquery" -> JOIN_SUBQUERY;
+                case "orm" -> ORM;
+                case "write" -> WRITE;
+                case "tokenProof" -> TOKEN_PROOF;
+                case "pathological" -> PATHOLOGICAL;
+                default -> throw new IllegalArgumentException(shape);
+            };
+            classifier = new StatementClassifier(Dialect.POSTGRESQL, ClassifierSettings.defaults());
+            executor = Executors.newSingleThreadExecutor();
+            Classification c = classifier.classify(sql);
+            boolean expectReplica = !shape.equals("write") && !shape.equals("pathological");
+            if (c.replicaEligible() != expectReplica) {
+                throw new IllegalStateException(shape + ": unexpected classification " + c);
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            executor.shutdownNow();
+        }
+
+        String next() {
+            return sql + " /*" + counter++ + "*/";
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    public Classification uncachedClassify(Shapes s) {
+        return s.classifier.classify(s.next());
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    public Object baselineParseDirect(Shapes s) {
+        Object parsed = parseOnThisThread(s.sql, false);
+        return parsed != null ? parsed : parseOnThisThread(s.sql, true);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.SampleTime)
+    public Object baselineParserUtil(Shapes s) {
+        try {
+            return CCJSqlParserUtil.parse(s.sql, s.executor, parser -> { });
+        } catch (JSQLParserException e) {
+            return e;
+        }
+    }
+
+    private static Object parseOnThisThread(String sql, boolean complex) {
+        try {
+            return new CCJSqlParser(new StringProvider(sql)).withAllowComplexParsing(complex).Statement();
+        } catch (ParseException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private String unique(String sql) {
+        return sql + " /*" + counter++ + "*/";
     }
 }

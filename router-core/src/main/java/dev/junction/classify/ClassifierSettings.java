@@ -25,8 +25,9 @@ import java.util.Set;
  * @param parseBudget         CPU time one statement's parse may take; a statement whose parse takes
  *                            longer goes to the primary as {@link PrimaryReason#UNPARSEABLE}, is
  *                            cached as such and counted ({@code junction.classifier.parse.budget.exceeded}).
- *                            A parse that cannot finish is interrupted after ten times the budget of
- *                            wall-clock time. JSqlParser's retries on a parse failure can cost hundreds of
+ *                            A parse is stopped once it has used the budget of CPU time (or ten times the
+ *                            budget of wall-clock time), so such a statement costs about the budget once per
+ *                            text. JSqlParser's retries on a parse failure can cost hundreds of
  *                            milliseconds, and one pathological statement must not cost more than this.
  * @param unknownFunctions    where a call of a function that is neither a side-effect function nor in
  *                            {@code readOnlyFunctions} sends its statement ({@link UnknownFunctions})

@@ -9,6 +9,7 @@ import net.sf.jsqlparser.parser.CCJSqlParser;
 import net.sf.jsqlparser.parser.CCJSqlParserConstants;
 import net.sf.jsqlparser.parser.ParseException;
 import net.sf.jsqlparser.parser.StringProvider;
+import net.sf.jsqlparser.parser.Token;
 import net.sf.jsqlparser.statement.Statement;
 
 /**
@@ -19,11 +20,17 @@ import net.sf.jsqlparser.statement.Statement;
  * Here the parse stays on the caller's thread and the budget is enforced twice: the CPU time the
  * thread spent parsing is compared with the budget after each attempt (CPU time, so that a loaded
  * machine that deschedules the thread does not push ordinary statements over), and a shared
- * watchdog thread sets JSqlParser's own {@code interrupted} flag, which the parser checks at its
- * lookahead points, once ten times the budget has passed on the wall clock, so a parse that would
- * run for seconds stops. Deep nesting is also rejected up front (the caller's depth guard), and
- * JSqlParser's "complex parsing" retry is only attempted for shallow statements and while budget
- * remains.
+ * watchdog thread stops the parse once it, all attempts together, has used the budget of the parsing
+ * thread's CPU time (or, as a backstop, ten times the budget of wall-clock time). The watchdog first
+ * wakes after the remaining budget of wall-clock time (CPU time never runs faster than the wall
+ * clock), reads the parsing thread's CPU time, and sleeps again for what is left; an ordinary parse
+ * finishes first and cancels it. Before this the parse was only interrupted at ten times the budget,
+ * and softly, so a statement whose "complex parsing" retry took 120-300 ms of CPU (PostgreSQL
+ * {@code '%'||?||'%'} in an UPDATE, issue #14) paid all of it on every uncached call although its
+ * result was already "over budget"; now it costs the budget and a few milliseconds (see
+ * {@link #halt} for how, and docs/benchmarks.md for the figures). Deep nesting is also rejected up
+ * front (the caller's depth guard), and the complex-parsing retry is only attempted for shallow
+ * statements and while budget remains.
  */
 final class StatementParser {
 
@@ -57,15 +64,16 @@ final class StatementParser {
      */
     Parsed parse(String sql, int depth, boolean escapeStrings) {
         long start = now();
+        long wallDeadline = System.nanoTime() + saturatedMultiply(budgetNanos, WATCHDOG_FACTOR);
         boolean backslashEscapes = lexer.isMySqlFamily() || escapeStrings;
-        Statement statement = tryParse(sql, false, backslashEscapes);
+        Statement statement = tryParse(sql, false, backslashEscapes, start, wallDeadline);
         if (statement == null && depth <= COMPLEX_PARSING_MAX_DEPTH && !spent(start)) {
-            statement = tryParse(sql, true, backslashEscapes);
+            statement = tryParse(sql, true, backslashEscapes, start, wallDeadline);
         }
         if (statement == null && lexer.isMySqlFamily() && !spent(start)) {
             String rewritten = rewriteLockInShareMode(sql);
             if (rewritten != null) {
-                statement = tryParse(rewritten, false, backslashEscapes);
+                statement = tryParse(rewritten, false, backslashEscapes, start, wallDeadline);
             }
         }
         if (spent(start)) {
@@ -78,26 +86,108 @@ final class StatementParser {
         return now() - start > budgetNanos;
     }
 
-    private Statement tryParse(String sql, boolean complex, boolean backslashEscapes) {
+    private Statement tryParse(String sql, boolean complex, boolean backslashEscapes, long start, long wallDeadline) {
         CCJSqlParser parser = new CCJSqlParser(new StringProvider(sql))
                 .withAllowComplexParsing(complex)
                 .withBackslashEscapeCharacter(backslashEscapes);
-        ScheduledFuture<?> watch = WATCHDOG.schedule(() -> {
-            parser.interrupted = true;
-        }, saturatedMultiply(budgetNanos, WATCHDOG_FACTOR), TimeUnit.NANOSECONDS);
+        Watch watch = new Watch(parser, Thread.currentThread().getId(), start, wallDeadline);
+        watch.arm(Math.max(0, budgetNanos - (now() - start)));
         try {
             Statement statement = parser.Statement();
             // Statement() stops at a blank-line run or a lone "/" or "GO" line, which JSqlParser takes
             // for statement separators but the server does not: "SELECT * FROM t\n\n\nFOR UPDATE" is
             // one locking read. Only a parse that consumed the whole text counts.
-            return parser.getNextToken().kind == CCJSqlParserConstants.EOF ? statement : null;
+            boolean whole = parser.getNextToken().kind == CCJSqlParserConstants.EOF;
+            if (watch.fired() || System.nanoTime() - wallDeadline >= 0 || spent(start)) {
+                // Possibly stopped: whatever the parser made of poisoned tokens proves nothing. Checked
+                // after the last token read and with the caller's own clocks too (the watchdog stops a
+                // parse only when one of them has run out, and both are monotonic), so no
+                // memory-ordering subtlety can let a truncated parse through.
+                return null;
+            }
+            return whole ? statement : null;
         } catch (ParseException | RuntimeException e) { // incl. TokenMgrException and parser-internal bugs
             return null;
         } catch (StackOverflowError e) {
             // Deep recursion without parentheses (long operator chains); the stack has unwound.
             return null;
         } finally {
-            watch.cancel(false);
+            watch.stop();
+        }
+    }
+
+    /**
+     * Stops one attempt ({@link #halt}) once the whole parse has used its CPU budget, or at the
+     * wall-clock backstop. Runs on the watchdog thread; re-arms itself while budget is left.
+     */
+    private final class Watch implements Runnable {
+        private final CCJSqlParser parser;
+        private final long threadId;
+        private final long start;
+        private final long wallDeadline;
+        private volatile boolean stopped;
+        private volatile boolean fired;
+        private volatile ScheduledFuture<?> pending;
+
+        Watch(CCJSqlParser parser, long threadId, long start, long wallDeadline) {
+            this.parser = parser;
+            this.threadId = threadId;
+            this.start = start;
+            this.wallDeadline = wallDeadline;
+        }
+
+        void arm(long delayNanos) {
+            pending = WATCHDOG.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+            if (stopped) {
+                pending.cancel(false); // stop() ran between schedule() and the assignment
+            }
+        }
+
+        @Override
+        public void run() {
+            if (stopped) {
+                return;
+            }
+            long used = CPU_TIME ? THREADS.getThreadCpuTime(threadId) - start : System.nanoTime() - start;
+            long wallLeft = wallDeadline - System.nanoTime();
+            long budgetLeft = budgetNanos - used;
+            if (budgetLeft <= 0 || wallLeft <= 0) {
+                fired = true;
+                halt(parser);
+            } else if (used >= 0 || !CPU_TIME) {
+                arm(Math.min(budgetLeft, wallLeft));
+            } else {
+                arm(wallLeft); // the thread's CPU time is unreadable (-1): only the backstop remains
+            }
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        void stop() {
+            stopped = true;
+            ScheduledFuture<?> last = pending;
+            if (last != null) {
+                last.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Stops a running parse from the watchdog thread. JSqlParser's {@code interrupted} flag alone is a
+     * soft stop: it only switches off some lookahead alternatives, and on some statements the parse then
+     * takes longer (measured: 240-350 ms instead of 130-150 ms of CPU). So every token from the parser's
+     * position on is also turned into end-of-input: each lookahead and each consume then fails at its
+     * first token and the parse unwinds with a ParseException within microseconds. The caller discards
+     * whatever the parse returns ({@link Watch#fired()}), so a truncated parse can never be trusted.
+     * The fields are written without synchronisation; the parser thread sees them at its next token
+     * read on every JVM this runs on, and the flag remains as the fallback.
+     */
+    private static void halt(CCJSqlParser parser) {
+        parser.interrupted = true;
+        for (Token token = parser.token; token != null; token = token.next) {
+            token.kind = CCJSqlParserConstants.EOF;
         }
     }
 
