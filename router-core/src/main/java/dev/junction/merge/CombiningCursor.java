@@ -12,7 +12,7 @@ import java.util.Set;
  * The merge for GROUP BY, aggregates and DISTINCT: the same group (or duplicate) can come from
  * every shard, so every row must be seen before any is emitted. Reads the shards one after
  * another, combines partial rows per key in a hash map (memory bounded by the number of groups,
- * not rows), finishes AVG columns, applies HAVING and DISTINCT, then sorts.
+ * not rows), finishes AVG and COALESCE columns, applies HAVING and DISTINCT, then sorts.
  *
  * <p>Without ORDER BY, groups come out in the order they were first seen, reading shards in list
  * order: unspecified by SQL but deterministic for deterministic shard results.
@@ -58,6 +58,8 @@ final class CombiningCursor implements RowCursor {
     List<ColumnMerge> merges = spec.aggregation();
     Combine[] combines = merges.stream().map(ColumnMerge::combine).toArray(Combine[]::new);
     int[] keyColumns = keyColumns(merges);
+    int[] coalesced = coalescedColumns(merges);
+    Object[] fallbacks = new Object[merges.size()];
     Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
     int expected = ShardRows.expectedWidth(spec);
     for (int s = 0; s < shards.size(); s++) {
@@ -70,6 +72,13 @@ final class CombiningCursor implements RowCursor {
             checkSize(groups.size());
           }
           continue;
+        }
+        for (int i : coalesced) {
+          if (isZeroCount(row[merges.get(i).partner()])) {
+            // this shard had no value to aggregate: its column is the COALESCE literal, not a partial
+            fallbacks[i] = row[i];
+            row[i] = null;
+          }
         }
         GroupKey key = GroupKey.of(row, keyColumns);
         Object[] state = groups.get(key);
@@ -96,6 +105,11 @@ final class CombiningCursor implements RowCursor {
       Set<GroupKey> seen = spec.distinct() ? new HashSet<>() : null;
       for (Object[] row : groups.values()) {
         finishAverages(row, merges);
+        for (int i : coalesced) {
+          if (row[i] == null && isZeroCount(row[merges.get(i).partner()])) {
+            row[i] = fallbacks[i]; // no shard had a value: the literal as the shards typed it
+          }
+        }
         if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
           continue;
         }
@@ -126,6 +140,19 @@ final class CombiningCursor implements RowCursor {
         row[i] = Averages.average(row[i], row[m.partner()], spec.dialect());
       }
     }
+  }
+
+  private static int[] coalescedColumns(List<ColumnMerge> merges) {
+    return java.util.stream.IntStream.range(0, merges.size())
+        .filter(i -> merges.get(i).coalesced())
+        .toArray();
+  }
+
+  private static boolean isZeroCount(Object count) {
+    if (count instanceof java.math.BigDecimal d) {
+      return d.signum() == 0;
+    }
+    return count == null || ((Number) count).longValue() == 0;
   }
 
   private static int[] keyColumns(List<ColumnMerge> merges) {
