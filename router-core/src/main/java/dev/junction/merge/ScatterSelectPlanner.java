@@ -54,8 +54,8 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *
  * <p><b>What is rejected</b>, with SQLState 0AJ00 and a message naming the construct and what to do
  * instead: window functions, DISTINCT ON, set operations, locking clauses, SELECT INTO,
- * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions, aggregating subqueries in the select
- * list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
+ * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions (except {@code COALESCE(aggregate,
+ * numeric literal)}), aggregating subqueries in the select list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
  * NULL, ORDER BY outside the select list with DISTINCT, and LIMIT/OFFSET that are neither literals
  * nor {@code ?}.
  *
