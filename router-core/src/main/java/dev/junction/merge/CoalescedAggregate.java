@@ -31,7 +31,12 @@ import net.sf.jsqlparser.expression.SignedExpression;
  * such as PostgreSQL's "COALESCE types text and integer cannot be matched"). A string literal could
  * turn MariaDB numbers into text ({@code '10' < '9'}), and an exponent literal is a DOUBLE on MariaDB,
  * which would round each partial sum separately. Both are refused, as are AVG (computed by the
- * merger, not by the shards), other aggregates, parameters and more than two arguments.
+ * merger, not by the shards), other aggregates, parameters and more than two arguments. MariaDB
+ * also accepts {@code COALESCE(MAX(temporal or text), 0)} and returns text (a {@code DATETIME}
+ * becomes {@code varchar(26)}), whose order is not that of every type it renders
+ * ({@code TIME '100:00:00'} sorts before {@code '99:00:00'}); the SQL does not show the type, so
+ * the merger refuses a coalesced MIN/MAX whose shard values are not numbers (0AJ00, before any row
+ * is returned).
  */
 final class CoalescedAggregate {
 

@@ -74,6 +74,7 @@ final class CombiningCursor implements RowCursor {
           continue;
         }
         for (int i : coalesced) {
+          checkNumeric(row[i], combines[i], s);
           if (isZeroCount(row[merges.get(i).partner()])) {
             // this shard had no value to aggregate: its column is the COALESCE literal, not a partial
             fallbacks[i] = row[i];
@@ -146,6 +147,23 @@ final class CombiningCursor implements RowCursor {
     return java.util.stream.IntStream.range(0, merges.size())
         .filter(i -> merges.get(i).coalesced())
         .toArray();
+  }
+
+  /**
+   * COALESCE(MIN/MAX(x), numeric literal) is merged only when the shards return numbers: MariaDB
+   * turns a temporal or text {@code x} into text, and text order is not the order of every type it
+   * renders ({@code TIME '100:00:00'} sorts before {@code '99:00:00'}). PostgreSQL rejects those
+   * types itself. Checked on every value, so the verdict does not depend on which rows exist.
+   */
+  private static void checkNumeric(Object v, Combine combine, int shard) throws SQLException {
+    if (v != null && !(v instanceof Number) && (combine == Combine.MIN || combine == Combine.MAX)) {
+      throw Unsupported.of(
+          "COALESCE(" + combine + "(...), <literal>) over a " + v.getClass().getSimpleName() + " result (shard " + shard + ")",
+          "the database converted the " + combine + " to text to match the numeric literal, and the merger can"
+              + " order converted text exactly only for numbers",
+          "Select " + combine + "(...) as its own column and apply the default in the application, or "
+              + Unsupported.ROUTE_TO_ONE_SHARD_LOWER);
+    }
   }
 
   private static boolean isZeroCount(Object count) {

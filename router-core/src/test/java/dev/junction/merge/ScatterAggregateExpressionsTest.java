@@ -121,4 +121,15 @@ class ScatterAggregateExpressionsTest {
     assertThatThrownBy(() -> planner.plan("SELECT count(DISTINCT \"Customer_id\") FROM orders", MergeDialect.POSTGRESQL))
         .hasMessageContaining("is not supported in a multi-shard SELECT");
   }
+
+  @Test
+  void aCoalescedMaxThatMariaDbTurnedIntoTextIsRefusedWhenMerging() throws SQLException {
+    // MariaDB: COALESCE(MAX(time_col), 0) is varchar; '100:00:00' < '99:00:00' as text
+    BoundScatterPlan plan = planner.plan("SELECT COALESCE(MAX(t), 0) AS m FROM t", MergeDialect.MARIADB).bind(List.of());
+    List<RowCursor> cursors = List.of(RowCursors.of(rows(row("99:00:00", 1L))), RowCursors.of(rows(row("100:00:00", 1L))));
+    assertThatThrownBy(() -> RowCursors.toList(merger.merge(cursors, plan.spec())))
+        .isInstanceOf(java.sql.SQLFeatureNotSupportedException.class)
+        .hasMessageContaining("COALESCE(MAX(...), <literal>) over a String result")
+        .extracting(e -> ((SQLException) e).getSQLState()).isEqualTo("0AJ00");
+  }
 }

@@ -118,11 +118,9 @@ public final class QueryGenerator {
           List.of("bo", "s"), List.of("n IS NULL", "id % 23 = 0", "id < 0"));
     }
     List<String> items = new ArrayList<>();
-    List<String> aggregates = new ArrayList<>(COALESCED);
-    if (flavor == SqlFlavor.MARIADB) { // PostgreSQL rejects COALESCE(timestamp/text, integer) (on the oracle too)
-      aggregates.addAll(List.of("MIN(created_at)", "MAX(created_at)", "MAX(note)", "MIN(note)"));
-    }
-    for (String agg : pick(aggregates, 1 + rnd.nextInt(3))) {
+    // not MIN/MAX of timestamps or text: PostgreSQL rejects COALESCE(timestamp, integer), MariaDB returns
+    // text, which Junction refuses to merge (0AJ00; ScatterAggregateExpressionsTest)
+    for (String agg : pick(COALESCED, 1 + rnd.nextInt(3))) {
       boolean plain = agg.startsWith("COUNT(DISTINCT") && rnd.nextBoolean();
       String filter = agg.contains("FILTER") && flavor != SqlFlavor.POSTGRESQL ? agg.replace(" FILTER (WHERE qty > 5)", "") : agg;
       items.add(plain ? filter : "COALESCE(" + filter + ", " + FALLBACKS.get(rnd.nextInt(FALLBACKS.size())) + ")");
