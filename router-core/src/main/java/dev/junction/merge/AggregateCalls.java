@@ -14,8 +14,8 @@ import java.sql.SQLFeatureNotSupportedException;
 /**
  * Recognises aggregate calls and decides whether partial results from shards can be combined into
  * the right answer. COUNT, SUM, MIN, MAX, AVG (as SUM and COUNT), BOOL_AND/EVERY, BOOL_OR and
- * ANY_VALUE can; DISTINCT counts, sums and averages, ordered-set aggregates and the statistical and
- * string aggregates cannot.
+ * ANY_VALUE can, and so can {@code COUNT(DISTINCT shard key)} ({@link ShardKeys}); other DISTINCT
+ * counts, sums and averages, ordered-set aggregates and the statistical and string aggregates cannot.
  *
  * <p>Only the built-in names below are recognised: a user-defined aggregate looks like a scalar
  * function and would be treated as one, so do not scatter queries that use them.
@@ -59,6 +59,14 @@ final class AggregateCalls {
    *     for window functions
    */
   static Call recognize(Expression e) throws SQLFeatureNotSupportedException {
+    return recognize(e, ShardKeys.NONE);
+  }
+
+  /**
+   * The same, also accepting {@code COUNT(DISTINCT k)} where {@code keys} recognises {@code k} as
+   * the shard key: its per-shard counts add up ({@link ShardKeys} says why).
+   */
+  static Call recognize(Expression e, ShardKeys keys) throws SQLFeatureNotSupportedException {
     if (e instanceof JsonAggregateFunction) {
       throw notMergeable(e, "JSON aggregate");
     }
@@ -89,16 +97,35 @@ final class AggregateCalls {
     if (combine == null) {
       throw notMergeable(e, "aggregate");
     }
+    if (distinct && combine == Combine.COUNT && keys.isKey(onlyArgument(e))) {
+      return new Call(e, name, Combine.COUNT); // every key's rows sit on one shard: the counts add up
+    }
     if (distinct && (combine == Combine.COUNT || combine == Combine.SUM || combine == Combine.AVG)) {
+      String keyNote = combine != Combine.COUNT ? ""
+          : keys.key() != null ? " (only COUNT(DISTINCT " + keys.key() + "), the shard key, adds up across shards)"
+          : keys.whyNot() != null ? " (COUNT(DISTINCT <shard key>) adds up across shards, but " + keys.whyNot() + ")"
+          : "";
       throw Unsupported.of(
           e.toString(),
           "per-shard " + name.toUpperCase(Locale.ROOT) + "(DISTINCT ...) results cannot be combined,"
-              + " because the same value can be counted on several shards",
+              + " because the same value can be counted on several shards" + keyNote,
           "Route it to one shard with a shard-key predicate, or select the DISTINCT values"
               + " (SELECT DISTINCT x ...) and " + (combine == Combine.COUNT ? "count" : "aggregate")
               + " them in the application");
     }
     return new Call(e, name, combine);
+  }
+
+  /** The single argument of an aggregate call, or null when it has none or several. */
+  private static Expression onlyArgument(Expression e) {
+    if (e instanceof Function f) {
+      return f.getParameters() != null && f.getParameters().size() == 1 && !f.isAllColumns()
+          ? (Expression) f.getParameters().get(0) : null;
+    }
+    if (e instanceof AnalyticExpression a) {
+      return a.getOffset() == null && a.getDefaultValue() == null && a.getKeep() == null ? a.getExpression() : null;
+    }
+    return null;
   }
 
   static SQLFeatureNotSupportedException windowFunction(Expression e) {

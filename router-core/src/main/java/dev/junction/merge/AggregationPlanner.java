@@ -27,6 +27,8 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *   <li>Each select item gets a {@link Combine} role: an aggregate combines its partials, a GROUP
  *       BY expression is a key, anything else must be constant per group and keeps its first value.
  *   <li>AVG(x) is rewritten to SUM(x) plus a hidden COUNT(x); the merger divides.
+ *   <li>COALESCE(SUM|MIN|MAX(x), literal) stays as written plus a hidden COUNT(x) that tells the
+ *       merger which shards' values are the literal ({@link CoalescedAggregate}).
  *   <li>GROUP BY expressions not in the select list become hidden key columns.
  *   <li>HAVING terms (top-level AND) that use aggregates are removed from the shard statement and
  *       compiled into a {@link RowFilter}; terms over group keys only stay on the shards, where a
@@ -47,11 +49,14 @@ final class AggregationPlanner {
   private final MergeDialect dialect;
   private final List<String> labels;
   private final boolean limited;
+  private final ShardKeys keys;
   private final ColumnMerge[] visibleRoles;
   private final List<ColumnMerge> hiddenRoles = new ArrayList<>();
 
-  AggregationPlanner(PlainSelect ps, ShardColumns columns, MergeDialect dialect, List<String> labels, boolean limited) {
+  AggregationPlanner(PlainSelect ps, ShardColumns columns, MergeDialect dialect, List<String> labels, boolean limited,
+                     ShardKeys keys) {
     this.ps = ps;
+    this.keys = keys;
     this.columns = columns;
     this.dialect = dialect;
     this.labels = labels;
@@ -90,8 +95,13 @@ final class AggregationPlanner {
       @SuppressWarnings("unchecked")
       SelectItem<Expression> item = (SelectItem<Expression>) columns.item(i);
       Expression e = item.getExpression();
-      AggregateCalls.Call call = AggregateCalls.recognize(e);
+      AggregateCalls.Call call = AggregateCalls.recognize(e, keys);
       if (call == null) {
+        CoalescedAggregate.Shape coalesced = CoalescedAggregate.recognize(e, keys);
+        if (coalesced != null) {
+          visibleRoles[i] = coalescedRole(coalesced.call());
+          continue;
+        }
         if (!ExpressionScan.of(e).aggregates.isEmpty()) {
           throw aggregateInExpression(e, "the select item");
         }
@@ -112,6 +122,21 @@ final class AggregationPlanner {
       hiddenRoles.add(ColumnMerge.of(Combine.COUNT));
       visibleRoles[i] = ColumnMerge.avg(columns.absolute(count));
     }
+  }
+
+  /**
+   * The role of {@code COALESCE(call, literal)}, which the shards compute as written: added up for
+   * COUNT (never NULL); for SUM/MIN/MAX combined over the shards whose hidden {@code COUNT(arg)}
+   * says the aggregate was not NULL ({@link CoalescedAggregate}).
+   */
+  private ColumnMerge coalescedRole(AggregateCalls.Call call) throws SQLException {
+    checkArguments(call);
+    if (call.combine() == Combine.COUNT) {
+      return ColumnMerge.of(Combine.SUM);
+    }
+    ShardColumns.Ref count = columns.addHidden(renamed(call.node(), "COUNT"));
+    hiddenRoles.add(ColumnMerge.of(Combine.COUNT));
+    return ColumnMerge.coalesced(call.combine(), columns.absolute(count));
   }
 
   private void markGroupKeys() throws SQLException {
@@ -163,6 +188,11 @@ final class AggregationPlanner {
         continue;
       }
       RowFilter f = HavingCompiler.compile(term, new HavingCompiler.Columns() {
+        @Override
+        public AggregateCalls.Call recognize(Expression e) throws SQLException {
+          return AggregateCalls.recognize(e, keys);
+        }
+
         @Override
         public int aggregate(AggregateCalls.Call call) throws SQLException {
           return columns.absolute(aggregateColumn(call));
@@ -220,7 +250,7 @@ final class AggregationPlanner {
         ref = columns.byOutputName(e);
       }
       if (ref == null) {
-        AggregateCalls.Call call = AggregateCalls.recognize(e);
+        AggregateCalls.Call call = AggregateCalls.recognize(e, this.keys);
         if (call != null) {
           ref = aggregateColumn(call);
         } else if (!ExpressionScan.of(e).aggregates.isEmpty()) {

@@ -4,22 +4,34 @@ package dev.junction.merge;
  * The merge role of one shard column in an aggregating scatter query.
  *
  * @param combine how partial values of this column are combined
- * @param partner for {@link Combine#AVG}: the absolute index of the hidden column with the
- *     partial counts; -1 otherwise
+ * @param partner for {@link Combine#AVG} and coalesced columns: the absolute index of the hidden
+ *     column with the partial counts; -1 otherwise
+ * @param coalesced the column is {@code COALESCE(aggregate, literal)} computed by each shard: a
+ *     partial whose count (in {@code partner}) is 0 carries the literal, not an aggregate, and is
+ *     left out of the combination; a group whose counts are all 0 keeps that literal, as the
+ *     shard typed it ({@link CoalescedAggregate})
  */
-public record ColumnMerge(Combine combine, int partner) {
+public record ColumnMerge(Combine combine, int partner, boolean coalesced) {
 
   public ColumnMerge {
-    if ((combine == Combine.AVG) != (partner >= 0)) {
-      throw new IllegalArgumentException("AVG needs a partner count column and nothing else has one");
+    if ((combine == Combine.AVG || coalesced) != (partner >= 0)) {
+      throw new IllegalArgumentException("AVG and coalesced columns need a partner count column and nothing else has one");
+    }
+    if (coalesced && combine != Combine.SUM && combine != Combine.MIN && combine != Combine.MAX) {
+      throw new IllegalArgumentException("only SUM, MIN and MAX can be coalesced, not " + combine);
     }
   }
 
   public static ColumnMerge of(Combine combine) {
-    return new ColumnMerge(combine, -1);
+    return new ColumnMerge(combine, -1, false);
   }
 
   public static ColumnMerge avg(int countColumn) {
-    return new ColumnMerge(Combine.AVG, countColumn);
+    return new ColumnMerge(Combine.AVG, countColumn, false);
+  }
+
+  /** {@code COALESCE(agg, literal)} with agg combined by {@code combine}; see {@link #coalesced()}. */
+  public static ColumnMerge coalesced(Combine combine, int countColumn) {
+    return new ColumnMerge(combine, countColumn, true);
   }
 }

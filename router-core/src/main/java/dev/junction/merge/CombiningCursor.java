@@ -12,7 +12,7 @@ import java.util.Set;
  * The merge for GROUP BY, aggregates and DISTINCT: the same group (or duplicate) can come from
  * every shard, so every row must be seen before any is emitted. Reads the shards one after
  * another, combines partial rows per key in a hash map (memory bounded by the number of groups,
- * not rows), finishes AVG columns, applies HAVING and DISTINCT, then sorts.
+ * not rows), finishes AVG and COALESCE columns, applies HAVING and DISTINCT, then sorts.
  *
  * <p>Without ORDER BY, groups come out in the order they were first seen, reading shards in list
  * order: unspecified by SQL but deterministic for deterministic shard results.
@@ -58,6 +58,8 @@ final class CombiningCursor implements RowCursor {
     List<ColumnMerge> merges = spec.aggregation();
     Combine[] combines = merges.stream().map(ColumnMerge::combine).toArray(Combine[]::new);
     int[] keyColumns = keyColumns(merges);
+    int[] coalesced = coalescedColumns(merges);
+    Object[] fallbacks = new Object[merges.size()];
     Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
     int expected = ShardRows.expectedWidth(spec);
     for (int s = 0; s < shards.size(); s++) {
@@ -70,6 +72,14 @@ final class CombiningCursor implements RowCursor {
             checkSize(groups.size());
           }
           continue;
+        }
+        for (int i : coalesced) {
+          checkNumeric(row[i], combines[i], s);
+          if (isZeroCount(row[merges.get(i).partner()])) {
+            // this shard had no value to aggregate: its column is the COALESCE literal, not a partial
+            fallbacks[i] = row[i];
+            row[i] = null;
+          }
         }
         GroupKey key = GroupKey.of(row, keyColumns);
         Object[] state = groups.get(key);
@@ -96,6 +106,11 @@ final class CombiningCursor implements RowCursor {
       Set<GroupKey> seen = spec.distinct() ? new HashSet<>() : null;
       for (Object[] row : groups.values()) {
         finishAverages(row, merges);
+        for (int i : coalesced) {
+          if (row[i] == null && isZeroCount(row[merges.get(i).partner()])) {
+            row[i] = fallbacks[i]; // no shard had a value: the literal as the shards typed it
+          }
+        }
         if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
           continue;
         }
@@ -126,6 +141,36 @@ final class CombiningCursor implements RowCursor {
         row[i] = Averages.average(row[i], row[m.partner()], spec.dialect());
       }
     }
+  }
+
+  private static int[] coalescedColumns(List<ColumnMerge> merges) {
+    return java.util.stream.IntStream.range(0, merges.size())
+        .filter(i -> merges.get(i).coalesced())
+        .toArray();
+  }
+
+  /**
+   * COALESCE(MIN/MAX(x), numeric literal) is merged only when the shards return numbers: MariaDB
+   * turns a temporal or text {@code x} into text, and text order is not the order of every type it
+   * renders ({@code TIME '100:00:00'} sorts before {@code '99:00:00'}). PostgreSQL rejects those
+   * types itself. Checked on every value, so the verdict does not depend on which rows exist.
+   */
+  private static void checkNumeric(Object v, Combine combine, int shard) throws SQLException {
+    if (v != null && !(v instanceof Number) && (combine == Combine.MIN || combine == Combine.MAX)) {
+      throw Unsupported.of(
+          "COALESCE(" + combine + "(...), <literal>) over a " + v.getClass().getSimpleName() + " result (shard " + shard + ")",
+          "the database converted the " + combine + " to text to match the numeric literal, and the merger can"
+              + " order converted text exactly only for numbers",
+          "Select " + combine + "(...) as its own column and apply the default in the application, or "
+              + Unsupported.ROUTE_TO_ONE_SHARD_LOWER);
+    }
+  }
+
+  private static boolean isZeroCount(Object count) {
+    if (count instanceof java.math.BigDecimal d) {
+      return d.signum() == 0;
+    }
+    return count == null || ((Number) count).longValue() == 0;
   }
 
   private static int[] keyColumns(List<ColumnMerge> merges) {

@@ -41,6 +41,11 @@ final class HavingCompiler {
 
   /** Resolves operands to absolute columns of the merged row, adding hidden columns as needed. */
   interface Columns {
+    /** The aggregate call {@code e} is, or null ({@link AggregateCalls#recognize(Expression)} unless overridden). */
+    default AggregateCalls.Call recognize(Expression e) throws SQLException {
+      return AggregateCalls.recognize(e);
+    }
+
     int aggregate(AggregateCalls.Call call) throws SQLException;
 
     int value(Expression e) throws SQLException;
@@ -156,7 +161,7 @@ final class HavingCompiler {
     if (e instanceof Select) {
       throw unsupported(e, "subquery");
     }
-    AggregateCalls.Call call = AggregateCalls.recognize(e);
+    AggregateCalls.Call call = columns.recognize(e);
     if (call != null) {
       return new RowFilters.ColumnOperand(columns.aggregate(call));
     }

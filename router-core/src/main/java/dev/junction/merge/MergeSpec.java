@@ -74,7 +74,7 @@ public record MergeSpec(
       }
       for (ColumnMerge m : aggregation) {
         if (m.partner() >= aggregation.size()) {
-          throw new IllegalArgumentException("AVG partner column " + m.partner() + " is out of range");
+          throw new IllegalArgumentException("partner count column " + m.partner() + " is out of range");
         }
       }
     } else if (having != null) {
@@ -133,7 +133,7 @@ public record MergeSpec(
       sb.append(" agg=[");
       for (int i = 0; i < aggregation.size(); i++) {
         ColumnMerge m = aggregation.get(i);
-        sb.append(i == 0 ? "" : i == visibleColumns ? " | " : ", ").append(m.combine());
+        sb.append(i == 0 ? "" : i == visibleColumns ? " | " : ", ").append(m.coalesced() ? "COALESCE_" : "").append(m.combine());
         if (m.partner() >= 0) {
           sb.append('(').append(name.apply(m.partner())).append(')');
         }

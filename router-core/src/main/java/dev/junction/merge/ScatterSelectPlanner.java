@@ -1,10 +1,13 @@
 package dev.junction.merge;
 
+import dev.junction.shard.ShardedTable;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import net.sf.jsqlparser.expression.Expression;
@@ -34,8 +37,11 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *       a parameter computed at execution ({@link ScatterPlan#bind}), so one plan serves every
  *       execution of a prepared statement.
  *   <li><b>Aggregates and GROUP BY</b> are computed per shard as partials and combined by the
- *       merger ({@link AggregationPlanner}); AVG travels as SUM and COUNT. Partials that cannot be
- *       combined (COUNT(DISTINCT), string and statistical aggregates) are rejected.
+ *       merger ({@link AggregationPlanner}); AVG travels as SUM and COUNT. {@code COUNT(DISTINCT key)}
+ *       of the one sharded table's shard key is summed ({@link ShardKeys}), and
+ *       {@code COALESCE(aggregate, numeric literal)} is merged as the aggregate with the literal
+ *       as fallback ({@link CoalescedAggregate}). Partials that cannot be combined (other
+ *       COUNT(DISTINCT), string and statistical aggregates) are rejected.
  *   <li><b>DISTINCT</b> stays on the shards (less to transfer) and is applied again after merging.
  * </ul>
  *
@@ -48,8 +54,8 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *
  * <p><b>What is rejected</b>, with SQLState 0AJ00 and a message naming the construct and what to do
  * instead: window functions, DISTINCT ON, set operations, locking clauses, SELECT INTO,
- * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions, aggregating subqueries in the select
- * list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
+ * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions (except {@code COALESCE(aggregate,
+ * numeric literal)}), aggregating subqueries in the select list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
  * NULL, ORDER BY outside the select list with DISTINCT, and LIMIT/OFFSET that are neither literals
  * nor {@code ?}.
  *
@@ -64,6 +70,7 @@ import net.sf.jsqlparser.statement.select.SelectItem;
 public final class ScatterSelectPlanner {
 
   private final FromGuard fromGuard;
+  private final Map<String, ShardedTable> shardedTables;
 
   /** A planner that takes every table as sharded (the most conservative reading of outer joins). */
   public ScatterSelectPlanner() {
@@ -71,10 +78,25 @@ public final class ScatterSelectPlanner {
   }
 
   /**
-   * @param broadcastTables names of the broadcast (reference) tables, which every shard holds in full;
-   *     every other table in a multi-shard SELECT is taken as sharded
+   * A planner that knows the broadcast tables but not the shard keys: {@code COUNT(DISTINCT key)}
+   * is refused like any other {@code COUNT(DISTINCT)}.
    */
   public ScatterSelectPlanner(Set<String> broadcastTables) {
+    this(broadcastTables, Map.of());
+  }
+
+  /**
+   * @param broadcastTables names of the broadcast (reference) tables, which every shard holds in full;
+   *     every other table in a multi-shard SELECT is taken as sharded
+   * @param shardedTables the sharded tables with their shard keys (any map keys; the tables' own
+   *     names are used), so that {@code COUNT(DISTINCT key)} of one of them can be summed per shard
+   */
+  public ScatterSelectPlanner(Set<String> broadcastTables, Map<String, ShardedTable> shardedTables) {
+    Map<String, ShardedTable> byName = new HashMap<>();
+    for (ShardedTable t : shardedTables.values()) {
+      byName.put(FromGuard.normalize(t.name()), t);
+    }
+    this.shardedTables = Map.copyOf(byName);
     Set<String> names = new HashSet<>();
     for (String t : broadcastTables) {
       names.add(FromGuard.normalize(t));
@@ -115,7 +137,8 @@ public final class ScatterSelectPlanner {
     boolean pushDown;
     if (isAggregating(ps)) {
       AggregationPlanner.Result result =
-          new AggregationPlanner(ps, columns, dialect, labels, rows.limit.isPresent()).plan();
+          new AggregationPlanner(ps, columns, dialect, labels, rows.limit.isPresent(),
+              ShardKeys.of(ps, shardedTables, dialect)).plan();
       merges = result.merges();
       having = result.having();
       order = result.order();

@@ -30,7 +30,15 @@ class ScatterSelectPlannerGoldenTest {
   private static final boolean UPDATE = Boolean.getBoolean("junction.golden.update");
   private static final List<String> ACTUAL = new ArrayList<>();
 
-  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions", "r"));
+  /** The sharded tables with their keys (for COUNT(DISTINCT key)): shared with ShardingDocsTest. */
+  static final Map<String, dev.junction.shard.ShardedTable> SHARDED = Map.of(
+      "t", new dev.junction.shard.ShardedTable("t", "id", dev.junction.shard.KeyType.LONG),
+      "orders", new dev.junction.shard.ShardedTable("orders", "customer_id", dev.junction.shard.KeyType.LONG),
+      "customers", new dev.junction.shard.ShardedTable("customers", "customer_id", dev.junction.shard.KeyType.LONG),
+      "events", new dev.junction.shard.ShardedTable("events", "device", dev.junction.shard.KeyType.UUID),
+      "users", new dev.junction.shard.ShardedTable("users", "email", dev.junction.shard.KeyType.STRING));
+
+  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions", "r"), SHARDED);
 
   record Case(int line, String description, Map<String, String> fields) {
     String get(String key) {

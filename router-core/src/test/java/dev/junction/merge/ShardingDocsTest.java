@@ -61,7 +61,7 @@ class ShardingDocsTest {
   void everyDocumentedShapeHasThePlannersVerdict() throws Exception {
     List<Row> rows = rows();
     assertThat(rows).hasSizeGreaterThanOrEqualTo(30);
-    ScatterSelectPlanner planner = new ScatterSelectPlanner(Set.of("r", "regions"));
+    ScatterSelectPlanner planner = new ScatterSelectPlanner(Set.of("r", "regions"), ScatterSelectPlannerGoldenTest.SHARDED);
     List<String> wrong = new ArrayList<>();
     for (Row row : rows) {
       try {

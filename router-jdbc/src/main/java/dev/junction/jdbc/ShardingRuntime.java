@@ -123,7 +123,7 @@ final class ShardingRuntime implements AutoCloseable {
     this.sourceSide = sourceSide;
     this.multiShardTransactions = s.multiShardTransactions();
     this.planner = new ShardStatementPlanner(rules, config.dialect());
-    this.scatterPlanner = new ScatterSelectPlanner(rules.broadcastTables());
+    this.scatterPlanner = new ScatterSelectPlanner(rules.broadcastTables(), rules.tables());
     this.metrics = new ShardMetrics(registry, rules.ring().shardIds());
     this.merger = merger;
     this.mergeDialect = switch (config.dialect()) {

@@ -25,7 +25,11 @@ import java.util.List;
 public final class MergeEmulator {
   private final List<Connection> shards;
   private final MergeDialect dialect;
-  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions"));
+  private final ScatterSelectPlanner planner = new ScatterSelectPlanner(java.util.Set.of("regions"),
+      java.util.Map.of(
+          "customers", new dev.junction.shard.ShardedTable("customers", Schema.KEY, dev.junction.shard.KeyType.LONG),
+          "orders", new dev.junction.shard.ShardedTable("orders", Schema.KEY, dev.junction.shard.KeyType.LONG),
+          "specials", new dev.junction.shard.ShardedTable("specials", Schema.KEY, dev.junction.shard.KeyType.LONG)));
   private final ResultMerger merger = new ResultMerger();
 
   public MergeEmulator(List<Connection> shards, SqlFlavor flavor) {

@@ -18,6 +18,8 @@ public record QueryCase(int id, Family family, Route route, String sql, List<Obj
   public enum Family {
     POINT, IN_LIST, RANGE, ORDER_LIMIT, AGGREGATE, GROUP_BY, GROUP_HAVING, GROUP_ORDER_LIMIT, DISTINCT,
     JOIN_COLOCATED, JOIN_BROADCAST, BROADCAST_ONLY, DEFAULT_TABLE, EXPRESSIONS,
+    // issue #10 shapes answered exactly (never refused): COALESCE over aggregates, COUNT(DISTINCT shard key)
+    AGG_EXPR,
     // issue #10 families (AdversarialGenerator): Junction may refuse these with 0AJ00, never answer wrongly
     DERIVED, CTE, SHADOW, KEY_EXPR_ORDER, COLLATION, OUTER_BROADCAST, SPECIAL_VALUES, FANOUT_ERROR;
 

@@ -83,12 +83,35 @@ public final class ResultComparison {
     if (Objects.equals(e, a)) {
       return true;
     }
+    if (isBinaryFloatText(e, a)) {
+      return true;
+    }
     if (e == null || a == null || !(e.contains("E") || a.contains("E"))) {
       return false;
     }
     try {
       return new BigDecimal(e).equals(new BigDecimal(a));
     } catch (NumberFormatException notNumbers) {
+      return false;
+    }
+  }
+
+  /**
+   * The oracle's own connection read a float in binary format: pgjdbc's getString then gives
+   * {@code Double.toString} ({@code -4.0}, {@code 1.0E300}) where the text format gives {@code -4}
+   * ({@code 1e+300}), and it switches
+   * after prepareThreshold (5) executions of one SQL text, so a repeated generated query varies on
+   * the oracle alone. Only that direction is forgiven: Junction's text must still be the text
+   * format's (a merged {@code 4.0} where the driver says {@code 4} stays a difference).
+   */
+  static boolean isBinaryFloatText(String e, String a) {
+    if (e == null || a == null || e.equals(a)) {
+      return false;
+    }
+    try {
+      double d = Double.parseDouble(a);
+      return e.equals(Double.toString(d)) || e.equals(Float.toString((float) d));
+    } catch (NumberFormatException notANumber) {
       return false;
     }
   }
