@@ -86,8 +86,10 @@ public final class Main {
     reloadOnSighup(server);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long start = System.nanoTime();
       server.close();
       ds.close();
+      org.slf4j.LoggerFactory.getLogger(Main.class).info("stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
       stopped.countDown();
     }, "junction-proxy-shutdown"));
     stopped.await();
