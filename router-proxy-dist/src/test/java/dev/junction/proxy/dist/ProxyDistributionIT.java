@@ -86,6 +86,20 @@ class ProxyDistributionIT {
         .contains("SuccessExitStatus=143", "ExecReload=/bin/kill -HUP $MAINPID");
   }
 
+  /** The other production artifact, {@code router-proxy.jar} (java -jar), holds the same: no harness, no MySQL driver. */
+  @Test
+  void fatJarHasNoTestHarnessAndNoMySqlDriver() throws IOException {
+    Path jar = Path.of(System.getProperty("junction.proxy.fatjar"));
+    assertThat(jar).isRegularFile();
+    List<String> entries;
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+      entries = zip.stream().map(java.util.zip.ZipEntry::getName).toList();
+    }
+    assertThat(entries).contains("dev/junction/proxy/Main.class", "dev/junction/admin/index.html", "org/postgresql/Driver.class");
+    assertThat(entries).noneMatch(e -> e.startsWith("com/mysql/") || e.startsWith("com/google/protobuf/")
+        || e.startsWith("dev/junction/local/") || e.startsWith("org/junit/"));
+  }
+
   @Test
   void shippedConfigurationsAreValidAndTakeSecretsFromTheEnvironment() throws Exception {
     Map<String, String> secrets = Map.of("JUNCTION_DB_PASSWORD", "db-secret-value", "JUNCTION_APP_PASSWORD", APP_PASSWORD);
