@@ -109,6 +109,7 @@ public final class Demo {
     System.out.printf("   pgbench -h 127.0.0.1 -p %d -U postgres -S -T 10 postgres   (after pgbench -i against the primary)%n", proxy.port());
     System.out.printf("   curl 'http://127.0.0.1:%d/explain?sql=SELECT+1'   curl http://127.0.0.1:%d/health   curl http://127.0.0.1:%d/metrics%n",
         proxy.adminPort(), proxy.adminPort(), proxy.adminPort());
+    System.out.printf("   live admin page: http://127.0.0.1:%d/admin/%n", proxy.adminPort());
     try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", "postgres", "");
          Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE accounts SET balance = balance - 10 WHERE id = 42");

@@ -31,12 +31,40 @@ public final class Main {
     }
     int config = arguments.indexOf("--config");
     if (config >= 0 && config + 1 < arguments.size()) {
-      serve(Path.of(arguments.get(config + 1)));
+      Path file = Path.of(arguments.get(config + 1));
+      if (arguments.contains("--check")) {
+        System.exit(check(file));
+      }
+      serve(file);
       return;
     }
     System.err.println("usage: java -jar router-proxy.jar --config junction.yaml   (routing + junction.proxy sections)");
+    System.err.println("       java -jar router-proxy.jar --config junction.yaml --check   (validate and exit)");
     System.err.println("       java -jar router-proxy.jar --demo [--once]         (embedded local topology)");
     System.exit(2);
+  }
+
+  /**
+   * Loads and validates the file as {@link #serve} would, without connecting anywhere, so an operator
+   * (or a deployment pipeline) can test a file and its environment variables before a restart.
+   * Prints no secret: both configurations redact passwords in their {@code toString}, and only counts
+   * and addresses are printed here.
+   *
+   * @return 0 when valid, 2 when not
+   */
+  static int check(Path file) {
+    try {
+      JunctionConfig routing = YamlConfigLoader.load(file);
+      ProxyConfig proxy = ProxyConfig.load(file);
+      int endpoints = routing.shards().stream().mapToInt(s -> (s.primary() == null ? 0 : 1) + s.replicas().size()).sum();
+      System.out.println("configuration OK: " + file + ": " + routing.shards().size() + " shard(s), " + endpoints
+          + " endpoint(s), listen " + proxy.host() + ":" + proxy.port() + ", admin " + proxy.adminHost() + ":" + proxy.adminPort()
+          + ", auth " + proxy.auth().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ", " + proxy.users().size() + " user(s)");
+      return 0;
+    } catch (ConfigException e) {
+      System.err.println("invalid configuration in " + file + ": " + e.getMessage());
+      return 2;
+    }
   }
 
   /** Runs the proxy from a YAML file until SIGTERM/SIGINT, then drains sessions and stops. */
@@ -58,8 +86,10 @@ public final class Main {
     reloadOnSighup(server);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long start = System.nanoTime();
       server.close();
       ds.close();
+      org.slf4j.LoggerFactory.getLogger(Main.class).info("stopped in {} ms", (System.nanoTime() - start) / 1_000_000);
       stopped.countDown();
     }, "junction-proxy-shutdown"));
     stopped.await();

@@ -139,7 +139,7 @@ public final class AdminServer implements AutoCloseable {
         }
         return text(HttpResponseStatus.OK, dataSource.explain(sql.get(0)).render());
       default:
-        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /status, /explain?sql=...\n");
+        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /status, /explain?sql=..., /admin/ (the live page)\n");
     }
   }
 

@@ -73,6 +73,8 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   private final String serverTimeZone;
   private final Channel channel;
   private final AdminServer admin;
+  /** The live admin page on the admin port ({@code /admin/}). */
+  private final dev.junction.proxy.admin.AdminPage adminPage;
   private final RelayRuntime runtime;
   private final AdminConsole console;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -127,6 +129,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
         .bind(config.host(), config.port()).sync().channel();
     this.admin = new AdminServer(config.adminHost(), config.adminPort(), dataSource, registry, adminLoop,
         config.hardening().adminToken(), this::statusJson);
+    this.adminPage = dev.junction.proxy.admin.AdminPage.mount(admin, dataSource);
     if (relay) {
       io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -333,6 +336,8 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
       return;
     }
     channel.close().syncUninterruptibly();
+    log.info("stopping: accepting no new clients; {} sessions open, waiting up to {} for them to finish", sessionCount(),
+        config.shutdownGrace());
     long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
     while (sessionCount() > 0 && System.nanoTime() < deadline) {
       try {
@@ -346,6 +351,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
       log.info("closing {} sessions still open after the {} grace period", sessionCount(), config.shutdownGrace());
     }
     admin.close();
+    adminPage.close();
     clients.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
     if (runtime != null) {
       runtime.close();
