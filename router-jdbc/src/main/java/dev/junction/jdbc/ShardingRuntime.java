@@ -57,6 +57,8 @@ final class ShardingRuntime implements AutoCloseable {
   final ShardRuntime[] ringOrder;
   /** The ring state this instance routes by; null when no shard was reachable at startup (unverified). */
   final RingRecord record;
+  /** During COPYING: shards of this (source) ring that already hold copies of rows they do not own; see {@link CopyTargets}. */
+  private final java.util.Set<String> copyTargets;
   /** During FENCED: a planner on the source ring, to prove that a statement touches no moving key. */
   private final ShardingRuntime sourceSide;
   private final ShardStatementPlanner planner;
@@ -121,6 +123,7 @@ final class ShardingRuntime implements AutoCloseable {
     this.rules = s.rules(config.shards(), ring);
     this.record = record;
     this.sourceSide = sourceSide;
+    this.copyTargets = CopyTargets.readWhileCopying(record);
     this.multiShardTransactions = s.multiShardTransactions();
     this.planner = new ShardStatementPlanner(rules, config.dialect());
     this.scatterPlanner = new ScatterSelectPlanner(rules.broadcastTables(), rules.tables());
@@ -166,6 +169,9 @@ final class ShardingRuntime implements AutoCloseable {
    * hold copies of the moved rows, so a statement spanning shards could see them twice.
    */
   void checkRingPhase(Classification c, String sql, List<Object> values, ShardRoute route) throws SQLException {
+    if (!copyTargets.isEmpty()) {
+      checkCopyTargets(route);
+    }
     if (record == null || (record.phase() != RingPhase.FENCED && record.phase() != RingPhase.SWITCHED)) {
       return;
     }
@@ -178,6 +184,29 @@ final class ShardingRuntime implements AutoCloseable {
       String now = rules.ring().shardId(route.statements().get(0).shard());
       if (!before.isSingleShard() || !sourceSide.rules.ring().shardId(before.statements().get(0).shard()).equals(now)) {
         throw RingRouting.refusedWhileSwitching(record, "it touches a key that moves to shard " + now);
+      }
+    }
+  }
+
+  /**
+   * During COPYING of a resharding that copies rows into shards this ring reads (a weight change,
+   * a removal, a pin): refuses a statement that reads such a shard without a shard-key restriction
+   * of its own, since it would see the copies as well as the originals. SINGLE routes select by
+   * the key, whose rows there are the owner's; MULTI is refused too, as its IN list may reach a
+   * shard whole.
+   */
+  private void checkCopyTargets(ShardRoute route) throws SQLException {
+    if (route.opcode() != ShardRoute.Opcode.SCATTER && route.opcode() != ShardRoute.Opcode.MULTI) {
+      return;
+    }
+    for (ShardRoute.ShardStatement st : route.statements()) {
+      String shard = rules.ring().shardId(st.shard());
+      if (copyTargets.contains(shard)) {
+        throw dev.junction.JunctionSqlState.refusal("Junction: a resharding (" + record.describe() + ") is copying rows"
+            + " into shard " + shard + ", which this ring still reads: a statement over several shards (" + route.opcode()
+            + ") would count the copies too, so it is refused until the resharding's cleanup. Add a shard-key"
+            + " predicate that names one shard, or run it after `junction.sh reshard cleanup`. Adding a shard does"
+            + " not have this window; changing a weight, removing a shard or pinning a key does.");
       }
     }
   }

@@ -295,6 +295,9 @@ public final class ReshardJob implements AutoCloseable {
     requirePhase("copy", RingPhase.COPYING);
     progress.step("copy");
     try {
+      // Routers refuse scatters over shards that receive copies only once they have seen COPYING
+      // (a weight change, removal or pin copies into shards they read): no copy lands before that.
+      awaitRoutersOnShortLease();
       r.loadTables();
       BulkCopy copy = new BulkCopy(r, progress);
       for (String source : r.sources) {
