@@ -174,17 +174,31 @@ final class AggregationPlanner {
     }
   }
 
-  /** Keeps aggregate-free HAVING terms on the shards and compiles the rest for the merger. */
+  /**
+   * Keeps aggregate-free HAVING terms on the shards when there are group keys and compiles the rest
+   * for the merger. A group's key is the same on every shard, so a key-only (or constant) term
+   * drops the group on all of them or none. Without group keys (no GROUP BY, or {@code GROUP BY
+   * ()}) the whole input is one group that must give exactly one row or none: a term left on the
+   * shards would make every shard drop its row, and the merger, which makes up the one row of an
+   * aggregate over no input, could not tell that from shards without rows. There every term is
+   * evaluated after merging ({@link #oneGroupTerm}).
+   */
   private RowFilter splitHaving() throws SQLException {
     Expression having = ps.getHaving();
     if (having == null) {
       return null;
     }
+    boolean oneGroup = !hasGroupKeys();
     List<Expression> onShards = new ArrayList<>();
     RowFilter merged = null;
     for (Expression term : HavingCompiler.conjuncts(having)) {
       if (!needsMergedGroups(term)) {
-        onShards.add(term);
+        if (oneGroup) {
+          RowFilter f = oneGroupTerm(term);
+          merged = merged == null ? f : new RowFilters.And(merged, f);
+        } else {
+          onShards.add(term);
+        }
         continue;
       }
       RowFilter f = HavingCompiler.compile(term, new HavingCompiler.Columns() {
@@ -211,6 +225,37 @@ final class AggregationPlanner {
     }
     ps.setHaving(shardHaving);
     return merged;
+  }
+
+  private boolean hasGroupKeys() {
+    return ps.getGroupBy() != null && ps.getGroupBy().getGroupByExpressionList() != null
+        && !ps.getGroupBy().getGroupByExpressionList().isEmpty();
+  }
+
+  /**
+   * An aggregate-free HAVING term of a query without group keys, computed by the shards as a hidden
+   * column (the database's own types, collations and functions) and tested by the merger on the one
+   * merged row. Without columns or subqueries the term has the same value on every shard: a
+   * constant, a {@code ?} parameter, a function of those ({@code now()}; a volatile one such as
+   * {@code random()} is taken from the first shard, one draw as in one database).
+   */
+  private RowFilter oneGroupTerm(Expression term) throws SQLException {
+    ExpressionScan scan = ExpressionScan.of(term);
+    if (!scan.subqueries.isEmpty()) {
+      throw Unsupported.of(
+          "the subquery in HAVING " + term + " without GROUP BY",
+          "without GROUP BY the merger evaluates HAVING on the merged row, and a subquery would have to run"
+              + " on the shards, each over its own rows",
+          "Run the subquery separately, or " + Unsupported.ROUTE_TO_ONE_SHARD_LOWER);
+    }
+    if (!scan.columns.isEmpty()) {
+      throw Unsupported.of(
+          "the column " + scan.columns.get(0) + " outside an aggregate in HAVING " + term + " without GROUP BY",
+          "without GROUP BY every shard would read the column from a different row of its own",
+          "Compare an aggregate of it (for example MAX(" + scan.columns.get(0) + ")), or move the condition to WHERE");
+    }
+    ShardColumns.Ref ref = hiddenValue(term, "HAVING");
+    return new RowFilters.Truth(columns.absolute(ref), dialect.isMySqlFamily());
   }
 
   private boolean needsMergedGroups(Expression term) {

@@ -202,6 +202,48 @@ final class RowFilters {
     }
   }
 
+  /**
+   * The truth of a column the shards computed from a whole HAVING term: the aggregate-free terms
+   * of a query without GROUP BY, which cannot stay in the shards' HAVING (a shard that drops its
+   * one row leaves the merger nothing to tell "filtered out" from "no shard answered"). PostgreSQL
+   * requires a boolean there; MySQL and MariaDB take a number as true when it is not zero.
+   */
+  record Truth(int index, boolean numbers) implements RowFilter {
+    @Override
+    public Boolean evaluate(Object[] row) {
+      Object v = row[index];
+      if (v == null || v instanceof Boolean) {
+        return (Boolean) v;
+      }
+      if (numbers && v instanceof Number n) {
+        if (n instanceof BigDecimal d) {
+          return d.signum() != 0;
+        }
+        if (n instanceof java.math.BigInteger b) {
+          return b.signum() != 0;
+        }
+        return n instanceof Double || n instanceof Float ? n.doubleValue() != 0 : n.longValue() != 0;
+      }
+      throw new IllegalArgumentException("the HAVING condition evaluated to a " + v.getClass().getSimpleName()
+          + ", not a " + (numbers ? "boolean or number" : "boolean") + "; write it as a comparison");
+    }
+
+    @Override
+    public RowFilter bind(List<?> parameters) {
+      return this;
+    }
+
+    @Override
+    public boolean isBound() {
+      return true;
+    }
+
+    @Override
+    public String describe(IntFunction<String> names) {
+      return "TRUTH(" + names.apply(index) + ")";
+    }
+  }
+
   record Comparison(Op op, Operand left, Operand right) implements RowFilter {
     @Override
     public Boolean evaluate(Object[] row) {

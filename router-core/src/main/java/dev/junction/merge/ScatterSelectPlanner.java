@@ -144,6 +144,7 @@ public final class ScatterSelectPlanner {
       order = result.order();
       pushDown = result.pushDown();
     } else {
+      checkHavingWithoutAggregation(ps, dialect);
       order = plainOrder(ps, columns, dialect, distinct);
       pushDown = true; // every global top n+m row is within its shard's top n+m (also for DISTINCT)
     }
@@ -189,6 +190,21 @@ public final class ScatterSelectPlanner {
       }
     }
     return false;
+  }
+
+  /**
+   * PostgreSQL (and the SQL standard) makes a SELECT with HAVING one group even without GROUP BY or
+   * aggregates: {@code SELECT 1 FROM t HAVING true} is one row however many rows t has, so every
+   * shard's row concatenated would be one row per shard. MySQL and MariaDB instead filter rows with
+   * such a HAVING, like WHERE, which merges as a plain scatter.
+   */
+  private static void checkHavingWithoutAggregation(PlainSelect ps, MergeDialect dialect) throws SQLException {
+    if (ps.getHaving() != null && !dialect.isMySqlFamily()) {
+      throw Unsupported.of(
+          "HAVING " + ps.getHaving() + " without GROUP BY or aggregates",
+          "PostgreSQL makes such a query one group of all rows, and each shard would return its own group's row",
+          "Select an aggregate (for example count(*)) with it, or move the condition to WHERE");
+    }
   }
 
   /** ORDER BY of a query without aggregation: resolve to select-list columns or append hidden ones. */

@@ -20,6 +20,8 @@ public record QueryCase(int id, Family family, Route route, String sql, List<Obj
     JOIN_COLOCATED, JOIN_BROADCAST, BROADCAST_ONLY, DEFAULT_TABLE, EXPRESSIONS,
     // issue #10 shapes answered exactly (never refused): COALESCE over aggregates, COUNT(DISTINCT shard key)
     AGG_EXPR,
+    // HAVING and the one row of an aggregate without GROUP BY: constant HAVING, HAVING on totals, WHERE false, LIMIT 0, OFFSET 1
+    HAVING_ONE_GROUP,
     // issue #10 families (AdversarialGenerator): Junction may refuse these with 0AJ00, never answer wrongly
     DERIVED, CTE, SHADOW, KEY_EXPR_ORDER, COLLATION, OUTER_BROADCAST, SPECIAL_VALUES, FANOUT_ERROR;
 

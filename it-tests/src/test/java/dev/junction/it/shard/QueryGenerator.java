@@ -53,7 +53,7 @@ public final class QueryGenerator {
     List<QueryCase> out = new ArrayList<>(count);
     Family[] families = Family.values();
     // the issue #10 families (AGG_EXPR, DERIVED .. FANOUT_ERROR) take about a third of the queries
-    int[] weights = {10, 8, 8, 14, 10, 8, 6, 8, 7, 9, 7, 2, 3, 7, 12, 8, 6, 6, 8, 6, 7, 10, 4};
+    int[] weights = {10, 8, 8, 14, 10, 8, 6, 8, 7, 9, 7, 2, 3, 7, 12, 10, 8, 6, 6, 8, 6, 7, 10, 4};
     int total = 0;
     for (int w : weights) {
       total += w;
@@ -86,6 +86,7 @@ public final class QueryGenerator {
       case DEFAULT_TABLE -> defaultTable();
       case EXPRESSIONS -> expressions();
       case AGG_EXPR -> aggregateExpressions();
+      case HAVING_ONE_GROUP -> havingOneGroup();
       default -> adversarial.generate(family, nextId++);
     };
   }
@@ -172,6 +173,66 @@ public final class QueryGenerator {
       b.append(limit(b));
     }
     return done(Family.AGG_EXPR, route, b, Order.TOTAL, null, limited);
+  }
+
+  /** Aggregates over orders whose totals differ from every shard's partial (thresholds below). */
+  static final List<String> ONE_GROUP_AGGREGATES = List.of("COUNT(*)", "SUM(qty)", "COUNT(note)", "MAX(qty)", "MIN(amount)",
+      "SUM(amount)", "AVG(qty)", "count(*)");
+
+  /**
+   * The one row of an aggregate without group keys, and HAVING on merged totals: constant HAVING
+   * (false, true, 1 = 0, MariaDB's 0 and 1, a {@code ?}), HAVING thresholds between one shard's
+   * count and the total, an aggregate term the made-up row of no input would pass next to a false
+   * constant, WHERE matching nothing (count 0, sum NULL), LIMIT 0 and OFFSET 1; the same HAVING
+   * with GROUP BY status and, on PostgreSQL, GROUP BY ().
+   */
+  private QueryCase havingOneGroup() {
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    int grouping = rnd.nextInt(pg ? 6 : 5); // 0..2 none, 3 GROUP BY status, 4 GROUP BY status, qty, 5 GROUP BY ()
+    List<String> keys = grouping == 3 ? List.of("status") : grouping == 4 ? List.of("status", "qty") : List.of();
+    List<String> select = new ArrayList<>(keys);
+    select.addAll(pick(ONE_GROUP_AGGREGATES, 1 + rnd.nextInt(3)));
+    QueryBuilder b = new QueryBuilder(rnd, "SELECT " + String.join(", ", select) + " FROM orders");
+    Route route = keyPredicate(b, "", rnd.nextInt(5) == 0 ? 1 + rnd.nextInt(2) : 0);
+    switch (rnd.nextInt(5)) {
+      case 0 -> b.where("amount > " + b.value(new BigDecimal("99999999.00"))); // no row: count 0, sum NULL
+      case 1 -> b.where(pg ? "false" : "1 = 0");
+      case 2 -> b.where(nonKeyPredicate(b, ""));
+      default -> { }
+    }
+    if (!keys.isEmpty()) {
+      b.append(" GROUP BY " + String.join(", ", keys));
+    } else if (grouping == 5) {
+      b.append(" GROUP BY ()");
+    }
+    int threshold = List.of(0, 1, 10, 100, 400, 700, 900, 1100, 1500, 2000, 2600, 2900, 4000).get(rnd.nextInt(13));
+    String having = switch (rnd.nextInt(12)) {
+      case 0 -> null;
+      case 1 -> rnd.nextBoolean() ? "1 = 0" : "2 < 1";
+      case 2 -> rnd.nextBoolean() ? "1 = 1" : "NOT (1 = 0)";
+      case 3 -> pg ? (rnd.nextBoolean() ? "false" : "true") : List.of("0", "1", "false", "true").get(rnd.nextInt(4));
+      case 4 -> b.param(rnd.nextInt(2)) + " = 1";
+      case 5, 6 -> "COUNT(*) > " + b.value(threshold);
+      case 7 -> "SUM(qty) >= " + b.value(threshold * 5);
+      case 8 -> "COUNT(*) >= 0 AND 1 = 0";
+      case 9 -> "COUNT(*) = 0";
+      case 10 -> "MAX(qty) IS NULL OR COUNT(*) > " + b.value(threshold);
+      default -> "1 = 1 AND COUNT(*) < " + b.value(threshold);
+    };
+    if (having != null) {
+      b.append(" HAVING " + having);
+    }
+    if (!keys.isEmpty()) {
+      b.append(" ORDER BY " + orderList(keys));
+    }
+    boolean limited = true;
+    switch (rnd.nextInt(6)) {
+      case 0 -> b.append(" LIMIT 0");
+      case 1 -> b.append(pg ? " OFFSET 1" : " LIMIT 5 OFFSET 1");
+      case 2 -> b.append(" LIMIT " + b.value(1 + rnd.nextInt(3)) + " OFFSET " + b.value(rnd.nextInt(2)));
+      default -> limited = false;
+    }
+    return done(Family.HAVING_ONE_GROUP, route, b, keys.isEmpty() ? Order.NONE : Order.TOTAL, null, limited);
   }
 
   private QueryCase point() {
