@@ -104,22 +104,25 @@ public final class EndpointConnector {
   }
 
   /**
-   * {@code text} with every secret of every endpoint of {@code config} masked and each endpoint's URL
-   * replaced by its address: for a command-line tool printing a message it did not write.
+   * {@code text} with every password, URL user-info and secret URL parameter of every endpoint of
+   * {@code config} masked: belt and braces for a command-line tool printing messages that were built
+   * (and scrubbed) elsewhere. Only the secrets are replaced, so Junction's own wording stays intact.
    */
-  public static String scrub(String text, JunctionConfig config) {
+  public static String maskSecrets(String text, JunctionConfig config) {
     if (text == null || config == null) {
       return text;
     }
-    List<JunctionConfig.Endpoint> endpoints = new ArrayList<>();
-    for (JunctionConfig.Shard s : config.shards()) {
-      endpoints.add(s.primary());
-      endpoints.addAll(s.replicas());
-    }
     String out = text;
-    for (JunctionConfig.Endpoint e : endpoints) {
-      String address = DataSourceSummary.address(e.url());
-      out = FailureCause.scrub(out, e.url(), address, FailureCause.secretsOf(e.url(), e.password()));
+    for (JunctionConfig.Shard s : config.shards()) {
+      List<JunctionConfig.Endpoint> endpoints = new ArrayList<>(s.replicas());
+      endpoints.add(0, s.primary());
+      for (JunctionConfig.Endpoint e : endpoints) {
+        for (String secret : FailureCause.secretsOf(e.url(), e.password())) {
+          if (secret.length() >= 3) {
+            out = out.replace(secret, dev.junction.config.Redaction.MASK);
+          }
+        }
+      }
     }
     return out;
   }

@@ -149,10 +149,11 @@ public final class ReshardCli {
 
   /**
    * A message about to be printed, with every configured password, URL user-info and secret parameter
-   * masked and each configured URL replaced by its host:port/database (a driver's message may echo them).
+   * masked. Connection failures are already scrubbed where they are raised ({@link EndpointConnector});
+   * this is the last line of defence for a message that quotes a driver some other way.
    */
   static String scrub(String message, JunctionConfig config) {
-    return Redaction.redact(config == null ? message : EndpointConnector.scrub(message, config));
+    return Redaction.redact(EndpointConnector.maskSecrets(message, config));
   }
 
   /** Redraws the progress line on the terminal at most five times a second. */
