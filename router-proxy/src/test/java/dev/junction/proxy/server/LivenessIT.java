@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Liveness is not readiness, against a real primary and replica: with the primary killed, {@code /health}
  * (readiness) answers 503 while {@code /live} stays 200, so a liveness probe does not restart a proxy
- * that a restart cannot help; during the shutdown drain both answer 503 (before, {@code /health} stayed
+ * that a restart cannot help; with the primary back, during the shutdown drain both answer 503 (before, {@code /health} stayed
  * 200 until the admin port closed, so the pod kept receiving clients it would refuse).
  */
 class LivenessIT {
@@ -70,6 +70,10 @@ class LivenessIT {
           }
           System.out.printf("[LivenessIT] primary killed: /health %d %s/live %d %s", health.statusCode(),
               health.body().substring(0, Math.min(60, health.body().length())) + "...\n", live.statusCode(), live.body());
+
+          // the primary back: ready again, so that 503 below can only come from the drain
+          pg.primary().start();
+          await(base + "/health", 200, Duration.ofSeconds(60));
 
           // SIGTERM runs close(): it waits (up to the grace) for the open client session
           CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy::close);
