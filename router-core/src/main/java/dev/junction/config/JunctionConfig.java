@@ -41,10 +41,10 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
 
   /** One database server and the HikariCP pool Junction keeps for it. */
   public record Endpoint(String name, String url, String username, String password, int weight, Pool pool) {
-    /** Without the password, and with any secret in the URL masked (see {@link Redaction}). */
+    /** Without the password; of the URL only scheme, hosts and database (see {@link Redaction#summary}). */
     @Override
     public String toString() {
-      return "Endpoint[name=" + name + ", url=" + Redaction.redact(url) + ", username=" + username + ", password="
+      return "Endpoint[name=" + name + ", url=" + Redaction.summary(url) + ", username=" + username + ", password="
           + Redaction.mask(password) + ", weight=" + weight + ", pool=" + pool + "]";
     }
   }
@@ -127,11 +127,11 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
       this(store, ttl, localMaximumScopes, redisUri, redisTimeout, redisKeyPrefix, tokenSecret, null);
     }
 
-    /** Without the token secrets, and with the Redis URI's password masked (see {@link Redaction}). */
+    /** Without the token secrets; of the Redis URI only scheme, host and database (see {@link Redaction#summary}). */
     @Override
     public String toString() {
       return "Fencing[store=" + store + ", ttl=" + ttl + ", localMaximumScopes=" + localMaximumScopes + ", redisUri="
-          + Redaction.redact(redisUri) + ", redisTimeout=" + redisTimeout + ", redisKeyPrefix=" + redisKeyPrefix
+          + Redaction.summary(redisUri) + ", redisTimeout=" + redisTimeout + ", redisKeyPrefix=" + redisKeyPrefix
           + ", tokenSecret=" + Redaction.mask(tokenSecret) + ", tokenSecretPrevious=" + Redaction.mask(tokenSecretPrevious) + "]";
     }
 
@@ -271,7 +271,8 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     positive(f.ttl(), "junction.fencing.ttl");
     if (f.store() == FenceStoreKind.REDIS) {
       require(f.redisUri() != null && f.redisUri().startsWith("redis"), "junction.fencing.redis-uri",
-          "required when junction.fencing.store is redis; e.g. redis://127.0.0.1:6379, got " + Redaction.redact(f.redisUri()));
+          "required when junction.fencing.store is redis; e.g. redis://127.0.0.1:6379, got "
+              + (f.redisUri() == null ? "none" : Redaction.summary(f.redisUri()) + " (parameters and user-info not shown)"));
       positive(f.redisTimeout(), "junction.fencing.redis-timeout");
     }
     if (f.tokenSecret() != null) {
@@ -335,7 +336,8 @@ public record JunctionConfig(Dialect dialect, List<Shard> shards, Routing routin
     require(e.name() != null && !e.name().isBlank(), key + ".name", "required");
     require(names.add(e.name()), key + ".name", "duplicate endpoint name '" + e.name() + "' in this shard");
     require(e.url() != null && e.url().startsWith("jdbc:"), key + ".url",
-        "required JDBC URL starting with 'jdbc:', e.g. jdbc:postgresql://db1:5432/app, got " + Redaction.redact(e.url()));
+        "required JDBC URL starting with 'jdbc:', e.g. jdbc:postgresql://db1:5432/app, got "
+            + (e.url() == null ? "none" : Redaction.summary(e.url()) + " (parameters and user-info not shown)"));
     require(e.weight() > 0, key + ".weight", "must be > 0, got " + e.weight());
     Pool p = e.pool();
     require(p.maximumSize() > 0, key + ".pool.maximum-size", "must be > 0, got " + p.maximumSize());

@@ -88,7 +88,7 @@ class SecretsTest {
   void redactionKeepsWhatIsNotSecret() {
     assertThat(Redaction.redact("redis://:pw@cache:6379/0")).isEqualTo("redis://***@cache:6379/0");
     assertThat(Redaction.redact("jdbc:postgresql://db1:5432/app?user=app&password=pw&ssl=true"))
-        .isEqualTo("jdbc:postgresql://db1:5432/app?user=app&password=***&ssl=true");
+        .isEqualTo("jdbc:postgresql://db1:5432/app?user=app&password=***"); // what follows may be part of the password
     assertThat(Redaction.redact("redis://127.0.0.1:6379")).isEqualTo("redis://127.0.0.1:6379");
     assertThat(Redaction.redact(null)).isNull();
   }

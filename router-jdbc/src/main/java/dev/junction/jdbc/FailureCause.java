@@ -77,6 +77,8 @@ final class FailureCause {
       java.util.regex.Matcher m = SECRET_PARAMETER.matcher(s);
       while (m.find()) {
         secrets.add(m.group(1));
+        // password=a&b;c: nobody can tell where the value ends, so the rest of the URL counts as secret too
+        secrets.add(s.substring(m.start(1)));
       }
     }
     secrets.removeIf(x -> x == null || x.isEmpty());
@@ -115,7 +117,7 @@ final class FailureCause {
     if (text == null) {
       return null;
     }
-    String out = url == null || url.isEmpty() ? text : text.replace(url, address);
+    String out = url == null || url.isEmpty() ? text : quotedUrlPieces(text.replace(url, address), url, address);
     for (String secret : secrets) {
       if (secret != null && secret.length() >= 3) {
         out = out.replace(secret, Redaction.MASK);
@@ -123,6 +125,27 @@ final class FailureCause {
     }
     out = JDBC_URL.matcher(out).replaceAll(java.util.regex.Matcher.quoteReplacement(address));
     return Redaction.redact(out);
+  }
+
+  /** Text in single or double quotes, as drivers cite what they could not parse. */
+  private static final java.util.regex.Pattern QUOTED = java.util.regex.Pattern.compile("'([^'\\n]{1,500})'|\"([^\"\\n]{1,500})\"");
+
+  /**
+   * {@code text} with every quoted piece of {@code url} that is not part of its address masked:
+   * Connector/J says "failed to parse the connection string near ';rr'", quoting a piece of a password
+   * that contains {@code ;}, which matches none of the whole secrets {@link #secretsOf} knows.
+   */
+  private static String quotedUrlPieces(String text, String url, String address) {
+    java.util.regex.Matcher m = QUOTED.matcher(text);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String piece = m.group(1) != null ? m.group(1) : m.group(2);
+      String quote = m.group(1) != null ? "'" : "\"";
+      boolean secret = url.contains(piece) && !address.contains(piece);
+      m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(secret ? quote + Redaction.MASK + quote : m.group()));
+    }
+    m.appendTail(sb);
+    return sb.toString();
   }
 
   /** A JDBC URL as it appears in a message: up to white space or a closing quote or bracket. */

@@ -2,8 +2,8 @@ package dev.junction.reshard;
 
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
+import dev.junction.jdbc.EndpointConnector;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,16 +15,30 @@ import java.util.Properties;
  * the router, on the physical databases. Every connection carries the resharding tool's session
  * ring version ({@link ReshardDialect#TOOL_RING_VERSION}), which the write triggers of a
  * resharding always accept.
+ *
+ * <p>Connections are opened through {@link EndpointConnector}, never {@code DriverManager.getConnection(url)}:
+ * the JDK's "No suitable driver found for &lt;url&gt;" prints the whole URL with its password. Every
+ * endpoint's driver is resolved when this is built, so a URL no driver accepts fails before any step
+ * runs, with a {@link dev.junction.config.ConfigException} naming its key
+ * ({@code junction.shards[0].primary.url}) and its host only.
  */
 final class ShardConnections {
   private final Map<String, JunctionConfig.Endpoint> primaries = new LinkedHashMap<>();
   private final Map<String, List<JunctionConfig.Endpoint>> replicas = new LinkedHashMap<>();
+  private final Map<JunctionConfig.Endpoint, EndpointConnector> connectors = new java.util.IdentityHashMap<>();
   final ReshardDialect dialect;
 
   ShardConnections(JunctionConfig config) {
-    for (JunctionConfig.Shard s : config.shards()) {
+    List<JunctionConfig.Shard> shards = config.shards();
+    for (int i = 0; i < shards.size(); i++) {
+      JunctionConfig.Shard s = shards.get(i);
       primaries.put(s.name(), s.primary());
       replicas.put(s.name(), s.replicas());
+      String key = "junction.shards[" + i + "]";
+      connectors.put(s.primary(), EndpointConnector.of(s.primary(), key + ".primary"));
+      for (int r = 0; r < s.replicas().size(); r++) {
+        connectors.put(s.replicas().get(r), EndpointConnector.of(s.replicas().get(r), key + ".replicas[" + r + "]"));
+      }
     }
     this.dialect = ReshardDialect.of(config.dialect());
   }
@@ -132,16 +146,15 @@ final class ShardConnections {
     }
   }
 
+  /** A connection to {@code e}; a failure names its key and host, never its URL or password. */
   Connection connect(JunctionConfig.Endpoint e) throws SQLException {
+    EndpointConnector connector = connectors.get(e);
+    if (connector == null) {
+      throw new SQLException("Junction reshard: endpoint '" + e.name() + "' is not in the configuration", "42704");
+    }
     Properties p = new Properties();
-    if (e.username() != null) {
-      p.setProperty("user", e.username());
-    }
-    if (e.password() != null) {
-      p.setProperty("password", e.password());
-    }
     dialect.connectionProperties(p);
-    return DriverManager.getConnection(e.url(), p);
+    return connector.connect(p);
   }
 
   Dialect sqlDialect() {

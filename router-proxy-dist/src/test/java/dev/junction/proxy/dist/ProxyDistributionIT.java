@@ -126,6 +126,13 @@ class ProxyDistributionIT {
     String deployment = new Yaml().dump(kind(documents, "Deployment"));
     assertThat(deployment).contains("readinessProbe", "livenessProbe", "path: /health", "secretKeyRef", "JUNCTION_DB_PASSWORD",
         "JUNCTION_APP_PASSWORD", "configMap");
+    // readiness on /health (503 while a primary is down or while draining); liveness on /live, which a
+    // database outage does not fail: a liveness probe on /health restarted healthy proxies
+    Map<?, ?> podSpec = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) kind(documents, "Deployment").get("spec")).get("template")).get("spec");
+    Map<?, ?> proxyContainer = ((List<?>) podSpec.get("containers")).stream().map(c -> (Map<?, ?>) c)
+        .filter(c -> c.containsKey("livenessProbe")).findFirst().orElseThrow();
+    assertThat(((Map<?, ?>) ((Map<?, ?>) proxyContainer.get("livenessProbe")).get("httpGet")).get("path")).isEqualTo("/live");
+    assertThat(((Map<?, ?>) ((Map<?, ?>) proxyContainer.get("readinessProbe")).get("httpGet")).get("path")).isEqualTo("/health");
   }
 
   @Test
@@ -207,6 +214,10 @@ class ProxyDistributionIT {
             HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).startsWith("{\"status\":\"UP\"").contains("\"endpoint\":\"replica1\"");
+        HttpResponse<String> live = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + listening[1] + "/live")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(live.statusCode()).as("the Kubernetes example's liveness probe path").isEqualTo(200);
 
         // An application's pooled connection is still open when the proxy is told to stop.
         held = DriverManager.getConnection(url, props);

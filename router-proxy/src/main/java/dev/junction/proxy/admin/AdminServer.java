@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The proxy's operator port: {@code /health} (JSON per endpoint; 503 when a primary is down),
+ * The proxy's operator port: {@code /health} (readiness: JSON per endpoint; 503 when a primary is
+ * down or the proxy is draining), {@code /live} (liveness, when the proxy serves it with {@link #route}),
  * {@code /metrics} (Prometheus text from the router's Micrometer meters), {@code /status} (JSON:
  * sessions and pools) and {@code /explain?sql=...} (where a statement would be routed, and why).
  * Read-only by design. It runs on its own event loop, so a busy proxy still answers health checks;
@@ -43,6 +44,8 @@ public final class AdminServer implements AutoCloseable {
   private final Channel channel;
   private final String token;
   private final java.util.Map<String, Supplier<FullHttpResponse>> routes = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Set when the proxy stops accepting clients: {@code /health} answers 503 from then on. */
+  private volatile boolean draining;
 
   public AdminServer(String host, int port, RoutingDataSource dataSource, PrometheusMeterRegistry registry, EventLoopGroup group)
       throws InterruptedException {
@@ -75,6 +78,15 @@ public final class AdminServer implements AutoCloseable {
     FullHttpResponse response = text(status, body);
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     return response;
+  }
+
+  /**
+   * From now on {@code /health} answers 503 {@code "DRAINING"}: the proxy has stopped accepting clients
+   * (SIGTERM) and is waiting for open sessions, so a load balancer or Kubernetes Service must stop
+   * sending it new ones. Before, {@code /health} stayed 200 until the admin port closed after the drain.
+   */
+  public void startDraining() {
+    draining = true;
   }
 
   public int port() {
@@ -139,14 +151,16 @@ public final class AdminServer implements AutoCloseable {
         }
         return text(HttpResponseStatus.OK, dataSource.explain(sql.get(0)).render());
       default:
-        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /metrics, /status, /explain?sql=..., /admin/ (the live page)\n");
+        return text(HttpResponseStatus.NOT_FOUND, "endpoints: /health, /live, /metrics, /status, /explain?sql=..., /admin/ (the live page)\n");
     }
   }
 
   private FullHttpResponse health() {
     List<EndpointHealth> endpoints = dataSource.health();
     boolean primariesUp = endpoints.stream().filter(h -> h.role().equals("primary")).allMatch(EndpointHealth::up);
-    StringBuilder json = new StringBuilder("{\"status\":\"").append(primariesUp ? "UP" : "DOWN").append("\",\"endpoints\":[");
+    boolean ready = primariesUp && !draining;
+    StringBuilder json = new StringBuilder("{\"status\":\"").append(draining ? "DRAINING" : primariesUp ? "UP" : "DOWN")
+        .append("\",\"endpoints\":[");
     for (int i = 0; i < endpoints.size(); i++) {
       EndpointHealth h = endpoints.get(i);
       if (i > 0) {
@@ -169,7 +183,7 @@ public final class AdminServer implements AutoCloseable {
     json.append("],\"fenceStore\":{\"kind\":").append(Json.quote(dataSource.fenceStoreKind()))
         .append(",\"status\":\"").append(store.up() ? "UP" : "DOWN").append('"')
         .append(",\"detail\":").append(Json.quote(store.detail())).append("}}\n");
-    FullHttpResponse response = text(primariesUp ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json.toString());
+    FullHttpResponse response = text(ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json.toString());
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
     return response;
   }

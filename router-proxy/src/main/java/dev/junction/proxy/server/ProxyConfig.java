@@ -104,6 +104,11 @@ public record ProxyConfig(String host, int port, String adminHost, int adminPort
         maxConnections, maxMessageBytes, shutdownGrace, workerThreads, pooling, hardening);
   }
 
+  public ProxyConfig withShutdownGrace(Duration shutdownGrace) {
+    return new ProxyConfig(host, port, adminHost, adminPort, auth, users, tlsCertificate, tlsPrivateKey,
+        maxConnections, maxMessageBytes, shutdownGrace, workerThreads, pooling, hardening);
+  }
+
   public ProxyConfig withMaxConnections(int maxConnections) {
     return new ProxyConfig(host, port, adminHost, adminPort, auth, users, tlsCertificate, tlsPrivateKey,
         maxConnections, maxMessageBytes, shutdownGrace, workerThreads, pooling, hardening);

@@ -8,6 +8,7 @@ import dev.junction.proxy.relay.SessionHost;
 import dev.junction.route.RouteReason;
 import io.netty.channel.ChannelHandler;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import dev.junction.proxy.admin.AdminServer;
 import dev.junction.proxy.protocol.BackendEncoder;
@@ -24,6 +25,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -130,6 +135,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.admin = new AdminServer(config.adminHost(), config.adminPort(), dataSource, registry, adminLoop,
         config.hardening().adminToken(), this::statusJson);
     this.adminPage = dev.junction.proxy.admin.AdminPage.mount(admin, dataSource);
+    admin.route("/live", this::liveness);
     if (relay) {
       io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
@@ -329,12 +335,49 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     }
   }
 
+  /** How long {@code /live} waits for every event loop to run a no-op task. */
+  private static final long LIVENESS_WAIT_MILLIS = 2_000;
+
+  /**
+   * {@code /live}: 200 while the listening socket is open and every event loop (acceptor and I/O) runs a
+   * task within {@value #LIVENESS_WAIT_MILLIS} ms; 503 when one does not (a wedged loop: a restart helps)
+   * and while draining on shutdown. Why not {@code /health}: it answers 503 while a primary is down,
+   * and restarting the proxy cannot bring a database back; a liveness probe on it restarts healthy
+   * proxies during every database outage and drops their clients' sessions.
+   */
+  private FullHttpResponse liveness() {
+    HttpResponseStatus unavailable = HttpResponseStatus.SERVICE_UNAVAILABLE;
+    if (closed.get()) {
+      return AdminServer.json(unavailable, "{\"status\":\"DRAINING\",\"sessions\":" + sessionCount() + "}\n");
+    }
+    if (!channel.isActive()) {
+      return AdminServer.json(unavailable, "{\"status\":\"DOWN\",\"detail\":\"the client port is not listening\"}\n");
+    }
+    List<Future<?>> pings = new ArrayList<>();
+    for (EventLoopGroup group : List.of(boss, io)) {
+      for (EventExecutor loop : group) {
+        pings.add(loop.submit(() -> { }));
+      }
+    }
+    long deadline = System.nanoTime() + LIVENESS_WAIT_MILLIS * 1_000_000;
+    for (Future<?> ping : pings) {
+      long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      if (!ping.awaitUninterruptibly(left) || !ping.isSuccess()) {
+        return AdminServer.json(unavailable, "{\"status\":\"DOWN\",\"detail\":\"an event loop did not answer within "
+            + LIVENESS_WAIT_MILLIS + " ms\"}\n");
+      }
+    }
+    return AdminServer.json(HttpResponseStatus.OK,
+        "{\"status\":\"UP\",\"sessions\":" + sessionCount() + "}\n");
+  }
+
   /** Stops accepting, lets open sessions finish for up to the configured grace, then closes everything. */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    admin.startDraining(); // /health and /live answer 503 while the sessions drain
     channel.close().syncUninterruptibly();
     log.info("stopping: accepting no new clients; {} sessions open, waiting up to {} for them to finish", sessionCount(),
         config.shutdownGrace());

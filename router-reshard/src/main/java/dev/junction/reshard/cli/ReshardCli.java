@@ -2,7 +2,10 @@ package dev.junction.reshard.cli;
 
 import dev.junction.config.ConfigException;
 import dev.junction.config.JunctionConfig;
+import dev.junction.config.RedactedCause;
+import dev.junction.config.Redaction;
 import dev.junction.config.YamlConfigLoader;
+import dev.junction.jdbc.EndpointConnector;
 import dev.junction.reshard.Progress;
 import dev.junction.reshard.ReshardException;
 import dev.junction.reshard.ReshardJob;
@@ -77,8 +80,9 @@ public final class ReshardCli {
       err.println("reshard: --config <target.yaml> is required\n" + USAGE);
       return 2;
     }
+    JunctionConfig target = null;
     try {
-      JunctionConfig target = YamlConfigLoader.load(config);
+      target = YamlConfigLoader.load(config);
       if (command.equals("init")) {
         ReshardJob.init(target);
         out.println("recorded " + target.sharding().ring(target.shards()) + " in every shard that had no ring record");
@@ -131,9 +135,25 @@ public final class ReshardCli {
       return 0;
     } catch (ConfigException | ReshardException e) {
       err.println();
-      err.println("reshard " + command + " failed: " + e.getMessage());
+      err.println("reshard " + command + " failed: " + scrub(e.getMessage(), target));
+      return 1;
+    } catch (RuntimeException e) {
+      // not one of ours: keep the stack trace for a bug report, but with every message scrubbed
+      JunctionConfig loaded = target;
+      err.println();
+      err.println("reshard " + command + " failed: " + e.getClass().getName() + ": " + scrub(e.getMessage(), loaded));
+      RedactedCause.of(e, m -> scrub(m, loaded)).printStackTrace(err);
       return 1;
     }
+  }
+
+  /**
+   * A message about to be printed, with every configured password, URL user-info and secret parameter
+   * masked. Connection failures are already scrubbed where they are raised ({@link EndpointConnector});
+   * this is the last line of defence for a message that quotes a driver some other way.
+   */
+  static String scrub(String message, JunctionConfig config) {
+    return Redaction.redact(EndpointConnector.maskSecrets(message, config));
   }
 
   /** Redraws the progress line on the terminal at most five times a second. */
