@@ -51,9 +51,15 @@ public final class StatementClassifier implements MeterBinder {
      * bound, and it is separate from the exact-text cache so one-off literal texts can never evict a
      * literal-free statement. Among literal texts, Caffeine's W-TinyLFU admission (a new entry enters
      * the main space only if it has been seen more often than the entry it would evict) keeps a stream
-     * of one-off texts from evicting the frequent ones; each one-off costs one put on a path that
-     * already lexes the whole statement. Texts are put on a shape hit, not on a shape miss: the first
-     * sighting of a shape is analysed anyway, and that is what pays for the parse.
+     * of one-off texts from evicting the frequent ones.
+     *
+     * Doorkeeper. A put is not free: measured at 5-10 µs per one-off text under a stream of them (the
+     * eviction work of a full weighted cache), against about 2 µs for the whole shape path. So a text
+     * is put only when it is seen a second time: seenTexts is a fixed table of String hash codes (one
+     * int slot per cached statement, rounded up to a power of two); every shaped text marks its slot,
+     * and a shape hit whose slot already holds its hash puts the text. A one-off text costs one int
+     * write. A collision or a lost update between threads (plain int writes, racy on purpose) only
+     * makes a put happen early or late; the value put is the same either way.
      *
      * Analysis. SqlScanner makes one pass over the text, splitting it at top-level semicolons and
      * noting parenthesis depth, the routing hint and MySQL executable comments. Each statement then
@@ -75,6 +81,7 @@ public final class StatementClassifier implements MeterBinder {
     private final Cache<String, Classification> literalTexts;
     private final LongAdder shapeHits = new LongAdder();
     private final LongAdder literalTextHits = new LongAdder();
+    private final int[] seenTexts;
     private final SqlLexer lexer;
     private final SqlScanner scanner;
     private final SegmentClassifier segments;
@@ -95,6 +102,7 @@ public final class StatementClassifier implements MeterBinder {
                 .weigher((String sql, Classification c) -> ClassifierSettings.literalTextWeight(sql))
                 .recordStats()
                 .build();
+        this.seenTexts = new int[Integer.highestOneBit(Math.max(1, Math.min(settings.cacheMaximumSize(), 1 << 20)) * 2 - 1)];
         this.lexer = new SqlLexer(dialect);
         this.scanner = new SqlScanner(lexer);
         this.segments = new SegmentClassifier(dialect, settings, lexer, overBudget);
@@ -132,12 +140,15 @@ public final class StatementClassifier implements MeterBinder {
                     cache.put(sql, result);
                 } else {
                     result = shapes.getIfPresent(shape);
+                    boolean seenBefore = markSeen(sql);
                     if (result == null) {
                         result = analyse(sql);
                         shapes.put(shape, result);
                     } else {
                         shapeHits.increment();
-                        literalTexts.put(sql, result); // the shape's own answer: see "Literal texts"
+                        if (seenBefore) {
+                            literalTexts.put(sql, result); // the shape's own answer: see "Literal texts"
+                        }
                     }
                 }
             }
@@ -212,6 +223,17 @@ public final class StatementClassifier implements MeterBinder {
     /** As {@link #bindTo(MeterRegistry)}, with extra tags to tell several classifiers apart. */
     public void bindTo(MeterRegistry registry, Iterable<Tag> tags) {
         ClassifierMetrics.bind(this, Objects.requireNonNull(registry, "registry"), tags);
+    }
+
+    /** Marks {@code sql} as seen; whether its slot held its hash already (see "Doorkeeper"). */
+    private boolean markSeen(String sql) {
+        int hash = sql.hashCode();
+        int slot = (hash ^ (hash >>> 16)) & (seenTexts.length - 1);
+        if (seenTexts[slot] == hash) {
+            return true;
+        }
+        seenTexts[slot] = hash;
+        return false;
     }
 
     private Classification analyse(String sql) {

@@ -39,11 +39,13 @@ class LiteralTextCacheTest {
         for (int i = 0; i < 20; i++) {
             classifier.classify(FREQUENT);
         }
-        // 50,000 one-off texts of one shape, each a shape hit that puts its text; the frequent text
-        // keeps being used at 1 in 100 of the traffic, as a frequent statement is.
+        // 50,000 texts of one shape, each seen twice and never again (so each is put, past the doorkeeper:
+        // the stream that most tests the admission); the frequent text keeps being used at 1 in 100.
         String padding = "x".repeat(200);
         for (int i = 0; i < 50_000; i++) {
-            classifier.classify("select id from orders where note = '" + padding + "' and id = " + i);
+            String sql = "select id from orders where note = '" + padding + "' and id = " + i;
+            classifier.classify(sql);
+            classifier.classify(sql);
             if (i % 100 == 0) {
                 classifier.classify(FREQUENT);
             }
@@ -58,6 +60,17 @@ class LiteralTextCacheTest {
         classifier.classify(LITERAL_FREE);
         classifier.classify(FREQUENT);
         assertThat(classifier.cacheStats().missCount()).as("both answered from the caches").isEqualTo(misses);
+    }
+
+    @Test
+    void aTextSeenOnceIsNotPut() {
+        StatementClassifier classifier = new StatementClassifier(Dialect.POSTGRESQL, SMALL);
+        classifier.classify("select id from orders where id = 1"); // the shape
+        for (int i = 2; i < 1_000; i++) {
+            classifier.classify("select id from orders where id = " + i);
+        }
+        assertThat(classifier.literalTextCacheWeight()).as("one-off texts pass the doorkeeper only by hash collision")
+                .isLessThan(20L * ClassifierSettings.literalTextWeight("select id from orders where id = 999"));
     }
 
     @Test
