@@ -104,6 +104,8 @@ class ShapeCacheConsistencyTest {
                 }
             }
         }
+        System.out.printf("shape-cache consistency: %d shaped statements of %d, %d variants x 2 cached lookups, %d in the literal-text cache%n",
+                compared, statements.size(), compared * VARIANTS.length, literalTextHits);
         assertThat(mismatches).as("cached classifications that differ from a full analysis").isEmpty();
         assertThat(literalTextHits).as("variants served from the literal-text cache").isGreaterThan(compared / 2);
         return compared;
