@@ -79,6 +79,8 @@ public class ClassifierBenchmark {
             + "order by o.created_at desc limit ?";
     /** The join as a statement with an inlined literal: a shape hit, not an exact hit. */
     static final String JOIN_WITH_LITERAL = JOIN_SUBQUERY.replace("limit ?", "limit 50");
+    /** The join up to its LIMIT value, for never-repeated literal texts of the same shape. */
+    static final String JOIN_LIMIT_PREFIX = JOIN_SUBQUERY.replace("limit ?", "limit ");
     static final String ORM = "select u1_0.id,u1_0.name from users u1_0 where u1_0.id=?";
     static final String WRITE = "update orders set total = ?, updated_at = now() where id = ? and version = ?";
     /** PostgreSQL reads {@code ?|} as the jsonb operator, so JSqlParser cannot parse this read. */
@@ -140,6 +142,20 @@ public class ClassifierBenchmark {
     @BenchmarkMode(Mode.AverageTime)
     public Classification cachedShapeHit() {
         return cached.classify(joinWithLiteral);
+    }
+
+    /** A literal text never seen before, of a known shape: a shape hit (and, since 0.2.0, a put of the text). */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    public Classification cachedShapeHitOneOffLiteral() {
+        return cached.classify(JOIN_LIMIT_PREFIX + (counter++ & 0xFFFFFF));
+    }
+
+    /** Building the text of {@link #cachedShapeHitOneOffLiteral()} alone. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    public String oneOffLiteralTextOnly() {
+        return JOIN_LIMIT_PREFIX + (counter++ & 0xFFFFFF);
     }
 
     @Benchmark

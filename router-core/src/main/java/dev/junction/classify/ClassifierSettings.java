@@ -15,7 +15,9 @@ import java.util.Set;
  * so {@code nextval} matches {@code pg_catalog.nextval(...)}, while an entry
  * {@code app.touch} matches only that qualified call.
  *
- * @param cacheMaximumSize    classifications kept in the parse cache; 0 disables caching
+ * @param cacheMaximumSize    classifications kept in the parse cache (exact texts, and as many shapes);
+ *                            it also sizes the cache of repeated literal-bearing texts, by weight
+ *                            ({@link #literalTextCacheMaximumWeight()}); 0 disables caching
  * @param maxNestingDepth     deepest parenthesis nesting handed to the parser; deeper statements
  *                            go to the primary as {@link PrimaryReason#TOO_DEEP} (JSqlParser
  *                            recurses per level and its cost grows steeply with depth)
@@ -46,6 +48,14 @@ public record ClassifierSettings(
     public static final int DEFAULT_CACHE_MAXIMUM_SIZE = 10_000;
     public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
     public static final int DEFAULT_MAX_CACHED_SQL_LENGTH = 16 * 1024;
+    /**
+     * Weight one literal-bearing text may take on average in the literal-text cache: the bound is
+     * {@code cacheMaximumSize} times this (2,560,000 with the defaults, about 2.5-5 MB of text and
+     * entries), so a cache sized for N statements holds N texts of up to 192 chars, or fewer longer ones.
+     */
+    public static final int LITERAL_TEXT_WEIGHT_PER_ENTRY = 256;
+    /** Weight charged per literal-text entry on top of its length: the cache node, key and String headers. */
+    public static final int LITERAL_TEXT_ENTRY_OVERHEAD = 64;
     /** Depths above this risk a StackOverflowError inside the parser, whatever the stack size. */
     public static final int MAX_ALLOWED_NESTING_DEPTH = 256;
     /**
@@ -140,6 +150,21 @@ public record ClassifierSettings(
             throw new IllegalArgumentException("parseBudget is " + parseBudget
                     + "; give a positive duration (default " + DEFAULT_PARSE_BUDGET.toMillis() + " ms)");
         }
+    }
+
+    /**
+     * Bound of the cache of repeated literal-bearing texts (a statement with an inlined literal seen
+     * again verbatim), as a weight: chars of SQL plus {@link #LITERAL_TEXT_ENTRY_OVERHEAD} per entry.
+     * Derived from {@code cacheMaximumSize} ({@link #LITERAL_TEXT_WEIGHT_PER_ENTRY} per entry), so one
+     * setting sizes all the classifier's caches and 0 still disables them.
+     */
+    public long literalTextCacheMaximumWeight() {
+        return (long) cacheMaximumSize * LITERAL_TEXT_WEIGHT_PER_ENTRY;
+    }
+
+    /** The weight of one literal-text entry (see {@link #literalTextCacheMaximumWeight()}). */
+    static int literalTextWeight(String sql) {
+        return LITERAL_TEXT_ENTRY_OVERHEAD + sql.length();
     }
 
     /** Settings with the {@link #DEFAULT_PARSE_BUDGET}. */

@@ -37,8 +37,29 @@ public final class StatementClassifier implements MeterBinder {
      *
      * Shapes. On an exact-text miss, a single data statement with literals is looked up by its
      * shape (StatementShape: literals replaced by ?), so simple-protocol traffic that inlines values
-     * is one lexer pass and a lookup instead of a parse. Shaped statements are cached only by shape,
-     * so unique literal texts do not churn the exact-text cache.
+     * is one lexer pass and a lookup instead of a parse. Shaped statements never enter the exact-text
+     * cache, so unique literal texts (WHERE id = 17, 18, 19, ...) do not churn it.
+     *
+     * Literal texts. A shape hit costs a lexer pass and a new shape string (about 0.5 KB) on every
+     * call, 100-200 times an exact hit, and most literal-bearing statements repeat verbatim (an ORM's
+     * inlined LIMIT or enum literal). So on a shape hit the exact text is also put in a third cache,
+     * literalTexts, looked up right after the exact cache: the next call of that text is one more
+     * getIfPresent. The value put is the shape's cached classification, the very answer the shape path
+     * gives, so this cache cannot change a route that the shape cache would not. It is bounded by
+     * weight (chars of SQL plus a fixed per-entry overhead, ClassifierSettings
+     * literalTextCacheMaximumWeight), not by count, so long texts cannot pin more memory than the
+     * bound, and it is separate from the exact-text cache so one-off literal texts can never evict a
+     * literal-free statement. Among literal texts, Caffeine's W-TinyLFU admission (a new entry enters
+     * the main space only if it has been seen more often than the entry it would evict) keeps a stream
+     * of one-off texts from evicting the frequent ones.
+     *
+     * Doorkeeper. A put is not free: measured at 5-10 µs per one-off text under a stream of them (the
+     * eviction work of a full weighted cache), against about 2 µs for the whole shape path. So a text
+     * is put only when it is seen a second time: seenTexts is a fixed table of String hash codes (one
+     * int slot per cached statement, rounded up to a power of two); every shaped text marks its slot,
+     * and a shape hit whose slot already holds its hash puts the text. A one-off text costs one int
+     * write. A collision or a lost update between threads (plain int writes, racy on purpose) only
+     * makes a put happen early or late; the value put is the same either way.
      *
      * Analysis. SqlScanner makes one pass over the text, splitting it at top-level semicolons and
      * noting parenthesis depth, the routing hint and MySQL executable comments. Each statement then
@@ -57,7 +78,10 @@ public final class StatementClassifier implements MeterBinder {
     private final int maxCachedSqlLength;
     private final Cache<String, Classification> cache;
     private final Cache<String, Classification> shapes;
+    private final Cache<String, Classification> literalTexts;
     private final LongAdder shapeHits = new LongAdder();
+    private final LongAdder literalTextHits = new LongAdder();
+    private final int[] seenTexts;
     private final SqlLexer lexer;
     private final SqlScanner scanner;
     private final SegmentClassifier segments;
@@ -72,7 +96,13 @@ public final class StatementClassifier implements MeterBinder {
                 .maximumSize(settings.cacheMaximumSize())
                 .recordStats()
                 .build();
-        this.shapes = Caffeine.newBuilder().maximumSize(settings.cacheMaximumSize()).build();
+        this.shapes = Caffeine.newBuilder().maximumSize(settings.cacheMaximumSize()).recordStats().build();
+        this.literalTexts = Caffeine.newBuilder()
+                .maximumWeight(settings.literalTextCacheMaximumWeight())
+                .weigher((String sql, Classification c) -> ClassifierSettings.literalTextWeight(sql))
+                .recordStats()
+                .build();
+        this.seenTexts = new int[Integer.highestOneBit(Math.max(1, Math.min(settings.cacheMaximumSize(), 1 << 20)) * 2 - 1)];
         this.lexer = new SqlLexer(dialect);
         this.scanner = new SqlScanner(lexer);
         this.segments = new SegmentClassifier(dialect, settings, lexer, overBudget);
@@ -98,17 +128,27 @@ public final class StatementClassifier implements MeterBinder {
         if (sql.length() <= maxCachedSqlLength) {
             result = cache.getIfPresent(sql);
             if (result == null) {
+                result = literalTexts.getIfPresent(sql);
+                if (result != null) {
+                    literalTextHits.increment();
+                }
+            }
+            if (result == null) {
                 String shape = StatementShape.of(sql, lexer);
                 if (shape == null) {
                     result = analyse(sql);
                     cache.put(sql, result);
                 } else {
                     result = shapes.getIfPresent(shape);
+                    boolean seenBefore = markSeen(sql);
                     if (result == null) {
                         result = analyse(sql);
                         shapes.put(shape, result);
                     } else {
                         shapeHits.increment();
+                        if (seenBefore) {
+                            literalTexts.put(sql, result); // the shape's own answer: see "Literal texts"
+                        }
                     }
                 }
             }
@@ -123,19 +163,34 @@ public final class StatementClassifier implements MeterBinder {
 
     /**
      * Parse-cache statistics since construction. A statement answered by its shape (same text but for
-     * literals) counts as a hit; only statements that had to be analysed count as misses.
+     * literals) or by a cached literal text counts as a hit; only statements that had to be analysed
+     * count as misses. Evictions are those of all three caches.
      */
     public CacheStats cacheStats() {
         CacheStats exact = cache.stats();
         long byShape = shapeHits.sum();
-        return CacheStats.of(exact.hitCount() + byShape, Math.max(0, exact.missCount() - byShape), exact.loadSuccessCount(),
-                exact.loadFailureCount(), exact.totalLoadTime(), exact.evictionCount() + shapes.stats().evictionCount(),
+        long byLiteralText = literalTextHits.sum();
+        return CacheStats.of(exact.hitCount() + byShape + byLiteralText,
+                Math.max(0, exact.missCount() - byShape - byLiteralText), exact.loadSuccessCount(),
+                exact.loadFailureCount(), exact.totalLoadTime(),
+                exact.evictionCount() + shapes.stats().evictionCount() + literalTexts.stats().evictionCount(),
                 exact.evictionWeight());
     }
 
-    /** Approximate number of cached classifications (exact texts and shapes). */
+    /** Approximate number of cached classifications (exact texts, shapes and literal texts). */
     public long estimatedCacheSize() {
-        return cache.estimatedSize() + shapes.estimatedSize();
+        return cache.estimatedSize() + shapes.estimatedSize() + literalTexts.estimatedSize();
+    }
+
+    /** Weight held by the literal-text cache after pending maintenance (tests of its bound). */
+    long literalTextCacheWeight() {
+        literalTexts.cleanUp();
+        return literalTexts.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+    }
+
+    /** Whether {@code sql} is in the literal-text cache, without counting as an access (tests). */
+    boolean literalTextCached(String sql) {
+        return literalTexts.policy().getIfPresentQuietly(sql) != null;
     }
 
     /** Statements (cache hits included) sent to the primary because they could not be analysed. */
@@ -168,6 +223,17 @@ public final class StatementClassifier implements MeterBinder {
     /** As {@link #bindTo(MeterRegistry)}, with extra tags to tell several classifiers apart. */
     public void bindTo(MeterRegistry registry, Iterable<Tag> tags) {
         ClassifierMetrics.bind(this, Objects.requireNonNull(registry, "registry"), tags);
+    }
+
+    /** Marks {@code sql} as seen; whether its slot held its hash already (see "Doorkeeper"). */
+    private boolean markSeen(String sql) {
+        int hash = sql.hashCode();
+        int slot = (hash ^ (hash >>> 16)) & (seenTexts.length - 1);
+        if (seenTexts[slot] == hash) {
+            return true;
+        }
+        seenTexts[slot] = hash;
+        return false;
     }
 
     private Classification analyse(String sql) {

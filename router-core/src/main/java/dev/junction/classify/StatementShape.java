@@ -1,8 +1,5 @@
 package dev.junction.classify;
 
-import java.util.Locale;
-import java.util.Set;
-
 /**
  * The shape of a statement: its text with every literal replaced by {@code ?} and whitespace runs
  * folded, so {@code ... WHERE aid = 17} and {@code ... WHERE aid = 42} share one classification.
@@ -16,8 +13,8 @@ import java.util.Set;
  * -M simple, ORMs that inline values) would pay a full parse.
  */
 final class StatementShape {
-    private static final Set<String> SHAPED = Set.of("SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "TABLE",
-            "REPLACE", "MERGE");
+    private static final String[] SHAPED = {"SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "VALUES", "TABLE",
+            "REPLACE", "MERGE"};
 
     private StatementShape() {
     }
@@ -30,7 +27,7 @@ final class StatementShape {
             return null;
         }
         int firstEnd = lexer.tokenEnd(sql, first, end);
-        if (!SHAPED.contains(sql.substring(first, firstEnd).toUpperCase(Locale.ROOT))) {
+        if (!isShapedKeyword(sql, first, firstEnd)) {
             return null;
         }
         StringBuilder shape = new StringBuilder(end);
@@ -69,7 +66,18 @@ final class StatementShape {
         return literal ? shape.toString() : null;
     }
 
-    private static boolean isLiteral(String s, int start, int stop, SqlLexer lexer) {
+    /** Whether the first word is a data keyword; compared in place, so no substring on this hot path. */
+    private static boolean isShapedKeyword(String sql, int start, int stop) {
+        int length = stop - start;
+        for (String keyword : SHAPED) {
+            if (keyword.length() == length && sql.regionMatches(true, start, keyword, 0, length)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean isLiteral(String s, int start, int stop, SqlLexer lexer) {
         char c = s.charAt(start);
         if (c == '\'' || (c >= '0' && c <= '9')) {
             return true;

@@ -92,7 +92,7 @@ class ClassificationTableTest {
         return cases.stream().map(Case::reason).collect(Collectors.toCollection(() -> EnumSet.noneOf(PrimaryReason.class)));
     }
 
-    private static List<Case> loadCases() throws IOException {
+    static List<Case> loadCases() throws IOException {
         List<Case> cases = new ArrayList<>();
         try (InputStream in = ClassificationTableTest.class.getResourceAsStream(RESOURCE)) {
             assertThat(in).as(RESOURCE + " on the test classpath").isNotNull();

@@ -67,7 +67,7 @@ class UnparseableGoldenTest {
         assertThat(parsed).as("JSqlParser now parses this row; move it to classification-cases.tsv").isFalse();
     }
 
-    private static void load(List<Row> rows, String resource, Dialect dialect) throws IOException {
+    static void load(List<Row> rows, String resource, Dialect dialect) throws IOException {
         try (InputStream in = UnparseableGoldenTest.class.getResourceAsStream(resource)) {
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             int number = 0;
