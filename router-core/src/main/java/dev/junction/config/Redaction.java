@@ -137,13 +137,15 @@ public final class Redaction {
 
   /**
    * {@code text} (e.g. a driver's or a client library's exception message) with {@code source}, a
-   * value that holds a secret such as a Redis URI, replaced by its redacted form, then {@link #redact}ed.
+   * value that holds a secret such as a Redis URI, replaced by its {@link #summary} (scheme and
+   * address only: a masking rule cannot know where a password with a space or {@code &} ends), then
+   * {@link #redact}ed.
    */
   public static String scrub(String text, String source) {
     if (text == null) {
       return null;
     }
-    String s = source == null || source.isEmpty() ? text : text.replace(source, redact(source));
+    String s = source == null || source.isEmpty() ? text : text.replace(source, summary(source));
     return redact(s);
   }
 

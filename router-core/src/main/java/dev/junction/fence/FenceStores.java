@@ -38,7 +38,7 @@ public final class FenceStores {
     } catch (InvocationTargetException e) {
       if (mentionsSecret(e.getCause(), f.redisUri())) {
         // e.g. a malformed URI: the client library echoes it, password included; never pass that on
-        throw new IllegalArgumentException("cannot open the Redis fence store at " + Redaction.redact(f.redisUri()) + ": "
+        throw new IllegalArgumentException("cannot open the Redis fence store at " + Redaction.summary(f.redisUri()) + ": "
             + e.getCause().getClass().getSimpleName() + ": " + Redaction.scrub(e.getCause().getMessage(), f.redisUri()));
       }
       if (e.getCause() instanceof RuntimeException r) {
