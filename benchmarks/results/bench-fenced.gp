@@ -10,7 +10,7 @@ set xtics rotate by -25
 set multiplot layout 3,1
 set logscale y
 set yrange [*:*]
-set title "Read-after-write: read p50 (2026-11-23 12:38 UTC)"
+set title "Read-after-write: read p50 (2026-12-05 01:00 UTC)"
 set ylabel "read p50 (us, log)"
 plot 'benchmarks/results/fenced-p50.csv' every ::1 using 2:xtic(1) title 'primary-hikari', '' every ::1 using 3 title 'junction-primary()', '' every ::1 using 4 title 'junction-scope-fenced', '' every ::1 using 5 title 'junction-scope-fenced-nowait'
 set logscale y
