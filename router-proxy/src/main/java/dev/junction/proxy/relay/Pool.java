@@ -43,7 +43,7 @@ final class Pool {
   final Endpoint endpoint;
   final EventLoop loop;
   private final RelayRuntime runtime;
-  private final int index;
+  final int index;
   private final ArrayDeque<BackendConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final List<BackendConnection> all = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -52,6 +52,10 @@ final class Pool {
   volatile int activeCount;
   volatile int idleCountValue;
   volatile int waitingCount;
+  /** Connections open or opening in this partition ({@code total}), readable from other loops. */
+  volatile int ownedCount;
+  /** Re-checks, while clients wait on a full endpoint, for capacity another partition can give up. */
+  private ScheduledFuture<?> rebalanceTimer;
 
   Pool(Endpoint endpoint, RelayRuntime runtime, EventLoop loop, int index) {
     this.endpoint = endpoint;
@@ -70,6 +74,10 @@ final class Pool {
 
   int waiting() {
     return waitingCount;
+  }
+
+  int owned() {
+    return ownedCount;
   }
 
   List<BackendConnection> connections() {
@@ -109,6 +117,7 @@ final class Pool {
           connect();
         } else {
           endpoint.rebalance(this);
+          watchForCapacity();
         }
       }
     }
@@ -120,11 +129,39 @@ final class Pool {
     return !idle.isEmpty() || endpoint.size.get() < endpoint.maxSize;
   }
 
-  /** Closes one idle connection so that another partition can open one (see {@link Endpoint#rebalance}). */
-  void shedOne() {
+  /**
+   * While clients wait here on a full endpoint, looks again every {@link #REBALANCE_MILLIS}: a
+   * connection of another partition may have gone idle long enough to be shed for us (see
+   * {@link Endpoint#rebalance}), or a slot may have been freed.
+   */
+  private void watchForCapacity() {
+    if (rebalanceTimer != null) {
+      return;
+    }
+    rebalanceTimer = loop.scheduleWithFixedDelay(() -> {
+      if (waiters.isEmpty() || runtime.closing) {
+        rebalanceTimer.cancel(false);
+        rebalanceTimer = null;
+        return;
+      }
+      serveWaiters();
+      if (connecting < waiters.size()) {
+        endpoint.rebalance(this);
+      }
+    }, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private static final long REBALANCE_MILLIS = 100;
+
+  /**
+   * Closes the least recently used idle connection, if it has been idle at least {@code minIdleNanos},
+   * so that another partition can open one (see {@link Endpoint#rebalance}).
+   */
+  void shedOne(long minIdleNanos) {
     if (waiters.isEmpty()) {
-      BackendConnection b = idle.pollFirst();
-      if (b != null) {
+      BackendConnection b = idle.peekFirst();
+      if (b != null && System.nanoTime() - b.idleSinceNanos >= minIdleNanos) {
+        idle.pollFirst();
         b.close();
       }
     }
@@ -148,6 +185,12 @@ final class Pool {
       serveWaiters();
       return;
     }
+    if (endpoint.owes(this)) {
+      // A partition below its share has clients waiting on another event loop: give the capacity
+      // over (close here, the waiting partition opens one on its own loop).
+      discard(b);
+      return;
+    }
     if (!runtime.paused) {
       Waiter w = waiters.poll();
       if (w != null) {
@@ -157,12 +200,6 @@ final class Pool {
         lend(b, w.callback);
         return;
       }
-    }
-    if (endpoint.waitingElsewhere(this)) {
-      // Clients wait on another event loop while this one would keep the connection idle: give the
-      // capacity over (close here, the waiting partition opens one on its own loop).
-      discard(b);
-      return;
     }
     b.idleSinceNanos = System.nanoTime();
     idle.addLast(b);
@@ -408,6 +445,7 @@ final class Pool {
   private void counts() {
     idleCountValue = idle.size();
     activeCount = Math.max(0, total - idle.size() - connecting);
+    ownedCount = total;
     waitingCount = waiters.size();
   }
 
