@@ -76,8 +76,7 @@ final class FakeBackend implements AutoCloseable {
       }
       int delay = maxLoginDelayMicros;
       if (delay > 0) {
-        long micros = java.util.concurrent.ThreadLocalRandom.current().nextLong(delay);
-        Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.ThreadLocalRandom.current().nextLong(delay) * 1000);
       }
       ByteBuffer login = ByteBuffer.allocate(9 + 13 + 6);
       login.put((byte) 'R').putInt(8).putInt(0); // AuthenticationOk
