@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * "no connection to main/primary became free within 120000 ms (pool size 3, 0 in use, 0 waiting)":
  * a slot freed for one partition while that partition's own connect was already under way, and a
  * woken partition that found the endpoint full again while the capacity sat idle on another loop.
- * The third drives many clients over four loops with backends that die now and then, and checks
+ * The third drives many clients over six loops with backends that die now and then, and checks
  * that no one times out and that the accounting settles back to what is really open.
  *
  * <p>The backend is {@link FakeBackend} (login, then nothing): pool accounting needs no SQL, and a
@@ -140,15 +140,15 @@ class PoolWakeupTest {
   }
 
   /**
-   * Six clients over four loops share two connections; one backend in eight dies instead of going
+   * Eight clients over six loops share two connections; one backend in eight dies instead of going
    * back (as after pg_terminate_backend), and logins take up to 0.5 ms. Every acquisition must
    * succeed within the wait timeout, and afterwards the endpoint's count must equal the connections
    * really open.
    */
   @Test
   void manyClientsOnEveryLoopAreAllServedWhileBackendsDie() throws Exception {
-    int loops = 4;
-    int clients = 6;
+    int loops = 6;
+    int clients = 8;
     int rounds = 400;
     start(loops, 2, Duration.ofSeconds(10));
     server.maxLoginDelayMicros = 500; // connections stay "opening" long enough to meet a hand-over
