@@ -87,24 +87,29 @@ final class Endpoint {
     }
   }
 
-  /** A connection of partition {@code from} closed: partitions with waiters may open one now. */
+  /**
+   * A connection of partition {@code from} ended (or never opened): every partition with unserved
+   * waiters may open one now. WHY every one: waking only the first partition that reported waiters
+   * lost the slot when that partition's waiters were covered by its own connect, or served by the
+   * time the wake-up ran; the waiters of the others then starved with the endpoint below its size.
+   * A partition that finds the slot taken asks for an idle connection instead (see {@link Pool}).
+   */
   void freed(Pool from) {
-    size.decrementAndGet();
+    size.decrementAndGet(); // before reading the partitions' counts: see Pool's notes on wake-ups
     for (Pool p : partitions) {
-      if (p.waiting() > 0) {
+      if (p.unserved() > 0) {
         p.loop.execute(p::serveWaiters);
-        return;
       }
     }
   }
 
-  /** True when the endpoint is full and a partition other than {@code self} has clients waiting. */
+  /** True when the endpoint is full and a partition other than {@code self} has waiters no opening connection covers. */
   boolean waitingElsewhere(Pool self) {
     if (size.get() < maxSize) {
       return false;
     }
     for (Pool p : partitions) {
-      if (p != self && p.waiting() > 0) {
+      if (p != self && p.unserved() > 0) {
         return true;
       }
     }
@@ -147,6 +152,16 @@ final class Endpoint {
       n += p.waiting();
     }
     return n;
+  }
+
+  /** Counts for a 53300 message or a log line, summed over the partitions (racy snapshots; no secrets). */
+  String describe() {
+    int opening = 0;
+    for (Pool p : partitions) {
+      opening += p.connecting();
+    }
+    return "pool size " + maxSize + ", " + active() + " in use, " + idle() + " idle, " + opening + " opening, "
+        + waiting() + " waiting; " + size.get() + " reserved over " + partitions.length + " event loops";
   }
 
   @Override

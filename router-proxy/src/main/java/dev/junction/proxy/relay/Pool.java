@@ -23,6 +23,30 @@ import java.util.concurrent.TimeUnit;
  * next connection released on its loop, or a clear 53300 error after {@code query-wait-timeout};
  * while the endpoint's circuit is open an acquisition fails at once with 08001. Everything here runs
  * on {@link #loop}.
+ *
+ * <p>Accounting. Per partition: {@code total} counts the connections open or opening here, of which
+ * {@code connecting} are not lendable yet (login, or a replica's position sample), the idle ones are
+ * in {@link #idle}, and the rest are lent ("in use"). {@link Endpoint#size} is the sum of
+ * {@code total} over the partitions: {@link Endpoint#reserve} before a connect, {@link Endpoint#freed}
+ * once per connection that ends, whichever way it ends.
+ *
+ * <p>Wake-ups between loops. A waiter is <em>unserved</em> when no connection opening on its own
+ * partition will reach it ({@link #unserved()}). The endpoint's capacity can free on any loop, so a
+ * partition with unserved waiters must never be left without a wake-up. The rules, each a write of
+ * this partition's published counts followed by a read of another partition's (so that of two
+ * loops racing, at least one sees the other):
+ * <ul>
+ *   <li>a partition publishes its waiters before it tries {@link Endpoint#reserve}; when the endpoint
+ *       is full it asks a partition with an idle connection to shed it ({@link Endpoint#rebalance}),
+ *       on a new acquisition <em>and</em> when woken ({@link #serveWaiters});</li>
+ *   <li>a released connection is published as idle before the partition checks for unserved
+ *       waiters elsewhere; if the endpoint is full and some exist, it closes it to hand the slot over;</li>
+ *   <li>a connection that ends wakes <em>every</em> partition with unserved waiters, not just the first
+ *       one that reports waiting: that one may have its waiters covered by its own connect, or have
+ *       served them meanwhile, and the slot would be lost for the others.</li>
+ * </ul>
+ * Before these rules a client could wait the whole {@code query-wait-timeout} while the endpoint
+ * had a free slot or an idle connection on another loop ("0 in use"; see PoolWakeupTest).
  */
 final class Pool {
   interface Callback {
@@ -52,6 +76,9 @@ final class Pool {
   volatile int activeCount;
   volatile int idleCountValue;
   volatile int waitingCount;
+  volatile int connectingCount;
+  /** Waiters that no connection opening here will serve; other partitions read it to decide on wake-ups. */
+  volatile int unservedCount;
 
   Pool(Endpoint endpoint, RelayRuntime runtime, EventLoop loop, int index) {
     this.endpoint = endpoint;
@@ -70,6 +97,15 @@ final class Pool {
 
   int waiting() {
     return waitingCount;
+  }
+
+  int connecting() {
+    return connectingCount;
+  }
+
+  /** Waiters minus connections opening here: how many need capacity from elsewhere (see the class notes). */
+  int unserved() {
+    return unservedCount;
   }
 
   List<BackendConnection> connections() {
@@ -100,19 +136,12 @@ final class Pool {
         if (waiters.remove(w)) {
           counts();
           w.callback.failed(PgError.error("53300", "Junction: no connection to " + endpoint + " became free within "
-              + millis + " ms (pool size " + endpoint.maxSize + ", " + endpoint.active() + " in use, " + endpoint.waiting()
-              + " waiting); raise the endpoint's pool.maximum-size or junction.proxy.query-wait-timeout, or lower the concurrency"));
+              + millis + " ms (" + endpoint.describe() + "); raise the endpoint's pool.maximum-size or"
+              + " junction.proxy.query-wait-timeout, or lower the concurrency"));
         }
       }, millis, TimeUnit.MILLISECONDS);
-      if (connecting < waiters.size()) {
-        if (endpoint.reserve()) {
-          connect();
-        } else {
-          endpoint.rebalance(this);
-        }
-      }
     }
-    counts();
+    serveWaiters(); // the idle ones were tried above: this opens one, or asks another loop for capacity
   }
 
   /** True when a connection is idle here or one more may be opened: a borrower would not wait. */
@@ -158,15 +187,14 @@ final class Pool {
         return;
       }
     }
+    b.idleSinceNanos = System.nanoTime();
+    idle.addLast(b);
+    counts(); // idle is published before the check below (see the class notes), so a racing waiter sees one of the two
     if (endpoint.waitingElsewhere(this)) {
       // Clients wait on another event loop while this one would keep the connection idle: give the
       // capacity over (close here, the waiting partition opens one on its own loop).
       discard(b);
-      return;
     }
-    b.idleSinceNanos = System.nanoTime();
-    idle.addLast(b);
-    counts();
   }
 
   private void lend(BackendConnection b, Callback callback) {
@@ -190,8 +218,13 @@ final class Pool {
     }
   }
 
-  /** Lets waiters go on after {@code RESUME} or a size change. */
+  /**
+   * Gives waiters the idle connections, opens connections for the waiters no opening one covers, and
+   * when the endpoint is full asks another partition to shed an idle one. Runs after a new waiter,
+   * when capacity freed anywhere ({@link Endpoint#freed}), after {@code RESUME} and after a size change.
+   */
   void serveWaiters() {
+    counts(); // the waiters are published before reserve() reads the endpoint's size (see the class notes)
     while (!waiters.isEmpty() && !runtime.paused) {
       BackendConnection b = idle.pollLast();
       if (b != null) {
@@ -202,9 +235,14 @@ final class Pool {
         lend(b, w.callback);
         continue;
       }
-      if (connecting < waiters.size() && endpoint.reserve()) {
-        connect();
-        continue;
+      if (connecting < waiters.size()) {
+        if (endpoint.reserve()) {
+          connect();
+          continue;
+        }
+        // Full. Woken for a slot another partition took first, the capacity may sit idle elsewhere:
+        // without this a waiter could wait out its timeout beside an idle connection on another loop.
+        endpoint.rebalance(this);
       }
       break;
     }
@@ -408,7 +446,9 @@ final class Pool {
   private void counts() {
     idleCountValue = idle.size();
     activeCount = Math.max(0, total - idle.size() - connecting);
+    connectingCount = connecting;
     waitingCount = waiters.size();
+    unservedCount = Math.max(0, waiters.size() - connecting);
   }
 
   private PgError unavailable() {
