@@ -381,7 +381,7 @@ public final class ProxyBenchmark {
 
     private static String endpoint(String name, PostgresServer server, String indent) {
       return indent + "name: " + name + "\n" + indent + "url: " + server.jdbcUrl() + "\n" + indent + "username: " + server.user() + "\n"
-          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + " }\n";
+          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + ", connection-timeout: 15s }\n"; // PgBouncer's server_connect_timeout
     }
 
     int port() {

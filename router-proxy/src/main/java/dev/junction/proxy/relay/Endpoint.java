@@ -87,13 +87,18 @@ final class Endpoint {
     }
   }
 
-  /** A connection of partition {@code from} closed: partitions with waiters may open one now. */
+  /**
+   * A connection of partition {@code from} ended (or never opened): every partition with unserved
+   * waiters may open one now. WHY every one: waking only the first partition that reported waiters
+   * lost the slot when that partition's waiters were covered by its own connect, or served by the
+   * time the wake-up ran; the waiters of the others then starved with the endpoint below its size.
+   * A partition that finds the slot taken asks for an idle connection instead (see {@link Pool}).
+   */
   void freed(Pool from) {
-    size.decrementAndGet();
+    size.decrementAndGet(); // before reading the partitions' counts: see Pool's notes on wake-ups
     for (Pool p : partitions) {
-      if (p.waiting() > 0) {
+      if (p.unserved() > 0) {
         p.loop.execute(p::serveWaiters);
-        return;
       }
     }
   }
@@ -107,9 +112,12 @@ final class Endpoint {
     return maxSize / n + (index < maxSize % n ? 1 : 0);
   }
 
-  /** Partition {@code p} has clients waiting and holds less than its share (at least one connection). */
+  /**
+   * Partition {@code p} has waiters that no connection opening there covers, and holds less than its
+   * share (at least one connection).
+   */
   private boolean deserving(Pool p) {
-    return p.waiting() > 0 && p.owned() < Math.max(1, quota(p.index));
+    return p.unserved() > 0 && p.owned() < Math.max(1, quota(p.index));
   }
 
   /**
@@ -137,14 +145,16 @@ final class Endpoint {
 
   /**
    * Partition {@code needy} waits while the endpoint is full: a partition without waiters closes an
-   * idle connection for it when that partition holds more than its share, when {@code needy} holds
-   * nothing, or when the connection has been idle for {@link #SHED_IDLE_NANOS} (demand moved).
+   * idle connection for it at once when {@code needy} holds less than its share and that partition
+   * more, or when {@code needy} holds nothing; any idle connection once it has been idle for
+   * {@link #SHED_IDLE_NANOS} (demand moved between loops). Pool re-asks while its clients wait.
    */
   void rebalance(Pool needy) {
-    boolean urgent = needy.owned() == 0;
-    for (Pool p : partitions) {
-      if (p != needy && p.idleCount() > 0 && p.waiting() == 0) {
-        if (urgent || p.owned() > quota(p.index)) {
+    boolean below = needy.owned() < Math.max(1, quota(needy.index));
+    if (below) {
+      boolean urgent = needy.owned() == 0;
+      for (Pool p : partitions) {
+        if (p != needy && p.idleCount() > 0 && p.waiting() == 0 && (urgent || p.owned() > quota(p.index))) {
           p.loop.execute(() -> p.shedOne(0));
           return;
         }
@@ -152,13 +162,13 @@ final class Endpoint {
     }
     for (Pool p : partitions) {
       if (p != needy && p.idleCount() > 0 && p.waiting() == 0) {
-        p.loop.execute(() -> p.shedOne(SHED_IDLE_NANOS));
+        p.loop.execute(() -> p.shedOne(SHED_IDLE_NANOS)); // each sheds at most one it did not need for that long
       }
     }
   }
 
   /** How long a connection within its partition's share must have been idle before another partition may take its capacity. */
-  static final long SHED_IDLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+  static final long SHED_IDLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
 
   boolean isPrimary() {
     return state.role() == EndpointState.Role.PRIMARY;
@@ -186,6 +196,16 @@ final class Endpoint {
       n += p.waiting();
     }
     return n;
+  }
+
+  /** Counts for a 53300 message or a log line, summed over the partitions (racy snapshots; no secrets). */
+  String describe() {
+    int opening = 0;
+    for (Pool p : partitions) {
+      opening += p.connecting();
+    }
+    return "pool size " + maxSize + ", " + active() + " in use, " + idle() + " idle, " + opening + " opening, "
+        + waiting() + " waiting; " + size.get() + " reserved over " + partitions.length + " event loops";
   }
 
   @Override

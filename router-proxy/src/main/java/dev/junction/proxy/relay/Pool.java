@@ -23,6 +23,37 @@ import java.util.concurrent.TimeUnit;
  * next connection released on its loop, or a clear 53300 error after {@code query-wait-timeout};
  * while the endpoint's circuit is open an acquisition fails at once with 08001. Everything here runs
  * on {@link #loop}.
+ *
+ * <p>Accounting. Per partition: {@code total} counts the connections open or opening here, of which
+ * {@code connecting} are not lendable yet (login, or a replica's position sample), the idle ones are
+ * in {@link #idle}, and the rest are lent ("in use"). {@link Endpoint#size} is the sum of
+ * {@code total} over the partitions: {@link Endpoint#reserve} before a connect, {@link Endpoint#freed}
+ * once per connection that ends, whichever way it ends.
+ *
+ * <p>Wake-ups between loops. A waiter is <em>unserved</em> when no connection opening on its own
+ * partition will reach it ({@link #unserved()}). The endpoint's capacity can free on any loop, so a
+ * partition with unserved waiters must never be left without a wake-up. The rules, each a write of
+ * this partition's published counts followed by a read of another partition's (so that of two
+ * loops racing, at least one sees the other):
+ * <ul>
+ *   <li>a partition publishes its waiters before it tries {@link Endpoint#reserve}; when the endpoint
+ *       is full it asks a partition with an idle connection to shed it ({@link Endpoint#rebalance}),
+ *       on a new acquisition <em>and</em> when woken ({@link #serveWaiters});</li>
+ *   <li>a released connection is published as idle before the partition checks for unserved
+ *       waiters elsewhere; if the endpoint is full and some exist where the partition holds less than
+ *       its share ({@link Endpoint#owes}), it closes it to hand the slot over;</li>
+ *   <li>a connection that ends wakes <em>every</em> partition with unserved waiters, not just the first
+ *       one that reports waiting: that one may have its waiters covered by its own connect, or have
+ *       served them meanwhile, and the slot would be lost for the others.</li>
+ * </ul>
+ * Before these rules a client could wait the whole {@code query-wait-timeout} while the endpoint
+ * had a free slot or an idle connection on another loop ("0 in use"; see PoolWakeupTest).
+ *
+ * <p>Shares. Each partition may keep {@link Endpoint#quota} connections while others wait; capacity
+ * moves only towards a partition below its share (or one holding nothing), or away from a connection
+ * idle for {@link Endpoint#SHED_IDLE_NANOS}, re-checked every {@link #REBALANCE_MILLIS} while clients
+ * wait. Moving capacity to any waiting partition made a saturated endpoint ping-pong its connections
+ * between loops, a server login each time (PoolShareIT).
  */
 final class Pool {
   interface Callback {
@@ -52,6 +83,9 @@ final class Pool {
   volatile int activeCount;
   volatile int idleCountValue;
   volatile int waitingCount;
+  volatile int connectingCount;
+  /** Waiters that no connection opening here will serve; other partitions read it to decide on wake-ups. */
+  volatile int unservedCount;
   /** Connections open or opening in this partition ({@code total}), readable from other loops. */
   volatile int ownedCount;
   /** Re-checks, while clients wait on a full endpoint, for capacity another partition can give up. */
@@ -76,6 +110,16 @@ final class Pool {
     return waitingCount;
   }
 
+  int connecting() {
+    return connectingCount;
+  }
+
+  /** Waiters minus connections opening here: how many need capacity from elsewhere (see the class notes). */
+  int unserved() {
+    return unservedCount;
+  }
+
+  /** Connections open or opening here: compared with {@link Endpoint#quota} to decide who gives capacity up. */
   int owned() {
     return ownedCount;
   }
@@ -108,20 +152,12 @@ final class Pool {
         if (waiters.remove(w)) {
           counts();
           w.callback.failed(PgError.error("53300", "Junction: no connection to " + endpoint + " became free within "
-              + millis + " ms (pool size " + endpoint.maxSize + ", " + endpoint.active() + " in use, " + endpoint.waiting()
-              + " waiting); raise the endpoint's pool.maximum-size or junction.proxy.query-wait-timeout, or lower the concurrency"));
+              + millis + " ms (" + endpoint.describe() + "); raise the endpoint's pool.maximum-size or"
+              + " junction.proxy.query-wait-timeout, or lower the concurrency"));
         }
       }, millis, TimeUnit.MILLISECONDS);
-      if (connecting < waiters.size()) {
-        if (endpoint.reserve()) {
-          connect();
-        } else {
-          endpoint.rebalance(this);
-          watchForCapacity();
-        }
-      }
     }
-    counts();
+    serveWaiters(); // the idle ones were tried above: this opens one, or asks another loop for capacity
   }
 
   /** True when a connection is idle here or one more may be opened: a borrower would not wait. */
@@ -144,10 +180,7 @@ final class Pool {
         rebalanceTimer = null;
         return;
       }
-      serveWaiters();
-      if (connecting < waiters.size()) {
-        endpoint.rebalance(this);
-      }
+      serveWaiters(); // opens one if a slot is free, else asks another loop (Endpoint#rebalance)
     }, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
   }
 
@@ -187,7 +220,8 @@ final class Pool {
     }
     if (endpoint.owes(this)) {
       // A partition below its share has clients waiting on another event loop: give the capacity
-      // over (close here, the waiting partition opens one on its own loop).
+      // over (close here, the waiting partition opens one on its own loop), even before our own
+      // waiters, or a partition above its share that always has waiters would never give back.
       discard(b);
       return;
     }
@@ -203,7 +237,10 @@ final class Pool {
     }
     b.idleSinceNanos = System.nanoTime();
     idle.addLast(b);
-    counts();
+    counts(); // idle is published before the check below (see the class notes), so a racing waiter sees one of the two
+    if (endpoint.owes(this)) {
+      discard(b);
+    }
   }
 
   private void lend(BackendConnection b, Callback callback) {
@@ -227,8 +264,13 @@ final class Pool {
     }
   }
 
-  /** Lets waiters go on after {@code RESUME} or a size change. */
+  /**
+   * Gives waiters the idle connections, opens connections for the waiters no opening one covers, and
+   * when the endpoint is full asks another partition to shed an idle one. Runs after a new waiter,
+   * when capacity freed anywhere ({@link Endpoint#freed}), after {@code RESUME} and after a size change.
+   */
   void serveWaiters() {
+    counts(); // the waiters are published before reserve() reads the endpoint's size (see the class notes)
     while (!waiters.isEmpty() && !runtime.paused) {
       BackendConnection b = idle.pollLast();
       if (b != null) {
@@ -239,9 +281,15 @@ final class Pool {
         lend(b, w.callback);
         continue;
       }
-      if (connecting < waiters.size() && endpoint.reserve()) {
-        connect();
-        continue;
+      if (connecting < waiters.size()) {
+        if (endpoint.reserve()) {
+          connect();
+          continue;
+        }
+        // Full. Woken for a slot another partition took first, the capacity may sit idle elsewhere:
+        // without this a waiter could wait out its timeout beside an idle connection on another loop.
+        endpoint.rebalance(this);
+        watchForCapacity();
       }
       break;
     }
@@ -274,7 +322,8 @@ final class Pool {
             loop.schedule(() -> {
               if (b.phase != BackendConnection.Phase.READY && b.phase != BackendConnection.Phase.CLOSED) {
                 endpoint.log.info("login to {} timed out", endpoint);
-                b.close();
+                b.abandonLogin("the login did not finish within " + endpoint.connectTimeout.toMillis()
+                    + " ms (pool.connection-timeout)");
               }
             }, endpoint.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
           }
@@ -445,8 +494,10 @@ final class Pool {
   private void counts() {
     idleCountValue = idle.size();
     activeCount = Math.max(0, total - idle.size() - connecting);
+    connectingCount = connecting;
     ownedCount = total;
     waitingCount = waiters.size();
+    unservedCount = Math.max(0, waiters.size() - connecting);
   }
 
   private PgError unavailable() {
