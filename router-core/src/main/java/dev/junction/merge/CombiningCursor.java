@@ -105,7 +105,12 @@ final class CombiningCursor implements RowCursor {
     } else {
       Set<GroupKey> seen = spec.distinct() ? new HashSet<>() : null;
       for (Object[] row : groups.values()) {
-        finishExpressions(row, merges); // before AVG columns turn from sums into averages
+        boolean mysql = spec.dialect().isMySqlFamily();
+        if (mysql) {
+          // MySQL HAVING may name an expression's alias; its arithmetic raises no error (x / 0 is NULL)
+          finishExpressions(row, merges); // before AVG columns turn from sums into averages
+        }
+        Object[] raw = mysql ? null : row.clone();
         finishAverages(row, merges);
         for (int i : coalesced) {
           if (row[i] == null && isZeroCount(row[merges.get(i).partner()])) {
@@ -114,6 +119,16 @@ final class CombiningCursor implements RowCursor {
         }
         if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
           continue;
+        }
+        if (!mysql) {
+          // PostgreSQL computes the select list only for groups HAVING keeps: a division by zero in a
+          // dropped group is no error
+          finishExpressions(raw, merges);
+          for (int i = 0; i < row.length; i++) {
+            if (merges.get(i).expression() != null) {
+              row[i] = raw[i];
+            }
+          }
         }
         if (seen != null && !seen.add(GroupKey.ofPrefix(row, spec.visibleColumns()))) {
           continue;
