@@ -349,6 +349,15 @@ final class AggregationPlanner {
     if (!limited || ps.getGroupBy() == null || having != null || order.isEmpty() || ps.getDistinct() != null) {
       return false;
     }
+    if (!dialect.isMySqlFamily()) {
+      for (ColumnMerge m : visibleRoles) {
+        if (m.expression() != null) {
+          // PostgreSQL computes the select list of every group before sorting (a division by zero in a
+          // group past the LIMIT is its error), so the merger must see every group too
+          return false;
+        }
+      }
+    }
     Set<Integer> keys = new HashSet<>();
     for (int i = 0; i < visibleRoles.length + hiddenRoles.size(); i++) {
       if (role(i).combine() == Combine.KEY) {
