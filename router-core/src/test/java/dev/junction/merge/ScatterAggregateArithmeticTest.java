@@ -184,6 +184,15 @@ class ScatterAggregateArithmeticTest {
   }
 
   @Test
+  void aParameterInsideAnAggregateIsSentWhereverTheShardStatementRepeatsIt() throws SQLException {
+    BoundScatterPlan plan = planner.plan("SELECT sum(x * ?) / count(*) FROM t WHERE z = ?",
+        MergeDialect.POSTGRESQL).bind(List.of(5, 7));
+    assertThat(plan.shardSql()).isEqualTo("SELECT CASE WHEN 1 = 0 THEN sum(x * ?) / count(*) END,"
+        + " sum(x * ?) AS _jx_h0, count(*) AS _jx_h1 FROM t WHERE z = ?");
+    assertThat(plan.shardParameters()).containsExactly(5, 5, 7);
+  }
+
+  @Test
   void orderByAndMysqlHavingOnTheComputedColumn() throws SQLException {
     List<Object[]> result = run(
         "SELECT g, SUM(x) / COUNT(*) AS r FROM t GROUP BY g HAVING r > 1 ORDER BY r DESC, g", MergeDialect.MARIADB, null,
