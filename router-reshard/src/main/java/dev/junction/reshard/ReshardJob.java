@@ -404,7 +404,9 @@ public final class ReshardJob implements AutoCloseable {
     // to their old owners, which accept them (captured for the drain) until their own fence.
     List<String> others = new ArrayList<>(order);
     others.removeAll(r.sources);
+    List<String> groupMillis = new ArrayList<>();
     for (List<String> group : next == RingPhase.FENCED ? List.of(others, r.sources) : List.of(r.sources, others)) {
+      long g0 = System.nanoTime();
       eachInParallel(group, shard -> {
         RingRecord record = r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0);
         try {
@@ -417,9 +419,12 @@ public final class ReshardJob implements AutoCloseable {
           writeRecord(r.shards.held(shard), shard, record);
         }
       });
+      if (!group.isEmpty()) {
+        groupMillis.add(group + " " + ms(System.nanoTime() - g0) + " ms");
+      }
     }
     phase = next;
-    LOG.info("reshard: phase {} published on {}", next, order);
+    LOG.info("reshard: phase {} published on {}", next, groupMillis);
   }
 
   /** Upserts a shard's ring record (one idempotent statement), again after a deadlock or lock-wait timeout. */
