@@ -809,7 +809,8 @@ public final class ReshardJob implements AutoCloseable {
 
   /**
    * How the cut-over went: how long moving keys were refused (FENCED to SWITCHED), of which waiting
-   * for open transactions, and draining plus replica replay; keys copied while draining.
+   * for open transactions, and draining plus replica replay; keys copied while draining; and the
+   * pause step by step ({@code steps}, null when there was nothing to switch).
    */
   public record CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained, CutoverSteps steps) {
     public CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained) {
