@@ -12,6 +12,7 @@ import net.sf.jsqlparser.expression.AnalyticExpression;
 import net.sf.jsqlparser.expression.AnalyticType;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.LongValue;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.expression.operators.conditional.AndExpression;
 import net.sf.jsqlparser.schema.Column;
@@ -29,6 +30,9 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *   <li>AVG(x) is rewritten to SUM(x) plus a hidden COUNT(x); the merger divides.
  *   <li>COALESCE(SUM|MIN|MAX(x), literal) stays as written plus a hidden COUNT(x) that tells the
  *       merger which shards' values are the literal ({@link CoalescedAggregate}).
+ *   <li>Arithmetic over COUNT/SUM/AVG ({@code round(avg(x), 2)}, {@code sum(a) / count(*)}) is
+ *       computed by the merger from the aggregates' merged columns; the shards return a typed NULL
+ *       in its place ({@link AggregateExpression}).
  *   <li>GROUP BY expressions not in the select list become hidden key columns.
  *   <li>HAVING terms (top-level AND) that use aggregates are removed from the shard statement and
  *       compiled into a {@link RowFilter}; terms over group keys only stay on the shards, where a
@@ -102,6 +106,11 @@ final class AggregationPlanner {
           visibleRoles[i] = coalescedRole(coalesced.call());
           continue;
         }
+        AggregateExpression expression = AggregateExpression.recognize(e, dialect, keys);
+        if (expression != null) {
+          visibleRoles[i] = expressionRole(item, expression);
+          continue;
+        }
         if (!ExpressionScan.of(e).aggregates.isEmpty()) {
           throw aggregateInExpression(e, "the select item");
         }
@@ -122,6 +131,29 @@ final class AggregationPlanner {
       hiddenRoles.add(ColumnMerge.of(Combine.COUNT));
       visibleRoles[i] = ColumnMerge.avg(columns.absolute(count));
     }
+  }
+
+  /**
+   * The role of an arithmetic expression over aggregates ({@link AggregateExpression}): each
+   * aggregate becomes a merged column (a selected one is reused), and the shards compute
+   * {@code CASE WHEN 1 = 0 THEN <expression> END} in its place, a NULL of the expression's type that
+   * gives the result set its metadata without evaluating anything on partial values.
+   */
+  private ColumnMerge expressionRole(SelectItem<Expression> item, AggregateExpression expression) throws SQLException {
+    for (AggregateExpression.Agg a : expression.aggregates()) {
+      ShardColumns.Ref ref = aggregateColumn(a.call);
+      a.column = columns.absolute(ref);
+      if (a.call.combine() == Combine.AVG) {
+        a.partner = role(a.column).partner();
+      }
+    }
+    net.sf.jsqlparser.expression.WhenClause when = new net.sf.jsqlparser.expression.WhenClause()
+        .withWhenExpression(new net.sf.jsqlparser.expression.operators.relational.EqualsTo(new LongValue(1), new LongValue(0)))
+        .withThenExpression(item.getExpression());
+    net.sf.jsqlparser.expression.CaseExpression carrier = new net.sf.jsqlparser.expression.CaseExpression();
+    carrier.setWhenClauses(new ArrayList<>(List.of(when)));
+    item.setExpression(carrier);
+    return ColumnMerge.expression(expression);
   }
 
   /**
@@ -166,7 +198,8 @@ final class AggregationPlanner {
       }
       int column = columns.absolute(ref);
       ColumnMerge current = role(column);
-      if (current != null && current.combine() != Combine.KEY && current.combine() != Combine.FIRST) {
+      if (current != null && (current.expression() != null
+          || current.combine() != Combine.KEY && current.combine() != Combine.FIRST)) {
         throw new SQLSyntaxErrorException(
             "GROUP BY refers to the aggregate in select-list column " + (column + 1), "42803");
       }
@@ -316,6 +349,15 @@ final class AggregationPlanner {
     if (!limited || ps.getGroupBy() == null || having != null || order.isEmpty() || ps.getDistinct() != null) {
       return false;
     }
+    if (!dialect.isMySqlFamily()) {
+      for (ColumnMerge m : visibleRoles) {
+        if (m.expression() != null) {
+          // PostgreSQL computes the select list of every group before sorting (a division by zero in a
+          // group past the LIMIT is its error), so the merger must see every group too
+          return false;
+        }
+      }
+    }
     Set<Integer> keys = new HashSet<>();
     for (int i = 0; i < visibleRoles.length + hiddenRoles.size(); i++) {
       if (role(i).combine() == Combine.KEY) {
@@ -392,7 +434,7 @@ final class AggregationPlanner {
   }
 
   private static boolean isAggregate(ColumnMerge m) {
-    return m != null && m.combine() != Combine.KEY && m.combine() != Combine.FIRST;
+    return m != null && (m.expression() != null || m.combine() != Combine.KEY && m.combine() != Combine.FIRST);
   }
 
   private static void checkArguments(AggregateCalls.Call call) throws SQLException {

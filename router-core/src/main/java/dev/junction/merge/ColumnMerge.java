@@ -10,10 +10,20 @@ package dev.junction.merge;
  *     partial whose count (in {@code partner}) is 0 carries the literal, not an aggregate, and is
  *     left out of the combination; a group whose counts are all 0 keeps that literal, as the
  *     shard typed it ({@link CoalescedAggregate})
+ * @param expression an arithmetic expression over aggregates ({@link AggregateExpression}): the
+ *     shards return a NULL of the expression's type here, and the merger computes the value from
+ *     the aggregates' merged columns; null otherwise
  */
-public record ColumnMerge(Combine combine, int partner, boolean coalesced) {
+public record ColumnMerge(Combine combine, int partner, boolean coalesced, AggregateExpression expression) {
+
+  public ColumnMerge(Combine combine, int partner, boolean coalesced) {
+    this(combine, partner, coalesced, null);
+  }
 
   public ColumnMerge {
+    if (expression != null && (combine != Combine.FIRST || partner >= 0 || coalesced)) {
+      throw new IllegalArgumentException("an expression column is a FIRST column without partner");
+    }
     if ((combine == Combine.AVG || coalesced) != (partner >= 0)) {
       throw new IllegalArgumentException("AVG and coalesced columns need a partner count column and nothing else has one");
     }
@@ -28,6 +38,11 @@ public record ColumnMerge(Combine combine, int partner, boolean coalesced) {
 
   public static ColumnMerge avg(int countColumn) {
     return new ColumnMerge(Combine.AVG, countColumn, false);
+  }
+
+  /** A column the merger computes from merged aggregate columns ({@link AggregateExpression}). */
+  static ColumnMerge expression(AggregateExpression expression) {
+    return new ColumnMerge(Combine.FIRST, -1, false, expression);
   }
 
   /** {@code COALESCE(agg, literal)} with agg combined by {@code combine}; see {@link #coalesced()}. */

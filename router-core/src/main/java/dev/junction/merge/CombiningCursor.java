@@ -12,7 +12,7 @@ import java.util.Set;
  * The merge for GROUP BY, aggregates and DISTINCT: the same group (or duplicate) can come from
  * every shard, so every row must be seen before any is emitted. Reads the shards one after
  * another, combines partial rows per key in a hash map (memory bounded by the number of groups,
- * not rows), finishes AVG and COALESCE columns, applies HAVING and DISTINCT, then sorts.
+ * not rows), finishes expressions over aggregates, AVG and COALESCE columns, applies HAVING and DISTINCT, then sorts.
  *
  * <p>Without ORDER BY, groups come out in the order they were first seen, reading shards in list
  * order: unspecified by SQL but deterministic for deterministic shard results.
@@ -105,6 +105,12 @@ final class CombiningCursor implements RowCursor {
     } else {
       Set<GroupKey> seen = spec.distinct() ? new HashSet<>() : null;
       for (Object[] row : groups.values()) {
+        boolean mysql = spec.dialect().isMySqlFamily();
+        if (mysql) {
+          // MySQL HAVING may name an expression's alias; its arithmetic raises no error (x / 0 is NULL)
+          finishExpressions(row, merges); // before AVG columns turn from sums into averages
+        }
+        Object[] raw = mysql ? null : row.clone();
         finishAverages(row, merges);
         for (int i : coalesced) {
           if (row[i] == null && isZeroCount(row[merges.get(i).partner()])) {
@@ -113,6 +119,16 @@ final class CombiningCursor implements RowCursor {
         }
         if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
           continue;
+        }
+        if (!mysql) {
+          // PostgreSQL computes the select list only for groups HAVING keeps: a division by zero in a
+          // dropped group is no error
+          finishExpressions(raw, merges);
+          for (int i = 0; i < row.length; i++) {
+            if (merges.get(i).expression() != null) {
+              row[i] = raw[i];
+            }
+          }
         }
         if (seen != null && !seen.add(GroupKey.ofPrefix(row, spec.visibleColumns()))) {
           continue;
@@ -132,6 +148,15 @@ final class CombiningCursor implements RowCursor {
       state[i] = combines[i].first(row[i]);
     }
     return state;
+  }
+
+  private static void finishExpressions(Object[] row, List<ColumnMerge> merges) throws SQLException {
+    for (int i = 0; i < row.length; i++) {
+      AggregateExpression e = merges.get(i).expression();
+      if (e != null) {
+        row[i] = e.evaluate(c -> row[c]);
+      }
+    }
   }
 
   private void finishAverages(Object[] row, List<ColumnMerge> merges) {

@@ -3,6 +3,7 @@ package dev.junction.merge;
 import java.math.BigInteger;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import net.sf.jsqlparser.expression.AllValue;
 import net.sf.jsqlparser.expression.Expression;
@@ -117,6 +118,95 @@ final class LimitClause {
       if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Multiplication) {
         return l.multiply(r);
       }
+    }
+    return null;
+  }
+
+  /**
+   * True when a LIMIT, OFFSET or FETCH value is a constant expression whose verdict belongs to the
+   * server: MySQL and MariaDB accept no expression there at all (a syntax error, 42000), and on
+   * PostgreSQL an int4/int8 overflow ({@code LIMIT 2147483647 + 1}: "integer out of range", 22003)
+   * or a negative value (2201W/2201X) is the server's error. Such a statement is sent to the shards
+   * as written, so the application gets the server's own error and message.
+   */
+  static boolean serverMustJudge(PlainSelect ps, MergeDialect dialect) {
+    List<Expression> values = new java.util.ArrayList<>();
+    Limit l = ps.getLimit();
+    if (l != null) {
+      values.add(l.getRowCount());
+      values.add(l.getOffset());
+    }
+    if (ps.getOffset() != null) {
+      values.add(ps.getOffset().getOffset());
+    }
+    if (ps.getFetch() != null) {
+      values.add(ps.getFetch().getExpression());
+    }
+    for (Expression e : values) {
+      if (e == null || e instanceof LongValue || ParameterMarkers.positionalIndex(e) > 0 || constant(e) == null) {
+        continue; // a literal, a parameter, or not a constant at all (refused by read)
+      }
+      if (e instanceof SignedExpression s && s.getExpression() instanceof LongValue) {
+        continue; // a signed literal: Junction's own 2201W, as before
+      }
+      if (dialect.isMySqlFamily() || postgresConstant(e) == null || postgresConstant(e) < 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The value under PostgreSQL's int4/int8 typing; null when the server raises an overflow. */
+  private static Long postgresConstant(Expression e) {
+    Object v = typed(e);
+    return v == null ? null : ((Number) v).longValue();
+  }
+
+  /** Integer (int4) or Long (int8), or null for overflow or a literal beyond int8 (numeric). */
+  private static Object typed(Expression e) {
+    if (e instanceof LongValue v) {
+      BigInteger i = v.getBigIntegerValue();
+      return i.bitLength() < 32 ? (Object) i.intValue() : i.bitLength() < 64 ? (Object) i.longValue() : null;
+    }
+    if (e instanceof SignedExpression s) {
+      if (s.getExpression() instanceof LongValue v && s.getSign() == '-') {
+        BigInteger i = v.getBigIntegerValue().negate();
+        return i.bitLength() < 32 ? (Object) i.intValue() : i.bitLength() < 64 ? (Object) i.longValue() : null;
+      }
+      Object inner = typed(s.getExpression());
+      if (inner == null || s.getSign() != '-') {
+        return inner;
+      }
+      return inner instanceof Integer i ? (i == Integer.MIN_VALUE ? null : (Object) (-i))
+          : ((Long) inner == Long.MIN_VALUE ? null : (Object) (-(Long) inner));
+    }
+    if (e instanceof net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList<?> p && p.size() == 1) {
+      return typed(p.get(0));
+    }
+    if (e instanceof net.sf.jsqlparser.expression.BinaryExpression b) {
+      Object l = typed(b.getLeftExpression());
+      Object r = typed(b.getRightExpression());
+      if (l == null || r == null) {
+        return null;
+      }
+      long x = ((Number) l).longValue();
+      long y = ((Number) r).longValue();
+      long v;
+      try {
+        if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Addition) {
+          v = Math.addExact(x, y);
+        } else if (b instanceof net.sf.jsqlparser.expression.operators.arithmetic.Subtraction) {
+          v = Math.subtractExact(x, y);
+        } else {
+          v = Math.multiplyExact(x, y);
+        }
+      } catch (ArithmeticException overflow) {
+        return null;
+      }
+      if (l instanceof Integer && r instanceof Integer) {
+        return v == (int) v ? (Object) (int) v : null;
+      }
+      return v;
     }
     return null;
   }

@@ -133,7 +133,12 @@ public record MergeSpec(
       sb.append(" agg=[");
       for (int i = 0; i < aggregation.size(); i++) {
         ColumnMerge m = aggregation.get(i);
-        sb.append(i == 0 ? "" : i == visibleColumns ? " | " : ", ").append(m.coalesced() ? "COALESCE_" : "").append(m.combine());
+        sb.append(i == 0 ? "" : i == visibleColumns ? " | " : ", ");
+        if (m.expression() != null) {
+          sb.append("EXPR").append(m.expression().describe(name));
+          continue;
+        }
+        sb.append(m.coalesced() ? "COALESCE_" : "").append(m.combine());
         if (m.partner() >= 0) {
           sb.append('(').append(name.apply(m.partner())).append(')');
         }

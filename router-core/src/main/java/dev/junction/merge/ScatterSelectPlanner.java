@@ -55,7 +55,7 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  * <p><b>What is rejected</b>, with SQLState 0AJ00 and a message naming the construct and what to do
  * instead: window functions, DISTINCT ON, set operations, locking clauses, SELECT INTO,
  * ROLLUP/CUBE/GROUPING SETS, aggregates inside expressions (except {@code COALESCE(aggregate,
- * numeric literal)}), aggregating subqueries in the select list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
+ * numeric literal)} and the arithmetic over COUNT/SUM/AVG of {@link AggregateExpression}), aggregating subqueries in the select list, non-mergeable aggregates, HAVING terms over aggregates beyond comparisons/BETWEEN/IN/IS
  * NULL, ORDER BY outside the select list with DISTINCT, and LIMIT/OFFSET that are neither literals
  * nor {@code ?}.
  *
@@ -124,6 +124,13 @@ public final class ScatterSelectPlanner {
     fromGuard.check(parsed.statement(), ps);
     NameGuard.check(ps, dialect);
     CollationGuard.check(ps, dialect);
+    if (LimitClause.serverMustJudge(ps, dialect)) {
+      // MariaDB/MySQL reject any expression in LIMIT, PostgreSQL an overflowing or negative one: the
+      // shards get the statement as written and the application the server's own error. A width of
+      // 0 columns makes any row a shard might return an error, never a merged answer.
+      return new ScatterPlan(sql, new MergeSpec(dialect, List.of(), 0, 0, List.of(), null, false, List.of(),
+          RowBound.NONE, RowBound.NONE), ShardParameters.passThrough(), 0);
+    }
     ParameterMarkers.Style style =
         ParameterMarkers.collectAndMark(parsed.statement(), sql, parsed.positionalParameters());
     LimitClause rows = LimitClause.read(ps);

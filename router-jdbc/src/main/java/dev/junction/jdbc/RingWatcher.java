@@ -20,7 +20,9 @@ import java.util.List;
  * stable lease, so a hung server cannot stall it forever either.
  *
  * <p>WHY an adaptive poll: every {@link RingLease#POLL} (50 ms) while a resharding is recorded
- * (its lease is {@link RingLease#LEASE}), or after a failed read; every {@link #STABLE_POLL} while
+ * (its lease is {@link RingLease#LEASE}), or after a failed read; every {@link #FENCED_POLL} (10 ms)
+ * during the first seconds of FENCED, where the time until this router reads SWITCHED is part of
+ * the writers' cut-over pause; every {@link #STABLE_POLL} while
  * the ring is stable (lease {@link RingLease#STABLE_LEASE}): ten reads per lease instead of a
  * hundred, per router, on a ring that changes only when an operator starts a resharding. The
  * resharding tool waits one stable lease after recording COPYING before it fences, so a router
@@ -51,6 +53,23 @@ final class RingWatcher implements AutoCloseable {
   private final long stableLeaseNanos = RingLease.STABLE_LEASE.toNanos();
   /** Poll interval while the ring is stable: a tenth of its lease. */
   static final java.time.Duration STABLE_POLL = RingLease.STABLE_LEASE.dividedBy(10);
+  /**
+   * Poll interval while the record says FENCED, for at most {@link #FENCED_FAST_POLL_FOR}: moving
+   * keys are refused until this router reads SWITCHED, so the poll interval adds straight to the
+   * write pause of a cut-over (up to 50 ms at {@link RingLease#POLL}). A cut-over takes about one
+   * lease; a cut-over stuck in FENCED falls back to the normal poll.
+   */
+  static final java.time.Duration FENCED_POLL = java.time.Duration.ofMillis(10);
+  static final java.time.Duration FENCED_FAST_POLL_FOR = java.time.Duration.ofSeconds(5);
+  /** Target version and phase whose new shards' pools were warmed (see {@link #warmNewShards}). */
+  private String warmedFor;
+  private final java.util.concurrent.ExecutorService warmer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "junction-ring-warmup");
+    t.setDaemon(true);
+    return t;
+  });
+  /** When the watcher first read FENCED in a row of reads (nanoTime), 0 while the record is not FENCED. */
+  private long fencedSince;
   /** How the watcher's connections name themselves to the server. */
   static final String APPLICATION_NAME = "junction-ring-watcher";
   /** Longest wait between connection attempts to one shard that keeps failing. */
@@ -103,16 +122,68 @@ final class RingWatcher implements AutoCloseable {
         if (record != null) {
           confirmedNanos = start;
           ds.ringRecordRead(record);
+          warmNewShards(record);
         }
         boolean stable = record != null && record.phase() == dev.junction.ring.RingPhase.STABLE;
+        boolean fenced = record != null && record.phase() == dev.junction.ring.RingPhase.FENCED;
+        if (record != null) {
+          fencedSince = !fenced ? 0 : fencedSince != 0 ? fencedSince : start | 1; // never 0 once set
+        }
+        boolean fast = fenced && start - fencedSince < FENCED_FAST_POLL_FOR.toNanos();
         try {
-          Thread.sleep(stable ? STABLE_POLL.toMillis() : RingLease.POLL.toMillis());
+          Thread.sleep(stable ? STABLE_POLL.toMillis() : fast ? FENCED_POLL.toMillis() : RingLease.POLL.toMillis());
         } catch (InterruptedException e) {
           return;
         }
       }
     } finally {
       disconnect();
+    }
+  }
+
+  /**
+   * WHY: until SWITCHED no statement reaches a shard that only the target ring has, so its pools are
+   * still empty when the first writes of moved keys arrive, and every one of them would open a
+   * connection inside the cut-over pause. On reading COPYING or FENCED of a resharding that adds
+   * shards, the watcher has a connection opened (and returned to the pool) on each endpoint of those
+   * shards, on a thread of its own: a slow or dead endpoint must not delay the next read of the record.
+   */
+  private void warmNewShards(RingRecord record) {
+    if (record.phase() != dev.junction.ring.RingPhase.COPYING && record.phase() != dev.junction.ring.RingPhase.FENCED) {
+      warmedFor = null;
+      return;
+    }
+    String key = record.targetVersion() + "/" + record.phase();
+    if (key.equals(warmedFor)) {
+      return;
+    }
+    warmedFor = key;
+    java.util.Set<String> before = new java.util.HashSet<>(record.sourceRing().shardIds());
+    java.util.Set<String> after = new java.util.HashSet<>(record.targetRing().shardIds());
+    for (ShardRuntime shard : pollOrder) {
+      if (!before.contains(shard.name) && after.contains(shard.name)) {
+        try {
+          warmer.execute(() -> {
+            warm(shard.name, shard.primary);
+            for (EndpointPool replica : shard.replicas) {
+              warm(shard.name, replica);
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void warm(String shard, EndpointPool pool) {
+    if (closed) {
+      return;
+    }
+    try (Connection c = pool.acquire()) {
+      LOG.debug("Junction: ring watcher warmed a connection to {} of shard {}", pool.state().name(), shard);
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("Junction: ring watcher could not warm a connection to shard {}: {}", shard, e.getMessage());
     }
   }
 
@@ -218,5 +289,6 @@ final class RingWatcher implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     timeouts.shutdownNow();
+    warmer.shutdownNow();
   }
 }

@@ -393,11 +393,20 @@ public final class ReshardJob implements AutoCloseable {
         order.add(s);
       }
     }
-    // Sources first (their fence is what the database enforces), then the others; shards of one
-    // group in parallel, so a phase change costs one round trip, not one per shard.
+    // Shards of one group in parallel, so a phase change costs one round trip per group, not one
+    // per shard. Sources first (their fence is what the database enforces, and routers read the
+    // record of the default shard, usually a source, so they see SWITCHED a round trip earlier),
+    // except FENCED: it goes to the others first. Moving keys are blocked from the moment the
+    // sources (or the shard routers read) record FENCED until routers read SWITCHED, and the lease
+    // counts only from the moment every shard records FENCED; with the sources last, the round trip
+    // to the others is no longer part of that pause. Either order is safe: a router that reads
+    // FENCED from any shard refuses moving keys; one that has not read it yet still writes them
+    // to their old owners, which accept them (captured for the drain) until their own fence.
     List<String> others = new ArrayList<>(order);
     others.removeAll(r.sources);
-    for (List<String> group : List.of(r.sources, others)) {
+    List<String> groupMillis = new ArrayList<>();
+    for (List<String> group : next == RingPhase.FENCED ? List.of(others, r.sources) : List.of(r.sources, others)) {
+      long g0 = System.nanoTime();
       eachInParallel(group, shard -> {
         RingRecord record = r.record(shard, next, r.sources.contains(shard) ? sourceMinWrite : 0);
         try {
@@ -410,9 +419,12 @@ public final class ReshardJob implements AutoCloseable {
           writeRecord(r.shards.held(shard), shard, record);
         }
       });
+      if (!group.isEmpty()) {
+        groupMillis.add(group + " " + ms(System.nanoTime() - g0) + " ms");
+      }
     }
     phase = next;
-    LOG.info("reshard: phase {} published on {}", next, order);
+    LOG.info("reshard: phase {} published on {}", next, groupMillis);
   }
 
   /** Upserts a shard's ring record (one idempotent statement), again after a deadlock or lock-wait timeout. */
@@ -458,16 +470,19 @@ public final class ReshardJob implements AutoCloseable {
         retrying("drain " + source, () -> n[0] = applier.drain(source, horizon));
         drained.addAndGet(n[0]);
       });
+      long drainedAt = System.nanoTime();
       awaitTargetReplicas();
       long ready = System.nanoTime();
       long leaseLeft = r.options.routerLease().toNanos() - (ready - published);
       if (leaseLeft > 0) {
         Reshard.sleep(leaseLeft / 1_000_000 + 1); // every router routing now has seen FENCED
       }
+      long leaseDone = System.nanoTime();
       publish(RingPhase.SWITCHED, r.to.version());
       long t1 = System.nanoTime();
       CutoverReport report = new CutoverReport((t1 - t0) / 1_000_000, (fenced - t0) / 1_000_000,
-          (ready - fenced) / 1_000_000, drained.get());
+          (ready - fenced) / 1_000_000, drained.get(), new CutoverSteps(ms(published - t0), ms(fenced - published),
+          ms(drainedAt - fenced), ms(ready - drainedAt), ms(leaseDone - ready), ms(t1 - leaseDone)));
       LOG.info("reshard: switched to {}: {}", r.to, report);
       return report;
     } catch (SQLException e) {
@@ -794,9 +809,28 @@ public final class ReshardJob implements AutoCloseable {
 
   /**
    * How the cut-over went: how long moving keys were refused (FENCED to SWITCHED), of which waiting
-   * for open transactions, and draining plus replica replay; keys copied while draining.
+   * for open transactions, and draining plus replica replay; keys copied while draining; and the
+   * pause step by step ({@code steps}, null when there was nothing to switch).
    */
-  public record CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained) {}
+  public record CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained, CutoverSteps steps) {
+    public CutoverReport(long pauseMillis, long fenceMillis, long drainMillis, long keysDrained) {
+      this(pauseMillis, fenceMillis, drainMillis, keysDrained, null);
+    }
+  }
+
+  /**
+   * Where the cut-over pause went, step by step (ms, in order; they add up to the pause): recording
+   * FENCED on every shard; waiting for the transactions open at the fence; draining the queues;
+   * the targets' replicas replaying; waiting out the rest of one router lease after FENCED was
+   * recorded everywhere; recording SWITCHED. Routers let writes through once they read SWITCHED (at
+   * their next poll of the record), which comes on top.
+   */
+  public record CutoverSteps(long publishFenced, long openTransactions, long drain, long replicaReplay, long leaseWait,
+                             long publishSwitched) {}
+
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
 
   /** Verification over every (table, source, target). */
   public record VerifyReport(List<ArcVerifier.Result> results, int recheckRounds) {

@@ -3,6 +3,13 @@ package dev.junction.it.reshard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.junction.classify.Dialect;
+import dev.junction.config.JunctionConfig;
+import dev.junction.proxy.auth.AuthMethod;
+import dev.junction.proxy.auth.Credential;
+import dev.junction.proxy.server.ProxyConfig;
+import dev.junction.proxy.server.ProxyServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.local.JdbcServer;
 import dev.junction.local.LocalCluster;
@@ -24,12 +31,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue #13's acceptance test: shards grow while a load keeps writing and reading through two
- * library instances, and afterwards the data equals an oracle that received the same acknowledged
- * writes. PostgreSQL grows from 3 shards (each with a streaming replica) to 4, with the resharding
+ * library instances and one proxy (router-proxy, in this JVM, PostgreSQL protocol to its clients),
+ * and afterwards the data equals an oracle that received the same acknowledged writes. PostgreSQL grows from 3 shards (each with a streaming replica) to 4, with the resharding
  * process killed mid-copy and resumed and the new shard restarted mid-catch-up; MariaDB grows from
  * 2 shards (each with a GTID replica) to 3, is rolled back after the switch (before the cleanup),
  * and grown again.
@@ -38,6 +46,35 @@ class ReshardUnderLoadIT {
   static final int KEYS = 8_000;
   static final int INITIAL = 6_000;
   static final int WORKERS = 4;
+  /** Client sessions (each its own worker and scope) on the one proxy. */
+  static final int PROXY_SESSIONS = 2;
+
+  /** One proxy: a ProxyServer over its own sharded RoutingDataSource, as the proxy jar runs it. */
+  record InProcessProxy(ProxyServer server, RoutingDataSource dataSource) implements AutoCloseable {
+    static InProcessProxy start(JunctionConfig config) throws Exception {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      RoutingDataSource ds = RoutingDataSource.create(config, registry);
+      try {
+        ProxyServer server = new ProxyServer(ProxyConfig.defaults()
+            .withAuth(AuthMethod.SCRAM_SHA_256, Map.of(Load.PROXY_USER, Credential.plain(Load.PROXY_PASSWORD))).withPorts(0, 0),
+            ds, registry);
+        return new InProcessProxy(server, ds);
+      } catch (Exception | Error e) {
+        ds.close();
+        throw e;
+      }
+    }
+
+    int port() {
+      return server.port();
+    }
+
+    @Override
+    public void close() {
+      server.close();
+      dataSource.close();
+    }
+  }
 
   @Test
   void postgresGrowsFromThreeShardsToFourUnderLoad() throws Exception {
@@ -54,7 +91,7 @@ class ReshardUnderLoadIT {
       try (Connection oracle = DriverManager.getConnection(oracleUrl, "postgres", "")) {
         growUnderLoad(cluster, topology, oracle, "CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL,"
             + " version bigint NOT NULL, note text)", "CREATE INDEX accounts_by_balance ON accounts (balance)", 3, false,
-            () -> cluster.postgres(3).primary());
+            () -> cluster.postgres(3).primary(), true);
       }
     }
   }
@@ -72,7 +109,7 @@ class ReshardUnderLoadIT {
       try (Connection oracle = DriverManager.getConnection(oracleUrl, "root", "")) {
         growUnderLoad(cluster, topology, oracle, "CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL,"
             + " version bigint NOT NULL, note varchar(100)) ENGINE=InnoDB", "CREATE INDEX accounts_by_balance ON accounts (balance)",
-            2, true, () -> cluster.mariadb(2).primary());
+            2, true, () -> cluster.mariadb(2).primary(), false);
       }
     }
   }
@@ -81,9 +118,16 @@ class ReshardUnderLoadIT {
     JdbcServer get();
   }
 
-  /** The whole run: load, plan, start, copy (killed and resumed), catch-up, verify, cut-over, cleanup or rollback, checks. */
+  /**
+   * The whole run: load, plan, start, copy (killed and resumed), catch-up, verify, cut-over, cleanup or rollback, checks.
+   *
+   * <p>{@code withProxy}: one proxy takes part in the load. Only over PostgreSQL shards: the proxy's
+   * sharded (v1) session speaks PostgreSQL to its backends too (it sets a client's TimeZone with
+   * {@code SET TimeZone TO ...}, which MariaDB rejects as a syntax error on the first statement of
+   * every pgjdbc session), and the proxy ships no MariaDB driver.
+   */
   static void growUnderLoad(LocalCluster cluster, ReshardTopology topology, Connection oracle, String ddl, String index, int n,
-                            boolean rollbackFirst, ServerRef newShard) throws Exception {
+                            boolean rollbackFirst, ServerRef newShard, boolean withProxy) throws Exception {
     String tag = topology.dialect + " " + n + " -> " + (n + 1);
     try (Statement s = oracle.createStatement()) {
       s.execute(ddl);
@@ -95,12 +139,22 @@ class ReshardUnderLoadIT {
       s.execute(index);
     }
     loadInitialRows(a, oracle);
+    AtomicReference<InProcessProxy> proxy = new AtomicReference<>(withProxy ? InProcessProxy.start(topology.config(n)) : null);
+    List<InProcessProxy> retiredProxies = new ArrayList<>();
     Load load = new Load(a, b, oracle, KEYS);
+    if (withProxy) {
+      load.withProxy(() -> proxy.get().port(), PROXY_SESSIONS);
+    }
     load.start(WORKERS);
     List<RoutingDataSource> retired = new ArrayList<>();
     long cutStart;
     long cutEnd;
+    long switchWindowEnd;
     long[] pauses;
+    long[] proxyPauses;
+    long longestAfterSwitch;
+    long proxyWritesAfterSwitch;
+    long[] staleVersionWritesAfterSwitch;
     ReshardJob.CutoverReport cut;
     ReshardPlan plan;
     try {
@@ -113,6 +167,9 @@ class ReshardUnderLoadIT {
         // Routers move to the target configuration one at a time (a rolling restart), under load.
         for (int i = 0; i < 2; i++) {
           retired.add(load.instances.getAndSet(i, RoutingDataSource.create(topology.config(n + 1))));
+        }
+        if (withProxy) { // the proxy too: a new one on the target configuration; its sessions move over between writes
+          retiredProxies.add(proxy.getAndSet(InProcessProxy.start(topology.config(n + 1))));
         }
         if (!rollbackFirst) {
           killedMidCopyThenResumed(cluster, topology, n);
@@ -143,16 +200,19 @@ class ReshardUnderLoadIT {
         cut = job.cutover();
         cutEnd = System.nanoTime();
         Thread.sleep(1500); // writes to moved keys now land on the new shard
+        switchWindowEnd = System.nanoTime();
         pauses = load.pauseStats(cutStart, cutEnd);
+        proxyPauses = load.pauseStats(cutStart, cutEnd, true);
+        longestAfterSwitch = load.longestAfter(cutStart, cutEnd, cutEnd, false);
+        proxyWritesAfterSwitch = load.proxyWritesAckedAfter(cutEnd);
+        staleVersionWritesAfterSwitch = load.staleVersionRejections(cutEnd, switchWindowEnd);
         System.out.println(tag + ": retries by reason so far " + load.retryReasons);
         if (rollbackFirst) {
           job.rollback(); // after the switch, before the cleanup: the moved keys are resharded back
           Thread.sleep(1000);
           load.close();
           assertEqualsOracle(topology, oracle, job.from(), n, tag + " after rollback");
-          long before = load.writes.get();
-          load = restartLoad(load, oracle);
-          load.writes.addAndGet(before);
+          load = restartLoad(load, oracle); // carries the counts, stale reads and failures so far over
           try (ReshardJob again = ReshardJob.open(topology.config(n + 1))) {
             again.run();
           }
@@ -167,12 +227,36 @@ class ReshardUnderLoadIT {
     for (RoutingDataSource r : retired) {
       r.close();
     }
+    for (InProcessProxy p : retiredProxies) {
+      p.close();
+    }
+    if (proxy.get() != null) {
+      proxy.get().close();
+    }
     System.out.printf(Locale.ROOT, "%s: %,d writes, %,d scoped reads, %,d retries, %d stale reads; cut-over %s;"
-            + " writes started during the cut-over: %d, longest %d ms, p99 %d ms%n", tag, load.writes.get(), load.reads.get(),
-        load.retries.get(), load.staleReads.get(), cut, pauses[2], pauses[0], pauses[1]);
+            + " writes started during the cut-over: %d, longest %d ms, p99 %d ms; refused writes acknowledged up to %d ms"
+            + " after the cut-over returned%n", tag, load.writes.get(), load.reads.get(),
+        load.retries.get(), load.staleReads.get(), cut, pauses[2], pauses[0], pauses[1], longestAfterSwitch);
+    if (withProxy) {
+      System.out.printf(Locale.ROOT, "%s: proxy (%d sessions): %,d writes, %,d reads in their session, %d stale reads,"
+              + " %d sessions opened; writes started during the cut-over: %d, longest %d ms, p99 %d ms; %d writes acknowledged"
+              + " after the switch; writes the database rejected for a stale ring version after the switch: library %d, proxy %d%n",
+          tag, PROXY_SESSIONS, load.proxyWrites.get(), load.proxyReads.get(), load.proxyStaleReads.get(),
+          load.proxyReconnects.get(), proxyPauses[2], proxyPauses[0], proxyPauses[1], proxyWritesAfterSwitch,
+          staleVersionWritesAfterSwitch[0], staleVersionWritesAfterSwitch[1]);
+    } else {
+      System.out.printf(Locale.ROOT, "%s: writes the database rejected for a stale ring version after the switch: %d%n", tag,
+          staleVersionWritesAfterSwitch[0]);
+    }
     assertThat(load.failures).as("load failures").isEmpty();
     assertThat(load.staleReads.get()).as("stale reads inside scopes: %s", load.staleExamples).isZero();
     assertThat(load.writes.get()).isGreaterThan(100);
+    if (withProxy) {
+      assertThat(load.proxyWrites.get()).as("writes through the proxy").isGreaterThan(20);
+      assertThat(proxyWritesAfterSwitch).as("proxy writes acknowledged after the switch").isPositive();
+    }
+    assertThat(staleVersionWritesAfterSwitch).as("writes sent to a fenced old owner after SWITCHED was recorded"
+        + " (rejected by the database's ring-version trigger) [library, proxy]").containsExactly(0, 0);
     ShardRing finalRing = topology.config(n + 1).sharding().ring(topology.config(n + 1).shards());
     assertEqualsOracle(topology, oracle, finalRing, n + 1, tag);
     for (int i = 0; i < 2; i++) {
@@ -181,7 +265,8 @@ class ReshardUnderLoadIT {
   }
 
   private static Load restartLoad(Load old, Connection oracle) {
-    Load load = new Load(old.instances.get(0), old.instances.get(1), oracle, KEYS);
+    Load load = new Load(old.instances.get(0), old.instances.get(1), oracle, KEYS).withProxy(old.proxyPort(), old.proxySessions());
+    load.carryOver(old);
     load.start(WORKERS);
     return load;
   }

@@ -23,11 +23,20 @@ public record QueryCase(int id, Family family, Route route, String sql, List<Obj
     // HAVING and the one row of an aggregate without GROUP BY: constant HAVING, HAVING on totals, WHERE false, LIMIT 0, OFFSET 1
     HAVING_ONE_GROUP,
     // issue #10 families (AdversarialGenerator): Junction may refuse these with 0AJ00, never answer wrongly
-    DERIVED, CTE, SHADOW, KEY_EXPR_ORDER, COLLATION, OUTER_BROADCAST, SPECIAL_VALUES, FANOUT_ERROR;
+    DERIVED, CTE, SHADOW, KEY_EXPR_ORDER, COLLATION, OUTER_BROADCAST, SPECIAL_VALUES, FANOUT_ERROR,
+    // issue #10, generated apart (QueryGenerator.generateFamilies): answered exactly, never refused; where the
+    // oracle fails (PostgreSQL division by zero, int4 overflow in LIMIT, MariaDB LIMIT expressions) Junction
+    // must fail with the oracle's SQLState and message
+    AGG_ARITH, LIMIT_EXPR;
 
     /** True for families where a 0AJ00 refusal naming the construct is an acceptable outcome. */
     public boolean mayRefuse() {
-      return ordinal() >= DERIVED.ordinal();
+      return ordinal() >= DERIVED.ordinal() && ordinal() <= FANOUT_ERROR.ordinal();
+    }
+
+    /** True for families whose statements the oracle may reject: Junction must then fail the same way. */
+    public boolean mayFail() {
+      return mayRefuse() || this == AGG_ARITH || this == LIMIT_EXPR;
     }
   }
 

@@ -69,6 +69,18 @@ public final class QueryGenerator {
     return out;
   }
 
+  /** {@code perFamily} queries of each of {@code families}, numbered from 100001 (apart from {@link #generate(int)}). */
+  public List<QueryCase> generateFamilies(List<Family> families, int perFamily) {
+    nextId = 100_001;
+    List<QueryCase> out = new ArrayList<>();
+    for (Family f : families) {
+      for (int i = 0; i < perFamily; i++) {
+        out.add(generate(f));
+      }
+    }
+    return out;
+  }
+
   QueryCase generate(Family family) {
     return switch (family) {
       case POINT -> point();
@@ -87,6 +99,8 @@ public final class QueryGenerator {
       case EXPRESSIONS -> expressions();
       case AGG_EXPR -> aggregateExpressions();
       case HAVING_ONE_GROUP -> havingOneGroup();
+      case AGG_ARITH -> aggregateArithmetic();
+      case LIMIT_EXPR -> limitExpression();
       default -> adversarial.generate(family, nextId++);
     };
   }
@@ -173,6 +187,114 @@ public final class QueryGenerator {
       b.append(limit(b));
     }
     return done(Family.AGG_EXPR, route, b, Order.TOTAL, null, limited);
+  }
+
+  /** PostgreSQL arithmetic over aggregates of orders (int4 qty, numeric(12,2) amount, bigint order_id). */
+  static final List<String> ARITH_PG = List.of("round(avg(amount), 2)", "round(avg(qty), 2)", "sum(qty) / count(*)",
+      "sum(amount) / count(*)", "sum(amount) - sum(qty)", "avg(amount) * 100", "round(sum(qty)::numeric / count(*), 2)",
+      "count(note) * 100 / count(*)", "sum(qty) / count(note)", "round(sum(amount) / 7, 3)", "sum(amount) / count(amount)",
+      "count(*) - count(note)", "round(avg(amount))", "round(sum(amount), -1)", "sum(order_id * 1000000000000000) / count(*)",
+      "count(DISTINCT customer_id) * 2 + 1", "sum(qty) * 2147483647", "round(avg(qty) * 100, 1)", "(sum(amount) + 0.005) / 2",
+      "sum(qty) + 2147483647", "count(*) * 1.5", "-2 * sum(qty)", "round(sum(amount) / count(*), 4)", "avg(qty) - avg(amount)",
+      "sum(amount) * sum(qty) / 3", "round(avg(qty)::numeric, 0)", "CAST(sum(qty) AS numeric) / 3",
+      "count(*) / 3", "sum(qty) % 7", "max(qty) - min(qty)");
+  /** MariaDB: + - * and one final quotient, or ROUND of one. */
+  static final List<String> ARITH_MARIA = List.of("ROUND(AVG(amount), 2)", "ROUND(AVG(qty), 2)", "SUM(qty) / COUNT(*)",
+      "SUM(amount) / COUNT(*)", "SUM(amount) - SUM(qty)", "ROUND(SUM(qty) / COUNT(*), 2)", "COUNT(note) * 100 / COUNT(*)",
+      "SUM(qty) / COUNT(note)", "ROUND(SUM(amount) / 7, 3)", "SUM(amount) / COUNT(amount)", "COUNT(*) - COUNT(note)",
+      "ROUND(AVG(amount))", "ROUND(SUM(amount), -1)", "COUNT(DISTINCT customer_id) * 2 + 1", "ROUND(AVG(qty), 4)",
+      "(SUM(amount) + 0.005) / 2", "COUNT(*) * 1.5", "-2 * SUM(qty)", "ROUND(SUM(amount) / COUNT(*), 6)",
+      "SUM(amount) * SUM(qty) / 3", "ROUND(AVG(amount), 6)", "COUNT(*) / 3", "SUM(qty) * 2 - COUNT(*)",
+      "ROUND(SUM(qty) * 1.25 / COUNT(*), 3)", "AVG(qty) * 100", "MAX(qty) - MIN(qty)");
+
+  /**
+   * Arithmetic over aggregates (issue #10): global and per group, with filters that leave no row, NULL-only
+   * values or count(note) = 0 (PostgreSQL: division by zero, which Junction must raise as the oracle does;
+   * MariaDB: NULL), HAVING and ORDER BY on the computed column. Shapes outside the grammar (MIN/MAX, %, a MariaDB
+   * quotient inside arithmetic) are listed in {@link #ARITH_REFUSED} and not generated: a refusal counts as
+   * a non-match in this family.
+   */
+  private QueryCase aggregateArithmetic() {
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    List<String> pool = new ArrayList<>(pg ? ARITH_PG : ARITH_MARIA);
+    pool.removeAll(ARITH_REFUSED);
+    List<String> items = pick(pool, 1 + rnd.nextInt(3));
+    List<String> keys = rnd.nextInt(3) == 0 ? List.of() : pick(List.of("status", "qty", "note"), 1);
+    List<String> select = new ArrayList<>(keys);
+    List<String> aliases = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      boolean alias = !pg || rnd.nextInt(3) > 0;
+      aliases.add(alias ? "e" + i : null);
+      select.add(alias ? items.get(i) + " AS e" + i : items.get(i));
+    }
+    if (rnd.nextBoolean()) {
+      select.add(rnd.nextBoolean() ? "COUNT(*)" : "SUM(amount)");
+    }
+    QueryBuilder b = new QueryBuilder(rnd, "SELECT " + String.join(", ", select) + " FROM orders");
+    Route route = keyPredicate(b, "", rnd.nextInt(5) == 0 ? 1 + rnd.nextInt(2) : 0);
+    switch (rnd.nextInt(6)) {
+      case 0 -> b.where("note IS NULL"); // count(note) = 0 in every group
+      case 1 -> b.where("amount > " + b.value(new BigDecimal("99999999.00"))); // no row at all
+      case 2, 3 -> b.where(nonKeyPredicate(b, ""));
+      default -> { }
+    }
+    if (keys.isEmpty()) {
+      return done(Family.AGG_ARITH, route, b, Order.NONE, null, false);
+    }
+    b.append(" GROUP BY " + String.join(", ", keys));
+    if (rnd.nextInt(4) == 0) {
+      b.append(" HAVING COUNT(note) > " + b.value(rnd.nextInt(3)));
+    }
+    if (rnd.nextInt(3) == 0) {
+      return done(Family.AGG_ARITH, route, b, Order.NONE, null, false);
+    }
+    StringBuilder order = new StringBuilder(" ORDER BY ");
+    if (rnd.nextBoolean()) {
+      int i = rnd.nextInt(items.size());
+      order.append(aliases.get(i) != null ? aliases.get(i) : Integer.toString(keys.size() + i + 1))
+          .append(rnd.nextBoolean() ? " DESC" : "").append(", ");
+    }
+    order.append(orderList(keys));
+    b.append(order.toString());
+    boolean limited = rnd.nextBoolean();
+    if (limited) {
+      b.append(limit(b));
+    }
+    return done(Family.AGG_ARITH, route, b, Order.TOTAL, null, limited);
+  }
+
+  /** Shapes outside the accepted grammar: refused with 0AJ00, so not generated in AGG_ARITH. */
+  static final List<String> ARITH_REFUSED = List.of("sum(qty) % 7", "max(qty) - min(qty)", "AVG(qty) * 100",
+      "MAX(qty) - MIN(qty)");
+
+  /**
+   * LIMIT/OFFSET as constant integer expressions (issue #10): PostgreSQL folds them (int4/int8 typing;
+   * an int4 overflow or a negative value is the server's error), MariaDB rejects any with a syntax error
+   * that Junction must pass on.
+   */
+  private QueryCase limitExpression() {
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    List<String> cols = List.of("order_id", "customer_id", "amount");
+    QueryBuilder b = new QueryBuilder(rnd, "SELECT " + String.join(", ", cols) + " FROM orders");
+    Route route = keyPredicate(b, "", rnd.nextInt(5) == 0 ? 2 : 0);
+    if (rnd.nextBoolean()) {
+      b.where(nonKeyPredicate(b, ""));
+    }
+    b.append(" ORDER BY " + (rnd.nextBoolean() ? "amount DESC" + nulls() + ", " : "") + "order_id");
+    int n = rnd.nextInt(20);
+    int m = rnd.nextInt(30);
+    String limit = switch (rnd.nextInt(8)) {
+      case 0 -> (n / 2) + " + " + (n - n / 2);
+      case 1 -> "(" + (n + 3) + " - 3)";
+      case 2 -> "2 * " + n;
+      case 3 -> "1 - 2"; // negative: the server's error
+      case 4 -> pg ? "2147483647 + 1" : "2 + 3"; // int4 overflow on PostgreSQL
+      case 5 -> "2147483648 * 2 - 4294967290"; // int8 arithmetic: 6
+      default -> n + " + 0";
+    };
+    String offset = rnd.nextBoolean() ? null : rnd.nextBoolean() ? m + " + 1" : Integer.toString(m);
+    b.append(" LIMIT " + limit + (offset == null ? "" : " OFFSET " + offset));
+    return done(Family.LIMIT_EXPR, route, b, Order.TOTAL, null, true);
   }
 
   /** Aggregates over orders whose totals differ from every shard's partial (thresholds below). */
