@@ -129,14 +129,16 @@ final class Endpoint {
    * each move a new server login: pgbench with 64 clients over a pool of 20 opened about 2,000 server
    * sessions in 10 s and ran at 0.15x PgBouncer. With shares, capacity moves only from a partition
    * above its share to one below it, so a saturated endpoint settles and stops moving connections.
-   * A partition that holds nothing always gets one (pools smaller than the number of loops).
+   * A partition that holds nothing gets one from a partition without waiters of its own (pools
+   * smaller than the number of loops; {@link #rebalance} also sheds an idle one for it).
    */
   boolean owes(Pool self) {
     if (size.get() < maxSize) {
       return false;
     }
+    boolean selfWaiting = self.waiting() > 0;
     for (Pool p : partitions) {
-      if (p != self && deserving(p) && (self.owned() > quota(self.index) || p.owned() == 0)) {
+      if (p != self && deserving(p) && (self.owned() > quota(self.index) || (p.owned() == 0 && !selfWaiting))) {
         return true;
       }
     }
