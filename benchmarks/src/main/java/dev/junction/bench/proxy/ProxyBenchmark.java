@@ -46,7 +46,9 @@ import java.util.stream.Stream;
  * production, so its memory is measured alone. Every results file starts with the commit (and whether
  * the tree was dirty), versions, machine, load and time.
  *
- * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]}
+ * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
+ * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]};
+ * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
  */
 public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
@@ -64,8 +66,11 @@ public final class ProxyBenchmark {
     Path img = Path.of(option(a, "--img", "docs/img"));
     int seconds = quick ? 5 : 15;
     int rounds = quick ? 1 : 2;
-    int[] clients = quick ? new int[] {16, 64} : new int[] {16, 64, 256};
-    String[] modes = {"simple", "extended", "prepared"};
+    int[] clients = Arrays.stream(option(a, "--clients", quick ? "16,64" : "16,64,256").split(","))
+        .mapToInt(Integer::parseInt).toArray();
+    String[] modes = option(a, "--modes", "simple,extended,prepared").split(",");
+    String[] workloads = option(a, "--workloads", "select-only,tpcb-like").split(",");
+    seconds = Integer.parseInt(option(a, "--seconds", Integer.toString(seconds)));
     Path bin = Binaries.postgresBinDir().orElseThrow(() -> new IllegalStateException("PostgreSQL binaries not found"));
     Path pgbouncer = Path.of("/usr/sbin/pgbouncer");
     if (!Files.isExecutable(pgbouncer)) {
@@ -101,14 +106,17 @@ public final class ProxyBenchmark {
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
         List<String> rows = new ArrayList<>();
-        for (String workload : new String[] {"select-only", "tpcb-like"}) {
+        for (String workload : workloads) {
           for (String mode : modes) {
             for (int c : clients) {
               Map<String, List<Result>> results = new LinkedHashMap<>();
               for (int r = 0; r < rounds; r++) {
                 for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                  long sessionsBefore = backendSessions(bin, pg);
                   results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                      .add(pgbench(bin, t.getValue(), workload, mode, c, seconds, work));
+                      .add(pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, c, seconds, work));
+                  System.out.printf(Locale.ROOT, "  %-9s server sessions opened during the run: %d%n", t.getKey(),
+                      backendSessions(bin, pg) - sessionsBefore);
                 }
               }
               Result d = median(results.get("direct"));
@@ -124,13 +132,16 @@ public final class ProxyBenchmark {
           }
         }
         List<String> idleRows = new ArrayList<>();
-        for (Map.Entry<String, Integer> t : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()))) {
+        List<Map.Entry<String, Integer>> idleTargets = a.contains("--skip-idle") ? List.of()
+            : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()));
+        for (Map.Entry<String, Integer> t : idleTargets) {
           long pid = t.getKey().equals("junction") ? junction.pid() : bouncer.pid();
           long before = rssKib(pid);
           List<Socket> idle = openIdle(t.getValue(), 1000);
           Thread.sleep(2000);
           long after = rssKib(pid);
-          Result active = pgbench(bin, t.getValue(), "select-only", "prepared", 64, seconds, work);
+          // simple protocol: PgBouncer before 1.21 cannot keep prepared statements in transaction mode
+          Result active = pgbench(bin, t.getValue(), "select-only", "simple", 64, seconds, work);
           for (Socket s : idle) {
             s.close();
           }
@@ -182,6 +193,23 @@ public final class ProxyBenchmark {
     return sockets;
   }
 
+  /**
+   * Sessions the servers have started so far, over the primary and its replicas (PostgreSQL 14+
+   * {@code pg_stat_database.sessions}): a pooler that churns server connections shows it here.
+   */
+  static long backendSessions(Path bin, PostgresReplicaSet pg) throws Exception {
+    List<PostgresServer> servers = new ArrayList<>();
+    servers.add(pg.primary());
+    servers.addAll(pg.replicas());
+    long total = 0;
+    for (PostgresServer s : servers) {
+      String out = run(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(s.port()), "-U", "postgres",
+          "-At", "-c", "SELECT coalesce(sum(sessions), 0) FROM pg_stat_database", "postgres"), 30);
+      total += Long.parseLong(out.strip());
+    }
+    return total;
+  }
+
   static long rssKib(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
@@ -189,6 +217,23 @@ public final class ProxyBenchmark {
       }
     }
     throw new IOException("no VmRSS for pid " + pid);
+  }
+
+  /**
+   * PgBouncer before 1.21 does not track prepared statements in transaction pooling, so pgbench
+   * {@code -M prepared} through it aborts with "prepared statement ... does not exist". That is a
+   * property of the peer, recorded as NaN (printed "n/a"), not a reason to lose the rest of the run.
+   */
+  static Result pgbenchOrUnsupported(String target, Path bin, int port, String workload, String mode, int clients, int seconds,
+      Path work) throws Exception {
+    try {
+      return pgbench(bin, port, workload, mode, clients, seconds, work);
+    } catch (IllegalStateException e) {
+      if (target.equals("pgbouncer") && mode.equals("prepared") && String.valueOf(e.getMessage()).contains("prepared statement")) {
+        return new Result(Double.NaN, Double.NaN);
+      }
+      throw e;
+    }
   }
 
   static Result pgbench(Path bin, int port, String workload, String mode, int clients, int seconds, Path work) throws Exception {
@@ -310,7 +355,13 @@ public final class ProxyBenchmark {
           .append("    max-connections: 2000\n");
       Path config = dir.resolve("junction.yaml");
       Files.writeString(config, yaml);
-      Process process = new ProcessBuilder("java", "-Xmx512m", "-jar", jar.toAbsolutePath().toString(), "--config", config.toString())
+      List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));
+      String extra = System.getenv("JUNCTION_PROXY_JAVA_OPTS");
+      if (extra != null && !extra.isBlank()) {
+        command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toString()));
+      Process process = new ProcessBuilder(command)
           .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (System.nanoTime() < deadline) {
@@ -330,7 +381,7 @@ public final class ProxyBenchmark {
 
     private static String endpoint(String name, PostgresServer server, String indent) {
       return indent + "name: " + name + "\n" + indent + "url: " + server.jdbcUrl() + "\n" + indent + "username: " + server.user() + "\n"
-          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + " }\n";
+          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + ", connection-timeout: 15s }\n"; // PgBouncer's server_connect_timeout
     }
 
     int port() {

@@ -229,6 +229,18 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * Gives up a login that did not finish in time, reporting that reason: the close that follows
+   * would otherwise report "the server closed the connection during login", which sends an
+   * operator looking at the server instead of at a slow login (a loaded host, SCRAM cost).
+   */
+  void abandonLogin(String reason) {
+    ready(reason);
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
   private void fail(ChannelHandlerContext ctx, String reason) {
     ready(reason);
     ctx.close();

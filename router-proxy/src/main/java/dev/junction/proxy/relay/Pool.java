@@ -40,13 +40,20 @@ import java.util.concurrent.TimeUnit;
  *       is full it asks a partition with an idle connection to shed it ({@link Endpoint#rebalance}),
  *       on a new acquisition <em>and</em> when woken ({@link #serveWaiters});</li>
  *   <li>a released connection is published as idle before the partition checks for unserved
- *       waiters elsewhere; if the endpoint is full and some exist, it closes it to hand the slot over;</li>
+ *       waiters elsewhere; if the endpoint is full and some exist where the partition holds less than
+ *       its share ({@link Endpoint#owes}), it closes it to hand the slot over;</li>
  *   <li>a connection that ends wakes <em>every</em> partition with unserved waiters, not just the first
  *       one that reports waiting: that one may have its waiters covered by its own connect, or have
  *       served them meanwhile, and the slot would be lost for the others.</li>
  * </ul>
  * Before these rules a client could wait the whole {@code query-wait-timeout} while the endpoint
  * had a free slot or an idle connection on another loop ("0 in use"; see PoolWakeupTest).
+ *
+ * <p>Shares. Each partition may keep {@link Endpoint#quota} connections while others wait; capacity
+ * moves only towards a partition below its share (or one holding nothing), or away from a connection
+ * idle for {@link Endpoint#SHED_IDLE_NANOS}, re-checked every {@link #REBALANCE_MILLIS} while clients
+ * wait. Moving capacity to any waiting partition made a saturated endpoint ping-pong its connections
+ * between loops, a server login each time (PoolShareIT).
  */
 final class Pool {
   interface Callback {
@@ -67,7 +74,7 @@ final class Pool {
   final Endpoint endpoint;
   final EventLoop loop;
   private final RelayRuntime runtime;
-  private final int index;
+  final int index;
   private final ArrayDeque<BackendConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final List<BackendConnection> all = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -79,6 +86,10 @@ final class Pool {
   volatile int connectingCount;
   /** Waiters that no connection opening here will serve; other partitions read it to decide on wake-ups. */
   volatile int unservedCount;
+  /** Connections open or opening in this partition ({@code total}), readable from other loops. */
+  volatile int ownedCount;
+  /** Re-checks, while clients wait on a full endpoint, for capacity another partition can give up. */
+  private ScheduledFuture<?> rebalanceTimer;
 
   Pool(Endpoint endpoint, RelayRuntime runtime, EventLoop loop, int index) {
     this.endpoint = endpoint;
@@ -106,6 +117,11 @@ final class Pool {
   /** Waiters minus connections opening here: how many need capacity from elsewhere (see the class notes). */
   int unserved() {
     return unservedCount;
+  }
+
+  /** Connections open or opening here: compared with {@link Endpoint#quota} to decide who gives capacity up. */
+  int owned() {
+    return ownedCount;
   }
 
   List<BackendConnection> connections() {
@@ -149,11 +165,36 @@ final class Pool {
     return !idle.isEmpty() || endpoint.size.get() < endpoint.maxSize;
   }
 
-  /** Closes one idle connection so that another partition can open one (see {@link Endpoint#rebalance}). */
-  void shedOne() {
+  /**
+   * While clients wait here on a full endpoint, looks again every {@link #REBALANCE_MILLIS}: a
+   * connection of another partition may have gone idle long enough to be shed for us (see
+   * {@link Endpoint#rebalance}), or a slot may have been freed.
+   */
+  private void watchForCapacity() {
+    if (rebalanceTimer != null) {
+      return;
+    }
+    rebalanceTimer = loop.scheduleWithFixedDelay(() -> {
+      if (waiters.isEmpty() || runtime.closing) {
+        rebalanceTimer.cancel(false);
+        rebalanceTimer = null;
+        return;
+      }
+      serveWaiters(); // opens one if a slot is free, else asks another loop (Endpoint#rebalance)
+    }, REBALANCE_MILLIS, REBALANCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private static final long REBALANCE_MILLIS = 100;
+
+  /**
+   * Closes the least recently used idle connection, if it has been idle at least {@code minIdleNanos},
+   * so that another partition can open one (see {@link Endpoint#rebalance}).
+   */
+  void shedOne(long minIdleNanos) {
     if (waiters.isEmpty()) {
-      BackendConnection b = idle.pollFirst();
-      if (b != null) {
+      BackendConnection b = idle.peekFirst();
+      if (b != null && System.nanoTime() - b.idleSinceNanos >= minIdleNanos) {
+        idle.pollFirst();
         b.close();
       }
     }
@@ -177,6 +218,13 @@ final class Pool {
       serveWaiters();
       return;
     }
+    if (endpoint.owes(this)) {
+      // A partition below its share has clients waiting on another event loop: give the capacity
+      // over (close here, the waiting partition opens one on its own loop), even before our own
+      // waiters, or a partition above its share that always has waiters would never give back.
+      discard(b);
+      return;
+    }
     if (!runtime.paused) {
       Waiter w = waiters.poll();
       if (w != null) {
@@ -190,9 +238,7 @@ final class Pool {
     b.idleSinceNanos = System.nanoTime();
     idle.addLast(b);
     counts(); // idle is published before the check below (see the class notes), so a racing waiter sees one of the two
-    if (endpoint.waitingElsewhere(this)) {
-      // Clients wait on another event loop while this one would keep the connection idle: give the
-      // capacity over (close here, the waiting partition opens one on its own loop).
+    if (endpoint.owes(this)) {
       discard(b);
     }
   }
@@ -243,6 +289,7 @@ final class Pool {
         // Full. Woken for a slot another partition took first, the capacity may sit idle elsewhere:
         // without this a waiter could wait out its timeout beside an idle connection on another loop.
         endpoint.rebalance(this);
+        watchForCapacity();
       }
       break;
     }
@@ -275,7 +322,8 @@ final class Pool {
             loop.schedule(() -> {
               if (b.phase != BackendConnection.Phase.READY && b.phase != BackendConnection.Phase.CLOSED) {
                 endpoint.log.info("login to {} timed out", endpoint);
-                b.close();
+                b.abandonLogin("the login did not finish within " + endpoint.connectTimeout.toMillis()
+                    + " ms (pool.connection-timeout)");
               }
             }, endpoint.connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
           }
@@ -447,6 +495,7 @@ final class Pool {
     idleCountValue = idle.size();
     activeCount = Math.max(0, total - idle.size() - connecting);
     connectingCount = connecting;
+    ownedCount = total;
     waitingCount = waiters.size();
     unservedCount = Math.max(0, waiters.size() - connecting);
   }

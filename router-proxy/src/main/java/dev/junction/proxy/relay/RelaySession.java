@@ -730,10 +730,15 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         && !containsIgnoreCase(sql, "advisory_xact_lock")) || containsIgnoreCase(sql, "with hold");
   }
 
+  /**
+   * {@code word} is lower-case ASCII starting with a letter. It runs on every statement, so a cheap
+   * first-letter test comes before the case-insensitive region compare.
+   */
   private static boolean containsIgnoreCase(String text, String word) {
     int n = word.length();
+    char first = word.charAt(0);
     for (int i = 0, last = text.length() - n; i <= last; i++) {
-      if (text.regionMatches(true, i, word, 0, n)) {
+      if ((text.charAt(i) | 0x20) == first && text.regionMatches(true, i + 1, word, 1, n - 1)) {
         return true;
       }
     }
