@@ -80,6 +80,7 @@ final class ShardedConnection implements JunctionConnection {
     RoutingConnection c = open[index];
     if (c == null) {
       c = new RoutingConnection(ds, sharding.ringOrder[index]);
+      c.facade = this; // its statements, calls and metadata answer getConnection() with this connection
       try {
         if (readOnly) {
           c.setReadOnly(true);
