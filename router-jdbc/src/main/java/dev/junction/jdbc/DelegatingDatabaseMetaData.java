@@ -17,8 +17,8 @@ abstract class DelegatingDatabaseMetaData implements java.sql.DatabaseMetaData {
     this.delegate = delegate;
   }
 
-  /** The physical object, or the exception {@link #closed()} describes. */
-  final java.sql.DatabaseMetaData delegate() throws SQLException {
+  /** The physical object, or the exception {@link #closed()} describes (overridable: CHA inlines it where nothing does). */
+  java.sql.DatabaseMetaData delegate() throws SQLException {
     java.sql.DatabaseMetaData d = delegate;
     if (d == null) {
       throw closed();

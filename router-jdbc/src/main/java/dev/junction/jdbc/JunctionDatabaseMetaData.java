@@ -1,6 +1,7 @@
 package dev.junction.jdbc;
 
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -8,25 +9,45 @@ import java.util.List;
 
 /**
  * The metadata the application sees: the primary's, answering {@link #getConnection()} with the
- * logical connection. It dies with the logical connection (or with the physical one, if that is
- * replaced): afterwards it and its result sets throw 08003 instead of querying a physical connection
- * that the pool may have lent to someone else. Its result sets' {@code getStatement()} is null.
+ * logical connection. It follows the logical connection, not one physical connection: each call
+ * asks the logical connection for its primary, so after the pool evicted the primary (HikariCP
+ * evicts on SQLSTATE 0A000, which drivers raise for unimplemented metadata methods) the next call
+ * runs on the replacement, as statements do. It dies with the logical connection: afterwards it and
+ * its result sets throw 08003 instead of querying a physical connection the pool may have lent to
+ * someone else. Its result sets' {@code getStatement()} is null, as JDBC allows.
  */
 final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
+  /** The logical connection's primary (acquired if none is held); throws 08003 once it is closed. */
+  @FunctionalInterface
+  interface Primary {
+    Connection get() throws SQLException;
+  }
+
   private final Connection logical;
-  /** The physical connection this metadata queries. */
-  final Connection physicalConnection;
-  private final int driverMajor;
-  private final int driverMinor;
+  private final Primary primary;
+  /** The physical connection {@code delegate} belongs to. */
+  private Connection physicalConnection;
+  private boolean closed;
   private final List<JunctionResultSet> results = new ArrayList<>();
 
   /** @param logical the connection the application sees (answers {@link #getConnection()}) */
-  JunctionDatabaseMetaData(Connection logical, Connection physicalConnection) throws SQLException {
-    super(physicalConnection.getMetaData());
+  JunctionDatabaseMetaData(Connection logical, Primary primary) {
+    super(null);
     this.logical = logical;
-    this.physicalConnection = physicalConnection;
-    this.driverMajor = delegate.getDriverMajorVersion();
-    this.driverMinor = delegate.getDriverMinorVersion();
+    this.primary = primary;
+  }
+
+  @Override
+  DatabaseMetaData delegate() throws SQLException {
+    if (closed) {
+      throw closed();
+    }
+    Connection p = primary.get();
+    if (p != physicalConnection || delegate == null) {
+      delegate = p.getMetaData();
+      physicalConnection = p;
+    }
+    return delegate;
   }
 
   @Override
@@ -47,9 +68,11 @@ final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
     return rs;
   }
 
-  /** The logical connection went away (or replaced its primary): this metadata and its results are dead. */
+  /** The logical connection closed: this metadata and its result sets are dead. */
   void invalidate() {
+    closed = true;
     delegate = null;
+    physicalConnection = null;
     for (JunctionResultSet rs : results) {
       rs.closeQuietly(JunctionResultSet.CONNECTION_CLOSED);
     }
@@ -58,19 +81,37 @@ final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
 
   @Override
   public Connection getConnection() throws SQLException {
-    delegate();
+    if (closed) {
+      throw closed();
+    }
     return logical;
   }
 
-  @Override public int getDriverMajorVersion() { return driverMajor; }
-  @Override public int getDriverMinorVersion() { return driverMinor; }
+  /** JDBC gives these no SQLException: a closed metadata answers 0 rather than reach a connection. */
+  @Override
+  public int getDriverMajorVersion() {
+    try {
+      return closed ? 0 : delegate().getDriverMajorVersion();
+    } catch (SQLException e) {
+      return 0;
+    }
+  }
+
+  @Override
+  public int getDriverMinorVersion() {
+    try {
+      return closed ? 0 : delegate().getDriverMinorVersion();
+    } catch (SQLException e) {
+      return 0;
+    }
+  }
 
   @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
     if (iface.isInstance(this)) {
       return iface.cast(this);
     }
-    java.sql.DatabaseMetaData d = delegate();
+    DatabaseMetaData d = delegate();
     return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
   }
 
@@ -79,7 +120,7 @@ final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
     if (iface.isInstance(this)) {
       return true;
     }
-    java.sql.DatabaseMetaData d = delegate();
+    DatabaseMetaData d = delegate();
     return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 }

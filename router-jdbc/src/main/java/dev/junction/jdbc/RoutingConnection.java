@@ -94,7 +94,7 @@ final class RoutingConnection implements JunctionConnection {
   private final List<RoutingStatement> statements = new ArrayList<>();
   /** Open stored-procedure calls (rare: created on first {@link #prepareCall}). */
   private List<JunctionCallableStatement> calls;
-  /** The metadata handed out, bound to the current primary; see {@link #getMetaData()}. */
+  /** The metadata handed out (one per logical connection); see {@link #getMetaData()}. */
   private JunctionDatabaseMetaData metaData;
   /**
    * The connection the application sees: this one, or the sharded connection this one serves a
@@ -741,7 +741,8 @@ final class RoutingConnection implements JunctionConnection {
 
   /**
    * {@code c} goes back to its pool or is evicted: whatever was made on it (statements' physical
-   * statements and their results, calls, metadata) is closed, so nothing reaches it later.
+   * statements and their results, calls) is closed, so nothing reaches it later. (The metadata
+   * follows the current primary by itself.)
    */
   private void forgetPhysical(Connection c) {
     for (RoutingStatement s : statements) {
@@ -755,10 +756,6 @@ final class RoutingConnection implements JunctionConnection {
         call.closeQuietly(JunctionResultSet.CLOSED);
         return true;
       });
-    }
-    if (metaData != null && metaData.physicalConnection == c) {
-      metaData.invalidate();
-      metaData = null;
     }
   }
 
@@ -1005,13 +1002,14 @@ final class RoutingConnection implements JunctionConnection {
 
   /**
    * Metadata of the primary: the authoritative schema, and always reachable for writes anyway. One
-   * object per held primary connection; it dies with this logical connection.
+   * object per logical connection, running on whatever primary connection is held when it is used;
+   * it dies with this logical connection.
    */
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
-    Connection p = primary();
-    if (metaData == null || metaData.physicalConnection != p) {
-      metaData = new JunctionDatabaseMetaData(facade, p);
+    checkOpen();
+    if (metaData == null) {
+      metaData = new JunctionDatabaseMetaData(facade, this::primary);
     }
     return metaData;
   }

@@ -599,7 +599,8 @@ final class ShardedConnection implements JunctionConnection {
   }
 
   @Override
-  public int getHoldability() {
+  public int getHoldability() throws SQLException {
+    checkOpen();
     return java.sql.ResultSet.CLOSE_CURSORS_AT_COMMIT;
   }
 
@@ -699,6 +700,7 @@ final class ShardedConnection implements JunctionConnection {
     if (iface.isInstance(this)) {
       return iface.cast(this);
     }
+    checkOpen();
     throw new SQLException("a sharded Junction connection spans several physical connections and does not wrap "
         + iface.getName());
   }

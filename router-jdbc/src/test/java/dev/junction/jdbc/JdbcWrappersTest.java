@@ -162,7 +162,8 @@ class JdbcWrappersTest {
   void metadataAnswersWithTheLogicalConnectionAndItsResultsWithNoStatement() throws Exception {
     Connection logical = new Fake().of(JunctionConnection.class);
     Fake physical = new Fake();
-    JunctionDatabaseMetaData md = new JunctionDatabaseMetaData(logical, physical.of(Connection.class));
+    Connection physicalConnection = physical.of(Connection.class);
+    JunctionDatabaseMetaData md = new JunctionDatabaseMetaData(logical, () -> physicalConnection);
 
     assertThat(md.getConnection()).isSameAs(logical);
     ResultSet tables = md.getTables(null, null, "%", null);
@@ -173,9 +174,23 @@ class JdbcWrappersTest {
   }
 
   @Test
+  void metadataFollowsTheLogicalConnectionToAReplacedPrimary() throws Exception {
+    Fake first = new Fake();
+    Fake second = new Fake();
+    Connection[] held = {first.of(Connection.class)};
+    JunctionDatabaseMetaData md = new JunctionDatabaseMetaData(new Fake().of(JunctionConnection.class), () -> held[0]);
+    md.getTables(null, null, "%", null);
+    held[0] = second.of(Connection.class); // the pool evicted the primary; the logical connection took another
+    md.getSchemas();
+    assertThat(first.calls).containsExactly("Connection.getMetaData");
+    assertThat(second.calls).containsExactly("Connection.getMetaData");
+  }
+
+  @Test
   void invalidatedMetadataAndItsResultsThrow08003WithoutTouchingThePhysicalConnection() throws Exception {
     Fake physical = new Fake();
-    JunctionDatabaseMetaData md = new JunctionDatabaseMetaData(new Fake().of(JunctionConnection.class), physical.of(Connection.class));
+    Connection physicalConnection = physical.of(Connection.class);
+    JunctionDatabaseMetaData md = new JunctionDatabaseMetaData(new Fake().of(JunctionConnection.class), () -> physicalConnection);
     ResultSet open = md.getTables(null, null, "%", null);
     md.invalidate();
     assertThat(open.isClosed()).isTrue();
