@@ -36,7 +36,7 @@ final class JunctionCallableStatement extends DelegatingCallableStatement {
 
   @Override
   void beforeExecute() {
-    results.closeAll(JunctionResultSet.CLOSED);
+    results.closeAll();
   }
 
   @Override
@@ -74,29 +74,33 @@ final class JunctionCallableStatement extends DelegatingCallableStatement {
 
   @Override
   public void close() throws SQLException {
-    if (delegate != null) {
-      close(JunctionResultSet.CLOSED);
+    CallableStatement d = detach();
+    if (d != null) {
       conn.unregister(this);
+      d.close();
     }
   }
 
-  /** Closes the physical statement; its result sets then throw {@code state}. */
-  void close(String state) throws SQLException {
+  /** Closed with its connection, or its physical connection went away (the connection drops it from its list). */
+  void closeQuietly() {
+    CallableStatement d = detach();
+    if (d != null) {
+      try {
+        d.close();
+      } catch (SQLException ignored) {
+        // the physical connection may be going away too
+      }
+    }
+  }
+
+  /** Marks this call closed (08003 is derived from the connection) and closes its results; returns the physical one. */
+  private CallableStatement detach() {
     CallableStatement d = delegate;
-    if (d == null) {
-      return;
+    if (d != null) {
+      delegate = null;
+      results.closeAll();
     }
-    delegate = null;
-    results.closeAll(state);
-    d.close();
-  }
-
-  void closeQuietly(String state) {
-    try {
-      close(state);
-    } catch (SQLException ignored) {
-      // the physical connection is going away too
-    }
+    return d;
   }
 
   @Override

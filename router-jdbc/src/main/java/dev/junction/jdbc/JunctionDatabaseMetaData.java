@@ -74,7 +74,11 @@ final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
     delegate = null;
     physicalConnection = null;
     for (JunctionResultSet rs : results) {
-      rs.closeQuietly(JunctionResultSet.CONNECTION_CLOSED);
+      try {
+        rs.close(JunctionResultSet.CONNECTION_CLOSED);
+      } catch (SQLException ignored) {
+        // the connection is going away
+      }
     }
     results.clear();
   }

@@ -57,7 +57,10 @@ final class JunctionResultSet extends DelegatingResultSet {
     close(CLOSED);
   }
 
-  /** Closes the physical result set; later calls throw {@code state}. */
+  /**
+   * Closes the physical result set; later calls throw {@code state} (a statement's result derives
+   * 08003 from its statement's connection by itself; a metadata result has no statement to ask).
+   */
   void close(String state) throws SQLException {
     ResultSet d = delegate;
     if (d == null) {
@@ -68,9 +71,9 @@ final class JunctionResultSet extends DelegatingResultSet {
     d.close();
   }
 
-  void closeQuietly(String state) {
+  void closeQuietly() {
     try {
-      close(state);
+      close(CLOSED);
     } catch (SQLException ignored) {
       // its statement or connection is going away too
     }

@@ -753,7 +753,7 @@ final class RoutingConnection implements JunctionConnection {
         if (call.physicalConnection != c) {
           return false;
         }
-        call.closeQuietly(JunctionResultSet.CLOSED);
+        call.closeQuietly();
         return true;
       });
     }
@@ -990,7 +990,7 @@ final class RoutingConnection implements JunctionConnection {
   private void closeHandedOut() {
     if (calls != null) {
       for (JunctionCallableStatement call : calls) {
-        call.closeQuietly(JunctionResultSet.CONNECTION_CLOSED);
+        call.closeQuietly();
       }
       calls = null;
     }

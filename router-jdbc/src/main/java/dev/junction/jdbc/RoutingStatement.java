@@ -54,7 +54,7 @@ class RoutingStatement implements Statement {
   /** Runs {@code call} for {@code c} on the routed target, retrying a failed replica read once. */
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
     checkOpen();
-    results.closeAll(JunctionResultSet.CLOSED); // JDBC: an execution closes the current result
+    results.closeAll(); // JDBC: an execution closes the current result
     Connection target = conn.route(c, sql);
     Statement physical = physical(target);
     T result;
@@ -116,7 +116,7 @@ class RoutingStatement implements Statement {
   /** The physical connection went away (switched or failed): drop the statement made on it. */
   final void forgetPhysical(Connection c) {
     if (last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner)) {
-      results.closeAll(JunctionResultSet.CLOSED); // closed with their physical statement below
+      results.closeAll(); // closed with their physical statement below
     }
     if (c == replicaOwner) {
       closePhysical(onReplica);
@@ -177,14 +177,9 @@ class RoutingStatement implements Statement {
     }
   }
 
-  /** Closes this statement with its connection: its result sets then throw 08003. */
   final void closeQuietly() {
-    closeQuietly(JunctionResultSet.CONNECTION_CLOSED);
-  }
-
-  private void closeQuietly(String resultState) {
     closed = true;
-    results.closeAll(resultState);
+    results.closeAll();
     closePhysical(onPrimary);
     closePhysical(onReplica);
     onPrimary = null;
@@ -353,7 +348,7 @@ class RoutingStatement implements Statement {
   @Override
   public void close() throws SQLException {
     if (!closed) {
-      closeQuietly(JunctionResultSet.CLOSED);
+      closeQuietly();
       conn.unregister(this);
     }
   }

@@ -49,7 +49,7 @@ final class StatementResults {
     JunctionResultSet rs = current;
     current = null;
     if (mode == Statement.CLOSE_ALL_RESULTS) {
-      closeKept(JunctionResultSet.CLOSED);
+      closeKept();
     }
     if (rs == null) {
       return;
@@ -60,27 +60,27 @@ final class StatementResults {
       }
       kept.add(rs);
     } else {
-      rs.closeQuietly(JunctionResultSet.CLOSED);
+      rs.closeQuietly();
     }
   }
 
-  /** Closes every result; later calls on them throw {@code state}. */
-  void closeAll(String state) {
+  /** Closes every result (execution, statement close, or its physical statement went away). */
+  void closeAll() {
     if (current != null) {
-      current.closeQuietly(state);
+      current.closeQuietly();
       current = null;
     }
     if (keys != null) {
-      keys.closeQuietly(state);
+      keys.closeQuietly();
       keys = null;
     }
-    closeKept(state);
+    closeKept();
   }
 
-  private void closeKept(String state) {
+  private void closeKept() {
     if (kept != null) {
       for (JunctionResultSet rs : kept) {
-        rs.closeQuietly(state);
+        rs.closeQuietly();
       }
       kept = null;
     }

@@ -223,7 +223,7 @@ class JdbcWrappersTest {
     assertThat(second.isClosed()).isTrue();
     assertThat(first.isClosed()).isFalse();
 
-    results.closeAll(JunctionResultSet.CLOSED); // the next execution, or closing the statement
+    results.closeAll(); // the next execution, or closing the statement
     assertThat(first.isClosed()).isTrue();
     assertThat(keys.isClosed()).isTrue();
     assertThatThrownBy(first::next).isInstanceOf(SQLException.class).hasFieldOrPropertyWithValue("SQLState", "24000");
