@@ -8,6 +8,7 @@ import dev.junction.config.JunctionConfig.Endpoint;
 import dev.junction.config.JunctionConfig.Pool;
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.local.JdbcServer;
+import dev.junction.local.LocalCluster;
 import dev.junction.shard.KeyType;
 import dev.junction.shard.ShardedTable;
 import java.lang.reflect.InvocationTargetException;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,8 +47,26 @@ abstract class JdbcObjectsContract {
       Duration.ofMillis(500));
   static final Set<String> CLOSED_STATES = Set.of("08003");
 
+  static LocalCluster cluster;
   static RoutingDataSource plain;
   static RoutingDataSource sharded;
+  /** A connection to shard 0's primary outside any pool, for {@link #activity}. */
+  static Connection monitor;
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (monitor != null) {
+      monitor.close();
+    }
+    for (RoutingDataSource ds : new RoutingDataSource[] {plain, sharded}) {
+      if (ds != null) {
+        ds.close();
+      }
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
 
   /** {@code SELECT pg_backend_pid()} or {@code SELECT CONNECTION_ID()}. */
   abstract String backendIdSql();

@@ -12,13 +12,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** {@link JdbcObjectsContract} on MariaDB: two replica sets of a primary and a GTID replica. */
 class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
-  static LocalCluster cluster;
-  static Connection monitor;
   static Class<?> driverResultSet;
 
   @BeforeAll
@@ -43,21 +40,6 @@ class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
       set.awaitReplicaCaughtUp(Duration.ofSeconds(30));
     }
     monitor = primaries.get(0).connect();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (monitor != null) {
-      monitor.close();
-    }
-    for (RoutingDataSource ds : new RoutingDataSource[] {plain, sharded}) {
-      if (ds != null) {
-        ds.close();
-      }
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @Override

@@ -12,13 +12,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** {@link JdbcObjectsContract} on PostgreSQL: two replica sets of a primary and a streaming replica. */
 class JdbcObjectsPostgresIT extends JdbcObjectsContract {
-  static LocalCluster cluster;
-  static Connection monitor;
 
   @BeforeAll
   static void start() throws Exception {
@@ -59,21 +56,6 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
         throw new AssertionError("replica " + replica + " did not replay jw_accounts");
       }
       Thread.sleep(50);
-    }
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (monitor != null) {
-      monitor.close();
-    }
-    for (RoutingDataSource ds : new RoutingDataSource[] {plain, sharded}) {
-      if (ds != null) {
-        ds.close();
-      }
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 
