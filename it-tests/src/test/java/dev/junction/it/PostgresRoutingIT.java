@@ -294,7 +294,8 @@ class PostgresRoutingIT {
         try (ResultSet rs = ps.executeQuery()) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getString(1)).isEqualTo("batch-3");
-          assertThat(rs.getStatement()).isNotNull();
+          assertThat(rs.getStatement()).isSameAs(ps); // issue #12: the logical statement, not the driver's
+          assertThat(rs.getStatement().getConnection()).isSameAs(c);
         }
         assertThat(ps.getConnection()).isSameAs(c);
       }

@@ -322,7 +322,7 @@ final class MergedResultSet implements ResultSet {
 
   @Override public boolean wasNull() { return wasNull; }
   @Override public ResultSetMetaData getMetaData() throws SQLException { checkOpen(); return metaData; }
-  @Override public Statement getStatement() { return statement; }
+  @Override public Statement getStatement() throws SQLException { checkOpen(); return statement; }
   @Override public SQLWarning getWarnings() { return null; }
   @Override public void clearWarnings() {}
   @Override public String getCursorName() throws SQLException { throw unsupported("named cursors"); }
@@ -355,7 +355,7 @@ final class MergedResultSet implements ResultSet {
 
   private void checkOpen() throws SQLException {
     if (closed) {
-      throw new SQLException("the merged result set is closed", "24000");
+      throw JunctionResultSet.closedResult(statement);
     }
   }
 

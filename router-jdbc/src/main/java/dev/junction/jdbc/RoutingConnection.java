@@ -92,6 +92,15 @@ final class RoutingConnection implements JunctionConnection {
   private Map<String, Class<?>> typeMap;
   private final List<String> sessionStatements = new ArrayList<>();
   private final List<RoutingStatement> statements = new ArrayList<>();
+  /** Open stored-procedure calls (rare: created on first {@link #prepareCall}). */
+  private List<JunctionCallableStatement> calls;
+  /** The metadata handed out (one per logical connection); see {@link #getMetaData()}. */
+  private JunctionDatabaseMetaData metaData;
+  /**
+   * The connection the application sees: this one, or the sharded connection this one serves a
+   * shard for. Statements, calls and metadata answer {@code getConnection()} with it.
+   */
+  JunctionConnection facade = this;
 
   /** Target of the open transaction: null when none. */
   private Connection txTarget;
@@ -417,9 +426,7 @@ final class RoutingConnection implements JunctionConnection {
     }
     if (lastTarget == primary) {
       shard.primary.recordFailure(e);
-      for (RoutingStatement s : statements) {
-        s.forgetPhysical(primary);
-      }
+      forgetPhysical(primary);
       shard.primary.evict(primary);
       closeQuietly(primary);
       if (txTarget == primary) {
@@ -600,12 +607,11 @@ final class RoutingConnection implements JunctionConnection {
   }
 
   Connection primary() throws SQLException {
+    checkOpen(); // a closed logical connection must not take (and then hold) a pool connection
     if (primary != null && primary.isClosed() && txTarget == null && !sqlTransactionOpen && autoCommit) {
       // evicted by the pool after a fatal SQLState outside any transaction: nothing is lost by
       // taking a fresh connection (inside a transaction the error must surface instead)
-      for (RoutingStatement s : statements) {
-        s.forgetPhysical(primary);
-      }
+      forgetPhysical(primary);
       primary = null;
     }
     if (primary == null) {
@@ -683,9 +689,7 @@ final class RoutingConnection implements JunctionConnection {
     if (replica == null) {
       return;
     }
-    for (RoutingStatement s : statements) {
-      s.forgetPhysical(replica);
-    }
+    forgetPhysical(replica);
     if (evict || replicaSessionDirty || !ServerTransaction.makeIdle(replica, ds.config.dialect())) {
       replicaPool.evict(replica);
     }
@@ -732,6 +736,32 @@ final class RoutingConnection implements JunctionConnection {
       primarySessionDirty = true;
     } else if (target == replica) {
       replicaSessionDirty = true;
+    }
+  }
+
+  /**
+   * {@code c} goes back to its pool or is evicted: whatever was made on it (statements' physical
+   * statements and their results, calls) is closed, so nothing reaches it later. (The metadata
+   * follows the current primary by itself.)
+   */
+  private void forgetPhysical(Connection c) {
+    for (RoutingStatement s : statements) {
+      s.forgetPhysical(c);
+    }
+    if (calls != null) {
+      calls.removeIf(call -> {
+        if (call.physicalConnection != c) {
+          return false;
+        }
+        call.closeQuietly();
+        return true;
+      });
+    }
+  }
+
+  void unregister(JunctionCallableStatement call) {
+    if (calls != null) {
+      calls.remove(call);
     }
   }
 
@@ -816,18 +846,30 @@ final class RoutingConnection implements JunctionConnection {
   /** Stored procedures may write: they always run on the primary (or the open transaction's target). */
   @Override
   public CallableStatement prepareCall(String sql) throws SQLException {
-    return callTarget().prepareCall(sql);
+    Connection target = callTarget();
+    return call(target, target.prepareCall(sql));
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-    return callTarget().prepareCall(sql, resultSetType, resultSetConcurrency);
+    Connection target = callTarget();
+    return call(target, target.prepareCall(sql, resultSetType, resultSetConcurrency));
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
       throws SQLException {
-    return callTarget().prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability);
+    Connection target = callTarget();
+    return call(target, target.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+  }
+
+  private CallableStatement call(Connection target, CallableStatement physical) {
+    JunctionCallableStatement call = new JunctionCallableStatement(this, target, physical);
+    if (calls == null) {
+      calls = new ArrayList<>(2);
+    }
+    calls.add(call);
+    return call;
   }
 
   private Connection callTarget() throws SQLException {
@@ -915,6 +957,7 @@ final class RoutingConnection implements JunctionConnection {
     for (RoutingStatement s : new ArrayList<>(statements)) {
       s.closeQuietly();
     }
+    closeHandedOut();
     txTarget = null;
     txOnReplica = false;
     sqlTransactionOpen = false;
@@ -943,11 +986,32 @@ final class RoutingConnection implements JunctionConnection {
     return closed;
   }
 
-  /** Metadata of the primary: the authoritative schema, and always reachable for writes anyway. */
+  /** Closes the calls and metadata handed out: they answer 08003 from now on. */
+  private void closeHandedOut() {
+    if (calls != null) {
+      for (JunctionCallableStatement call : calls) {
+        call.closeQuietly();
+      }
+      calls = null;
+    }
+    if (metaData != null) {
+      metaData.invalidate();
+      metaData = null;
+    }
+  }
+
+  /**
+   * Metadata of the primary: the authoritative schema, and always reachable for writes anyway. One
+   * object per logical connection, running on whatever primary connection is held when it is used;
+   * it dies with this logical connection.
+   */
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
     checkOpen();
-    return primary().getMetaData();
+    if (metaData == null) {
+      metaData = new JunctionDatabaseMetaData(facade, this::primary);
+    }
+    return metaData;
   }
 
   @Override

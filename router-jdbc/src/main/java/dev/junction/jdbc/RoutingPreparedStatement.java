@@ -69,7 +69,7 @@ final class RoutingPreparedStatement extends RoutingStatement implements Prepare
     });
   }
 
-  @Override public ResultSet executeQuery() throws SQLException { return runBound(PreparedStatement::executeQuery); }
+  @Override public ResultSet executeQuery() throws SQLException { return results.query(runBound(PreparedStatement::executeQuery), facade); }
   @Override public int executeUpdate() throws SQLException { return runBound(PreparedStatement::executeUpdate); }
   @Override public long executeLargeUpdate() throws SQLException { return runBound(PreparedStatement::executeLargeUpdate); }
   @Override public boolean execute() throws SQLException { return runBound(PreparedStatement::execute); }

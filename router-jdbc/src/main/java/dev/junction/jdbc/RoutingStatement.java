@@ -29,6 +29,10 @@ class RoutingStatement implements Statement {
   private volatile Statement executing;
   private boolean closed;
   private boolean closeOnCompletion;
+  /** The statement the application sees: this one, or the sharded statement this one runs a shard's part for. */
+  Statement facade = this;
+  /** Result sets of the last execution, as handed to the application. */
+  final StatementResults results = new StatementResults();
 
   private Integer fetchSize;
   private Integer fetchDirection;
@@ -50,6 +54,7 @@ class RoutingStatement implements Statement {
   /** Runs {@code call} for {@code c} on the routed target, retrying a failed replica read once. */
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
     checkOpen();
+    results.closeAll(); // JDBC: an execution closes the current result
     Connection target = conn.route(c, sql);
     Statement physical = physical(target);
     T result;
@@ -110,6 +115,9 @@ class RoutingStatement implements Statement {
 
   /** The physical connection went away (switched or failed): drop the statement made on it. */
   final void forgetPhysical(Connection c) {
+    if (last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner)) {
+      results.closeAll(); // closed with their physical statement below
+    }
     if (c == replicaOwner) {
       closePhysical(onReplica);
       onReplica = null;
@@ -148,8 +156,15 @@ class RoutingStatement implements Statement {
 
   final void checkOpen() throws SQLException {
     if (closed || conn.isClosed()) {
-      throw new SQLException("Junction: statement is closed", "HY010");
+      throw closedStatement(conn.isClosed());
     }
+  }
+
+  /** The statement is closed: 08003 when its connection was closed (the cause), else HY010. */
+  static SQLException closedStatement(boolean connectionClosed) {
+    return connectionClosed
+        ? new SQLException("Junction: connection is closed (this statement belonged to it)", "08003")
+        : new SQLException("Junction: statement is closed", "HY010");
   }
 
   private static void closePhysical(Statement s) {
@@ -164,6 +179,7 @@ class RoutingStatement implements Statement {
 
   final void closeQuietly() {
     closed = true;
+    results.closeAll();
     closePhysical(onPrimary);
     closePhysical(onReplica);
     onPrimary = null;
@@ -182,7 +198,7 @@ class RoutingStatement implements Statement {
 
   @Override
   public ResultSet executeQuery(String sql) throws SQLException {
-    return run(classify(sql), sql, s -> s.executeQuery(sql));
+    return results.query(run(classify(sql), sql, s -> s.executeQuery(sql)), facade);
   }
 
   @Override
@@ -271,12 +287,18 @@ class RoutingStatement implements Statement {
 
   // ---------------------------------------------------------------- results of the last execution
 
-  @Override public ResultSet getResultSet() throws SQLException { return lastOrFail().getResultSet(); }
+  @Override public ResultSet getResultSet() throws SQLException { return results.current(lastOrFail(), facade); }
   @Override public int getUpdateCount() throws SQLException { return last == null ? -1 : last.getUpdateCount(); }
   @Override public long getLargeUpdateCount() throws SQLException { return last == null ? -1 : last.getLargeUpdateCount(); }
-  @Override public boolean getMoreResults() throws SQLException { return last != null && last.getMoreResults(); }
-  @Override public boolean getMoreResults(int current) throws SQLException { return last != null && last.getMoreResults(current); }
-  @Override public ResultSet getGeneratedKeys() throws SQLException { return lastOrFail().getGeneratedKeys(); }
+  @Override public boolean getMoreResults() throws SQLException { return getMoreResults(CLOSE_CURRENT_RESULT); }
+  @Override public ResultSet getGeneratedKeys() throws SQLException { return results.keys(lastOrFail(), facade); }
+
+  @Override
+  public boolean getMoreResults(int current) throws SQLException {
+    checkOpen();
+    results.beforeMoreResults(current);
+    return last != null && last.getMoreResults(current);
+  }
   @Override public SQLWarning getWarnings() throws SQLException { return last == null ? null : last.getWarnings(); }
 
   @Override
@@ -320,7 +342,7 @@ class RoutingStatement implements Statement {
   @Override
   public Connection getConnection() throws SQLException {
     checkOpen();
-    return conn;
+    return conn.facade;
   }
 
   @Override
@@ -341,6 +363,7 @@ class RoutingStatement implements Statement {
     if (iface.isInstance(this)) {
       return iface.cast(this);
     }
+    checkOpen(); // never hand out the physical statement of a closed one
     if (last != null) {
       return last.unwrap(iface);
     }
@@ -349,6 +372,10 @@ class RoutingStatement implements Statement {
 
   @Override
   public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    return iface.isInstance(this) || (last != null && last.isWrapperFor(iface));
+    if (iface.isInstance(this)) {
+      return true;
+    }
+    checkOpen();
+    return last != null && last.isWrapperFor(iface);
   }
 }

@@ -80,6 +80,7 @@ final class ShardedConnection implements JunctionConnection {
     RoutingConnection c = open[index];
     if (c == null) {
       c = new RoutingConnection(ds, sharding.ringOrder[index]);
+      c.facade = this; // its statements, calls and metadata answer getConnection() with this connection
       try {
         if (readOnly) {
           c.setReadOnly(true);
@@ -598,7 +599,8 @@ final class ShardedConnection implements JunctionConnection {
   }
 
   @Override
-  public int getHoldability() {
+  public int getHoldability() throws SQLException {
+    checkOpen();
     return java.sql.ResultSet.CLOSE_CURSORS_AT_COMMIT;
   }
 
@@ -698,6 +700,7 @@ final class ShardedConnection implements JunctionConnection {
     if (iface.isInstance(this)) {
       return iface.cast(this);
     }
+    checkOpen();
     throw new SQLException("a sharded Junction connection spans several physical connections and does not wrap "
         + iface.getName());
   }

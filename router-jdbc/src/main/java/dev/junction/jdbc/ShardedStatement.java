@@ -189,6 +189,7 @@ class ShardedStatement implements Statement {
     } else {
       st = returnKeys ? rc.prepareStatement(part.sql(), RETURN_GENERATED_KEYS) : rc.prepareStatement(part.sql());
     }
+    ((RoutingStatement) st).facade = this; // its results answer getStatement() with this statement
     if (fetchSize > 0) {
       st.setFetchSize(fetchSize);
     }
@@ -697,14 +698,13 @@ class ShardedStatement implements Statement {
   }
 
   final void checkOpen() throws SQLException {
-    if (closed) {
-      throw new SQLException("Junction: statement is closed", "HY010");
+    if (closed || conn.isClosed()) {
+      throw RoutingStatement.closedStatement(conn.isClosed());
     }
-    conn.checkOpen();
   }
 
   @Override public boolean isClosed() { return closed; }
-  @Override public Connection getConnection() { return conn; }
+  @Override public Connection getConnection() throws SQLException { checkOpen(); return conn; }
   @Override public int getMaxFieldSize() { return 0; }
   @Override public void setMaxFieldSize(int max) {}
   @Override public int getMaxRows() { return (int) maxRows; }
