@@ -147,10 +147,12 @@ class RoutedHibernateIT {
       }
     }
     try (Session s = sf.openSession()) {
+      s.getTransaction().begin();
       List<ServerProbe> locked = s.createQuery("from ServerProbe p where p.id < 4 order by p.id", ServerProbe.class)
           .setLockMode(LockModeType.PESSIMISTIC_WRITE).setHint("jakarta.persistence.lock.timeout", org.hibernate.LockOptions.SKIP_LOCKED)
           .getResultList();
       assertThat(locked).isNotEmpty().noneMatch(p -> p.onReplica);
+      s.getTransaction().commit();
     }
   }
 }
