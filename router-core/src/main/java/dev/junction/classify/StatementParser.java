@@ -66,6 +66,7 @@ final class StatementParser {
         long start = now();
         long wallDeadline = System.nanoTime() + saturatedMultiply(budgetNanos, WATCHDOG_FACTOR);
         boolean backslashEscapes = lexer.isMySqlFamily() || escapeStrings;
+        sql = separatePlaceholderFromBars(sql);
         Statement statement = tryParse(sql, false, backslashEscapes, start, wallDeadline);
         if (statement == null && depth <= COMPLEX_PARSING_MAX_DEPTH && !spent(start)) {
             statement = tryParse(sql, true, backslashEscapes, start, wallDeadline);
@@ -80,6 +81,53 @@ final class StatementParser {
             return Parsed.OVER_BUDGET;
         }
         return statement == null ? Parsed.FAILED : new Parsed(statement, false);
+    }
+
+    /**
+     * {@code ?||} becomes {@code ? ||} outside literals and comments (the input is the lexer's
+     * {@link SqlLexer#parserInput parser input}, comments already blanked), unless the {@code ?} follows
+     * another {@code ?} (JDBC's {@code ??} escape).
+     *
+     * <p>Why: JSqlParser reads {@code ?|} as PostgreSQL's jsonb operator, so a placeholder concatenated
+     * without spaces, {@code LIKE ('%'||?||'%')}, fails to parse; that is how Hibernate renders
+     * {@code like concat('%', :x, '%')} and {@code contains}-style patterns on PostgreSQL. The failure
+     * then costs the slow complex-parsing retry on every uncached text, which on a loaded machine runs
+     * over the parse budget (the read then goes to the primary, and is cached so). Measured on the
+     * ORM corpus, docs/architecture.md "Classification corpus".
+     *
+     * <p>Safe: only whitespace is inserted between two operator tokens, never inside a literal, quoted
+     * identifier or comment, so the tables, functions, locking clauses, INTO and CTE bodies the tree
+     * walk checks are the same tokens as before. Whether {@code ?||} means a placeholder and a
+     * concatenation (as JDBC drivers send it) or some operator, it is an expression either way.
+     */
+    String separatePlaceholderFromBars(String sql) {
+        int at = sql.indexOf("?||");
+        if (at < 0) {
+            return sql;
+        }
+        StringBuilder out = null;
+        int end = sql.length();
+        int pos = 0;
+        int copied = 0;
+        while (pos < end) {
+            char c = sql.charAt(pos);
+            if (Character.isWhitespace(c)) {
+                pos++;
+                continue;
+            }
+            int commentEnd = lexer.commentEnd(sql, pos, end);
+            int tokenEnd = commentEnd >= 0 ? commentEnd : lexer.tokenEnd(sql, pos, end);
+            if (c == '?' && tokenEnd == pos + 1 && pos + 2 < end && sql.charAt(pos + 1) == '|'
+                    && sql.charAt(pos + 2) == '|' && (pos == 0 || sql.charAt(pos - 1) != '?')) {
+                if (out == null) {
+                    out = new StringBuilder(end + 8);
+                }
+                out.append(sql, copied, pos + 1).append(' ');
+                copied = pos + 1;
+            }
+            pos = tokenEnd;
+        }
+        return out == null ? sql : out.append(sql, copied, end).toString();
     }
 
     private boolean spent(long start) {
