@@ -50,8 +50,10 @@ final class PgBouncer implements AutoCloseable {
     if (root) {
       command.addAll(List.of("runuser", "-u", "postgres", "--")); // PgBouncer refuses to run as root
     }
-    command.add(binary.toString());
-    command.add(dir.resolve("pgbouncer.ini").toString());
+    // runuser opens a PAM session that may reset the open-files limit to 1024: PgBouncer then cannot
+    // accept the idle phase's 1,000 clients plus its server connections, and logins hang.
+    command.addAll(List.of("sh", "-c", "ulimit -n 20000 2>/dev/null || ulimit -n 4096; exec \"$0\" \"$1\"",
+        binary.toString(), dir.resolve("pgbouncer.ini").toString()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("stdout.log").toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

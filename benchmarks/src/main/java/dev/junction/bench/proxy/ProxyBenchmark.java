@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * the tree was dirty), versions, machine, load and time.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
- * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]};
+ * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]
+ * [--idle-only]};
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
  */
 public final class ProxyBenchmark {
@@ -106,7 +107,7 @@ public final class ProxyBenchmark {
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
         List<String> rows = new ArrayList<>();
-        for (String workload : workloads) {
+        for (String workload : a.contains("--idle-only") ? new String[0] : workloads) {
           for (String mode : modes) {
             for (int c : clients) {
               Map<String, List<Result>> results = new LinkedHashMap<>();
@@ -131,13 +132,35 @@ public final class ProxyBenchmark {
             }
           }
         }
+        if (!rows.isEmpty()) { // written before the idle phase, so that a failure there loses no figures
+          Files.createDirectories(out);
+          Path csvFile = out.resolve("proxy.csv");
+          Files.writeString(csvFile, provenance + "# load after " + Files.readString(Path.of("/proc/loadavg")).strip() + "\n"
+              + "# finished " + Instant.now() + "\n"
+              + "workload,mode,clients,direct_tps,pgbouncer_tps,junction_tps,junction_over_pgbouncer,"
+              + "junction_over_direct,direct_p99_ms,pgbouncer_p99_ms,junction_p99_ms\n" + String.join("\n", rows) + "\n");
+          Plot.render(csvFile, img.resolve("bench-proxy.png"));
+          System.out.println("wrote " + csvFile);
+        }
+        Files.createDirectories(out);
         List<String> idleRows = new ArrayList<>();
         List<Map.Entry<String, Integer>> idleTargets = a.contains("--skip-idle") ? List.of()
             : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()));
         for (Map.Entry<String, Integer> t : idleTargets) {
           long pid = t.getKey().equals("junction") ? junction.pid() : bouncer.pid();
           long before = rssKib(pid);
-          List<Socket> idle = openIdle(t.getValue(), 1000);
+          List<Socket> idle = new ArrayList<>();
+          try {
+            openIdle(t.getValue(), 1000, idle);
+          } catch (IOException e) {
+            for (Socket s : idle) {
+              s.close();
+            }
+            idleRows.add(String.join(",", t.getKey(), "1000", Long.toString(before), "", "", "", "",
+                "failed after " + (idle.size() - 1) + " logins: " + e.getMessage()));
+            System.out.printf(Locale.ROOT, "idle %-9s failed after %d logins: %s%n", t.getKey(), idle.size() - 1, e);
+            continue;
+          }
           Thread.sleep(2000);
           long after = rssKib(pid);
           // simple protocol: PgBouncer before 1.21 cannot keep prepared statements in transaction mode
@@ -151,28 +174,23 @@ public final class ProxyBenchmark {
           System.out.printf(Locale.ROOT, "idle %-9s 1000 idle + 64 active: rss %d -> %d KiB (%.1f KiB per idle client), tps %.0f, p99 %s ms%n",
               t.getKey(), before, after, perClient, active.tps, ms(active.p99Millis));
         }
-        provenance.append("# load after ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
-            .append("# finished ").append(Instant.now()).append('\n');
-        Files.createDirectories(out);
-        Path csvFile = out.resolve("proxy.csv");
-        Files.writeString(csvFile, provenance + "workload,mode,clients,direct_tps,pgbouncer_tps,junction_tps,junction_over_pgbouncer,"
-            + "junction_over_direct,direct_p99_ms,pgbouncer_p99_ms,junction_p99_ms\n" + String.join("\n", rows) + "\n");
-        Files.writeString(out.resolve("proxy-idle.csv"), provenance
+        String idleProvenance = provenance + "# load after " + Files.readString(Path.of("/proc/loadavg")).strip() + "\n"
+            + "# finished " + Instant.now() + "\n";
+        Files.writeString(out.resolve("proxy-idle.csv"), idleProvenance
             + "target,idle_clients,rss_before_kib,rss_after_kib,kib_per_idle_client,tps_64_active,p99_ms_64_active\n"
             + String.join("\n", idleRows) + "\n");
-        Plot.render(csvFile, img.resolve("bench-proxy.png"));
-        System.out.println("wrote " + csvFile + " and " + out.resolve("proxy-idle.csv"));
+        System.out.println("wrote " + out.resolve("proxy-idle.csv"));
       }
     }
   }
 
   /** Opens {@code n} logged-in, idle connections (trust authentication) and keeps them open. */
-  static List<Socket> openIdle(int port, int n) throws IOException {
-    List<Socket> sockets = new ArrayList<>();
+  static void openIdle(int port, int n, List<Socket> sockets) throws IOException {
     byte[] params = "user\0postgres\0database\0postgres\0\0".getBytes(StandardCharsets.US_ASCII);
     byte[] startup = ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(3 << 16).put(params).array();
     for (int i = 0; i < n; i++) {
       Socket s = new Socket();
+      sockets.add(s); // closed by the caller, also when a login fails
       s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
       s.setSoTimeout(60_000);
       s.getOutputStream().write(startup);
@@ -188,9 +206,7 @@ public final class ProxyBenchmark {
           throw new IOException("login " + i + " refused on port " + port);
         }
       }
-      sockets.add(s);
     }
-    return sockets;
   }
 
   /**
