@@ -55,6 +55,7 @@ public final class Main {
   static int check(Path file) {
     try {
       JunctionConfig routing = YamlConfigLoader.load(file);
+      dev.junction.proxy.server.ProxyServer.requirePostgres(routing);
       ProxyConfig proxy = ProxyConfig.load(file);
       int endpoints = routing.shards().stream().mapToInt(s -> (s.primary() == null ? 0 : 1) + s.replicas().size()).sum();
       System.out.println("configuration OK: " + file + ": " + routing.shards().size() + " shard(s), " + endpoints
@@ -73,6 +74,7 @@ public final class Main {
     JunctionConfig routing;
     try {
       routing = YamlConfigLoader.load(file);
+      dev.junction.proxy.server.ProxyServer.requirePostgres(routing);
       proxyConfig = ProxyConfig.load(file);
     } catch (ConfigException e) {
       System.err.println("invalid configuration in " + file + ": " + e.getMessage());

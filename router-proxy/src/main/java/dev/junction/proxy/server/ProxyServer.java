@@ -87,7 +87,22 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   private final java.util.concurrent.atomic.LongAdder accepted = new java.util.concurrent.atomic.LongAdder();
   private volatile Path configFile;
 
+  /**
+   * The proxy speaks PostgreSQL to its clients and, relaying or through its sharded session, to its
+   * servers. A MySQL or MariaDB configuration would start and then fail every session on its first
+   * statement with a syntax error (the session settings are PostgreSQL's), so it is refused here,
+   * naming the key and the way that works for those servers.
+   */
+  public static void requirePostgres(dev.junction.config.JunctionConfig routing) {
+    if (routing.dialect() != dev.junction.classify.Dialect.POSTGRESQL) {
+      throw new dev.junction.config.ConfigException("junction.dialect", "the proxy serves PostgreSQL clients from PostgreSQL"
+          + " servers only, got " + routing.dialect().name().toLowerCase(java.util.Locale.ROOT) + "; for MySQL or MariaDB use"
+          + " the library (RoutingDataSource) or the Spring Boot starter in the application");
+    }
+  }
+
   public ProxyServer(ProxyConfig config, RoutingDataSource dataSource, PrometheusMeterRegistry registry) throws Exception {
+    requirePostgres(dataSource.config());
     this.config = config;
     this.dataSource = dataSource;
     this.sslContext = config.tlsEnabled()
