@@ -113,6 +113,18 @@ class RoutingStatement implements Statement {
     return s;
   }
 
+  /**
+   * True if the application may still read from {@code c} through this statement: its last
+   * execution ran there and a result it handed out is open. Such a connection is not given back to
+   * its pool between statements (issue #12).
+   */
+  final boolean readingFrom(Connection c) {
+    if (c == null || last == null || !(last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner)) {
+      return false;
+    }
+    return results.anyOpen();
+  }
+
   /** The physical connection went away (switched or failed): drop the statement made on it. */
   final void forgetPhysical(Connection c) {
     if (last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner)) {
