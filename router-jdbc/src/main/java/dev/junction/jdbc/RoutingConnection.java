@@ -739,13 +739,21 @@ final class RoutingConnection implements JunctionConnection {
     ringVersionSet = 0;
   }
 
-  /** Which physical connections are held now (tests of issue #12). */
-  boolean holdsPrimary() {
-    return primary != null;
-  }
-
-  boolean holdsReplica() {
-    return replica != null;
+  /**
+   * Gives back the physical connections nothing needs now. A sharded connection calls it, outside a
+   * transaction, on the shards a statement does not touch before that statement waits on its own
+   * shards' pools, so it does not hold one shard's connection while waiting for another's (issue #12).
+   */
+  void releaseIdle() {
+    if (closed || inTransaction()) {
+      return;
+    }
+    if (replica != null && replicaReleasable()) {
+      releaseReplica(false);
+    }
+    if (primary != null && primaryReleasable()) {
+      releasePrimary();
+    }
   }
 
   private void releaseReplica(boolean evict) {

@@ -64,29 +64,6 @@ final class StatementResults {
     }
   }
 
-  /** True while a result handed out is still open (the application may read it). */
-  boolean anyOpen() {
-    if (open(current) || open(keys)) {
-      return true;
-    }
-    if (kept != null) {
-      for (JunctionResultSet rs : kept) {
-        if (open(rs)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  private static boolean open(JunctionResultSet rs) {
-    try {
-      return rs != null && !rs.isClosed();
-    } catch (SQLException e) {
-      return false; // its physical result failed: nothing can be read from it
-    }
-  }
-
   /** Closes every result (execution, statement close, or its physical statement went away). */
   void closeAll() {
     if (current != null) {
