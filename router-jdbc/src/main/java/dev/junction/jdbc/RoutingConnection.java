@@ -44,9 +44,10 @@ import java.util.regex.Pattern;
  *       one to a replica. A read keeps using the held replica while it qualifies, so a session does
  *       not hop between servers. Before waiting on one endpoint's pool, the connection held to the
  *       other endpoint goes back to its pool when nothing needs it (it is not the open transaction's
- *       target, carries no session state, pin or open result), so a logical connection outside a
- *       transaction holds one physical connection at a time, and a connection to the primary is never
- *       held while waiting for a replica unless it carries session state or an open result (issue #12;
+ *       target, carries no session state or pin, and no open statement, call or metadata result still
+ *       reads from it), so a logical connection outside a transaction holds one physical connection at
+ *       a time, and a connection to the primary is never held while waiting for a replica unless it
+ *       carries session state or an open statement still reads from it (issue #12;
  *       see "what a logical connection holds, when" in docs/architecture.md).</li>
  *   <li>Transactions: with auto-commit off, the first statement picks the transaction's target, the
  *       primary, or one replica when the connection is read-only; every statement of the transaction
@@ -699,7 +700,7 @@ final class RoutingConnection implements JunctionConnection {
   /**
    * The held primary connection may go back to its pool now: it is not the open transaction's
    * target, carries no session state (giving it back would mean evicting it) and no pin, and no
-   * result or call the application holds reads from it.
+   * open statement, call or metadata result the application holds reads from it.
    */
   boolean primaryReleasable() {
     return primary != null && txTarget != primary && !pinnedToPrimary && !primarySessionDirty && !inUse(primary);
@@ -710,7 +711,7 @@ final class RoutingConnection implements JunctionConnection {
     return replica != null && txTarget != replica && !replicaSessionDirty && !inUse(replica);
   }
 
-  /** True while a handed-out result or call still reads from {@code c}. */
+  /** True while an open statement, call or metadata result the application holds still reads from {@code c}. */
   private boolean inUse(Connection c) {
     for (RoutingStatement s : statements) {
       if (s.readingFrom(c)) {
