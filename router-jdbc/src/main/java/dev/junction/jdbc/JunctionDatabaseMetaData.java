@@ -68,6 +68,23 @@ final class JunctionDatabaseMetaData extends DelegatingDatabaseMetaData {
     return rs;
   }
 
+  /** True while a result set this metadata handed out is open on {@code c} (issue #12: {@code c} is then kept). */
+  boolean readingFrom(Connection c) {
+    if (c == null || c != physicalConnection) {
+      return false;
+    }
+    for (JunctionResultSet rs : results) {
+      try {
+        if (!rs.isClosed()) {
+          return true;
+        }
+      } catch (SQLException ignored) {
+        // a failed result reads nothing
+      }
+    }
+    return false;
+  }
+
   /** The logical connection closed: this metadata and its result sets are dead. */
   void invalidate() {
     closed = true;

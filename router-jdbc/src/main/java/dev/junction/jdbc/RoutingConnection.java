@@ -40,9 +40,15 @@ import java.util.regex.Pattern;
  *
  * <p>Design notes:
  * <ul>
- *   <li>Physical connections are taken lazily from the endpoint pools and held until {@link #close()}:
- *       at most one to the primary and one to a replica. A read keeps using the held replica while it
- *       qualifies, so a session does not hop between servers.</li>
+ *   <li>Physical connections are taken lazily from the endpoint pools: at most one to the primary and
+ *       one to a replica. A read keeps using the held replica while it qualifies, so a session does
+ *       not hop between servers. Before waiting on one endpoint's pool, the connection held to the
+ *       other endpoint goes back to its pool when nothing needs it (it is not the open transaction's
+ *       target, carries no session state or pin, and no open statement, call or metadata result still
+ *       reads from it), so a logical connection outside a transaction holds one physical connection at
+ *       a time, and a connection to the primary is never held while waiting for a replica unless it
+ *       carries session state or an open statement still reads from it (issue #12;
+ *       see "what a logical connection holds, when" in docs/architecture.md).</li>
  *   <li>Transactions: with auto-commit off, the first statement picks the transaction's target, the
  *       primary, or one replica when the connection is read-only; every statement of the transaction
  *       then runs there. {@code BEGIN}/{@code START TRANSACTION} sent as SQL pin the same way.</li>
@@ -615,6 +621,9 @@ final class RoutingConnection implements JunctionConnection {
       primary = null;
     }
     if (primary == null) {
+      if (replica != null && replicaReleasable()) {
+        releaseReplica(false); // never hold an idle replica while waiting for the primary (issue #12)
+      }
       Connection c = shard.primary.acquire();
       try {
         applyState(c);
@@ -654,6 +663,9 @@ final class RoutingConnection implements JunctionConnection {
       releaseReplica(true);
     }
     releaseReplica(false);
+    if (primary != null && primaryReleasable()) {
+      releasePrimary(); // never hold an idle primary while waiting for a replica (issue #12)
+    }
     EndpointPool pool = shard.pool(state);
     Connection c;
     try {
@@ -683,6 +695,66 @@ final class RoutingConnection implements JunctionConnection {
       replicaPool.recordFailure(e);
     }
     releaseReplica(true);
+  }
+
+  /**
+   * The held primary connection may go back to its pool now: it is not the open transaction's
+   * target, carries no session state (giving it back would mean evicting it) and no pin, and no
+   * open statement, call or metadata result the application holds reads from it.
+   */
+  boolean primaryReleasable() {
+    return primary != null && txTarget != primary && !pinnedToPrimary && !primarySessionDirty && !inUse(primary);
+  }
+
+  /** The held replica connection may go back to its pool now; see {@link #primaryReleasable()}. */
+  boolean replicaReleasable() {
+    return replica != null && txTarget != replica && !replicaSessionDirty && !inUse(replica);
+  }
+
+  /** True while an open statement, call or metadata result the application holds still reads from {@code c}. */
+  private boolean inUse(Connection c) {
+    for (RoutingStatement s : statements) {
+      if (s.readingFrom(c)) {
+        return true;
+      }
+    }
+    if (calls != null) {
+      for (JunctionCallableStatement call : calls) {
+        if (call.physicalConnection == c) {
+          return true;
+        }
+      }
+    }
+    return metaData != null && metaData.readingFrom(c);
+  }
+
+  /** Gives the held primary connection back to its pool (evicted if it cannot be made idle). */
+  private void releasePrimary() {
+    Connection c = primary;
+    forgetPhysical(c);
+    if (!ServerTransaction.makeIdle(c, ds.config.dialect())) {
+      shard.primary.evict(c);
+    }
+    closeQuietly(c);
+    primary = null;
+    ringVersionSet = 0;
+  }
+
+  /**
+   * Gives back the physical connections nothing needs now. A sharded connection calls it, outside a
+   * transaction, on the shards a statement does not touch before that statement waits on its own
+   * shards' pools, so it does not hold one shard's connection while waiting for another's (issue #12).
+   */
+  void releaseIdle() {
+    if (closed || inTransaction()) {
+      return;
+    }
+    if (replica != null && replicaReleasable()) {
+      releaseReplica(false);
+    }
+    if (primary != null && primaryReleasable()) {
+      releasePrimary();
+    }
   }
 
   private void releaseReplica(boolean evict) {

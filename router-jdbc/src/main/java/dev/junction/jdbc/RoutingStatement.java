@@ -28,6 +28,8 @@ class RoutingStatement implements Statement {
   /** The physical statement running right now (for {@link #cancel()} from another thread). */
   private volatile Statement executing;
   private boolean closed;
+  /** True while this statement's next execution is being routed (see {@link #readingFrom}). */
+  private boolean routing;
   private boolean closeOnCompletion;
   /** The statement the application sees: this one, or the sharded statement this one runs a shard's part for. */
   Statement facade = this;
@@ -55,7 +57,13 @@ class RoutingStatement implements Statement {
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
     checkOpen();
     results.closeAll(); // JDBC: an execution closes the current result
-    Connection target = conn.route(c, sql);
+    Connection target;
+    routing = true; // this execution replaces the last one's results: they no longer keep its connection
+    try {
+      target = conn.route(c, sql);
+    } finally {
+      routing = false;
+    }
     Statement physical = physical(target);
     T result;
     try {
@@ -111,6 +119,17 @@ class RoutingStatement implements Statement {
       primaryOwner = target;
     }
     return s;
+  }
+
+  /**
+   * True if the application may still read from {@code c} through this statement: its last
+   * execution ran there and the statement is open, so its results, update count, generated keys and
+   * further results may still be asked for (JDBC allows that after other statements of the
+   * connection ran). Such a connection is not given back to its pool between statements (issue #12);
+   * the statement's next execution elsewhere, or its close, frees it.
+   */
+  final boolean readingFrom(Connection c) {
+    return c != null && !closed && !routing && last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner);
   }
 
   /** The physical connection went away (switched or failed): drop the statement made on it. */

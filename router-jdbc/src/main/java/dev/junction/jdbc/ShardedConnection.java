@@ -178,6 +178,9 @@ final class ShardedConnection implements JunctionConnection {
   void beforeExecute(Classification c, ShardRoute route) throws SQLException {
     lastRoute = route;
     sharding.metrics.route(route.opcode());
+    if (!inTransaction()) {
+      releaseOtherShards(route);
+    }
     if (!inTransaction() || !isWrite(c)) {
       return;
     }
@@ -192,6 +195,20 @@ final class ShardedConnection implements JunctionConnection {
           + " writes on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits", dev.junction.JunctionSqlState.REFUSED);
     }
     written.or(after);
+  }
+
+  /**
+   * Outside a transaction, the shards {@code route} does not touch give back their idle physical
+   * connections before it waits on its own shards' pools: no wait for one shard's pool while holding
+   * another's (issue #12). A scatter still takes one connection per shard it reads.
+   */
+  private void releaseOtherShards(ShardRoute route) {
+    BitSet touched = shardsOf(route);
+    for (int i = 0; i < open.length; i++) {
+      if (open[i] != null && !touched.get(i)) {
+        open[i].releaseIdle();
+      }
+    }
   }
 
   private static boolean isWrite(Classification c) {
