@@ -103,7 +103,7 @@ public final class SqlLexer {
     }
 
     /** True if the block comment at {@code pos} is a MySQL/MariaDB executable comment ({@code /*!} or {@code /*M!}). */
-    boolean isExecutableComment(String s, int pos, int end) {
+    public boolean isExecutableComment(String s, int pos, int end) {
         if (!mysql || pos + 2 >= end || s.charAt(pos) != '/' || s.charAt(pos + 1) != '*') {
             return false;
         }
@@ -154,8 +154,59 @@ public final class SqlLexer {
         return pos + 1;
     }
 
+    /**
+     * End index of the token at {@code pos} as a JDBC driver reads the text: as {@link #tokenEnd},
+     * except that {@code ??} (the JDBC escape for a literal {@code ?}) and PostgreSQL's jsonb
+     * operators {@code ?|} and {@code ?&} are one two-character token, so that only a lone
+     * {@code ?} is a {@link Kind#PARAMETER} (the shard planner counts parameters this way).
+     */
+    public int jdbcTokenEnd(String s, int pos, int end) {
+        if (s.charAt(pos) == '?' && pos + 1 < end) {
+            char next = s.charAt(pos + 1);
+            if (next == '?' || next == '|' || next == '&') {
+                return pos + 2;
+            }
+        }
+        return tokenEnd(s, pos, end);
+    }
+
+    /** What a token is, by the dialect's quoting rules. */
+    public enum Kind { WORD, QUOTED_IDENT, STRING, NUMBER, PARAMETER, SYMBOL }
+
+    /**
+     * The kind of the token {@code [start, stop)} found by {@link #tokenEnd} or {@link #jdbcTokenEnd}:
+     * {@code "..."} is a string in MySQL/MariaDB and an identifier in PostgreSQL; backticks quote
+     * identifiers only in MySQL/MariaDB; {@code E'...'} and {@code $tag$...$tag$} are PostgreSQL strings;
+     * a lone {@code ?} is a parameter; anything else that is not a word or a number is a symbol.
+     */
+    public Kind kind(String s, int start, int stop) {
+        char c = s.charAt(start);
+        if (c == '\'') {
+            return Kind.STRING;
+        }
+        if (c == '"') {
+            return mysql ? Kind.STRING : Kind.QUOTED_IDENT;
+        }
+        if (c == '`' && mysql) {
+            return Kind.QUOTED_IDENT;
+        }
+        if (isEscapeString(s, start, stop) || (c == '$' && !mysql && stop - start > 1)) {
+            return Kind.STRING;
+        }
+        if (isWordStart(c)) {
+            return Kind.WORD;
+        }
+        if (c >= '0' && c <= '9') {
+            return Kind.NUMBER;
+        }
+        if (c == '?' && stop == start + 1) {
+            return Kind.PARAMETER;
+        }
+        return Kind.SYMBOL;
+    }
+
     /** True if {@code [start, stop)} is a PostgreSQL escape string, whose backslashes the parser must honour. */
-    boolean isEscapeString(String s, int start, int stop) {
+    public boolean isEscapeString(String s, int start, int stop) {
         return !mysql && stop - start >= 2 && (s.charAt(start) == 'e' || s.charAt(start) == 'E') && s.charAt(start + 1) == '\'';
     }
 
@@ -198,7 +249,7 @@ public final class SqlLexer {
      * True if the literal token {@code [start, stop)} (from {@link #tokenEnd}) is closed. An unclosed
      * literal runs to the end of the text and must never be treated as a value.
      */
-    boolean isTerminatedLiteral(String s, int start, int stop) {
+    public boolean isTerminatedLiteral(String s, int start, int stop) {
         char c = s.charAt(start);
         if (c == '\'') {
             return closes(s, start + 1, stop, '\'', mysql);

@@ -1,6 +1,7 @@
 package dev.junction.shard;
 
 import dev.junction.classify.Dialect;
+import dev.junction.classify.SqlLexer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,9 @@ import java.util.Locale;
  *
  * <p>Lexical rules follow the dialect: PostgreSQL nests block comments, has dollar quotes and
  * {@code E'...'} escapes; MySQL/MariaDB use backticks, {@code #} comments, backslash escapes and
- * {@code "..."} strings. Unterminated literals run to the end of the text.
+ * {@code "..."} strings. Unterminated literals run to the end of the text. The scanning is
+ * router-core's one lexer, {@link SqlLexer} (issue #14: this class had its own copy); this class only
+ * keeps the planner's token list, leading and executable comments, and its parser input.
  */
 final class SqlTokens {
 
@@ -26,6 +29,7 @@ final class SqlTokens {
 
   private final String sql;
   private final boolean mysql;
+  private final SqlLexer lexer;
   private final List<Token> tokens = new ArrayList<>();
   private final List<Comment> leadingComments = new ArrayList<>();
   private final List<Comment> executableComments = new ArrayList<>();
@@ -36,6 +40,7 @@ final class SqlTokens {
   SqlTokens(String sql, Dialect dialect) {
     this.sql = sql;
     this.mysql = dialect.isMySqlFamily();
+    this.lexer = new SqlLexer(dialect);
     lex();
   }
 
@@ -114,20 +119,24 @@ final class SqlTokens {
         pos++;
         continue;
       }
-      int commentEnd = commentEnd(pos);
+      int commentEnd = lexer.commentEnd(sql, pos, end);
       if (commentEnd >= 0) {
         if (tokens.isEmpty()) {
           leadingComments.add(new Comment(pos, commentEnd));
         }
-        if (mysql && (sql.startsWith("/*!", pos) || sql.regionMatches(true, pos, "/*M!", 0, 4))) {
+        if (lexer.isExecutableComment(sql, pos, end)) {
           executableComments.add(new Comment(pos, commentEnd));
         }
         parserInput.append(' ');
         pos = commentEnd;
         continue;
       }
-      Token t = token(pos);
-      if (t.kind() == Kind.STRING && sql.charAt(pos) == '$') {
+      int tokenEnd = lexer.jdbcTokenEnd(sql, pos, end);
+      Token t = new Token(kind(lexer.kind(sql, pos, tokenEnd)), pos, tokenEnd);
+      if (lexer.isEscapeString(sql, pos, tokenEnd)) {
+        escapeStrings = true;
+      }
+      if (t.kind() == Kind.STRING && c == '$') {
         parserInput.append(dollarQuotedAsLiteral(t));
       } else {
         parserInput.append(sql, t.start(), t.end());
@@ -142,116 +151,28 @@ final class SqlTokens {
     }
   }
 
-  private int commentEnd(int pos) {
-    int end = sql.length();
-    char c = sql.charAt(pos);
-    char next = pos + 1 < end ? sql.charAt(pos + 1) : 0;
-    if (c == '-' && next == '-' && !(mysql && pos + 2 < end && sql.charAt(pos + 2) > ' ')) {
-      return lineEnd(pos + 2);
-    }
-    if (c == '#' && mysql) {
-      return lineEnd(pos + 1);
-    }
-    if (c == '/' && next == '*') {
-      int depth = 1;
-      int i = pos + 2;
-      while (i < end) {
-        if (sql.startsWith("*/", i)) {
-          i += 2;
-          if (--depth == 0) {
-            return i;
-          }
-        } else if (!mysql && sql.startsWith("/*", i)) {
-          depth++;
-          i += 2;
-        } else {
-          i++;
-        }
-      }
-      return end;
-    }
-    return -1;
+  private static Kind kind(SqlLexer.Kind kind) {
+    return switch (kind) {
+      case WORD -> Kind.WORD;
+      case QUOTED_IDENT -> Kind.QUOTED_IDENT;
+      case STRING -> Kind.STRING;
+      case NUMBER -> Kind.NUMBER;
+      case PARAMETER -> Kind.PARAM;
+      case SYMBOL -> Kind.SYMBOL;
+    };
   }
 
-  private int lineEnd(int pos) {
-    while (pos < sql.length() && sql.charAt(pos) != '\n' && sql.charAt(pos) != '\r') {
-      pos++;
-    }
-    return pos;
-  }
-
-  private Token token(int pos) {
-    char c = sql.charAt(pos);
-    if (c == '\'') {
-      return new Token(Kind.STRING, pos, quotedEnd(pos + 1, '\'', mysql));
-    }
-    if (c == '"') {
-      return new Token(mysql ? Kind.STRING : Kind.QUOTED_IDENT, pos, quotedEnd(pos + 1, '"', mysql));
-    }
-    if (c == '`' && mysql) {
-      return new Token(Kind.QUOTED_IDENT, pos, quotedEnd(pos + 1, '`', false));
-    }
-    if ((c == 'e' || c == 'E') && !mysql && pos + 1 < sql.length() && sql.charAt(pos + 1) == '\'') {
-      escapeStrings = true;
-      return new Token(Kind.STRING, pos, quotedEnd(pos + 2, '\'', true));
-    }
-    if (c == '$' && !mysql) {
-      int dollarEnd = dollarQuoteEnd(pos);
-      if (dollarEnd > 0) {
-        return new Token(Kind.STRING, pos, dollarEnd);
-      }
-    }
-    if (isWordStart(c)) {
-      int i = pos + 1;
-      while (i < sql.length() && isWordPart(sql.charAt(i))) {
-        i++;
-      }
-      return new Token(Kind.WORD, pos, i);
-    }
-    if (c >= '0' && c <= '9') {
-      int i = pos + 1;
-      while (i < sql.length() && (isWordPart(sql.charAt(i)) || sql.charAt(i) == '.')) {
-        i++;
-      }
-      return new Token(Kind.NUMBER, pos, i);
-    }
-    if (c == '?') {
-      // PostgreSQL's jsonb operators ?| and ?& and the JDBC escape ?? are not parameters.
-      char next = pos + 1 < sql.length() ? sql.charAt(pos + 1) : 0;
-      if (next == '?' || next == '|' || next == '&') {
-        return new Token(Kind.SYMBOL, pos, pos + 2);
-      }
-      return new Token(Kind.PARAM, pos, pos + 1);
-    }
-    return new Token(Kind.SYMBOL, pos, pos + 1);
-  }
-
-  private int quotedEnd(int pos, char quote, boolean backslashEscapes) {
-    while (pos < sql.length()) {
-      char c = sql.charAt(pos);
-      if (c == '\\' && backslashEscapes) {
-        pos += 2;
-      } else if (c == quote) {
-        if (pos + 1 < sql.length() && sql.charAt(pos + 1) == quote) {
-          pos += 2;
-        } else {
-          return pos + 1;
-        }
-      } else {
-        pos++;
-      }
-    }
-    return sql.length();
-  }
-
-  /** For {@code $tag$...$tag$} at {@code pos}, the index after the closing tag; 0 if it is not one. */
   /**
    * A dollar-quoted string as a standard string literal with the same value ({@code $$1$$} is
    * {@code '1'}), so that a shard key written that way routes by its value (issue #10: it was read as
    * the empty string). Content with a backslash becomes an expression, whose value the planner does
-   * not guess: a read scatters, a write naming it as a key is refused.
+   * not guess: a read scatters, a write naming it as a key is refused. So does an unterminated one
+   * ({@code $a$x}, which the server rejects anyway; this threw StringIndexOutOfBoundsException).
    */
   private String dollarQuotedAsLiteral(Token t) {
+    if (!lexer.isTerminatedLiteral(sql, t.start(), t.end())) {
+      return "('' || '')";
+    }
     String text = sql.substring(t.start(), t.end());
     int tagEnd = text.indexOf('$', 1);
     String tag = text.substring(0, tagEnd + 1);
@@ -260,29 +181,5 @@ final class SqlTokens {
       return "('' || '')";
     }
     return "'" + content.replace("'", "''") + "'";
-  }
-
-  private int dollarQuoteEnd(int pos) {
-    int i = pos + 1;
-    while (i < sql.length() && sql.charAt(i) != '$') {
-      if (!isWordPart(sql.charAt(i)) || (i == pos + 1 && !isWordStart(sql.charAt(i)))) {
-        return 0; // $1 is a numbered parameter
-      }
-      i++;
-    }
-    if (i >= sql.length()) {
-      return 0;
-    }
-    String tag = sql.substring(pos, i + 1);
-    int close = sql.indexOf(tag, i + 1);
-    return close < 0 ? sql.length() : close + tag.length();
-  }
-
-  private static boolean isWordStart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-  }
-
-  private static boolean isWordPart(char c) {
-    return isWordStart(c) || (c >= '0' && c <= '9') || c == '$';
   }
 }

@@ -1,5 +1,7 @@
 package dev.junction.proxy.server;
 
+import dev.junction.classify.Dialect;
+import dev.junction.classify.SqlLexer;
 import java.util.Locale;
 
 /**
@@ -8,6 +10,8 @@ import java.util.Locale;
  * print it, and some drivers parse the count from it.
  */
 final class CommandTags {
+  private static final SqlLexer LEXER = new SqlLexer(Dialect.POSTGRESQL);
+
   private CommandTags() {}
 
   static String forRows(String sql, long rows) {
@@ -89,7 +93,11 @@ final class CommandTags {
     return sb.toString();
   }
 
-  /** The first {@code count} words in upper case, skipping leading whitespace, comments and parentheses. */
+  /**
+   * The first {@code count} words in upper case, skipping leading whitespace, comments and
+   * parentheses; stops at anything else (a literal, an operator). Comments are found by router-core's
+   * {@link SqlLexer} (issue #14: this scan had its own copy, which did not nest block comments).
+   */
   private static String[] words(String sql, int count) {
     String[] out = new String[count];
     int n = sql.length();
@@ -99,22 +107,19 @@ final class CommandTags {
       char c = sql.charAt(i);
       if (Character.isWhitespace(c) || c == '(') {
         i++;
-      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-        int nl = sql.indexOf('\n', i);
-        i = nl < 0 ? n : nl + 1;
-      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-        int close = sql.indexOf("*/", i + 2);
-        i = close < 0 ? n : close + 2;
-      } else if (Character.isLetter(c)) {
-        int j = i;
-        while (j < n && (Character.isLetterOrDigit(sql.charAt(j)) || sql.charAt(j) == '_')) {
-          j++;
-        }
-        out[found++] = sql.substring(i, j).toUpperCase(Locale.ROOT);
-        i = j;
-      } else {
+        continue;
+      }
+      int commentEnd = LEXER.commentEnd(sql, i, n);
+      if (commentEnd >= 0) {
+        i = commentEnd;
+        continue;
+      }
+      int tokenEnd = LEXER.tokenEnd(sql, i, n);
+      if (LEXER.kind(sql, i, tokenEnd) != SqlLexer.Kind.WORD) {
         break;
       }
+      out[found++] = sql.substring(i, tokenEnd).toUpperCase(Locale.ROOT);
+      i = tokenEnd;
     }
     if (found == 0) {
       out[0] = "";
