@@ -153,6 +153,36 @@ class ShardedRoutingIT {
     assertThat(total).isEqualTo(ACCOUNTS);
   }
 
+  /**
+   * Hibernate renders {@code like concat('%', :x, '%')} as {@code like ('%'||?||'%')} on PostgreSQL, and
+   * pgjdbc binds that {@code ?}. The planner read {@code ?|} as the jsonb operator: the statement was refused
+   * as unparseable on a sharded table and failed to bind ("0 parameter marker(s)") on a broadcast one.
+   * Oracle: the same count summed over direct connections to the shards' primaries.
+   */
+  @Test
+  void aLikePatternBuiltWithConcatenationBindsItsParameter() throws Exception {
+    for (String owner : List.of("owner3", "ner1", "zzz")) {
+      long expected = 0;
+      for (int shard = 0; shard < 3; shard++) {
+        try (Connection direct = set(shard).primary().connect()) {
+          expected += longValue(direct, "SELECT count(*) FROM accounts WHERE owner LIKE '%'||?||'%'", owner);
+        }
+      }
+      try (Connection c = ds.getConnection()) {
+        assertThat(longValue(c, "SELECT count(*) FROM accounts WHERE owner LIKE '%'||?||'%'", owner))
+            .as("scatter count for %s", owner).isEqualTo(expected);
+        long id = 21;
+        try (Connection direct = set(shardOf(id)).primary().connect()) {
+          assertThat(longValue(c, "SELECT count(*) FROM accounts WHERE id = ? AND owner LIKE '%'||?||'%'", id, owner))
+              .as("keyed count for %s", owner)
+              .isEqualTo(longValue(direct, "SELECT count(*) FROM accounts WHERE id = ? AND owner LIKE '%'||?||'%'", id, owner));
+        }
+        assertThat(longValue(c, "SELECT count(*) FROM regions WHERE name LIKE '%'||?||'%'", "eric"))
+            .as("broadcast table").isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   void pointReadsGoToOneShardAndItsReplicas() throws Exception {
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT owner FROM accounts WHERE id = ?")) {

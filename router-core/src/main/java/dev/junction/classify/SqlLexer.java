@@ -156,18 +156,54 @@ public final class SqlLexer {
 
     /**
      * End index of the token at {@code pos} as a JDBC driver reads the text: as {@link #tokenEnd},
-     * except that {@code ??} (the JDBC escape for a literal {@code ?}) and PostgreSQL's jsonb
-     * operators {@code ?|} and {@code ?&} are one two-character token, so that only a lone
-     * {@code ?} is a {@link Kind#PARAMETER} (the shard planner counts parameters this way).
+     * except that {@code ??} (the JDBC escape for a literal {@code ?}) is one two-character token.
+     * {@code ?|} and {@code ?&} are a parameter followed by an operator, as pgjdbc reads them
+     * ({@code '%'||?||'%'} binds one value; the jsonb operators must be written {@code ??|} and
+     * {@code ??&} in JDBC text). The shard planner counts parameters this way, so it agrees with the
+     * driver that executes the shard statements.
      */
     public int jdbcTokenEnd(String s, int pos, int end) {
-        if (s.charAt(pos) == '?' && pos + 1 < end) {
-            char next = s.charAt(pos + 1);
-            if (next == '?' || next == '|' || next == '&') {
-                return pos + 2;
-            }
+        if (s.charAt(pos) == '?' && pos + 1 < end && s.charAt(pos + 1) == '?') {
+            return pos + 2;
         }
         return tokenEnd(s, pos, end);
+    }
+
+    /**
+     * {@code ?||} becomes {@code ? ||} outside literals and comments, unless the {@code ?} follows
+     * another {@code ?} (JDBC's {@code ??} escape). JSqlParser reads {@code ?|} as PostgreSQL's jsonb
+     * operator, while JDBC drivers bind the {@code ?}: {@code LIKE ('%'||?||'%')} is how Hibernate
+     * renders {@code like concat('%', :x, '%')}. Only whitespace changes, so every parser of
+     * Junction (the classifier, the shard planner's reader, the scatter planner) reads the same tree.
+     */
+    public String separatePlaceholderFromBars(String sql) {
+        int at = sql.indexOf("?||");
+        if (at < 0) {
+            return sql;
+        }
+        StringBuilder out = null;
+        int end = sql.length();
+        int pos = 0;
+        int copied = 0;
+        while (pos < end) {
+            char c = sql.charAt(pos);
+            if (Character.isWhitespace(c)) {
+                pos++;
+                continue;
+            }
+            int commentEnd = commentEnd(sql, pos, end);
+            int tokenEnd = commentEnd >= 0 ? commentEnd : tokenEnd(sql, pos, end);
+            if (c == '?' && tokenEnd == pos + 1 && pos + 2 < end && sql.charAt(pos + 1) == '|'
+                    && sql.charAt(pos + 2) == '|' && (pos == 0 || sql.charAt(pos - 1) != '?')) {
+                if (out == null) {
+                    out = new StringBuilder(end + 8);
+                }
+                out.append(sql, copied, pos + 1).append(' ');
+                copied = pos + 1;
+            }
+            pos = tokenEnd;
+        }
+        return out == null ? sql : out.append(sql, copied, end).toString();
     }
 
     /** What a token is, by the dialect's quoting rules. */

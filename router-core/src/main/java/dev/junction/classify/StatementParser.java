@@ -101,33 +101,7 @@ final class StatementParser {
      * concatenation (as JDBC drivers send it) or some operator, it is an expression either way.
      */
     String separatePlaceholderFromBars(String sql) {
-        int at = sql.indexOf("?||");
-        if (at < 0) {
-            return sql;
-        }
-        StringBuilder out = null;
-        int end = sql.length();
-        int pos = 0;
-        int copied = 0;
-        while (pos < end) {
-            char c = sql.charAt(pos);
-            if (Character.isWhitespace(c)) {
-                pos++;
-                continue;
-            }
-            int commentEnd = lexer.commentEnd(sql, pos, end);
-            int tokenEnd = commentEnd >= 0 ? commentEnd : lexer.tokenEnd(sql, pos, end);
-            if (c == '?' && tokenEnd == pos + 1 && pos + 2 < end && sql.charAt(pos + 1) == '|'
-                    && sql.charAt(pos + 2) == '|' && (pos == 0 || sql.charAt(pos - 1) != '?')) {
-                if (out == null) {
-                    out = new StringBuilder(end + 8);
-                }
-                out.append(sql, copied, pos + 1).append(' ');
-                copied = pos + 1;
-            }
-            pos = tokenEnd;
-        }
-        return out == null ? sql : out.append(sql, copied, end).toString();
+        return lexer.separatePlaceholderFromBars(sql);
     }
 
     private boolean spent(long start) {

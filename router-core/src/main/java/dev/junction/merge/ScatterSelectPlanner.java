@@ -118,7 +118,7 @@ public final class ScatterSelectPlanner {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(dialect, "dialect");
     LexicalGuard.check(sql, dialect);
-    SelectParser.Parsed parsed = SelectParser.parse(sql);
+    SelectParser.Parsed parsed = SelectParser.parse(sql, dialect);
     PlainSelect ps = ClauseGuard.plainSelect(parsed.statement());
     ClauseGuard.check(ps);
     fromGuard.check(parsed.statement(), ps);

@@ -19,8 +19,14 @@ final class SelectParser {
 
   private SelectParser() {}
 
-  static Parsed parse(String sql) throws SQLException {
-    CountingParser parser = new CountingParser(sql);
+  private static final java.util.Map<MergeDialect, dev.junction.classify.SqlLexer> LEXERS = new java.util.EnumMap<>(java.util.Map.of(
+      MergeDialect.POSTGRESQL, new dev.junction.classify.SqlLexer(dev.junction.classify.Dialect.POSTGRESQL),
+      MergeDialect.MYSQL, new dev.junction.classify.SqlLexer(dev.junction.classify.Dialect.MYSQL),
+      MergeDialect.MARIADB, new dev.junction.classify.SqlLexer(dev.junction.classify.Dialect.MARIADB)));
+
+  static Parsed parse(String sql, MergeDialect dialect) throws SQLException {
+    // '%'||?||'%': the ? is a parameter for the driver, the jsonb operator ?| for JSqlParser (see SqlLexer)
+    CountingParser parser = new CountingParser(LEXERS.get(dialect).separatePlaceholderFromBars(sql));
     try {
       Statement statement = parser.Statement();
       if (statement == null) {

@@ -141,6 +141,9 @@ final class SqlTokens {
       } else {
         parserInput.append(sql, t.start(), t.end());
       }
+      if (t.kind() == Kind.PARAM && t.end() < end && (sql.charAt(t.end()) == '|' || sql.charAt(t.end()) == '&')) {
+        parserInput.append(' '); // JSqlParser would read ?| and ?& as jsonb operators; the driver binds the ?
+      }
       if (isSymbol(t, '(')) {
         maxDepth = Math.max(maxDepth, ++depth);
       } else if (isSymbol(t, ')')) {

@@ -39,6 +39,30 @@ class ShardStatementPlannerTest {
     }
   }
 
+  /**
+   * {@code '%'||?||'%'} is how Hibernate renders {@code like concat('%', :x, '%')} on PostgreSQL, and pgjdbc
+   * binds its {@code ?} ({@code '%'||$1||'%'}). The planner read {@code ?|} as the jsonb operator: it refused
+   * the statement on a sharded table as unparseable, and on any other table counted 0 parameters, so binding
+   * the one value failed ("0 parameter marker(s) but 1 value(s) were bound").
+   */
+  @Test
+  void aParameterBeforeTheConcatenationOperatorIsAParameterAsForTheDriver() throws SQLException {
+    String sql = "SELECT * FROM orders WHERE customer_id = ? AND note LIKE '%'||?||'%'";
+    ShardRoute keyed = pg.plan(sql).bind(List.of(5L, "x"));
+    assertThat(keyed.opcode()).isEqualTo(ShardRoute.Opcode.SINGLE);
+    assertThat(keyed.statements()).singleElement().satisfies(s -> {
+      assertThat(s.shard()).isEqualTo(PlannerFixtures.RING.shardIndexFor(5L));
+      assertThat(s.sql()).isEqualTo(sql);
+      assertThat(s.parameters()).containsExactly(5L, "x");
+    });
+    ShardRoute scatter = pg.plan("SELECT count(*) FROM orders WHERE note LIKE '%'||?||'%'").bind(List.of("x"));
+    assertThat(scatter.statements()).hasSize(3).allSatisfy(s -> assertThat(s.parameters()).containsExactly("x"));
+    ShardRoute plain = pg.plan("SELECT * FROM plain_table WHERE note LIKE '%'||?||'%'").bind(List.of("x"));
+    assertThat(plain.statements()).singleElement().satisfies(s -> assertThat(s.parameters()).containsExactly("x"));
+    // the JDBC spelling of the jsonb operator binds nothing
+    assertThat(pg.plan("SELECT * FROM plain_table WHERE doc ??| array['a']").bind(List.of()).statements()).hasSize(1);
+  }
+
   @Test
   void multiRouteIsTheSortedSetOfKeyShards() throws SQLException {
     ShardPlan plan = maria.plan("SELECT * FROM orders WHERE customer_id IN (?, ?, ?, ?)");
