@@ -67,7 +67,10 @@ class ShardedDifferentialIT {
   static final boolean MERGE = MODE.equals("merge");
   static final Duration REPLAY = Duration.ofSeconds(30);
   /** Issue #10 families generated apart from the weighted mix, {@code -Ddiff.newFamilyQueries} each (default 400). */
-  static final List<QueryCase.Family> NEW_FAMILIES = List.of(QueryCase.Family.AGG_ARITH, QueryCase.Family.LIMIT_EXPR);
+  static final List<QueryCase.Family> NEW_FAMILIES = List.of(QueryCase.Family.AGG_ARITH, QueryCase.Family.LIMIT_EXPR,
+      QueryCase.Family.MULTISET_AGG);
+  /** {@code -Ddiff.onlyFamily=MULTISET_AGG}: run only that family (for checking it against older code). */
+  static final String ONLY_FAMILY = System.getProperty("diff.onlyFamily", "");
   static final int NEW_FAMILY_QUERIES = Integer.getInteger("diff.newFamilyQueries", 400);
   /** {@code -Ddiff.onlyNewFamilies=true}: run only those (for checking them against older code). */
   static final boolean ONLY_NEW_FAMILIES = Boolean.getBoolean("diff.onlyNewFamilies");
@@ -243,6 +246,9 @@ class ShardedDifferentialIT {
     if (ONLY_NEW_FAMILIES) {
       cases.removeIf(q -> !NEW_FAMILIES.contains(q.family()));
     }
+    if (!ONLY_FAMILY.isEmpty()) {
+      cases.removeIf(q -> !q.family().name().equals(ONLY_FAMILY));
+    }
     DiffReport report = new DiffReport(flavor.label());
     ResultComparison comparison = new ResultComparison();
     List<String> oracleErrors = new ArrayList<>();
@@ -261,7 +267,7 @@ class ShardedDifferentialIT {
         long started = System.nanoTime();
         long oracleNanos;
         try {
-          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared(), q.multisets());
           oracleNanos = System.nanoTime() - started;
         } catch (SQLException e) {
           if (!q.family().mayFail()) {
@@ -274,7 +280,8 @@ class ShardedDifferentialIT {
         String mismatch;
         try {
           started = System.nanoTime();
-          ResultTable actual = MERGE ? emulated(rig, emulator, q) : ResultTable.query(j, q.sql(), q.params(), q.prepared());
+          ResultTable actual = MERGE ? emulated(rig, emulator, q)
+              : ResultTable.query(j, q.sql(), q.params(), q.prepared(), q.multisets());
           report.time(q, System.nanoTime() - started, oracleNanos);
           mismatch = comparison.compare(q, expected, actual);
           String stringDiff = mismatch == null ? comparison.compareStrings(q, expected, actual) : null;
@@ -334,6 +341,75 @@ class ShardedDifferentialIT {
     soft.assertThat(stringDiffs.size()).as(flavor.label() + " queries whose getString text differs from the oracle's; first: "
         + String.join(" | ", stringDiffs.subList(0, Math.min(3, stringDiffs.size())))).isZero();
     soft.assertAll();
+  }
+
+  /**
+   * MariaDB GROUP_CONCAT near {@code group_concat_max_len} (issue #10): the same session limit is set
+   * through Junction (a SET goes to every shard) and on the oracle, from far below the values' length
+   * to far above. Junction must return the oracle's value (as a multiset of elements) or refuse with
+   * 0AJ00 naming group_concat_max_len, never a value the oracle would have cut, nor one the shards cut.
+   */
+  @Order(2)
+  @ParameterizedTest
+  @EnumSource(value = SqlFlavor.class, names = "MARIADB")
+  @Timeout(300)
+  void groupConcatNearItsLimitIsRefusedNeverCut(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(JUNCTION).as("needs Junction").isTrue();
+    String[] queries = {
+        "SELECT GROUP_CONCAT(note SEPARATOR ',') AS m0 FROM orders",
+        "SELECT status, GROUP_CONCAT(note) AS m0 FROM orders GROUP BY status ORDER BY status",
+        "SELECT customer_id, GROUP_CONCAT(status SEPARATOR '\u00e9') AS m0 FROM orders GROUP BY customer_id ORDER BY customer_id",
+        "SELECT qty, GROUP_CONCAT(note, '|' SEPARATOR '') AS m0 FROM orders WHERE note IS NOT NULL GROUP BY qty ORDER BY qty",
+        "SELECT qty, GROUP_CONCAT(DISTINCT customer_id SEPARATOR ';') AS m0 FROM orders GROUP BY qty ORDER BY qty"};
+    String[] separators = {",", ",", "\u00e9", "", ";"};
+    long[] limits = {4, 16, 64, 256, 1024, 4096, 16384, 65536, 1048576};
+    ResultComparison comparison = new ResultComparison();
+    List<String> mismatches = new ArrayList<>();
+    int answered = 0;
+    int refused = 0;
+    int oracleCut = 0;
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (long limit : limits) {
+        exec(j, "SET SESSION group_concat_max_len = " + limit);
+        exec(o, "SET SESSION group_concat_max_len = " + limit);
+        for (int i = 0; i < queries.length; i++) {
+          int column = queries[i].startsWith("SELECT GROUP_CONCAT") ? 0 : 1;
+          List<QueryCase.Multiset> ms = List.of(new QueryCase.Multiset(column, separators[i]));
+          QueryCase q = new QueryCase(200_000 + i, QueryCase.Family.MULTISET_AGG, QueryCase.Route.SCATTER, queries[i], List.of(),
+              false, QueryCase.Order.TOTAL, new int[0], false, ms);
+          ResultTable expected = ResultTable.query(o, q.sql(), List.of(), false, ms);
+          ResultTable raw = ResultTable.query(o, q.sql(), List.of(), false);
+          boolean cut = raw.rows().stream().anyMatch(r -> r.get(column) != null
+              && r.get(column).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > limit - 4);
+          oracleCut += cut ? 1 : 0;
+          try {
+            ResultTable actual = ResultTable.query(j, q.sql(), List.of(), false, ms);
+            String diff = comparison.compare(q, expected, actual);
+            if (diff != null) {
+              mismatches.add("group_concat_max_len = " + limit + ": " + q.sql() + ": " + diff);
+            }
+            answered++;
+          } catch (SQLException e) {
+            if (isNamedRefusal(e) && String.valueOf(e.getMessage()).contains("group_concat_max_len")) {
+              refused++;
+            } else {
+              mismatches.add("group_concat_max_len = " + limit + ": " + q.sql() + ": junction failed: [" + e.getSQLState() + "] "
+                  + e.getMessage());
+            }
+          }
+        }
+      }
+      exec(j, "SET SESSION group_concat_max_len = 1048576");
+      exec(o, "SET SESSION group_concat_max_len = 1048576");
+    }
+    log("%s group_concat_max_len: %d queries, %d answered, %d refused (0AJ00 naming group_concat_max_len), %d oracle"
+        + " results at or near the limit, %d mismatches", flavor.label(), limits.length * queries.length, answered, refused,
+        oracleCut, mismatches.size());
+    mismatches.forEach(m -> log("MISMATCH %s", m));
+    assertThat(mismatches).as("group_concat near group_concat_max_len").isEmpty();
+    assertThat(refused).as("refusals near the limit").isGreaterThan(0);
+    assertThat(answered).as("answers far below the limit").isGreaterThan(0);
   }
 
   /**
