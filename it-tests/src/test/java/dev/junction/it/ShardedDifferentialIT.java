@@ -637,6 +637,115 @@ class ShardedDifferentialIT {
     assertThat(problems).as(flavor.label() + " merged getters vs direct").isEmpty();
   }
 
+  /**
+   * Issue #10: merged string_agg/array_agg/group_concat values read like the driver's. The specials
+   * table grouped by its shard key puts every group on one shard, so the merged value is that shard's
+   * one part; the same SQL run directly on each shard primary gives the driver's value, and getString,
+   * getArray (element class, elements, base type), getObject and the metadata must agree exactly:
+   * PostgreSQL array text forms with infinity, BC dates, NaN, bytea, intervals, empty strings and
+   * NULL elements; bytea string_agg; MariaDB GROUP_CONCAT of every type.
+   */
+  @Order(6)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void mergedMultisetAggregatesMatchTheDriverOnTheShard(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    List<String> items = new ArrayList<>();
+    if (pg) {
+      for (String c : List.of("f", "r", "d", "ts", "tz", "n", "ni", "b", "s", "iv", "bo")) {
+        items.add("array_agg(" + c + ") AS a_" + c);
+      }
+      items.add("string_agg(s, ',') AS sa_s");
+      items.add("string_agg(b, '\\x2c'::bytea) AS sa_b");
+      items.add("string_agg(CAST(f AS text), ?) AS sa_f");
+      items.add("array_agg(DISTINCT customer_id) AS a_key");
+    } else {
+      for (String c : List.of("f", "r", "d", "ts", "n", "b", "s", "bo")) {
+        items.add("GROUP_CONCAT(" + c + ") AS g_" + c);
+      }
+      items.add("GROUP_CONCAT(s, '|', d SEPARATOR '') AS g_sd");
+      items.add("GROUP_CONCAT(DISTINCT customer_id SEPARATOR ';') AS g_key");
+    }
+    String sql = "SELECT customer_id, " + String.join(", ", items) + " FROM specials GROUP BY customer_id ORDER BY customer_id";
+    List<Object> params = pg ? List.of(" ; ") : List.of();
+    Map<Long, List<Object[]>> direct = new java.util.HashMap<>();
+    for (int shard = 0; shard < rig.shardCount(); shard++) {
+      try (Connection c = rig.shardPrimary(shard); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+        dev.junction.it.shard.SqlText.bind(ps, params);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            direct.put(rs.getLong(1), cells(rs));
+          }
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    int values = 0;
+    try (Connection j = rig.junction(); java.sql.PreparedStatement ps = j.prepareStatement(sql)) {
+      dev.junction.it.shard.SqlText.bind(ps, params);
+      try (ResultSet merged = ps.executeQuery()) {
+        assertThat(j.unwrap(JunctionConnection.class).lastShardRoute().opcode().name()).isEqualTo("SCATTER");
+        int groups = 0;
+        while (merged.next()) {
+          groups++;
+          long key = merged.getLong(1);
+          List<Object[]> want = direct.get(key);
+          List<Object[]> got = cells(merged);
+          if (want == null) {
+            problems.add("group " + key + " is on no shard");
+            continue;
+          }
+          for (int c = 1; c < got.size(); c++) {
+            values++;
+            if (!java.util.Arrays.deepEquals(want.get(c), got.get(c))) {
+              problems.add(flavor.label() + " customer_id=" + key + " " + merged.getMetaData().getColumnLabel(c + 1) + ": directly "
+                  + java.util.Arrays.deepToString(want.get(c)) + ", merged " + java.util.Arrays.deepToString(got.get(c)));
+            }
+          }
+        }
+        assertThat(groups).isEqualTo(direct.size());
+      }
+    }
+    log("%s: merged multiset aggregates vs the shard's driver: %d values compared, %d differences", flavor.label(), values,
+        problems.size());
+    problems.forEach(p -> log("GETTER %s", p));
+    assertThat(values).isGreaterThan(500);
+    assertThat(problems).as(flavor.label() + " merged multiset aggregates vs direct").isEmpty();
+  }
+
+  /** Per column: metadata, getString, and the value as getObject/getArray/getBytes give it. */
+  static List<Object[]> cells(ResultSet rs) throws SQLException {
+    java.sql.ResultSetMetaData md = rs.getMetaData();
+    List<Object[]> out = new ArrayList<>();
+    for (int c = 1; c <= md.getColumnCount(); c++) {
+      Object v = rs.getObject(c);
+      Object value;
+      if (v instanceof java.sql.Array a) {
+        Object elementsOrError;
+        try {
+          Object[] elements = (Object[]) a.getArray();
+          Object[] normal = new Object[elements.length];
+          for (int i = 0; i < elements.length; i++) {
+            normal[i] = elements[i] instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : elements[i];
+          }
+          elementsOrError = new Object[] {"array of " + elements.getClass().getComponentType().getName(), normal};
+        } catch (SQLException e) { // pgjdbc cannot decode numeric[] with NaN: the merged array must fail alike
+          elementsOrError = "getArray() failed: [" + e.getSQLState() + "] " + e.getMessage();
+        }
+        value = new Object[] {a.getBaseTypeName(), a.getBaseType(), elementsOrError, rs.getArray(c).toString()};
+      } else if (v instanceof byte[] b) {
+        value = new Object[] {"bytes", java.util.HexFormat.of().formatHex(b), java.util.HexFormat.of().formatHex(rs.getBytes(c))};
+      } else {
+        value = v == null ? null : new Object[] {v.getClass().getName(), v};
+      }
+      out.add(new Object[] {md.getColumnLabel(c), md.getColumnTypeName(c), md.getColumnType(c), md.getColumnClassName(c),
+          rs.getString(c), value});
+    }
+    return out;
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------
 
   /** A Junction refusal that says what it refused: SQLState 0AJ00 and the planner's wording. */

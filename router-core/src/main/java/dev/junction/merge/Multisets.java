@@ -88,14 +88,28 @@ final class Multisets {
     }
   }
 
-  /** One shard's array_agg value, read while its result set is open. */
-  record PartialArray(String text, String baseTypeName, int baseType, Object elements, SQLException error) {
+  /**
+   * One shard's array_agg value, read while its result set is open. What the driver failed to read
+   * (pgjdbc cannot decode a numeric[] holding NaN) is kept and thrown by the merged array's getter, as
+   * the driver's own array would.
+   */
+  record PartialArray(String text, String baseTypeName, int baseType, SQLException typeError, Object elements,
+                      SQLException elementsError) {
     static PartialArray of(java.sql.Array a) {
       String text = a.toString();
+      String name = null;
+      int type = 0;
+      SQLException typeError = null;
       try {
-        return new PartialArray(text, a.getBaseTypeName(), a.getBaseType(), a.getArray(), null);
+        name = a.getBaseTypeName();
+        type = a.getBaseType();
       } catch (SQLException e) {
-        return new PartialArray(text, null, 0, null, e);
+        typeError = e;
+      }
+      try {
+        return new PartialArray(text, name, type, typeError, a.getArray(), null);
+      } catch (SQLException e) {
+        return new PartialArray(text, name, type, typeError, null, e);
       }
     }
   }
@@ -249,28 +263,31 @@ final class Multisets {
       this.parts = List.copyOf(parts);
     }
 
-    private PartialArray first() throws SQLException {
-      for (PartialArray p : parts) {
-        if (p.error() != null) {
-          throw p.error();
-        }
+    private PartialArray typed() throws SQLException {
+      PartialArray first = parts.get(0);
+      if (first.typeError() != null) {
+        throw first.typeError();
       }
-      return parts.get(0);
+      return first;
     }
 
     @Override
     public String getBaseTypeName() throws SQLException {
-      return first().baseTypeName();
+      return typed().baseTypeName();
     }
 
     @Override
     public int getBaseType() throws SQLException {
-      return first().baseType();
+      return typed().baseType();
     }
 
     @Override
     public Object getArray() throws SQLException {
-      first();
+      for (PartialArray p : parts) {
+        if (p.elementsError() != null) {
+          throw p.elementsError();
+        }
+      }
       Class<?> component = null;
       int length = 0;
       for (PartialArray p : parts) {

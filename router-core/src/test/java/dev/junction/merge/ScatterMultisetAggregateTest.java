@@ -233,10 +233,20 @@ class ScatterMultisetAggregateTest {
   // ---- array_agg ----------------------------------------------------------------------------------
 
   /** A driver array: its text form and getArray() elements, as pgjdbc's PgArray gives them. */
-  record FakeArray(String text, String baseTypeName, Object elements) implements java.sql.Array {
+  static class FakeArray implements java.sql.Array {
+    private final String text;
+    private final String baseTypeName;
+    private final Object elements;
+
+    FakeArray(String text, String baseTypeName, Object elements) {
+      this.text = text;
+      this.baseTypeName = baseTypeName;
+      this.elements = elements;
+    }
+
     @Override public String getBaseTypeName() { return baseTypeName; }
     @Override public int getBaseType() { return java.sql.Types.VARCHAR; }
-    @Override public Object getArray() { return elements; }
+    @Override public Object getArray() throws SQLException { return elements; }
     @Override public Object getArray(Map<String, Class<?>> map) { return elements; }
     @Override public Object getArray(long index, int count) { throw new UnsupportedOperationException(); }
     @Override public Object getArray(long index, int count, Map<String, Class<?>> map) { throw new UnsupportedOperationException(); }
@@ -279,6 +289,20 @@ class ScatterMultisetAggregateTest {
     assertThat(a.toString()).isEqualTo("{1,NULL,-3}");
     assertThat(a.getArray()).isInstanceOf(Integer[].class);
     assertThat((Integer[]) a.getArray()).containsExactly(1, null, -3);
+  }
+
+  @Test
+  void whatTheDriverCannotDecodeFailsOnTheMergedArrayAsOnTheDriversOwn() throws SQLException {
+    SQLException nan = new SQLException("Bad value for type BigDecimal : NaN", "22003");
+    FakeArray broken = new FakeArray("{NaN,1}", "numeric", null) {
+      @Override public Object getArray() throws SQLException { throw nan; }
+    };
+    List<Object[]> result = run("SELECT array_agg(n) FROM t", MergeDialect.POSTGRESQL, List.of(), "SELECT array_agg(n) FROM t",
+        List.of(rows(row(broken)), rows(row(new FakeArray("{2}", "numeric", new java.math.BigDecimal[] {java.math.BigDecimal.valueOf(2)})))));
+    java.sql.Array a = (java.sql.Array) result.get(0)[0];
+    assertThat(a.toString()).isEqualTo("{NaN,1,2}");
+    assertThat(a.getBaseTypeName()).isEqualTo("numeric");
+    assertThatThrownBy(a::getArray).isSameAs(nan);
   }
 
   @Test
