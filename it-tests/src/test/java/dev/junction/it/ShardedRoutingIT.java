@@ -121,6 +121,52 @@ class ShardedRoutingIT {
     }
   }
 
+  /**
+   * A scatter read whose part fails on one shard cancels the parts still running on the others
+   * (each sleeps 30 s here) instead of waiting for them, says so in the error's suppressed
+   * exceptions (57014), and leaves the connection usable. Before, the error came after the slowest
+   * part had finished, with nothing suppressed.
+   */
+  @Test
+  void aFailingScatterPartCancelsTheOthersAndTheConnectionStaysUsable() throws Exception {
+    long failing = -1;
+    List<Long> slow = new ArrayList<>();
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (long id = 5_000_000; seen.size() < 3; id++) {
+      int shard = shardOf(id);
+      if (seen.add(shard)) {
+        if (failing < 0) {
+          failing = id;
+        } else {
+          slow.add(id);
+        }
+      }
+    }
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      try {
+        s.executeUpdate("INSERT INTO ledger (account_id, seq, amount, memo) VALUES (" + failing + ", 1, 0, 'slowfail')");
+        for (long id : slow) {
+          s.executeUpdate("INSERT INTO ledger (account_id, seq, amount, memo) VALUES (" + id + ", 1, 30, 'slowfail')");
+        }
+        String sql = "SELECT account_id FROM ledger WHERE CASE WHEN memo IS NULL OR memo <> 'slowfail' THEN false"
+            + " WHEN amount = 0 THEN 1 / amount = 1 ELSE pg_sleep(amount)::text = '' END";
+        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+            () -> Junction.primary(() -> {
+              try (ResultSet rs = s.executeQuery(sql)) {
+                return rs.next();
+              }
+            }));
+        assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("22012");
+        assertThat(e.getSuppressed()).as("the other shards' parts were cancelled or not started").hasSize(2)
+            .allSatisfy(x -> assertThat(((SQLException) x).getSQLState()).isEqualTo("57014"));
+        assertThat(Junction.primary(() -> longValue(c, "SELECT count(*) FROM ledger WHERE memo = 'slowfail'")))
+            .as("the connection still works").isEqualTo(3);
+      } finally {
+        s.executeUpdate("DELETE FROM ledger WHERE memo = 'slowfail'");
+      }
+    }
+  }
+
   static int shardOf(long id) throws SQLException {
     return config.sharding().rules(config.shards()).shardOf(config.sharding().tables().get(0), id);
   }

@@ -49,7 +49,7 @@ import javax.sql.DataSource;
  * shard is {@code (overhead(n) - overhead(1)) / (n - 1)}.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.ScatterOverheadBenchmark [--quick]
- * [--rounds 6] [--seconds 1] [--rows 20000] [--before core.jar:jdbc.jar] [--only junction --shards 4 --profile-seconds 30]}
+ * [--rounds 10] [--seconds 1] [--rows 20000] [--before core.jar:jdbc.jar] [--only junction --shards 4 --profile-seconds 30]}
  */
 public final class ScatterOverheadBenchmark {
   static final int MAX_SHARDS = 4;
@@ -67,7 +67,7 @@ public final class ScatterOverheadBenchmark {
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
     boolean quick = a.contains("--quick");
-    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "2" : "6"));
+    int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "2" : "10"));
     long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", "1")));
     int rows = Integer.parseInt(Stats.option(a, "--rows", "20000"));
     String before = Stats.option(a, "--before", "");
@@ -344,12 +344,13 @@ public final class ScatterOverheadBenchmark {
                     int rounds, long millis, int rows, String before) throws Exception {
     Files.createDirectories(out);
     StringBuilder csv = new StringBuilder(
-        "query,variant,shards,p50_us,overhead_vs_direct_us,per_extra_shard_us\n");
+        "query,variant,shards,p50_us,overhead_vs_direct_us,per_extra_shard_us,slope_2_to_4_shards_us\n");
     for (Map.Entry<String, Map<String, List<List<Double>>>> e : results.entrySet()) {
       List<List<Double>> direct = e.getValue().get("direct");
       for (String v : variants) {
         List<List<Double>> mine = e.getValue().get(v);
         Double overhead1 = null;
+        double[] o = new double[MAX_SHARDS + 1];
         for (int n = 1; n <= MAX_SHARDS; n++) {
           double p50 = median(mine.get(n));
           String overhead = "";
@@ -360,17 +361,37 @@ public final class ScatterOverheadBenchmark {
             for (int r = 0; r < Math.min(mine.get(n).size(), direct.get(n).size()); r++) {
               diffs.add(mine.get(n).get(r) - direct.get(n).get(r));
             }
-            double o = median(diffs);
-            overhead = f("%.1f", o);
+            o[n] = median(diffs);
+            overhead = f("%.1f", o[n]);
             if (n == 1) {
-              overhead1 = o;
+              overhead1 = o[n];
             } else if (overhead1 != null) {
-              perExtra = f("%.1f", (o - overhead1) / (n - 1));
+              perExtra = f("%.1f", (o[n] - overhead1) / (n - 1));
             }
           }
-          csv.append(String.join(",", e.getKey(), v, Integer.toString(n), f("%.1f", p50), overhead, perExtra)).append('\n');
-          System.out.printf("%-18s %-16s %d shard(s)  p50 %8.1f us  overhead vs direct %8s us  per extra shard %8s us%n",
-              e.getKey(), v, n, p50, overhead, perExtra);
+          // least-squares slope of the overhead over the scatter configurations (2..4 shards): the
+          // cost of one more shard, without the 1-shard path (a different code path) in it
+          String slope = "";
+          if (n == MAX_SHARDS && !overhead.isEmpty()) {
+            double mx = 0;
+            double my = 0;
+            for (int k = 2; k <= MAX_SHARDS; k++) {
+              mx += k;
+              my += o[k];
+            }
+            mx /= MAX_SHARDS - 1;
+            my /= MAX_SHARDS - 1;
+            double num = 0;
+            double den = 0;
+            for (int k = 2; k <= MAX_SHARDS; k++) {
+              num += (k - mx) * (o[k] - my);
+              den += (k - mx) * (k - mx);
+            }
+            slope = f("%.1f", num / den);
+          }
+          csv.append(String.join(",", e.getKey(), v, Integer.toString(n), f("%.1f", p50), overhead, perExtra, slope)).append('\n');
+          System.out.printf("%-18s %-16s %d shard(s)  p50 %8.1f us  overhead vs direct %8s us  per extra shard %8s us  %s%n",
+              e.getKey(), v, n, p50, overhead, perExtra, slope.isEmpty() ? "" : "slope 2..4 shards " + slope + " us");
         }
       }
     }
