@@ -16,7 +16,7 @@ thread = None
 frames = None
 for line in open(path, encoding="utf-8", errors="replace"):
     s = line.strip()
-    if s.startswith("jdk.ExecutionSample"):
+    if s.startswith("jdk.ExecutionSample") or s.startswith("jdk.NativeMethodSample"):
         thread, frames = None, None
     elif s.startswith("sampledThread"):
         m = re.search(r'"([^"]*)"', s)
@@ -41,7 +41,7 @@ def group(t):
 by_group = collections.defaultdict(list)
 for t, f in samples:
     by_group[group(t)].append(f)
-print(f"{len(samples)} execution samples")
+print(f"{len(samples)} samples")
 for g, stacks in sorted(by_group.items(), key=lambda kv: -len(kv[1])):
     n = len(stacks)
     print(f"\n== {g}: {n} samples")

@@ -37,11 +37,18 @@ cp benchmarks/target/benchmarks.jar "$jar"
 out=benchmarks/results
 [ ${#quick[@]} -eq 0 ] || out=benchmarks/target/quick
 if [ -n "$profile" ]; then
+  # JFR's "profile" settings, sampling Java code every 1 ms (not 10) and native code every 5 ms (not 20)
+  jfc="$work/scatter.jfc"
+  sed -e '/method-sampling-java-interval/s/10 ms/1 ms/' -e '/method-sampling-native-interval/s/20 ms/5 ms/' \
+    "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$jfc"
   java -Xms1g -Xmx2g -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
-    -XX:StartFlightRecording=filename=benchmarks/target/scatter.jfr,settings=profile \
+    -XX:StartFlightRecording=filename=benchmarks/target/scatter.jfr,settings="$jfc" \
     -cp "$jar" dev.junction.bench.library.ScatterOverheadBenchmark --only junction --shards 4 --profile-seconds 40 "${extra[@]}"
-  jfr print --events jdk.ExecutionSample benchmarks/target/scatter.jfr > "$work/samples.txt"
-  python3 benchmarks/jfr-top.py "$work/samples.txt" > benchmarks/target/scatter-profile.txt
+  jfr print --stack-depth 64 --events jdk.ExecutionSample benchmarks/target/scatter.jfr > "$work/samples.txt"
+  jfr print --stack-depth 64 --events jdk.NativeMethodSample benchmarks/target/scatter.jfr > "$work/native.txt"
+  { echo "### Java code (jdk.ExecutionSample)"; python3 benchmarks/jfr-top.py "$work/samples.txt"
+    echo; echo "### threads in native code, e.g. waiting on a socket (jdk.NativeMethodSample)"
+    python3 benchmarks/jfr-top.py "$work/native.txt" 12; } > benchmarks/target/scatter-profile.txt
   cat benchmarks/target/scatter-profile.txt
   exit 0
 fi

@@ -97,25 +97,27 @@ class RoutingStatement implements Statement {
 
   /**
    * {@link #run} in two steps, for the legs of a multi-shard statement ({@link ShardedStatement}):
-   * {@code routeLeg} routes (taking the target's physical connection from its pool) and returns the
-   * physical statement; the sharded statement calls it on the calling thread for every leg in ring
-   * order, so connections are taken in one fixed order (no cross-pool wait cycle between scatters).
-   * {@link #executeLeg} then runs {@code call} on it, on any thread, with {@link #run}'s replica
-   * retry and bookkeeping. Only the leg's thread uses this statement and its connection between the two.
+   * {@code routeLeg} routes, taking the target's physical connection from its pool, and returns it;
+   * the sharded statement calls it on the calling thread for every leg in ring order, so connections
+   * are taken in one fixed order (no cross-pool wait cycle between scatters). {@link #executeLeg} then
+   * makes (or reuses) the physical statement there and runs {@code call} on it, on any thread, with
+   * {@link #run}'s replica retry and bookkeeping. Only the leg's thread uses this statement and its
+   * logical connection between the two.
    */
-  final Statement routeLeg(Classification c, String sql) throws SQLException {
+  final Connection routeLeg(Classification c, String sql) throws SQLException {
     checkOpen();
     results.closeAll();
     routing = true;
     try {
-      return physical(conn.route(c, sql));
+      return conn.route(c, sql);
     } finally {
       routing = false;
     }
   }
 
-  /** Step two of {@link #routeLeg}: {@link #run}'s execution part. */
-  final <T> T executeLeg(Classification c, Statement physical, SqlFunction<Statement, T> call) throws SQLException {
+  /** Step two of {@link #routeLeg}: {@link #run}'s execution part, on {@code target}. */
+  final <T> T executeLeg(Classification c, Connection target, SqlFunction<Statement, T> call) throws SQLException {
+    Statement physical = physical(target);
     T result;
     try {
       executing = physical;

@@ -204,6 +204,45 @@ class ShardedStatement implements Statement {
   }
 
   /**
+   * Finds the application's binding whose value is a given object itself (the last one when several
+   * are): a linear scan for the usual few parameters, an identity map for many (a split multi-row INSERT).
+   */
+  private static final class Bindings {
+    private final List<ParameterBinding> params;
+    private final Map<Object, ParameterBinding> byValue;
+
+    Bindings(List<ParameterBinding> params) {
+      this.params = params;
+      if (params != null && params.size() > 16) {
+        byValue = new IdentityHashMap<>();
+        for (ParameterBinding b : params) {
+          if (b != null && b.value() != null) {
+            byValue.put(b.value(), b);
+          }
+        }
+      } else {
+        byValue = null;
+      }
+    }
+
+    ParameterBinding of(Object v) {
+      if (v == null || params == null) {
+        return null;
+      }
+      if (byValue != null) {
+        return byValue.get(v);
+      }
+      for (int i = params.size() - 1; i >= 0; i--) {
+        ParameterBinding b = params.get(i);
+        if (b != null && b.value() == v) {
+          return b;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
    * Binds one part's parameters. Parameters the application bound are replayed with the very
    * setter it used (found by identity); values a rewrite computed (a pushed-down LIMIT) use setObject.
    */
@@ -219,17 +258,10 @@ class ShardedStatement implements Statement {
       }
       return;
     }
-    Map<Object, ParameterBinding> byValue = new IdentityHashMap<>();
-    if (params != null) {
-      for (ParameterBinding b : params) {
-        if (b != null && b.value() != null) {
-          byValue.put(b.value(), b);
-        }
-      }
-    }
+    Bindings bindings = new Bindings(params);
     for (int i = 0; i < partValues.size(); i++) {
       Object v = partValues.get(i);
-      ParameterBinding b = v == null ? null : byValue.get(v);
+      ParameterBinding b = bindings.of(v);
       if (b != null) {
         b.setter().apply(ps, i + 1);
       } else {
@@ -352,7 +384,8 @@ class ShardedStatement implements Statement {
   static final class Leg {
     final ShardRoute.ShardStatement part;
     final RoutingStatement holder;
-    Statement physical;
+    /** The physical connection the part was routed to (taken from its pool on the calling thread). */
+    Connection target;
 
     Leg(ShardRoute.ShardStatement part, RoutingStatement holder) {
       this.part = part;
@@ -414,7 +447,7 @@ class ShardedStatement implements Statement {
         bindings[i] = previous >= 0 && parts.get(previous).parameters() == part.parameters()
             ? bindings[previous] : bindings(part.parameters(), params);
         routing = i;
-        legs[i].physical = holder.routeLeg(c, part.sql());
+        legs[i].target = holder.routeLeg(c, part.sql());
         routing = -1;
       }
     } catch (SQLException e) {
@@ -522,7 +555,7 @@ class ShardedStatement implements Statement {
     long start = System.nanoTime();
     running.add(leg.holder);
     try {
-      return leg.holder.executeLeg(c, leg.physical, st -> {
+      return leg.holder.executeLeg(c, leg.target, st -> {
         if (st instanceof PreparedStatement ps) {
           for (int p = 0; p < binding.length; p++) {
             binding[p].apply(ps, p + 1);
@@ -599,17 +632,10 @@ class ShardedStatement implements Statement {
     if (partValues.isEmpty()) {
       return out;
     }
-    Map<Object, ParameterBinding> byValue = new IdentityHashMap<>();
-    if (params != null) {
-      for (ParameterBinding b : params) {
-        if (b != null && b.value() != null) {
-          byValue.put(b.value(), b);
-        }
-      }
-    }
+    Bindings bindings = new Bindings(params);
     for (int i = 0; i < out.length; i++) {
       Object v = partValues.get(i);
-      ParameterBinding b = v == null ? null : byValue.get(v);
+      ParameterBinding b = bindings.of(v);
       out[i] = b != null ? b.setter() : (ps, index) -> ParameterBinding.bindPlain(ps, index, v);
     }
     return out;
