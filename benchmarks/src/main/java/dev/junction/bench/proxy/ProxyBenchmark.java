@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--jar PATH] [--baseline-jar PATH]} ({@code --jar}: the proxy under test, by default
+ * [--idle-only] [--warmup SECONDS] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
  *
@@ -90,6 +90,7 @@ public final class ProxyBenchmark {
     String[] workloads = option(a, "--workloads", "select-only,tpcb-like").split(",");
     seconds = Integer.parseInt(option(a, "--seconds", Integer.toString(seconds)));
     int warmup = Integer.parseInt(option(a, "--warmup", "5"));
+    String workerThreads = option(a, "--worker-threads", null);
     String baselineOption = option(a, "--baseline-jar", null);
     Path baselineJar = baselineOption == null ? null : Path.of(baselineOption);
     if (baselineJar != null && !Files.isReadable(baselineJar)) {
@@ -108,7 +109,7 @@ public final class ProxyBenchmark {
     provenance.append("# started ").append(Instant.now()).append('\n')
         .append("# commit ").append(sh("git", "rev-parse", "HEAD").strip())
         .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
-        .append("# junction: ").append(proxyJar).append('\n')
+        .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads).append('\n')
         .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
@@ -128,8 +129,8 @@ public final class ProxyBenchmark {
       Thread.sleep(2000);
       Path work = cluster.baseDir().resolve("bench");
       Files.createDirectories(work);
-      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg);
-           JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg);
+      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg, workerThreads);
+           JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null);
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
@@ -442,6 +443,11 @@ public final class ProxyBenchmark {
     }
 
     static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg) throws Exception {
+      return start(jar, dir, pg, null);
+    }
+
+    /** {@code workerThreads}: {@code junction.proxy.worker-threads}, or null for the proxy's default. */
+    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads) throws Exception {
       Files.createDirectories(dir);
       int port = freePort();
       StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
@@ -452,6 +458,9 @@ public final class ProxyBenchmark {
       }
       yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")
           .append("    max-connections: 2000\n");
+      if (workerThreads != null) {
+        yaml.append("    worker-threads: ").append(Integer.parseInt(workerThreads)).append('\n');
+      }
       Path config = dir.resolve("junction.yaml");
       Files.writeString(config, yaml);
       List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));
