@@ -62,7 +62,8 @@ import java.util.stream.Stream;
  * <p>{@code --baseline-jar} starts a second Junction proxy from another build (for example the
  * previous commit's {@code router-proxy.jar}) as target {@code junction-base}, interleaved with the
  * others in every round, so a change is measured before/after in one run on the same servers;
- * its columns are appended to {@code proxy.csv}.
+ * its columns are appended to {@code proxy.csv}. Its pools hold another 60 server connections, so with it
+ * 256 direct clients exceed the servers' {@code max_connections} (300): use it with 64 clients or fewer.
  */
 public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
