@@ -48,8 +48,22 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]
- * [--idle-only]};
+ * [--idle-only] [--warmup SECONDS] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
+ * {@code router-proxy/target/router-proxy.jar});
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
+ *
+ * <p>Warm-up: before the first measured cell every target runs each selected workload and mode for
+ * {@code --warmup} seconds (default 5; 0 skips it), 16 clients, unmeasured. WHY: the proxy is a freshly
+ * started JVM; without it the first cells measured its JIT compilers (a perf profile of the proxy
+ * during the first 64-client cells put about a third of its CPU in the C1/C2 compiler threads),
+ * not the steady state that a long-running sidecar serves in. PgBouncer and PostgreSQL get the same
+ * warm-up, so the comparison stays even.
+ *
+ * <p>{@code --baseline-jar} starts a second Junction proxy from another build (for example the
+ * previous commit's {@code router-proxy.jar}) as target {@code junction-base}, interleaved with the
+ * others in every round, so a change is measured before/after in one run on the same servers;
+ * its columns are appended to {@code proxy.csv}. Its pools hold another 60 server connections, so with it
+ * 256 direct clients exceed the servers' {@code max_connections} (300): use it with 64 clients or fewer.
  */
 public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
@@ -58,7 +72,11 @@ public final class ProxyBenchmark {
 
   private ProxyBenchmark() {}
 
-  record Result(double tps, double p99Millis) {}
+  record Result(double tps, double p99Millis, double cpuMicrosPerTx) {
+    Result(double tps, double p99Millis) {
+      this(tps, p99Millis, Double.NaN);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
@@ -72,12 +90,19 @@ public final class ProxyBenchmark {
     String[] modes = option(a, "--modes", "simple,extended,prepared").split(",");
     String[] workloads = option(a, "--workloads", "select-only,tpcb-like").split(",");
     seconds = Integer.parseInt(option(a, "--seconds", Integer.toString(seconds)));
+    int warmup = Integer.parseInt(option(a, "--warmup", "5"));
+    String workerThreads = option(a, "--worker-threads", null);
+    String baselineOption = option(a, "--baseline-jar", null);
+    Path baselineJar = baselineOption == null ? null : Path.of(baselineOption);
+    if (baselineJar != null && !Files.isReadable(baselineJar)) {
+      throw new IllegalStateException("--baseline-jar " + baselineJar + " is not readable");
+    }
     Path bin = Binaries.postgresBinDir().orElseThrow(() -> new IllegalStateException("PostgreSQL binaries not found"));
     Path pgbouncer = Path.of("/usr/sbin/pgbouncer");
     if (!Files.isExecutable(pgbouncer)) {
       throw new IllegalStateException("pgbouncer not found: apt-get install -y pgbouncer (benchmarks/run-proxy.sh does it)");
     }
-    Path proxyJar = Path.of("router-proxy/target/router-proxy.jar");
+    Path proxyJar = Path.of(option(a, "--jar", "router-proxy/target/router-proxy.jar"));
     if (!Files.isReadable(proxyJar)) {
       throw new IllegalStateException("build the proxy first: mvn -q -DskipTests -pl benchmarks -am package");
     }
@@ -85,12 +110,17 @@ public final class ProxyBenchmark {
     provenance.append("# started ").append(Instant.now()).append('\n')
         .append("# commit ").append(sh("git", "rev-parse", "HEAD").strip())
         .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
+        .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads).append('\n')
         .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
         .append("# load before ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
         .append("# pgbench -T ").append(seconds).append(", ").append(rounds).append(" interleaved round(s), pool ").append(POOL)
-        .append(" per endpoint, scale 10\n");
+        .append(" per endpoint, scale 10, warm-up ").append(warmup).append(" s per workload and mode before measuring\n");
+    if (baselineJar != null) {
+      provenance.append("# junction-base: ").append(baselineJar).append(" (").append(Files.size(baselineJar)).append(" bytes, ")
+          .append(Files.getLastModifiedTime(baselineJar)).append(")\n");
+    }
     System.out.print(provenance);
     try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start()) {
       PostgresReplicaSet pg = cluster.postgres(0);
@@ -100,12 +130,32 @@ public final class ProxyBenchmark {
       Thread.sleep(2000);
       Path work = cluster.baseDir().resolve("bench");
       Files.createDirectories(work);
-      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg);
+      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg, workerThreads);
+           JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null);
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
+        if (base != null) {
+          targets.put("junction-base", base.port());
+        }
+        Map<String, Long> pids = new LinkedHashMap<>();
+        pids.put("pgbouncer", bouncer.pid());
+        pids.put("junction", junction.pid());
+        if (base != null) {
+          pids.put("junction-base", base.pid());
+        }
+        if (warmup > 0 && !a.contains("--idle-only")) {
+          for (String workload : workloads) {
+            for (String mode : modes) {
+              for (Map.Entry<String, Integer> t : targets.entrySet()) {
+                pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, 16, warmup, work);
+              }
+            }
+          }
+          System.out.println("warmed up: " + warmup + " s per target, workload and mode");
+        }
         List<String> rows = new ArrayList<>();
         for (String workload : a.contains("--idle-only") ? new String[0] : workloads) {
           for (String mode : modes) {
@@ -114,17 +164,33 @@ public final class ProxyBenchmark {
               for (int r = 0; r < rounds; r++) {
                 for (Map.Entry<String, Integer> t : targets.entrySet()) {
                   long sessionsBefore = backendSessions(bin, pg);
-                  results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                      .add(pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, c, seconds, work));
-                  System.out.printf(Locale.ROOT, "  %-9s server sessions opened during the run: %d%n", t.getKey(),
-                      backendSessions(bin, pg) - sessionsBefore);
+                  Long pid = pids.get(t.getKey());
+                  long cpuBefore = pid == null ? 0 : cpuTicks(pid);
+                  Result res = pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, c, seconds, work);
+                  // the pooler's own CPU per transaction: steadier than TPS on a shared machine
+                  if (pid != null && !Double.isNaN(res.tps)) {
+                    res = new Result(res.tps, res.p99Millis, (cpuTicks(pid) - cpuBefore) * 1e6 / TICKS_PER_SECOND / (res.tps * seconds));
+                  }
+                  results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(res);
+                  String cpu = Double.isNaN(res.cpuMicrosPerTx) ? "" : String.format(Locale.ROOT, ", its CPU %.1f us per transaction",
+                      res.cpuMicrosPerTx);
+                  System.out.printf(Locale.ROOT, "  %-9s server sessions opened during the run: %d%s%n", t.getKey(),
+                      backendSessions(bin, pg) - sessionsBefore, cpu);
                 }
               }
               Result d = median(results.get("direct"));
               Result b = median(results.get("pgbouncer"));
               Result j = median(results.get("junction"));
               String row = String.join(",", workload, mode, Integer.toString(c), fmt(d.tps), fmt(b.tps), fmt(j.tps),
-                  ratio(j.tps / b.tps), ratio(j.tps / d.tps), ms(d.p99Millis), ms(b.p99Millis), ms(j.p99Millis));
+                  ratio(j.tps / b.tps), ratio(j.tps / d.tps), ms(d.p99Millis), ms(b.p99Millis), ms(j.p99Millis),
+                  cpu(results.get("pgbouncer")), cpu(results.get("junction")));
+              if (base != null) {
+                Result o = median(results.get("junction-base"));
+                row += "," + String.join(",", fmt(o.tps), ratio(o.tps / b.tps), ms(o.p99Millis), ratio(j.tps / o.tps),
+                    cpu(results.get("junction-base")));
+                System.out.printf(Locale.ROOT, "%-11s %-8s c=%3d  junction-base %7.0f  base/b %.2f  junction/base %.2f  p99 ms base %s%n",
+                    workload, mode, c, o.tps, o.tps / b.tps, j.tps / o.tps, ms(o.p99Millis));
+              }
               rows.add(row);
               System.out.printf(Locale.ROOT, "%-11s %-8s c=%3d  direct %7.0f  pgbouncer %7.0f  junction %7.0f  j/b %.2f  j/d %.2f"
                   + "  p99 ms d/b/j %s/%s/%s%n", workload, mode, c, d.tps, b.tps, j.tps, j.tps / b.tps, j.tps / d.tps,
@@ -138,7 +204,10 @@ public final class ProxyBenchmark {
           Files.writeString(csvFile, provenance + "# load after " + Files.readString(Path.of("/proc/loadavg")).strip() + "\n"
               + "# finished " + Instant.now() + "\n"
               + "workload,mode,clients,direct_tps,pgbouncer_tps,junction_tps,junction_over_pgbouncer,"
-              + "junction_over_direct,direct_p99_ms,pgbouncer_p99_ms,junction_p99_ms\n" + String.join("\n", rows) + "\n");
+              + "junction_over_direct,direct_p99_ms,pgbouncer_p99_ms,junction_p99_ms,pgbouncer_cpu_us_per_tx,junction_cpu_us_per_tx"
+              + (base == null ? "" : ",junction_base_tps,junction_base_over_pgbouncer,junction_base_p99_ms,junction_over_junction_base,"
+                  + "junction_base_cpu_us_per_tx")
+              + "\n" + String.join("\n", rows) + "\n");
           Plot.render(csvFile, img.resolve("bench-proxy.png"));
           System.out.println("wrote " + csvFile);
         }
@@ -224,6 +293,16 @@ public final class ProxyBenchmark {
       total += Long.parseLong(out.strip());
     }
     return total;
+  }
+
+  /** USER_HZ of /proc/PID/stat on Linux. */
+  static final double TICKS_PER_SECOND = 100.0;
+
+  /** User plus system CPU time of process {@code pid} and its threads, in clock ticks. */
+  static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
   }
 
   static long rssKib(long pid) throws IOException {
@@ -319,6 +398,12 @@ public final class ProxyBenchmark {
     }
   }
 
+  /** Median CPU microseconds per transaction over the rounds, or "" when not measured. */
+  static String cpu(List<Result> values) {
+    double[] v = values.stream().mapToDouble(Result::cpuMicrosPerTx).filter(x -> !Double.isNaN(x)).sorted().toArray();
+    return v.length == 0 ? "" : String.format(Locale.ROOT, "%.1f", v[v.length / 2]);
+  }
+
   static Result median(List<Result> values) {
     List<Result> sorted = new ArrayList<>(values);
     sorted.sort((x, y) -> Double.compare(x.tps, y.tps));
@@ -359,6 +444,11 @@ public final class ProxyBenchmark {
     }
 
     static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg) throws Exception {
+      return start(jar, dir, pg, null);
+    }
+
+    /** {@code workerThreads}: {@code junction.proxy.worker-threads}, or null for the proxy's default. */
+    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads) throws Exception {
       Files.createDirectories(dir);
       int port = freePort();
       StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
@@ -369,6 +459,9 @@ public final class ProxyBenchmark {
       }
       yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")
           .append("    max-connections: 2000\n");
+      if (workerThreads != null) {
+        yaml.append("    worker-threads: ").append(Integer.parseInt(workerThreads)).append('\n');
+      }
       Path config = dir.resolve("junction.yaml");
       Files.writeString(config, yaml);
       List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));

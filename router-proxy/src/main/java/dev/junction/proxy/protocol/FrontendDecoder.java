@@ -223,7 +223,7 @@ public final class FrontendDecoder extends ByteToMessageDecoder {
     }
     in.skipBytes(5);
     ByteBuf body = in.readSlice(length - 4);
-    out.add(readTypedMessage(type, new MessageReader(body, name(type) + " message")));
+    out.add(readTypedMessage(type, new MessageReader(body, MESSAGE_NAMES[type & 0xff])));
   }
 
   /** The maximum length for a type in the current phase; rejects types not allowed here. */
@@ -314,6 +314,15 @@ public final class FrontendDecoder extends ByteToMessageDecoder {
       throw r.malformed("target is " + describeType(code) + " but must be 'S' (statement) or 'P' (portal)");
     }
     return target;
+  }
+
+  /** "Query message" etc. by type byte, made once: the reader's name of every message. */
+  private static final String[] MESSAGE_NAMES = new String[256];
+
+  static {
+    for (int t = 0; t < 256; t++) {
+      MESSAGE_NAMES[t] = name((byte) t) + " message";
+    }
   }
 
   static String name(byte type) {

@@ -40,6 +40,20 @@ final class MessageReader {
     }
   }
 
+  // Field names are put together only for an error: these run for every message on the hot path.
+
+  private void require(int bytes, String field, String suffix) {
+    if (buf.readableBytes() < bytes) {
+      require(bytes, field + suffix);
+    }
+  }
+
+  private void require(int bytes, String field, int ordinal, String suffix) {
+    if (buf.readableBytes() < bytes) {
+      require(bytes, field + " " + ordinal + suffix);
+    }
+  }
+
   byte readByte(String field) {
     require(1, field);
     return buf.readByte();
@@ -52,11 +66,15 @@ final class MessageReader {
 
   /** A 16-bit count; PostgreSQL treats these as unsigned (pgjdbc sends up to 65535 parameters). */
   int readCount(String field, int minBytesPerItem) {
-    require(2, field);
+    return readCount(field, "", minBytesPerItem);
+  }
+
+  private int readCount(String field, String suffix, int minBytesPerItem) {
+    require(2, field, suffix);
     int count = buf.readUnsignedShort();
     long needed = (long) count * minBytesPerItem;
     if (needed > buf.readableBytes()) {
-      throw malformed(field + " is " + count + " but only " + buf.readableBytes() + " bytes remain");
+      throw malformed(field + suffix + " is " + count + " but only " + buf.readableBytes() + " bytes remain");
     }
     return count;
   }
@@ -71,7 +89,7 @@ final class MessageReader {
     if (length < 0) {
       throw malformed(field + " is not NUL-terminated");
     }
-    String value = decodeUtf8(buf, buf.readerIndex(), length, messageName + " " + field);
+    String value = decodeUtf8(buf, buf.readerIndex(), length, messageName, field);
     buf.skipBytes(length + 1);
     return value;
   }
@@ -102,6 +120,22 @@ final class MessageReader {
     return readBytes(length, field);
   }
 
+  /** {@link #readNullableValue(String)} of value number {@code ordinal} ("parameter 3"). */
+  private byte[] readNullableValue(String field, int ordinal) {
+    require(4, field, ordinal, " length");
+    int length = buf.readInt();
+    if (length == -1) {
+      return null;
+    }
+    if (length < 0) {
+      throw malformed(field + " " + ordinal + " length is " + length + " (only -1, meaning NULL, may be negative)");
+    }
+    require(length, field, ordinal, "");
+    byte[] bytes = new byte[length];
+    buf.readBytes(bytes);
+    return bytes;
+  }
+
   Format readFormat(String field) {
     short code = readInt16(field);
     Format format = Format.ofCode(code);
@@ -111,10 +145,17 @@ final class MessageReader {
     return format;
   }
 
+  private static final List<Format> ONLY_TEXT = List.of(Format.TEXT);
+  private static final List<Format> ONLY_BINARY = List.of(Format.BINARY);
+
   List<Format> readFormats(String field) {
-    int count = readCount(field + " count", 2);
+    int count = readCount(field, " count", 2);
     if (count == 0) {
       return List.of();
+    }
+    if (count == 1) { // the common "all text" / "all binary": shared lists
+      Format f = readFormat(field);
+      return f == Format.TEXT ? ONLY_TEXT : ONLY_BINARY;
     }
     Format[] formats = new Format[count];
     for (int i = 0; i < count; i++) {
@@ -124,13 +165,13 @@ final class MessageReader {
   }
 
   List<byte[]> readNullableValues(String field) {
-    int count = readCount(field + " count", 4);
+    int count = readCount(field, " count", 4);
     if (count == 0) {
       return List.of();
     }
     List<byte[]> values = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      values.add(readNullableValue(field + " " + (i + 1)));
+      values.add(readNullableValue(field, i + 1));
     }
     return Collections.unmodifiableList(values);
   }
@@ -139,6 +180,15 @@ final class MessageReader {
     if (buf.isReadable()) {
       throw malformed(buf.readableBytes() + " unexpected trailing bytes");
     }
+  }
+
+  /** {@link #decodeUtf8(ByteBuf, int, int, String)} naming "{@code messageName} {@code field}" only on failure. */
+  static String decodeUtf8(ByteBuf buf, int index, int length, String messageName, String field) {
+    String value = buf.toString(index, length, StandardCharsets.UTF_8);
+    if (value.indexOf('\uFFFD') < 0) {
+      return value;
+    }
+    return decodeUtf8(buf, index, length, messageName + " " + field);
   }
 
   /** Strict UTF-8 decoding; the common all-valid case costs one String construction. */

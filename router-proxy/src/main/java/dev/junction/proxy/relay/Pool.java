@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -304,7 +303,7 @@ final class Pool {
     total++;
     connecting++;
     BackendConnection b = new BackendConnection(endpoint, this, runtime.maxPreparedStatements, this::connected);
-    new Bootstrap().group(loop).channel(NioSocketChannel.class)
+    new Bootstrap().group(loop).channel(NettyTransport.socketChannel(loop))
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, endpoint.connectTimeout.toMillis()))

@@ -26,7 +26,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -1226,7 +1225,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void sendCancel(BackendConnection b) {
     b.cancelsInFlight++;
     Pool pool = b.pool;
-    new Bootstrap().group(b.channel.eventLoop()).channel(NioSocketChannel.class)
+    new Bootstrap().group(b.channel.eventLoop()).channel(NettyTransport.socketChannel(b.channel.eventLoop()))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override

@@ -81,7 +81,19 @@ public record ProxyConfig(String host, int port, String adminHost, int adminPort
 
   public static ProxyConfig defaults() {
     return new ProxyConfig("127.0.0.1", 6432, "127.0.0.1", 9187, AuthMethod.SCRAM_SHA_256, Map.of(), null, null,
-        1000, 64 << 20, Duration.ofSeconds(30), Runtime.getRuntime().availableProcessors());
+        1000, 64 << 20, Duration.ofSeconds(30), defaultWorkerThreads());
+  }
+
+  /**
+   * Half the cores, at least one. WHY not one per core: the proxy is a sidecar that shares its host
+   * with the application (and, in the benchmark, with the servers). On 2 cores, pgbench select-only
+   * through one event loop cost 30-32 us of proxy CPU per transaction against 39-41 us through two
+   * (same build, same run; docs/proxy.md, Measured): fewer threads than busy cores means fewer
+   * wake-ups and context switches, which were the largest item in the profile. A host dedicated to
+   * the proxy can raise it with {@code worker-threads}.
+   */
+  static int defaultWorkerThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   public ProxyConfig withPorts(int port, int adminPort) {

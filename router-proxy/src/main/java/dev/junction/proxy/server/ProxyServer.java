@@ -2,6 +2,7 @@ package dev.junction.proxy.server;
 
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.proxy.relay.AdminConsole;
+import dev.junction.proxy.relay.NettyTransport;
 import dev.junction.proxy.relay.RelayRuntime;
 import dev.junction.proxy.relay.RelaySession;
 import dev.junction.proxy.relay.SessionHost;
@@ -32,7 +33,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
@@ -67,7 +67,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   private volatile ProxyConfig config;
   private final RoutingDataSource dataSource;
   private final SslContext sslContext;
-  private final EventLoopGroup boss = new NioEventLoopGroup(1);
+  private final EventLoopGroup boss = NettyTransport.group(1);
   private final EventLoopGroup io;
   private final EventLoopGroup adminLoop = new NioEventLoopGroup(1);
   private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
@@ -107,7 +107,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.dataSource = dataSource;
     this.sslContext = config.tlsEnabled()
         ? SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsPrivateKey().toFile()).build() : null;
-    this.io = new NioEventLoopGroup(config.workerThreads());
+    this.io = NettyTransport.group(config.workerThreads());
     boolean relay = !dataSource.isSharded();
     if (relay) {
       String shard = dataSource.config().shards().get(0).name();
@@ -130,7 +130,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     DecoderLimits limits = new DecoderLimits(config.maxMessageBytes(), DecoderLimits.DEFAULT_MAX_STARTUP_PACKET_LENGTH);
     BackendEncoder encoder = new BackendEncoder();
     ProtocolErrorHandler errors = new ProtocolErrorHandler();
-    this.channel = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
+    this.channel = new ServerBootstrap().group(boss, io).channel(NettyTransport.serverChannel())
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -142,7 +142,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
             ChannelHandler session = relay
                 ? new RelaySession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt())
                 : new ClientSession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt());
-            ch.pipeline().addLast("decoder", decoder).addLast("encoder", encoder)
+            ch.pipeline().addLast("coalescer", new WriteCoalescer()).addLast("decoder", decoder).addLast("encoder", encoder)
                 .addLast("session", session).addLast("errors", errors);
           }
         })
@@ -154,9 +154,9 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     if (relay) {
       io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
-    log.info("Junction proxy listening on {}:{} (admin on {}:{}), auth {}, TLS {}, {} pooling", config.host(), port(),
+    log.info("Junction proxy listening on {}:{} (admin on {}:{}), auth {}, TLS {}, {} pooling, {} transport", config.host(), port(),
         config.adminHost(), admin.port(), config.auth(), sslContext == null ? "off" : config.tlsRequired() ? "required" : "on",
-        relay ? config.pooling().mode().name().toLowerCase() : "v1 session (sharded)");
+        relay ? config.pooling().mode().name().toLowerCase() : "v1 session (sharded)", NettyTransport.name());
   }
 
   /** The backend's version and time zone, announced to clients as if the proxy were that server (v1 sessions). */
