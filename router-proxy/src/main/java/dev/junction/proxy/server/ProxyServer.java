@@ -64,6 +64,12 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AutoCloseable, SessionHost {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
+  /**
+   * Set to true, sharded configurations are served by the v1 session (JDBC through a sharded
+   * connection) instead of the relay: kept only to compare the two in tests; to be removed.
+   */
+  public static final String V1_SHARDED_PROPERTY = "junction.proxy.v1-sharded";
+
   private volatile ProxyConfig config;
   private final RoutingDataSource dataSource;
   private final SslContext sslContext;
@@ -108,11 +114,11 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.sslContext = config.tlsEnabled()
         ? SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsPrivateKey().toFile()).build() : null;
     this.io = new NioEventLoopGroup(config.workerThreads());
-    boolean relay = !dataSource.isSharded();
+    boolean relay = !dataSource.isSharded() || !Boolean.getBoolean(V1_SHARDED_PROPERTY);
     if (relay) {
-      String shard = dataSource.config().shards().get(0).name();
-      this.runtime = new RelayRuntime(dataSource.config(), dataSource.endpointStates(shard), dataSource::classify, io, registry,
-          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements());
+      this.runtime = new RelayRuntime(dataSource.config(), dataSource::endpointStates, dataSource::classify, io, registry,
+          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements(),
+          dataSource.isSharded() ? new dev.junction.jdbc.ShardRouter(dataSource) : null);
       this.serverVersion = null;
       this.serverTimeZone = null;
     } else {

@@ -1,4 +1,4 @@
-package dev.junction.proxy.server;
+package dev.junction.proxy.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
