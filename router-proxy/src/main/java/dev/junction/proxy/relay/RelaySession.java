@@ -516,6 +516,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     StatementKind only;
     String onlySql;
     ShardRelay.Parts parts;
+    int statementCount;
   }
 
   /** Moves pending client messages to backends for as long as nothing needs waiting for. */
@@ -636,10 +637,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           }
         }
         Classification c = runtime.classifier.apply(q.sql());
-        if (!c.multiStatement()) {
-          u.only = c.kind();
-          u.onlySql = q.sql();
-        }
         if (c.multiStatement()) {
           u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
@@ -733,6 +730,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   /** Adds one statement's needs to the unit; returns the settings after it. */
   private Settings account(Unit u, Classification c, String sql, Settings base) {
     u.statements = true;
+    u.statementCount++;
+    u.only = u.statementCount == 1 ? c.kind() : null;
+    u.onlySql = sql;
     StatementKind kind = c.kind();
     if (kind == StatementKind.TX_BEGIN) {
       u.transactionControl = true;
@@ -996,7 +996,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void send(Unit u, BackendConnection b) {
     units++;
     if (shardRelay != null) {
-      shardRelay.beforeSend(b);
+      shardRelay.beforeSend(u, b);
     }
     if (u.pins && !pinned) {
       pinned = true;
@@ -1151,6 +1151,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   void relay(ByteBuf m) {
     if (local != null) {
       writeLocal();
+    }
+    if (shardRelay != null && m.getByte(0) == 'Z' && m.getByte(5) == 'I') {
+      char virtual = shardRelay.virtualStatus();
+      if (virtual != 'I') {
+        m.setByte(5, virtual); // a unit without statements ran on a pooled backend inside a BEGIN the proxy answered
+      }
     }
     ctx.write(m, ctx.voidPromise());
     if (attached != null && !ctx.channel().isWritable() && attached.channel != null) {

@@ -79,6 +79,8 @@ final class ShardRelay {
   /** After a refused or failed part of a unit: drop the client's messages up to its Sync. */
   private boolean skipToSync;
   private boolean skipWroteError;
+  /** The ring state the open transaction's first statement was routed by. */
+  private ShardRouter.State txState;
 
   ShardRelay(RelaySession session, RelayRuntime runtime) {
     this.session = session;
@@ -203,12 +205,22 @@ final class ShardRelay {
   int step(RelaySession.Unit u) {
     BackendConnection a = session.attachedBackend();
     boolean inTx = a != null && a.status != 'I';
+    if (u.refusal == null && u.parts != null && u.parts.state != null) {
+      if (!inTx && deferredBegin == null) {
+        txState = u.parts.state;
+      } else if (txState != null && !u.parts.state.routesLike(txState)) {
+        // as a sharded connection: a transaction that did work under another ring state runs again (40001)
+        u.refusal = u.parts.state.ringChangedInTransaction();
+      } else if (txState == null) {
+        txState = u.parts.state;
+      }
+    }
     if (u.refusal == null && u.multi) {
       if (a != null && !a.idle()) {
         return WAIT;
       }
       Parts p = u.parts;
-      if (inTx || deferredBegin != null || session.isPinned()) {
+      if (inTx || deferredBegin != null || session.isPinned() || u.transactionControl) {
         u.refusal = JunctionSqlState.refusal("Junction: inside a transaction (or a session pinned to one backend), the"
             + " proxy keeps to the shard the transaction touched first" + (a != null ? " (" + a.endpoint.group + ")" : "")
             + ", and this statement needs several shards. Run it outside the transaction, or keep the transaction's"
@@ -260,25 +272,33 @@ final class ShardRelay {
         session.detachBackend();
       }
       session.switchShard(target);
-    } else if (a == null) {
-      if (u.count == 1 && u.only == StatementKind.TX_BEGIN) {
-        session.pendingMessages().poll();
-        deferredBegin = u.onlySql;
-        deferredReadOnly = u.readOnlyBegin;
-        deferredFailed = false;
-        new BackendMessage.CommandComplete("BEGIN").writeTo(session.localOut());
-        RelaySession.readyMessage('T').writeTo(session.localOut());
-        session.flushClient();
+    } else if (a == null || (a.idle() && a.status == 'I' && !session.isPinned() && (u.only == StatementKind.TX_BEGIN
+        || deferredBegin != null && (u.only == StatementKind.TX_COMMIT || u.only == StatementKind.TX_ROLLBACK)) && answerable(u))) {
+      if (a != null) {
+        session.detachBackend(); // the previous unit's backend, idle: the transaction will choose its own shard
+        a = null;
+      }
+      if (deferredBegin != null && !u.statements && parsesOnly(u)) {
+        // Inside a BEGIN answered here no backend is held: a Parse-only unit (libpq's PQprepare) is answered
+        // here too and prepared where the statement first runs. Waiting for a pooled backend instead could
+        // wait on clients that cannot go on (pgbench prepares synchronously, one thread for many clients).
+        answerLocally(u, null, virtualStatus());
         return DONE;
       }
-      if (deferredBegin != null && u.count == 1 && (u.only == StatementKind.TX_COMMIT || u.only == StatementKind.TX_ROLLBACK)) {
-        session.pendingMessages().poll();
+      if (u.only == StatementKind.TX_BEGIN && answerable(u)) {
+        boolean nested = deferredBegin != null;
+        txState = nested ? txState : null;
+        deferredBegin = u.onlySql;
+        deferredReadOnly = u.readOnlyBegin;
+        deferredFailed = nested && deferredFailed;
+        answerLocally(u, "BEGIN", deferredFailed ? 'E' : 'T');
+        return DONE;
+      }
+      if (deferredBegin != null && (u.only == StatementKind.TX_COMMIT || u.only == StatementKind.TX_ROLLBACK) && answerable(u)) {
         String tag = u.only == StatementKind.TX_COMMIT && !deferredFailed ? "COMMIT" : "ROLLBACK";
         deferredBegin = null;
         deferredFailed = false;
-        new BackendMessage.CommandComplete(tag).writeTo(session.localOut());
-        RelaySession.readyMessage('I').writeTo(session.localOut());
-        session.flushClient();
+        answerLocally(u, tag, 'I');
         return DONE;
       }
       session.switchShard(defaultShard());
@@ -292,6 +312,75 @@ final class ShardRelay {
       }
     }
     return PROCEED;
+  }
+
+  /**
+   * Whether the proxy can answer this one-statement unit itself: a simple Query, or Parse/Bind/Describe/
+   * Execute/Close ending with Sync (what psql, pgjdbc, pgbench and node-postgres send for BEGIN/COMMIT).
+   */
+  private boolean answerable(RelaySession.Unit u) {
+    if (u.statementCount != 1 || u.onlySql == null || !u.onlySql.strip().matches("(?is)(BEGIN|START|COMMIT|END|ROLLBACK|ABORT)\\b[^;]*;?")) {
+      return false;
+    }
+    int i = 0;
+    for (FrontendMessage m : session.pendingMessages()) {
+      if (++i > u.count) {
+        break;
+      }
+      if (m instanceof FrontendMessage.Query) {
+        return u.count == 1;
+      }
+      if (m == SPLIT || m instanceof FrontendMessage.Flush || m instanceof FrontendMessage.FunctionCall) {
+        return false;
+      }
+      if (i == u.count) {
+        return m instanceof FrontendMessage.Sync;
+      }
+    }
+    return false;
+  }
+
+  /** Parse and Close messages only, ending with the client's Sync. */
+  private boolean parsesOnly(RelaySession.Unit u) {
+    int i = 0;
+    for (FrontendMessage m : session.pendingMessages()) {
+      if (++i > u.count) {
+        break;
+      }
+      if (i == u.count) {
+        return m instanceof FrontendMessage.Sync && m != SPLIT;
+      }
+      if (!(m instanceof FrontendMessage.Parse || m instanceof FrontendMessage.Close)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Answers a BEGIN/COMMIT/ROLLBACK unit as PostgreSQL would, without a backend. */
+  private void answerLocally(RelaySession.Unit u, String tag, char status) {
+    ByteBuf out = session.localOut();
+    for (int i = 0; i < u.count; i++) {
+      FrontendMessage m = session.pendingMessages().poll();
+      if (m instanceof FrontendMessage.Parse p) {
+        session.registerParse(p);
+        BackendMessage.Empty.PARSE_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Bind) {
+        BackendMessage.Empty.BIND_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Describe d) {
+        if (d.target() == FrontendMessage.Target.STATEMENT) {
+          new BackendMessage.ParameterDescription(List.of()).writeTo(out);
+        }
+        BackendMessage.Empty.NO_DATA.writeTo(out);
+      } else if (m instanceof FrontendMessage.Close c) {
+        session.registerClose(c);
+        BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Execute || m instanceof FrontendMessage.Query) {
+        new BackendMessage.CommandComplete(tag).writeTo(out);
+      }
+    }
+    RelaySession.readyMessage(status).writeTo(out);
+    session.flushClient();
   }
 
   private ShardEndpoints defaultShard() {
@@ -320,12 +409,12 @@ final class ShardRelay {
   }
 
   /** Before a unit goes to {@code b}: the ring version a resharding needs, and a BEGIN answered earlier. */
-  void beforeSend(BackendConnection b) {
+  void beforeSend(RelaySession.Unit u, BackendConnection b) {
     if (b.status != 'I') {
       return;
     }
     declareRingVersion(b);
-    if (deferredBegin != null) {
+    if (deferredBegin != null && u.statements) {
       String begin = deferredBegin;
       deferredBegin = null;
       b.internal(new InternalQuery(begin) {
