@@ -814,8 +814,9 @@ final class ShardRelay {
     }
 
     private Object normalize(Object v, PgType type) {
-      if (!(v instanceof Number n)) {
-        return v;
+      if (!(v instanceof Number n) || (v instanceof Double d && (d.isNaN() || d.isInfinite()))
+          || (v instanceof Float f && (f.isNaN() || f.isInfinite()))) {
+        return v; // NaN and infinities (numeric NaN too) are encoded as they are
       }
       BigDecimal d = n instanceof BigDecimal b ? b : new BigDecimal(n.toString());
       return switch (type) {

@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per client: [TLS] → {@link FrontendDecoder} → {@link BackendEncoder} → {@link RelaySession}
  * → {@link ProtocolErrorHandler}, on one of {@code worker-threads} event loops; the backend
  * connections a session borrows live on the same loop (see {@code Pool}). With
- * {@code junction.sharding} the v1 session ({@link ClientSession}, JDBC through the router's sharded
- * connection) serves clients instead, until the relay learns to scatter. The admin HTTP server runs
+ * {@code junction.sharding} the relay routes each unit by shard ({@code ShardRelay}); the v1 session
+ * ({@link ClientSession}, JDBC through the router's sharded connection) serves sharded clients only
+ * when {@link #V1_SHARDED_PROPERTY} is set, for what the relay refuses (statements over several
+ * shards inside a transaction). The admin HTTP server runs
  * on its own thread. A decoder failure on one connection answers that client with an
  * ErrorResponse and closes it; the server keeps serving the others.
  */
