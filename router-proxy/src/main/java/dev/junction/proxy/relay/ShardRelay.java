@@ -12,7 +12,6 @@ import dev.junction.merge.Combine;
 import dev.junction.merge.MergeSpec;
 import dev.junction.merge.RowCursor;
 import dev.junction.merge.RowCursors;
-import dev.junction.position.ReplicationPosition;
 import dev.junction.proxy.protocol.BackendMessage;
 import dev.junction.proxy.protocol.FieldDescription;
 import dev.junction.proxy.protocol.Format;
@@ -30,7 +29,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The sharded part of one relay session ({@code junction.sharding}): which shard a unit of client
@@ -78,7 +76,6 @@ final class ShardRelay {
   private boolean deferredFailed;
   /** After a refused or failed part of a unit: drop the client's messages up to its Sync. */
   private boolean skipToSync;
-  private boolean skipWroteError;
   /** The ring state the open transaction's first statement was routed by. */
   private ShardRouter.State txState;
 
@@ -472,7 +469,6 @@ final class ShardRelay {
 
   void skipRestOfUnit() {
     skipToSync = true;
-    skipWroteError = true;
   }
 
   boolean skipping() {
@@ -486,7 +482,6 @@ final class ShardRelay {
       FrontendMessage m = pending.poll();
       if (m instanceof FrontendMessage.Sync && m != SPLIT) {
         skipToSync = false;
-        skipWroteError = false;
         RelaySession.readyMessage(session.localStatus()).writeTo(session.localOut());
         session.flushClient();
         return;
@@ -535,7 +530,11 @@ final class ShardRelay {
 
   // ================================================================== one statement over several shards
 
-  /** The merged row's text, by identity of the decoded value (the shard's own bytes for values passed through). */
+  /**
+   * One statement over several shards: one leg per shard, then the merged (read) or summed (write)
+   * answer. {@link #raw} maps each decoded value (by identity) to the shard's own bytes, so that values
+   * the merge passes through are sent as the shard sent them and only computed ones are encoded.
+   */
   private final class MultiRun {
     final RelaySession.Unit unit;
     final List<FrontendMessage> messages = new ArrayList<>();
@@ -680,7 +679,7 @@ final class ShardRelay {
           finish();
         }
       } finally {
-        legs.forEach(Leg::releaseAll);
+        legs.forEach(InternalQuery::release);
         session.flushClient();
         session.resume();
       }
@@ -772,7 +771,6 @@ final class ShardRelay {
       ByteBuf buf = session.localOut();
       BackendMessage.RowDescription description = new BackendMessage.RowDescription(out);
       long count = 0;
-      List<byte[]> encodedRows = null;
       try (RowCursor merged = parts.state.merge(cursors, spec)) {
         writePrefix(buf, description, true);
         while (merged.next()) {
@@ -1069,22 +1067,5 @@ final class ShardRelay {
       }
       run.legDone(this, b);
     }
-
-    void releaseAll() {
-      release();
-    }
-  }
-
-  /** For tests and explain: the number of configured shards. */
-  int shardCount() {
-    return runtime.shards.length;
-  }
-
-  static Map<String, Object> describe(ShardRouter.State state) {
-    return Map.of("shards", state.shardNames());
-  }
-
-  static ReplicationPosition none() {
-    return null;
   }
 }
