@@ -95,6 +95,58 @@ class RoutingStatement implements Statement {
     return result;
   }
 
+  /**
+   * {@link #run} in two steps, for the legs of a multi-shard statement ({@link ShardedStatement}):
+   * {@code routeLeg} routes, taking the target's physical connection from its pool, and returns it;
+   * the sharded statement calls it on the calling thread for every leg in ring order, so connections
+   * are taken in one fixed order (no cross-pool wait cycle between scatters). {@link #executeLeg} then
+   * makes (or reuses) the physical statement there and runs {@code call} on it, on any thread, with
+   * {@link #run}'s replica retry and bookkeeping. Only the leg's thread uses this statement and its
+   * logical connection between the two.
+   */
+  final Connection routeLeg(Classification c, String sql) throws SQLException {
+    checkOpen();
+    results.closeAll();
+    routing = true;
+    try {
+      return conn.route(c, sql);
+    } finally {
+      routing = false;
+    }
+  }
+
+  /** Step two of {@link #routeLeg}: {@link #run}'s execution part, on {@code target}. */
+  final <T> T executeLeg(Classification c, Connection target, SqlFunction<Statement, T> call) throws SQLException {
+    Statement physical = physical(target);
+    T result;
+    try {
+      executing = physical;
+      result = call.apply(physical);
+    } catch (SQLException e) {
+      if (c.kind() == StatementKind.READ && conn.lastTargetIsReplica() && !conn.inTransaction()
+          && conn.ds.dialect.isRetryableOnAnotherServer(e)) {
+        physical = physical(conn.rerouteAfterReplicaFailure(e));
+        try {
+          executing = physical;
+          result = call.apply(physical);
+        } catch (SQLException again) {
+          conn.afterFailure(again);
+          throw again;
+        } finally {
+          executing = null;
+        }
+      } else {
+        conn.afterFailure(e);
+        throw e;
+      }
+    } finally {
+      executing = null;
+    }
+    last = physical;
+    conn.afterSuccess(c);
+    return result;
+  }
+
   final Classification classify(String sql) {
     return conn.ds.classifier.classify(sql);
   }

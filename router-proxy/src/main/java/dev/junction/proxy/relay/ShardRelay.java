@@ -952,6 +952,39 @@ final class ShardRelay {
   /** A value of a type the proxy does not decode: kept as the shard's text; equal by text, not ordered. */
   record Opaque(String text) {}
 
+  /** One-dimensional array types of the built-in scalar types (pg_type.typarray). */
+  static final java.util.Set<Integer> ARRAY_OIDS = java.util.Set.of(1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015,
+      1016, 1021, 1022, 1028, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 2951, 199, 3807, 1041, 651, 1040);
+
+  /**
+   * A shard's array value as its PostgreSQL text form, for the merge ({@code array_agg}'s parts are
+   * concatenated by text; {@code toString()} is what goes back to the client). Its elements are not
+   * decoded: {@code getArray()} fails, which the merge keeps for a getter the proxy never calls.
+   */
+  record TextArray(String text) implements java.sql.Array {
+    @Override public String toString() { return text; }
+    @Override public String getBaseTypeName() throws SQLException { throw undecoded(); }
+    @Override public int getBaseType() throws SQLException { throw undecoded(); }
+    @Override public Object getArray() throws SQLException { throw undecoded(); }
+    @Override public Object getArray(java.util.Map<String, Class<?>> map) throws SQLException { throw undecoded(); }
+    @Override public Object getArray(long index, int count) throws SQLException { throw undecoded(); }
+    @Override public Object getArray(long index, int count, java.util.Map<String, Class<?>> map) throws SQLException {
+      throw undecoded();
+    }
+    @Override public java.sql.ResultSet getResultSet() throws SQLException { throw undecoded(); }
+    @Override public java.sql.ResultSet getResultSet(java.util.Map<String, Class<?>> map) throws SQLException { throw undecoded(); }
+    @Override public java.sql.ResultSet getResultSet(long index, int count) throws SQLException { throw undecoded(); }
+    @Override public java.sql.ResultSet getResultSet(long index, int count, java.util.Map<String, Class<?>> map)
+        throws SQLException {
+      throw undecoded();
+    }
+    @Override public void free() { }
+
+    private static SQLException undecoded() {
+      return new SQLException("the proxy keeps array values as text", "0A000");
+    }
+  }
+
   /** One shard's part of a multi-shard statement: runs on a borrowed backend of that shard. */
   private final class Leg extends InternalQuery {
     final MultiRun run;
@@ -1042,6 +1075,9 @@ final class ShardRelay {
 
     private Object decode(byte[] bytes, int oid) {
       String text = new String(bytes, StandardCharsets.UTF_8);
+      if (ARRAY_OIDS.contains(oid)) {
+        return new TextArray(text); // what array_agg's multiset merge reads (its text form)
+      }
       PgType type = PgType.ofOid(oid);
       if (type == null || type == PgType.JSON || type == PgType.JSONB) {
         return new Opaque(text);

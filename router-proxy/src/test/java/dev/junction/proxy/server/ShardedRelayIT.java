@@ -140,6 +140,14 @@ class ShardedRelayIT {
           assertThat(ids).containsExactly(1000L, 999L, 998L);
         }
       }
+      // array_agg/string_agg over several shards: merged as multisets (router-core), the text form relayed
+      try (ResultSet rs = s.executeQuery("SELECT array_agg(id), string_agg(note, ',') FROM accounts WHERE id IN (1, 2, 3, 4, 5, 6)")) {
+        rs.next();
+        String array = rs.getString(1);
+        assertThat(array).startsWith("{").endsWith("}");
+        assertThat(List.of(array.substring(1, array.length() - 1).split(","))).containsExactlyInAnyOrder("1", "2", "3", "4", "5", "6");
+        assertThat(List.of(rs.getString(2).split(","))).containsExactlyInAnyOrder("a1", "a2", "a3", "a4", "a5", "a6");
+      }
       // a broadcast table read goes to one shard; the merge's refusals are the library's
       try (ResultSet rs = s.executeQuery("SELECT name FROM branches ORDER BY id")) {
         assertThat(rs.next()).isTrue();
