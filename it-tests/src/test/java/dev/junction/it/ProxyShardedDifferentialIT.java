@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Timeout;
  * shards and directly into an unsharded oracle; then seeded generated queries (point and IN-list
  * lookups, scans, ORDER BY/LIMIT, aggregates, GROUP BY/HAVING, DISTINCT, joins) must return through
  * the proxy what the oracle returns, and what the library refuses the proxy must refuse with the
- * same SQLState and message. {@code -Ddiff.proxyQueries} (default 800), {@code -Ddiff.seed}.
+ * same SQLState and message. {@code -Ddiff.proxyQueries} (default 800) plus {@code -Ddiff.proxyMultisetQueries}
+ * string_agg/array_agg queries compared as multisets (default 150), {@code -Ddiff.seed}.
  */
 class ProxyShardedDifferentialIT {
   static final long SEED = Long.getLong("diff.seed", 20_261_205L);
@@ -113,8 +114,11 @@ class ProxyShardedDifferentialIT {
     log("%s", Placement.check(rig));
     assertThat(loadProblems).as("INSERTs through the proxy").isEmpty();
 
-    List<QueryCase> cases = new QueryGenerator(rig.flavor(), rig.data().customerIds(), rig.shardCount(), rig::shardOf,
-        SEED * 31).generate(QUERIES);
+    List<QueryCase> cases = new ArrayList<>(new QueryGenerator(rig.flavor(), rig.data().customerIds(), rig.shardCount(),
+        rig::shardOf, SEED * 31).generate(QUERIES));
+    // string_agg/array_agg merged as multisets (not in generate()'s weights)
+    cases.addAll(new QueryGenerator(rig.flavor(), rig.data().customerIds(), rig.shardCount(), rig::shardOf, SEED * 37)
+        .generateFamilies(List.of(QueryCase.Family.MULTISET_AGG), Integer.getInteger("diff.proxyMultisetQueries", 150)));
     ResultComparison comparison = new ResultComparison();
     List<String> mismatches = new ArrayList<>();
     Map<String, Integer> outcomes = new TreeMap<>();
@@ -124,20 +128,20 @@ class ProxyShardedDifferentialIT {
         ResultTable expected = null;
         SQLException oracleError = null;
         try {
-          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared(), q.multisets());
         } catch (SQLException e) {
           oracleError = e;
         }
         SQLException libraryError = null;
         try {
-          ResultTable.query(lib, q.sql(), q.params(), q.prepared());
+          ResultTable.query(lib, q.sql(), q.params(), q.prepared(), q.multisets());
         } catch (SQLException e) {
           libraryError = e;
         }
         ResultTable actual = null;
         SQLException proxyError = null;
         try {
-          actual = ResultTable.query(p, q.sql(), q.params(), q.prepared());
+          actual = ResultTable.query(p, q.sql(), q.params(), q.prepared(), q.multisets());
         } catch (SQLException e) {
           proxyError = e;
         }
