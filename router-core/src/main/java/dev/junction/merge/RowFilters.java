@@ -418,6 +418,19 @@ final class RowFilters {
     return t.equals("infinity") || t.equals("+infinity") ? 1 : t.equals("-infinity") ? -1 : 0;
   }
 
+  private static final java.util.regex.Pattern TIME_OFFSET =
+      java.util.regex.Pattern.compile("(\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d(?::\\d\\d(?:\\.\\d+)?)?)(?:Z|[+-]\\d\\d(?::?\\d\\d){0,2})");
+
+  /**
+   * A timestamp literal without its UTC offset: PostgreSQL's {@code timestamp} (without time zone)
+   * input ignores one ({@code '2024-01-23 00:00:00+00'::timestamp} is midnight), and that is how
+   * pgjdbc sends a {@code java.sql.Timestamp} parameter in text with an unspecified type.
+   */
+  static String withoutOffset(String s) {
+    java.util.regex.Matcher m = TIME_OFFSET.matcher(s);
+    return m.matches() ? m.group(1) : s;
+  }
+
   private static Object convertLiteral(String s, Object like) {
     try {
       if (like instanceof Number) {
@@ -433,13 +446,13 @@ final class RowFilters {
         return java.sql.Date.valueOf(LocalDate.parse(s.trim()));
       }
       if (like instanceof java.sql.Timestamp) {
-        return java.sql.Timestamp.valueOf(LocalDateTime.parse(s.trim().replace(' ', 'T')));
+        return java.sql.Timestamp.valueOf(LocalDateTime.parse(withoutOffset(s.trim()).replace(' ', 'T')));
       }
       if (like instanceof LocalDate) {
         return LocalDate.parse(s.trim());
       }
       if (like instanceof LocalDateTime) {
-        return LocalDateTime.parse(s.trim().replace(' ', 'T'));
+        return LocalDateTime.parse(withoutOffset(s.trim()).replace(' ', 'T'));
       }
     } catch (NumberFormatException | DateTimeParseException e) {
       throw new IncomparableValuesException(

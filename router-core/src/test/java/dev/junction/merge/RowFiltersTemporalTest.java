@@ -54,4 +54,17 @@ class RowFiltersTemporalTest {
     assertThat(RowFilters.compareCoercing(Date.valueOf(T.toLocalDate()), "infinity")).isNegative();
     assertThat(RowFilters.compareCoercing(Date.valueOf(T.toLocalDate()), "-infinity")).isPositive();
   }
+
+  /**
+   * pgjdbc sends a Timestamp parameter as text with a UTC offset and no type (what the proxy sees);
+   * PostgreSQL's timestamp input ignores the offset, and so does the merge's HAVING (found by
+   * ProxyShardedDifferentialIT: "HAVING compares a LocalDateTime with '2024-01-23 00:00:00+00'").
+   */
+  @Test
+  void timestampTextWithAnOffsetComparesLikePostgresTimestampInput() {
+    assertThat(RowFilters.compareCoercing(T, "2024-02-13 10:31:00+00")).isNegative();
+    assertThat(RowFilters.compareCoercing(T, "2024-02-13 10:30:00+05:30")).isZero();
+    assertThat(RowFilters.compareCoercing(Timestamp.valueOf(T), "2024-02-13 10:29:59.5-08")).isPositive();
+    assertThat(RowFilters.withoutOffset("2024-02-13 10:30:00")).isEqualTo("2024-02-13 10:30:00");
+  }
 }

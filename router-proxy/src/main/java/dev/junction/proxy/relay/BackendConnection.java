@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -56,6 +57,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   long unnamedSerial;
   final ArrayDeque<Pending> queue = new ArrayDeque<>();
   char status = 'I';
+  /** The {@code junction.ring_version} this session declared (sharded relay during a resharding); 0: none. */
+  long ringVersion;
   boolean skipping;
   boolean copyIn;
   RelaySession session;
@@ -287,7 +290,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   /** Records the response expected for a request just written. */
   void expect(Pending p) {
     if (skipping) {
-      if (p.kind != Pending.Kind.SYNC) {
+      if (p.kind != Pending.Kind.SYNC && p.kind != Pending.Kind.SPLIT_SYNC) {
         return; // the server ignores everything up to the Sync after an error
       }
       skipping = false;
@@ -296,6 +299,24 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     if (queue.size() == 1) {
       drainSynthetic();
     }
+  }
+
+  /**
+   * Writes one extended-protocol statement the proxy runs for itself (a shard's part of a sharded
+   * statement: unnamed Parse, Bind, Describe portal, Execute, Sync) and expects its responses, which
+   * go to {@code q} as for {@link #internal}.
+   */
+  void internalExtended(InternalQuery q, List<Integer> types, List<dev.junction.proxy.protocol.Format> parameterFormats,
+                        List<byte[]> values, List<dev.junction.proxy.protocol.Format> resultFormats) {
+    ByteBuf o = out();
+    Frontend.parse(o, "", q.sql, types);
+    Frontend.bind(o, "", "", parameterFormats, values, resultFormats);
+    Frontend.describe(o, 'P', "");
+    Frontend.execute(o, "", 0);
+    Frontend.sync(o);
+    unnamedOwner = null;
+    expect(Pending.internal(q));
+    flush();
   }
 
   /** Writes a proxy query and expects its responses. */
@@ -372,6 +393,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   private void internalResponse(InternalQuery q, byte type, ByteBuf m) {
     switch (type) {
       case 'D' -> q.onDataRow(m);
+      case 'T' -> q.onRowDescription(m);
+      case 'C' -> q.onCommandComplete(m);
       case 'E' -> q.onError(m);
       case 'Z' -> {
         queue.poll();
@@ -455,7 +478,12 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         status = (char) m.getByte(5);
         copyIn = false;
         if (s != null) {
-          s.relay(m);
+          if (head.kind == Pending.Kind.SPLIT_SYNC) {
+            m.release(); // the client sent one Sync for the whole unit: only the last part's is relayed
+            s.splitReady();
+          } else {
+            s.relay(m);
+          }
           s.readyForQuery(this, status);
         } else {
           m.release();
@@ -467,7 +495,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         if (s != null) {
           s.statementFailed();
         }
-        while (!queue.isEmpty() && queue.peek().kind != Pending.Kind.SYNC) {
+        while (!queue.isEmpty() && queue.peek().kind != Pending.Kind.SYNC && queue.peek().kind != Pending.Kind.SPLIT_SYNC) {
           Pending p = queue.poll();
           if (p.kind == Pending.Kind.PARSE && s != null) {
             s.parseFailed((String) p.payload, this);

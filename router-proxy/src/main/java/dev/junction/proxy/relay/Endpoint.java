@@ -31,6 +31,8 @@ final class Endpoint {
   /** Connections open or opening, over all partitions: the endpoint's size is shared, not split. */
   final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
   final Pool[] partitions;
+  /** The replica set this endpoint belongs to (set once by {@link ShardEndpoints}). */
+  ShardEndpoints group;
 
   Endpoint(String shard, JunctionConfig.Endpoint config, EndpointState state, RelayRuntime runtime) {
     this(shard, config, state, runtime, true);

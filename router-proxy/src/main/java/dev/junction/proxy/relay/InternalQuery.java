@@ -35,6 +35,13 @@ abstract class InternalQuery {
     }
   }
 
+  /** RowDescription of an extended internal statement (see {@link BackendConnection#internalExtended}). */
+  void onRowDescription(ByteBuf msg) {
+  }
+
+  void onCommandComplete(ByteBuf msg) {
+  }
+
   void onError(ByteBuf msg) {
     if (error == null) {
       error = BackendMessages.errorField(msg, 'M');

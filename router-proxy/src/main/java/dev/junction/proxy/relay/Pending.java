@@ -20,6 +20,11 @@ final class Pending {
     /** A Close the proxy sent itself (statement cache eviction): CloseComplete is swallowed. */
     CLOSE_INJECTED,
     SYNC,
+    /**
+     * A Sync the proxy added where a sharded unit was split between shards (sharded relay): its
+     * ReadyForQuery ends that part on its backend and is not relayed.
+     */
+    SPLIT_SYNC,
     /** The client's simple Query: everything up to ReadyForQuery is relayed. */
     QUERY,
     /** A query the proxy runs for itself (session settings, positions, rollback): nothing is relayed. */
@@ -34,6 +39,7 @@ final class Pending {
   static final Pending CLOSE = new Pending(Kind.CLOSE, null);
   static final Pending CLOSE_INJECTED = new Pending(Kind.CLOSE_INJECTED, null);
   static final Pending SYNC = new Pending(Kind.SYNC, null);
+  static final Pending SPLIT_SYNC = new Pending(Kind.SPLIT_SYNC, null);
   static final Pending QUERY = new Pending(Kind.QUERY, null);
   static final Pending PARSE_INJECTED = new Pending(Kind.PARSE_INJECTED, null);
   static final Pending SYNTHETIC_PARSE_COMPLETE = new Pending(Kind.SYNTHETIC_PARSE_COMPLETE, null);

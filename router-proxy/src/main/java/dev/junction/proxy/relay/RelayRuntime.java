@@ -5,6 +5,7 @@ import dev.junction.config.JunctionConfig;
 import dev.junction.fence.FenceTokenCodec;
 import dev.junction.health.EndpointState;
 import dev.junction.health.ReplicaSelector;
+import dev.junction.jdbc.ShardRouter;
 import dev.junction.route.RouteReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,7 +49,12 @@ public final class RelayRuntime implements AutoCloseable {
   final long maxFenceWaitMillis;
   final FenceTokenCodec tokens;
   final String database;
-  private final EnumMap<RouteReason, Counter> routes = new EnumMap<>(RouteReason.class);
+  /** Per configured shard (configuration order); an unsharded configuration has one. */
+  final ShardEndpoints[] shards;
+  /** The sharded routing decision, or null without {@code junction.sharding}. */
+  final ShardRouter sharding;
+  private final Map<String, ShardEndpoints> shardByRingName;
+  private final List<EnumMap<RouteReason, Counter>> routes = new ArrayList<>();
   private final Map<Settings, Map<String, String>> knownParameters = new ConcurrentHashMap<>();
   volatile Map<String, String> serverParameters;
   volatile boolean paused;
@@ -65,6 +71,18 @@ public final class RelayRuntime implements AutoCloseable {
   public RelayRuntime(JunctionConfig config, List<EndpointState> states, Function<String, Classification> classifier,
                       EventLoopGroup group, MeterRegistry registry, PoolMode poolMode, Duration queryWaitTimeout,
                       int maxPreparedStatements) {
+    this(config, shard -> states, classifier, group, registry, poolMode, queryWaitTimeout, maxPreparedStatements, null);
+  }
+
+  /**
+   * @param states the router's endpoint states of each configured shard, primary first (see
+   *     {@code RoutingDataSource.endpointStates})
+   * @param sharding the sharded routing decision ({@code junction.sharding}), or null: then the
+   *     configuration has one replica set
+   */
+  public RelayRuntime(JunctionConfig config, Function<String, List<EndpointState>> states,
+                      Function<String, Classification> classifier, EventLoopGroup group, MeterRegistry registry,
+                      PoolMode poolMode, Duration queryWaitTimeout, int maxPreparedStatements, ShardRouter sharding) {
     List<EventLoop> list = new ArrayList<>();
     for (EventExecutor e : group) {
       loopIndex.put(e, list.size());
@@ -78,27 +96,50 @@ public final class RelayRuntime implements AutoCloseable {
     this.poolMode = poolMode;
     this.classifier = classifier;
     this.statements = new PreparedStatements(100_000, classifier);
-    JunctionConfig.Shard shard = config.shards().get(0);
-    this.shardName = shard.name();
-    this.primary = new Endpoint(shard.name(), shard.primary(), states.get(0), this);
-    this.replicas = new Endpoint[shard.replicas().size()];
-    this.replicaStates = new EndpointState[replicas.length];
-    for (int i = 0; i < replicas.length; i++) {
-      replicas[i] = new Endpoint(shard.name(), shard.replicas().get(i), states.get(i + 1), this);
-      replicaStates[i] = replicas[i].state;
+    this.sharding = sharding;
+    if (sharding == null && config.shards().size() != 1) {
+      throw new IllegalArgumentException("an unsharded relay serves one replica set, got " + config.shards().size());
     }
+    this.shards = new ShardEndpoints[config.shards().size()];
+    for (int s = 0; s < shards.length; s++) {
+      JunctionConfig.Shard shard = config.shards().get(s);
+      List<EndpointState> st = states.apply(shard.name());
+      Endpoint p = new Endpoint(shard.name(), shard.primary(), st.get(0), this);
+      Endpoint[] rs = new Endpoint[shard.replicas().size()];
+      for (int i = 0; i < rs.length; i++) {
+        rs[i] = new Endpoint(shard.name(), shard.replicas().get(i), st.get(i + 1), this);
+      }
+      shards[s] = new ShardEndpoints(s, shard.name(), p, rs);
+    }
+    this.shardName = shards[0].name;
+    this.primary = shards[0].primary;
+    this.replicas = shards[0].replicas;
+    this.replicaStates = shards[0].replicaStates;
     this.selector = new ReplicaSelector(config.routing().replicaSelection());
     this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     this.tokens = config.fencing().tokenCodec();
     this.database = primary.database;
-    for (RouteReason reason : RouteReason.values()) {
-      routes.put(reason, Counter.builder("junction.route").description("Statements routed, by target and reason")
-          .tag("shard", shardName).tag("target", reason.isReplica() ? "replica" : "primary").tag("reason", reason.tag())
-          .register(registry));
+    for (ShardEndpoints sh : shards) {
+      EnumMap<RouteReason, Counter> byReason = new EnumMap<>(RouteReason.class);
+      for (RouteReason reason : RouteReason.values()) {
+        byReason.put(reason, Counter.builder("junction.route").description("Statements routed, by target and reason")
+            .tag("shard", sh.name).tag("target", reason.isReplica() ? "replica" : "primary").tag("reason", reason.tag())
+            .register(registry));
+      }
+      routes.add(byReason);
+    }
+    this.shardByRingName = new ConcurrentHashMap<>();
+    for (ShardEndpoints sh : shards) {
+      shardByRingName.put(sh.name, sh);
     }
     for (EventLoop loop : loops) {
       loop.scheduleWithFixedDelay(this::reap, 5, 5, TimeUnit.SECONDS);
     }
+  }
+
+  /** The replica set of the ring shard named {@code name}, or null when this configuration has none. */
+  ShardEndpoints shard(String name) {
+    return shardByRingName.get(name);
   }
 
   int loopIndex(EventExecutor loop) {
@@ -110,13 +151,19 @@ public final class RelayRuntime implements AutoCloseable {
   }
 
   void routed(RouteReason reason) {
-    routes.get(reason).increment();
+    routes.get(0).get(reason).increment();
+  }
+
+  void routed(ShardEndpoints shard, RouteReason reason) {
+    routes.get(shard.index).get(reason).increment();
   }
 
   List<Endpoint> endpoints() {
     List<Endpoint> all = new ArrayList<>();
-    all.add(primary);
-    all.addAll(List.of(replicas));
+    for (ShardEndpoints s : shards) {
+      all.add(s.primary);
+      all.addAll(List.of(s.replicas));
+    }
     return all;
   }
 
@@ -214,18 +261,23 @@ public final class RelayRuntime implements AutoCloseable {
    * cannot change while clients are connected; such a configuration is refused, naming the endpoint.
    */
   public List<String> reload(JunctionConfig config) {
-    JunctionConfig.Shard shard = config.shards().get(0);
-    if (config.shards().size() != 1 || !shard.name().equals(shardName) || shard.replicas().size() != replicas.length) {
+    if (config.shards().size() != shards.length) {
       throw new IllegalStateException("the shard or endpoint list changed; that needs a restart of the proxy. Nothing was changed");
     }
     List<JunctionConfig.Endpoint> next = new ArrayList<>();
-    next.add(shard.primary());
-    next.addAll(shard.replicas());
+    for (int s = 0; s < shards.length; s++) {
+      JunctionConfig.Shard shard = config.shards().get(s);
+      if (!shard.name().equals(shards[s].name) || shard.replicas().size() != shards[s].replicas.length) {
+        throw new IllegalStateException("the shard or endpoint list changed; that needs a restart of the proxy. Nothing was changed");
+      }
+      next.add(shard.primary());
+      next.addAll(shard.replicas());
+    }
     List<Endpoint> current = endpoints();
     for (int i = 0; i < next.size(); i++) {
       Endpoint e = current.get(i);
       JunctionConfig.Endpoint n = next.get(i);
-      Endpoint probe = new Endpoint(shardName, n, e.state, this, false);
+      Endpoint probe = new Endpoint(e.shard, n, e.state, this, false);
       if (!probe.name.equals(e.name) || !probe.host.equals(e.host) || probe.port != e.port || !probe.database.equals(e.database)
           || !probe.user.equals(e.user) || !java.util.Objects.equals(probe.password, e.password)) {
         throw new IllegalStateException("endpoint " + e + " changed its address or credentials; that needs a restart of the proxy."

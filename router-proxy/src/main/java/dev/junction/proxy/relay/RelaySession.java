@@ -106,6 +106,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private List<Integer> unnamedTypes;
   private long unnamedSerial;
 
+  /** The replica set the current unit goes to (the attached backend's, or the one being routed to). */
+  private ShardEndpoints cur;
+  /** Sharded: fences of the shards other than {@link #cur} (the current one's live in the fields below). */
+  private final ShardFence[] shardFences;
+  private final ShardRelay shardRelay;
+
   private BackendConnection attached;
   private BackendConnection heldPrimary;
   private boolean pinned;
@@ -131,6 +137,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     this.decoder = decoder;
     this.processId = processId;
     this.secretKey = secretKey;
+    this.cur = runtime.shards[0];
+    this.shardFences = new ShardFence[runtime.shards.length];
+    for (int i = 0; i < shardFences.length; i++) {
+      shardFences[i] = new ShardFence();
+    }
+    this.shardRelay = runtime.sharding == null ? null : new ShardRelay(this, runtime);
   }
 
   public int processId() {
@@ -366,7 +378,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return;
     }
     // First client with these settings: check them on a real server, and learn what it reports.
-    Endpoint target = runtime.primary.state.circuitClosed() || runtime.replicas.length == 0 ? runtime.primary : runtime.replicas[0];
+    Endpoint target = cur.primary.state.circuitClosed() || cur.replicas.length == 0 ? cur.primary : cur.replicas[0];
     waiting = true;
     target.partitions[loopIndex].acquire(new Pool.Callback() {
       @Override
@@ -480,7 +492,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   // ================================================================== the unit pump
 
   /** What one unit of client messages needs. */
-  private static final class Unit {
+  static final class Unit {
     int count;
     boolean primary;
     RouteReason reason;
@@ -493,6 +505,17 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     boolean syncOnly;
     Settings settingsAfter;
     String fenceCommand;
+    /** Sharded: the configured shard index all statements of the unit go to; -1: none named one. */
+    int shard = -1;
+    /** Sharded: the unit's statements need several shards (split or scatter, see {@link ShardRelay}). */
+    boolean multi;
+    /** Sharded: why the unit cannot run (planner or ring-state refusal), answered instead of sending it. */
+    java.sql.SQLException refusal;
+    /** A simple Query holding only BEGIN / only COMMIT or ROLLBACK (sharded: answered locally before a shard is known). */
+    StatementKind only;
+    String onlySql;
+    ShardRelay.Parts parts;
+    int statementCount;
   }
 
   /** Moves pending client messages to backends for as long as nothing needs waiting for. */
@@ -503,6 +526,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     pumping = true;
     try {
       while (!waiting && !pending.isEmpty() && !closed) {
+        if (shardRelay != null && shardRelay.skipping()) {
+          if (attached != null && !attached.idle()) {
+            break;
+          }
+          shardRelay.skip();
+          continue;
+        }
         FrontendMessage first = pending.peek();
         if (first instanceof FrontendMessage.Terminate) {
           pending.clear();
@@ -541,6 +571,15 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           fenceCommand(u);
           continue;
         }
+        if (shardRelay != null) {
+          int step = shardRelay.step(u);
+          if (step == ShardRelay.WAIT) {
+            break;
+          }
+          if (step == ShardRelay.DONE) {
+            continue;
+          }
+        }
         if (attached != null) {
           boolean inTransaction = attached.idle() && attached.status != 'I';
           if (pinned || inTransaction) {
@@ -562,7 +601,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         }
         if (u.syncOnly) {
           pending.poll();
-          BackendMessage.ReadyForQuery.IDLE.writeTo(out());
+          readyMessage(localStatus()).writeTo(out());
           flushClient();
           continue;
         }
@@ -584,6 +623,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     Settings base = settings;
     String unnamed = unnamedSql;
     Map<String, PreparedStatements.Statement> parsed = null;
+    unnamedTypesInUnit = null;
     for (FrontendMessage m : pending) {
       i++;
       if (m instanceof FrontendMessage.Query q) {
@@ -601,9 +641,15 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
           for (int k = 0; k < c.parts().size(); k++) {
             base = account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), base);
+            if (shardRelay != null) {
+              shardRelay.account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), null, null, i);
+            }
           }
         } else {
           base = account(u, c, q.sql(), base);
+          if (shardRelay != null) {
+            shardRelay.account(u, c, q.sql(), null, null, i);
+          }
         }
         return u;
       }
@@ -611,6 +657,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         Classification c;
         if (p.statement().isEmpty()) {
           unnamed = p.query();
+          unnamedTypesInUnit = p.parameterTypes();
           c = runtime.classifier.apply(p.query());
         } else {
           PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
@@ -626,17 +673,23 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       } else if (m instanceof FrontendMessage.Bind b) {
         String sql;
         Classification c;
+        List<Integer> types;
         if (b.statement().isEmpty()) {
           sql = unnamed;
           c = sql == null ? null : runtime.classifier.apply(sql);
+          types = unnamedTypesInUnit != null ? unnamedTypesInUnit : unnamedTypes;
         } else {
           PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
               : statements.get(b.statement());
           sql = st == null ? null : st.sql;
           c = st == null ? null : st.classification;
+          types = st == null ? null : st.parameterTypes;
         }
         if (c != null) {
           base = account(u, c, sql, base);
+          if (shardRelay != null) {
+            shardRelay.account(u, c, sql, b, types, i);
+          }
         }
       } else if (m instanceof FrontendMessage.Sync || m instanceof FrontendMessage.Flush) {
         u.count = i;
@@ -658,6 +711,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
 
   private dev.junction.classify.StatementSplitter splitter;
+  /** While {@link #unit()} scans: the parameter types of an unnamed Parse earlier in the same unit. */
+  private List<Integer> unnamedTypesInUnit;
 
   private dev.junction.classify.StatementSplitter splitter() {
     if (splitter == null) {
@@ -674,6 +729,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   /** Adds one statement's needs to the unit; returns the settings after it. */
   private Settings account(Unit u, Classification c, String sql, Settings base) {
     u.statements = true;
+    u.statementCount++;
+    u.only = u.statementCount == 1 ? c.kind() : null;
+    u.onlySql = sql;
     StatementKind kind = c.kind();
     if (kind == StatementKind.TX_BEGIN) {
       u.transactionControl = true;
@@ -764,22 +822,22 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return true; // Parse/Describe/Close only: any server answers the same
     }
     if (b.endpoint.isPrimary()) {
-      return runtime.replicas.length == 0 || pinnedToPrimaryRead;
+      return cur.replicas.length == 0 || pinnedToPrimaryRead;
     }
     return !fencePending && b.endpoint.state.readable() && b.endpoint.state.covers(fence);
   }
 
   private void route(Unit u) {
     if (u.primary || u.pins || pinned) {
-      attachThenSend(u, runtime.primary, u.reason == null ? RouteReason.PRIMARY_WRITE : u.reason);
+      attachThenSend(u, cur.primary, u.reason == null ? RouteReason.PRIMARY_WRITE : u.reason);
       return;
     }
     if (pinnedToPrimaryRead) {
-      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
+      attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
       return;
     }
-    if (runtime.replicas.length == 0) {
-      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+    if (cur.replicas.length == 0) {
+      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
       return;
     }
     if (fencePending && (u.reads || u.readOnlyBegin)) {
@@ -787,10 +845,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return;
     }
     ReplicationPosition fence = u.reads || u.readOnlyBegin ? this.fence : null; // settings alone need no fence
-    EndpointState pick = runtime.selector.pick(runtime.replicaStates, fence, null);
-    if (pick != null && !runtime.endpointOf(pick).partitions[loopIndex].available()) {
+    EndpointState pick = runtime.selector.pick(cur.replicaStates, fence, null);
+    if (pick != null && !cur.endpointOf(pick).partitions[loopIndex].available()) {
       // That replica has no free connection here: another qualifying one that has is better than a wait.
-      for (Endpoint r : runtime.replicas) {
+      for (Endpoint r : cur.replicas) {
         if (r.state != pick && r.state.readable() && r.state.covers(fence) && r.partitions[loopIndex].available()) {
           pick = r.state;
           break;
@@ -800,33 +858,33 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (pick != null) {
       RouteReason reason = u.readOnlyBegin ? RouteReason.REPLICA_READ_ONLY_TRANSACTION
           : fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED;
-      attachThenSend(u, runtime.endpointOf(pick), reason);
+      attachThenSend(u, cur.endpointOf(pick), reason);
       return;
     }
     if (fence == null) {
-      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
       return;
     }
     if (fence.equals(abandonedFence) || runtime.maxFenceWaitMillis <= 0) {
-      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
+      attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
       return;
     }
-    EndpointState best = ReplicaSelector.mostAdvancedReadable(runtime.replicaStates);
+    EndpointState best = ReplicaSelector.mostAdvancedReadable(cur.replicaStates);
     if (best == null) {
-      attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA);
+      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
       return;
     }
-    waitForFence(u, runtime.endpointOf(best));
+    waitForFence(u, cur.endpointOf(best));
   }
 
   /** Borrows a backend of {@code endpoint}, brings it to the client's settings, then sends the unit. */
   private void attachThenSend(Unit u, Endpoint endpoint, RouteReason reason) {
-    if (endpoint.isPrimary() && heldPrimary != null) {
+    if (endpoint.isPrimary() && heldPrimary != null && heldPrimary.endpoint == endpoint) {
       BackendConnection b = heldPrimary;
       heldPrimary = null;
       attached = b;
       b.session = this;
-      runtime.routed(reason);
+      runtime.routed(cur, reason);
       send(u, b);
       return;
     }
@@ -839,11 +897,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         route(u);
         return;
       }
-      runtime.routed(reason);
+      runtime.routed(cur, reason);
       send(u, b);
     }, error -> {
       if (!endpoint.isPrimary() && !u.readOnlyBegin) {
-        attachThenSend(u, runtime.primary, RouteReason.PRIMARY_NO_REPLICA); // a dead replica is skipped
+        attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA); // a dead replica is skipped
       } else {
         failUnit(u, error);
       }
@@ -885,6 +943,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
               return;
             }
             backend.settings = settings;
+            backend.ringVersion = 0; // RESET ALL undid it
             waiting = false;
             then.accept(backend);
             pump();
@@ -921,6 +980,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     if (runtime.poolMode == RelayRuntime.PoolMode.SESSION && b.endpoint.isPrimary()) {
       b.session = null;
+      if (heldPrimary != null && heldPrimary != b) {
+        abandon(heldPrimary); // sharded, session mode: one kept primary backend, the last shard's
+      }
       heldPrimary = b;
       return;
     }
@@ -932,6 +994,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   private void send(Unit u, BackendConnection b) {
     units++;
+    if (shardRelay != null) {
+      shardRelay.beforeSend(u, b);
+    }
     if (u.pins && !pinned) {
       pinned = true;
       log.debug("session {}: pinned to {} (session state that cannot be replayed)", processId, b);
@@ -982,6 +1047,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } else if (m instanceof FrontendMessage.Execute e) {
       Frontend.execute(out, e.portal(), e.maxRows());
       b.expect(Pending.EXECUTE);
+    } else if (m == ShardRelay.SPLIT) {
+      Frontend.sync(out);
+      b.expect(Pending.SPLIT_SYNC);
     } else if (m instanceof FrontendMessage.Sync) {
       Frontend.sync(out);
       b.expect(Pending.SYNC);
@@ -1083,6 +1151,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (local != null) {
       writeLocal();
     }
+    if (shardRelay != null && m.getByte(0) == 'Z' && m.getByte(5) == 'I') {
+      char virtual = shardRelay.virtualStatus();
+      if (virtual != 'I') {
+        m.setByte(5, virtual); // a unit without statements ran on a pooled backend inside a BEGIN the proxy answered
+      }
+    }
     ctx.write(m, ctx.voidPromise());
     if (attached != null && !ctx.channel().isWritable() && attached.channel != null) {
       attached.channel.config().setAutoRead(false); // a client that does not read holds only its own backend
@@ -1113,6 +1187,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     PreparedStatements.Statement st = statements.remove(clientName);
     if (st != null) {
       b.prepared.remove(st.id);
+    }
+  }
+
+  /** A part of a unit split between shards ended (its Sync was the proxy's): after an error, skip the rest. */
+  void splitReady() {
+    if (unitFailed && shardRelay != null) {
+      shardRelay.skipRestOfUnit();
     }
   }
 
@@ -1280,14 +1361,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       query.accept(mine);
       return;
     }
-    if (heldPrimary != null) {
+    if (heldPrimary != null && heldPrimary.endpoint == cur.primary) {
       attached = heldPrimary;
       heldPrimary = null;
       attached.session = this;
       query.accept(attached);
       return;
     }
-    acquire(runtime.primary, query, error -> {
+    acquire(cur.primary, query, error -> {
       waiting = false;
       fencePending = false;
       pinnedToPrimaryRead = true;
@@ -1317,7 +1398,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
 
   private String token() {
-    Fence f = fence == null ? Fence.NONE : Fence.NONE.advance(runtime.shardName, fence);
+    saveFence();
+    Fence f = Fence.NONE;
+    for (ShardEndpoints s : runtime.shards) {
+      ReplicationPosition p = shardFences[s.index].fence;
+      if (p != null) {
+        f = f.advance(s.name, p);
+      }
+    }
     return runtime.tokens.encode(f);
   }
 
@@ -1331,17 +1419,22 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid junction.fence token: " + e.getMessage());
     }
-    ReplicationPosition p = f.of(runtime.shardName);
-    if (p != null) {
-      fence = fence == null ? p : fence.max(p);
+    saveFence();
+    for (ShardEndpoints s : runtime.shards) {
+      ReplicationPosition p = f.of(s.name);
+      ShardFence sf = shardFences[s.index];
+      if (p != null) {
+        sf.fence = sf.fence == null ? p : sf.fence.max(p);
+      }
     }
+    loadFence();
   }
 
   /** Waits up to max-fence-wait for {@code replica} to replay the fence, polling its position on a borrowed backend. */
   private void waitForFence(Unit u, Endpoint replica) {
     long deadline = System.nanoTime() + runtime.maxFenceWaitMillis * 1_000_000L;
     ReplicationPosition target = fence;
-    acquire(replica, b -> pollReplay(u, b, target, deadline), error -> attachThenSend(u, runtime.primary,
+    acquire(replica, b -> pollReplay(u, b, target, deadline), error -> attachThenSend(u, cur.primary,
         RouteReason.PRIMARY_NO_REPLICA));
   }
 
@@ -1356,7 +1449,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           backend.endpoint.state.observeAtLeast(generation, replayed);
           if (replayed.covers(target)) {
             waiting = false;
-            runtime.routed(RouteReason.REPLICA_FENCE_WAITED);
+            runtime.routed(cur, RouteReason.REPLICA_FENCE_WAITED);
             send(u, backend);
             pump();
             return;
@@ -1366,7 +1459,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           abandonedFence = target;
           waiting = false;
           detach();
-          attachThenSend(u, runtime.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
+          attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
           pump();
           return;
         }
@@ -1444,7 +1537,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     for (int i = 0; i < count; i++) {
       FrontendMessage m = pending.poll();
       if (m instanceof FrontendMessage.Sync) {
-        readyLocally(attached == null ? 'I' : attached.status == 'T' && failed ? 'E' : attached.status);
+        char st = localStatus();
+        readyLocally(st == 'T' && failed ? 'E' : st);
         return true;
       }
       if (failed) {
@@ -1528,7 +1622,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     pending.poll();
     Matcher m = FENCE_COMMAND.matcher(u.fenceCommand);
     m.matches();
-    char status = attached == null ? 'I' : attached.status;
+    char status = localStatus();
     if (m.group(1).regionMatches(true, 0, "SET", 0, 3)) {
       setFence(u.fenceCommand);
       readyLocally(status);
@@ -1548,6 +1642,121 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         : BackendMessage.ReadyForQuery.IDLE).writeTo(out());
     flushClient();
   }
+
+  // ================================================================== shards (see ShardRelay)
+
+  /** One shard's read-your-writes state; the current shard's lives in the session's fence fields. */
+  static final class ShardFence {
+    ReplicationPosition fence;
+    boolean pending;
+    ReplicationPosition abandoned;
+    boolean primaryReads;
+  }
+
+  private void saveFence() {
+    ShardFence f = shardFences[cur.index];
+    f.fence = fence;
+    f.pending = fencePending;
+    f.abandoned = abandonedFence;
+    f.primaryReads = pinnedToPrimaryRead;
+  }
+
+  private void loadFence() {
+    ShardFence f = shardFences[cur.index];
+    fence = f.fence;
+    fencePending = f.pending;
+    abandonedFence = f.abandoned;
+    pinnedToPrimaryRead = f.primaryReads;
+  }
+
+  /** Makes {@code shard} the current replica set: routing, fences and pools are that shard's from now on. */
+  void switchShard(ShardEndpoints shard) {
+    if (shard == cur) {
+      return;
+    }
+    saveFence();
+    cur = shard;
+    loadFence();
+  }
+
+  /** The read-your-writes state of {@code shard}; call {@link #reloadFence()} after changing the current shard's. */
+  ShardFence fenceOf(ShardEndpoints shard) {
+    saveFence();
+    return shardFences[shard.index];
+  }
+
+  void reloadFence() {
+    loadFence();
+  }
+
+  int maxMessageBytes() {
+    return host.config().maxMessageBytes();
+  }
+
+  ShardEndpoints currentShard() {
+    return cur;
+  }
+
+  /** The ReadyForQuery status the client sees when the proxy answers by itself. */
+  char localStatus() {
+    if (attached != null) {
+      return attached.status;
+    }
+    return shardRelay == null ? 'I' : shardRelay.virtualStatus();
+  }
+
+  static BackendMessage.ReadyForQuery readyMessage(char status) {
+    return status == 'T' ? BackendMessage.ReadyForQuery.IN_TRANSACTION : status == 'E' ? BackendMessage.ReadyForQuery.FAILED
+        : BackendMessage.ReadyForQuery.IDLE;
+  }
+
+  /** The bookkeeping of forwarding {@code p}, without sending it (a sharded unit the proxy runs itself). */
+  void registerParse(FrontendMessage.Parse p) {
+    if (p.statement().isEmpty()) {
+      unnamedSql = p.query();
+      unnamedTypes = p.parameterTypes();
+      unnamedSerial++;
+    } else {
+      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes()));
+    }
+  }
+
+  void registerClose(FrontendMessage.Close c) {
+    if (c.target() == FrontendMessage.Target.STATEMENT) {
+      if (c.name().isEmpty()) {
+        unnamedSql = null;
+      } else {
+        statements.remove(c.name());
+      }
+    }
+  }
+
+  /** The SQL and parameter types of the client's statement {@code name} ("" = unnamed), or null. */
+  Object[] statementOf(String name) {
+    if (name.isEmpty()) {
+      return unnamedSql == null ? null : new Object[] {unnamedSql, unnamedTypes};
+    }
+    PreparedStatements.Statement st = statements.get(name);
+    return st == null ? null : new Object[] {st.sql, st.parameterTypes};
+  }
+
+  // accessors for ShardRelay (same package, same event loop)
+  ArrayDeque<FrontendMessage> pendingMessages() { return pending; }
+  BackendConnection attachedBackend() { return attached; }
+  boolean isPinned() { return pinned; }
+  void detachBackend() { detach(); }
+  ByteBuf localOut() { return out(); }
+  void setWaiting(boolean w) { waiting = w; }
+  boolean isClosed() { return closed; }
+  int loopIndex() { return loopIndex; }
+  Settings sessionSettings() { return settings; }
+  void resume() { pump(); }
+  void acquireFor(Endpoint endpoint, java.util.function.Consumer<BackendConnection> then, java.util.function.Consumer<PgError> failed) {
+    acquire(endpoint, then, failed);
+  }
+  void markRouted(RouteReason reason) { runtime.routed(cur, reason); }
+  boolean fenceIsPending() { return fencePending; }
+  ReplicationPosition currentFence() { return fence; }
 
   // ================================================================== timeouts and errors
 

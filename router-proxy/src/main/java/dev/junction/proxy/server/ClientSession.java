@@ -13,6 +13,7 @@ import dev.junction.proxy.protocol.FrontendMessage;
 import dev.junction.proxy.protocol.PgError;
 import dev.junction.proxy.protocol.PgType;
 import dev.junction.proxy.protocol.PgValueCodec;
+import dev.junction.proxy.relay.Placeholders;
 import dev.junction.proxy.protocol.SqlStates;
 import dev.junction.proxy.protocol.ValueFormatException;
 import io.netty.buffer.ByteBuf;

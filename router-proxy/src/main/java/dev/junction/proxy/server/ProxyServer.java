@@ -56,13 +56,21 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per client: [TLS] → {@link FrontendDecoder} → {@link BackendEncoder} → {@link RelaySession}
  * → {@link ProtocolErrorHandler}, on one of {@code worker-threads} event loops; the backend
  * connections a session borrows live on the same loop (see {@code Pool}). With
- * {@code junction.sharding} the v1 session ({@link ClientSession}, JDBC through the router's sharded
- * connection) serves clients instead, until the relay learns to scatter. The admin HTTP server runs
+ * {@code junction.sharding} the relay routes each unit by shard ({@code ShardRelay}); the v1 session
+ * ({@link ClientSession}, JDBC through the router's sharded connection) serves sharded clients only
+ * when {@link #V1_SHARDED_PROPERTY} is set, for what the relay refuses (statements over several
+ * shards inside a transaction). The admin HTTP server runs
  * on its own thread. A decoder failure on one connection answers that client with an
  * ErrorResponse and closes it; the server keeps serving the others.
  */
 public final class ProxyServer implements AutoCloseable, SessionHost {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+  /**
+   * Set to true, sharded configurations are served by the v1 session (JDBC through a sharded
+   * connection) instead of the relay: kept only to compare the two in tests; to be removed.
+   */
+  public static final String V1_SHARDED_PROPERTY = "junction.proxy.v1-sharded";
 
   private volatile ProxyConfig config;
   private final RoutingDataSource dataSource;
@@ -108,11 +116,11 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.sslContext = config.tlsEnabled()
         ? SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsPrivateKey().toFile()).build() : null;
     this.io = NettyTransport.group(config.workerThreads());
-    boolean relay = !dataSource.isSharded();
+    boolean relay = !dataSource.isSharded() || !Boolean.getBoolean(V1_SHARDED_PROPERTY);
     if (relay) {
-      String shard = dataSource.config().shards().get(0).name();
-      this.runtime = new RelayRuntime(dataSource.config(), dataSource.endpointStates(shard), dataSource::classify, io, registry,
-          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements());
+      this.runtime = new RelayRuntime(dataSource.config(), dataSource::endpointStates, dataSource::classify, io, registry,
+          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements(),
+          dataSource.isSharded() ? new dev.junction.jdbc.ShardRouter(dataSource) : null);
       this.serverVersion = null;
       this.serverTimeZone = null;
     } else {

@@ -1,4 +1,4 @@
-package dev.junction.proxy.server;
+package dev.junction.proxy.relay;
 
 import dev.junction.classify.Dialect;
 import dev.junction.classify.SqlLexer;
@@ -15,11 +15,11 @@ import java.util.List;
  * @param jdbcSql the statement for {@code prepareStatement}
  * @param order   for each JDBC parameter (0-based), the wire parameter number (1-based)
  */
-record Placeholders(String jdbcSql, int[] order) {
+public record Placeholders(String jdbcSql, int[] order) {
 
   private static final SqlLexer LEXER = new SqlLexer(Dialect.POSTGRESQL);
 
-  static Placeholders rewrite(String sql) {
+  public static Placeholders rewrite(String sql) {
     StringBuilder out = new StringBuilder(sql.length());
     List<Integer> order = new ArrayList<>();
     int n = sql.length();
@@ -56,7 +56,7 @@ record Placeholders(String jdbcSql, int[] order) {
   }
 
   /** Number of distinct wire parameters the statement refers to (the highest $n). */
-  int wireParameterCount() {
+  public int wireParameterCount() {
     int max = 0;
     for (int k : order) {
       max = Math.max(max, k);
@@ -64,4 +64,40 @@ record Placeholders(String jdbcSql, int[] order) {
     return max;
   }
 
+
+  /**
+   * The reverse: a JDBC-form statement (a shard statement the planners wrote, with {@code ?}
+   * parameters) in wire form, its {@code ?} numbered {@code $1, $2 ...} in order of appearance and
+   * {@code ??} back to a literal {@code ?}.
+   */
+  public static String toWire(String jdbcSql) {
+    StringBuilder out = new StringBuilder(jdbcSql.length() + 8);
+    int n = jdbcSql.length();
+    int i = 0;
+    int k = 0;
+    while (i < n) {
+      char c = jdbcSql.charAt(i);
+      int commentEnd = Character.isWhitespace(c) ? -1 : LEXER.commentEnd(jdbcSql, i, n);
+      if (Character.isWhitespace(c)) {
+        out.append(c);
+        i++;
+      } else if (commentEnd >= 0) {
+        out.append(jdbcSql, i, commentEnd);
+        i = commentEnd;
+      } else if (c == '?') {
+        if (i + 1 < n && jdbcSql.charAt(i + 1) == '?') {
+          out.append('?');
+          i += 2;
+        } else {
+          out.append('$').append(++k);
+          i++;
+        }
+      } else {
+        int tokenEnd = LEXER.tokenEnd(jdbcSql, i, n);
+        out.append(jdbcSql, i, tokenEnd);
+        i = tokenEnd;
+      }
+    }
+    return out.toString();
+  }
 }

@@ -1,4 +1,4 @@
-package dev.junction.proxy.server;
+package dev.junction.proxy.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,5 +34,14 @@ class PlaceholdersTest {
         assertThat(p.jdbcSql()).isEqualTo(
                 "select '$1 ?', \"$2?\", a$1, $tag$ $3 ? $tag$ /* $4 ? /* nested */ */ -- $5 ?\n, ?");
         assertThat(p.order()).containsExactly(6);
+    }
+
+    @Test
+    void shardStatementsGoBackToWireFormNumberedInOrder() {
+        // what the scatter planner writes (JDBC form, a pushed-down LIMIT as a new parameter) in wire form
+        assertThat(Placeholders.toWire("SELECT a FROM t WHERE b = ? AND c ?? 'k' AND d = '?' ORDER BY a LIMIT ?"))
+            .isEqualTo("SELECT a FROM t WHERE b = $1 AND c ? 'k' AND d = '?' ORDER BY a LIMIT $2");
+        Placeholders p = Placeholders.rewrite("select * from t where a = $1 and c ? 'k'");
+        assertThat(Placeholders.toWire(p.jdbcSql())).isEqualTo("select * from t where a = $1 and c ? 'k'");
     }
 }
