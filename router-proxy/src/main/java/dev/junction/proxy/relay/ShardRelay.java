@@ -235,6 +235,13 @@ final class ShardRelay {
       } else if (p.statements > 1) {
         u.refusal = JunctionSqlState.refusal("Junction: a statement that spans shards (" + p.spanning.opcode() + ") must be"
             + " sent on its own through the proxy (one statement per Query, or its own Sync), not with other statements");
+      } else if (limitsRows(u) && p.spanningClass.kind() == StatementKind.READ && p.spanning.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
+        // A merged read is sent at once: a portal suspended after N rows (and resumed by a later Execute) is
+        // not kept across shards, and returning every row to a client that asked for N would break it.
+        // (Writes are not refused: pgjdbc's executeUpdate sends a limit of 1 and ignores the rows.)
+        u.refusal = JunctionSqlState.refusal("Junction: an Execute with a row limit (a cursor-style fetch) is not"
+            + " supported for a statement that spans shards (" + p.spanning.opcode() + "); fetch all rows (fetch size 0)"
+            + " or add a shard-key predicate so the statement runs on one shard");
       } else {
         if (a != null) {
           session.detachBackend();
@@ -388,6 +395,20 @@ final class ShardRelay {
     } catch (RuntimeException e) {
       return runtime.shards[0];
     }
+  }
+
+  /** The unit holds an Execute that asks for at most N rows (N > 0). */
+  private boolean limitsRows(RelaySession.Unit u) {
+    int i = 0;
+    for (FrontendMessage m : session.pendingMessages()) {
+      if (++i > u.count) {
+        return false;
+      }
+      if (m instanceof FrontendMessage.Execute e && e.maxRows() > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private FrontendMessage lastOf(RelaySession.Unit u) {

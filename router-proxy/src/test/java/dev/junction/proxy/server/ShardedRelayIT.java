@@ -111,6 +111,35 @@ class ShardedRelayIT {
     return total;
   }
 
+  /**
+   * A row limit on the Execute message (pgjdbc sends {@code setMaxRows} so in auto-commit) over several
+   * shards: the relay merges and sends the rows at once, so it must not answer with more rows than the
+   * client asked for. It answers exactly (the limit, as a single database would) or refuses; the old
+   * relay sent all 1000 rows.
+   */
+  @Test
+  void aRowLimitedExecuteOverSeveralShardsNeverReturnsMoreRows() throws Exception {
+    try (Connection c = connect(); PreparedStatement ps = c.prepareStatement("SELECT id FROM accounts WHERE id > ?")) {
+      ps.setMaxRows(2);
+      ps.setLong(1, 0);
+      int rows = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows++;
+        }
+      } catch (SQLException refused) {
+        assertThat(refused.getSQLState()).isEqualTo("0AJ00");
+        assertThat(refused.getMessage()).contains("row limit");
+        rows = -1;
+      }
+      assertThat(rows).as("rows (-1: refused)").isIn(-1, 2);
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM accounts")) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("the session goes on").isEqualTo(1000);
+      }
+    }
+  }
+
   /** The rows were placed by the ring: each shard holds some, together all, and a scatter count sees them once. */
   @Test
   void rowsArePlacedByTheRingAndScatterReadsMergeThem() throws Exception {
