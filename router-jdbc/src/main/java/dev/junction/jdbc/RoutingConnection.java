@@ -83,20 +83,11 @@ final class RoutingConnection implements JunctionConnection {
   final ShardRuntime shard;
   private final RoutingMetrics metrics;
 
-  private Connection primary;
-  private Connection replica;
-  private EndpointPool replicaPool;
-  private boolean primarySessionDirty;
-  private boolean replicaSessionDirty;
+  /** The physical connections held: at most one to the primary and one to a replica. */
+  final ConnectionHolder held;
 
   private boolean autoCommit = true;
   private boolean readOnly;
-  private int isolation = -1;
-  private String catalog;
-  private String schema;
-  private int holdability = -1;
-  private Map<String, Class<?>> typeMap;
-  private final List<String> sessionStatements = new ArrayList<>();
   private final List<RoutingStatement> statements = new ArrayList<>();
   /** Open stored-procedure calls (rare: created on first {@link #prepareCall}). */
   private List<JunctionCallableStatement> calls;
@@ -130,6 +121,19 @@ final class RoutingConnection implements JunctionConnection {
     this.ds = ds;
     this.shard = shard;
     this.metrics = ds.metrics;
+    ShardingRuntime sharding = ds.sharding;
+    this.held = new ConnectionHolder(shard.primary, shard::pool, ds.config.dialect(),
+        sharding == null ? () -> 0L : sharding::sessionRingVersion, new ConnectionHolder.Users() {
+          @Override
+          public boolean reading(Connection c) {
+            return inUse(c);
+          }
+
+          @Override
+          public void forget(Connection c) {
+            forgetPhysical(c);
+          }
+        });
   }
 
   // ---------------------------------------------------------------- routing
@@ -154,27 +158,21 @@ final class RoutingConnection implements JunctionConnection {
         txWrote = true; // locking reads and side-effecting functions: treat as writes for fencing
       }
       if (!txOnReplica && pinsSession(c, sql)) {
-        pinnedToPrimary = true;
+        pin();
       }
       if (kind == StatementKind.SESSION && !pinnedToPrimary && !TRANSACTION_LOCAL_SET.matcher(sql).lookingAt()) {
-        sessionStatements.add(sql);
-        markSessionDirty(target);
+        held.sessionStatement(sql, target, false);
       }
       return decided(txOnReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION, target);
     }
     if (kind == StatementKind.SESSION && !pinsSession(c, sql)) {
-      sessionStatements.add(sql);
       Connection p = primary();
-      primarySessionDirty = true;
-      if (replica != null) {
-        applySession(replica, sql);
-        replicaSessionDirty = true;
-      }
+      held.sessionStatement(sql, p, true);
       return decided(RouteReason.PRIMARY_SESSION_STATE, p);
     }
     if (!c.replicaEligible() || pinnedToPrimary || Junction.primaryForced()) {
       if (!pinnedToPrimary && pinsSession(c, sql)) {
-        pinnedToPrimary = true;
+        pin();
       }
       RouteReason reason = !c.replicaEligible() ? primaryReason(c)
           : pinnedToPrimary ? RouteReason.PRIMARY_SESSION_STATE : RouteReason.PRIMARY_HINT;
@@ -212,9 +210,9 @@ final class RoutingConnection implements JunctionConnection {
     } catch (FenceStoreUnavailableException e) {
       return decided(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE, primary());
     }
-    EndpointState held = replicaPool == null ? null : replicaPool.state();
+    EndpointState preferred = held.replicaEndpoint();
     for (int attempt = 0; attempt <= shard.replicas.length; attempt++) {
-      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, held);
+      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, preferred);
       if (pick != null) {
         Connection c = replicaConnection(pick);
         // Checked again once the connection is ours: a new physical connection samples the replica
@@ -222,7 +220,7 @@ final class RoutingConnection implements JunctionConnection {
         if (c != null && pick.covers(fence)) {
           return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
         }
-        held = null; // acquisition failed (its circuit opened) or the replica restarted: choose again
+        preferred = null; // acquisition failed (its circuit opened) or the replica restarted: choose again
         continue;
       }
       if (fence == null) {
@@ -360,7 +358,7 @@ final class RoutingConnection implements JunctionConnection {
     }
     lastReason = reason;
     lastTarget = target;
-    lastEndpoint = target == primary ? shard.primary.state() : replicaPool == null ? null : replicaPool.state();
+    lastEndpoint = held.isPrimary(target) ? shard.primary.state() : held.replicaEndpoint();
     return target;
   }
 
@@ -380,7 +378,7 @@ final class RoutingConnection implements JunctionConnection {
   }
 
   boolean lastTargetIsReplica() {
-    return lastTarget != null && lastTarget == replica && lastTarget != primary;
+    return held.isReplica(lastTarget);
   }
 
   @Override
@@ -402,18 +400,18 @@ final class RoutingConnection implements JunctionConnection {
       return;
     }
     followServerTransaction(lastTarget);
-    if (kind == StatementKind.TX_BEGIN && sqlTransactionOpen && autoCommit && txTarget == primary && txTarget != null
+    if (kind == StatementKind.TX_BEGIN && sqlTransactionOpen && autoCommit && held.isPrimary(txTarget)
         && !c.multiStatement() && c.transactionAccess() == TransactionAccess.UNSPECIFIED && readOnly
         && ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
       // A plain BEGIN on a read-only connection is routed as a read-only transaction; where it lands on
       // the primary it must refuse writes as a replica would (PostgreSQL accepts SET TRANSACTION as the
       // first statement after BEGIN; MariaDB refuses it inside a transaction, see docs/consistency.md).
-      ReadOnlyTransaction.setOnOpenTransaction(primary);
+      ReadOnlyTransaction.setOnOpenTransaction(txTarget);
     }
-    if (!inTransaction() && lastTarget == primary && lastTarget != null
+    if (!inTransaction() && held.isPrimary(lastTarget)
         && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
         && kind != StatementKind.SESSION) {
-      writeCommitted(primary);
+      writeCommitted(lastTarget);
     }
   }
 
@@ -430,20 +428,16 @@ final class RoutingConnection implements JunctionConnection {
       }
       return;
     }
-    if (lastTarget == primary) {
-      shard.primary.recordFailure(e);
-      forgetPhysical(primary);
-      shard.primary.evict(primary);
-      closeQuietly(primary);
-      if (txTarget == primary) {
-        txTarget = null;
+    if (held.isPrimary(lastTarget)) {
+      if (txTarget == lastTarget) {
+        setTxTarget(null);
         sqlTransactionOpen = false;
       }
-      primary = null;
-    } else if (lastTarget == replica) {
-      replicaFailed(e);
+      held.primaryFailed(e);
+    } else if (held.isReplica(lastTarget)) {
+      held.replicaFailed(e);
       if (txOnReplica) {
-        txTarget = null;
+        setTxTarget(null);
         txOnReplica = false;
         sqlTransactionOpen = false;
       }
@@ -460,7 +454,7 @@ final class RoutingConnection implements JunctionConnection {
    * commit by DDL on MariaDB) ends here too. Costs no round trip: drivers keep the state.
    */
   private void followServerTransaction(Connection target) throws SQLException {
-    if (!autoCommit || target == null || (target != primary && target != replica)) {
+    if (!autoCommit || !held.isHeld(target)) {
       return;
     }
     ServerTransaction state = ServerTransaction.of(target, ds.config.dialect());
@@ -469,8 +463,8 @@ final class RoutingConnection implements JunctionConnection {
     }
     if (state.open() && !sqlTransactionOpen) {
       sqlTransactionOpen = true;
-      txTarget = target;
-      txOnReplica = target != primary;
+      setTxTarget(target);
+      txOnReplica = !held.isPrimary(target);
       txWrote = !txOnReplica; // conservatively: it may have written
     } else if (!state.open() && sqlTransactionOpen && target == txTarget) {
       sqlTransactionOpen = false;
@@ -564,12 +558,23 @@ final class RoutingConnection implements JunctionConnection {
 
   private void endTransaction(boolean recordFence) throws SQLException {
     Connection target = txTarget;
-    txTarget = null;
+    setTxTarget(null);
     txOnReplica = false;
     txWrote = false;
-    if (recordFence && target != null && target == primary) {
+    if (recordFence && held.isPrimary(target)) {
       writeCommitted(target);
     }
+  }
+
+  /** The open transaction's connection (null: none); the holder keeps it until the transaction ends. */
+  private void setTxTarget(Connection c) {
+    txTarget = c;
+    held.transactionOn(c);
+  }
+
+  private void pin() {
+    pinnedToPrimary = true;
+    held.pinPrimary();
   }
 
   // ---------------------------------------------------------------- physical connections
@@ -584,9 +589,9 @@ final class RoutingConnection implements JunctionConnection {
       } finally {
         choosingTransactionTarget = false;
       }
-      if (c == replica) {
+      if (held.isReplica(c)) {
         txOnReplica = true;
-        txTarget = c;
+        setTxTarget(c);
         if (!autoCommit && c.getAutoCommit()) {
           c.setAutoCommit(false);
         }
@@ -597,14 +602,15 @@ final class RoutingConnection implements JunctionConnection {
       }
     }
     txOnReplica = false;
-    txTarget = primary();
-    if (!autoCommit && txTarget.getAutoCommit()) {
-      txTarget.setAutoCommit(false);
+    Connection target = primary();
+    setTxTarget(target);
+    if (!autoCommit && target.getAutoCommit()) {
+      target.setAutoCommit(false);
     }
     if (!autoCommit && readOnly) {
-      ReadOnlyTransaction.start(txTarget, ds.config.dialect()); // issue #16 §3: read-only on the primary too
+      ReadOnlyTransaction.start(target, ds.config.dialect()); // issue #16 §3: read-only on the primary too
     }
-    return txTarget;
+    return target;
   }
 
   /** A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's read_only does not bind SUPER. */
@@ -614,101 +620,16 @@ final class RoutingConnection implements JunctionConnection {
 
   Connection primary() throws SQLException {
     checkOpen(); // a closed logical connection must not take (and then hold) a pool connection
-    if (primary != null && primary.isClosed() && txTarget == null && !sqlTransactionOpen && autoCommit) {
-      // evicted by the pool after a fatal SQLState outside any transaction: nothing is lost by
-      // taking a fresh connection (inside a transaction the error must surface instead)
-      forgetPhysical(primary);
-      primary = null;
-    }
-    if (primary == null) {
-      if (replica != null && replicaReleasable()) {
-        releaseReplica(false); // never hold an idle replica while waiting for the primary (issue #12)
-      }
-      Connection c = shard.primary.acquire();
-      try {
-        applyState(c);
-      } catch (SQLException e) {
-        shard.primary.recordFailure(e);
-        shard.primary.evict(c);
-        c.close();
-        throw e;
-      }
-      primary = c;
-      ringVersionSet = 0;
-    }
-    ShardingRuntime sharding = ds.sharding;
-    if (sharding != null) {
-      long version = sharding.sessionRingVersion();
-      if (version != 0 && version != ringVersionSet) {
-        RingRouting.setSessionRingVersion(primary, ds.config.dialect(), version);
-        // Inside a transaction a PostgreSQL setting is undone by a rollback: set it again next time.
-        ringVersionSet = txTarget == null && !sqlTransactionOpen && autoCommit ? version : 0;
-      }
-    }
-    return primary;
+    return held.primary(txTarget != null || inTransaction());
   }
 
-  /** The ring version last set on the held primary session outside a transaction (0: none). */
-  private long ringVersionSet;
-
   /** The held connection to {@code state}'s replica, switching replicas if needed; null if it cannot be had. */
-  private Connection replicaConnection(EndpointState state) throws SQLException {
-    if (replicaPool != null && replicaPool.state() == state && replica != null) {
-      if (!replica.isClosed()) {
-        return replica;
-      }
-      // The pool closed the held connection under us (HikariCP evicts on fatal SQLStates such as the
-      // server's 0A000, e.g. "cannot convert infinity to bigint"): take a fresh one instead of failing
-      // every later statement with "Connection is closed" (issue #10).
-      releaseReplica(true);
-    }
-    releaseReplica(false);
-    if (primary != null && primaryReleasable()) {
-      releasePrimary(); // never hold an idle primary while waiting for a replica (issue #12)
-    }
-    EndpointPool pool = shard.pool(state);
-    Connection c;
-    try {
-      c = pool.acquire();
-    } catch (SQLException e) {
-      return null;
-    }
-    try {
-      applyState(c);
-      for (String sql : sessionStatements) {
-        applySession(c, sql);
-      }
-    } catch (SQLException e) {
-      pool.recordFailure(e);
-      pool.evict(c);
-      closeQuietly(c);
-      return null;
-    }
-    replica = c;
-    replicaPool = pool;
-    replicaSessionDirty = !sessionStatements.isEmpty();
-    return c;
+  private Connection replicaConnection(EndpointState state) {
+    return held.replica(state);
   }
 
   private void replicaFailed(SQLException e) {
-    if (replicaPool != null) {
-      replicaPool.recordFailure(e);
-    }
-    releaseReplica(true);
-  }
-
-  /**
-   * The held primary connection may go back to its pool now: it is not the open transaction's
-   * target, carries no session state (giving it back would mean evicting it) and no pin, and no
-   * open statement, call or metadata result the application holds reads from it.
-   */
-  boolean primaryReleasable() {
-    return primary != null && txTarget != primary && !pinnedToPrimary && !primarySessionDirty && !inUse(primary);
-  }
-
-  /** The held replica connection may go back to its pool now; see {@link #primaryReleasable()}. */
-  boolean replicaReleasable() {
-    return replica != null && txTarget != replica && !replicaSessionDirty && !inUse(replica);
+    held.replicaFailed(e);
   }
 
   /** True while an open statement, call or metadata result the application holds still reads from {@code c}. */
@@ -728,18 +649,6 @@ final class RoutingConnection implements JunctionConnection {
     return metaData != null && metaData.readingFrom(c);
   }
 
-  /** Gives the held primary connection back to its pool (evicted if it cannot be made idle). */
-  private void releasePrimary() {
-    Connection c = primary;
-    forgetPhysical(c);
-    if (!ServerTransaction.makeIdle(c, ds.config.dialect())) {
-      shard.primary.evict(c);
-    }
-    closeQuietly(c);
-    primary = null;
-    ringVersionSet = 0;
-  }
-
   /**
    * Gives back the physical connections nothing needs now. A sharded connection calls it, outside a
    * transaction, on the shards a statement does not touch before that statement waits on its own
@@ -749,67 +658,9 @@ final class RoutingConnection implements JunctionConnection {
     if (closed || inTransaction()) {
       return;
     }
-    if (replica != null && replicaReleasable()) {
-      releaseReplica(false);
-    }
-    if (primary != null && primaryReleasable()) {
-      releasePrimary();
-    }
+    held.releaseIdle();
   }
 
-  private void releaseReplica(boolean evict) {
-    if (replica == null) {
-      return;
-    }
-    forgetPhysical(replica);
-    if (evict || replicaSessionDirty || !ServerTransaction.makeIdle(replica, ds.config.dialect())) {
-      replicaPool.evict(replica);
-    }
-    closeQuietly(replica);
-    replica = null;
-    replicaPool = null;
-    replicaSessionDirty = false;
-  }
-
-  private void applyState(Connection c) throws SQLException {
-    if (isolation != -1) {
-      c.setTransactionIsolation(isolation);
-    }
-    if (catalog != null) {
-      c.setCatalog(catalog);
-    }
-    if (schema != null) {
-      c.setSchema(schema);
-    }
-    if (holdability != -1) {
-      c.setHoldability(holdability);
-    }
-    if (typeMap != null) {
-      c.setTypeMap(typeMap);
-    }
-    if (c == primary || primary == null) {
-      for (String sql : sessionStatements) {
-        applySession(c, sql);
-      }
-      if (!sessionStatements.isEmpty()) {
-        primarySessionDirty = true;
-      }
-    }
-  }
-
-  private static void applySession(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private void markSessionDirty(Connection target) {
-    if (target == primary) {
-      primarySessionDirty = true;
-    } else if (target == replica) {
-      replicaSessionDirty = true;
-    }
-  }
 
   /**
    * {@code c} goes back to its pool or is evicted: whatever was made on it (statements' physical
@@ -848,14 +699,6 @@ final class RoutingConnection implements JunctionConnection {
   private void checkOpen() throws SQLException {
     if (closed) {
       throw new SQLException("Junction: connection is closed", "08003");
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception ignored) {
-      // closing a broken connection
     }
   }
 
@@ -972,8 +815,8 @@ final class RoutingConnection implements JunctionConnection {
     }
     autoCommit = newValue;
     if (newValue) {
-      for (Connection c : new Connection[] {primary, replica}) {
-        if (c != null && !c.getAutoCommit()) {
+      for (Connection c : held.held()) {
+        if (!c.getAutoCommit()) {
           c.setAutoCommit(true);
         }
       }
@@ -1030,27 +873,10 @@ final class RoutingConnection implements JunctionConnection {
       s.closeQuietly();
     }
     closeHandedOut();
-    txTarget = null;
+    setTxTarget(null);
     txOnReplica = false;
     sqlTransactionOpen = false;
-    SQLException failure = null;
-    releaseReplica(false);
-    if (primary != null) {
-      // Session state (SET, temporary tables, LISTEN, user variables...) cannot be reset cheaply: evict.
-      // Otherwise the connection goes back only outside any transaction (issue #16 §0).
-      if (primarySessionDirty || pinnedToPrimary || !ServerTransaction.makeIdle(primary, ds.config.dialect())) {
-        shard.primary.evict(primary);
-      }
-      try {
-        primary.close();
-      } catch (SQLException e) {
-        failure = e;
-      }
-      primary = null;
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    held.close();
   }
 
   @Override
@@ -1104,35 +930,25 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public void setCatalog(String catalog) throws SQLException {
     checkOpen();
-    this.catalog = catalog;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setCatalog(catalog);
-      }
-    }
+    held.catalog(catalog);
   }
 
   @Override
   public String getCatalog() throws SQLException {
     checkOpen();
-    return catalog != null ? catalog : primary().getCatalog();
+    return held.catalog() != null ? held.catalog() : primary().getCatalog();
   }
 
   @Override
   public void setTransactionIsolation(int level) throws SQLException {
     checkOpen();
-    this.isolation = level;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setTransactionIsolation(level);
-      }
-    }
+    held.isolation(level);
   }
 
   @Override
   public int getTransactionIsolation() throws SQLException {
     checkOpen();
-    return isolation != -1 ? isolation : primary().getTransactionIsolation();
+    return held.isolation() != -1 ? held.isolation() : primary().getTransactionIsolation();
   }
 
   @Override
@@ -1143,41 +959,29 @@ final class RoutingConnection implements JunctionConnection {
 
   @Override
   public void clearWarnings() throws SQLException {
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.clearWarnings();
-      }
+    for (Connection c : held.held()) {
+      c.clearWarnings();
     }
   }
 
   @Override
   public Map<String, Class<?>> getTypeMap() throws SQLException {
-    return typeMap != null ? typeMap : primary().getTypeMap();
+    return held.typeMap() != null ? held.typeMap() : primary().getTypeMap();
   }
 
   @Override
   public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-    this.typeMap = map;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setTypeMap(map);
-      }
-    }
+    held.typeMap(map);
   }
 
   @Override
   public void setHoldability(int holdability) throws SQLException {
-    this.holdability = holdability;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setHoldability(holdability);
-      }
-    }
+    held.holdability(holdability);
   }
 
   @Override
   public int getHoldability() throws SQLException {
-    return holdability != -1 ? holdability : primary().getHoldability();
+    return held.holdability() != -1 ? held.holdability() : primary().getHoldability();
   }
 
   @Override
@@ -1234,15 +1038,17 @@ final class RoutingConnection implements JunctionConnection {
 
   @Override
   public void setClientInfo(String name, String value) throws SQLClientInfoException {
-    if (primary != null) {
-      primary.setClientInfo(name, value);
+    Connection p = held.heldPrimary();
+    if (p != null) {
+      p.setClientInfo(name, value);
     }
   }
 
   @Override
   public void setClientInfo(Properties properties) throws SQLClientInfoException {
-    if (primary != null) {
-      primary.setClientInfo(properties);
+    Connection p = held.heldPrimary();
+    if (p != null) {
+      p.setClientInfo(properties);
     }
   }
 
@@ -1259,36 +1065,28 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public void setSchema(String schema) throws SQLException {
     checkOpen();
-    this.schema = schema;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setSchema(schema);
-      }
-    }
+    held.schema(schema);
   }
 
   @Override
   public String getSchema() throws SQLException {
     checkOpen();
-    return schema != null ? schema : primary().getSchema();
+    return held.schema() != null ? held.schema() : primary().getSchema();
   }
 
   @Override
   public void abort(Executor executor) throws SQLException {
     closed = true;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.abort(executor);
-      }
+    for (Connection c : held.held()) {
+      c.abort(executor);
     }
   }
 
   @Override
   public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-    for (Connection c : new Connection[] {primary(), replica}) {
-      if (c != null) {
-        c.setNetworkTimeout(executor, milliseconds);
-      }
+    primary();
+    for (Connection c : held.held()) {
+      c.setNetworkTimeout(executor, milliseconds);
     }
   }
 
