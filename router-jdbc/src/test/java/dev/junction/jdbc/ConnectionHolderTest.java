@@ -32,6 +32,7 @@ class ConnectionHolderTest {
     final List<String> log = new ArrayList<>();
     boolean closed;
     boolean failSetUp;
+    boolean autoCommit = true;
     final Connection proxy;
 
     FakeConnection(String name) {
@@ -47,7 +48,16 @@ class ConnectionHolderTest {
             case "hashCode" -> System.identityHashCode(p);
             case "equals" -> p == args[0];
             case "isWrapperFor" -> false;
-            case "getAutoCommit" -> true;
+            case "getAutoCommit" -> autoCommit;
+            case "setAutoCommit" -> {
+              autoCommit = (Boolean) args[0];
+              log.add("setAutoCommit " + args[0]);
+              yield null;
+            }
+            case "commit", "rollback" -> {
+              log.add(m.getName());
+              yield null;
+            }
             case "setTransactionIsolation", "setCatalog", "setSchema", "setHoldability", "setTypeMap" -> {
               if (failSetUp) {
                 throw new SQLException("set-up failed", "08006");
@@ -87,6 +97,8 @@ class ConnectionHolderTest {
     final List<SQLException> failures = new ArrayList<>();
     SQLException acquireFailure;
     boolean nextFailsSetUp;
+    /** Runs when a connection is handed out (e.g. the sample a new replica connection takes). */
+    Runnable onAcquire = () -> { };
 
     FakeSource(EndpointState state) {
       this.state = state;
@@ -105,6 +117,7 @@ class ConnectionHolderTest {
       FakeConnection c = new FakeConnection(state.name() + "#" + handedOut.size());
       c.failSetUp = nextFailsSetUp;
       handedOut.add(c);
+      onAcquire.run();
       return c.proxy;
     }
 
