@@ -371,11 +371,6 @@ final class RoutingConnection implements JunctionConnection {
     return session.inTransaction();
   }
 
-  /** The decision's state, for tests and explain. */
-  RouteSession session() {
-    return session;
-  }
-
   // ---------------------------------------------------------------- physical connections
 
   Connection primary() throws SQLException {
