@@ -68,6 +68,10 @@ class PoolDemandIT {
 
   /** Two shards (one PostgreSQL primary + replica each), every endpoint with a pool of two. */
   static JunctionConfig shardedConfig(List<PostgresReplicaSet> sets) {
+    return shardedConfig(sets, "sdemand");
+  }
+
+  static JunctionConfig shardedConfig(List<PostgresReplicaSet> sets, String table) {
     JunctionConfig.Pool pool = new JunctionConfig.Pool(2, 0, Duration.ofSeconds(3), Duration.ofMinutes(10), Duration.ofMinutes(30),
         Duration.ofSeconds(1));
     List<JunctionConfig.Shard> shards = new ArrayList<>();
@@ -79,7 +83,7 @@ class PoolDemandIT {
               set.replica(0).password(), 1, pool))));
     }
     return new JunctionConfig(Dialect.POSTGRESQL, shards, TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(100)),
-        TestConfigs.localFences(), JunctionConfig.Sharding.of(List.of(new ShardedTable("sdemand", "id", KeyType.LONG)), List.of()));
+        TestConfigs.localFences(), JunctionConfig.Sharding.of(List.of(new ShardedTable(table, "id", KeyType.LONG)), List.of()));
   }
 
   interface Unit {
@@ -190,6 +194,97 @@ class PoolDemandIT {
       }
     }
     assertThat(rows).as("rows on the shards' primaries = acknowledged inserts").isEqualTo(inserted);
+  }
+
+  /**
+   * Scatters take one connection per shard: pools of two per endpoint, 16 threads mixing scatter
+   * reads (on the replicas, and on the primaries under {@code Junction.primary}), scatter writes and
+   * single-shard writes. Two scatters that each held some shards' connections while waiting for the
+   * others' (legs taking their connections in parallel, in no fixed order) waited in a cycle until
+   * the pool's timeout; a scatter takes them in ring order.
+   */
+  @Test
+  void scattersAndSingleShardWritesNeverWaitInACycle() throws Exception {
+    AtomicLong ids = new AtomicLong(2_000_000);
+    String top = "SELECT id, thread FROM sscatter ORDER BY id DESC LIMIT 5";
+    List<Unit> units = List.of(
+        (c, t) -> {
+          scatterCount(c);
+          return insertScatterKey(c, ids.incrementAndGet(), t);
+        },
+        (c, t) -> {
+          int n = insertScatterKey(c, ids.incrementAndGet(), t);
+          scatterRows(c, top);
+          return n;
+        },
+        (c, t) -> {
+          try {
+            dev.junction.Junction.primary(() -> {
+              scatterRows(c, top);
+              return scatterCount(c);
+            });
+          } catch (Exception e) {
+            throw e instanceof SQLException se ? se : new SQLException(e);
+          }
+          return insertScatterKey(c, ids.incrementAndGet(), t);
+        },
+        (c, t) -> {
+          try (PreparedStatement ps = c.prepareStatement("UPDATE sscatter SET thread = thread WHERE thread = ?")) {
+            ps.setInt(1, -1); // no key: every shard's primary
+            ps.executeUpdate();
+          }
+          scatterCount(c);
+          return 0;
+        },
+        (c, t) -> {
+          scatterRows(c, top);
+          scatterCount(c);
+          return insertScatterKey(c, ids.incrementAndGet(), t) + insertScatterKey(c, ids.incrementAndGet(), t);
+        });
+    long inserted;
+    try (RoutingDataSource ds = RoutingDataSource.create(shardedConfig(cluster.postgres(), "sscatter"))) {
+      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE sscatter (id bigint primary key, thread int not null)");
+      }
+      for (PostgresReplicaSet set : cluster.postgres()) {
+        awaitTable(set.replica(0), "sscatter");
+      }
+      inserted = hammer(ds, units);
+    }
+    long rows = 0;
+    for (PostgresReplicaSet set : cluster.postgres()) {
+      try (Connection c = set.primary().connect(); Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT count(*) FROM sscatter")) {
+        rs.next();
+        rows += rs.getLong(1);
+      }
+    }
+    assertThat(rows).as("rows on the shards' primaries = acknowledged inserts").isEqualTo(inserted);
+  }
+
+  static int insertScatterKey(Connection c, long id, int thread) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO sscatter(id, thread) VALUES (?, ?)")) {
+      ps.setLong(1, id);
+      ps.setInt(2, thread);
+      return ps.executeUpdate();
+    }
+  }
+
+  static long scatterCount(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sscatter")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static int scatterRows(Connection c, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      int n = 0;
+      while (rs.next()) {
+        n++;
+      }
+      return n;
+    }
   }
 
   static List<Unit> units() {

@@ -67,7 +67,10 @@ class ShardedDifferentialIT {
   static final boolean MERGE = MODE.equals("merge");
   static final Duration REPLAY = Duration.ofSeconds(30);
   /** Issue #10 families generated apart from the weighted mix, {@code -Ddiff.newFamilyQueries} each (default 400). */
-  static final List<QueryCase.Family> NEW_FAMILIES = List.of(QueryCase.Family.AGG_ARITH, QueryCase.Family.LIMIT_EXPR);
+  static final List<QueryCase.Family> NEW_FAMILIES = List.of(QueryCase.Family.AGG_ARITH, QueryCase.Family.LIMIT_EXPR,
+      QueryCase.Family.MULTISET_AGG);
+  /** {@code -Ddiff.onlyFamily=MULTISET_AGG}: run only that family (for checking it against older code). */
+  static final String ONLY_FAMILY = System.getProperty("diff.onlyFamily", "");
   static final int NEW_FAMILY_QUERIES = Integer.getInteger("diff.newFamilyQueries", 400);
   /** {@code -Ddiff.onlyNewFamilies=true}: run only those (for checking them against older code). */
   static final boolean ONLY_NEW_FAMILIES = Boolean.getBoolean("diff.onlyNewFamilies");
@@ -243,6 +246,9 @@ class ShardedDifferentialIT {
     if (ONLY_NEW_FAMILIES) {
       cases.removeIf(q -> !NEW_FAMILIES.contains(q.family()));
     }
+    if (!ONLY_FAMILY.isEmpty()) {
+      cases.removeIf(q -> !q.family().name().equals(ONLY_FAMILY));
+    }
     DiffReport report = new DiffReport(flavor.label());
     ResultComparison comparison = new ResultComparison();
     List<String> oracleErrors = new ArrayList<>();
@@ -261,7 +267,7 @@ class ShardedDifferentialIT {
         long started = System.nanoTime();
         long oracleNanos;
         try {
-          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+          expected = ResultTable.query(o, q.sql(), q.params(), q.prepared(), q.multisets());
           oracleNanos = System.nanoTime() - started;
         } catch (SQLException e) {
           if (!q.family().mayFail()) {
@@ -274,7 +280,8 @@ class ShardedDifferentialIT {
         String mismatch;
         try {
           started = System.nanoTime();
-          ResultTable actual = MERGE ? emulated(rig, emulator, q) : ResultTable.query(j, q.sql(), q.params(), q.prepared());
+          ResultTable actual = MERGE ? emulated(rig, emulator, q)
+              : ResultTable.query(j, q.sql(), q.params(), q.prepared(), q.multisets());
           report.time(q, System.nanoTime() - started, oracleNanos);
           mismatch = comparison.compare(q, expected, actual);
           String stringDiff = mismatch == null ? comparison.compareStrings(q, expected, actual) : null;
@@ -334,6 +341,75 @@ class ShardedDifferentialIT {
     soft.assertThat(stringDiffs.size()).as(flavor.label() + " queries whose getString text differs from the oracle's; first: "
         + String.join(" | ", stringDiffs.subList(0, Math.min(3, stringDiffs.size())))).isZero();
     soft.assertAll();
+  }
+
+  /**
+   * MariaDB GROUP_CONCAT near {@code group_concat_max_len} (issue #10): the same session limit is set
+   * through Junction (a SET goes to every shard) and on the oracle, from far below the values' length
+   * to far above. Junction must return the oracle's value (as a multiset of elements) or refuse with
+   * 0AJ00 naming group_concat_max_len, never a value the oracle would have cut, nor one the shards cut.
+   */
+  @Order(2)
+  @ParameterizedTest
+  @EnumSource(value = SqlFlavor.class, names = "MARIADB")
+  @Timeout(300)
+  void groupConcatNearItsLimitIsRefusedNeverCut(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(JUNCTION).as("needs Junction").isTrue();
+    String[] queries = {
+        "SELECT GROUP_CONCAT(note SEPARATOR ',') AS m0 FROM orders",
+        "SELECT status, GROUP_CONCAT(note) AS m0 FROM orders GROUP BY status ORDER BY status",
+        "SELECT customer_id, GROUP_CONCAT(status SEPARATOR '\u00e9') AS m0 FROM orders GROUP BY customer_id ORDER BY customer_id",
+        "SELECT qty, GROUP_CONCAT(note, '|' SEPARATOR '') AS m0 FROM orders WHERE note IS NOT NULL GROUP BY qty ORDER BY qty",
+        "SELECT qty, GROUP_CONCAT(DISTINCT customer_id SEPARATOR ';') AS m0 FROM orders GROUP BY qty ORDER BY qty"};
+    String[] separators = {",", ",", "\u00e9", "", ";"};
+    long[] limits = {4, 16, 64, 256, 1024, 4096, 16384, 65536, 1048576};
+    ResultComparison comparison = new ResultComparison();
+    List<String> mismatches = new ArrayList<>();
+    int answered = 0;
+    int refused = 0;
+    int oracleCut = 0;
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      for (long limit : limits) {
+        exec(j, "SET SESSION group_concat_max_len = " + limit);
+        exec(o, "SET SESSION group_concat_max_len = " + limit);
+        for (int i = 0; i < queries.length; i++) {
+          int column = queries[i].startsWith("SELECT GROUP_CONCAT") ? 0 : 1;
+          List<QueryCase.Multiset> ms = List.of(new QueryCase.Multiset(column, separators[i]));
+          QueryCase q = new QueryCase(200_000 + i, QueryCase.Family.MULTISET_AGG, QueryCase.Route.SCATTER, queries[i], List.of(),
+              false, QueryCase.Order.TOTAL, new int[0], false, ms);
+          ResultTable expected = ResultTable.query(o, q.sql(), List.of(), false, ms);
+          ResultTable raw = ResultTable.query(o, q.sql(), List.of(), false);
+          boolean cut = raw.rows().stream().anyMatch(r -> r.get(column) != null
+              && r.get(column).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > limit - 4);
+          oracleCut += cut ? 1 : 0;
+          try {
+            ResultTable actual = ResultTable.query(j, q.sql(), List.of(), false, ms);
+            String diff = comparison.compare(q, expected, actual);
+            if (diff != null) {
+              mismatches.add("group_concat_max_len = " + limit + ": " + q.sql() + ": " + diff);
+            }
+            answered++;
+          } catch (SQLException e) {
+            if (isNamedRefusal(e) && String.valueOf(e.getMessage()).contains("group_concat_max_len")) {
+              refused++;
+            } else {
+              mismatches.add("group_concat_max_len = " + limit + ": " + q.sql() + ": junction failed: [" + e.getSQLState() + "] "
+                  + e.getMessage());
+            }
+          }
+        }
+      }
+      exec(j, "SET SESSION group_concat_max_len = 1048576");
+      exec(o, "SET SESSION group_concat_max_len = 1048576");
+    }
+    log("%s group_concat_max_len: %d queries, %d answered, %d refused (0AJ00 naming group_concat_max_len), %d oracle"
+        + " results at or near the limit, %d mismatches", flavor.label(), limits.length * queries.length, answered, refused,
+        oracleCut, mismatches.size());
+    mismatches.forEach(m -> log("MISMATCH %s", m));
+    assertThat(mismatches).as("group_concat near group_concat_max_len").isEmpty();
+    assertThat(refused).as("refusals near the limit").isGreaterThan(0);
+    assertThat(answered).as("answers far below the limit").isGreaterThan(0);
   }
 
   /**
@@ -559,6 +635,115 @@ class ShardedDifferentialIT {
     problems.forEach(p -> log("GETTER %s", p));
     assertThat(values).isGreaterThan(1000);
     assertThat(problems).as(flavor.label() + " merged getters vs direct").isEmpty();
+  }
+
+  /**
+   * Issue #10: merged string_agg/array_agg/group_concat values read like the driver's. The specials
+   * table grouped by its shard key puts every group on one shard, so the merged value is that shard's
+   * one part; the same SQL run directly on each shard primary gives the driver's value, and getString,
+   * getArray (element class, elements, base type), getObject and the metadata must agree exactly:
+   * PostgreSQL array text forms with infinity, BC dates, NaN, bytea, intervals, empty strings and
+   * NULL elements; bytea string_agg; MariaDB GROUP_CONCAT of every type.
+   */
+  @Order(6)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  void mergedMultisetAggregatesMatchTheDriverOnTheShard(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(rig.withJunction()).as("needs Junction").isTrue();
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    List<String> items = new ArrayList<>();
+    if (pg) {
+      for (String c : List.of("f", "r", "d", "ts", "tz", "n", "ni", "b", "s", "iv", "bo")) {
+        items.add("array_agg(" + c + ") AS a_" + c);
+      }
+      items.add("string_agg(s, ',') AS sa_s");
+      items.add("string_agg(b, '\\x2c'::bytea) AS sa_b");
+      items.add("string_agg(CAST(f AS text), ?) AS sa_f");
+      items.add("array_agg(DISTINCT customer_id) AS a_key");
+    } else {
+      for (String c : List.of("f", "r", "d", "ts", "n", "b", "s", "bo")) {
+        items.add("GROUP_CONCAT(" + c + ") AS g_" + c);
+      }
+      items.add("GROUP_CONCAT(s, '|', d SEPARATOR '') AS g_sd");
+      items.add("GROUP_CONCAT(DISTINCT customer_id SEPARATOR ';') AS g_key");
+    }
+    String sql = "SELECT customer_id, " + String.join(", ", items) + " FROM specials GROUP BY customer_id ORDER BY customer_id";
+    List<Object> params = pg ? List.of(" ; ") : List.of();
+    Map<Long, List<Object[]>> direct = new java.util.HashMap<>();
+    for (int shard = 0; shard < rig.shardCount(); shard++) {
+      try (Connection c = rig.shardPrimary(shard); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+        dev.junction.it.shard.SqlText.bind(ps, params);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            direct.put(rs.getLong(1), cells(rs));
+          }
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    int values = 0;
+    try (Connection j = rig.junction(); java.sql.PreparedStatement ps = j.prepareStatement(sql)) {
+      dev.junction.it.shard.SqlText.bind(ps, params);
+      try (ResultSet merged = ps.executeQuery()) {
+        assertThat(j.unwrap(JunctionConnection.class).lastShardRoute().opcode().name()).isEqualTo("SCATTER");
+        int groups = 0;
+        while (merged.next()) {
+          groups++;
+          long key = merged.getLong(1);
+          List<Object[]> want = direct.get(key);
+          List<Object[]> got = cells(merged);
+          if (want == null) {
+            problems.add("group " + key + " is on no shard");
+            continue;
+          }
+          for (int c = 1; c < got.size(); c++) {
+            values++;
+            if (!java.util.Arrays.deepEquals(want.get(c), got.get(c))) {
+              problems.add(flavor.label() + " customer_id=" + key + " " + merged.getMetaData().getColumnLabel(c + 1) + ": directly "
+                  + java.util.Arrays.deepToString(want.get(c)) + ", merged " + java.util.Arrays.deepToString(got.get(c)));
+            }
+          }
+        }
+        assertThat(groups).isEqualTo(direct.size());
+      }
+    }
+    log("%s: merged multiset aggregates vs the shard's driver: %d values compared, %d differences", flavor.label(), values,
+        problems.size());
+    problems.forEach(p -> log("GETTER %s", p));
+    assertThat(values).isGreaterThan(500);
+    assertThat(problems).as(flavor.label() + " merged multiset aggregates vs direct").isEmpty();
+  }
+
+  /** Per column: metadata, getString, and the value as getObject/getArray/getBytes give it. */
+  static List<Object[]> cells(ResultSet rs) throws SQLException {
+    java.sql.ResultSetMetaData md = rs.getMetaData();
+    List<Object[]> out = new ArrayList<>();
+    for (int c = 1; c <= md.getColumnCount(); c++) {
+      Object v = rs.getObject(c);
+      Object value;
+      if (v instanceof java.sql.Array a) {
+        Object elementsOrError;
+        try {
+          Object[] elements = (Object[]) a.getArray();
+          Object[] normal = new Object[elements.length];
+          for (int i = 0; i < elements.length; i++) {
+            normal[i] = elements[i] instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : elements[i];
+          }
+          elementsOrError = new Object[] {"array of " + elements.getClass().getComponentType().getName(), normal};
+        } catch (SQLException e) { // pgjdbc cannot decode numeric[] with NaN: the merged array must fail alike
+          elementsOrError = "getArray() failed: [" + e.getSQLState() + "] " + e.getMessage();
+        }
+        value = new Object[] {a.getBaseTypeName(), a.getBaseType(), elementsOrError, rs.getArray(c).toString()};
+      } else if (v instanceof byte[] b) {
+        value = new Object[] {"bytes", java.util.HexFormat.of().formatHex(b), java.util.HexFormat.of().formatHex(rs.getBytes(c))};
+      } else {
+        value = v == null ? null : new Object[] {v.getClass().getName(), v};
+      }
+      out.add(new Object[] {md.getColumnLabel(c), md.getColumnTypeName(c), md.getColumnType(c), md.getColumnClassName(c),
+          rs.getString(c), value});
+    }
+    return out;
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

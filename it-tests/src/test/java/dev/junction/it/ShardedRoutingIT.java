@@ -121,6 +121,128 @@ class ShardedRoutingIT {
     }
   }
 
+  /**
+   * A scatter read whose part fails on one shard cancels the parts still running on the others
+   * (each sleeps 30 s here) instead of waiting for them, says so in the error's suppressed
+   * exceptions (57014), and leaves the connection usable. Before, the error came after the slowest
+   * part had finished, with nothing suppressed.
+   */
+  @Test
+  void aFailingScatterPartCancelsTheOthersAndTheConnectionStaysUsable() throws Exception {
+    long failing = -1;
+    List<Long> slow = new ArrayList<>();
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (long id = 5_000_000; seen.size() < 3; id++) {
+      int shard = shardOf(id);
+      if (seen.add(shard)) {
+        if (failing < 0) {
+          failing = id;
+        } else {
+          slow.add(id);
+        }
+      }
+    }
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      try {
+        s.executeUpdate("INSERT INTO ledger (account_id, seq, amount, memo) VALUES (" + failing + ", 1, 0, 'slowfail')");
+        for (long id : slow) {
+          s.executeUpdate("INSERT INTO ledger (account_id, seq, amount, memo) VALUES (" + id + ", 1, 30, 'slowfail')");
+        }
+        String sql = "SELECT account_id FROM ledger WHERE CASE WHEN memo IS NULL OR memo <> 'slowfail' THEN false"
+            + " WHEN amount = 0 THEN 1 / amount = 1 ELSE pg_sleep(amount)::text = '' END";
+        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+            () -> Junction.primary(() -> {
+              try (ResultSet rs = s.executeQuery(sql)) {
+                return rs.next();
+              }
+            }));
+        assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("22012");
+        assertThat(e.getSuppressed()).as("the other shards' parts were cancelled or not started").hasSize(2)
+            .allSatisfy(x -> assertThat(((SQLException) x).getSQLState()).isEqualTo("57014"));
+        assertThat(Junction.primary(() -> longValue(c, "SELECT count(*) FROM ledger WHERE memo = 'slowfail'")))
+            .as("the connection still works").isEqualTo(3);
+      } finally {
+        s.executeUpdate("DELETE FROM ledger WHERE memo = 'slowfail'");
+      }
+    }
+  }
+
+  /**
+   * A statement's settings reach every leg of a scatter: max rows cuts the merged result (not the
+   * legs), a fetch size streams the legs in batches, a query timeout and Statement.cancel() from
+   * another thread stop legs running on the shards (57014).
+   */
+  @Test
+  void scatterLegsHonourMaxRowsFetchSizeQueryTimeoutAndCancel() throws Exception {
+    try (Connection c = ds.getConnection()) {
+      try (Statement s = c.createStatement()) {
+        s.setMaxRows(7);
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = Junction.primary(() -> s.executeQuery("SELECT id FROM accounts ORDER BY id"))) {
+          while (rs.next()) {
+            ids.add(rs.getLong(1));
+          }
+        }
+        assertThat(ids).as("max rows applies to the merged result").containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+      }
+      c.setAutoCommit(false); // pgjdbc fetches in batches only inside a transaction
+      try (Statement s = c.createStatement()) {
+        s.setFetchSize(10);
+        long expected = 0;
+        try (ResultSet rs = s.executeQuery("SELECT id FROM accounts ORDER BY id")) {
+          while (rs.next()) {
+            assertThat(rs.getLong(1)).isEqualTo(expected++);
+          }
+        }
+        assertThat(expected).as("every row, in order, fetched 10 at a time per shard").isEqualTo(ACCOUNTS);
+      }
+      c.commit();
+      c.setAutoCommit(true);
+    }
+    long[] ids = new long[3];
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    int found = 0;
+    for (long id = 6_000_000; found < 3; id++) {
+      if (seen.add(shardOf(id))) {
+        ids[found++] = id;
+      }
+    }
+    String slow = "SELECT account_id FROM ledger WHERE CASE WHEN memo IS NULL OR memo <> 'slowlegs' THEN false"
+        + " ELSE pg_sleep(amount)::text = '' END";
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      try {
+        for (long id : ids) {
+          s.executeUpdate("INSERT INTO ledger (account_id, seq, amount, memo) VALUES (" + id + ", 1, 30, 'slowlegs')");
+        }
+        try (Statement timed = c.createStatement()) {
+          timed.setQueryTimeout(1);
+          SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+              () -> Junction.primary(() -> timed.executeQuery(slow).next()));
+          assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("57014");
+        }
+        try (Statement cancelled = c.createStatement()) {
+          java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+          try {
+            java.util.concurrent.Future<Boolean> running = other.submit(() -> Junction.primary(() -> cancelled.executeQuery(slow).next()));
+            while (!running.isDone()) { // a cancel before the legs' queries are on the wire does nothing: repeat it
+              cancelled.cancel();
+              Thread.sleep(50);
+            }
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, running::get);
+            assertThat(((SQLException) e.getCause()).getSQLState()).as(e.getCause().getMessage()).isEqualTo("57014");
+          } finally {
+            other.shutdownNow();
+          }
+        }
+        assertThat(Junction.primary(() -> longValue(c, "SELECT count(*) FROM ledger WHERE memo = 'slowlegs'")))
+            .as("the connection still works").isEqualTo(3);
+      } finally {
+        s.executeUpdate("DELETE FROM ledger WHERE memo = 'slowlegs'");
+      }
+    }
+  }
+
   static int shardOf(long id) throws SQLException {
     return config.sharding().rules(config.shards()).shardOf(config.sharding().tables().get(0), id);
   }

@@ -8,14 +8,18 @@ import net.sf.jsqlparser.expression.AnalyticType;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
 import net.sf.jsqlparser.expression.JsonAggregateFunction;
+import net.sf.jsqlparser.expression.MySQLGroupConcat;
+import net.sf.jsqlparser.statement.select.OrderByElement;
+import java.util.List;
 
 import java.sql.SQLFeatureNotSupportedException;
 
 /**
  * Recognises aggregate calls and decides whether partial results from shards can be combined into
  * the right answer. COUNT, SUM, MIN, MAX, AVG (as SUM and COUNT), BOOL_AND/EVERY, BOOL_OR and
- * ANY_VALUE can, and so can {@code COUNT(DISTINCT shard key)} ({@link ShardKeys}); other DISTINCT
- * counts, sums and averages, ordered-set aggregates and the statistical and string aggregates cannot.
+ * ANY_VALUE can, and so can {@code COUNT(DISTINCT shard key)} ({@link ShardKeys}) and STRING_AGG,
+ * ARRAY_AGG and GROUP_CONCAT without ORDER BY inside, as multisets ({@link Multisets}); other DISTINCT
+ * counts, sums and averages, ordered-set aggregates and the statistical and JSON aggregates cannot.
  *
  * <p>Only the built-in names below are recognised: a user-defined aggregate looks like a scalar
  * function and would be treated as one, so do not scatter queries that use them.
@@ -25,19 +29,22 @@ final class AggregateCalls {
   /** A top-level aggregate call and how its partials combine. */
   record Call(Expression node, String name, Combine combine) {}
 
-  private static final Map<String, Combine> MERGEABLE = Map.of(
-      "count", Combine.COUNT,
-      "sum", Combine.SUM,
-      "min", Combine.MIN,
-      "max", Combine.MAX,
-      "avg", Combine.AVG,
-      "bool_and", Combine.BOOL_AND,
-      "every", Combine.BOOL_AND,
-      "bool_or", Combine.BOOL_OR,
-      "any_value", Combine.FIRST);
+  private static final Map<String, Combine> MERGEABLE = Map.ofEntries(
+      Map.entry("count", Combine.COUNT),
+      Map.entry("sum", Combine.SUM),
+      Map.entry("min", Combine.MIN),
+      Map.entry("max", Combine.MAX),
+      Map.entry("avg", Combine.AVG),
+      Map.entry("bool_and", Combine.BOOL_AND),
+      Map.entry("every", Combine.BOOL_AND),
+      Map.entry("bool_or", Combine.BOOL_OR),
+      Map.entry("any_value", Combine.FIRST),
+      Map.entry("string_agg", Combine.CONCAT),
+      Map.entry("group_concat", Combine.CONCAT),
+      Map.entry("array_agg", Combine.ARRAY));
 
   private static final Set<String> UNMERGEABLE = Set.of(
-      "string_agg", "array_agg", "group_concat", "json_agg", "jsonb_agg", "json_object_agg",
+      "json_agg", "jsonb_agg", "json_object_agg",
       "jsonb_object_agg", "json_arrayagg", "json_objectagg", "xmlagg", "stddev", "stddev_pop",
       "stddev_samp", "std", "variance", "var_pop", "var_samp", "bit_and", "bit_or", "bit_xor",
       "percentile_cont", "percentile_disc", "mode", "median", "corr", "covar_pop", "covar_samp",
@@ -70,6 +77,11 @@ final class AggregateCalls {
     if (e instanceof JsonAggregateFunction) {
       throw notMergeable(e, "JSON aggregate");
     }
+    if (e instanceof MySQLGroupConcat g) {
+      List<Expression> args = g.getExpressionList() == null ? List.of() : List.copyOf(g.getExpressionList());
+      checkMultiset(e, "group_concat", g.getOrderByElements(), g.isDistinct(), args.size() == 1 ? args.get(0) : null, keys);
+      return new Call(e, "group_concat", Combine.CONCAT);
+    }
     String name;
     boolean distinct;
     if (e instanceof Function f) {
@@ -97,6 +109,14 @@ final class AggregateCalls {
     if (combine == null) {
       throw notMergeable(e, "aggregate");
     }
+    if (combine == Combine.CONCAT || combine == Combine.ARRAY) {
+      List<OrderByElement> inner = e instanceof Function f ? f.getOrderByElements() : ((AnalyticExpression) e).getFuncOrderBy();
+      Expression first = e instanceof Function f
+          ? (f.getParameters() == null || f.getParameters().isEmpty() ? null : (Expression) f.getParameters().get(0))
+          : ((AnalyticExpression) e).getExpression();
+      checkMultiset(e, name, inner, distinct, first, keys);
+      return new Call(e, name, combine);
+    }
     if (distinct && combine == Combine.COUNT && keys.isKey(onlyArgument(e))) {
       return new Call(e, name, Combine.COUNT); // every key's rows sit on one shard: the counts add up
     }
@@ -114,6 +134,35 @@ final class AggregateCalls {
               + " them in the application");
     }
     return new Call(e, name, combine);
+  }
+
+  /**
+   * string_agg, array_agg and group_concat merge as multisets ({@link Multisets}): refused with an
+   * ORDER BY inside (the order of elements across shards is not reproduced: a k-way merge of the
+   * partials' elements would need each element's sort key, and string_agg text cannot be split back
+   * into elements), and with DISTINCT unless the argument is the shard key (then the shards' distinct
+   * sets are disjoint, as for {@code COUNT(DISTINCT key)}).
+   */
+  private static void checkMultiset(Expression e, String name, List<OrderByElement> order, boolean distinct,
+                                    Expression argument, ShardKeys keys) throws SQLFeatureNotSupportedException {
+    String upper = name.toUpperCase(Locale.ROOT);
+    if (order != null && !order.isEmpty()) {
+      throw Unsupported.of(
+          "ORDER BY inside " + e,
+          "the merger concatenates the shards' " + upper + " results as an unordered multiset of elements,"
+              + " which does not reproduce an order across shards",
+          "Drop the ORDER BY inside " + upper + " (the elements then come in an unspecified order) and sort them in"
+              + " the application, or " + Unsupported.ROUTE_TO_ONE_SHARD_LOWER);
+    }
+    if (distinct && !keys.isKey(argument)) {
+      throw Unsupported.of(
+          e.toString(),
+          "per-shard " + upper + "(DISTINCT ...) results cannot be concatenated, because the same value can appear"
+              + " on several shards" + (keys.key() != null ? " (only DISTINCT " + keys.key() + ", the shard key, is"
+              + " disjoint across shards)" : ""),
+          "Drop DISTINCT and remove duplicates in the application, or select the DISTINCT values"
+              + " (SELECT DISTINCT x ...) and aggregate them in the application");
+    }
   }
 
   /** The single argument of an aggregate call, or null when it has none or several. */
@@ -140,7 +189,8 @@ final class AggregateCalls {
     return Unsupported.of(
         "the " + kind + " " + e,
         "its per-shard results cannot be combined into the overall result"
-            + " (mergeable: COUNT, SUM, MIN, MAX, AVG, BOOL_AND, BOOL_OR, EVERY, ANY_VALUE)",
+            + " (mergeable: COUNT, SUM, MIN, MAX, AVG, BOOL_AND, BOOL_OR, EVERY, ANY_VALUE, and STRING_AGG, ARRAY_AGG,"
+            + " GROUP_CONCAT without ORDER BY inside)",
         "Route the query to one shard with a shard-key predicate, or select the rows and aggregate them"
             + " in the application");
   }

@@ -13,6 +13,7 @@ import net.sf.jsqlparser.expression.AnalyticType;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
 import net.sf.jsqlparser.expression.LongValue;
+import net.sf.jsqlparser.expression.MySQLGroupConcat;
 import net.sf.jsqlparser.expression.NullValue;
 import net.sf.jsqlparser.expression.operators.conditional.AndExpression;
 import net.sf.jsqlparser.schema.Column;
@@ -28,6 +29,10 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *   <li>Each select item gets a {@link Combine} role: an aggregate combines its partials, a GROUP
  *       BY expression is a key, anything else must be constant per group and keeps its first value.
  *   <li>AVG(x) is rewritten to SUM(x) plus a hidden COUNT(x); the merger divides.
+ *   <li>string_agg/group_concat/array_agg without ORDER BY inside stay as written, plus hidden
+ *       columns with the separator (and, for group_concat, the partial's length and the shard's
+ *       group_concat_max_len); the merger concatenates the partials ({@link Multisets}). Anywhere but
+ *       as their own select item (HAVING, ORDER BY, DISTINCT, expressions) they are refused.
  *   <li>COALESCE(SUM|MIN|MAX(x), literal) stays as written plus a hidden COUNT(x) that tells the
  *       merger which shards' values are the literal ({@link CoalescedAggregate}).
  *   <li>Arithmetic over COUNT/SUM/AVG ({@code round(avg(x), 2)}, {@code sum(a) / count(*)}) is
@@ -82,6 +87,13 @@ final class AggregationPlanner {
         visibleRoles[i] = ColumnMerge.of(Combine.FIRST);
       }
     }
+    if (ps.getDistinct() != null) {
+      for (int i = 0; i < visibleRoles.length; i++) {
+        if (isMultiset(visibleRoles[i])) {
+          throw multisetElsewhere(columns.item(i).getExpression(), "SELECT DISTINCT");
+        }
+      }
+    }
     RowFilter having = splitHaving();
     List<SortKey> order = resolveOrder();
     boolean pushDown = decidePushDown(order, having);
@@ -117,6 +129,10 @@ final class AggregationPlanner {
         continue;
       }
       checkArguments(call);
+      if (call.combine() == Combine.CONCAT || call.combine() == Combine.ARRAY) {
+        visibleRoles[i] = multisetRole(call);
+        continue;
+      }
       if (call.combine() != Combine.AVG) {
         visibleRoles[i] = ColumnMerge.of(call.combine());
         continue;
@@ -154,6 +170,93 @@ final class AggregationPlanner {
     carrier.setWhenClauses(new ArrayList<>(List.of(when)));
     item.setExpression(carrier);
     return ColumnMerge.expression(expression);
+  }
+
+  /**
+   * The role of a selected {@code string_agg(x, sep)}, {@code group_concat(x [SEPARATOR s])} or
+   * {@code array_agg(x)} ({@link Multisets}). The separator, a literal or a {@code ?} parameter, is
+   * also returned by the shards as a hidden column, so the merger joins partials with exactly the
+   * value the server used; for group_concat the shards also return {@code LENGTH(GROUP_CONCAT(...))}
+   * and {@code @@session.group_concat_max_len}, which the merger checks for truncation.
+   */
+  private ColumnMerge multisetRole(AggregateCalls.Call call) throws SQLException {
+    Expression e = call.node();
+    boolean groupConcat = e instanceof MySQLGroupConcat;
+    if (groupConcat != dialect.isMySqlFamily() || (!groupConcat && call.name().equals("group_concat"))) {
+      throw Unsupported.of(
+          "the aggregate " + e,
+          (dialect.isMySqlFamily() ? "MariaDB/MySQL have GROUP_CONCAT, not " + call.name()
+              : "PostgreSQL has string_agg and array_agg, not GROUP_CONCAT")
+              + ", and the merger concatenates only the dialect's own aggregate",
+          dialect.isMySqlFamily() ? "Use GROUP_CONCAT(x SEPARATOR ',')" : "Use string_agg(x, ',') or array_agg(x)");
+    }
+    if (call.combine() == Combine.ARRAY) {
+      int n = e instanceof Function f ? (f.getParameters() == null ? 0 : f.getParameters().size())
+          : ((AnalyticExpression) e).getOffset() == null ? 1 : 2;
+      if (n != 1) {
+        throw Unsupported.of("the aggregate " + e, "array_agg takes one argument", "Pass one argument");
+      }
+      return ColumnMerge.of(Combine.ARRAY);
+    }
+    if (groupConcat) {
+      MySQLGroupConcat g = (MySQLGroupConcat) e;
+      String separator = g.getSeparator() == null ? "','" : g.getSeparator();
+      ShardColumns.Ref sep = columns.addHidden(new Column(separator)); // the literal exactly as written
+      hiddenRoles.add(ColumnMerge.of(Combine.FIRST));
+      Function length = new Function();
+      length.setName("LENGTH");
+      length.setParameters(new net.sf.jsqlparser.expression.operators.relational.ExpressionList<>(e));
+      ShardColumns.Ref len = columns.addHidden(length);
+      hiddenRoles.add(ColumnMerge.of(Combine.SUM));
+      ShardColumns.Ref max = columns.addHidden(new Column("@@session.group_concat_max_len"));
+      hiddenRoles.add(ColumnMerge.of(Combine.MIN));
+      return ColumnMerge.concat(columns.absolute(sep), columns.absolute(len), columns.absolute(max));
+    }
+    Expression separator;
+    int n;
+    if (e instanceof Function f) {
+      n = f.getParameters() == null ? 0 : f.getParameters().size();
+      separator = n == 2 ? (Expression) f.getParameters().get(1) : null;
+    } else {
+      AnalyticExpression a = (AnalyticExpression) e;
+      n = a.getDefaultValue() != null ? 3 : a.getOffset() != null ? 2 : 1;
+      separator = a.getOffset();
+    }
+    if (n != 2) {
+      throw Unsupported.of("the aggregate " + e, "string_agg takes a value and a separator", "Pass string_agg(x, ',')");
+    }
+    if (!isConstantSeparator(separator)) {
+      throw Unsupported.of(
+          "the separator " + ParameterMarkers.display(separator.toString()) + " of " + ParameterMarkers.display(e.toString()),
+          "the database puts each row's own separator before its value, and the merger joins the shards' parts with"
+              + " one separator, which it knows only for a literal or a ? parameter",
+          "Use a string literal or a ? parameter as the separator");
+    }
+    ShardColumns.Ref sep = columns.addHidden(separator);
+    hiddenRoles.add(ColumnMerge.of(Combine.FIRST));
+    return ColumnMerge.concat(columns.absolute(sep), -1, -1);
+  }
+
+  /** A literal, NULL, a {@code ?} parameter, or a cast of one of those: the same value on every row of every shard. */
+  private static boolean isConstantSeparator(Expression e) {
+    while (e instanceof net.sf.jsqlparser.expression.Parenthesis p) {
+      e = p.getExpression();
+    }
+    if (e instanceof net.sf.jsqlparser.expression.CastExpression c) {
+      return isConstantSeparator(c.getLeftExpression());
+    }
+    return e instanceof net.sf.jsqlparser.expression.StringValue || e instanceof NullValue
+        || ParameterMarkers.positionalIndex(e) > 0;
+  }
+
+  /** The refusal for string_agg/array_agg/group_concat anywhere but as a select item of their own. */
+  static SQLException multisetElsewhere(Expression e, String where) {
+    return Unsupported.of(
+        where + " over the aggregate " + ParameterMarkers.display(e.toString()),
+        "the merger answers it only as a select item of its own: its elements come from several shards in an"
+            + " unspecified order, so comparing, sorting or computing with the value is not reproduced exactly",
+        "Select it as its own column and filter, sort or compute in the application, or "
+            + Unsupported.ROUTE_TO_ONE_SHARD_LOWER);
   }
 
   /**
@@ -340,6 +443,9 @@ final class AggregationPlanner {
       if (ref.hidden() && ps.getDistinct() != null) {
         throw ScatterSelectPlanner.distinctOrderNotSelected(e, false);
       }
+      if (isMultiset(role(columns.absolute(ref)))) {
+        throw multisetElsewhere(ref.hidden() ? e : columns.item(ref.index()).getExpression(), "ORDER BY " + e);
+      }
       keys.add(ScatterSelectPlanner.sortKey(ref, o, dialect));
     }
     return keys;
@@ -383,6 +489,9 @@ final class AggregationPlanner {
 
   /** The column holding an aggregate's final value, adding hidden columns when it is not selected. */
   private ShardColumns.Ref aggregateColumn(AggregateCalls.Call call) throws SQLException {
+    if (call.combine() == Combine.CONCAT || call.combine() == Combine.ARRAY) {
+      throw multisetElsewhere(call.node(), "HAVING or ORDER BY");
+    }
     ShardColumns.Ref existing = columns.byText(call.node());
     if (existing != null && isAggregate(role(columns.absolute(existing)))) {
       return existing;
@@ -411,6 +520,9 @@ final class AggregationPlanner {
     if (ref == null) {
       ref = columns.byOutputName(e);
     }
+    if (ref != null && isMultiset(role(columns.absolute(ref)))) {
+      throw multisetElsewhere(ref.hidden() ? e : columns.item(ref.index()).getExpression(), "HAVING " + e);
+    }
     return ref != null ? ref : hiddenValue(e, "HAVING");
   }
 
@@ -431,6 +543,10 @@ final class AggregationPlanner {
     } else {
       hiddenRoles.set(column - visibleRoles.length, merge);
     }
+  }
+
+  private static boolean isMultiset(ColumnMerge m) {
+    return m != null && (m.combine() == Combine.CONCAT || m.combine() == Combine.ARRAY);
   }
 
   private static boolean isAggregate(ColumnMerge m) {

@@ -38,13 +38,25 @@ public enum Combine {
   /** Partial BOOL_AND/EVERY: false if any partial is false, NULL if all are NULL. */
   BOOL_AND,
   /** Partial BOOL_OR: true if any partial is true, NULL if all are NULL. */
-  BOOL_OR;
+  BOOL_OR,
+  /**
+   * Partial {@code string_agg(x, sep)} / {@code group_concat(x)} without ORDER BY inside: the non-NULL
+   * partials joined by the separator (read from the partner column) after every shard was read, an
+   * exact answer as a multiset of elements ({@link Multisets}). NULL when every partial is NULL.
+   */
+  CONCAT,
+  /**
+   * Partial {@code array_agg(x)} without ORDER BY inside: the non-NULL partial arrays concatenated
+   * ({@link Multisets}). NULL when every partial is NULL.
+   */
+  ARRAY;
 
   /** The state for a group whose first partial value is {@code v}. */
   Object first(Object v) {
     return switch (this) {
       case COUNT -> v == null ? 0L : asLong(v);
       case SUM, AVG -> widen(v);
+      case CONCAT, ARRAY -> new Multisets.Parts(this == ARRAY).add(v);
       default -> v;
     };
   }
@@ -68,6 +80,9 @@ public enum Combine {
         return acc == null ? v : v == null ? acc : Boolean.valueOf(asBoolean(acc) && asBoolean(v));
       case BOOL_OR:
         return acc == null ? v : v == null ? acc : Boolean.valueOf(asBoolean(acc) || asBoolean(v));
+      case CONCAT:
+      case ARRAY:
+        return ((Multisets.Parts) acc).add(v);
       default:
         throw new AssertionError(this);
     }

@@ -59,6 +59,7 @@ final class CombiningCursor implements RowCursor {
     Combine[] combines = merges.stream().map(ColumnMerge::combine).toArray(Combine[]::new);
     int[] keyColumns = keyColumns(merges);
     int[] coalesced = coalescedColumns(merges);
+    int[] limited = java.util.stream.IntStream.range(0, merges.size()).filter(i -> merges.get(i).length() >= 0).toArray();
     Object[] fallbacks = new Object[merges.size()];
     Map<GroupKey, Object[]> groups = new LinkedHashMap<>();
     int expected = ShardRows.expectedWidth(spec);
@@ -84,11 +85,18 @@ final class CombiningCursor implements RowCursor {
         GroupKey key = GroupKey.of(row, keyColumns);
         Object[] state = groups.get(key);
         if (state == null) {
-          groups.put(key, start(row, combines));
+          state = start(row, combines);
+          groups.put(key, state);
           checkSize(groups.size());
         } else {
           for (int i = 0; i < state.length; i++) {
             state[i] = combines[i].add(state[i], row[i]);
+          }
+        }
+        for (int i : limited) {
+          ColumnMerge m = merges.get(i);
+          if (row[i] != null) {
+            Multisets.checkPartial((Multisets.Parts) state[i], row[m.length()], row[m.maxLength()], s);
           }
         }
       }
@@ -120,6 +128,7 @@ final class CombiningCursor implements RowCursor {
         if (spec.having() != null && !Boolean.TRUE.equals(spec.having().evaluate(row))) {
           continue;
         }
+        finishMultisets(row, merges); // after HAVING: a group it drops raises no group_concat_max_len refusal
         if (!mysql) {
           // PostgreSQL computes the select list only for groups HAVING keeps: a division by zero in a
           // dropped group is no error
@@ -155,6 +164,20 @@ final class CombiningCursor implements RowCursor {
       AggregateExpression e = merges.get(i).expression();
       if (e != null) {
         row[i] = e.evaluate(c -> row[c]);
+      }
+    }
+  }
+
+  private void finishMultisets(Object[] row, List<ColumnMerge> merges) throws SQLException {
+    for (int i = 0; i < row.length; i++) {
+      ColumnMerge m = merges.get(i);
+      if (m.combine() == Combine.CONCAT) {
+        String label = i < spec.labels().size() ? spec.labels().get(i) : "column " + (i + 1);
+        row[i] = Multisets.concat((Multisets.Parts) row[i], label, row[m.partner()], spec.dialect().isMySqlFamily(),
+            m.length() >= 0 ? row[m.length()] : null, m.maxLength() >= 0 ? row[m.maxLength()] : null);
+      } else if (m.combine() == Combine.ARRAY) {
+        String label = i < spec.labels().size() ? spec.labels().get(i) : "column " + (i + 1);
+        row[i] = Multisets.array((Multisets.Parts) row[i], label);
       }
     }
   }

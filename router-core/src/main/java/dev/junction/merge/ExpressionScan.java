@@ -57,6 +57,12 @@ final class ExpressionScan extends ExpressionVisitorAdapter<Void> {
   }
 
   @Override
+  public <S> Void visit(net.sf.jsqlparser.expression.MySQLGroupConcat groupConcat, S context) {
+    aggregates.add(groupConcat);
+    return super.visit(groupConcat, context);
+  }
+
+  @Override
   public <S> Void visit(JsonAggregateFunction function, S context) {
     aggregates.add(function);
     return null;

@@ -73,8 +73,8 @@ public record MergeSpec(
         throw new IllegalArgumentException("aggregation needs one entry per shard column (and no SELECT *)");
       }
       for (ColumnMerge m : aggregation) {
-        if (m.partner() >= aggregation.size()) {
-          throw new IllegalArgumentException("partner count column " + m.partner() + " is out of range");
+        if (m.partner() >= aggregation.size() || m.length() >= aggregation.size() || m.maxLength() >= aggregation.size()) {
+          throw new IllegalArgumentException("partner column " + m.partner() + " is out of range");
         }
       }
     } else if (having != null) {
@@ -140,7 +140,11 @@ public record MergeSpec(
         }
         sb.append(m.coalesced() ? "COALESCE_" : "").append(m.combine());
         if (m.partner() >= 0) {
-          sb.append('(').append(name.apply(m.partner())).append(')');
+          sb.append('(').append(name.apply(m.partner()));
+          if (m.length() >= 0) {
+            sb.append(", len=").append(name.apply(m.length())).append(", max=").append(name.apply(m.maxLength()));
+          }
+          sb.append(')');
         }
       }
       sb.append(']');

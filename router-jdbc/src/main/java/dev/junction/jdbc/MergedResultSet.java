@@ -289,7 +289,17 @@ final class MergedResultSet implements ResultSet {
       throw new SQLDataException("not a URL: " + s, "22000", e);
     }
   }
-  @Override public Array getArray(int column) throws SQLException { return (Array) value(column); }
+  /**
+   * The shard driver's array as it came (a passed-through value), or the merger's own for a merged
+   * {@code array_agg} (the shards' elements concatenated; {@code toString()} is PostgreSQL's text form).
+   */
+  @Override public Array getArray(int column) throws SQLException {
+    Object v = value(column);
+    if (v == null || v instanceof Array) {
+      return (Array) v;
+    }
+    throw new SQLDataException("column " + column + " is not an array (" + v.getClass().getSimpleName() + ")", "22000");
+  }
 
   @Override public String getString(String label) throws SQLException { return getString(findColumn(label)); }
   @Override public boolean getBoolean(String label) throws SQLException { return getBoolean(findColumn(label)); }

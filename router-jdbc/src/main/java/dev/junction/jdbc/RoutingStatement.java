@@ -89,6 +89,51 @@ class RoutingStatement implements Statement {
     }
   }
 
+  /**
+   * {@link #run} in two steps, for the legs of a multi-shard statement ({@link ShardedStatement}):
+   * {@code routeLeg} routes, taking the target's physical connection from its pool, and returns it;
+   * the sharded statement calls it on the calling thread for every leg in ring order, so connections
+   * are taken in one fixed order (no cross-pool wait cycle between scatters). {@link #executeLeg} then
+   * makes (or reuses) the physical statement there and runs {@code call} on it, on any thread, with
+   * {@link #run}'s replica retry and bookkeeping. Only the leg's thread uses this statement and its
+   * logical connection between the two.
+   */
+  final RoutingConnection.Placement routeLeg(Classification c, String sql) throws SQLException {
+    checkOpen();
+    results.closeAll();
+    routing = true;
+    try {
+      return conn.route(c, sql);
+    } finally {
+      routing = false;
+    }
+  }
+
+  /** Step two of {@link #routeLeg}: {@link #run}'s execution part, on {@code placement}'s connection. */
+  final <T> T executeLeg(Classification c, String sql, RoutingConnection.Placement placement, SqlFunction<Statement, T> call)
+      throws SQLException {
+    while (true) {
+      Statement physical = physical(placement.connection(), placement.onReplica());
+      T result;
+      try {
+        executing = physical;
+        result = call.apply(physical);
+      } catch (SQLException e) {
+        RoutingConnection.Placement retry = conn.failed(placement, c, sql, e);
+        if (retry == null) {
+          throw e;
+        }
+        placement = retry;
+        continue;
+      } finally {
+        executing = null;
+      }
+      last = physical;
+      conn.succeeded(placement, c);
+      return result;
+    }
+  }
+
   final Classification classify(String sql) {
     return conn.ds.classifier.classify(sql);
   }

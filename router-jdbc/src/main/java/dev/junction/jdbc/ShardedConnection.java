@@ -204,8 +204,12 @@ final class ShardedConnection implements JunctionConnection {
    */
   private void releaseOtherShards(ShardRoute route) {
     BitSet touched = shardsOf(route);
+    // A statement on several shards takes their connections in ring order (ShardedStatement#fanOut):
+    // it must not hold a later shard's connection while it waits for an earlier one's, so only the
+    // first shard it touches keeps an idle connection it holds.
+    int keep = touched.cardinality() > 1 ? touched.nextSetBit(0) : -1;
     for (int i = 0; i < open.length; i++) {
-      if (open[i] != null && !touched.get(i)) {
+      if (open[i] != null && (!touched.get(i) || keep >= 0 && i != keep)) {
         open[i].releaseIdle();
       }
     }

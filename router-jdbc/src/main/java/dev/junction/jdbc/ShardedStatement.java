@@ -51,7 +51,7 @@ class ShardedStatement implements Statement {
   ShardingRuntime sharding;
   private final Set<Statement> running = ConcurrentHashMap.newKeySet();
   private final List<Statement> physical = new ArrayList<>();
-  private Statement[] reusable;
+  private RoutingStatement[] reusable;
   private ResultSet resultSet;
   private ResultSet generatedKeys;
   private long updateCount = -1;
@@ -95,12 +95,12 @@ class ShardedStatement implements Statement {
     sharding.checkRingPhase(c, sql, values, route);
     conn.beforeExecute(c, route);
     if (route.isSingleShard()) {
-      return single(sql, route.statements().get(0), params, returnKeys);
+      return single(c, sql, route.statements().get(0), params, returnKeys);
     }
     if (c.kind() == StatementKind.READ && route.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
-      return scatterRead(sql, values, route, params);
+      return scatterRead(c, sql, values, route, params);
     }
-    return fanOutWrite(route, params, returnKeys);
+    return fanOutWrite(c, route, params, returnKeys);
   }
 
   private static boolean isControl(StatementKind kind) {
@@ -121,21 +121,27 @@ class ShardedStatement implements Statement {
     return values;
   }
 
-  private boolean single(String sql, ShardRoute.ShardStatement part, List<ParameterBinding> params, boolean returnKeys)
-      throws SQLException {
+  /**
+   * One shard: the shard's routing statement runs the part once, with this statement's
+   * classification, and binds the physical statement directly with the application's recorded
+   * setters (one classification, one parameter capture; no second logical statement).
+   */
+  private boolean single(Classification c, String sql, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                         boolean returnKeys) throws SQLException {
     RoutingConnection rc = conn.shard(part.shard());
     boolean asWritten = part.sql().equals(sql);
     long start = System.nanoTime();
-    Statement st = asWritten ? reusable(rc, part, params, returnKeys) : open(rc, part, params, returnKeys);
+    RoutingStatement st = asWritten ? reusable(rc, part, params, returnKeys) : open(rc, part, params, returnKeys);
     boolean hasResultSet;
     try {
       running.add(st);
-      if (st instanceof PreparedStatement ps) {
-        bind(ps, part.parameters(), params, asWritten);
-        hasResultSet = ps.execute();
-      } else {
-        hasResultSet = returnKeys ? st.execute(part.sql(), RETURN_GENERATED_KEYS) : st.execute(part.sql());
-      }
+      hasResultSet = st.run(c, part.sql(), physical -> {
+        if (physical instanceof PreparedStatement ps) {
+          bind(ps, part.parameters(), params, asWritten);
+          return ps.execute();
+        }
+        return returnKeys ? physical.execute(part.sql(), RETURN_GENERATED_KEYS) : physical.execute(part.sql());
+      });
     } finally {
       running.remove(st);
       sharding.metrics.statement(part.shard(), System.nanoTime() - start);
@@ -155,14 +161,14 @@ class ShardedStatement implements Statement {
    * reuses the shard's server-side prepared statement. (A plain statement's SQL varies; its shard
    * statement executes whatever it is given.)
    */
-  private Statement reusable(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
-                             boolean returnKeys) throws SQLException {
+  private RoutingStatement reusable(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                                    boolean returnKeys) throws SQLException {
     if (reusable == null) {
-      reusable = new Statement[sharding.shardNames().size()];
+      reusable = new RoutingStatement[sharding.shardNames().size()];
     }
-    Statement st = reusable[part.shard()];
+    RoutingStatement st = reusable[part.shard()];
     if (st == null || st.isClosed()) {
-      st = create(rc, part, params, returnKeys);
+      st = holder(rc, part, params, returnKeys);
       if (maxRows > 0) {
         st.setLargeMaxRows(maxRows); // single-shard only: a scatter part must not be cut short
       }
@@ -172,29 +178,11 @@ class ShardedStatement implements Statement {
   }
 
   /** A statement for one part of this execution only; closed before the next execution. */
-  private Statement open(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
-                         boolean returnKeys) throws SQLException {
-    Statement st = create(rc, part, params, returnKeys);
+  private RoutingStatement open(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                                boolean returnKeys) throws SQLException {
+    RoutingStatement st = holder(rc, part, params, returnKeys);
     synchronized (physical) {
       physical.add(st);
-    }
-    return st;
-  }
-
-  private Statement create(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
-                           boolean returnKeys) throws SQLException {
-    Statement st;
-    if (params == null && part.parameters().isEmpty()) {
-      st = rc.createStatement();
-    } else {
-      st = returnKeys ? rc.prepareStatement(part.sql(), RETURN_GENERATED_KEYS) : rc.prepareStatement(part.sql());
-    }
-    ((RoutingStatement) st).facade = this; // its results answer getStatement() with this statement
-    if (fetchSize > 0) {
-      st.setFetchSize(fetchSize);
-    }
-    if (queryTimeout > 0) {
-      st.setQueryTimeout(queryTimeout);
     }
     return st;
   }
@@ -216,6 +204,45 @@ class ShardedStatement implements Statement {
   }
 
   /**
+   * Finds the application's binding whose value is a given object itself (the last one when several
+   * are): a linear scan for the usual few parameters, an identity map for many (a split multi-row INSERT).
+   */
+  private static final class Bindings {
+    private final List<ParameterBinding> params;
+    private final Map<Object, ParameterBinding> byValue;
+
+    Bindings(List<ParameterBinding> params) {
+      this.params = params;
+      if (params != null && params.size() > 16) {
+        byValue = new IdentityHashMap<>();
+        for (ParameterBinding b : params) {
+          if (b != null && b.value() != null) {
+            byValue.put(b.value(), b);
+          }
+        }
+      } else {
+        byValue = null;
+      }
+    }
+
+    ParameterBinding of(Object v) {
+      if (v == null || params == null) {
+        return null;
+      }
+      if (byValue != null) {
+        return byValue.get(v);
+      }
+      for (int i = params.size() - 1; i >= 0; i--) {
+        ParameterBinding b = params.get(i);
+        if (b != null && b.value() == v) {
+          return b;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
    * Binds one part's parameters. Parameters the application bound are replayed with the very
    * setter it used (found by identity); values a rewrite computed (a pushed-down LIMIT) use setObject.
    */
@@ -231,17 +258,10 @@ class ShardedStatement implements Statement {
       }
       return;
     }
-    Map<Object, ParameterBinding> byValue = new IdentityHashMap<>();
-    if (params != null) {
-      for (ParameterBinding b : params) {
-        if (b != null && b.value() != null) {
-          byValue.put(b.value(), b);
-        }
-      }
-    }
+    Bindings bindings = new Bindings(params);
     for (int i = 0; i < partValues.size(); i++) {
       Object v = partValues.get(i);
-      ParameterBinding b = v == null ? null : byValue.get(v);
+      ParameterBinding b = bindings.of(v);
       if (b != null) {
         b.setter().apply(ps, i + 1);
       } else {
@@ -250,29 +270,17 @@ class ShardedStatement implements Statement {
     }
   }
 
-  private boolean scatterRead(String sql, List<Object> values, ShardRoute route, List<ParameterBinding> params)
-      throws SQLException {
+  private boolean scatterRead(Classification c, String sql, List<Object> values, ShardRoute route,
+                              List<ParameterBinding> params) throws SQLException {
     BoundScatterPlan plan = sharding.scatterPlan(sql).bind(values);
-    List<ShardRoute.ShardStatement> parts = new ArrayList<>();
+    List<ShardRoute.ShardStatement> parts = new ArrayList<>(route.statements().size());
     for (ShardRoute.ShardStatement s : route.statements()) {
       parts.add(new ShardRoute.ShardStatement(s.shard(), plan.shardSql(), plan.shardParameters()));
     }
     DriverText texts = new DriverText(sharding.mergeDialect);
-    List<ResultSetCursor> cursors = fanOut(parts, false, (rc, part) -> {
-      Statement st = open(rc, part, params, false);
-      running.add(st);
-      try {
-        ResultSet rs;
-        if (st instanceof PreparedStatement ps) {
-          bind(ps, part.parameters(), params, false);
-          rs = ps.executeQuery();
-        } else {
-          rs = st.executeQuery(part.sql());
-        }
-        return new ResultSetCursor(rs, st, part.shard(), sharding.metrics, texts);
-      } finally {
-        running.remove(st);
-      }
+    List<ResultSetCursor> cursors = fanOut(c, parts, params, false, (leg, st) -> {
+      ResultSet rs = st instanceof PreparedStatement ps ? ps.executeQuery() : st.executeQuery(leg.part.sql());
+      return new ResultSetCursor(rs, leg.holder, leg.part.shard(), sharding.metrics, texts);
     });
     MergeSpec spec = plan.spec();
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
@@ -280,9 +288,9 @@ class ShardedStatement implements Statement {
     if (!collation.exact() && cursors.size() > 1) {
       SQLException refused = TextKeyGuard.check(spec, md, collation, sharding.mergeDialect);
       if (refused != null) {
-        for (ResultSetCursor c : cursors) {
+        for (ResultSetCursor cursor : cursors) {
           try {
-            c.close();
+            cursor.close();
           } catch (SQLException e) {
             refused.addSuppressed(e);
           }
@@ -300,22 +308,16 @@ class ShardedStatement implements Statement {
 
   private record WriteResult(Statement statement, boolean hasResultSet, long updateCount) {}
 
-  private boolean fanOutWrite(ShardRoute route, List<ParameterBinding> params, boolean returnKeys) throws SQLException {
-    List<WriteResult> results = fanOut(route.statements(), true, (rc, part) -> {
-      Statement st = open(rc, part, params, returnKeys);
-      running.add(st);
-      try {
-        boolean hasRs;
-        if (st instanceof PreparedStatement ps) {
-          bind(ps, part.parameters(), params, false);
-          hasRs = ps.execute();
-        } else {
-          hasRs = returnKeys ? st.execute(part.sql(), RETURN_GENERATED_KEYS) : st.execute(part.sql());
-        }
-        return new WriteResult(st, hasRs, hasRs ? -1 : st.getUpdateCount());
-      } finally {
-        running.remove(st);
+  private boolean fanOutWrite(Classification c, ShardRoute route, List<ParameterBinding> params, boolean returnKeys)
+      throws SQLException {
+    List<WriteResult> results = fanOut(c, route.statements(), params, returnKeys, (leg, st) -> {
+      boolean hasRs;
+      if (st instanceof PreparedStatement ps) {
+        hasRs = ps.execute();
+      } else {
+        hasRs = returnKeys ? st.execute(leg.part.sql(), RETURN_GENERATED_KEYS) : st.execute(leg.part.sql());
       }
+      return new WriteResult(leg.holder, hasRs, hasRs ? -1 : st.getUpdateCount());
     });
     if (route.opcode() == ShardRoute.Opcode.BROADCAST) {
       // every shard holds the same copy: report what one database would, not the sum of the copies
@@ -374,38 +376,115 @@ class ShardedStatement implements Statement {
     return new MergedResultSet(sharding.merger.merge(cursors, spec), SnapshotMetaData.of(md), this, texts);
   }
 
+  /**
+   * One shard's part of a multi-shard statement: a routing statement on the shard's logical
+   * connection (routing, replica retry, fences and pool bookkeeping), made for this execution only,
+   * whose physical statement runs the part's SQL with the application's bindings applied directly.
+   */
+  static final class Leg {
+    final ShardRoute.ShardStatement part;
+    final RoutingStatement holder;
+    /** Where the part was routed (its physical connection taken from its pool on the calling thread). */
+    RoutingConnection.Placement target;
+
+    Leg(ShardRoute.ShardStatement part, RoutingStatement holder) {
+      this.part = part;
+      this.holder = holder;
+    }
+  }
+
   @FunctionalInterface
-  interface Part<T> {
-    T run(RoutingConnection rc, ShardRoute.ShardStatement part) throws SQLException;
+  interface LegCall<T> {
+    /** Executes the leg's bound physical statement; for a plain statement, {@code st} executes the part's SQL. */
+    T run(Leg leg, Statement st) throws SQLException;
+  }
+
+  /** A leg that did not run because another leg of the same read failed first. */
+  private static final class NotRun extends SQLException {
+    NotRun() {
+      super("Junction: not run: another shard's part failed first", "57014");
+    }
   }
 
   /**
-   * Runs one part per shard in parallel (the first on this thread) and waits for all. On failure,
-   * results that did arrive are closed and the error names the failing shard and, for writes, the
-   * shards where the statement was nevertheless applied.
+   * Runs one part per shard and waits for all; see "scatter execution" in docs/architecture.md.
+   *
+   * <ol>
+   *   <li>On the calling thread, in ring order: each shard's logical connection is opened and the
+   *       part routed, which takes its physical connection from the pool (so a scatter takes its
+   *       connections in one fixed order: two scatters cannot each hold what the other waits for),
+   *       and the physical statement is prepared with this statement's settings. The statement was
+   *       classified once and its parameters captured once, by this statement; the bindings are
+   *       resolved once, here, for every leg.</li>
+   *   <li>Bind and execute: every leg but the first on the data source's scatter pool (with the
+   *       caller's {@link Junction#capture() routing context}), the first on this thread.</li>
+   *   <li>A read whose leg fails cancels the legs still running, and legs not started yet do not
+   *       start; a write lets every leg finish, so the error can say exactly where it was applied.</li>
+   * </ol>
+   * On failure, results that did arrive are closed and the error names the failing shard (the
+   * first to fail) and, for writes, the shards where the statement was nevertheless applied.
    */
-  private <T> List<T> fanOut(List<ShardRoute.ShardStatement> parts, boolean write, Part<T> call) throws SQLException {
+  private <T> List<T> fanOut(Classification c, List<ShardRoute.ShardStatement> parts, List<ParameterBinding> params,
+                             boolean returnKeys, LegCall<T> call) throws SQLException {
+    boolean write = c.kind() != StatementKind.READ;
     int n = parts.size();
-    RoutingConnection[] conns = new RoutingConnection[n];
+    Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
-      conns[i] = conn.shard(parts.get(i).shard()); // opened here: shard connections are not shared between threads
+      order[i] = i;
     }
-    Junction.Context context = Junction.capture();
-    List<Future<T>> futures = new ArrayList<>(n - 1);
-    for (int i = 1; i < n; i++) {
-      int index = i;
-      futures.add(sharding.executor.submit(() -> context.call(() -> timed(call, conns[index], parts.get(index)))));
+    java.util.Arrays.sort(order, (x, y) -> Integer.compare(parts.get(x).shard(), parts.get(y).shard()));
+    Leg[] legs = new Leg[n];
+    ParameterBinding.Setter[][] bindings = new ParameterBinding.Setter[n][];
+    int routing = -1;
+    try {
+      for (int k = 0; k < n; k++) {
+        int i = order[k];
+        ShardRoute.ShardStatement part = parts.get(i);
+        RoutingConnection rc = conn.shard(part.shard());
+        RoutingStatement holder = open(rc, part, params, returnKeys);
+        legs[i] = new Leg(part, holder);
+        int previous = k > 0 ? order[k - 1] : -1;
+        bindings[i] = previous >= 0 && parts.get(previous).parameters() == part.parameters()
+            ? bindings[previous] : bindings(part.parameters(), params);
+        routing = i;
+        legs[i].target = holder.routeLeg(c, part.sql());
+        routing = -1;
+      }
+    } catch (SQLException e) {
+      for (Leg leg : legs) {
+        if (leg != null) {
+          try {
+            leg.holder.close();
+          } catch (SQLException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+      }
+      if (routing < 0) {
+        throw e; // opening the shard's logical connection failed (as before: not wrapped)
+      }
+      String shard = sharding.shardNames().get(parts.get(routing).shard());
+      throw new SQLException("Junction: on shard " + shard + ": " + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
     }
+    Junction.Context context = n > 1 ? Junction.capture() : null;
+    java.util.concurrent.atomic.AtomicInteger firstFailure = new java.util.concurrent.atomic.AtomicInteger(-1);
     Object[] results = new Object[n];
     Throwable[] errors = new Throwable[n];
-    try {
-      results[0] = timed(call, conns[0], parts.get(0));
-    } catch (Throwable e) {
-      errors[0] = e;
+    List<Future<T>> futures = new ArrayList<>(n - 1);
+    for (int k = 1; k < n; k++) {
+      int i = order[k];
+      futures.add(sharding.executor.submit(() -> context.call(() -> leg(legs, i, bindings[i], c, write, firstFailure, call))));
     }
-    for (int i = 1; i < n; i++) {
+    int first = order[0];
+    try {
+      results[first] = leg(legs, first, bindings[first], c, write, firstFailure, call);
+    } catch (Throwable e) {
+      errors[first] = e;
+    }
+    for (int k = 1; k < n; k++) {
+      int i = order[k];
       try {
-        results[i] = futures.get(i - 1).get();
+        results[i] = futures.get(k - 1).get();
       } catch (ExecutionException e) {
         errors[i] = e.getCause();
       } catch (InterruptedException e) {
@@ -416,7 +495,12 @@ class ShardedStatement implements Statement {
     }
     SQLException failure = null;
     List<String> applied = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
+    int firstFailed = firstFailure.get();
+    for (int k = -1; k < n; k++) {
+      int i = k < 0 ? firstFailed : order[k];
+      if (i < 0 || (k >= 0 && i == firstFailed)) {
+        continue;
+      }
       String shard = sharding.shardNames().get(parts.get(i).shard());
       if (errors[i] == null) {
         applied.add(shard);
@@ -428,7 +512,7 @@ class ShardedStatement implements Statement {
         failure = new SQLException("Junction: on shard " + shard + ": " + e.getMessage(),
             sql != null ? sql.getSQLState() : "58000", sql != null ? sql.getErrorCode() : 0, e);
       } else {
-        failure.addSuppressed(e);
+        failure.addSuppressed(e); // also the legs cancelled or not run because of it (57014)
       }
     }
     if (failure == null) {
@@ -440,15 +524,16 @@ class ShardedStatement implements Statement {
       return out;
     }
     for (Object r : results) {
-      if (r instanceof AutoCloseable c) {
+      if (r instanceof AutoCloseable closeable) {
         try {
-          c.close();
+          closeable.close();
         } catch (Exception ignored) {
           // already failing
         }
       }
     }
     if (write && !applied.isEmpty()) {
+      applied.sort(java.util.Comparator.comparingInt(sharding.shardNames()::indexOf));
       SQLException annotated = new SQLException(failure.getMessage() + "; the statement was applied on shard(s) "
           + applied + " (statements spanning shards are not atomic)", failure.getSQLState(), failure.getErrorCode(),
           failure.getCause());
@@ -460,13 +545,100 @@ class ShardedStatement implements Statement {
     throw failure;
   }
 
-  private <T> T timed(Part<T> call, RoutingConnection rc, ShardRoute.ShardStatement part) throws SQLException {
-    long start = System.nanoTime();
-    try {
-      return call.run(rc, part);
-    } finally {
-      sharding.metrics.statement(part.shard(), System.nanoTime() - start);
+  /** Binds and executes leg {@code i} (on whichever thread runs it); a failed read leg cancels the others. */
+  private <T> T leg(Leg[] legs, int i, ParameterBinding.Setter[] binding, Classification c, boolean write,
+                    java.util.concurrent.atomic.AtomicInteger firstFailure, LegCall<T> call) throws SQLException {
+    Leg leg = legs[i];
+    if (!write && firstFailure.get() >= 0) {
+      throw new NotRun();
     }
+    long start = System.nanoTime();
+    running.add(leg.holder);
+    try {
+      return leg.holder.executeLeg(c, leg.part.sql(), leg.target, st -> {
+        if (st instanceof PreparedStatement ps) {
+          for (int p = 0; p < binding.length; p++) {
+            binding[p].apply(ps, p + 1);
+          }
+        }
+        return call.run(leg, st);
+      });
+    } catch (SQLException | RuntimeException e) {
+      if (firstFailure.compareAndSet(-1, i) && !write) {
+        running.remove(leg.holder);
+        cancelOthers(legs);
+      }
+      throw e;
+    } finally {
+      running.remove(leg.holder);
+      sharding.metrics.statement(leg.part.shard(), System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * Cancels the legs of this execution still running. A cancel that reaches a leg just before its
+   * query is on the wire does nothing (the driver cancels only a running query), so it is repeated
+   * every few milliseconds until they have all stopped, for at most {@link #CANCEL_RETRY_NANOS}.
+   */
+  private void cancelOthers(Leg[] legs) {
+    long deadline = System.nanoTime() + CANCEL_RETRY_NANOS;
+    while (true) {
+      boolean any = false;
+      for (Leg other : legs) {
+        if (other != null && running.contains(other.holder)) {
+          any = true;
+          try {
+            other.holder.cancel();
+          } catch (SQLException ignored) {
+            // it fails or finishes on its own
+          }
+        }
+      }
+      if (!any || System.nanoTime() - deadline > 0) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+    }
+  }
+
+  private static final long CANCEL_RETRY_NANOS = 2_000_000_000L;
+
+  /** A shard's routing statement for {@code part}, with this statement's settings; its results answer getStatement() with this statement. */
+  private RoutingStatement holder(RoutingConnection rc, ShardRoute.ShardStatement part, List<ParameterBinding> params,
+                                  boolean returnKeys) throws SQLException {
+    String partSql = part.sql();
+    RoutingStatement st = params == null && part.parameters().isEmpty()
+        ? new RoutingStatement(rc, Connection::createStatement)
+        : new RoutingStatement(rc, returnKeys ? cn -> cn.prepareStatement(partSql, RETURN_GENERATED_KEYS)
+            : cn -> cn.prepareStatement(partSql));
+    st.facade = this;
+    if (fetchSize > 0) {
+      st.setFetchSize(fetchSize);
+    }
+    if (queryTimeout > 0) {
+      st.setQueryTimeout(queryTimeout);
+    }
+    return st;
+  }
+
+  /**
+   * How each parameter of a part is bound, resolved once per execution: a parameter the application
+   * bound is replayed with the very setter it used (found by identity); a value a rewrite computed
+   * (a pushed-down LIMIT, a split INSERT's row) with setObject.
+   */
+  private static ParameterBinding.Setter[] bindings(List<Object> partValues, List<ParameterBinding> params)
+      throws SQLException {
+    ParameterBinding.Setter[] out = new ParameterBinding.Setter[partValues.size()];
+    if (partValues.isEmpty()) {
+      return out;
+    }
+    Bindings bindings = new Bindings(params);
+    for (int i = 0; i < out.length; i++) {
+      Object v = partValues.get(i);
+      ParameterBinding b = bindings.of(v);
+      out[i] = b != null ? b.setter() : (ps, index) -> ParameterBinding.bindPlain(ps, index, v);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- results

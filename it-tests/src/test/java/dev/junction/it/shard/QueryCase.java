@@ -13,7 +13,19 @@ import java.util.List;
  * @param limited LIMIT/OFFSET present: with a partial order, which tied rows make the cut is open
  */
 public record QueryCase(int id, Family family, Route route, String sql, List<Object> params, boolean prepared, Order order,
-                        int[] sortColumns, boolean limited) {
+                        int[] sortColumns, boolean limited, List<Multiset> multisets) {
+
+  public QueryCase(int id, Family family, Route route, String sql, List<Object> params, boolean prepared, Order order,
+                   int[] sortColumns, boolean limited) {
+    this(id, family, route, sql, params, prepared, order, sortColumns, limited, List.of());
+  }
+
+  /**
+   * A result column holding string_agg/group_concat (split by {@code separator}) or array_agg
+   * ({@code separator} null) whose elements come in an unspecified order: compared as a multiset of
+   * elements ({@link ResultTable}).
+   */
+  public record Multiset(int column, String separator) {}
 
   public enum Family {
     POINT, IN_LIST, RANGE, ORDER_LIMIT, AGGREGATE, GROUP_BY, GROUP_HAVING, GROUP_ORDER_LIMIT, DISTINCT,
@@ -27,7 +39,10 @@ public record QueryCase(int id, Family family, Route route, String sql, List<Obj
     // issue #10, generated apart (QueryGenerator.generateFamilies): answered exactly, never refused; where the
     // oracle fails (PostgreSQL division by zero, int4 overflow in LIMIT, MariaDB LIMIT expressions) Junction
     // must fail with the oracle's SQLState and message
-    AGG_ARITH, LIMIT_EXPR;
+    AGG_ARITH, LIMIT_EXPR,
+    // issue #10, generated apart: string_agg/array_agg (PostgreSQL), group_concat (MariaDB) without ORDER BY inside,
+    // answered exactly as multisets (never refused), compared element by element in any order
+    MULTISET_AGG;
 
     /** True for families where a 0AJ00 refusal naming the construct is an acceptable outcome. */
     public boolean mayRefuse() {

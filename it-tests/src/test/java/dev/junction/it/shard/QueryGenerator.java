@@ -101,6 +101,7 @@ public final class QueryGenerator {
       case HAVING_ONE_GROUP -> havingOneGroup();
       case AGG_ARITH -> aggregateArithmetic();
       case LIMIT_EXPR -> limitExpression();
+      case MULTISET_AGG -> multisetAggregates();
       default -> adversarial.generate(family, nextId++);
     };
   }
@@ -261,6 +262,95 @@ public final class QueryGenerator {
       b.append(limit(b));
     }
     return done(Family.AGG_ARITH, route, b, Order.TOTAL, null, limited);
+  }
+
+  /**
+   * Separators: ones that occur inside the values (',' in "a,(b)", 'i' in "gift", "'" in "it's", 'é' in
+   * "café"), several characters, and the empty one (then the comparison falls back to the multiset of
+   * characters).
+   */
+  static final List<String> SEPARATORS = List.of(",", ", ", "", "|", "i", "'", "\u00e9", " ; ");
+
+  /**
+   * string_agg/array_agg (PostgreSQL) and group_concat (MariaDB) without ORDER BY inside (issue #10),
+   * compared as multisets: ungrouped and per group (groups on one shard only: GROUP BY customer_id),
+   * with filters that match nothing or leave NULL-only groups, empty strings and values containing
+   * the separator, a separator as a literal or a ? parameter (PostgreSQL), DISTINCT of the shard key,
+   * FILTER, elements that need quoting in an array's text form.
+   */
+  private QueryCase multisetAggregates() {
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
+    List<String> keys = rnd.nextInt(3) == 0 ? List.of() : pick(List.of("status", "qty", "note", "customer_id"), 1);
+    List<String> select = new ArrayList<>(keys);
+    List<QueryCase.Multiset> multisets = new ArrayList<>();
+    List<Object> separatorParams = new ArrayList<>();
+    int count = 1 + rnd.nextInt(3);
+    StringBuilder items = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      String sep = SEPARATORS.get(rnd.nextInt(SEPARATORS.size()));
+      String item;
+      String separator = sep;
+      if (pg) {
+        boolean array = rnd.nextInt(3) == 0;
+        if (array) {
+          item = List.of("array_agg(note)", "array_agg(qty)", "array_agg(amount)", "array_agg(created_at)",
+              "array_agg(status || ' \"q\\ {x}, ' || note)", "array_agg(DISTINCT customer_id)",
+              "array_agg(note) FILTER (WHERE qty > 5)", "array_agg(CASE WHEN qty > 8 THEN NULL ELSE status END)")
+              .get(rnd.nextInt(8));
+          separator = null;
+        } else {
+          String arg = List.of("note", "status", "note || '|'", "CAST(qty AS text)", "lower(note)").get(rnd.nextInt(5));
+          String sepSql;
+          if (rnd.nextInt(3) == 0) {
+            sepSql = "?";
+            separatorParams.add(sep);
+          } else {
+            sepSql = SqlText.literal(sep);
+          }
+          item = "string_agg(" + arg + ", " + sepSql + ")" + (rnd.nextInt(6) == 0 ? " FILTER (WHERE qty > 3)" : "");
+        }
+      } else {
+        String arg = List.of("note", "status", "qty", "amount", "status, note", "DISTINCT customer_id", "note, '|'")
+            .get(rnd.nextInt(7));
+        boolean defaultSeparator = rnd.nextInt(4) == 0;
+        if (defaultSeparator) {
+          separator = ",";
+        }
+        item = "GROUP_CONCAT(" + arg + (defaultSeparator ? "" : " SEPARATOR " + SqlText.literal(sep)) + ")";
+      }
+      multisets.add(new QueryCase.Multiset(keys.size() + i, separator));
+      select.add(item + (!pg || rnd.nextBoolean() ? " AS m" + i : ""));
+    }
+    if (rnd.nextInt(3) == 0) {
+      select.add("COUNT(*)");
+    }
+    // ? separators come first in the text, before any WHERE parameter
+    QueryBuilder b = new QueryBuilder(rnd, "SELECT " + String.join(", ", select) + " FROM orders");
+    separatorParams.forEach(b::param);
+    Route route = keyPredicate(b, "", rnd.nextInt(5) == 0 ? 1 + rnd.nextInt(2) : 0);
+    switch (rnd.nextInt(7)) {
+      case 0 -> b.where("note IS NULL"); // string_agg/group_concat NULL in every group, array_agg of NULLs
+      case 1 -> b.where("amount > " + b.value(new BigDecimal("99999999.00"))); // no row at all
+      case 2 -> b.where("note = ''"); // only empty strings
+      case 3, 4 -> b.where(nonKeyPredicate(b, ""));
+      default -> { }
+    }
+    if (keys.isEmpty()) {
+      return done(Family.MULTISET_AGG, route, b, Order.NONE, null, false, multisets);
+    }
+    b.append(" GROUP BY " + String.join(", ", keys));
+    if (rnd.nextInt(4) == 0) {
+      b.append(" HAVING COUNT(*) > " + b.value(rnd.nextInt(3)));
+    }
+    if (rnd.nextBoolean()) {
+      return done(Family.MULTISET_AGG, route, b, Order.NONE, null, false, multisets);
+    }
+    b.append(" ORDER BY " + orderList(keys));
+    boolean limited = rnd.nextBoolean();
+    if (limited) {
+      b.append(limit(b));
+    }
+    return done(Family.MULTISET_AGG, route, b, Order.TOTAL, null, limited, multisets);
   }
 
   /** Shapes outside the accepted grammar: refused with 0AJ00, so not generated in AGG_ARITH. */
@@ -878,8 +968,13 @@ public final class QueryGenerator {
   }
 
   private QueryCase done(Family family, Route route, QueryBuilder b, Order order, int[] sortColumns, boolean limited) {
+    return done(family, route, b, order, sortColumns, limited, List.of());
+  }
+
+  private QueryCase done(Family family, Route route, QueryBuilder b, Order order, int[] sortColumns, boolean limited,
+                         List<QueryCase.Multiset> multisets) {
     boolean prepared = b.hasParams() || rnd.nextInt(4) == 0;
     return new QueryCase(nextId++, family, route, b.sql(), b.params(), prepared, order,
-        sortColumns == null ? new int[0] : sortColumns, limited);
+        sortColumns == null ? new int[0] : sortColumns, limited, List.copyOf(multisets));
   }
 }

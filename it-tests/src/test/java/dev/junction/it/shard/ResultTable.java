@@ -27,20 +27,55 @@ import java.util.List;
 public record ResultTable(List<String> labels, List<String> types, List<List<Object>> rows, List<List<String>> strings) {
 
   public static ResultTable query(Connection c, String sql, List<Object> params, boolean prepared) throws SQLException {
+    return query(c, sql, params, prepared, List.of());
+  }
+
+  /** The same, reading the {@code multisets} columns as multisets of elements ({@link #read(ResultSet, List)}). */
+  public static ResultTable query(Connection c, String sql, List<Object> params, boolean prepared,
+                                  List<QueryCase.Multiset> multisets) throws SQLException {
     if (!prepared && params.isEmpty()) {
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-        return read(rs);
+        return read(rs, multisets);
       }
     }
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       SqlText.bind(ps, params);
       try (ResultSet rs = ps.executeQuery()) {
-        return read(rs);
+        return read(rs, multisets);
       }
     }
   }
 
   public static ResultTable read(ResultSet rs) throws SQLException {
+    return read(rs, List.of());
+  }
+
+  /**
+   * Reads a result; a {@code multisets} column's value and getString text are replaced by a canonical
+   * form of their elements in sorted order, so that two results with the same elements in another
+   * order compare equal:
+   * <ul>
+   *   <li>string_agg/group_concat: the text split at every occurrence of the separator, the pieces
+   *       sorted. Limits: a separator that occurs inside values splits them too, so this compares the
+   *       multiset of pieces, which is equal whenever the multisets of values are (and differs for
+   *       any missing, extra or changed value, separator or empty element); with an empty separator
+   *       the pieces are single characters. NULL stays NULL.
+   *   <li>array_agg: {@code getArray()}'s elements, each normalised like a column value, sorted; the
+   *       getString text is split into its top-level element tokens as the server printed them
+   *       (quotes and backslashes kept), sorted. The value class recorded is {@code java.sql.Array} with
+   *       the element class of {@code getArray()}, so element types are compared too.
+   * </ul>
+   */
+  public static ResultTable read(ResultSet rs, List<QueryCase.Multiset> multisets) throws SQLException {
+    String[] separators = new String[rs.getMetaData().getColumnCount()];
+    boolean[] arrays = new boolean[separators.length];
+    for (QueryCase.Multiset m : multisets) {
+      if (m.separator() == null) {
+        arrays[m.column()] = true;
+      } else {
+        separators[m.column()] = m.separator();
+      }
+    }
     ResultSetMetaData md = rs.getMetaData();
     int n = md.getColumnCount();
     List<String> labels = new ArrayList<>(n);
@@ -58,8 +93,30 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
       List<String> text = new ArrayList<>(n);
       for (int i = 1; i <= n; i++) {
         Object v = rs.getObject(i);
+        if (arrays[i - 1] && v instanceof java.sql.Array a) {
+          Object elements = a.getArray();
+          if (valueClasses[i - 1] == null) {
+            valueClasses[i - 1] = "java.sql.Array of " + elements.getClass().getComponentType().getName();
+          }
+          List<String> parts = new ArrayList<>();
+          for (int k = 0; k < java.lang.reflect.Array.getLength(elements); k++) {
+            Object e = normalise(java.lang.reflect.Array.get(elements, k));
+            parts.add(e == null ? "NULL" : e.getClass().getSimpleName() + ":" + e);
+          }
+          java.util.Collections.sort(parts);
+          row.add("array " + String.join("\u0001", parts));
+          text.add(arrayText(rs.getString(i)));
+          continue;
+        }
         if (v != null && valueClasses[i - 1] == null) {
           valueClasses[i - 1] = v.getClass().getName();
+        }
+        if (separators[i - 1] != null) {
+          row.add(v == null ? null : "multiset " + pieces(v instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
+              : v.toString(), separators[i - 1]));
+          String s = rs.getString(i);
+          text.add(s == null ? null : pieces(s, separators[i - 1]));
+          continue;
         }
         row.add(normalise(v));
         text.add(rs.getString(i));
@@ -71,6 +128,48 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
       types.set(i, types.get(i) + " getObject=" + (valueClasses[i] == null ? "-" : valueClasses[i]));
     }
     return new ResultTable(List.copyOf(labels), List.copyOf(types), rows, strings);
+  }
+
+  /** The pieces of {@code s} between separators (single characters for an empty separator), sorted. */
+  static String pieces(String s, String separator) {
+    List<String> parts = new ArrayList<>(separator.isEmpty()
+        ? s.codePoints().mapToObj(Character::toString).toList()
+        : java.util.Arrays.asList(s.split(java.util.regex.Pattern.quote(separator), -1)));
+    java.util.Collections.sort(parts);
+    return parts.size() + ":" + String.join("\u0001", parts);
+  }
+
+  /** A one-dimensional PostgreSQL array text's element tokens as printed (quoted ones with their quotes), sorted. */
+  static String arrayText(String s) {
+    if (s == null) {
+      return null;
+    }
+    if (!s.startsWith("{") || !s.endsWith("}")) {
+      return "not an array text: " + s;
+    }
+    List<String> tokens = new ArrayList<>();
+    StringBuilder token = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 1; i < s.length() - 1; i++) {
+      char c = s.charAt(i);
+      if (quoted && c == '\\') {
+        token.append(c).append(s.charAt(++i));
+        continue;
+      }
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        tokens.add(token.toString());
+        token.setLength(0);
+        continue;
+      }
+      token.append(c);
+    }
+    if (s.length() > 2) {
+      tokens.add(token.toString());
+    }
+    java.util.Collections.sort(tokens);
+    return "array text " + String.join("\u0001", tokens);
   }
 
   public static Object normalise(Object v) {
