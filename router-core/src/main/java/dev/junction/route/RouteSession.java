@@ -94,6 +94,7 @@ public final class RouteSession {
       new Classification(StatementKind.TX_SAVEPOINT, PrimaryReason.TRANSACTION_CONTROL, List.of(), false);
 
   private final ReplicaSet set;
+  private final boolean sideEffectsPin;
 
   private boolean autoCommit = true;
   private boolean readOnly;
@@ -114,6 +115,8 @@ public final class RouteSession {
   private ReplicationPosition ownFence;
   private boolean fencePending;
   private ReplicationPosition abandonedFence;
+  /** The fence the last replica placement was decided under (see {@link #qualifies}). */
+  private ReplicationPosition placedUnder;
 
   // The statement being decided, for the steps that re-enter the decision.
   private Classification current;
@@ -126,7 +129,19 @@ public final class RouteSession {
   private boolean retrying;
 
   public RouteSession(ReplicaSet set) {
+    this(set, true);
+  }
+
+  /**
+   * @param sideEffectsPin whether a side-effect function (nextval, an advisory lock, GET_LOCK ...)
+   *     pins the session to the primary. The proxy lends server connections per transaction, so it
+   *     must (session-scoped state would be lost). The JDBC façade passes false: such a statement
+   *     runs on the primary, later reads still go to replicas (ORMs call nextval before most inserts;
+   *     pinning would send all their reads to the primary), as it always did.
+   */
+  public RouteSession(ReplicaSet set, boolean sideEffectsPin) {
     this.set = set;
+    this.sideEffectsPin = sideEffectsPin;
   }
 
   public ReplicaSet replicaSet() {
@@ -146,7 +161,7 @@ public final class RouteSession {
     retrying = false;
     opening = false;
     TransactionEffect effect = TransactionEffect.of(c);
-    SessionEffect session = SessionEffect.of(c, sql);
+    SessionEffect session = SessionEffect.of(c, sql, sideEffectsPin);
     currentEffect = session;
     if (txLost) {
       return whileLost(effect);
@@ -302,6 +317,7 @@ public final class RouteSession {
     EndpointState pick = pick(fence, preferredReplica);
     if (pick != null) {
       preferredReplica = pick;
+      placedUnder = fence;
       return placeRead(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED);
     }
     if (fence == null) {
@@ -388,6 +404,7 @@ public final class RouteSession {
     }
     if (outcome == AwaitOutcome.CAUGHT_UP) {
       preferredReplica = await.target();
+      placedUnder = null; // proven on this very connection: nothing to check again (see qualifies)
       return placeRead(await.target(), RouteReason.REPLICA_FENCE_WAITED);
     }
     if (outcome == AwaitOutcome.FAILED) {
@@ -508,9 +525,88 @@ public final class RouteSession {
     EndpointState pick = pick(fence, null);
     if (pick != null) {
       preferredReplica = pick;
+      placedUnder = fence;
       return set.place(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, 0);
     }
     return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
+  }
+
+  /**
+   * Asked once the front-end holds a connection for a {@link Route.Opcode#REPLICA} placement: does the
+   * replica still qualify? Taking a new server connection samples the replica first, and a restarted
+   * replica's sample withdraws the position the placement relied on. False: report it with
+   * {@link #unavailable}, which chooses again without that replica. A statement of a transaction
+   * already running there always qualifies (it cannot move), and so does a placement after a wait
+   * that succeeded on that connection (a lag sample taken before the wait may still lower the cached
+   * position meanwhile; the wait is the better proof).
+   */
+  public boolean qualifies(Route route) {
+    if (route.opcode() != Route.Opcode.REPLICA || route.inTransaction() && !route.beginsTransaction()) {
+      return true;
+    }
+    return route.target().covers(placedUnder);
+  }
+
+  /**
+   * The front-end found the fence of an {@link Route.Opcode#AWAIT_REPLICA} step ahead of the
+   * primary's history (a failover or rebuild lost what it refers to; no replica of this primary will
+   * ever replay it) and {@code clamped} it to the primary's head, read fresh. Returns the next step
+   * for the statement under the clamped fence: a replica that covers it, the primary if the clamped
+   * fence was already abandoned, or a wait for it. The session's own fence, if it was the lost one,
+   * becomes the clamped one; a scope's fence is not changed (its newer writes may lie between the
+   * clamp and the lost fence, so it is clamped afresh, against a fresh head, on each read).
+   */
+  public Route fenceClamped(Route await, ReplicationPosition clamped) {
+    if (await.opcode() != Route.Opcode.AWAIT_REPLICA) {
+      throw new IllegalArgumentException("not an await step: " + await);
+    }
+    if (await.fence().equals(ownFence)) {
+      ownFence = clamped;
+    }
+    EndpointState pick = pick(clamped, null);
+    if (pick != null) {
+      preferredReplica = pick;
+      placedUnder = clamped;
+      return placeRead(pick, RouteReason.REPLICA_FENCED);
+    }
+    if (clamped.equals(abandonedFence)) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_FALLBACK);
+    }
+    EndpointState candidate = ReplicaSelector.mostAdvancedReadable(set.replicaArray());
+    if (candidate == null || isExcluded(candidate)) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
+    }
+    return new Route(Route.Opcode.AWAIT_REPLICA, candidate, null, clamped, set.maxFenceWaitMillis(), 0, null);
+  }
+
+  /**
+   * With auto-commit on, the server's report of its transaction state after a statement ran on
+   * {@code route}'s target overrides what the SQL text suggested: a transaction the parse did not see
+   * ({@code COMMIT AND CHAIN}, a {@code BEGIN} inside a multi-statement string, a failed part of one)
+   * is adopted as an SQL transaction, so later statements stay on that server until it ends; a
+   * transaction the server ended by itself (an implicit commit by DDL on MariaDB) ends here too.
+   * Returns true when the front-end must read the primary's position now (see {@link #succeeded}).
+   */
+  public boolean serverTransaction(Route route, boolean open, RouteContext ctx) {
+    if (!autoCommit || txLost || !route.isPlacement()) {
+      return false;
+    }
+    EndpointState target = route.target();
+    if (open && !sqlTransaction) {
+      sqlTransaction = true;
+      txTarget = target;
+      boolean onReplica = target != set.primary();
+      txReadOnly = onReplica;
+      txWrote = !onReplica; // conservatively: it may have written
+      if (onReplica) {
+        preferredReplica = target;
+      }
+      return false;
+    }
+    if (!open && sqlTransaction && target == txTarget) {
+      return endTransaction(txWrote, ctx);
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- transactions and settings (JDBC API)

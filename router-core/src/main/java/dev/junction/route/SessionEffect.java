@@ -37,9 +37,17 @@ enum SessionEffect {
   private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(?:set|reset|use)\\s");
 
   static SessionEffect of(Classification c, String sql) {
+    return of(c, sql, true);
+  }
+
+  /**
+   * @param sideEffectsPin whether side-effect functions pin the session ({@link #sessionBound}); a
+   *     front-end that keeps its primary connection across statements (the JDBC façade) passes false
+   */
+  static SessionEffect of(Classification c, String sql, boolean sideEffectsPin) {
     if (c.multiStatement()) {
       for (Classification part : c.parts()) {
-        if (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason())) {
+        if (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason(), sideEffectsPin)) {
           return sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
         }
       }
@@ -59,7 +67,7 @@ enum SessionEffect {
       // its side effects, on every server it is replayed on: pin instead.
       return REPLAYABLE_SETTING.matcher(sql).lookingAt() && sql.indexOf('(') < 0 ? REPLAY : PIN;
     }
-    return sessionBound(c.primaryReason()) ? PIN : NONE;
+    return sessionBound(c.primaryReason(), sideEffectsPin) ? PIN : NONE;
   }
 
   /**
@@ -67,7 +75,7 @@ enum SessionEffect {
    * GET_LOCK, currval/lastval, LAST_INSERT_ID), and the classification does not say which, so all
    * of them pin. A classification that told them apart would let nextval stop pinning.
    */
-  private static boolean sessionBound(PrimaryReason reason) {
-    return reason == PrimaryReason.SESSION_STATE || reason == PrimaryReason.SIDE_EFFECT_FUNCTION;
+  private static boolean sessionBound(PrimaryReason reason, boolean sideEffectsPin) {
+    return reason == PrimaryReason.SESSION_STATE || sideEffectsPin && reason == PrimaryReason.SIDE_EFFECT_FUNCTION;
   }
 }

@@ -16,7 +16,7 @@ import javax.sql.DataSource;
  * {@link #acquire()} fails at once with SQLState 08001 instead of waiting for a connect timeout, so a
  * dead primary fails writes fast and a dead replica costs reads nothing.
  */
-final class EndpointPool implements AutoCloseable {
+final class EndpointPool implements AutoCloseable, ConnectionHolder.Source {
   private static final long MAX_OPEN_MILLIS = 30_000;
 
   private final EndpointState state;
@@ -139,7 +139,8 @@ final class EndpointPool implements AutoCloseable {
     return direct.getConnection(extra);
   }
 
-  EndpointState state() {
+  @Override
+  public EndpointState state() {
     return state;
   }
 
@@ -148,7 +149,8 @@ final class EndpointPool implements AutoCloseable {
   }
 
   /** A pooled connection, or a fast failure while the circuit is open. */
-  Connection acquire() throws SQLException {
+  @Override
+  public Connection acquire() throws SQLException {
     if (!state.circuitClosed()) {
       throw unavailable(null);
     }
@@ -183,7 +185,8 @@ final class EndpointPool implements AutoCloseable {
   }
 
   /** Called when a statement on this endpoint failed; opens the circuit for connection failures. */
-  void recordFailure(SQLException e) {
+  @Override
+  public void recordFailure(SQLException e) {
     if (dialect.isConnectionFailure(e) || e instanceof SQLTransientConnectionException) {
       state.recordFailure(describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
     }
@@ -195,7 +198,8 @@ final class EndpointPool implements AutoCloseable {
   }
 
   /** Drops a connection that failed instead of returning it to the pool. */
-  void evict(Connection c) {
+  @Override
+  public void evict(Connection c) {
     try {
       pool.evictConnection(c);
     } catch (RuntimeException ignored) {

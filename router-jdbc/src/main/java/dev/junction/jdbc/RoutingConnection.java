@@ -1,18 +1,15 @@
 package dev.junction.jdbc;
 
-import dev.junction.Junction;
-import dev.junction.Scope;
 import dev.junction.classify.Classification;
-import dev.junction.classify.PrimaryReason;
+import dev.junction.classify.Dialect;
+import dev.junction.health.EndpointState;
 import dev.junction.classify.StatementKind;
 import dev.junction.classify.TransactionAccess;
-import dev.junction.fence.Fence;
-import dev.junction.fence.FenceStoreUnavailableException;
-import dev.junction.health.EndpointState;
-import dev.junction.health.ReplicaSelector;
 import dev.junction.position.ReplicationPosition;
-import dev.junction.route.Refusal;
+import dev.junction.route.Route;
+import dev.junction.route.RouteContext;
 import dev.junction.route.RouteReason;
+import dev.junction.route.RouteSession;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -33,70 +30,113 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 
 /**
- * A logical connection: decides, statement by statement, which physical connection runs it.
+ * A logical connection on one replica set: the JDBC façade over three parts, each with one job.
  *
  * <p>Design notes:
  * <ul>
- *   <li>Physical connections are taken lazily from the endpoint pools: at most one to the primary and
- *       one to a replica. A read keeps using the held replica while it qualifies, so a session does
- *       not hop between servers. Before waiting on one endpoint's pool, the connection held to the
- *       other endpoint goes back to its pool when nothing needs it (it is not the open transaction's
- *       target, carries no session state or pin, and no open statement, call or metadata result still
- *       reads from it), so a logical connection outside a transaction holds one physical connection at
- *       a time, and a connection to the primary is never held while waiting for a replica unless it
- *       carries session state or an open statement still reads from it (issue #12;
- *       see "what a logical connection holds, when" in docs/architecture.md).</li>
- *   <li>Transactions: with auto-commit off, the first statement picks the transaction's target, the
- *       primary, or one replica when the connection is read-only; every statement of the transaction
- *       then runs there. {@code BEGIN}/{@code START TRANSACTION} sent as SQL pin the same way.</li>
- *   <li>Fencing: after a write commits on the primary, the primary's position is read on that same
- *       connection and recorded in the connection's own fence and, inside {@link Junction#scope}, in
- *       the scope (and its store); outside a scope the read is deferred to this connection's next
- *       read, so plain writes cost no extra round trip. A fenced read goes only to a replica known to have replayed the
- *       fence; otherwise Junction waits up to {@code max-fence-wait} on the most advanced replica,
- *       then uses the primary and stops waiting for that fence on this connection.</li>
- *   <li>Session state ({@code SET ...}) runs on every held connection and is replayed on connections
- *       taken later; such connections are evicted rather than returned dirty to the pool. Temporary
- *       tables and {@code LISTEN} pin the connection to the primary.</li>
- *   <li>Pool hygiene: a physical connection goes back to its pool only when its driver reports no
- *       open server transaction (after a {@code ROLLBACK} if needed, see {@link ServerTransaction}),
- *       else it is evicted; in auto-commit mode the driver's report after each statement overrides
- *       the parse, so transactions opened in SQL in ways the classifier cannot see are followed too.
- *       A read-only transaction is made read-only on the server ({@link ReadOnlyTransaction}).</li>
+ *   <li><b>The decision</b> is {@link RouteSession} (router-core, shared with the proxy): statement by
+ *       statement it returns a {@link Route}, a value, and keeps the session's transaction, pin and
+ *       fence state. This class only carries routes out ({@link #route}, {@link #carryOut}): it
+ *       performs the steps the decision cannot (read a position, wait on a replica, acquire a
+ *       connection) and reports each outcome back. It decides nothing itself.</li>
+ *   <li><b>The physical connections</b> are {@link ConnectionHolder}'s: at most one to the primary and
+ *       one to a replica, outside a transaction one at a time (nothing idle is held while waiting on
+ *       another pool), settings and {@code SET}s replayed, dirty connections evicted.</li>
+ *   <li><b>The fences' I/O</b> is {@link FenceTracker}'s: positions read after commits, recorded in
+ *       the scope and its store, replicas awaited, lost history clamped.</li>
+ *   <li><b>Statements</b> get a {@link Placement} from {@link #route} (the route and the physical
+ *       connection carrying it out) and report the execution's outcome with {@link #succeeded} or
+ *       {@link #failed}, which returns the retry placement, if any. No state about the last
+ *       execution is shared between them; {@link #lastRouteReason()} only answers the API.</li>
+ *   <li>Pool hygiene: with auto-commit on, the driver's report of the server's transaction state after
+ *       each statement overrides the parse ({@link ServerTransaction}); a read-only transaction is made
+ *       read-only on the server ({@link ReadOnlyTransaction}).</li>
  *   <li>A JDBC connection is used by one thread at a time (as the JDBC contract expects); nothing here
  *       locks.</li>
  * </ul>
  */
 final class RoutingConnection implements JunctionConnection {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoutingConnection.class);
-  /** Session settings that can be replayed on another server; other session statements pin to the primary. */
-  private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(set|reset|use)\\s");
-  private static final Pattern TRANSACTION_LOCAL_SET = Pattern.compile("(?i)\\s*set\\s+(local|transaction)\\s");
-  /** {@code SET autocommit = ...} (MySQL/MariaDB): the server would hold transactions the router does not know about. */
-  private static final Pattern AUTOCOMMIT_SETTING = Pattern.compile(
-      "(?i)\\s*set\\s+(?:(?:session|local|global)\\s+)?(?:@@(?:session\\.|local\\.|global\\.)?)?autocommit\\s*(?:=|:=|to\\b)");
 
+  /** Where one execution runs: the decision, and the physical connection that carries it out. */
+  record Placement(Route route, Connection connection) {
+    boolean onReplica() {
+      return route.opcode() == Route.Opcode.REPLICA;
+    }
+  }
+
+  /**
+   * What a logical connection needs from its data source and replica set, as values and small
+   * interfaces, so that the façade can be driven without servers ({@code RoutingConnectionTest}).
+   */
+  record Env(String shard, dev.junction.route.ReplicaSet replicaSet, JdbcDialect dialect, Dialect sqlDialect,
+             RouteContext context, ConnectionHolder.Source primary,
+             java.util.function.Function<EndpointState, ? extends ConnectionHolder.Source> replicas,
+             java.util.function.LongSupplier ringVersion, FenceTracker fences, Metrics metrics) {
+
+    /** The route counters of this replica set. */
+    interface Metrics {
+      void routed(RouteReason reason);
+
+      void replicaRetried();
+    }
+
+    static Env of(RoutingDataSource ds, ShardRuntime shard) {
+      String name = shard.name;
+      RoutingMetrics m = ds.metrics;
+      FenceTracker fences = new FenceTracker(name, shard.primary.state(), shard.replicas, ds.dialect, ds.fenceStore,
+          ds.config.fencing().ttl().toMillis(), new FenceTracker.Events() {
+            @Override
+            public void waited(long nanos, boolean caughtUp) {
+              m.fenceWait(name, nanos, caughtUp);
+            }
+
+            @Override
+            public void clamped() {
+              m.fenceClamped(name);
+            }
+
+            @Override
+            public void recordFailed() {
+              m.fenceRecordFailed();
+            }
+          }, fence -> {
+            if (fence.equals(shard.lastLostFence)) {
+              return false;
+            }
+            shard.lastLostFence = fence;
+            return true;
+          });
+      return new Env(name, shard.replicaSet, ds.dialect, ds.config.dialect(), RouteContext.ofThread(ds.fenceStore),
+          shard.primary, shard::pool, () -> {
+            ShardingRuntime now = ds.sharding; // swapped by the ring watcher when a resharding changes the ring
+            return now == null ? 0L : now.sessionRingVersion();
+          }, fences,
+          new Metrics() {
+            @Override
+            public void routed(RouteReason reason) {
+              m.route(name, reason);
+            }
+
+            @Override
+            public void replicaRetried() {
+              m.replicaRetried();
+            }
+          });
+    }
+  }
+
+  /** The data source (its classifier serves the statements); null in façade unit tests. */
   final RoutingDataSource ds;
-  final ShardRuntime shard;
-  private final RoutingMetrics metrics;
+  private final Env env;
+  /** The routing decision of this logical connection. */
+  private final RouteSession session;
+  private final RouteContext context;
+  /** The physical connections held: at most one to the primary and one to a replica. */
+  final ConnectionHolder held;
+  private final FenceTracker fences;
 
-  private Connection primary;
-  private Connection replica;
-  private EndpointPool replicaPool;
-  private boolean primarySessionDirty;
-  private boolean replicaSessionDirty;
-
-  private boolean autoCommit = true;
-  private boolean readOnly;
-  private int isolation = -1;
-  private String catalog;
-  private String schema;
-  private int holdability = -1;
-  private Map<String, Class<?>> typeMap;
-  private final List<String> sessionStatements = new ArrayList<>();
   private final List<RoutingStatement> statements = new ArrayList<>();
   /** Open stored-procedure calls (rare: created on first {@link #prepareCall}). */
   private List<JunctionCallableStatement> calls;
@@ -107,271 +147,218 @@ final class RoutingConnection implements JunctionConnection {
    * shard for. Statements, calls and metadata answer {@code getConnection()} with it.
    */
   JunctionConnection facade = this;
-
-  /** Target of the open transaction: null when none. */
-  private Connection txTarget;
-  private boolean txOnReplica;
-  private boolean txWrote;
-  private boolean sqlTransactionOpen;
-  private boolean pinnedToPrimary;
-  private boolean choosingTransactionTarget;
-
-  private Fence localFence = Fence.NONE;
-  /** A write committed outside any scope and its position has not been read yet (see {@link #writeCommitted}). */
-  private boolean fencePending;
-  private ReplicationPosition abandonedFence;
   private boolean closed;
 
-  private RouteReason lastReason;
-  private Connection lastTarget;
-  private EndpointState lastEndpoint;
+  /** The last placement carried out, for {@link #lastRouteReason()} and {@link #getWarnings()}. */
+  private Placement last;
 
   RoutingConnection(RoutingDataSource ds, ShardRuntime shard) {
+    this(ds, Env.of(ds, shard));
+  }
+
+  RoutingConnection(RoutingDataSource ds, Env env) {
     this.ds = ds;
-    this.shard = shard;
-    this.metrics = ds.metrics;
+    this.env = env;
+    this.session = new RouteSession(env.replicaSet(), false);
+    this.context = env.context();
+    this.fences = env.fences();
+    this.held = new ConnectionHolder(env.primary(), env.replicas(), env.sqlDialect(), env.ringVersion(),
+        new ConnectionHolder.Users() {
+          @Override
+          public boolean reading(Connection c) {
+            return inUse(c);
+          }
+
+          @Override
+          public void forget(Connection c) {
+            forgetPhysical(c);
+          }
+        });
   }
 
-  // ---------------------------------------------------------------- routing
+  // ---------------------------------------------------------------- carrying out the decision
 
-  /** Picks, acquires and returns the physical connection for one statement; see the class notes. */
-  Connection route(Classification c, String sql) throws SQLException {
+  /** Decides where {@code c} runs and acquires the physical connection for it; see the class notes. */
+  Placement route(Classification c, String sql) throws SQLException {
     checkOpen();
-    StatementKind kind = c.kind();
-    if ((kind == StatementKind.SESSION || c.multiStatement()) && sql != null && AUTOCOMMIT_SETTING.matcher(sql).find()) {
-      throw new SQLException("Junction: " + Refusal.SQL_AUTOCOMMIT.message(), Refusal.SQL_AUTOCOMMIT.sqlState());
-    }
-    if (kind == StatementKind.TX_BEGIN && autoCommit && !sqlTransactionOpen) {
-      sqlTransactionOpen = true;
-      return beginTransaction(readOnlyBegin(c));
-    }
-    if (inTransaction()) {
-      Connection target = txTarget != null ? txTarget : beginTransaction(readOnly);
-      if (!txOnReplica && kind != StatementKind.READ && kind != StatementKind.TX_COMMIT && kind != StatementKind.TX_ROLLBACK) {
-        txWrote = true;
-      }
-      if (!txOnReplica && c.replicaEligible() == false && kind == StatementKind.READ) {
-        txWrote = true; // locking reads and side-effecting functions: treat as writes for fencing
-      }
-      if (!txOnReplica && pinsSession(c, sql)) {
-        pinnedToPrimary = true;
-      }
-      if (kind == StatementKind.SESSION && !pinnedToPrimary && !TRANSACTION_LOCAL_SET.matcher(sql).lookingAt()) {
-        sessionStatements.add(sql);
-        markSessionDirty(target);
-      }
-      return decided(txOnReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION, target);
-    }
-    if (kind == StatementKind.SESSION && !pinsSession(c, sql)) {
-      sessionStatements.add(sql);
-      Connection p = primary();
-      primarySessionDirty = true;
-      if (replica != null) {
-        applySession(replica, sql);
-        replicaSessionDirty = true;
-      }
-      return decided(RouteReason.PRIMARY_SESSION_STATE, p);
-    }
-    if (!c.replicaEligible() || pinnedToPrimary || Junction.primaryForced()) {
-      if (!pinnedToPrimary && pinsSession(c, sql)) {
-        pinnedToPrimary = true;
-      }
-      RouteReason reason = !c.replicaEligible() ? primaryReason(c)
-          : pinnedToPrimary ? RouteReason.PRIMARY_SESSION_STATE : RouteReason.PRIMARY_HINT;
-      return decided(reason, primary());
-    }
-    return routeRead();
-  }
-
-  /** An SQL BEGIN opens a read-only transaction: it says READ ONLY, or says nothing on a read-only connection. */
-  private boolean readOnlyBegin(Classification c) {
-    TransactionAccess access = c.transactionAccess();
-    return access == TransactionAccess.READ_ONLY || access == TransactionAccess.UNSPECIFIED && readOnly;
+    return carryOut(session.decide(c, sql, context), c, sql, true);
   }
 
   /**
-   * True for statements whose effect lives in the server session and cannot be replayed elsewhere:
-   * temporary tables, user variables, LISTEN, LOCK TABLES, SQL-level PREPARE. After one, every later
-   * statement of this logical connection runs on the primary.
+   * Performs a route's steps until the statement is placed, then takes the placement's connection.
+   * {@code counted}: the placement counts in the route metrics (not for a JDBC savepoint call).
    */
-  private static boolean pinsSession(Classification c, String sql) {
-    if (c.primaryReason() == PrimaryReason.SESSION_STATE && c.kind() != StatementKind.SESSION) {
-      return true;
-    }
-    return c.kind() == StatementKind.SESSION && !REPLAYABLE_SETTING.matcher(sql).lookingAt();
-  }
-
-  private Connection routeRead() throws SQLException {
-    if (shard.replicas.length == 0) {
-      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
-    }
-    resolvePendingFence();
-    ReplicationPosition fence;
-    try {
-      fence = currentFence();
-    } catch (FenceStoreUnavailableException e) {
-      return decided(RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE, primary());
-    }
-    EndpointState held = replicaPool == null ? null : replicaPool.state();
-    for (int attempt = 0; attempt <= shard.replicas.length; attempt++) {
-      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, held);
-      if (pick != null) {
-        Connection c = replicaConnection(pick);
-        // Checked again once the connection is ours: a new physical connection samples the replica
-        // first, and a restarted replica's sample withdraws the position the pick relied on.
-        if (c != null && pick.covers(fence)) {
-          return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
+  private Placement carryOut(Route r, Classification c, String sql, boolean counted) throws SQLException {
+    while (true) {
+      switch (r.opcode()) {
+        case REFUSE -> throw new SQLException(r.refusal().message(), r.refusal().sqlState());
+        case READ_POSITION -> {
+          session.positionRead(fences.readPosition(primary()));
+          r = session.decide(c, sql, context);
         }
-        held = null; // acquisition failed (its circuit opened) or the replica restarted: choose again
-        continue;
+        case AWAIT_REPLICA -> r = await(r);
+        case PRIMARY -> {
+          Connection target = r.inTransaction() && !r.beginsTransaction() && held.transaction() != null
+              ? held.transaction() : primary();
+          return placed(r, target, sql, counted);
+        }
+        case REPLICA -> {
+          Connection target = r.inTransaction() && !r.beginsTransaction() && held.transaction() != null
+              ? held.transaction() : held.replica(r.target());
+          if (target != null && session.qualifies(r)) {
+            return placed(r, target, sql, counted);
+          }
+          Route next = session.unavailable(r, context);
+          if (next == null) {
+            throw new SQLException("Junction: replica " + r.target() + " of the open transaction is unavailable", "08003");
+          }
+          r = next;
+        }
       }
-      if (fence == null) {
-        return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
-      }
-      return fencedFallback(fence);
     }
-    return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
   }
 
-  /** No replica is known to cover the fence: wait on the most advanced one, or use the primary. */
-  private Connection fencedFallback(ReplicationPosition fence) throws SQLException {
-    ReplicationPosition satisfiable = unlessLost(fence);
-    if (!satisfiable.equals(fence)) {
-      fence = satisfiable;
-      EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
-      Connection c = pick == null ? null : replicaConnection(pick);
-      if (c != null && pick.covers(fence)) {
-        return decided(RouteReason.REPLICA_FENCED, c);
+  /** An {@link Route.Opcode#AWAIT_REPLICA} step: clamp a lost fence, else wait on the replica. */
+  private Route await(Route r) throws SQLException {
+    ReplicationPosition clamped = fences.unlessLost(r.fence(), this::primary, session.transactionTarget() == null);
+    if (!clamped.equals(r.fence())) {
+      return session.fenceClamped(r, clamped);
+    }
+    Connection replica = held.replica(r.target());
+    if (replica == null) {
+      return session.unavailable(r, context);
+    }
+    RouteSession.AwaitOutcome outcome;
+    try {
+      outcome = fences.await(replica, r.target(), r.fence(), r.waitMillis());
+    } catch (SQLException e) {
+      held.replicaFailed(e);
+      outcome = RouteSession.AwaitOutcome.FAILED;
+    }
+    return session.awaited(r, outcome);
+  }
+
+  /** The statement runs on {@code target}: a transaction begins there, settings are remembered. */
+  private Placement placed(Route r, Connection target, String sql, boolean counted) throws SQLException {
+    if (r.beginsTransaction()) {
+      held.transactionOn(target);
+      if (!session.autoCommit()) { // a JDBC transaction (an SQL BEGIN opens its own)
+        if (target.getAutoCommit()) {
+          target.setAutoCommit(false);
+        }
+        // A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's
+        // read_only does not bind SUPER, and the primary must refuse too (issue #16 §3).
+        if (r.readOnlyTransaction() && (r.opcode() == Route.Opcode.PRIMARY || !readOnlyServer())) {
+          ReadOnlyTransaction.start(target, env.sqlDialect());
+        }
       }
     }
-    if (fence.equals(abandonedFence)) {
-      return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
+    if (r.replaysSession()) {
+      held.sessionStatement(sql, target, !r.inTransaction());
     }
-    EndpointState candidate = ReplicaSelector.mostAdvancedReadable(shard.replicaStates);
-    if (candidate == null) {
-      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+    if (session.pinned() && !held.pinned()) {
+      held.pinPrimary();
     }
-    Connection c = replicaConnection(candidate);
-    if (c == null) {
-      return decided(RouteReason.PRIMARY_NO_REPLICA, primary());
+    if (counted) {
+      env.metrics().routed(r.reason());
     }
-    long start = System.nanoTime();
-    long generation = candidate.generation();
-    boolean caughtUp;
-    try {
-      caughtUp = ds.dialect.awaitReplay(c, fence, ds.maxFenceWaitMillis);
-    } catch (SQLException e) {
-      replicaFailed(e);
-      caughtUp = false;
+    Placement p = new Placement(r, target);
+    last = p;
+    return p;
+  }
+
+  /** A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's read_only does not bind SUPER. */
+  private boolean readOnlyServer() {
+    return env.sqlDialect() == Dialect.POSTGRESQL;
+  }
+
+  /** The execution placed by {@code p} succeeded: transactions end, fences are recorded. */
+  void succeeded(Placement p, Classification c) throws SQLException {
+    Route r = p.route();
+    if (session.succeeded(r, c, context)) {
+      recordFence(p.connection());
     }
-    metrics.fenceWait(shard.name, System.nanoTime() - start, caughtUp);
-    if (caughtUp) {
-      candidate.observeAtLeast(generation, fence);
-      return decided(RouteReason.REPLICA_FENCE_WAITED, c);
+    if (r.beginsTransaction() && r.readOnlyTransaction() && r.opcode() == Route.Opcode.PRIMARY && session.autoCommit()
+        && c.kind() == StatementKind.TX_BEGIN && !c.multiStatement() && c.transactionAccess() == TransactionAccess.UNSPECIFIED
+        && env.sqlDialect() == Dialect.POSTGRESQL) {
+      // A plain BEGIN on a read-only connection is routed as a read-only transaction; where it lands on
+      // the primary it must refuse writes as a replica would (PostgreSQL accepts SET TRANSACTION as the
+      // first statement after BEGIN; MariaDB refuses it inside a transaction, see docs/consistency.md).
+      ReadOnlyTransaction.setOnOpenTransaction(p.connection());
     }
-    abandonedFence = fence;
-    return decided(RouteReason.PRIMARY_FENCE_FALLBACK, primary());
+    followServerTransaction(p);
   }
 
   /**
-   * The fence, or the part of it the primary's history still has. A primary behind a fence means the
-   * history the fence refers to was lost (failover to a replica that had not received it, a rebuilt
-   * primary): no replica of this primary will ever cover it, and waiting for it would send every read
-   * of the scope through {@code max-fence-wait} to the primary until the fence expires. Such a fence
-   * is clamped to the primary's head, read fresh now: whatever of the write survived is at or below
-   * it, and so is every write merged into the same fence since (a scope's new writes cannot raise a
-   * fence that is ahead, so the head must be read again each time: a clamp computed earlier would
-   * miss them). Costs one primary query, only when the cached head is behind the fence (normally
-   * the cached head is at or past every fence this router recorded).
+   * The execution placed by {@code p} failed with {@code e}. Returns where to run it once more (a
+   * read that failed on a replica outside a transaction, for a reason another server may not have),
+   * or null: the application gets {@code e}. A lost connection is evicted and opens its endpoint's
+   * circuit; a lost transaction is refused until rolled back ({@code Refusal.TRANSACTION_LOST}).
    */
-  private ReplicationPosition unlessLost(ReplicationPosition fence) throws SQLException {
-    ReplicationPosition cachedHead = shard.primary.state().replayed();
-    if (cachedHead == null || cachedHead.covers(fence)) {
-      return fence;
+  Placement failed(Placement p, Classification c, String sql, SQLException e) throws SQLException {
+    Route r = p.route();
+    RouteSession.Failure failure = env.dialect().isConnectionFailure(e) ? RouteSession.Failure.CONNECTION
+        : env.dialect().isReadOnlyViolation(e) ? RouteSession.Failure.READ_ONLY_VIOLATION : RouteSession.Failure.STATEMENT;
+    Route retry = session.failed(r, c, failure, context);
+    if (retry != null) {
+      held.replicaFailed(e);
+      env.metrics().replicaRetried();
+      return carryOut(retry, c, sql, true);
     }
-    Connection onPrimary;
-    ReplicationPosition head;
-    try {
-      onPrimary = primary();
-      head = ds.dialect.primaryHead(onPrimary);
-      if (!onPrimary.getAutoCommit() && txTarget == null) {
-        onPrimary.commit(); // end the (empty) transaction the query opened
+    if (failure == RouteSession.Failure.CONNECTION) {
+      if (held.isPrimary(p.connection())) {
+        held.primaryFailed(e);
+      } else if (held.isReplica(p.connection())) {
+        held.replicaFailed(e);
       }
-    } catch (SQLException e) {
-      return fence; // cannot tell: keep the fence (the read then waits, or uses the primary)
-    }
-    if (head.covers(fence)) {
-      return fence; // a write newer than the cached head, not a lost history
-    }
-    ReplicationPosition clamped = fence.clampTo(head);
-    metrics.fenceClamped(shard.name);
-    if (!fence.equals(shard.lastLostFence)) {
-      shard.lastLostFence = fence;
-      log.warn("fence {} on shard {} is ahead of its primary ({}): the history it refers to was lost (failover or rebuild);"
-          + " reads wait for the primary's head instead", fence, shard.name, head);
-    }
-    if (fence.equals(localFence.of(shard.name))) {
-      localFence = localFence.replace(shard.name, clamped);
-    }
-    return clamped;
-  }
-
-  /** The fence reads on this shard must respect: this connection's own, merged with the scope's. */
-  private ReplicationPosition currentFence() throws FenceStoreUnavailableException {
-    ReplicationPosition own = localFence.of(shard.name);
-    Scope scope = Junction.currentScope();
-    if (scope == null) {
-      return own;
-    }
-    ReplicationPosition scoped = scope.fence(ds.fenceStore).of(shard.name);
-    if (own == null) {
-      return scoped;
-    }
-    return scoped == null ? own : own.max(scoped);
-  }
-
-  /** Retry target after a read failed on a replica outside a transaction: another replica, or the primary. */
-  Connection rerouteAfterReplicaFailure(SQLException failure) throws SQLException {
-    replicaFailed(failure);
-    metrics.replicaRetried();
-    if (ds.dialect.isReadOnlyViolation(failure)) {
-      return decided(RouteReason.PRIMARY_RETRY, primary()); // a write the classifier could not see
-    }
-    resolvePendingFence();
-    ReplicationPosition fence;
-    try {
-      fence = currentFence();
-    } catch (FenceStoreUnavailableException e) {
-      return decided(RouteReason.PRIMARY_RETRY, primary());
-    }
-    EndpointState pick = shard.selector.pick(shard.replicaStates, fence, null);
-    if (pick != null) {
-      Connection c = replicaConnection(pick);
-      if (c != null && pick.covers(fence)) {
-        return decided(fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, c);
+      if (last == p) {
+        last = null;
+      }
+    } else {
+      try {
+        followServerTransaction(p); // e.g. "BEGIN; INSERT ...; SELECT 1/0" left a failed transaction open
+      } catch (SQLException ignored) {
+        // the statement's own failure is what the application sees
       }
     }
-    return decided(RouteReason.PRIMARY_RETRY, primary());
+    return null;
   }
 
-  private Connection decided(RouteReason reason, Connection target) {
-    if (!choosingTransactionTarget) {
-      metrics.route(shard.name, reason); // a transaction's target choice is counted as its first statement
+  /**
+   * With JDBC auto-commit on, the server's report of its transaction state after a statement
+   * overrides what the SQL text suggested ({@link RouteSession#serverTransaction}). Costs no round
+   * trip: drivers keep the state. Then the holder learns whether a transaction holds a connection.
+   */
+  private void followServerTransaction(Placement p) throws SQLException {
+    Connection target = p.connection();
+    if (session.autoCommit() && held.isHeld(target)) {
+      ServerTransaction state = ServerTransaction.of(target, env.sqlDialect());
+      if (state != ServerTransaction.UNKNOWN && session.serverTransaction(p.route(), state.open(), context)) {
+        recordFence(target);
+      }
     }
-    lastReason = reason;
-    lastTarget = target;
-    lastEndpoint = target == primary ? shard.primary.state() : replicaPool == null ? null : replicaPool.state();
-    return target;
+    if (session.transactionTarget() == null) {
+      held.transactionOn(null);
+    } else if (held.transaction() == null && held.isHeld(target)) {
+      held.transactionOn(target);
+    }
+  }
+
+  /** A write committed on {@code onPrimary} inside a scope: its position becomes the session's and the scope's fence. */
+  private void recordFence(Connection onPrimary) throws SQLException {
+    ReplicationPosition position = fences.readPosition(onPrimary);
+    session.positionRead(position);
+    fences.recordInScope(position);
   }
 
   @Override
   public RouteReason lastRouteReason() {
-    return lastReason;
+    return last == null ? null : last.route().reason();
   }
 
   @Override
   public String lastRouteEndpoint() {
-    return lastEndpoint == null ? null : lastEndpoint.toString();
+    return last == null ? null : last.route().target().toString();
   }
 
   /** One mapping for every front-end (a utility statement such as MySQL SHOW STATUS is primary-utility, not primary-write). */
@@ -379,336 +366,16 @@ final class RoutingConnection implements JunctionConnection {
     return RouteReason.forPrimary(c);
   }
 
-  boolean lastTargetIsReplica() {
-    return lastTarget != null && lastTarget == replica && lastTarget != primary;
-  }
-
   @Override
   public boolean inTransaction() {
-    return !autoCommit || sqlTransactionOpen;
-  }
-
-  // ---------------------------------------------------------------- after execution
-
-  /** Called after a statement succeeded: closes SQL-level transactions and records fences. */
-  void afterSuccess(Classification c) throws SQLException {
-    StatementKind kind = c.kind();
-    if (kind == StatementKind.TX_COMMIT || kind == StatementKind.TX_ROLLBACK) {
-      if (txTarget != null) {
-        endTransaction(kind == StatementKind.TX_COMMIT && txWrote);
-      }
-      sqlTransactionOpen = false;
-      followServerTransaction(lastTarget); // COMMIT AND CHAIN leaves one open
-      return;
-    }
-    followServerTransaction(lastTarget);
-    if (kind == StatementKind.TX_BEGIN && sqlTransactionOpen && autoCommit && txTarget == primary && txTarget != null
-        && !c.multiStatement() && c.transactionAccess() == TransactionAccess.UNSPECIFIED && readOnly
-        && ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL) {
-      // A plain BEGIN on a read-only connection is routed as a read-only transaction; where it lands on
-      // the primary it must refuse writes as a replica would (PostgreSQL accepts SET TRANSACTION as the
-      // first statement after BEGIN; MariaDB refuses it inside a transaction, see docs/consistency.md).
-      ReadOnlyTransaction.setOnOpenTransaction(primary);
-    }
-    if (!inTransaction() && lastTarget == primary && lastTarget != null
-        && (kind != StatementKind.READ || !c.replicaEligible() || lastReason == RouteReason.PRIMARY_RETRY)
-        && kind != StatementKind.SESSION) {
-      writeCommitted(primary);
-    }
-  }
-
-  /** Called when a statement failed on its target: a lost connection opens that endpoint's circuit. */
-  void afterFailure(SQLException e) {
-    if (lastTarget == null) {
-      return;
-    }
-    if (!ds.dialect.isConnectionFailure(e)) {
-      try {
-        followServerTransaction(lastTarget); // e.g. "BEGIN; INSERT ...; SELECT 1/0" left a failed transaction open
-      } catch (SQLException ignored) {
-        // the statement's own failure is what the application sees
-      }
-      return;
-    }
-    if (lastTarget == primary) {
-      shard.primary.recordFailure(e);
-      forgetPhysical(primary);
-      shard.primary.evict(primary);
-      closeQuietly(primary);
-      if (txTarget == primary) {
-        txTarget = null;
-        sqlTransactionOpen = false;
-      }
-      primary = null;
-    } else if (lastTarget == replica) {
-      replicaFailed(e);
-      if (txOnReplica) {
-        txTarget = null;
-        txOnReplica = false;
-        sqlTransactionOpen = false;
-      }
-    }
-    lastTarget = null;
-  }
-
-  /**
-   * With JDBC auto-commit on, the server's report of its transaction state after a statement on
-   * {@code target} overrides what the SQL text suggested: a transaction the parse did not see
-   * ({@code COMMIT AND CHAIN}, a {@code BEGIN} inside a multi-statement string, a failed part of one)
-   * is adopted as an SQL transaction, so every later statement stays on that connection until it
-   * ends and {@link #close()} rolls it back; a transaction the server ended by itself (an implicit
-   * commit by DDL on MariaDB) ends here too. Costs no round trip: drivers keep the state.
-   */
-  private void followServerTransaction(Connection target) throws SQLException {
-    if (!autoCommit || target == null || (target != primary && target != replica)) {
-      return;
-    }
-    ServerTransaction state = ServerTransaction.of(target, ds.config.dialect());
-    if (state == ServerTransaction.UNKNOWN) {
-      return;
-    }
-    if (state.open() && !sqlTransactionOpen) {
-      sqlTransactionOpen = true;
-      txTarget = target;
-      txOnReplica = target != primary;
-      txWrote = !txOnReplica; // conservatively: it may have written
-    } else if (!state.open() && sqlTransactionOpen && target == txTarget) {
-      sqlTransactionOpen = false;
-      endTransaction(txWrote);
-    }
-  }
-
-  /**
-   * A write committed on the primary. Its position is read now only when someone else may read
-   * next: inside a scope (other connections and servers consult the scope's fence). Outside one,
-   * only this connection's own later reads need it, so the position query waits for the next read
-   * here ({@link #resolvePendingFence}); the primary's position then is at least the write's, so
-   * the fence is never too low. A shard without replicas records nothing: every read goes to the
-   * primary anyway. Either way, a plain write costs no extra round trip.
-   */
-  private void writeCommitted(Connection onPrimary) throws SQLException {
-    if (shard.replicas.length == 0) {
-      return;
-    }
-    if (Junction.currentScope() == null) {
-      fencePending = true;
-      return;
-    }
-    fencePending = false;
-    recordFence(onPrimary);
-  }
-
-  /** Before a read picks a replica: turns a deferred write into this connection's fence. */
-  private void resolvePendingFence() throws SQLException {
-    if (!fencePending) {
-      return;
-    }
-    readPosition(primary());
-    fencePending = false;
-  }
-
-  /** The primary's position now, read on {@code onPrimary}; advances this connection's fence to it. */
-  private ReplicationPosition readPosition(Connection onPrimary) throws SQLException {
-    ReplicationPosition position = ds.dialect.primaryPosition(onPrimary);
-    if (!onPrimary.getAutoCommit()) {
-      onPrimary.commit(); // end the (empty) transaction the position query opened
-    }
-    localFence = localFence.advance(shard.name, position);
-    shard.primary.state().observePosition(position);
-    return position;
-  }
-
-  /** Reads the primary's position after a commit and advances the connection's and the scope's fences. */
-  private void recordFence(Connection onPrimary) throws SQLException {
-    ReplicationPosition position = readPosition(onPrimary);
-    Scope scope = Junction.currentScope();
-    if (scope != null) {
-      try {
-        scope.advance(ds.fenceStore, shard.name, position);
-      } catch (FenceStoreUnavailableException e) {
-        // Other servers may still read the store and would not see this fence: make the write
-        // visible everywhere before returning instead.
-        metrics.fenceRecordFailed();
-        log.warn("could not store the fence {} of scope {} ({}); waiting for the replicas to replay the write instead",
-            position, scope, e.getMessage());
-        awaitReplicasCovering(position);
-      }
-    }
-  }
-
-  /**
-   * Waits, up to one fence TTL, until every reachable replica has replayed {@code position}. Used when
-   * a fence cannot be stored: afterwards no reader anywhere can observe a state older than the write.
-   */
-  private void awaitReplicasCovering(ReplicationPosition position) {
-    long deadline = System.nanoTime() + ds.config.fencing().ttl().toNanos();
-    for (EndpointPool pool : shard.replicas) {
-      EndpointState state = pool.state();
-      if (state.covers(position)) {
-        continue;
-      }
-      long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
-      try (Connection c = pool.acquire()) {
-        long generation = state.generation();
-        if (remainingMillis > 0 && ds.dialect.awaitReplay(c, position, remainingMillis)) {
-          state.observeAtLeast(generation, position);
-        } else {
-          log.warn("fence {} could not be stored and replica {} did not replay it within the fence TTL", position, state);
-        }
-      } catch (SQLException e) {
-        log.warn("fence {} could not be stored and replica {} is unreachable ({}); it may serve older data when it returns",
-            position, state, e.getMessage());
-      }
-    }
-  }
-
-  private void endTransaction(boolean recordFence) throws SQLException {
-    Connection target = txTarget;
-    txTarget = null;
-    txOnReplica = false;
-    txWrote = false;
-    if (recordFence && target != null && target == primary) {
-      writeCommitted(target);
-    }
+    return session.inTransaction();
   }
 
   // ---------------------------------------------------------------- physical connections
 
-  private Connection beginTransaction(boolean onReplica) throws SQLException {
-    txWrote = false;
-    if (onReplica && !pinnedToPrimary && !Junction.primaryForced() && shard.replicas.length > 0) {
-      Connection c;
-      choosingTransactionTarget = true;
-      try {
-        c = routeRead();
-      } finally {
-        choosingTransactionTarget = false;
-      }
-      if (c == replica) {
-        txOnReplica = true;
-        txTarget = c;
-        if (!autoCommit && c.getAutoCommit()) {
-          c.setAutoCommit(false);
-        }
-        if (!autoCommit && readOnly && !readOnlyServer()) {
-          ReadOnlyTransaction.start(c, ds.config.dialect());
-        }
-        return c;
-      }
-    }
-    txOnReplica = false;
-    txTarget = primary();
-    if (!autoCommit && txTarget.getAutoCommit()) {
-      txTarget.setAutoCommit(false);
-    }
-    if (!autoCommit && readOnly) {
-      ReadOnlyTransaction.start(txTarget, ds.config.dialect()); // issue #16 §3: read-only on the primary too
-    }
-    return txTarget;
-  }
-
-  /** A PostgreSQL standby refuses every write itself (even a superuser's); a MariaDB replica's read_only does not bind SUPER. */
-  private boolean readOnlyServer() {
-    return ds.config.dialect() == dev.junction.classify.Dialect.POSTGRESQL;
-  }
-
   Connection primary() throws SQLException {
     checkOpen(); // a closed logical connection must not take (and then hold) a pool connection
-    if (primary != null && primary.isClosed() && txTarget == null && !sqlTransactionOpen && autoCommit) {
-      // evicted by the pool after a fatal SQLState outside any transaction: nothing is lost by
-      // taking a fresh connection (inside a transaction the error must surface instead)
-      forgetPhysical(primary);
-      primary = null;
-    }
-    if (primary == null) {
-      if (replica != null && replicaReleasable()) {
-        releaseReplica(false); // never hold an idle replica while waiting for the primary (issue #12)
-      }
-      Connection c = shard.primary.acquire();
-      try {
-        applyState(c);
-      } catch (SQLException e) {
-        shard.primary.recordFailure(e);
-        shard.primary.evict(c);
-        c.close();
-        throw e;
-      }
-      primary = c;
-      ringVersionSet = 0;
-    }
-    ShardingRuntime sharding = ds.sharding;
-    if (sharding != null) {
-      long version = sharding.sessionRingVersion();
-      if (version != 0 && version != ringVersionSet) {
-        RingRouting.setSessionRingVersion(primary, ds.config.dialect(), version);
-        // Inside a transaction a PostgreSQL setting is undone by a rollback: set it again next time.
-        ringVersionSet = txTarget == null && !sqlTransactionOpen && autoCommit ? version : 0;
-      }
-    }
-    return primary;
-  }
-
-  /** The ring version last set on the held primary session outside a transaction (0: none). */
-  private long ringVersionSet;
-
-  /** The held connection to {@code state}'s replica, switching replicas if needed; null if it cannot be had. */
-  private Connection replicaConnection(EndpointState state) throws SQLException {
-    if (replicaPool != null && replicaPool.state() == state && replica != null) {
-      if (!replica.isClosed()) {
-        return replica;
-      }
-      // The pool closed the held connection under us (HikariCP evicts on fatal SQLStates such as the
-      // server's 0A000, e.g. "cannot convert infinity to bigint"): take a fresh one instead of failing
-      // every later statement with "Connection is closed" (issue #10).
-      releaseReplica(true);
-    }
-    releaseReplica(false);
-    if (primary != null && primaryReleasable()) {
-      releasePrimary(); // never hold an idle primary while waiting for a replica (issue #12)
-    }
-    EndpointPool pool = shard.pool(state);
-    Connection c;
-    try {
-      c = pool.acquire();
-    } catch (SQLException e) {
-      return null;
-    }
-    try {
-      applyState(c);
-      for (String sql : sessionStatements) {
-        applySession(c, sql);
-      }
-    } catch (SQLException e) {
-      pool.recordFailure(e);
-      pool.evict(c);
-      closeQuietly(c);
-      return null;
-    }
-    replica = c;
-    replicaPool = pool;
-    replicaSessionDirty = !sessionStatements.isEmpty();
-    return c;
-  }
-
-  private void replicaFailed(SQLException e) {
-    if (replicaPool != null) {
-      replicaPool.recordFailure(e);
-    }
-    releaseReplica(true);
-  }
-
-  /**
-   * The held primary connection may go back to its pool now: it is not the open transaction's
-   * target, carries no session state (giving it back would mean evicting it) and no pin, and no
-   * open statement, call or metadata result the application holds reads from it.
-   */
-  boolean primaryReleasable() {
-    return primary != null && txTarget != primary && !pinnedToPrimary && !primarySessionDirty && !inUse(primary);
-  }
-
-  /** The held replica connection may go back to its pool now; see {@link #primaryReleasable()}. */
-  boolean replicaReleasable() {
-    return replica != null && txTarget != replica && !replicaSessionDirty && !inUse(replica);
+    return held.primary(session.inTransaction() || session.transactionTarget() != null);
   }
 
   /** True while an open statement, call or metadata result the application holds still reads from {@code c}. */
@@ -728,18 +395,6 @@ final class RoutingConnection implements JunctionConnection {
     return metaData != null && metaData.readingFrom(c);
   }
 
-  /** Gives the held primary connection back to its pool (evicted if it cannot be made idle). */
-  private void releasePrimary() {
-    Connection c = primary;
-    forgetPhysical(c);
-    if (!ServerTransaction.makeIdle(c, ds.config.dialect())) {
-      shard.primary.evict(c);
-    }
-    closeQuietly(c);
-    primary = null;
-    ringVersionSet = 0;
-  }
-
   /**
    * Gives back the physical connections nothing needs now. A sharded connection calls it, outside a
    * transaction, on the shards a statement does not touch before that statement waits on its own
@@ -749,66 +404,7 @@ final class RoutingConnection implements JunctionConnection {
     if (closed || inTransaction()) {
       return;
     }
-    if (replica != null && replicaReleasable()) {
-      releaseReplica(false);
-    }
-    if (primary != null && primaryReleasable()) {
-      releasePrimary();
-    }
-  }
-
-  private void releaseReplica(boolean evict) {
-    if (replica == null) {
-      return;
-    }
-    forgetPhysical(replica);
-    if (evict || replicaSessionDirty || !ServerTransaction.makeIdle(replica, ds.config.dialect())) {
-      replicaPool.evict(replica);
-    }
-    closeQuietly(replica);
-    replica = null;
-    replicaPool = null;
-    replicaSessionDirty = false;
-  }
-
-  private void applyState(Connection c) throws SQLException {
-    if (isolation != -1) {
-      c.setTransactionIsolation(isolation);
-    }
-    if (catalog != null) {
-      c.setCatalog(catalog);
-    }
-    if (schema != null) {
-      c.setSchema(schema);
-    }
-    if (holdability != -1) {
-      c.setHoldability(holdability);
-    }
-    if (typeMap != null) {
-      c.setTypeMap(typeMap);
-    }
-    if (c == primary || primary == null) {
-      for (String sql : sessionStatements) {
-        applySession(c, sql);
-      }
-      if (!sessionStatements.isEmpty()) {
-        primarySessionDirty = true;
-      }
-    }
-  }
-
-  private static void applySession(Connection c, String sql) throws SQLException {
-    try (Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private void markSessionDirty(Connection target) {
-    if (target == primary) {
-      primarySessionDirty = true;
-    } else if (target == replica) {
-      replicaSessionDirty = true;
-    }
+    held.releaseIdle();
   }
 
   /**
@@ -848,14 +444,6 @@ final class RoutingConnection implements JunctionConnection {
   private void checkOpen() throws SQLException {
     if (closed) {
       throw new SQLException("Junction: connection is closed", "08003");
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception ignored) {
-      // closing a broken connection
     }
   }
 
@@ -946,14 +534,7 @@ final class RoutingConnection implements JunctionConnection {
 
   private Connection callTarget() throws SQLException {
     checkOpen();
-    if (inTransaction()) {
-      Connection t = txTarget != null ? txTarget : beginTransaction(readOnly);
-      if (!txOnReplica) {
-        txWrote = true;
-      }
-      return decided(txOnReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION, t);
-    }
-    return decided(RouteReason.PRIMARY_WRITE, primary());
+    return carryOut(session.decide(RouteSession.CALL, null, context), RouteSession.CALL, null, true).connection();
   }
 
   @Override
@@ -964,16 +545,16 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public void setAutoCommit(boolean newValue) throws SQLException {
     checkOpen();
-    if (newValue == autoCommit) {
+    if (newValue == session.autoCommit()) {
       return;
     }
-    if (newValue && txTarget != null) {
+    if (newValue && session.transactionTarget() != null) {
       commit(); // JDBC: switching auto-commit on commits the open transaction
     }
-    autoCommit = newValue;
+    session.setAutoCommit(newValue);
     if (newValue) {
-      for (Connection c : new Connection[] {primary, replica}) {
-        if (c != null && !c.getAutoCommit()) {
+      for (Connection c : held.held()) {
+        if (!c.getAutoCommit()) {
           c.setAutoCommit(true);
         }
       }
@@ -983,38 +564,70 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public boolean getAutoCommit() throws SQLException {
     checkOpen();
-    return autoCommit;
+    return session.autoCommit();
   }
 
   @Override
   public void commit() throws SQLException {
     checkOpen();
-    if (autoCommit && !sqlTransactionOpen) {
+    if (!session.inTransaction()) {
       throw new SQLException("Junction: commit() with auto-commit enabled", "25000");
     }
-    Connection target = txTarget;
-    if (target != null) {
+    if (session.transactionLost()) {
+      throw new SQLException(dev.junction.route.Refusal.TRANSACTION_LOST.message(),
+          dev.junction.route.Refusal.TRANSACTION_LOST.sqlState());
+    }
+    Connection target = session.transactionTarget() == null ? null : held.transaction();
+    if (target == null) {
+      session.endTransaction(false, context); // nothing ran: nothing to commit
+      return;
+    }
+    try {
+      ServerTransaction.end(target, true); // after SQL BEGIN the physical connection is in auto-commit mode
+    } catch (SQLException e) {
+      endAfterFailedCommit(target, e);
+      throw e;
+    }
+    held.transactionOn(null);
+    if (session.endTransaction(true, context)) {
+      recordFence(target);
+    }
+  }
+
+  /**
+   * The commit failed. A lost connection leaves its outcome unknown: the connection is evicted and
+   * the transaction counts as committed for fencing (the position is read on a fresh connection, at
+   * or past the commit if it happened). Any other failure means the server rolled the transaction back.
+   */
+  private void endAfterFailedCommit(Connection target, SQLException e) {
+    held.transactionOn(null);
+    if (!env.dialect().isConnectionFailure(e)) {
+      session.endTransaction(false, context);
+      return;
+    }
+    if (held.isPrimary(target)) {
+      held.primaryFailed(e);
+    } else {
+      held.replicaFailed(e);
+    }
+    if (session.endTransaction(true, context)) {
       try {
-        ServerTransaction.end(target, true); // after SQL BEGIN the physical connection is in auto-commit mode
-      } finally {
-        sqlTransactionOpen = false;
+        recordFence(primary());
+      } catch (SQLException ignored) {
+        // the primary is gone too: the scope keeps its older fence; the commit's failure is what the application sees
       }
-      endTransaction(txWrote);
-      followServerTransaction(target);
     }
   }
 
   @Override
   public void rollback() throws SQLException {
     checkOpen();
-    if (autoCommit && !sqlTransactionOpen) {
+    if (!session.inTransaction()) {
       throw new SQLException("Junction: rollback() with auto-commit enabled", "25000");
     }
-    Connection target = txTarget;
-    txTarget = null;
-    txOnReplica = false;
-    txWrote = false;
-    sqlTransactionOpen = false;
+    Connection target = session.transactionTarget() == null ? null : held.transaction();
+    session.endTransaction(false, context);
+    held.transactionOn(null);
     if (target != null) {
       ServerTransaction.end(target, false);
     }
@@ -1030,27 +643,7 @@ final class RoutingConnection implements JunctionConnection {
       s.closeQuietly();
     }
     closeHandedOut();
-    txTarget = null;
-    txOnReplica = false;
-    sqlTransactionOpen = false;
-    SQLException failure = null;
-    releaseReplica(false);
-    if (primary != null) {
-      // Session state (SET, temporary tables, LISTEN, user variables...) cannot be reset cheaply: evict.
-      // Otherwise the connection goes back only outside any transaction (issue #16 §0).
-      if (primarySessionDirty || pinnedToPrimary || !ServerTransaction.makeIdle(primary, ds.config.dialect())) {
-        shard.primary.evict(primary);
-      }
-      try {
-        primary.close();
-      } catch (SQLException e) {
-        failure = e;
-      }
-      primary = null;
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    held.close();
   }
 
   @Override
@@ -1089,95 +682,73 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public void setReadOnly(boolean readOnly) throws SQLException {
     checkOpen();
-    if (txTarget != null) {
+    if (session.transactionTarget() != null) {
       throw new SQLException("Junction: cannot change read-only mode inside a transaction", "25001");
     }
-    this.readOnly = readOnly;
+    session.setReadOnly(readOnly);
   }
 
   @Override
   public boolean isReadOnly() throws SQLException {
     checkOpen();
-    return readOnly;
+    return session.readOnly();
   }
 
   @Override
   public void setCatalog(String catalog) throws SQLException {
     checkOpen();
-    this.catalog = catalog;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setCatalog(catalog);
-      }
-    }
+    held.catalog(catalog);
   }
 
   @Override
   public String getCatalog() throws SQLException {
     checkOpen();
-    return catalog != null ? catalog : primary().getCatalog();
+    return held.catalog() != null ? held.catalog() : primary().getCatalog();
   }
 
   @Override
   public void setTransactionIsolation(int level) throws SQLException {
     checkOpen();
-    this.isolation = level;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setTransactionIsolation(level);
-      }
-    }
+    held.isolation(level);
   }
 
   @Override
   public int getTransactionIsolation() throws SQLException {
     checkOpen();
-    return isolation != -1 ? isolation : primary().getTransactionIsolation();
+    return held.isolation() != -1 ? held.isolation() : primary().getTransactionIsolation();
   }
 
   @Override
   public SQLWarning getWarnings() throws SQLException {
     checkOpen();
-    return lastTarget == null ? null : lastTarget.getWarnings();
+    return last == null || !held.isHeld(last.connection()) ? null : last.connection().getWarnings();
   }
 
   @Override
   public void clearWarnings() throws SQLException {
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.clearWarnings();
-      }
+    for (Connection c : held.held()) {
+      c.clearWarnings();
     }
   }
 
   @Override
   public Map<String, Class<?>> getTypeMap() throws SQLException {
-    return typeMap != null ? typeMap : primary().getTypeMap();
+    return held.typeMap() != null ? held.typeMap() : primary().getTypeMap();
   }
 
   @Override
   public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-    this.typeMap = map;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setTypeMap(map);
-      }
-    }
+    held.typeMap(map);
   }
 
   @Override
   public void setHoldability(int holdability) throws SQLException {
-    this.holdability = holdability;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setHoldability(holdability);
-      }
-    }
+    held.holdability(holdability);
   }
 
   @Override
   public int getHoldability() throws SQLException {
-    return holdability != -1 ? holdability : primary().getHoldability();
+    return held.holdability() != -1 ? held.holdability() : primary().getHoldability();
   }
 
   @Override
@@ -1205,7 +776,7 @@ final class RoutingConnection implements JunctionConnection {
     if (!inTransaction()) {
       throw new SQLException("Junction: savepoints need a transaction (auto-commit is on)", "25000");
     }
-    return txTarget != null ? txTarget : beginTransaction(readOnly);
+    return carryOut(session.decide(RouteSession.SAVEPOINT, null, context), RouteSession.SAVEPOINT, null, false).connection();
   }
 
   @Override public Clob createClob() throws SQLException { return primary().createClob(); }
@@ -1234,15 +805,17 @@ final class RoutingConnection implements JunctionConnection {
 
   @Override
   public void setClientInfo(String name, String value) throws SQLClientInfoException {
-    if (primary != null) {
-      primary.setClientInfo(name, value);
+    Connection p = held.heldPrimary();
+    if (p != null) {
+      p.setClientInfo(name, value);
     }
   }
 
   @Override
   public void setClientInfo(Properties properties) throws SQLClientInfoException {
-    if (primary != null) {
-      primary.setClientInfo(properties);
+    Connection p = held.heldPrimary();
+    if (p != null) {
+      p.setClientInfo(properties);
     }
   }
 
@@ -1259,36 +832,28 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public void setSchema(String schema) throws SQLException {
     checkOpen();
-    this.schema = schema;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.setSchema(schema);
-      }
-    }
+    held.schema(schema);
   }
 
   @Override
   public String getSchema() throws SQLException {
     checkOpen();
-    return schema != null ? schema : primary().getSchema();
+    return held.schema() != null ? held.schema() : primary().getSchema();
   }
 
   @Override
   public void abort(Executor executor) throws SQLException {
     closed = true;
-    for (Connection c : new Connection[] {primary, replica}) {
-      if (c != null) {
-        c.abort(executor);
-      }
+    for (Connection c : held.held()) {
+      c.abort(executor);
     }
   }
 
   @Override
   public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-    for (Connection c : new Connection[] {primary(), replica}) {
-      if (c != null) {
-        c.setNetworkTimeout(executor, milliseconds);
-      }
+    primary();
+    for (Connection c : held.held()) {
+      c.setNetworkTimeout(executor, milliseconds);
     }
   }
 

@@ -131,7 +131,7 @@ final class RoutingPreparedStatement extends RoutingStatement implements Prepare
     if (last instanceof PreparedStatement ps) {
       return ps.getMetaData();
     }
-    return ((PreparedStatement) physical(conn.primary())).getMetaData();
+    return ((PreparedStatement) physical(conn.primary(), false)).getMetaData();
   }
 
   @Override
@@ -140,7 +140,7 @@ final class RoutingPreparedStatement extends RoutingStatement implements Prepare
     if (last instanceof PreparedStatement ps) {
       return ps.getParameterMetaData();
     }
-    return ((PreparedStatement) physical(conn.primary())).getParameterMetaData();
+    return ((PreparedStatement) physical(conn.primary(), false)).getParameterMetaData();
   }
 
   // Statement's SQL-taking methods are not allowed on a PreparedStatement (JDBC 4.3, 13.2.4).

@@ -1,7 +1,6 @@
 package dev.junction.jdbc;
 
 import dev.junction.classify.Classification;
-import dev.junction.classify.StatementKind;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -53,46 +52,41 @@ class RoutingStatement implements Statement {
     conn.register(this);
   }
 
-  /** Runs {@code call} for {@code c} on the routed target, retrying a failed replica read once. */
+  /**
+   * Runs {@code call} for {@code c} where the connection places it; a read that fails on a replica
+   * outside a transaction runs once more where the connection's {@code failed} says (another
+   * replica, or the primary). The placement is a value local to this execution.
+   */
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
     checkOpen();
     results.closeAll(); // JDBC: an execution closes the current result
-    Connection target;
+    RoutingConnection.Placement placement;
     routing = true; // this execution replaces the last one's results: they no longer keep its connection
     try {
-      target = conn.route(c, sql);
+      placement = conn.route(c, sql);
     } finally {
       routing = false;
     }
-    Statement physical = physical(target);
-    T result;
-    try {
-      executing = physical;
-      result = call.apply(physical);
-    } catch (SQLException e) {
-      if (c.kind() == StatementKind.READ && conn.lastTargetIsReplica() && !conn.inTransaction()
-          && conn.ds.dialect.isRetryableOnAnotherServer(e)) {
-        Connection retryTarget = conn.rerouteAfterReplicaFailure(e);
-        physical = physical(retryTarget);
-        try {
-          executing = physical;
-          result = call.apply(physical);
-        } catch (SQLException again) {
-          conn.afterFailure(again);
-          throw again;
-        } finally {
-          executing = null;
+    while (true) {
+      Statement physical = physical(placement.connection(), placement.onReplica());
+      T result;
+      try {
+        executing = physical;
+        result = call.apply(physical);
+      } catch (SQLException e) {
+        RoutingConnection.Placement retry = conn.failed(placement, c, sql, e);
+        if (retry == null) {
+          throw e;
         }
-      } else {
-        conn.afterFailure(e);
-        throw e;
+        placement = retry;
+        continue;
+      } finally {
+        executing = null;
       }
-    } finally {
-      executing = null;
+      last = physical;
+      conn.succeeded(placement, c);
+      return result;
     }
-    last = physical;
-    conn.afterSuccess(c);
-    return result;
   }
 
   /**
@@ -104,7 +98,7 @@ class RoutingStatement implements Statement {
    * {@link #run}'s replica retry and bookkeeping. Only the leg's thread uses this statement and its
    * logical connection between the two.
    */
-  final Connection routeLeg(Classification c, String sql) throws SQLException {
+  final RoutingConnection.Placement routeLeg(Classification c, String sql) throws SQLException {
     checkOpen();
     results.closeAll();
     routing = true;
@@ -115,44 +109,37 @@ class RoutingStatement implements Statement {
     }
   }
 
-  /** Step two of {@link #routeLeg}: {@link #run}'s execution part, on {@code target}. */
-  final <T> T executeLeg(Classification c, Connection target, SqlFunction<Statement, T> call) throws SQLException {
-    Statement physical = physical(target);
-    T result;
-    try {
-      executing = physical;
-      result = call.apply(physical);
-    } catch (SQLException e) {
-      if (c.kind() == StatementKind.READ && conn.lastTargetIsReplica() && !conn.inTransaction()
-          && conn.ds.dialect.isRetryableOnAnotherServer(e)) {
-        physical = physical(conn.rerouteAfterReplicaFailure(e));
-        try {
-          executing = physical;
-          result = call.apply(physical);
-        } catch (SQLException again) {
-          conn.afterFailure(again);
-          throw again;
-        } finally {
-          executing = null;
+  /** Step two of {@link #routeLeg}: {@link #run}'s execution part, on {@code placement}'s connection. */
+  final <T> T executeLeg(Classification c, String sql, RoutingConnection.Placement placement, SqlFunction<Statement, T> call)
+      throws SQLException {
+    while (true) {
+      Statement physical = physical(placement.connection(), placement.onReplica());
+      T result;
+      try {
+        executing = physical;
+        result = call.apply(physical);
+      } catch (SQLException e) {
+        RoutingConnection.Placement retry = conn.failed(placement, c, sql, e);
+        if (retry == null) {
+          throw e;
         }
-      } else {
-        conn.afterFailure(e);
-        throw e;
+        placement = retry;
+        continue;
+      } finally {
+        executing = null;
       }
-    } finally {
-      executing = null;
+      last = physical;
+      conn.succeeded(placement, c);
+      return result;
     }
-    last = physical;
-    conn.afterSuccess(c);
-    return result;
   }
 
   final Classification classify(String sql) {
     return conn.ds.classifier.classify(sql);
   }
 
-  /** The physical statement for {@code target}, created and configured on first use. */
-  final Statement physical(Connection target) throws SQLException {
+  /** The physical statement for {@code target} (a replica's connection or not), created and configured on first use. */
+  final Statement physical(Connection target, boolean onReplicaConnection) throws SQLException {
     if (target == primaryOwner && onPrimary != null) {
       return onPrimary;
     }
@@ -161,7 +148,7 @@ class RoutingStatement implements Statement {
     }
     Statement s = factory.apply(target);
     configure(s);
-    if (conn.lastTargetIsReplica() && target != primaryOwner) {
+    if (onReplicaConnection && target != primaryOwner) {
       closePhysical(onReplica);
       onReplica = s;
       replicaOwner = target;

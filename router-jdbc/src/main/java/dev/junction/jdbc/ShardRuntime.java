@@ -15,9 +15,11 @@ final class ShardRuntime implements AutoCloseable {
   final EndpointPool[] replicas;
   final EndpointState[] replicaStates;
   final ReplicaSelector selector;
+  /** The replica set as the routing decision sees it (shared by every logical connection; interns routes). */
+  final dev.junction.route.ReplicaSet replicaSet;
   private final Map<EndpointState, EndpointPool> byState = new HashMap<>();
 
-  /** The last fence found ahead of the primary (see RoutingConnection#unlessLost): logged once, not per read. */
+  /** The last fence found ahead of the primary (see FenceTracker#unlessLost): logged once, not per read. */
   volatile dev.junction.position.ReplicationPosition lastLostFence;
 
   /**
@@ -44,6 +46,8 @@ final class ShardRuntime implements AutoCloseable {
     this.replicas = pools.toArray(EndpointPool[]::new);
     this.replicaStates = pools.stream().map(EndpointPool::state).toArray(EndpointState[]::new);
     this.selector = new ReplicaSelector(config.routing().replicaSelection());
+    this.replicaSet = new dev.junction.route.ReplicaSet(name, primary.state(), replicaStates, selector,
+        config.routing().maxFenceWait().toMillis());
     byState.put(primary.state(), primary);
     for (EndpointPool p : replicas) {
       byState.put(p.state(), p);

@@ -384,8 +384,8 @@ class ShardedStatement implements Statement {
   static final class Leg {
     final ShardRoute.ShardStatement part;
     final RoutingStatement holder;
-    /** The physical connection the part was routed to (taken from its pool on the calling thread). */
-    Connection target;
+    /** Where the part was routed (its physical connection taken from its pool on the calling thread). */
+    RoutingConnection.Placement target;
 
     Leg(ShardRoute.ShardStatement part, RoutingStatement holder) {
       this.part = part;
@@ -555,7 +555,7 @@ class ShardedStatement implements Statement {
     long start = System.nanoTime();
     running.add(leg.holder);
     try {
-      return leg.holder.executeLeg(c, leg.target, st -> {
+      return leg.holder.executeLeg(c, leg.part.sql(), leg.target, st -> {
         if (st instanceof PreparedStatement ps) {
           for (int p = 0; p < binding.length; p++) {
             binding[p].apply(ps, p + 1);
