@@ -436,4 +436,53 @@ class PoolDemandIT {
       }
     }
   }
+
+  /**
+   * A session-scoped lock keeps its connection. Releasing the primary connection before a replica read
+   * (one connection at a time outside a transaction) must not give a connection that holds an advisory
+   * lock back to the pool: another logical connection would get it and take the "same" lock again
+   * (advisory locks are re-entrant within a server session), so two clients would both hold it.
+   * Oracle: the server's own answer to pg_try_advisory_lock from a second logical connection, and
+   * pg_locks read on a direct connection. Pools of 1 make the hand-over certain on the old code.
+   */
+  @Test
+  void aSessionAdvisoryLockKeepsItsConnectionAcrossReplicaReads() throws Exception {
+    JdbcServer primary = cluster.postgres(0).primary();
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofMillis(500), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    JdbcServer replica = cluster.postgres(0).replica(0);
+    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", primary.jdbcUrl(), primary.user(), primary.password(), 1, one),
+        List.of(new JunctionConfig.Endpoint("replica1", replica.jdbcUrl(), replica.user(), replica.password(), 1, one)))),
+        TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(100)), TestConfigs.localFences());
+    try (RoutingDataSource ds = RoutingDataSource.create(config);
+         Connection holder = ds.getConnection(); Statement h = holder.createStatement()) {
+      try (ResultSet rs = h.executeQuery("SELECT pg_advisory_lock(424242)")) {
+        rs.next();
+      }
+      for (int i = 0; i < 3; i++) {
+        try (ResultSet rs = h.executeQuery("SELECT count(*) FROM pg_class")) { // a plain read: a replica may serve it
+          rs.next();
+        }
+      }
+      Boolean secondGotIt;
+      try (Connection other = ds.getConnection(); Statement o = other.createStatement();
+           ResultSet rs = o.executeQuery("SELECT pg_try_advisory_lock(424242)")) {
+        rs.next();
+        secondGotIt = rs.getBoolean(1);
+      } catch (SQLException poolBusy) {
+        secondGotIt = null; // the primary's one connection is kept by the lock holder: waiting is correct
+      }
+      assertThat(secondGotIt).as("a second client must never get a lock another client holds").isNotEqualTo(Boolean.TRUE);
+      try (ResultSet rs = h.executeQuery("SELECT pg_advisory_unlock(424242)")) {
+        rs.next();
+        assertThat(rs.getBoolean(1)).as("the holder releases its lock on its own server session").isTrue();
+      }
+    }
+    try (Connection direct = primary.connect(); Statement s = direct.createStatement();
+         ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 424242")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("no advisory lock left behind").isZero();
+    }
+  }
 }

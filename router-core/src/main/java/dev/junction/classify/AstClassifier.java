@@ -91,11 +91,11 @@ final class AstClassifier {
         if (found.lockingRead()) {
             return Classification.of(StatementKind.READ, PrimaryReason.LOCKING_READ, found.tables());
         }
+        if (found.sessionState()) { // before side effects: a session lock is both, and it must pin
+            return Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE, found.tables());
+        }
         if (found.sideEffectFunction()) {
             return Classification.of(StatementKind.READ, PrimaryReason.SIDE_EFFECT_FUNCTION, found.tables());
-        }
-        if (found.sessionState()) {
-            return Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE, found.tables());
         }
         return Classification.of(StatementKind.READ, PrimaryReason.NONE, found.tables());
     }

@@ -42,6 +42,16 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
                     boolean dataModifyingCte, boolean selectInto, boolean sessionState) {
     }
 
+    /**
+     * Locks held by the server session until released: the session must keep its primary connection,
+     * or the next read on a replica gives that connection (and the lock) back to the pool, where another
+     * client gets it and "takes" the lock again (locks are re-entrant within a session). Transaction-scoped
+     * locks (pg_advisory_xact_lock) end with the transaction, which already holds its connection.
+     */
+    private static final Set<String> SESSION_LOCKS = Set.of(
+            "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+            "get_lock");
+
     private final FunctionPolicy functions;
     private final boolean mysql;
     private final boolean mariadbSequenceColumns;
@@ -188,6 +198,9 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
         }
         if (functions.forcesPrimary(last, qualified.toString().toLowerCase(Locale.ROOT))) {
             sideEffectFunction = true;
+            if (SESSION_LOCKS.contains(last)) {
+                sessionState = true;
+            }
         }
     }
 

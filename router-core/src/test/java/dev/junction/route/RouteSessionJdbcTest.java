@@ -38,7 +38,8 @@ class RouteSessionJdbcTest {
     return Stream.of(
         // sql, pins when sideEffectsPin, pins without
         Arguments.of("select nextval('ticket')", true, false),
-        Arguments.of("select pg_advisory_lock(1)", true, false),
+        Arguments.of("select pg_advisory_lock(1)", true, true), // a session lock keeps its connection
+        Arguments.of("select pg_advisory_xact_lock(1)", true, false),
         Arguments.of("create temporary table t (id int)", true, true),
         Arguments.of("listen channel", true, true),
         Arguments.of("select * from accounts for update", false, false));
