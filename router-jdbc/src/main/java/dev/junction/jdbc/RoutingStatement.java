@@ -58,35 +58,7 @@ class RoutingStatement implements Statement {
    * replica, or the primary). The placement is a value local to this execution.
    */
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
-    checkOpen();
-    results.closeAll(); // JDBC: an execution closes the current result
-    RoutingConnection.Placement placement;
-    routing = true; // this execution replaces the last one's results: they no longer keep its connection
-    try {
-      placement = conn.route(c, sql);
-    } finally {
-      routing = false;
-    }
-    while (true) {
-      Statement physical = physical(placement.connection(), placement.onReplica());
-      T result;
-      try {
-        executing = physical;
-        result = call.apply(physical);
-      } catch (SQLException e) {
-        RoutingConnection.Placement retry = conn.failed(placement, c, sql, e);
-        if (retry == null) {
-          throw e;
-        }
-        placement = retry;
-        continue;
-      } finally {
-        executing = null;
-      }
-      last = physical;
-      conn.succeeded(placement, c);
-      return result;
-    }
+    return executeLeg(c, sql, routeLeg(c, sql), call);
   }
 
   /**
@@ -100,8 +72,8 @@ class RoutingStatement implements Statement {
    */
   final RoutingConnection.Placement routeLeg(Classification c, String sql) throws SQLException {
     checkOpen();
-    results.closeAll();
-    routing = true;
+    results.closeAll(); // JDBC: an execution closes the current result
+    routing = true; // this execution replaces the last one's results: they no longer keep its connection
     try {
       return conn.route(c, sql);
     } finally {
