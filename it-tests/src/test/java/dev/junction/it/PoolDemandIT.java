@@ -485,4 +485,50 @@ class PoolDemandIT {
       assertThat(rs.getLong(1)).as("no advisory lock left behind").isZero();
     }
   }
+
+  /**
+   * A connection that kept session state (here a session lock) is evicted when its logical
+   * connection closes, not given back. A thread that was already waiting for that pool's only
+   * connection must get a new one at once. HikariCP opens connections beyond minimum-idle only for a
+   * thread that starts to wait while there is room, so on the old code the waiter was not served and
+   * failed after its whole connection-timeout (08001) although the pool had room again.
+   */
+  @Test
+  void aThreadWaitingForAnEvictedConnectionGetsANewOne() throws Exception {
+    JdbcServer primary = cluster.postgres(0).primary();
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(20), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", primary.jdbcUrl(), primary.user(), primary.password(), 1, one), List.of())),
+        TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(100)), TestConfigs.localFences());
+    try (RoutingDataSource ds = RoutingDataSource.create(config)) {
+      Connection holder = ds.getConnection();
+      try (Statement h = holder.createStatement(); ResultSet rs = h.executeQuery("SELECT pg_advisory_lock(434343)")) {
+        rs.next(); // pins the pool's only connection: it is evicted at close
+      }
+      java.util.concurrent.CompletableFuture<Long> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+          rs.next();
+          return rs.getLong(1);
+        } catch (SQLException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      Thread.sleep(500);
+      assertThat(waiter).as("the second client waits for the pool's only connection").isNotDone();
+      holder.close(); // evicts the pinned connection
+      long started = System.nanoTime();
+      Long pid = null;
+      SQLException failed = null;
+      try {
+        pid = waiter.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        failed = (SQLException) e.getCause();
+      }
+      System.out.printf(java.util.Locale.ROOT, "waiter after the eviction: %s after %d ms%n",
+          failed == null ? "served by backend " + pid : "failed: " + failed.getMessage(), (System.nanoTime() - started) / 1_000_000);
+      assertThat((Throwable) failed).as("the waiter must be served once the evicted connection's slot is free, not time out").isNull();
+    }
+  }
 }

@@ -205,7 +205,41 @@ final class EndpointPool implements AutoCloseable, ConnectionHolder.Source {
     } catch (RuntimeException ignored) {
       // already closed or not ours
     }
+    refillForWaiters();
   }
+
+  /**
+   * WHY: HikariCP opens connections beyond minimum-idle (0 by default here) only for a thread that
+   * starts to wait while the pool has room. A thread that started to wait while the pool was full is
+   * not served when a connection is evicted instead of returned (one that held session state or a pin):
+   * it waited its whole connection-timeout although a slot was free (with a pool of 1, every time).
+   * After an eviction with waiters, a borrow on a thread of its own makes HikariCP open a connection;
+   * the borrower hands it straight back, to the first waiter.
+   */
+  private void refillForWaiters() {
+    var mx = pool.getHikariPoolMXBean();
+    if (mx == null || mx.getThreadsAwaitingConnection() == 0) {
+      return;
+    }
+    try {
+      REFILL.execute(() -> {
+        try (Connection handedOn = pool.getConnection()) {
+          // returned at once: HikariCP hands it to a waiting thread
+        } catch (SQLException | RuntimeException serverDownOrClosing) {
+          // the waiters get the same failure themselves
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // not expected: the executor is unbounded
+    }
+  }
+
+  /** Threads of {@link #refillForWaiters}: daemon, created on demand, gone after a minute idle. */
+  private static final java.util.concurrent.ExecutorService REFILL = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "junction-pool-refill");
+    t.setDaemon(true);
+    return t;
+  });
 
   private SQLException unavailable(SQLException cause) {
     String role = state.role() == EndpointState.Role.PRIMARY ? "primary" : "replica";

@@ -80,6 +80,17 @@ final class RingRouting {
         + (record == null ? "unverified" : record.describe()) + "); roll it back and run it again.", RETRY_SQLSTATE);
   }
 
+  /**
+   * The ring state moved on while a statement routed by the one before waited for its connection (a
+   * pool or a fence wait can outlast a lease): it would run where the new state may no longer keep
+   * the key, so it does not run.
+   */
+  static SQLTransactionRollbackException ringChangedWhileWaiting(RingRecord record) {
+    return new SQLTransactionRollbackException("Junction: the ring changed while this statement waited for its connection"
+        + " (now " + (record == null ? "unverified" : record.describe()) + "); nothing ran. Retry the statement.",
+        RETRY_SQLSTATE);
+  }
+
   static SQLTransactionRollbackException leaseExpired(long millis) {
     return new SQLTransactionRollbackException("Junction: this router could not confirm the ring recorded in the shards for "
         + millis + " ms (a resharding may be switching rings); nothing ran. Retry when the shards are reachable.",

@@ -120,8 +120,10 @@ final class RingWatcher implements AutoCloseable {
         long start = System.nanoTime();
         RingRecord record = read();
         if (record != null) {
-          confirmedNanos = start;
+          // The state first, then the lease: a statement that sees this read's lease (volatile) must also
+          // see the state it read, or it could route by the previous state under a fresh lease.
           ds.ringRecordRead(record);
+          confirmedNanos = start;
           warmNewShards(record);
         }
         boolean stable = record != null && record.phase() == dev.junction.ring.RingPhase.STABLE;

@@ -82,7 +82,7 @@ final class RoutingConnection implements JunctionConnection {
       void replicaRetried();
     }
 
-    static Env of(RoutingDataSource ds, ShardRuntime shard) {
+    static Env of(RoutingDataSource ds, ShardRuntime shard, RingGuard ring) {
       String name = shard.name;
       RoutingMetrics m = ds.metrics;
       FenceTracker fences = new FenceTracker(name, shard.primary.state(), shard.replicas, ds.dialect, ds.fenceStore,
@@ -109,10 +109,7 @@ final class RoutingConnection implements JunctionConnection {
             return true;
           });
       return new Env(name, shard.replicaSet, ds.dialect, ds.config.dialect(), RouteContext.ofThread(ds.fenceStore),
-          shard.primary, shard::pool, () -> {
-            ShardingRuntime now = ds.sharding; // swapped by the ring watcher when a resharding changes the ring
-            return now == null ? 0L : now.sessionRingVersion();
-          }, fences,
+          shard.primary, shard::pool, ring::sessionVersion, fences,
           new Metrics() {
             @Override
             public void routed(RouteReason reason) {
@@ -152,8 +149,46 @@ final class RoutingConnection implements JunctionConnection {
   /** The last placement carried out, for {@link #lastRouteReason()} and {@link #getWarnings()}. */
   private Placement last;
 
+  /**
+   * What a sharded connection asks of its shards' connections while the shards may switch rings.
+   *
+   * <p>WHY: a statement is routed by one ring state and may then wait (for a pooled connection, for a
+   * replica to replay a fence) longer than a ring lease. Meanwhile the resharding tool may fence the
+   * key's old owner and switch it to its new one. The session must declare the version of the ring the
+   * statement was routed by, not the router's latest (the old owner's trigger then rejects the write),
+   * and a statement whose ring state was replaced while it waited must not run at all (a read of a
+   * moved key would read the old owner's frozen copy).
+   */
+  interface RingGuard {
+    /** The ring version primary sessions declare ({@code junction.ring_version}); 0: none. */
+    long sessionVersion();
+
+    /** Just before a statement runs on the connection it waited for: refuses (40001) if the ring moved on. */
+    void stillRoutable() throws SQLException;
+
+    /** Unsharded: no ring. */
+    RingGuard NONE = new RingGuard() {
+      @Override
+      public long sessionVersion() {
+        return 0;
+      }
+
+      @Override
+      public void stillRoutable() {
+      }
+    };
+  }
+
+  private RingGuard ring = RingGuard.NONE;
+
   RoutingConnection(RoutingDataSource ds, ShardRuntime shard) {
-    this(ds, Env.of(ds, shard));
+    this(ds, shard, RingGuard.NONE);
+  }
+
+  /** A shard's connection inside a sharded connection, which routes it by the ring state {@code ring} guards. */
+  RoutingConnection(RoutingDataSource ds, ShardRuntime shard, RingGuard ring) {
+    this(ds, Env.of(ds, shard, ring));
+    this.ring = ring;
   }
 
   RoutingConnection(RoutingDataSource ds, Env env) {
@@ -240,6 +275,7 @@ final class RoutingConnection implements JunctionConnection {
 
   /** The statement runs on {@code target}: a transaction begins there, settings are remembered. */
   private Placement placed(Route r, Connection target, String sql, boolean counted) throws SQLException {
+    ring.stillRoutable();
     if (r.beginsTransaction()) {
       held.transactionOn(target);
       if (!session.autoCommit()) { // a JDBC transaction (an SQL BEGIN opens its own)

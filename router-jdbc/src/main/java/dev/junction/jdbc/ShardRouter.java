@@ -133,6 +133,11 @@ public final class ShardRouter {
       return RingRouting.ringChangedInTransaction(rt.record);
     }
 
+    /** The retryable refusal of a statement routed by {@code this} state that got its connection under another (40001). */
+    public SQLException ringChangedWhileWaiting(State now) {
+      return RingRouting.ringChangedWhileWaiting(now.rt.record);
+    }
+
     /** {@code junction.sharding.multi-shard-transactions: reject}. */
     public boolean rejectsMultiShardWrites() {
       return rt.multiShardTransactions == JunctionConfig.MultiShardTransactions.REJECT;

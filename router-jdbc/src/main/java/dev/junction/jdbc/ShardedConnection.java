@@ -66,6 +66,29 @@ final class ShardedConnection implements JunctionConnection {
   private ShardRoute lastRoute;
   private RoutingConnection last;
 
+  /**
+   * The shards' connections route by this connection's ring state ({@link #sharding}, adopted between
+   * statements by {@link #syncRing}): they declare its version, and refuse to run a statement when the
+   * data source's state moved on to one that routes differently while the statement waited.
+   */
+  private final RoutingConnection.RingGuard ringGuard = new RoutingConnection.RingGuard() {
+    @Override
+    public long sessionVersion() {
+      return sharding.sessionRingVersion();
+    }
+
+    @Override
+    public void stillRoutable() throws SQLException {
+      if (ds.ringWatcher != null) {
+        ds.ringWatcher.checkLease();
+      }
+      ShardingRuntime latest = ds.sharding;
+      if (latest != sharding && !latest.routesLike(sharding)) {
+        throw RingRouting.ringChangedWhileWaiting(latest.record);
+      }
+    }
+  };
+
   ShardedConnection(RoutingDataSource ds) {
     this.ds = ds;
     this.sharding = ds.sharding;
@@ -79,7 +102,7 @@ final class ShardedConnection implements JunctionConnection {
     checkOpen();
     RoutingConnection c = open[index];
     if (c == null) {
-      c = new RoutingConnection(ds, sharding.ringOrder[index]);
+      c = new RoutingConnection(ds, sharding.ringOrder[index], ringGuard);
       c.facade = this; // its statements, calls and metadata answer getConnection() with this connection
       try {
         if (readOnly) {

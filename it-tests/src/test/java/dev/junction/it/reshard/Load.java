@@ -65,6 +65,10 @@ final class Load implements AutoCloseable {
   final AtomicLong proxyStaleReads = new AtomicLong();
   final AtomicLong proxyReconnects = new AtomicLong();
   private final Object oracleLock = new Object();
+  /** What the test is doing now (copy, cut-over, ...): stale-read examples name it for the write and for the read. */
+  volatile String phase = "load";
+  /** Where a key's row is on each server, asked right after a stale read (null: not asked). */
+  volatile java.util.function.LongFunction<String> whereIs;
   /** The port of the proxy that proxy workers use now (null: no proxy workers). */
   private java.util.function.IntSupplier proxyPort;
   private int proxySessions;
@@ -177,12 +181,16 @@ final class Load implements AutoCloseable {
           } else {
             mine.put(key, after);
           }
+          String writePhase = phase;
           Row seen = readWithRetry(instances.get(1 - which), key);
           reads.incrementAndGet();
           if (!java.util.Objects.equals(seen, after)) {
             staleReads.incrementAndGet();
             if (staleExamples.size() < 10) {
-              staleExamples.add("key " + key + ": wrote " + after + ", read " + seen);
+              java.util.function.LongFunction<String> where = whereIs;
+              staleExamples.add("key " + key + ": wrote " + after + " (instance " + which + ", during " + writePhase
+                  + "), read " + seen + " (instance " + (1 - which) + ", during " + phase + ")"
+                  + (where == null ? "" : "; now " + where.apply(key)));
             }
           }
         }

@@ -145,6 +145,7 @@ class ReshardUnderLoadIT {
     if (withProxy) {
       load.withProxy(() -> proxy.get().port(), PROXY_SESSIONS);
     }
+    load.whereIs = key -> whereIs(topology, key);
     load.start(WORKERS);
     List<RoutingDataSource> retired = new ArrayList<>();
     long cutStart;
@@ -164,6 +165,7 @@ class ReshardUnderLoadIT {
         System.out.print(tag + "\n" + plan.render());
         checkPrediction(plan, job.from(), job.to(), "s" + n);
         job.start();
+        load.phase = "copying";
         // Routers move to the target configuration one at a time (a rolling restart), under load.
         for (int i = 0; i < 2; i++) {
           retired.add(load.instances.getAndSet(i, RoutingDataSource.create(topology.config(n + 1))));
@@ -196,9 +198,11 @@ class ReshardUnderLoadIT {
         ReshardJob.VerifyReport report = job.verify();
         System.out.print(tag + " verify while writing:\n" + report.render());
         assertThat(report.ok()).as("verify\n%s", report.render()).isTrue();
+        load.phase = "cut-over";
         cutStart = System.nanoTime();
         cut = job.cutover();
         cutEnd = System.nanoTime();
+        load.phase = "switched";
         Thread.sleep(1500); // writes to moved keys now land on the new shard
         switchWindowEnd = System.nanoTime();
         pauses = load.pauseStats(cutStart, cutEnd);
@@ -217,7 +221,9 @@ class ReshardUnderLoadIT {
             again.run();
           }
         } else {
+          load.phase = "cleanup";
           job.cleanup();
+          load.phase = "cleaned up";
         }
       }
       Thread.sleep(1000);
@@ -333,6 +339,29 @@ class ReshardUnderLoadIT {
     cli.destroyForcibly().waitFor();
     System.out.println("resharding process killed after copying " + copied + " rows from s0; resuming");
     assertThat(copied).isGreaterThanOrEqualTo(100);
+  }
+
+  /** Which servers hold {@code key} now, and its row there: the evidence a stale-read example carries. */
+  static String whereIs(ReshardTopology topology, long key) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < topology.sets.size(); i++) {
+      List<JdbcServer> servers = new ArrayList<>();
+      servers.add(topology.sets.get(i).primary());
+      servers.addAll(topology.sets.get(i).replicas());
+      for (int j = 0; j < servers.size(); j++) {
+        String name = "s" + i + (j == 0 ? "" : "r" + j);
+        try (Connection c = servers.get(j).connect();
+             PreparedStatement ps = c.prepareStatement("SELECT balance, version FROM accounts WHERE id = ?")) {
+          ps.setLong(1, key);
+          try (ResultSet rs = ps.executeQuery()) {
+            out.append(name).append('=').append(rs.next() ? rs.getLong(1) + "/v" + rs.getLong(2) : "-").append(' ');
+          }
+        } catch (java.sql.SQLException e) {
+          out.append(name).append("=? ");
+        }
+      }
+    }
+    return out.toString().strip();
   }
 
   /** Every shard holds exactly the rows the ring places there, no row twice, and together they equal the oracle. */

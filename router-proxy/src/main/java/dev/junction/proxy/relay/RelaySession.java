@@ -993,6 +993,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   // ================================================================== forwarding
 
   private void send(Unit u, BackendConnection b) {
+    if (shardRelay != null && shardRelay.refusedAsLate(u, b)) {
+      return;
+    }
     units++;
     if (shardRelay != null) {
       shardRelay.beforeSend(u, b);

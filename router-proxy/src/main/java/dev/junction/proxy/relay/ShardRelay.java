@@ -431,7 +431,7 @@ final class ShardRelay {
     if (b.status != 'I') {
       return;
     }
-    declareRingVersion(b);
+    declareRingVersion(b, u.parts != null && u.parts.state != null ? u.parts.state : txState);
     if (deferredBegin != null && u.statements) {
       String begin = deferredBegin;
       deferredBegin = null;
@@ -443,12 +443,52 @@ final class ShardRelay {
     }
   }
 
-  private void declareRingVersion(BackendConnection b) {
+  /**
+   * Just before a unit that waited for its backend is sent: refuses it (40001, nothing ran) when the
+   * ring state it was routed by was replaced meanwhile by one that routes differently, or the lease
+   * expired. A pool wait can outlast a lease; sent anyway, a read of a key that moved meanwhile would
+   * read its old owner's frozen copy. Inside a transaction {@link #step} already holds every unit to
+   * the transaction's state.
+   *
+   * @return true if the unit was refused (its messages are consumed, the backend given back)
+   */
+  boolean refusedAsLate(RelaySession.Unit u, BackendConnection b) {
+    ShardRouter.State routedBy = u.parts == null ? null : u.parts.state;
+    if (routedBy == null || b.status != 'I' || !b.idle()) {
+      return false;
+    }
+    SQLException late = lateFor(routedBy);
+    if (late == null) {
+      return false;
+    }
+    session.detachBackend();
+    refuse(u, late);
+    return true;
+  }
+
+  /** The refusal of work routed by {@code routedBy} if the ring moved on since (or the lease expired), else null. */
+  private SQLException lateFor(ShardRouter.State routedBy) {
+    try {
+      ShardRouter.State now = runtime.sharding.state();
+      return now.routesLike(routedBy) ? null : routedBy.ringChangedWhileWaiting(now);
+    } catch (SQLException leaseOrProblem) {
+      return leaseOrProblem;
+    }
+  }
+
+  /**
+   * Declares on a primary backend the version of the ring {@code routedBy} (the state the unit was
+   * routed by; null: the router's latest), not the router's latest: a unit routed before a cut-over
+   * that waited for its backend until after it must be rejected by the old owner's trigger (40001),
+   * not let through by a newer version. A backend that declared a version for an earlier unit is
+   * brought back to 0 when this unit's state declares none.
+   */
+  private void declareRingVersion(BackendConnection b, ShardRouter.State routedBy) {
     if (!b.endpoint.isPrimary()) {
       return;
     }
-    long version = runtime.sharding.peek().sessionRingVersion();
-    if (version != 0 && b.ringVersion != version) {
+    long version = (routedBy != null ? routedBy : runtime.sharding.peek()).sessionRingVersion();
+    if (b.ringVersion != version) {
       b.ringVersion = version;
       b.internal(new InternalQuery("SELECT set_config('junction.ring_version', '" + version + "', false)") {
         @Override
@@ -649,6 +689,12 @@ final class ShardRelay {
             return;
           }
           b.session = null;
+          SQLException late = lateFor(parts.state); // the pool wait may have outlasted the ring state
+          if (late != null) {
+            leg.problem = PgError.error(late.getSQLState(), late.getMessage());
+            legDone(leg, b);
+            return;
+          }
           leg.backend = b;
           runtime.routed(leg.shard, endpoint.isPrimary() ? (read ? RouteReason.PRIMARY_NO_REPLICA : RouteReason.PRIMARY_WRITE)
               : RouteReason.REPLICA);
@@ -666,7 +712,7 @@ final class ShardRelay {
               }
             });
           }
-          declareRingVersion(b);
+          declareRingVersion(b, parts.state);
           leg.send(b);
         }
 
