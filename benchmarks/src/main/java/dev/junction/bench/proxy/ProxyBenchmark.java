@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  * the tree was dirty), versions, machine, load and time.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
- * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--skip-idle]
+ * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
  * [--idle-only] [--warmup SECONDS] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
@@ -84,7 +84,7 @@ public final class ProxyBenchmark {
     Path out = Path.of(option(a, "--out", "benchmarks/results"));
     Path img = Path.of(option(a, "--img", "docs/img"));
     int seconds = quick ? 5 : 15;
-    int rounds = quick ? 1 : 2;
+    int rounds = Integer.parseInt(option(a, "--rounds", quick ? "1" : "2"));
     int[] clients = Arrays.stream(option(a, "--clients", quick ? "16,64" : "16,64,256").split(","))
         .mapToInt(Integer::parseInt).toArray();
     String[] modes = option(a, "--modes", "simple,extended,prepared").split(",");

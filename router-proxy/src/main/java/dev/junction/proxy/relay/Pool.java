@@ -159,6 +159,31 @@ final class Pool {
     serveWaiters(); // the idle ones were tried above: this opens one, or asks another loop for capacity
   }
 
+  /**
+   * An idle connection lent at once to a caller on {@link #loop}, or null when none is (the caller
+   * then goes through {@link #acquire}). WHY: {@link #acquire} hands even an idle connection over
+   * through a task on the loop, so that a callback never runs inside the code that released the
+   * connection; a session that borrows for itself, from its own code, needs no such distance, and
+   * the task (a queued Runnable, and the relay of the unit deferred until after every other ready
+   * socket of the loop) was paid on every pooled transaction. Only when nobody waits here, so this
+   * never overtakes a waiter.
+   */
+  BackendConnection lendNow() {
+    if (runtime.paused || !waiters.isEmpty() || !endpoint.state.circuitClosed()) {
+      return null;
+    }
+    BackendConnection b;
+    while ((b = idle.pollLast()) != null) {
+      if (b.phase == BackendConnection.Phase.READY && b.idle() && !expired(b)) {
+        b.useCount++;
+        counts();
+        return b;
+      }
+      discard(b);
+    }
+    return null;
+  }
+
   /** True when a connection is idle here or one more may be opened: a borrower would not wait. */
   boolean available() {
     return !idle.isEmpty() || endpoint.size.get() < endpoint.maxSize;

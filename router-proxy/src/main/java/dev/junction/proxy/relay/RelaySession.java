@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RelaySession extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
-  private static final Pattern FENCE_COMMAND = Pattern.compile(
+  static final Pattern FENCE_COMMAND = Pattern.compile(
       "(?is)\\s*(SET\\s+(?:SESSION\\s+)?junction\\.fence\\s*(?:=|TO)\\s*'([^']*)'|SHOW\\s+junction\\.fence)\\s*;?\\s*");
   private static final int MAX_PENDING_MESSAGES = 4096;
   private static final Pattern TRANSACTION_SCOPED = Pattern.compile("(?is)\\s*SET\\s+(LOCAL|TRANSACTION|CONSTRAINTS)\\b");
@@ -334,6 +334,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     return local;
   }
+
+  /** Relayed messages up to this size are copied into {@link #local} (see {@link #relay}). */
+  private static final int COPY_LIMIT = 4 * 1024;
+  /** What {@link #local} holds at most before it is written on. */
+  private static final int GATHER_LIMIT = 16 * 1024;
 
   private void writeLocal() {
     ByteBuf buf = local;
@@ -628,7 +633,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       i++;
       if (m instanceof FrontendMessage.Query q) {
         u.count = i;
-        if (i == 1) {
+        if (i == 1 && mayBeFenceCommand(q.sql())) {
           Matcher fc = FENCE_COMMAND.matcher(q.sql());
           if (fc.matches()) {
             u.fenceCommand = q.sql();
@@ -721,6 +726,21 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     return splitter;
   }
 
+  /**
+   * False when {@code sql} cannot match {@link #FENCE_COMMAND}: after the leading whitespace (the
+   * regex's ASCII {@code \s}) it does not start with SET or SHOW. Saves a regex matcher on every
+   * simple query.
+   */
+  static boolean mayBeFenceCommand(String sql) {
+    for (int i = 0, n = sql.length(); i < n; i++) {
+      char c = sql.charAt(i);
+      if (c != ' ' && c != '\t' && c != '\n' && c != 0x0B && c != '\f' && c != '\r') {
+        return sql.regionMatches(true, i, "set", 0, 3) || sql.regionMatches(true, i, "show", 0, 4);
+      }
+    }
+    return false;
+  }
+
   private static boolean isTransactionControl(StatementKind k) {
     return k == StatementKind.TX_BEGIN || k == StatementKind.TX_COMMIT || k == StatementKind.TX_ROLLBACK
         || k == StatementKind.TX_SAVEPOINT;
@@ -783,8 +803,26 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** Functions whose effect outlives the transaction in the server session: the client must keep its backend. */
   static boolean sessionBound(String sql) {
-    return containsIgnoreCase(sql, "set_config") || (containsIgnoreCase(sql, "advisory_lock")
-        && !containsIgnoreCase(sql, "advisory_xact_lock")) || containsIgnoreCase(sql, "with hold");
+    // One pass for the three words (it runs on every statement): a cheap first-letter test, then
+    // the case-insensitive region compare, as containsIgnoreCase does for one word.
+    boolean advisoryLock = false;
+    boolean advisoryXactLock = false;
+    for (int i = 0, n = sql.length(); i < n; i++) {
+      int c = sql.charAt(i) | 0x20;
+      if (c == 's') {
+        if (sql.regionMatches(true, i, "set_config", 0, 10)) {
+          return true;
+        }
+      } else if (c == 'w') {
+        if (sql.regionMatches(true, i, "with hold", 0, 9)) {
+          return true;
+        }
+      } else if (c == 'a' && sql.regionMatches(true, i, "advisory_", 0, 9)) {
+        advisoryLock |= sql.regionMatches(true, i + 9, "lock", 0, 4);
+        advisoryXactLock |= sql.regionMatches(true, i + 9, "xact_lock", 0, 9);
+      }
+    }
+    return advisoryLock && !advisoryXactLock;
   }
 
   /**
@@ -911,7 +949,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void acquire(Endpoint endpoint, java.util.function.Consumer<BackendConnection> then,
                        java.util.function.Consumer<PgError> failed) {
     waiting = true;
-    endpoint.partitions[loopIndex].acquire(new Pool.Callback() {
+    Pool pool = endpoint.partitions[loopIndex];
+    Pool.Callback callback = new Pool.Callback() {
       @Override
       public void acquired(BackendConnection b) {
         if (closed) {
@@ -957,7 +996,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         failed.accept(error);
         pump();
       }
-    });
+    };
+    BackendConnection idle = pool.lendNow(); // an idle one here: no task hop (see Pool#lendNow)
+    if (idle != null) {
+      callback.acquired(idle);
+    } else {
+      pool.acquire(callback);
+    }
   }
 
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
@@ -1150,17 +1195,35 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   // ================================================================== backend callbacks
 
+  /**
+   * Passes one backend message on to the client. A small one is copied into {@link #local}, after
+   * whatever the proxy wrote there itself, and the read batch's answer reaches the channel as one
+   * buffer at {@link #flushClient}: a select-only transaction is 4 to 6 messages, and each sent
+   * through the pipeline on its own (encoder, coalescer, a reference count per slice) was a visible
+   * share of the event loop in the pgbench profile. Past {@link #GATHER_LIMIT} bytes the gathered
+   * ones are written on (not flushed), so the channel's writability, which stops the backend from
+   * being read for a client that does not read, still sees everything; a large message goes through
+   * as it is, after what was gathered before it.
+   */
   void relay(ByteBuf m) {
-    if (local != null) {
-      writeLocal();
-    }
     if (shardRelay != null && m.getByte(0) == 'Z' && m.getByte(5) == 'I') {
       char virtual = shardRelay.virtualStatus();
       if (virtual != 'I') {
         m.setByte(5, virtual); // a unit without statements ran on a pooled backend inside a BEGIN the proxy answered
       }
     }
-    ctx.write(m, ctx.voidPromise());
+    int n = m.readableBytes();
+    if (n <= COPY_LIMIT) {
+      ByteBuf o = out();
+      o.writeBytes(m, m.readerIndex(), n);
+      m.release();
+      if (o.readableBytes() >= GATHER_LIMIT) {
+        writeLocal();
+      }
+    } else {
+      writeLocal();
+      ctx.write(m, ctx.voidPromise());
+    }
     if (attached != null && !ctx.channel().isWritable() && attached.channel != null) {
       attached.channel.config().setAutoRead(false); // a client that does not read holds only its own backend
     }

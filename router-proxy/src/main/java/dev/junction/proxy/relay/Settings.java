@@ -102,9 +102,15 @@ final class Settings {
     return n.toLowerCase(java.util.Locale.ROOT);
   }
 
+  /**
+   * Same statements in the same order. WHY the text and not the map: every borrow compares the
+   * backend's settings with the client's, and clients with equal settings hold equal but distinct
+   * instances; one intrinsic string compare costs less than walking two maps. Equal maps built in
+   * another order compare unequal, which costs a {@code RESET ALL} round, never a wrong setting.
+   */
   @Override
   public boolean equals(Object o) {
-    return o == this || (o instanceof Settings s && hash == s.hash && statements.equals(s.statements));
+    return o == this || (o instanceof Settings s && hash == s.hash && sql.equals(s.sql));
   }
 
   @Override

@@ -14,6 +14,8 @@ import io.netty.channel.ChannelPromise;
  * a few dozen bytes. Each one was an outbound-buffer entry, a reference count kept alive until the
  * socket write, and an element of a gathering write. Copying a few hundred bytes costs less than
  * that; large messages (big rows) pass through unchanged, after what was gathered before them.
+ * (Since proxy-perf4 the relay gathers the backend's messages itself, see {@code RelaySession#relay};
+ * a lone small write is then held as it is, not copied.)
  *
  * <p>Bounded: at most {@link #MAX_GATHERED} bytes are held back; past that the gathered buffer is
  * written on (not flushed), so the channel's writability, which stops the backend from reading for a
@@ -29,6 +31,12 @@ final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
   static final int MAX_GATHERED = 16 * 1024;
 
   private ByteBuf gathered;
+  /**
+   * The first small write since the last flush, held as it was written: the relay usually hands one
+   * buffer per read batch (it gathers the backend's messages itself), and copying that one would
+   * only cost an allocation. Never set together with {@link #gathered}.
+   */
+  private ByteBuf single;
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -37,7 +45,16 @@ final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
       if (n <= MAX_COPIED) {
         ByteBuf g = gathered;
         if (g == null) {
-          g = gathered = ctx.alloc().directBuffer(Math.max(1024, n));
+          ByteBuf first = single;
+          if (first == null) {
+            single = buf;
+            return;
+          }
+          single = null;
+          int m = first.readableBytes();
+          g = gathered = ctx.alloc().directBuffer(Math.max(1024, m + n));
+          g.writeBytes(first, first.readerIndex(), m);
+          first.release();
         }
         g.writeBytes(buf, buf.readerIndex(), n);
         buf.release();
@@ -71,9 +88,20 @@ final class WriteCoalescer extends ChannelOutboundHandlerAdapter {
     if (g != null) {
       g.release();
     }
+    ByteBuf s = single;
+    single = null;
+    if (s != null) {
+      s.release();
+    }
   }
 
   private void writeGathered(ChannelHandlerContext ctx) {
+    ByteBuf s = single;
+    if (s != null) {
+      single = null;
+      ctx.write(s, ctx.voidPromise());
+      return;
+    }
     ByteBuf g = gathered;
     if (g != null) {
       gathered = null;

@@ -47,6 +47,31 @@ class WriteCoalescerTest {
   }
 
   @Test
+  void aLoneSmallWriteLeavesAsItWasWrittenAndKeepsItsPlace() {
+    EmbeddedChannel ch = new EmbeddedChannel(new WriteCoalescer());
+    ByteBuf only = text("TDCZ");
+    ch.write(only, ch.voidPromise());
+    assertThat(flushed(ch)).as("held until the flush").isEmpty();
+    ch.flush();
+    List<ByteBuf> out = new ArrayList<>();
+    ByteBuf b;
+    while ((b = ch.readOutbound()) != null) {
+      out.add(b);
+    }
+    assertThat(out).as("the same buffer, not a copy").containsExactly(only);
+    only.release();
+    ByteBuf first = text("a");
+    ch.write(first, ch.voidPromise());
+    ch.write(text("x".repeat(WriteCoalescer.MAX_COPIED + 1)), ch.voidPromise());
+    ch.write(text("b"), ch.voidPromise());
+    ch.write(text("c"), ch.voidPromise());
+    ch.flush();
+    assertThat(flushed(ch)).containsExactly("a", "x".repeat(WriteCoalescer.MAX_COPIED + 1), "bc");
+    assertThat(first.refCnt()).as("passed on as it was, released by the transport").isZero();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void aLargeMessagePassesThroughAfterWhatWasGatheredBeforeIt() {
     EmbeddedChannel ch = new EmbeddedChannel(new WriteCoalescer());
     String big = "x".repeat(WriteCoalescer.MAX_COPIED + 1);

@@ -1,0 +1,90 @@
+package dev.junction.proxy.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay's per-statement text scans, rewritten for speed (proxy-perf4), against the forms they
+ * replaced as oracles, on generated statements made of the words they look for, their near misses
+ * and their case and spacing variants.
+ */
+class StatementScansTest {
+  private static final List<String> PIECES = List.of("set_config", "SET_CONFIG", "Set_Config", "set_confi", "set config",
+      "advisory_lock", "ADVISORY_LOCK", "advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_lock",
+      "advisory_", "advisory_loc", "advisory_xact_loc", "with hold", "WITH HOLD", "with  hold", "withhold", "with hol",
+      "SET", "set", "Show", "SHOW", "junction.fence", "junction.fence = 'x'", " TO ", "'", ";", " ", "\t", "\n", "\u000B",
+      "\f", "\r", "\u00A0", "ſet_config", "S", "s", "a", "w", "select 1", "(", ")", "é", "\u017Fhow");
+
+  /** The implementation before proxy-perf4: three scans. */
+  private static boolean sessionBoundOracle(String sql) {
+    return containsIgnoreCase(sql, "set_config") || (containsIgnoreCase(sql, "advisory_lock")
+        && !containsIgnoreCase(sql, "advisory_xact_lock")) || containsIgnoreCase(sql, "with hold");
+  }
+
+  private static boolean containsIgnoreCase(String text, String word) {
+    int n = word.length();
+    char first = word.charAt(0);
+    for (int i = 0, last = text.length() - n; i <= last; i++) {
+      if ((text.charAt(i) | 0x20) == first && text.regionMatches(true, i + 1, word, 1, n - 1)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void sessionBoundAnswersAsTheThreeScansDid() {
+    Random random = new Random(17);
+    int bound = 0;
+    for (int round = 0; round < 200_000; round++) {
+      String sql = generate(random);
+      boolean expected = sessionBoundOracle(sql);
+      assertThat(RelaySession.sessionBound(sql)).as("%s", sql).isEqualTo(expected);
+      bound += expected ? 1 : 0;
+    }
+    assertThat(bound).as("the generator reaches both answers").isBetween(1000, 199_000);
+  }
+
+  @Test
+  void theFenceCommandPrecheckNeverHidesAFenceCommand() {
+    Random random = new Random(4);
+    int matched = 0;
+    for (int round = 0; round < 200_000; round++) {
+      String sql = generate(random);
+      if (RelaySession.FENCE_COMMAND.matcher(sql).matches()) {
+        matched++;
+        assertThat(RelaySession.mayBeFenceCommand(sql)).as("%s", sql).isTrue();
+      }
+    }
+    for (String sql : List.of("SET junction.fence = 'abc'", " \t\n\u000B\f\rshow junction.fence;", "set session junction.fence to ''")) {
+      assertThat(RelaySession.FENCE_COMMAND.matcher(sql).matches()).as(sql).isTrue();
+      assertThat(RelaySession.mayBeFenceCommand(sql)).as(sql).isTrue();
+      matched++;
+    }
+    assertThat(matched).isPositive();
+    assertThat(RelaySession.mayBeFenceCommand("SELECT abalance FROM pgbench_accounts WHERE aid = 1;")).isFalse();
+    assertThat(RelaySession.mayBeFenceCommand("\u00A0SET junction.fence = 'x'")).isFalse(); // not \s for the regex either
+    assertThat(RelaySession.FENCE_COMMAND.matcher("\u00A0SET junction.fence = 'x'").matches()).isFalse();
+    assertThat(RelaySession.mayBeFenceCommand("")).isFalse();
+  }
+
+  @Test
+  void settingsEqualByTheirStatementsInOrder() {
+    Settings a = Settings.EMPTY.withParameter("application_name", "pgbench").withParameter("DateStyle", "ISO");
+    Settings b = Settings.EMPTY.withParameter("application_name", "pgbench").withParameter("DateStyle", "ISO");
+    assertThat(a).isNotSameAs(b).isEqualTo(b).hasSameHashCodeAs(b);
+    assertThat(a).isNotEqualTo(Settings.EMPTY.withParameter("application_name", "psql").withParameter("DateStyle", "ISO"));
+    assertThat(a).isNotEqualTo(Settings.EMPTY.withParameter("application_name", "pgbench"));
+  }
+
+  private static String generate(Random random) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0, n = random.nextInt(6); i < n; i++) {
+      sb.append(PIECES.get(random.nextInt(PIECES.size())));
+    }
+    return sb.toString();
+  }
+}
