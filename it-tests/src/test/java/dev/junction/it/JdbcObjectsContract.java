@@ -2,6 +2,8 @@ package dev.junction.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.junction.Junction;
+import dev.junction.Scope;
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
 import dev.junction.config.JunctionConfig.Endpoint;
@@ -52,6 +54,9 @@ abstract class JdbcObjectsContract {
   static RoutingDataSource sharded;
   /** A connection to shard 0's primary outside any pool, for {@link #activity}. */
   static Connection monitor;
+  /** Shard 0's primary and replica (the plain data source's), for direct reads outside Junction. */
+  static JdbcServer primary0;
+  static JdbcServer replica0;
 
   @AfterAll
   static void stop() throws Exception {
@@ -370,5 +375,136 @@ abstract class JdbcObjectsContract {
       next.rollback();
     }
     assertThat(problems).as("a closed connection's methods fail with 08003").isEmpty();
+  }
+
+  // ---------------------------------------------------------------- writes that do not look like writes (issue #12)
+
+  /** Delays shard 0's replica's apply by about two seconds (on) or not at all (off), so a stale read is observable. */
+  abstract void delayReplica(boolean on) throws Exception;
+
+  /** A CALL statement (SQL, not a JDBC escape) of the procedure that inserts one {@code jw_fence_writes} row. */
+  abstract String callStatement(String key);
+
+  static long countOn(JdbcServer server, String key) throws SQLException {
+    try (Connection c = server.connect(); PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM jw_fence_writes WHERE k = ?")) {
+      ps.setString(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Seeds {@code jw_fence_writes} rows {@code seed-1 .. seed-20} (updatable result sets update them). */
+  static void seedFenceWrites(Connection primary) throws SQLException {
+    try (Statement s = primary.createStatement()) {
+      for (int i = 1; i <= 20; i++) {
+        s.execute("INSERT INTO jw_fence_writes (k) VALUES ('seed-" + i + "')");
+      }
+    }
+  }
+
+  /** Performs one write of {@code key} through {@code how}, as an application would, and closes what it opened. */
+  void write(Connection c, String how, String key, int seed) throws SQLException {
+    switch (how) {
+      case "call-escape" -> {
+        try (CallableStatement cs = c.prepareCall("{call jw_write(?)}")) {
+          cs.setString(1, key);
+          cs.execute();
+        }
+      }
+      case "call-statement" -> {
+        try (Statement st = c.createStatement()) {
+          st.execute(callStatement(key));
+        }
+      }
+      case "updatable-update" -> {
+        try (Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_UPDATABLE);
+             ResultSet rs = st.executeQuery("SELECT id, k FROM jw_fence_writes WHERE k = 'seed-" + seed + "'")) {
+          assertThat(rs.next()).as("seed row " + seed).isTrue();
+          rs.updateString("k", key);
+          rs.updateRow();
+        }
+      }
+      case "updatable-insert" -> {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, k FROM jw_fence_writes WHERE k = ?",
+            ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_UPDATABLE)) {
+          ps.setString(1, key);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.moveToInsertRow();
+            rs.updateString("k", key);
+            rs.insertRow();
+          }
+        }
+      }
+      default -> throw new IllegalArgumentException(how);
+    }
+  }
+
+  static long countVia(Connection c, String key) throws SQLException {
+    return Sql.longValue(c, "SELECT count(*) FROM jw_fence_writes WHERE k = ?", key);
+  }
+
+  /**
+   * A write through a call or an updatable result set, in a scope, with shard 0's replica two seconds
+   * behind: it must reach the primary (checked there directly), and the next read of the scope, on
+   * another logical connection and on the same one, must see it. A direct read on the replica right
+   * after the write is the control: it must not see it yet (the stale read the fence prevents).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"call-escape", "call-statement", "updatable-update", "updatable-insert"})
+  void writesThroughCallsAndUpdatableResultsAreFenced(String how) throws Exception {
+    int seed = List.of("call-escape", "call-statement", "updatable-update", "updatable-insert").indexOf(how) + 1;
+    delayReplica(true);
+    try {
+      // A replica whose last replayed transaction is old looks far behind (PostgreSQL: now minus its
+      // last replay time) and leaves the rotation, which would send every read to the primary and make
+      // this test pass on any code: wait until it replayed a fresh write through the delay.
+      String warm = "lw-warm-" + System.nanoTime();
+      try (Connection p = primary0.connect(); Statement s = p.createStatement()) {
+        s.execute("INSERT INTO jw_fence_writes (k) VALUES ('" + warm + "')");
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (countOn(replica0, warm) == 0) {
+        assertThat(System.nanoTime()).as("the delayed replica replays a write within 30 s").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      String scoped = "lw-" + how + "-" + System.nanoTime();
+      long replicaRightAfter;
+      long otherConnection;
+      long sameConnection;
+      try (Scope scope = Junction.scope(scoped)) {
+        try (Connection c = plain.getConnection()) {
+          write(c, how, scoped, seed);
+          replicaRightAfter = countOn(replica0, scoped);
+          sameConnection = countVia(c, scoped);
+        }
+        try (Connection c = plain.getConnection()) {
+          otherConnection = countVia(c, scoped);
+        }
+      }
+      long unfenced;
+      try (Connection c = plain.getConnection()) {
+        unfenced = countVia(c, scoped); // no scope, new connection: a replica may answer, stale
+      }
+      String unscoped = "lw-" + how + "-conn-" + System.nanoTime();
+      long connectionScope;
+      try (Connection c = plain.getConnection()) {
+        write(c, how, unscoped, seed + 10);
+        connectionScope = countVia(c, unscoped);
+      }
+      System.out.println("[JdbcObjects fences] " + how + ": replica right after " + replicaRightAfter + ", same connection "
+          + sameConnection + ", other connection in the scope " + otherConnection + ", connection scope " + connectionScope
+          + ", unfenced read " + unfenced);
+      assertThat(countOn(primary0, scoped)).as("the write reached the primary").isEqualTo(1);
+      assertThat(countOn(primary0, unscoped)).as("the write reached the primary").isEqualTo(1);
+      assertThat(replicaRightAfter).as("control: the delayed replica had not replayed the write yet").isZero();
+      assertThat(unfenced).as("control: an unfenced read through Junction reached the delayed replica (stale)").isZero();
+      assertThat(sameConnection).as("read on the writing connection, in the scope").isEqualTo(1);
+      assertThat(otherConnection).as("read on another connection of the scope").isEqualTo(1);
+      assertThat(connectionScope).as("read on the writing connection, no scope").isEqualTo(1);
+    } finally {
+      delayReplica(false);
+    }
   }
 }

@@ -1,9 +1,15 @@
 package dev.junction.jdbc;
 
+import dev.junction.route.RouteSession;
+import java.sql.Array;
+import java.sql.Blob;
 import java.sql.CallableStatement;
+import java.sql.Clob;
 import java.sql.Connection;
+import java.sql.NClob;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 
 /**
  * A stored-procedure call as the application sees it. Calls are not classified: they run where
@@ -12,12 +18,18 @@ import java.sql.SQLException;
  * logical connection and result sets are Junction's. The statement dies when its logical
  * connection closes or gives its physical connection up; afterwards it throws instead of reaching
  * a physical statement whose connection may serve another logical connection.
+ *
+ * <p>Each execution is routed again as a write ({@link RoutingConnection#routeCall}) and reported like a
+ * statement's ({@code succeeded}/{@code failed}), so a procedure or function that writes records the
+ * read-your-writes fence and counts in the transaction (issue #12). Arrays and LOBs read from OUT
+ * parameters and results are leased to the call's physical connection ({@link JunctionLobs}).
  */
 final class JunctionCallableStatement extends DelegatingCallableStatement {
   private final RoutingConnection conn;
   /** The physical connection the call was prepared on. */
   final Connection physicalConnection;
   private final StatementResults results = new StatementResults();
+  private Lease lease;
 
   JunctionCallableStatement(RoutingConnection conn, Connection physicalConnection, CallableStatement physical) {
     super(physical);
@@ -42,6 +54,73 @@ final class JunctionCallableStatement extends DelegatingCallableStatement {
   @Override
   ResultSet wrap(ResultSet physical) {
     return results.query(physical, this); // executeQuery: the new current result
+  }
+
+  // ---------------------------------------------------------------- executions: routed and reported as writes
+
+  private interface Execution<T> {
+    T run(CallableStatement physical) throws SQLException;
+  }
+
+  private <T> T routed(Execution<T> execution) throws SQLException {
+    CallableStatement d = delegate();
+    results.closeAll();
+    RoutingConnection.Placement p = conn.routeCall(physicalConnection);
+    T result;
+    try {
+      result = execution.run(d);
+    } catch (SQLException e) {
+      try {
+        conn.failed(p, RouteSession.CALL, null, e); // bookkeeping only: a call is never retried
+      } catch (SQLException f) {
+        e.addSuppressed(f);
+      }
+      throw e;
+    }
+    results.ranOn(conn, p);
+    conn.succeeded(p, RouteSession.CALL);
+    return result;
+  }
+
+  @Override public boolean execute() throws SQLException { return routed(CallableStatement::execute); }
+  @Override public ResultSet executeQuery() throws SQLException { return wrap(routed(CallableStatement::executeQuery)); }
+  @Override public int executeUpdate() throws SQLException { return routed(CallableStatement::executeUpdate); }
+  @Override public long executeLargeUpdate() throws SQLException { return routed(CallableStatement::executeLargeUpdate); }
+  @Override public int[] executeBatch() throws SQLException { return routed(CallableStatement::executeBatch); }
+  @Override public long[] executeLargeBatch() throws SQLException { return routed(CallableStatement::executeLargeBatch); }
+
+  // ---------------------------------------------------------------- OUT parameters: arrays and LOBs leased
+
+  private Lease lease() {
+    Lease l = lease;
+    if (l == null) {
+      l = conn.lease(physicalConnection);
+      lease = l;
+    }
+    return l;
+  }
+
+  @Override public Array getArray(int i) throws SQLException { return JunctionLobs.array(delegate().getArray(i), lease()); }
+  @Override public Array getArray(String p) throws SQLException { return JunctionLobs.array(delegate().getArray(p), lease()); }
+  @Override public Blob getBlob(int i) throws SQLException { return JunctionLobs.blob(delegate().getBlob(i), lease()); }
+  @Override public Blob getBlob(String p) throws SQLException { return JunctionLobs.blob(delegate().getBlob(p), lease()); }
+  @Override public Clob getClob(int i) throws SQLException { return JunctionLobs.clob(delegate().getClob(i), lease()); }
+  @Override public Clob getClob(String p) throws SQLException { return JunctionLobs.clob(delegate().getClob(p), lease()); }
+  @Override public NClob getNClob(int i) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(i), lease()); }
+  @Override public NClob getNClob(String p) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(p), lease()); }
+  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease()); }
+  @Override public Object getObject(String p) throws SQLException { return JunctionLobs.object(delegate().getObject(p), lease()); }
+  @Override public Object getObject(int i, Map<String, Class<?>> map) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(i, map), lease());
+  }
+  @Override public Object getObject(String p, Map<String, Class<?>> map) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(p, map), lease());
+  }
+  @Override public <T> T getObject(int i, Class<T> type) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(i, type), type, lease());
+  }
+  @Override public <T> T getObject(String p, Class<T> type) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(p, type), type, lease());
   }
 
   @Override

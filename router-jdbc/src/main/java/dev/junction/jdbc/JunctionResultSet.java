@@ -10,7 +10,7 @@ import java.sql.Statement;
  * allows), and once closed (by itself, its statement or its connection) it throws instead of
  * reaching a physical object whose connection may already serve another logical connection.
  */
-final class JunctionResultSet extends DelegatingResultSet {
+final class JunctionResultSet extends LobGuardingResultSet {
   /** SQLSTATE of a result set closed by itself or its statement: invalid cursor state. */
   static final String CLOSED = "24000";
   /** SQLSTATE of a result set closed with its connection: connection does not exist. */
@@ -18,10 +18,64 @@ final class JunctionResultSet extends DelegatingResultSet {
 
   private final Statement statement;
   private String closedState = CLOSED;
+  /**
+   * The logical connection and the placement of the execution that produced this result (null for
+   * metadata results): arrays and LOBs read from it are leased to that physical connection, and a
+   * row written through it (an updatable result set) is reported to the connection as a write.
+   */
+  private final RoutingConnection conn;
+  private final RoutingConnection.Placement placement;
+  private Lease lease;
 
   JunctionResultSet(ResultSet physical, Statement statement) {
+    this(physical, statement, null, null);
+  }
+
+  JunctionResultSet(ResultSet physical, Statement statement, RoutingConnection conn, RoutingConnection.Placement placement) {
     super(physical);
     this.statement = statement;
+    this.conn = conn;
+    this.placement = placement;
+  }
+
+  /**
+   * Arrays and LOBs read from a statement's result may use its physical connection while the logical
+   * connection still holds it; a metadata result's, while the result set is open (its connection is
+   * kept for it then).
+   */
+  @Override
+  Lease lease() {
+    Lease l = lease;
+    if (l == null) {
+      l = conn != null ? conn.lease(placement.connection()) : () -> delegate != null;
+      lease = l;
+    }
+    return l;
+  }
+
+  // A row written through an updatable result set is a write: fence and transaction bookkeeping (issue #12).
+  @Override
+  public void updateRow() throws SQLException {
+    delegate().updateRow();
+    rowWritten();
+  }
+
+  @Override
+  public void insertRow() throws SQLException {
+    delegate().insertRow();
+    rowWritten();
+  }
+
+  @Override
+  public void deleteRow() throws SQLException {
+    delegate().deleteRow();
+    rowWritten();
+  }
+
+  private void rowWritten() throws SQLException {
+    if (conn != null) {
+      conn.rowWritten(placement);
+    }
   }
 
   /** The physical result set (for tests and for callers that checked it is open), or null once closed. */

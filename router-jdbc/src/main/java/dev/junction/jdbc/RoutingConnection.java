@@ -493,13 +493,14 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
     checkOpen();
-    return new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency));
+    return updatable(new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency)), resultSetConcurrency);
   }
 
   @Override
   public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability) throws SQLException {
     checkOpen();
-    return new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability));
+    return updatable(new RoutingStatement(this, c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability)),
+        resultSetConcurrency);
   }
 
   @Override
@@ -529,14 +530,22 @@ final class RoutingConnection implements JunctionConnection {
   @Override
   public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
     checkOpen();
-    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency));
+    return updatable(new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency)),
+        resultSetConcurrency);
   }
 
   @Override
   public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency, int resultSetHoldability)
       throws SQLException {
     checkOpen();
-    return new RoutingPreparedStatement(this, sql, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability));
+    return updatable(new RoutingPreparedStatement(this, sql,
+        c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability)), resultSetConcurrency);
+  }
+
+  /** A {@code CONCUR_UPDATABLE} statement writes through its results: see {@link UpdatableResults}. */
+  private static <S extends RoutingStatement> S updatable(S statement, int concurrency) {
+    statement.updatable = UpdatableResults.updatable(concurrency);
+    return statement;
   }
 
   /** Stored procedures may write: they always run on the primary (or the open transaction's target). */
@@ -566,6 +575,43 @@ final class RoutingConnection implements JunctionConnection {
     }
     calls.add(call);
     return call;
+  }
+
+  /**
+   * Routes one execution of a call prepared on {@code prepared}: a call may write, so it is decided
+   * as a write each time it runs (a transaction opened since it was prepared begins, or counts it as
+   * written), and {@link #succeeded} then records the read-your-writes fence as for any write. Before
+   * issue #12 only the prepare was routed, and a call that wrote in auto-commit left no fence. A call
+   * whose execution must now run elsewhere (prepared inside a read-only transaction on a replica,
+   * executed after it) is refused: its physical statement cannot move.
+   */
+  Placement routeCall(Connection prepared) throws SQLException {
+    checkOpen();
+    Placement p = carryOut(session.decide(RouteSession.CALL, null, context), RouteSession.CALL, null, false);
+    if (p.connection() != prepared) {
+      throw new SQLException("Junction: this CallableStatement was prepared on a connection its execution can no longer run"
+          + " on (a transaction began or ended on another server since prepareCall); prepare the call again",
+          dev.junction.JunctionSqlState.REFUSED);
+    }
+    return p;
+  }
+
+  /**
+   * A row was written through an updatable result set of the execution placed by {@code p}: the
+   * same bookkeeping as a write statement's success (its query was routed as a write, see
+   * {@link UpdatableResults}). Outside a transaction the row write committed: the fence is recorded
+   * (in a scope at once, on {@code p}'s connection), after the row write, not after the query.
+   */
+  void rowWritten(Placement p) throws SQLException {
+    checkOpen();
+    if (held.isHeld(p.connection())) {
+      succeeded(p, RouteSession.CALL);
+    }
+  }
+
+  /** While {@code physical} is this logical connection's: see {@link Lease}. */
+  Lease lease(Connection physical) {
+    return () -> !closed && held.isHeld(physical);
   }
 
   private Connection callTarget() throws SQLException {
@@ -815,12 +861,14 @@ final class RoutingConnection implements JunctionConnection {
     return carryOut(session.decide(RouteSession.SAVEPOINT, null, context), RouteSession.SAVEPOINT, null, false).connection();
   }
 
-  @Override public Clob createClob() throws SQLException { return primary().createClob(); }
-  @Override public Blob createBlob() throws SQLException { return primary().createBlob(); }
-  @Override public NClob createNClob() throws SQLException { return primary().createNClob(); }
+  // Created on the primary's physical connection; those that act on it later are leased to it (issue #12, JunctionLobs).
+  @Override public Clob createClob() throws SQLException { Connection p = primary(); return JunctionLobs.clob(p.createClob(), lease(p)); }
+  @Override public Blob createBlob() throws SQLException { Connection p = primary(); return JunctionLobs.blob(p.createBlob(), lease(p)); }
+  @Override public NClob createNClob() throws SQLException { Connection p = primary(); return JunctionLobs.nclob(p.createNClob(), lease(p)); }
   @Override public SQLXML createSQLXML() throws SQLException { return primary().createSQLXML(); }
   @Override public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-    return primary().createArrayOf(typeName, elements);
+    Connection p = primary();
+    return JunctionLobs.array(p.createArrayOf(typeName, elements), lease(p));
   }
   @Override public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
     return primary().createStruct(typeName, attributes);

@@ -34,6 +34,12 @@ class RoutingStatement implements Statement {
   Statement facade = this;
   /** Result sets of the last execution, as handed to the application. */
   final StatementResults results = new StatementResults();
+  /**
+   * Made with {@code CONCUR_UPDATABLE}: its queries run on the primary, as writes (a row updated,
+   * inserted or deleted through the result is written on the server the query ran on), and each row
+   * written through the result is reported to the connection ({@link JunctionResultSet#updateRow}).
+   */
+  boolean updatable;
 
   private Integer fetchSize;
   private Integer fetchDirection;
@@ -58,6 +64,9 @@ class RoutingStatement implements Statement {
    * replica, or the primary). The placement is a value local to this execution.
    */
   final <T> T run(Classification c, String sql, SqlFunction<Statement, T> call) throws SQLException {
+    if (updatable) {
+      c = UpdatableResults.routed(c);
+    }
     return executeLeg(c, sql, routeLeg(c, sql), call);
   }
 
@@ -101,6 +110,7 @@ class RoutingStatement implements Statement {
         executing = null;
       }
       last = physical;
+      results.ranOn(conn, placement);
       conn.succeeded(placement, c);
       return result;
     }

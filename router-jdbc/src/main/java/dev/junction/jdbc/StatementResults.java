@@ -16,13 +16,22 @@ final class StatementResults {
   private JunctionResultSet current;
   private JunctionResultSet keys;
   private List<JunctionResultSet> kept;
+  /** Where the last execution ran (see {@link JunctionResultSet}); null until the owner reports it. */
+  private RoutingConnection conn;
+  private RoutingConnection.Placement placement;
+
+  /** The owner's last execution ran on {@code placement} of {@code conn}: its results are leased to that connection. */
+  void ranOn(RoutingConnection conn, RoutingConnection.Placement placement) {
+    this.conn = conn;
+    this.placement = placement;
+  }
 
   /** The result of {@code executeQuery}: becomes the current result. */
   ResultSet query(ResultSet physical, Statement owner) {
     if (physical == null) {
       return null;
     }
-    JunctionResultSet rs = new JunctionResultSet(physical, owner);
+    JunctionResultSet rs = new JunctionResultSet(physical, owner, conn, placement);
     current = rs;
     return rs;
   }
@@ -39,7 +48,7 @@ final class StatementResults {
   ResultSet keys(Statement physical, Statement owner) throws SQLException {
     if (keys == null) {
       ResultSet k = physical.getGeneratedKeys();
-      keys = k == null ? null : new JunctionResultSet(k, owner);
+      keys = k == null ? null : new JunctionResultSet(k, owner, conn, placement);
     }
     return keys;
   }
