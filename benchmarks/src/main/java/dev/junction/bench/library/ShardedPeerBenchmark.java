@@ -404,7 +404,7 @@ public final class ShardedPeerBenchmark {
       y.append("    password: ''\n");
       y.append("    maximumPoolSize: ").append(poolSize).append('\n');
       y.append("    minimumIdle: 0\n");
-      y.append("    connectionTimeout: 2000\n");
+      y.append("    connectionTimeout: 5000\n"); // as Junction's pools here (ScatterSources)
       nodes.add("ds_" + s + ".accounts");
     }
     y.append("rules:\n");
@@ -427,7 +427,7 @@ public final class ShardedPeerBenchmark {
     h.setPassword(password);
     h.setMaximumPoolSize(size);
     h.setMinimumIdle(0); // as the other two contenders' pools
-    h.setConnectionTimeout(Duration.ofSeconds(2).toMillis());
+    h.setConnectionTimeout(Duration.ofSeconds(5).toMillis()); // as Junction's pools here: a new backend can take seconds at load 30
     return h;
   }
 
