@@ -6,8 +6,9 @@
 # scatter COUNT(*), at 2 and 4 shards, 1 and 4 client threads. The three must return the same rows
 # before anything is timed (ShardedPeerBenchmark.verify).
 # Writes benchmarks/results/sharded/{sharded.csv,sharded-rounds.csv,sharded-meta.txt,sharded.md}, each
-# headed by its provenance (commit, dirty tree, versions, machine, load, time). About 9 minutes.
-#   --quick   one short round into benchmarks/target/quick/sharded/ (about 2 minutes), never the published results
+# headed by its provenance (commit, dirty tree, versions, machine, load, time). About 15 minutes with the
+# build (20 at load average 40).
+#   --quick   one short round into benchmarks/target/quick/sharded/ (about 4 minutes), never the published results
 # Usage: benchmarks/run-sharded.sh [--quick] [-- extra args for ShardedPeerBenchmark, e.g. --rounds 12 --threads 1,4,16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
