@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sharded statements end to end (issue #12): the application choosing the shard itself (a HikariCP
 # pool per shard, the baseline) vs Junction's sharded RoutingDataSource vs ShardingSphere-JDBC's
-# sharding (MOD on the same key), over the same tables on the same local PostgreSQL servers, rounds
+# sharding (id % N, INLINE, on the same key), over the same tables on the same local PostgreSQL servers, rounds
 # interleaved. Workloads: point lookup and point update by key, scatter ORDER BY ... LIMIT 10 and
 # scatter COUNT(*), at 2 and 4 shards, 1 and 4 client threads. The three must return the same rows
 # before anything is timed (ShardedPeerBenchmark.verify).
