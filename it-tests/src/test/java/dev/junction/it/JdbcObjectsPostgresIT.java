@@ -1,6 +1,7 @@
 package dev.junction.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.junction.Junction;
 import dev.junction.Scope;
@@ -71,6 +72,36 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
   @Override
   String callStatement(String key) {
     return "CALL jw_write_proc('" + key + "')";
+  }
+
+  /**
+   * pgjdbc refuses {@code createBlob} itself (SQLFeatureNotSupportedException, 0A000) without a
+   * round trip. HikariCP counts 0A000 as fatal and evicted the connection under the open
+   * transaction: the next statement failed with "Connection is closed" and the insert before it was
+   * gone. Oracle: the row, read on a direct connection after the commit.
+   */
+  @Test
+  void aDriverRefusalInsideATransactionLosesNothing() throws Exception {
+    long id = 990_001;
+    try (Connection c = plain.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO jw_accounts (id, name) VALUES (?, 'refused-blob')")) {
+        ps.setLong(1, id);
+        ps.executeUpdate();
+      }
+      assertThatThrownBy(c::createBlob).isInstanceOf(java.sql.SQLFeatureNotSupportedException.class);
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM jw_accounts WHERE id = " + id)) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("the transaction goes on after the driver's refusal").isEqualTo(1);
+      }
+      c.commit();
+    }
+    try (Connection d = primary0.connect(); Statement s = d.createStatement();
+         ResultSet rs = s.executeQuery("SELECT name FROM jw_accounts WHERE id = " + id)) {
+      assertThat(rs.next()).as("the committed row").isTrue();
+      assertThat(rs.getString(1)).isEqualTo("refused-blob");
+      s.execute("DELETE FROM jw_accounts WHERE id = " + id);
+    }
   }
 
   /** A writing function called in a SELECT the classifier cannot see writes: refused by the replica, re-run on the primary, fenced. */

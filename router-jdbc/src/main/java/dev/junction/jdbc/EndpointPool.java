@@ -71,6 +71,7 @@ final class EndpointPool implements AutoCloseable, ConnectionHolder.Source {
     if (endpoint.password() != null) {
       hc.setPassword(endpoint.password());
     }
+    hc.setExceptionOverride(KEEP_ON_DRIVER_REFUSAL);
     JunctionConfig.Pool p = endpoint.pool();
     hc.setMaximumPoolSize(p.maximumSize());
     hc.setMinimumIdle(p.minimumIdle());
@@ -233,6 +234,21 @@ final class EndpointPool implements AutoCloseable, ConnectionHolder.Source {
       // not expected: the executor is unbounded
     }
   }
+
+  /**
+   * WHY: a driver's own {@link java.sql.SQLFeatureNotSupportedException} (pgjdbc's {@code createBlob},
+   * Connector/J's {@code createArrayOf}) is raised without touching the server and says nothing about
+   * the connection, but its SQLState 0A000 is on HikariCP's list of fatal ones: the pool evicted the
+   * connection, and inside a transaction the next statement failed with "Connection is closed" (the
+   * transaction's work gone). Every other SQLException keeps HikariCP's judgement.
+   */
+  static final com.zaxxer.hikari.SQLExceptionOverride KEEP_ON_DRIVER_REFUSAL = new com.zaxxer.hikari.SQLExceptionOverride() {
+    @java.lang.Override
+    public com.zaxxer.hikari.SQLExceptionOverride.Override adjudicate(SQLException e) {
+      return e instanceof java.sql.SQLFeatureNotSupportedException ? com.zaxxer.hikari.SQLExceptionOverride.Override.DO_NOT_EVICT
+          : com.zaxxer.hikari.SQLExceptionOverride.Override.CONTINUE_EVICT;
+    }
+  };
 
   /** Threads of {@link #refillForWaiters}: daemon, created on demand, gone after a minute idle. */
   private static final java.util.concurrent.ExecutorService REFILL = java.util.concurrent.Executors.newCachedThreadPool(r -> {
