@@ -277,7 +277,9 @@ final class Load implements AutoCloseable {
           throw e;
         }
         countRetry(e, System.nanoTime(), true);
-        if (session.discardIfBroken()) {
+        // A refusal (40001) is an answer on a healthy session; only a connection-level error may have broken it.
+        // (isValid's own 2 s timeout on a machine so loaded that the lease expired is not a broken session.)
+        if (!"40001".equals(e.getSQLState()) && session.discardIfBroken()) {
           // a new session is a new scope: the read could no longer prove anything about the write
           throw new IllegalStateException("the proxy session broke between a write and its read (key " + key + ")", e);
         }
