@@ -42,9 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Sharded configurations through the relay (issue #17): two real PostgreSQL shards (primary and
  * replica each) behind the proxy, with pools of 3 connections per endpoint, so that the clients
  * outnumber the backend connections many times over (transaction pooling).
- *
- * <p>Run with {@code -Djunction.proxy.v1-sharded=true} to see the same tests against the v1 session
- * (JDBC through a sharded connection): the many-clients tests fail there with "no free connection".
  */
 class ShardedRelayIT {
   static final int POOL = 3;
