@@ -500,7 +500,13 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
           if (p.kind == Pending.Kind.PARSE && s != null) {
             s.parseFailed((String) p.payload, this);
           } else if (p.kind == Pending.Kind.PARSE_INJECTED) {
-            prepared.clear(); // which one failed is not recorded; re-preparing is cheap and correct
+            // not prepared here (failed, or skipped after an earlier error): only that one is forgotten; the
+            // others still exist on the server, and preparing them again would fail with 42P05
+            if (p.payload instanceof Long id) {
+              prepared.remove(id);
+            } else {
+              unnamedOwner = null;
+            }
           }
         }
         if (queue.isEmpty()) {

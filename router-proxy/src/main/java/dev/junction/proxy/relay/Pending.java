@@ -45,7 +45,7 @@ final class Pending {
   static final Pending SYNTHETIC_PARSE_COMPLETE = new Pending(Kind.SYNTHETIC_PARSE_COMPLETE, null);
 
   final Kind kind;
-  /** PARSE: the client's statement name; INTERNAL: the {@link InternalQuery}. */
+  /** PARSE: the client's statement name; PARSE_INJECTED: the statement id (null: unnamed); INTERNAL: the {@link InternalQuery}. */
   final Object payload;
 
   Pending(Kind kind, Object payload) {
@@ -55,6 +55,11 @@ final class Pending {
 
   static Pending parse(String clientName) {
     return new Pending(Kind.PARSE, clientName);
+  }
+
+  /** A Parse the proxy added for statement {@code id} (null: the unnamed statement). */
+  static Pending parseInjected(Long id) {
+    return new Pending(Kind.PARSE_INJECTED, id);
   }
 
   static Pending internal(InternalQuery query) {

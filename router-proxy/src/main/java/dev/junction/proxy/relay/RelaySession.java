@@ -246,6 +246,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       abandon(heldPrimary);
       heldPrimary = null;
     }
+    if (shardRelay != null) {
+      shardRelay.sessionClosed(); // the other shards' backends of an open transaction
+    }
     ctx.fireChannelInactive();
   }
 
@@ -1011,7 +1014,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       pending.poll();
     }
     new BackendMessage.ErrorResponse(error).writeTo(out());
-    BackendMessage.ReadyForQuery.IDLE.writeTo(out()); // no backend: no transaction is open
+    // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
+    readyMessage(shardRelay == null ? 'I' : shardRelay.failedWithoutBackend()).writeTo(out());
     flushClient();
     waiting = false;
   }
@@ -1180,7 +1184,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (!b.hasPrepared(st.id)) {
       Frontend.parse(b.out(), st.serverName, st.sql, st.parameterTypes);
       Long evicted = b.markPrepared(st.id);
-      b.expect(Pending.PARSE_INJECTED);
+      b.expect(Pending.parseInjected(st.id));
       closeEvicted(b, evicted);
     }
     return st.serverName;
@@ -1811,6 +1815,34 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   BackendConnection attachedBackend() { return attached; }
   boolean isPinned() { return pinned; }
   void detachBackend() { detach(); }
+  /** Takes the attached backend off the session without giving it back (a transaction keeps it, see ShardTransaction). */
+  void forgetAttached() { attached = null; }
+  /** Makes {@code b}, held by the session's transaction, the attached backend again. */
+  void attachBackend(BackendConnection b) {
+    attached = b;
+    b.session = this;
+    if (!ctx.channel().isWritable()) {
+      b.channel.config().setAutoRead(false);
+    }
+  }
+  /** Gives back a backend the session's transaction held, as {@link #detach} would (or cleans it up after the client left). */
+  void returnBackend(BackendConnection b) {
+    if (closed) {
+      abandon(b);
+      return;
+    }
+    if (b.phase != BackendConnection.Phase.READY) {
+      return;
+    }
+    if (b.status != 'I' || !b.idle()) {
+      b.session = null;
+      b.pool.discard(b);
+      return;
+    }
+    attached = b;
+    detach();
+  }
+  void abandonBackend(BackendConnection b) { abandon(b); }
   ByteBuf localOut() { return out(); }
   void setWaiting(boolean w) { waiting = w; }
   boolean isClosed() { return closed; }

@@ -41,17 +41,19 @@ import java.util.List;
  *       planner; text or binary). A unit whose statements all go to one shard is relayed to that
  *       shard's replica set exactly as an unsharded unit: its own primary/replica choice, fence and
  *       pools; the bytes are not touched.</li>
- *   <li><b>Transactions</b> stay on the shard they touched. A {@code BEGIN} sent alone is answered
- *       by the proxy and sent ahead of the transaction's first statement, on that statement's shard.
- *       A statement that needs another shard inside a transaction is refused (0AJ00) and the
- *       transaction is made to fail on its backend, so that a COMMIT cannot commit half of it.</li>
+ *   <li><b>Transactions</b> start on the shard of their first statement: a {@code BEGIN} sent alone is
+ *       answered by the proxy and sent ahead of that statement, on its shard. A statement for another
+ *       shard makes that shard join (its primary gets the transaction's BEGIN text first), statements
+ *       over several shards run on each shard's backend of the transaction, and COMMIT/ROLLBACK end it
+ *       on every joined shard in ring order, as the library's sharded connection does
+ *       ({@link ShardTransaction}: what is held, and the failure rules).</li>
  *   <li><b>Several shards, statement by statement</b> (a pgjdbc batch of inserts whose keys land on
  *       different shards): the unit is split where the shard changes, each part ends with a Sync of
  *       the proxy's whose ReadyForQuery is not relayed; parts are not atomic together, as in the
  *       library, where every batch entry runs on its own shard.</li>
  *   <li><b>One statement over several shards</b> (scatter reads, broadcast writes and DDL,
- *       INSERT_SPLIT, multi-shard UPDATE/DELETE): outside a transaction, the proxy runs each shard's
- *       statement on a backend of that shard (in parallel, non-blocking), decodes the rows only
+ *       INSERT_SPLIT, multi-shard UPDATE/DELETE): the proxy runs each shard's statement on a backend
+ *       of that shard (in parallel, non-blocking; inside a transaction, the transaction's backend), decodes the rows only
  *       for a read's merge (router-core's scatter planner and merger, as the library), and answers
  *       the client itself. A merge buffers at most {@code max-message-size} bytes of shard rows
  *       (else 54000).</li>
@@ -78,10 +80,13 @@ final class ShardRelay {
   private boolean skipToSync;
   /** The ring state the open transaction's first statement was routed by. */
   private ShardRouter.State txState;
+  /** The open transaction's shards beyond the attached backend's (see {@link ShardTransaction}). */
+  private final ShardTransaction tx;
 
   ShardRelay(RelaySession session, RelayRuntime runtime) {
     this.session = session;
     this.runtime = runtime;
+    this.tx = new ShardTransaction(runtime.shards.length);
   }
 
   /** Per unit: where each statement goes. */
@@ -96,6 +101,11 @@ final class ShardRelay {
     Placeholders placeholders;
     List<Object> values;
     FrontendMessage.Bind bind;
+    /** Transaction-control statements in the unit, and the text of a BEGIN that is its first statement. */
+    int controls;
+    String begin;
+    /** A statement of the unit writes, in the library's sense (WRITE, DDL, UNKNOWN: what reject counts). */
+    boolean writes;
   }
 
   // ================================================================== planning
@@ -106,13 +116,23 @@ final class ShardRelay {
       return;
     }
     switch (c.kind()) {
-      case SESSION, TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT -> {
+      case SESSION -> {
+        return;
+      }
+      case TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT -> {
+        Parts p = u.parts == null ? (u.parts = new Parts()) : u.parts;
+        if (++p.controls == 1 && p.statements == 0 && c.kind() == StatementKind.TX_BEGIN) {
+          p.begin = sql.strip();
+        }
         return;
       }
       default -> { }
     }
     Parts p = u.parts == null ? (u.parts = new Parts()) : u.parts;
     p.statements++;
+    if (c.kind() == StatementKind.WRITE || c.kind() == StatementKind.DDL || c.kind() == StatementKind.UNKNOWN) {
+      p.writes = true;
+    }
     try {
       ShardRouter.State state = runtime.sharding.state();
       p.state = state;
@@ -201,7 +221,13 @@ final class ShardRelay {
    */
   int step(RelaySession.Unit u) {
     BackendConnection a = session.attachedBackend();
-    boolean inTx = a != null && a.status != 'I';
+    boolean inTx = a != null && a.status != 'I' || tx.failed || tx.spread();
+    if (!inTx && deferredBegin == null && (a == null || a.idle())) {
+      tx.clear();
+    }
+    if (!inTx && u.parts != null && u.parts.begin != null) {
+      tx.begin = u.parts.begin;
+    }
     if (u.refusal == null && u.parts != null && u.parts.state != null) {
       if (!inTx && deferredBegin == null) {
         txState = u.parts.state;
@@ -210,6 +236,13 @@ final class ShardRelay {
         u.refusal = u.parts.state.ringChangedInTransaction();
       } else if (txState == null) {
         txState = u.parts.state;
+      }
+    }
+    if (u.refusal == null && (inTx && (tx.failed || tx.spread() || otherShard(u, a))
+        || !session.isPinned() && u.multi && (deferredBegin != null || leadingBegin(u)))) {
+      int r = transaction(u, a, inTx);
+      if (r >= 0) {
+        return r;
       }
     }
     if (u.refusal == null && u.multi) {
@@ -246,7 +279,7 @@ final class ShardRelay {
         if (a != null) {
           session.detachBackend();
         }
-        new MultiRun(u).start();
+        new MultiRun(u, false).start();
         return DONE;
       }
     }
@@ -315,7 +348,389 @@ final class ShardRelay {
         u.reason = RouteReason.PRIMARY_TRANSACTION;
       }
     }
+    if (u.parts != null && u.parts.writes) {
+      tx.written.set(session.currentShard().index);
+    }
     return PROCEED;
+  }
+
+  // ================================================================== transactions over several shards
+
+  /** The unit goes to another shard than the attached backend's, or to several. */
+  private static boolean otherShard(RelaySession.Unit u, BackendConnection a) {
+    return u.multi || a != null && u.shard >= 0 && u.shard != a.endpoint.group.index;
+  }
+
+  /** The unit's only transaction control is a BEGIN that is its first statement (pgjdbc sends BEGIN so). */
+  private static boolean leadingBegin(RelaySession.Unit u) {
+    return u.parts != null && u.parts.begin != null && u.parts.controls == 1;
+  }
+
+  /**
+   * A unit inside a transaction that is (or becomes) spread over several shards, or one that fails the
+   * transaction: joins the shard it needs, ends the transaction on every shard, or refuses.
+   *
+   * @return {@link #PROCEED}, {@link #WAIT} or {@link #DONE} as {@link #step}; -1: the single-shard path decides
+   */
+  private int transaction(RelaySession.Unit u, BackendConnection a, boolean inTx) {
+    if (a != null && !a.idle()) {
+      return WAIT;
+    }
+    boolean failed = tx.failed || a != null && a.status == 'E' || tx.anyParkedFailed();
+    boolean spread = tx.spread();
+    if (inTx && (spread || tx.failed) && (u.only == StatementKind.TX_COMMIT || u.only == StatementKind.TX_ROLLBACK)
+        && answerable(u) && !u.multi) {
+      String sql = u.onlySql.strip().toUpperCase(java.util.Locale.ROOT);
+      if (sql.startsWith("PREPARE") || sql.matches("(?s).*\\bAND\\s+CHAIN\\b.*") && !sql.matches("(?s).*\\bNO\\s+CHAIN\\b.*")) {
+        refuse(u, JunctionSqlState.refusal("Junction: " + u.onlySql.strip() + " is not supported in a transaction over"
+            + " several shards (" + joinedNames(a) + "); use COMMIT or ROLLBACK"));
+        return DONE;
+      }
+      endTransaction(u, a, u.only == StatementKind.TX_COMMIT);
+      return DONE;
+    }
+    if (inTx && u.transactionControl && !(u.multi && !spread && leadingBegin(u) && a == null)) {
+      if (!spread && !tx.failed && !otherShard(u, a)) {
+        return -1;
+      }
+      if (spread && u.only == StatementKind.TX_BEGIN && answerable(u)) {
+        answerLocally(u, "BEGIN", session.localStatus()); // PostgreSQL warns; the transaction goes on
+        return DONE;
+      }
+      refuse(u, JunctionSqlState.refusal("Junction: in a transaction over several shards (" + joinedNames(a)
+          + (u.multi || otherShard(u, a) ? ", and " + describeTarget(u) : "") + "), the proxy runs COMMIT and ROLLBACK only"
+          + " when sent alone, and no savepoints; send them as their own statement, or keep the transaction on one shard"));
+      return DONE;
+    }
+    if (failed && u.statements) {
+      refuse(u, new SQLException("current transaction is aborted, commands ignored until end of transaction block", "25P02"));
+      return DONE;
+    }
+    if (session.isPinned() && (u.multi || otherShard(u, a))) {
+      return -1; // refused below: a pinned session keeps to its backend
+    }
+    if (u.pins && (spread || u.multi || otherShard(u, a))) {
+      refuse(u, JunctionSqlState.refusal("Junction: session state that pins the client to one backend (SET, temporary"
+          + " tables, LISTEN, session locks, ...) is not supported in a transaction over several shards through the proxy;"
+          + " set it outside the transaction or keep the transaction on one shard"));
+      return DONE;
+    }
+    if (u.multi) {
+      return multiInTransaction(u, a, inTx);
+    }
+    if (u.shard < 0 || a != null && u.shard == a.endpoint.group.index) {
+      if (a == null && spread) {
+        BackendConnection b = tx.unpark(session.currentShard());
+        if (b == null) {
+          for (BackendConnection p : tx.parked) {
+            if (p != null) {
+              b = tx.unpark(p.endpoint.group);
+              session.switchShard(p.endpoint.group);
+              break;
+            }
+          }
+        }
+        session.attachBackend(b);
+        return PROCEED;
+      }
+      return -1;
+    }
+    ShardEndpoints target = runtime.shards[u.shard];
+    SQLException rejected = rejectedWrite(u.parts, List.of(target));
+    if (rejected != null) {
+      refuseKeepingTransaction(u, rejected);
+      return DONE;
+    }
+    if (a != null) {
+      park(a);
+    }
+    session.switchShard(target);
+    if (u.parts != null && u.parts.writes) {
+      tx.written.set(target.index);
+    }
+    BackendConnection b = tx.unpark(target);
+    if (b != null) {
+      session.attachBackend(b);
+      return PROCEED;
+    }
+    // the shard joins: its primary, with the transaction's BEGIN sent ahead of the statement (beforeSend)
+    deferredBegin = tx.begin;
+    deferredReadOnly = false;
+    deferredFailed = false;
+    u.primary = true;
+    u.reason = RouteReason.PRIMARY_TRANSACTION;
+    u.readOnlyBegin = false;
+    return PROCEED;
+  }
+
+  /** Takes the attached backend off the session: parked while in a transaction, else given back. */
+  private void park(BackendConnection a) {
+    if (a.status != 'I') {
+      session.forgetAttached();
+      tx.park(a);
+    } else {
+      session.detachBackend();
+    }
+  }
+
+  /** A unit over several shards inside a transaction (or starting one with a leading BEGIN). */
+  private int multiInTransaction(RelaySession.Unit u, BackendConnection a, boolean inTx) {
+    Parts p = u.parts;
+    boolean begins = !inTx && deferredBegin == null && leadingBegin(u);
+    if (u.transactionControl && !leadingBegin(u)) {
+      refuse(u, JunctionSqlState.refusal("Junction: statements for several shards and COMMIT, ROLLBACK or savepoints"
+          + " in one unit are not supported by the proxy; send the transaction control statement on its own"));
+      return DONE;
+    }
+    if (p.spanning == null) {
+      if (!(lastOf(u) instanceof FrontendMessage.Sync) || lastOf(u) == SPLIT) {
+        refuse(u, JunctionSqlState.refusal("Junction: these statements go to different shards; end them with Sync"));
+        return DONE;
+      }
+      split(u); // each part joins its shard as a statement of its own (a leading BEGIN stays in the first part)
+      return DONE;
+    }
+    if (p.statements > 1) {
+      refuse(u, JunctionSqlState.refusal("Junction: a statement that spans shards (" + p.spanning.opcode() + ") must be"
+          + " sent on its own through the proxy (one statement per Query, or its own Sync), not with other statements"));
+      return DONE;
+    }
+    if (limitsRows(u) && p.spanningClass.kind() == StatementKind.READ && p.spanning.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
+      refuse(u, JunctionSqlState.refusal("Junction: an Execute with a row limit (a cursor-style fetch) is not"
+          + " supported for a statement that spans shards (" + p.spanning.opcode() + "); fetch all rows (fetch size 0)"
+          + " or add a shard-key predicate so the statement runs on one shard"));
+      return DONE;
+    }
+    if (begins) {
+      if (a != null) {
+        session.detachBackend();
+      }
+      if (!peelBegin(u)) {
+        refuse(u, JunctionSqlState.refusal("Junction: BEGIN and a statement that spans shards in one Query are not"
+            + " supported by the proxy; send BEGIN on its own"));
+        return DONE;
+      }
+      tx.begin = p.begin;
+      deferredBegin = p.begin;
+      deferredReadOnly = false;
+      deferredFailed = false;
+    }
+    List<ShardEndpoints> shards = new ArrayList<>();
+    for (ShardRoute.ShardStatement st : p.spanning.statements()) {
+      ShardEndpoints s = runtime.shard(p.state.shardNames().get(st.shard()));
+      if (s != null) {
+        shards.add(s);
+      }
+    }
+    boolean read = p.spanningClass.kind() == StatementKind.READ && p.spanning.opcode() != ShardRoute.Opcode.INSERT_SPLIT;
+    SQLException rejected = read ? null : rejectedWrite(p, shards);
+    if (rejected != null) {
+      refuseKeepingTransaction(u, rejected);
+      return DONE;
+    }
+    if (!read && p.writes) {
+      shards.forEach(s -> tx.written.set(s.index));
+    }
+    if (a != null && session.attachedBackend() == a) {
+      park(a);
+    }
+    new MultiRun(u, true).start();
+    return DONE;
+  }
+
+  /**
+   * Answers the BEGIN at the head of an extended-protocol unit (its Parse/Bind/Describe/Execute) as the
+   * server would, and leaves the rest of the unit; false when the unit is not so (a simple Query).
+   */
+  private boolean peelBegin(RelaySession.Unit u) {
+    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
+    int n = 0;
+    int binds = 0;
+    for (FrontendMessage m : pending) {
+      if (++n >= u.count || m instanceof FrontendMessage.Query || m instanceof FrontendMessage.Sync
+          || m instanceof FrontendMessage.Flush) {
+        return false;
+      }
+      if (m instanceof FrontendMessage.Bind) {
+        binds++;
+      }
+      if (m instanceof FrontendMessage.Execute) {
+        break;
+      }
+    }
+    if (binds != 1) {
+      return false;
+    }
+    ByteBuf out = session.localOut();
+    for (int i = 0; i < n; i++) {
+      FrontendMessage m = pending.poll();
+      if (m instanceof FrontendMessage.Parse p) {
+        session.registerParse(p);
+        BackendMessage.Empty.PARSE_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Bind) {
+        BackendMessage.Empty.BIND_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Describe d) {
+        if (d.target() == FrontendMessage.Target.STATEMENT) {
+          new BackendMessage.ParameterDescription(List.of()).writeTo(out);
+        }
+        BackendMessage.Empty.NO_DATA.writeTo(out);
+      } else if (m instanceof FrontendMessage.Close c) {
+        session.registerClose(c);
+        BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out);
+      } else if (m instanceof FrontendMessage.Execute) {
+        new BackendMessage.CommandComplete("BEGIN").writeTo(out);
+      }
+    }
+    u.count -= n;
+    return true;
+  }
+
+  /**
+   * {@code junction.sharding.multi-shard-transactions: reject}: the library's refusal of a statement
+   * that would make the transaction write to a second shard, before it runs.
+   */
+  private SQLException rejectedWrite(Parts p, List<ShardEndpoints> shards) {
+    if (p == null || !p.writes || !runtime.sharding.peek().rejectsMultiShardWrites()) {
+      return null;
+    }
+    java.util.BitSet after = (java.util.BitSet) tx.written.clone();
+    shards.forEach(s -> after.set(s.index));
+    if (after.cardinality() <= 1) {
+      return null;
+    }
+    List<String> target = new ArrayList<>();
+    shards.forEach(s -> target.add(s.name));
+    return JunctionSqlState.refusal("Junction: this transaction already wrote to shard(s) " + names(tx.written)
+        + " and this statement writes to " + target + "; multi-shard transactions are rejected"
+        + " (junction.sharding.multi-shard-transactions: reject). Commit or roll back first, keep a transaction's"
+        + " writes on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits");
+  }
+
+  private List<String> names(java.util.BitSet shards) {
+    List<String> out = new ArrayList<>();
+    shards.stream().forEach(i -> out.add(runtime.shards[i].name));
+    return out;
+  }
+
+  private String joinedNames(BackendConnection a) {
+    List<String> out = new ArrayList<>();
+    for (BackendConnection b : joinedInRingOrder(a)) {
+      out.add(b.endpoint.group.name);
+    }
+    return "shards " + out;
+  }
+
+  private String describeTarget(RelaySession.Unit u) {
+    return u.multi ? "a statement for several shards" : "a statement for shard " + runtime.shards[u.shard].name;
+  }
+
+  /** The attached backend and the parked ones, in ring order (the library's commit order). */
+  private List<BackendConnection> joinedInRingOrder(BackendConnection a) {
+    List<BackendConnection> all = new ArrayList<>();
+    for (BackendConnection b : tx.parked) {
+      if (b != null) {
+        all.add(b);
+      }
+    }
+    if (a != null && a.status != 'I') {
+      all.add(a);
+    }
+    List<String> ring = runtime.sharding.peek().shardNames();
+    all.sort(java.util.Comparator.comparingInt(b -> {
+      int i = ring.indexOf(b.endpoint.group.name);
+      return i < 0 ? Integer.MAX_VALUE : i;
+    }));
+    return all;
+  }
+
+  /**
+   * COMMIT or ROLLBACK of a transaction spread over several shards (or failed): each joined shard in
+   * ring order; after a failed COMMIT the others roll back, and the error names the shards that had
+   * committed, in the library's words.
+   */
+  private void endTransaction(RelaySession.Unit u, BackendConnection a, boolean commitAsked) {
+    List<BackendConnection> all = joinedInRingOrder(a);
+    if (a != null) {
+      session.forgetAttached();
+      if (a.status == 'I') {
+        session.returnBackend(a);
+      } else {
+        a.session = null;
+      }
+    }
+    tx.takeAll();
+    boolean failed = tx.failed || deferredFailed;
+    for (BackendConnection b : all) {
+      failed |= b.status == 'E' || b.phase != BackendConnection.Phase.READY;
+    }
+    boolean commit = commitAsked && !failed;
+    java.util.BitSet written = (java.util.BitSet) tx.written.clone();
+    deferredBegin = null;
+    deferredFailed = false;
+    session.setWaiting(true);
+    ShardTransaction.end(all, commit, outcome -> {
+      tx.clear();
+      for (BackendConnection b : all) {
+        session.returnBackend(b);
+      }
+      session.setWaiting(false);
+      if (session.isClosed()) {
+        return;
+      }
+      for (String name : outcome.committed()) {
+        ShardEndpoints s = runtime.shard(name);
+        if (s != null && written.get(s.index)) {
+          session.fenceOf(s).pending = true; // read-your-writes on that shard from now on
+        }
+      }
+      session.reloadFence();
+      if (outcome.error() != null) {
+        PgError e = outcome.error();
+        answerLocally(u, null, PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
+            + " (" + e.message() + ")" + (outcome.committed().isEmpty() ? "" : "; it already committed on "
+            + outcome.committed() + " (multi-shard transactions are not atomic)")), 'I');
+      } else {
+        answerLocally(u, commit ? "COMMIT" : "ROLLBACK", 'I');
+      }
+      session.resume();
+    });
+  }
+
+  /** A refusal that leaves the transaction as it was (reject mode: the statement did not run anywhere). */
+  private void refuseKeepingTransaction(RelaySession.Unit u, SQLException e) {
+    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
+    FrontendMessage last = null;
+    for (int i = 0; i < u.count; i++) {
+      last = pending.poll();
+    }
+    boolean ends = last instanceof FrontendMessage.Query || (last instanceof FrontendMessage.Sync && last != SPLIT);
+    if (!ends) {
+      skipToSync = true;
+    }
+    new BackendMessage.ErrorResponse(PgError.error(e.getSQLState() == null ? "0A000" : e.getSQLState(), e.getMessage()))
+        .writeTo(session.localOut());
+    if (ends) {
+      RelaySession.readyMessage(session.localStatus()).writeTo(session.localOut());
+    }
+    session.flushClient();
+  }
+
+  /** The client left: every backend of its transaction is rolled back before it returns to its pool. */
+  void sessionClosed() {
+    for (BackendConnection b : tx.takeAll()) {
+      session.abandonBackend(b);
+    }
+  }
+
+  /** A unit could not get a backend (pool timeout): inside a transaction, the transaction has failed. */
+  char failedWithoutBackend() {
+    if (tx.spread() || tx.failed) {
+      tx.failed = true;
+    }
+    if (deferredBegin != null) {
+      deferredFailed = true;
+    }
+    return virtualStatus();
   }
 
   /**
@@ -363,10 +778,22 @@ final class ShardRelay {
 
   /** Answers a BEGIN/COMMIT/ROLLBACK unit as PostgreSQL would, without a backend. */
   private void answerLocally(RelaySession.Unit u, String tag, char status) {
+    answerLocally(u, tag, null, status);
+  }
+
+  /** As above; with {@code error}, the statement's answer is that error (and what follows it up to Sync is skipped). */
+  private void answerLocally(RelaySession.Unit u, String tag, PgError error, char status) {
     ByteBuf out = session.localOut();
+    boolean skipping = false;
     for (int i = 0; i < u.count; i++) {
       FrontendMessage m = session.pendingMessages().poll();
-      if (m instanceof FrontendMessage.Parse p) {
+      if (skipping) {
+        continue;
+      }
+      if (error != null && (m instanceof FrontendMessage.Execute || m instanceof FrontendMessage.Query)) {
+        new BackendMessage.ErrorResponse(error).writeTo(out);
+        skipping = true;
+      } else if (m instanceof FrontendMessage.Parse p) {
         session.registerParse(p);
         BackendMessage.Empty.PARSE_COMPLETE.writeTo(out);
       } else if (m instanceof FrontendMessage.Bind) {
@@ -423,6 +850,9 @@ final class ShardRelay {
 
   /** The ReadyForQuery status while no backend is attached: in a transaction only after a BEGIN answered here. */
   char virtualStatus() {
+    if (tx.spread() || tx.failed) {
+      return tx.failed ? 'E' : 'T';
+    }
     return deferredBegin == null ? 'I' : deferredFailed ? 'E' : 'T';
   }
 
@@ -563,6 +993,9 @@ final class ShardRelay {
       skipToSync = true;
     }
     BackendConnection a = session.attachedBackend();
+    if (tx.spread() || a == null && tx.failed) {
+      tx.failed = true; // an error anywhere fails the transaction on every shard
+    }
     if (a != null && a.status == 'T') {
       session.setWaiting(true);
       a.internal(new InternalQuery(FAIL_TRANSACTION) {
@@ -601,6 +1034,8 @@ final class ShardRelay {
     final List<FrontendMessage> messages = new ArrayList<>();
     final Parts parts;
     final boolean read;
+    /** Inside a transaction: each leg runs on the transaction's backend of its shard (joining it if need be). */
+    final boolean inTx;
     final boolean simple;
     final List<Leg> legs = new ArrayList<>();
     final IdentityHashMap<Object, byte[]> raw = new IdentityHashMap<>();
@@ -611,8 +1046,9 @@ final class ShardRelay {
     BoundScatterPlan plan;
     List<Format> resultFormats = List.of();
 
-    MultiRun(RelaySession.Unit u) {
+    MultiRun(RelaySession.Unit u, boolean inTx) {
       this.unit = u;
+      this.inTx = inTx;
       this.parts = u.parts;
       ArrayDeque<FrontendMessage> pending = session.pendingMessages();
       for (int i = 0; i < u.count; i++) {
@@ -663,10 +1099,96 @@ final class ShardRelay {
       }
       session.setWaiting(true);
       remaining = legs.size();
+      if (inTx) {
+        deferredBegin = null; // every leg's shard gets the transaction's BEGIN when it joins
+        for (Leg leg : legs) {
+          leg.endpoint = leg.shard.primary;
+          leg.backend = tx.unpark(leg.shard);
+          if (leg.backend != null) {
+            leg.endpoint = leg.backend.endpoint;
+          }
+        }
+        join(ringOrder(legs), 0);
+        return;
+      }
       for (Leg leg : legs) {
         leg.endpoint = read ? readEndpoint(leg.shard) : leg.shard.primary;
         acquire(leg);
       }
+    }
+
+    private List<Leg> ringOrder(List<Leg> in) {
+      List<Leg> out = new ArrayList<>(in);
+      List<String> ring = parts.state.shardNames();
+      out.sort(java.util.Comparator.comparingInt(l -> ring.indexOf(l.shard.name)));
+      return out;
+    }
+
+    /**
+     * Gives each leg without a backend its shard's primary, one shard after the other in ring order, with
+     * the transaction's BEGIN; then sends every leg. A pool that has no free connection within the
+     * pool's wait timeout fails the leg (53300), never a hang.
+     */
+    private void join(List<Leg> order, int at) {
+      while (at < order.size() && order.get(at).backend != null) {
+        at++;
+      }
+      if (at == order.size()) {
+        for (Leg leg : legs) {
+          if (leg.problem != null || leg.backend == null) {
+            legDone(leg, leg.backend);
+          } else {
+            leg.send(leg.backend);
+          }
+        }
+        return;
+      }
+      Leg leg = order.get(at);
+      int next = at + 1;
+      Endpoint endpoint = leg.shard.primary;
+      endpoint.partitions[session.loopIndex()].acquire(new Pool.Callback() {
+        @Override
+        public void acquired(BackendConnection b) {
+          b.session = null;
+          leg.backend = b;
+          if (session.isClosed()) {
+            join(order, next);
+            return;
+          }
+          runtime.routed(leg.shard, RouteReason.PRIMARY_TRANSACTION);
+          Settings settings = session.sessionSettings();
+          if (!b.settings.equals(settings)) {
+            b.internal(new InternalQuery(settings.applySql()) {
+              @Override
+              void done(BackendConnection backend, char status) {
+                if (failed()) {
+                  leg.problem = PgError.error(errorSqlState == null ? "22023" : errorSqlState, error);
+                } else {
+                  backend.settings = settings;
+                  backend.ringVersion = 0;
+                }
+              }
+            });
+          }
+          declareRingVersion(b);
+          b.internal(new InternalQuery(tx.begin) {
+            @Override
+            void done(BackendConnection backend, char status) {
+              if (failed() && leg.problem == null) {
+                leg.problem = PgError.error(errorSqlState == null ? "XX000" : errorSqlState, error);
+              }
+              release();
+              join(order, next);
+            }
+          });
+        }
+
+        @Override
+        public void failed(PgError error) {
+          leg.problem = error;
+          join(order, next);
+        }
+      });
     }
 
     private Endpoint readEndpoint(ShardEndpoints shard) {
@@ -730,7 +1252,19 @@ final class ShardRelay {
     }
 
     void legDone(Leg leg, BackendConnection b) {
-      if (b != null) {
+      if (inTx) {
+        BackendConnection held = b != null ? b : leg.backend;
+        leg.backend = null;
+        if (held != null) {
+          if (session.isClosed()) {
+            session.abandonBackend(held);
+          } else if (held.phase == BackendConnection.Phase.READY) {
+            tx.park(held); // its transaction goes on; a failed one fails the whole transaction (below)
+          } else {
+            tx.failed = true; // that shard's part of the transaction is gone with its connection
+          }
+        }
+      } else if (b != null) {
         if (b.status == 'I' && b.idle()) {
           b.pool.release(b);
         } else {
@@ -758,7 +1292,7 @@ final class ShardRelay {
       for (Leg leg : legs) {
         if (leg.problem == null) {
           applied.add(leg.shard.name);
-          if (!read) {
+          if (!read && !inTx) {
             session.fenceOf(leg.shard).pending = true; // read-your-writes on that shard from now on
           }
         } else if (failed == null) {
@@ -767,13 +1301,19 @@ final class ShardRelay {
       }
       session.reloadFence();
       if (failed != null) {
+        if (inTx) {
+          tx.failed = true;
+        }
         String msg = "Junction: on shard " + failed.shard.name + ": " + failed.problem.message()
-            + (!read && !applied.isEmpty() ? "; the statement was applied on shard(s) " + applied
+            + (!read && !inTx && !applied.isEmpty() ? "; the statement was applied on shard(s) " + applied
             + " (statements spanning shards are not atomic)" : "");
         writeError(PgError.error(failed.problem.sqlState(), msg));
         return;
       }
       if (overflow) {
+        if (inTx) {
+          tx.failed = true;
+        }
         writeError(PgError.error("54000", "Junction: the shards' rows of this multi-shard " + (read ? "SELECT" : "statement")
             + " exceed " + limit + " bytes, the most the proxy buffers for a merge (junction.proxy.max-message-size);"
             + " add a LIMIT or a shard-key predicate, or page through the result"));
@@ -786,8 +1326,10 @@ final class ShardRelay {
           finishWrite();
         }
       } catch (SQLException e) {
+        tx.failed |= inTx;
         writeError(PgError.error(e.getSQLState() == null ? "XX000" : e.getSQLState(), e.getMessage()));
       } catch (RuntimeException e) {
+        tx.failed |= inTx;
         SQLException cause = e.getCause() instanceof SQLException s ? s : null;
         writeError(PgError.error(cause != null && cause.getSQLState() != null ? cause.getSQLState() : "0A000",
             cause != null ? cause.getMessage() : "Junction: the merge failed: " + e.getMessage()));
@@ -797,7 +1339,12 @@ final class ShardRelay {
     private void writeError(PgError error) {
       ByteBuf out = session.localOut();
       new BackendMessage.ErrorResponse(error).writeTo(out);
-      RelaySession.readyMessage('I').writeTo(out);
+      RelaySession.readyMessage(status()).writeTo(out);
+    }
+
+    /** ReadyForQuery after this statement: in a transaction, failed or not; else idle. */
+    private char status() {
+      return !inTx ? 'I' : tx.failed ? 'E' : 'T';
     }
 
     private void finishRead() throws SQLException {
@@ -971,13 +1518,14 @@ final class ShardRelay {
           }
         }
       }
-      RelaySession.readyMessage('I').writeTo(buf);
+      RelaySession.readyMessage(status()).writeTo(buf);
     }
 
     private void fail(SQLException e) {
+      tx.failed |= inTx;
       new BackendMessage.ErrorResponse(PgError.error(e.getSQLState() == null ? "0A000" : e.getSQLState(), e.getMessage()))
           .writeTo(session.localOut());
-      RelaySession.readyMessage('I').writeTo(session.localOut());
+      RelaySession.readyMessage(status()).writeTo(session.localOut());
       session.flushClient();
     }
 

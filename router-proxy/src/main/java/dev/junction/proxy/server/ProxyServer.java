@@ -37,10 +37,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,21 +52,13 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline per client: [TLS] → {@link FrontendDecoder} → {@link BackendEncoder} → {@link RelaySession}
  * → {@link ProtocolErrorHandler}, on one of {@code worker-threads} event loops; the backend
  * connections a session borrows live on the same loop (see {@code Pool}). With
- * {@code junction.sharding} the relay routes each unit by shard ({@code ShardRelay}); the v1 session
- * ({@link ClientSession}, JDBC through the router's sharded connection) serves sharded clients only
- * when {@link #V1_SHARDED_PROPERTY} is set, for what the relay refuses (statements over several
- * shards inside a transaction). The admin HTTP server runs
+ * {@code junction.sharding} the relay routes each unit by shard ({@code ShardRelay}), transactions over
+ * several shards included. The admin HTTP server runs
  * on its own thread. A decoder failure on one connection answers that client with an
  * ErrorResponse and closes it; the server keeps serving the others.
  */
 public final class ProxyServer implements AutoCloseable, SessionHost {
   private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
-
-  /**
-   * Set to true, sharded configurations are served by the v1 session (JDBC through a sharded
-   * connection) instead of the relay: kept only to compare the two in tests; to be removed.
-   */
-  public static final String V1_SHARDED_PROPERTY = "junction.proxy.v1-sharded";
 
   private volatile ProxyConfig config;
   private final RoutingDataSource dataSource;
@@ -78,12 +66,9 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   private final EventLoopGroup boss = NettyTransport.group(1);
   private final EventLoopGroup io;
   private final EventLoopGroup adminLoop = new NioEventLoopGroup(1);
-  private final Map<Integer, ClientSession> sessions = new ConcurrentHashMap<>();
   private final Map<Integer, RelaySession> relaySessions = new ConcurrentHashMap<>();
   private final AtomicInteger nextProcessId = new AtomicInteger(10_000);
   private final SecureRandom random = new SecureRandom();
-  private final String serverVersion;
-  private final String serverTimeZone;
   private final Channel channel;
   private final AdminServer admin;
   /** The live admin page on the admin port ({@code /admin/}). */
@@ -116,19 +101,9 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.sslContext = config.tlsEnabled()
         ? SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsPrivateKey().toFile()).build() : null;
     this.io = NettyTransport.group(config.workerThreads());
-    boolean relay = !dataSource.isSharded() || !Boolean.getBoolean(V1_SHARDED_PROPERTY);
-    if (relay) {
-      this.runtime = new RelayRuntime(dataSource.config(), dataSource::endpointStates, dataSource::classify, io, registry,
-          config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements(),
-          dataSource.isSharded() ? new dev.junction.jdbc.ShardRouter(dataSource) : null);
-      this.serverVersion = null;
-      this.serverTimeZone = null;
-    } else {
-      this.runtime = null;
-      String[] server = backendIdentity(dataSource);
-      this.serverVersion = server[0];
-      this.serverTimeZone = server[1];
-    }
+    this.runtime = new RelayRuntime(dataSource.config(), dataSource::endpointStates, dataSource::classify, io, registry,
+        config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements(),
+        dataSource.isSharded() ? new dev.junction.jdbc.ShardRouter(dataSource) : null);
     this.console = new AdminConsole(new ConsoleBackend());
     Gauge.builder("junction.proxy.sessions", this, ProxyServer::sessionCount).description("Client sessions of the proxy").register(registry);
     if (runtime != null) {
@@ -147,9 +122,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
             clients.add(ch);
             accepted.increment();
             FrontendDecoder decoder = new FrontendDecoder(limits);
-            ChannelHandler session = relay
-                ? new RelaySession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt())
-                : new ClientSession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt());
+            ChannelHandler session = new RelaySession(ProxyServer.this, decoder, nextProcessId.incrementAndGet(), random.nextInt());
             ch.pipeline().addLast("coalescer", new WriteCoalescer()).addLast("decoder", decoder).addLast("encoder", encoder)
                 .addLast("session", session).addLast("errors", errors);
           }
@@ -159,24 +132,10 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
         config.hardening().adminToken(), this::statusJson);
     this.adminPage = dev.junction.proxy.admin.AdminPage.mount(admin, dataSource);
     admin.route("/live", this::liveness);
-    if (relay) {
-      io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-    }
+    io.scheduleAtFixedRate(this::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     log.info("Junction proxy listening on {}:{} (admin on {}:{}), auth {}, TLS {}, {} pooling, {} transport", config.host(), port(),
         config.adminHost(), admin.port(), config.auth(), sslContext == null ? "off" : config.tlsRequired() ? "required" : "on",
-        relay ? config.pooling().mode().name().toLowerCase() : "v1 session (sharded)", NettyTransport.name());
-  }
-
-  /** The backend's version and time zone, announced to clients as if the proxy were that server (v1 sessions). */
-  private static String[] backendIdentity(RoutingDataSource ds) {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT current_setting('server_version'), current_setting('TimeZone')")) {
-      rs.next();
-      return new String[] {rs.getString(1), rs.getString(2)};
-    } catch (SQLException e) {
-      log.warn("could not read the backend's version ({}); announcing 15.0", e.getMessage());
-      return new String[] {"15.0", "UTC"};
-    }
+        config.pooling().mode().name().toLowerCase(), NettyTransport.name());
   }
 
   /** Checks idle and idle-in-transaction timeouts of every relay session on its own loop. */
@@ -210,22 +169,6 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   public RelayRuntime runtime() { return runtime; }
   @Override
   public AdminConsole admin() { return console; }
-  RoutingDataSource dataSource() { return dataSource; }
-  String serverVersion() { return serverVersion; }
-  String serverTimeZone() { return serverTimeZone; }
-
-  /** Registers a (v1) session that passed startup; false when the connection limit is reached. */
-  boolean admit(ClientSession session) {
-    if (sessionCount() >= config.maxConnections()) {
-      return false;
-    }
-    sessions.put(session.processId(), session);
-    return true;
-  }
-
-  void unregister(ClientSession session) {
-    sessions.remove(session.processId(), session);
-  }
 
   @Override
   public boolean admit(RelaySession session) {
@@ -243,10 +186,6 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
 
   @Override
   public void cancel(int processId, int secretKey) {
-    ClientSession session = sessions.get(processId);
-    if (session != null) {
-      session.cancel(secretKey);
-    }
     RelaySession relay = relaySessions.get(processId);
     if (relay != null && relay.loop() != null) {
       relay.loop().execute(() -> relay.cancel(secretKey));
@@ -254,7 +193,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
   }
 
   public int sessionCount() {
-    return sessions.size() + relaySessions.size();
+    return relaySessions.size();
   }
 
   /**

@@ -42,9 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Sharded configurations through the relay (issue #17): two real PostgreSQL shards (primary and
  * replica each) behind the proxy, with pools of 3 connections per endpoint, so that the clients
  * outnumber the backend connections many times over (transaction pooling).
- *
- * <p>Run with {@code -Djunction.proxy.v1-sharded=true} to see the same tests against the v1 session
- * (JDBC through a sharded connection): the many-clients tests fail there with "no free connection".
  */
 class ShardedRelayIT {
   static final int POOL = 3;
@@ -66,7 +63,8 @@ class ShardedRelayIT {
           List.of(new JunctionConfig.Endpoint("replica1", set.replica(0).jdbcUrl(), set.replica(0).user(), "", 1, pool))));
     }
     config = new JunctionConfig(Dialect.POSTGRESQL, shards, JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults(),
-        JunctionConfig.Sharding.of(List.of(new ShardedTable("accounts", "id", KeyType.LONG)), List.of("branches")));
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("accounts", "id", KeyType.LONG),
+            new ShardedTable("ledger", "id", KeyType.LONG)), List.of("branches")));
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ds = RoutingDataSource.create(config, registry);
     proxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
@@ -81,6 +79,27 @@ class ShardedRelayIT {
       }
       assertThat(s.executeUpdate(insert.toString())).isEqualTo(1000);
     }
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = cluster.postgres(i).primary().connect(); Statement s = c.createStatement()) {
+        s.execute(LEDGER); // on each shard directly: the planner does not parse DEFERRABLE
+        if (i == 0) {
+          s.execute("CREATE DATABASE oracle");
+        }
+      }
+    }
+    try (Connection c = oracle(); Statement s = c.createStatement()) {
+      s.execute(LEDGER);
+    }
+  }
+
+  /** The table of the transaction tests; {@code u} is checked only at COMMIT (a commit that fails on one shard). */
+  static final String LEDGER = "CREATE TABLE ledger (id bigint primary key, v bigint not null,"
+      + " u int UNIQUE DEFERRABLE INITIALLY DEFERRED)";
+
+  /** The unsharded oracle: database "oracle" on shard 0's primary server, with the same table. */
+  static Connection oracle() throws SQLException {
+    return java.sql.DriverManager.getConnection(cluster.postgres(0).primary().jdbcUrl().replaceFirst("/postgres$", "/oracle"),
+        cluster.postgres(0).primary().user(), "");
   }
 
   @AfterAll
@@ -214,42 +233,327 @@ class ShardedRelayIT {
     }
   }
 
-  /**
-   * A transaction stays on its shard: BEGIN answered by the proxy and sent with the first statement;
-   * a statement for another shard inside it is refused and the transaction fails (COMMIT rolls back).
-   */
-  @Test
-  void transactionsStayOnTheirShard() throws Exception {
-    long a = 11;
+  /** Two keys of {@code accounts}/{@code ledger}: {@code [0]} on the first shard of the ring, {@code [1]} on the second. */
+  static long[] keysOnBothShards(long from) {
+    long a = -1;
     long b = -1;
-    var rules = config.sharding().rules(config.shards());
-    int shardOfA = rules.shardOf(config.sharding().tables().get(0), a);
-    for (long id = 12; id < 100 && b < 0; id++) {
-      if (rules.shardOf(config.sharding().tables().get(0), id) != shardOfA) {
+    for (long id = from; a < 0 || b < 0; id++) {
+      if (shardOf(id) == 0 && a < 0) {
+        a = id;
+      } else if (shardOf(id) == 1 && b < 0) {
         b = id;
       }
     }
+    return new long[] {a, b};
+  }
+
+  static int shardOf(long id) {
+    try {
+      var rules = config.sharding().rules(config.shards());
+      return rules.shardOf(config.sharding().tables().get(0), id);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A transaction joins the other shard (as the library's sharded connection): the statement for the
+   * second shard gets its own BEGIN there, COMMIT commits both; a failed statement on one shard fails the
+   * whole transaction (25P02 on the other shard too) and COMMIT then rolls back everywhere. The old relay
+   * refused the second shard's statement (0AJ00).
+   */
+  @Test
+  void transactionsJoinTheOtherShard() throws Exception {
+    long[] k = keysOnBothShards(11);
     try (Connection c = connect()) {
       c.setAutoCommit(false);
       try (Statement s = c.createStatement()) {
-        s.executeUpdate("UPDATE accounts SET note = 'tx' WHERE id = " + a);
-        try (ResultSet rs = s.executeQuery("SELECT note FROM accounts WHERE id = " + a)) {
+        s.executeUpdate("UPDATE accounts SET note = 'tx' WHERE id = " + k[0]);
+        s.executeUpdate("UPDATE accounts SET note = 'tx' WHERE id = " + k[1]);
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM accounts WHERE note = 'tx'")) {
           rs.next();
-          assertThat(rs.getString(1)).isEqualTo("tx");
+          assertThat(rs.getLong(1)).as("a scatter read inside the transaction sees both shards' work").isEqualTo(2);
         }
         c.commit();
-        s.executeUpdate("UPDATE accounts SET note = 'lost' WHERE id = " + a);
-        long other = b;
-        assertThatThrownBy(() -> s.executeUpdate("UPDATE accounts SET note = 'lost' WHERE id = " + other))
-            .isInstanceOf(SQLException.class).hasMessageContaining("keeps a transaction on one shard");
-        c.commit(); // PostgreSQL turns the COMMIT of a failed transaction into a rollback
+        s.executeUpdate("UPDATE accounts SET note = 'lost' WHERE id = " + k[0]);
+        assertThatThrownBy(() -> s.executeUpdate("UPDATE accounts SET balance = balance / 0 WHERE id = " + k[1]))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("22012"));
+        assertThatThrownBy(() -> s.executeUpdate("UPDATE accounts SET note = 'lost' WHERE id = " + k[0]))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+        c.commit(); // PostgreSQL answers ROLLBACK for a failed transaction (pgjdbc does not raise it by default)
       }
     }
     try (Connection c = connect(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT note FROM accounts WHERE id = " + a)) {
-      rs.next();
-      assertThat(rs.getString(1)).as("the refused transaction's first update rolled back").isEqualTo("tx");
+         ResultSet rs = s.executeQuery("SELECT id, note FROM accounts WHERE id IN (" + k[0] + ", " + k[1] + ") ORDER BY id")) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(2));
+      }
+      assertThat(rows).as("committed on both shards; the failed transaction rolled back on both").containsExactly("tx", "tx");
     }
+    assertNoBackendIdleInTransaction();
+  }
+
+  /** Backends of the relay idle inside a transaction on any shard's servers (after a bounded wait for rollbacks in flight). */
+  static void assertNoBackendIdleInTransaction() throws Exception {
+    String sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = 'postgres' AND state LIKE 'idle in transaction%'"
+        + " AND pid <> pg_backend_pid()";
+    for (int shard = 0; shard < 2; shard++) {
+      for (var server : List.of(cluster.postgres(shard).primary(), cluster.postgres(shard).replica(0))) {
+        long idle = -1;
+        for (int attempt = 0; attempt < 100 && idle != 0; attempt++) {
+          try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            idle = rs.getLong(1);
+          }
+          if (idle != 0) {
+            Thread.sleep(100);
+          }
+        }
+        assertThat(idle).as("backends idle in transaction on %s of shard %d", server.name(), shard).isZero();
+      }
+    }
+  }
+
+  /** The ledger rows in {@code [lo, hi]} on the shards' primaries, read directly. */
+  static List<String> shardRows(long lo, long hi) throws SQLException {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = cluster.postgres(i).primary().connect()) {
+        out.addAll(ShardedTransactionWorkload.rows(c, lo, hi));
+      }
+    }
+    out.sort(java.util.Comparator.comparingLong(r -> Long.parseLong(r.substring(0, r.indexOf('=')))));
+    return out;
+  }
+
+  static Connection connect(boolean simple) throws SQLException {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty("user", ProxyIT.USER);
+    p.setProperty("password", ProxyIT.PASSWORD);
+    if (simple) {
+      p.setProperty("preferQueryMode", "simple");
+    }
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+  }
+
+  static Connection oracle(boolean simple) throws SQLException {
+    Connection c = oracle();
+    if (simple) {
+      c.close();
+      java.util.Properties p = new java.util.Properties();
+      p.setProperty("user", cluster.postgres(0).primary().user());
+      p.setProperty("preferQueryMode", "simple");
+      c = java.sql.DriverManager.getConnection(cluster.postgres(0).primary().jdbcUrl().replaceFirst("/postgres$", "/oracle"), p);
+    }
+    return c;
+  }
+
+  /** Seeds {@code [lo, lo + n)} with v = 100 on both sides. */
+  static void seed(long lo, int n) throws SQLException {
+    StringBuilder values = new StringBuilder();
+    for (long id = lo; id < lo + n; id++) {
+      values.append(id == lo ? "" : ", ").append("(").append(id).append(", 100)");
+    }
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO ledger (id, v) VALUES " + values);
+    }
+    try (Connection c = oracle(); Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO ledger (id, v) VALUES " + values);
+    }
+  }
+
+  /**
+   * Random transactions over both shards through pgjdbc (extended protocol, and simple protocol with
+   * {@code preferQueryMode=simple}), three clients at once on disjoint key ranges, against an unsharded
+   * oracle database: every statement's outcome must match (rows, counts, SQLSTATE: unique violations on
+   * shard 2, division by zero, 25P02 after an error, ROLLBACK for a failed COMMIT), the committed rows
+   * must match exactly, and no backend is left idle in transaction on any server, also after clients
+   * that disconnected mid-transaction.
+   */
+  @Test
+  void randomMultiShardTransactionsMatchAnUnshardedOracle() throws Exception {
+    int workers = 3;
+    int transactions = Integer.getInteger("relaytx.transactions", 80);
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<ShardedTransactionWorkload> runs = new ArrayList<>();
+    try {
+      List<Future<List<String>>> futures = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        long lo = 100_000 + w * 1_000L;
+        long hi = lo + 23;
+        seed(lo, 10);
+        boolean simple = w == 1;
+        ShardedTransactionWorkload run = new ShardedTransactionWorkload(Long.getLong("relaytx.seed", 17) + w, lo, hi,
+            id -> shardOf(id) == 1);
+        run.literals = simple; // pgjdbc's simple mode would send keys as '5'::int8, which the planner refuses
+        runs.add(run);
+        futures.add(pool.submit(() -> run.run(transactions, () -> connect(simple), () -> oracle(simple))));
+      }
+      for (int w = 0; w < workers; w++) {
+        List<String> mismatches = futures.get(w).get(300, java.util.concurrent.TimeUnit.SECONDS); // a bound, not a timing
+        ShardedTransactionWorkload run = runs.get(w);
+        System.out.printf("[ShardedRelayIT] random multi-shard transactions, worker %d (%s): %d transactions, %d statements,"
+            + " %d errors, %d mismatches%s%n", w, w == 1 ? "simple" : "extended", run.transactions, run.statements, run.errors,
+            mismatches.size(), mismatches.isEmpty() ? "" : "; first: " + mismatches.subList(0, Math.min(5, mismatches.size())));
+        assertThat(mismatches).as("statement outcomes, proxy against the oracle").isEmpty();
+        long lo = 100_000 + w * 1_000L;
+        try (Connection o = oracle()) {
+          assertThat(shardRows(lo, lo + 23)).as("committed rows of worker %d", w)
+              .isEqualTo(ShardedTransactionWorkload.rows(o, lo, lo + 23));
+        }
+        assertThat(run.errors).as("the workload hit errors").isPositive();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * The same kind of random transactions through psql (simple protocol), each script run once through
+   * the proxy and once against the oracle database: psql's output (rows and error lines) must be the
+   * same, and so must the committed rows. A script may end inside a transaction (psql disconnects).
+   */
+  @Test
+  void psqlMultiShardTransactionsMatchAnUnshardedOracle(@TempDir Path dir) throws Exception {
+    long lo = 200_000;
+    long hi = lo + 19;
+    seed(lo, 8);
+    java.util.Random random = new java.util.Random(Long.getLong("relaytx.seed", 17));
+    Path psql = Binaries.postgresBinDir().orElseThrow().resolve("psql");
+    int mismatches = 0;
+    int scripts = Integer.getInteger("relaytx.scripts", 12);
+    for (int n = 0; n < scripts; n++) {
+      StringBuilder script = new StringBuilder();
+      int txs = 1 + random.nextInt(4);
+      for (int t = 0; t < txs; t++) {
+        script.append("BEGIN;\n");
+        for (int i = 0, count = 1 + random.nextInt(6); i < count; i++) {
+          long a = lo + random.nextInt(20);
+          long b = lo + random.nextInt(20);
+          script.append(switch (random.nextInt(9)) {
+            case 0, 1 -> "INSERT INTO ledger (id, v) VALUES (" + a + ", " + (1 + random.nextInt(9)) + ");";
+            case 2 -> "UPDATE ledger SET v = v + 1 WHERE id = " + a + ";";
+            case 3 -> "DELETE FROM ledger WHERE id = " + a + ";";
+            case 4 -> "SELECT v FROM ledger WHERE id = " + a + ";";
+            case 5 -> "SELECT count(*), coalesce(sum(v), 0) FROM ledger WHERE id BETWEEN " + lo + " AND " + hi + ";";
+            case 6 -> "SELECT id, v FROM ledger WHERE id BETWEEN " + lo + " AND " + hi + " ORDER BY id;";
+            case 7 -> "UPDATE ledger SET v = v / (v - v) WHERE id = " + a + ";";
+            default -> "UPDATE ledger SET v = v + 2 WHERE id IN (" + a + ", " + b + ");";
+          }).append('\n');
+        }
+        boolean last = t == txs - 1;
+        int end = random.nextInt(10);
+        if (!(last && end < 2)) { // else the script ends inside the transaction: psql disconnects
+          script.append(end < 7 ? "COMMIT;\n" : "ROLLBACK;\n");
+        }
+      }
+      Path file = dir.resolve("tx" + n + ".sql");
+      Files.writeString(file, script.toString());
+      List<String> outputs = new ArrayList<>();
+      for (int port : new int[] {proxy.port(), cluster.postgres(0).primary().port()}) {
+        boolean direct = port != proxy.port();
+        String out = ProxyIT.run(List.of(psql.toString(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-h", "127.0.0.1",
+            "-p", Integer.toString(port), "-U", direct ? cluster.postgres(0).primary().user() : ProxyIT.USER,
+            "-d", direct ? "oracle" : "postgres", "-f", file.toString()), Map.of("PGPASSWORD", direct ? "" : ProxyIT.PASSWORD), 120);
+        outputs.add(out.replaceAll("Junction: on shard s\\d+: ", ""));
+      }
+      if (!outputs.get(0).equals(outputs.get(1))) {
+        mismatches++;
+        System.out.printf("[ShardedRelayIT] psql script %d differs:%n%s%n--- proxy:%n%s--- oracle:%n%s%n", n, script, outputs.get(0),
+            outputs.get(1));
+      }
+    }
+    System.out.printf("[ShardedRelayIT] psql: %d random scripts, %d with different output%n", scripts, mismatches);
+    assertThat(mismatches).isZero();
+    try (Connection o = oracle()) {
+      assertThat(shardRows(lo, hi)).isEqualTo(ShardedTransactionWorkload.rows(o, lo, hi));
+    }
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * A COMMIT that fails on the second shard (a deferred unique constraint violated only at commit) after
+   * the first shard committed: the error names the committed shard as the library's does, the first
+   * shard's rows stay, the second's are gone, exactly what the library leaves for the same transaction.
+   */
+  @Test
+  void aCommitFailingOnTheSecondShardNamesTheCommittedShardAsTheLibrary() throws Exception {
+    List<String> messages = new ArrayList<>();
+    List<String> left = new ArrayList<>();
+    for (boolean library : new boolean[] {false, true}) {
+      long from = library ? 310_000 : 300_000;
+      long first = keysOnBothShards(from)[0];
+      long second = keysOnBothShards(from)[1];
+      long secondToo = keysOnBothShards(second + 1)[1];
+      try (Connection c = library ? ds.getConnection() : connect()) {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          int u = library ? 8 : 7; // u is unique per shard: the two runs must not collide on shard 1
+          s.executeUpdate("INSERT INTO ledger (id, v, u) VALUES (" + first + ", 1, " + u + ")");
+          s.executeUpdate("INSERT INTO ledger (id, v, u) VALUES (" + second + ", 2, " + u + ")");
+          s.executeUpdate("INSERT INTO ledger (id, v, u) VALUES (" + secondToo + ", 3, " + u + ")"); // same u on shard 2: fails at COMMIT
+        }
+        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, c::commit);
+        assertThat(e.getSQLState()).isEqualTo("23505");
+        messages.add(e.getMessage());
+      }
+      List<String> rows = shardRows(from, Math.max(first, secondToo));
+      left.add(String.join(",", rows.stream().map(r -> r.replaceFirst("^\\d+", "").replaceFirst("/[78]$", "/u")).toList()));
+      assertThat(rows).as(library ? "library" : "proxy").hasSize(1);
+      assertThat(rows.get(0)).startsWith(first + "=");
+    }
+    System.out.printf("[ShardedRelayIT] commit failing on shard 2: proxy \"%s\"; library \"%s\"%n", messages.get(0), messages.get(1));
+    for (String m : messages) {
+      assertThat(m).contains("commit failed on shard s1").contains("already committed on [s0]")
+          .contains("multi-shard transactions are not atomic");
+    }
+    assertThat(left.get(0)).as("what the proxy leaves, against the library").isEqualTo(left.get(1));
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * {@code multi-shard-transactions: reject}: a second proxy over the same servers refuses the statement
+   * that would make a transaction write to a second shard, before it runs, with the library's SQLSTATE and
+   * message; the transaction goes on (reads over both shards work) and commits the first shard's work.
+   */
+  @Test
+  void rejectModeRefusesTheSecondShardsWriteAsTheLibrary() throws Exception {
+    JunctionConfig rejecting = new JunctionConfig(config.dialect(), config.shards(), config.routing(), config.fencing(),
+        config.sharding().withMultiShardTransactions(JunctionConfig.MultiShardTransactions.REJECT));
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource rejectDs = RoutingDataSource.create(rejecting, registry);
+         ProxyServer rejectProxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
+             Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0), rejectDs, registry)) {
+      List<SQLException> refusals = new ArrayList<>();
+      for (boolean library : new boolean[] {false, true}) {
+        long[] k = keysOnBothShards(library ? 410_000 : 400_000);
+        try (Connection c = library ? rejectDs.getConnection() : ProxyIT.connect(rejectProxy.port())) {
+          c.setAutoCommit(false);
+          try (Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO ledger (id, v) VALUES (" + k[0] + ", 1)");
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ledger WHERE id BETWEEN " + k[0] + " AND " + k[1])) {
+              rs.next(); // reads may span shards
+            }
+            refusals.add(org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                () -> s.executeUpdate("INSERT INTO ledger (id, v) VALUES (" + k[1] + ", 2)")));
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")")) {
+              rs.next();
+              assertThat(rs.getLong(1)).as("the transaction goes on after the refusal").isEqualTo(1);
+            }
+            c.commit();
+          }
+        }
+        assertThat(shardRows(k[0], k[0])).hasSize(1);
+        assertThat(shardRows(k[1], k[1])).isEmpty();
+      }
+      System.out.printf("[ShardedRelayIT] reject: proxy %s \"%s\"; library %s \"%s\"%n", refusals.get(0).getSQLState(),
+          refusals.get(0).getMessage(), refusals.get(1).getSQLState(), refusals.get(1).getMessage());
+      assertThat(refusals.get(0).getSQLState()).isEqualTo(refusals.get(1).getSQLState()).isEqualTo("0AJ00");
+      assertThat(refusals.get(0).getMessage()).contains(refusals.get(1).getMessage());
+    }
+    assertNoBackendIdleInTransaction();
   }
 
   /**

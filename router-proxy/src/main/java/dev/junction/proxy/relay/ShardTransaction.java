@@ -1,0 +1,155 @@
+package dev.junction.proxy.relay;
+
+import dev.junction.proxy.protocol.PgError;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The open transaction of one sharded relay session, once it has joined a second shard: the backend
+ * each joined shard's transaction runs on, which shards it wrote to, and whether it failed.
+ *
+ * <p>Design notes (the library's {@code ShardedConnection}, through the wire protocol):
+ * <ul>
+ *   <li>The session's attached backend is the current shard's; the other joined shards' backends are
+ *       <b>parked</b> here, idle inside their transaction, and re-attached when a statement goes to their
+ *       shard again. Every joined backend is held until the transaction ends, so a transaction over N
+ *       shards holds N backend connections (one per shard, on its primary).</li>
+ *   <li>A shard joins with the transaction's own BEGIN text (isolation, READ ONLY), sent ahead of the
+ *       statement that needs it.</li>
+ *   <li>COMMIT commits shard by shard in ring order; after a failure the shards not yet committed are
+ *       rolled back and the error names the shards that had committed. ROLLBACK rolls back all.</li>
+ *   <li>An error anywhere fails the whole transaction: later statements get 25P02 until it ends, and a
+ *       COMMIT rolls back (as PostgreSQL answers COMMIT of a failed transaction).</li>
+ * </ul>
+ * Everything runs on the session's event loop.
+ */
+final class ShardTransaction {
+  /** The transaction's BEGIN text, sent to each shard that joins it. */
+  String begin = "BEGIN";
+  /** Parked backends by configured shard index (never the session's attached one). */
+  final BackendConnection[] parked;
+  /** Configured shard indexes the transaction wrote to (for reject and for read-your-writes after commit). */
+  final BitSet written = new BitSet();
+  /** A statement of the transaction failed on some shard (or was refused): COMMIT rolls back. */
+  boolean failed;
+
+  ShardTransaction(int shards) {
+    this.parked = new BackendConnection[shards];
+  }
+
+  /** Whether the transaction holds a backend besides the attached one. */
+  boolean spread() {
+    for (BackendConnection b : parked) {
+      if (b != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A parked backend that is no longer usable or a failed transaction on a parked shard. */
+  boolean anyParkedFailed() {
+    for (BackendConnection b : parked) {
+      if (b != null && (b.status == 'E' || b.phase != BackendConnection.Phase.READY)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void park(BackendConnection b) {
+    b.session = null;
+    b.channel.config().setAutoRead(true);
+    parked[b.endpoint.group.index] = b;
+  }
+
+  BackendConnection unpark(ShardEndpoints shard) {
+    BackendConnection b = parked[shard.index];
+    parked[shard.index] = null;
+    return b;
+  }
+
+  /** Forgets the transaction (its backends were handed back elsewhere). */
+  void clear() {
+    java.util.Arrays.fill(parked, null);
+    written.clear();
+    failed = false;
+    begin = "BEGIN";
+  }
+
+  /** Takes every parked backend out (for the end of the transaction or an abandoned session). */
+  List<BackendConnection> takeAll() {
+    List<BackendConnection> out = new ArrayList<>();
+    for (int i = 0; i < parked.length; i++) {
+      if (parked[i] != null) {
+        out.add(parked[i]);
+        parked[i] = null;
+      }
+    }
+    return out;
+  }
+
+  /** The outcome of ending a transaction over several shards. */
+  record Outcome(List<String> committed, String failedShard, PgError error) {}
+
+  /**
+   * Ends the transaction on {@code backends} (already in ring order), one after the other: COMMIT
+   * until one fails, ROLLBACK for the rest (or ROLLBACK for all when {@code commit} is false).
+   */
+  static void end(List<BackendConnection> backends, boolean commit, Consumer<Outcome> then) {
+    new Ender(backends, commit, then).next();
+  }
+
+  private static final class Ender {
+    final List<BackendConnection> backends;
+    final Consumer<Outcome> then;
+    final List<String> committed = new ArrayList<>();
+    boolean commit;
+    String failedShard;
+    PgError error;
+    int at;
+
+    Ender(List<BackendConnection> backends, boolean commit, Consumer<Outcome> then) {
+      this.backends = backends;
+      this.commit = commit;
+      this.then = then;
+    }
+
+    void next() {
+      while (at < backends.size()) {
+        BackendConnection b = backends.get(at++);
+        if (b.phase != BackendConnection.Phase.READY || !b.idle()) {
+          if (commit) {
+            fail(b, PgError.error("08006", "the connection to " + b.endpoint + " was lost"));
+          }
+          continue;
+        }
+        boolean committing = commit;
+        b.internal(new InternalQuery(committing ? "COMMIT" : "ROLLBACK") {
+          @Override
+          void done(BackendConnection backend, char status) {
+            if (committing) {
+              if (failed()) {
+                fail(backend, PgError.error(errorSqlState == null ? "XX000" : errorSqlState, error));
+              } else {
+                committed.add(backend.endpoint.group.name);
+              }
+            }
+            release();
+            next();
+          }
+        });
+        return;
+      }
+      then.accept(new Outcome(committed, failedShard, error));
+    }
+
+    private void fail(BackendConnection b, PgError e) {
+      commit = false; // the rest roll back
+      failedShard = b.endpoint.group.name;
+      error = e;
+    }
+  }
+}
