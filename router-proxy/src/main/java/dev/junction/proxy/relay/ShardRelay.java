@@ -1134,7 +1134,11 @@ final class ShardRelay {
         at++;
       }
       if (at == order.size()) {
+        SQLException late = lateFor(parts.state); // joining waited for pools: the ring may have moved on meanwhile
         for (Leg leg : legs) {
+          if (late != null && leg.problem == null) {
+            leg.problem = PgError.error(late.getSQLState(), late.getMessage());
+          }
           if (leg.problem != null || leg.backend == null) {
             legDone(leg, leg.backend);
           } else {
@@ -1170,7 +1174,7 @@ final class ShardRelay {
               }
             });
           }
-          declareRingVersion(b);
+          declareRingVersion(b, parts.state);
           b.internal(new InternalQuery(tx.begin) {
             @Override
             void done(BackendConnection backend, char status) {
