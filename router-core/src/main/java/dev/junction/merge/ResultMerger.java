@@ -28,7 +28,9 @@ import java.util.List;
  * </ul>
  *
  * <p>OFFSET and LIMIT are applied last, on the merged stream; hidden columns are stripped on the
- * way out. Nothing is pulled from a shard until the returned cursor's first {@code next()}.
+ * way out. Nothing is pulled from a shard until the returned cursor's first {@code next()}. When
+ * reading fails (a shard's result fails mid-stream), every shard result is closed at once and the
+ * merged cursor stays failed.
  *
  * <p>Values are ordered and grouped by {@link SqlValues}; see there for how text collation on the
  * shards must be set up for ORDER BY on text to merge correctly. Thread-safe and stateless apart
@@ -56,7 +58,7 @@ public final class ResultMerger {
 
   /**
    * Merges shard results. Takes ownership of the shard cursors: they are closed when exhausted,
-   * when the limit is reached, or when the returned cursor is closed.
+   * when the limit is reached, when reading fails, or when the returned cursor is closed.
    *
    * @param shards one cursor per shard, each over the rows of the plan's shard SQL
    * @param spec a bound spec ({@link MergeSpec#bind} or {@link ScatterPlan#bind})
@@ -85,6 +87,6 @@ public final class ResultMerger {
     if (spec.hiddenColumns() > 0) {
       merged = new StripHiddenCursor(merged, spec.hiddenColumns());
     }
-    return merged;
+    return new FailClosedCursor(merged);
   }
 }

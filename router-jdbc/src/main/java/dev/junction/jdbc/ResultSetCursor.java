@@ -8,7 +8,9 @@ import java.sql.Statement;
 /**
  * One shard's result as the merger reads it: each row copied out with {@code getObject}, so the
  * merger can hold rows of several shards at once. Closing it closes the shard's result and the
- * statement that produced it (when given), and counts the rows for {@link ShardMetrics}.
+ * statement that produced it (when given), and counts the rows for {@link ShardMetrics}. A failure
+ * while reading (a streamed result whose later rows fail on the server, a connection lost
+ * mid-stream) names the shard, as a failure at execution does.
  */
 final class ResultSetCursor implements RowCursor {
   private final ResultSet rs;
@@ -16,6 +18,7 @@ final class ResultSetCursor implements RowCursor {
   private final java.sql.ResultSetMetaData metaData;
   private final int columns;
   private final int shard;
+  private final String shardName;
   private final ShardMetrics metrics;
   private final DriverText texts;
   private final int[] scales;
@@ -24,13 +27,18 @@ final class ResultSetCursor implements RowCursor {
   private long rows;
   private boolean closed;
 
-  /** @param texts where to record driver texts that Junction's formatting would not reproduce; null: none */
-  ResultSetCursor(ResultSet rs, Statement owner, int shard, ShardMetrics metrics, DriverText texts) throws SQLException {
+  /**
+   * @param shardName the shard named in a failure while reading; null: not named
+   * @param texts where to record driver texts that Junction's formatting would not reproduce; null: none
+   */
+  ResultSetCursor(ResultSet rs, Statement owner, int shard, String shardName, ShardMetrics metrics, DriverText texts)
+      throws SQLException {
     this.rs = rs;
     this.owner = owner;
     this.metaData = rs.getMetaData();
     this.columns = metaData.getColumnCount();
     this.shard = shard;
+    this.shardName = shardName;
     this.metrics = metrics;
     this.texts = texts;
     this.scales = new int[columns];
@@ -43,6 +51,17 @@ final class ResultSetCursor implements RowCursor {
 
   @Override
   public boolean next() throws SQLException {
+    try {
+      return read();
+    } catch (SQLException e) {
+      if (shardName == null) {
+        throw e;
+      }
+      throw new SQLException("Junction: on shard " + shardName + ": " + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
+    }
+  }
+
+  private boolean read() throws SQLException {
     if (closed || !rs.next()) {
       return false;
     }

@@ -278,9 +278,14 @@ class ShardedStatement implements Statement {
       parts.add(new ShardRoute.ShardStatement(s.shard(), plan.shardSql(), plan.shardParameters()));
     }
     DriverText texts = new DriverText(sharding.mergeDialect);
+    int legRows = legRowCap(plan.spec(), maxRows);
     List<ResultSetCursor> cursors = fanOut(c, parts, params, false, (leg, st) -> {
+      if (legRows > 0) {
+        st.setMaxRows(legRows);
+      }
       ResultSet rs = st instanceof PreparedStatement ps ? ps.executeQuery() : st.executeQuery(leg.part.sql());
-      return new ResultSetCursor(rs, leg.holder, leg.part.shard(), sharding.metrics, texts);
+      return new ResultSetCursor(rs, leg.holder, leg.part.shard(), sharding.shardNames().get(leg.part.shard()),
+          sharding.metrics, texts);
     });
     MergeSpec spec = plan.spec();
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
@@ -304,6 +309,23 @@ class ShardedStatement implements Statement {
     resultSet = new MergedResultSet(maxRows > 0 ? dev.junction.merge.RowCursors.limit(merged, maxRows) : merged, meta, this,
         texts);
     return true;
+  }
+
+  /**
+   * The most rows any one shard can contribute to a merged result cut at {@code maxRows}
+   * ({@link #setMaxRows}), or 0: no cap. Only for merges that stream (ORDER BY, plain
+   * concatenation): their first m rows hold at most m rows of each shard, and those are the shard's
+   * own first m rows in its order, so a shard asked for {@code offset + min(limit, maxRows)} rows
+   * returns every row the merge can use, and the server stops there instead of sending the rest.
+   * A GROUP BY, aggregate or DISTINCT merge needs every shard row (0).
+   */
+  static int legRowCap(MergeSpec spec, long maxRows) {
+    if (maxRows <= 0 || spec.isMaterializing()) {
+      return 0;
+    }
+    long limit = spec.limit().value() >= 0 ? Math.min(spec.limit().value(), maxRows) : maxRows;
+    long rows = Math.max(0, spec.offset().value()) + limit;
+    return rows > 0 && rows <= Integer.MAX_VALUE ? (int) rows : 0;
   }
 
   private record WriteResult(Statement statement, boolean hasResultSet, long updateCount) {}
@@ -367,7 +389,7 @@ class ShardedStatement implements Statement {
     for (int i = 0; i < results.size(); i++) {
       ResultSet rs = of.get(results.get(i));
       if (rs != null) {
-        cursors.add(new ResultSetCursor(rs, null, 0, sharding.metrics, texts));
+        cursors.add(new ResultSetCursor(rs, null, 0, null, sharding.metrics, texts));
       }
     }
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
