@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The one SQL lexer's quoting rules, for both dialect families (issue #14). The classifier, the shard
- * planner's {@code SqlTokens}, and the proxy's {@code Placeholders} and {@code CommandTags} all scan
- * through {@link SqlLexer}, so these rules hold for each of them.
+ * planner's {@code SqlTokens} and the proxy's {@code Placeholders} all scan through {@link SqlLexer}, so
+ * these rules hold for each of them (the v1 proxy session's {@code CommandTags}, named below, is gone).
  */
 class SqlLexerTest {
 

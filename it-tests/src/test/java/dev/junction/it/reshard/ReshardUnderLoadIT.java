@@ -121,10 +121,8 @@ class ReshardUnderLoadIT {
   /**
    * The whole run: load, plan, start, copy (killed and resumed), catch-up, verify, cut-over, cleanup or rollback, checks.
    *
-   * <p>{@code withProxy}: one proxy takes part in the load. Only over PostgreSQL shards: the proxy's
-   * sharded (v1) session speaks PostgreSQL to its backends too (it sets a client's TimeZone with
-   * {@code SET TimeZone TO ...}, which MariaDB rejects as a syntax error on the first statement of
-   * every pgjdbc session), and the proxy ships no MariaDB driver.
+   * <p>{@code withProxy}: one proxy takes part in the load. Only over PostgreSQL shards: the proxy
+   * relays the PostgreSQL protocol to its backends, so its shards are PostgreSQL servers.
    */
   static void growUnderLoad(LocalCluster cluster, ReshardTopology topology, Connection oracle, String ddl, String index, int n,
                             boolean rollbackFirst, ServerRef newShard, boolean withProxy) throws Exception {
