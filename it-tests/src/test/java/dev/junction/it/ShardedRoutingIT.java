@@ -503,6 +503,60 @@ class ShardedRoutingIT {
     }
   }
 
+  /**
+   * A COMMIT that fails on the second shard of three (a deferred unique constraint, checked only at
+   * commit): the first shard has committed and nothing undoes that, but the third must be rolled back,
+   * not committed behind the error, and the error must say both. On the old code the third shard
+   * committed and the error named only the first. Oracle: each shard's primary, read directly.
+   */
+  @Test
+  void aCommitFailingOnOneShardRollsBackTheShardsAfterIt() throws Exception {
+    for (PostgresReplicaSet set : cluster.postgres()) { // DEFERRABLE is made on each shard directly
+      try (Connection direct = set.primary().connect(); Statement s = direct.createStatement()) {
+        s.execute("CREATE TABLE deferred_u (id bigint PRIMARY KEY, u int NOT NULL,"
+            + " CONSTRAINT deferred_u_once UNIQUE (u) DEFERRABLE INITIALLY DEFERRED)");
+      }
+    }
+    long[] first = new long[3];
+    long second = -1;
+    java.util.Arrays.fill(first, -1);
+    for (long id = 0; id < 10_000 && (first[0] < 0 || first[1] < 0 || first[2] < 0 || second < 0); id++) {
+      int shard = shardOf(id);
+      if (first[shard] < 0) {
+        first[shard] = id;
+      } else if (shard == 1 && second < 0) {
+        second = id;
+      }
+    }
+    JunctionConfig deferred = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5),
+        Duration.ofMillis(50)), TestConfigs.localFences(),
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("deferred_u", "id", KeyType.LONG)), List.of()));
+    SQLException failed;
+    try (RoutingDataSource d = RoutingDataSource.create(deferred); Connection c = d.getConnection();
+         PreparedStatement ps = c.prepareStatement("INSERT INTO deferred_u (id, u) VALUES (?, ?)")) {
+      c.setAutoCommit(false);
+      long[][] rows = {{first[0], 1}, {first[1], 5}, {second, 5}, {first[2], 9}}; // u = 5 twice on the second shard
+      for (long[] row : rows) {
+        ps.setLong(1, row[0]);
+        ps.setLong(2, row[1]);
+        ps.executeUpdate();
+      }
+      failed = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, c::commit);
+    }
+    System.out.println("commit failing on the second shard: " + failed.getMessage());
+    assertThat(failed.getSQLState()).isEqualTo("23505");
+    String[] names = {ds.ring().shardId(0), ds.ring().shardId(1), ds.ring().shardId(2)};
+    assertThat(failed.getMessage()).contains("commit failed on shard " + names[1])
+        .contains("already committed on [" + names[0] + "]").contains("rolled back on [" + names[2] + "]");
+    long[] expected = {1, 0, 0};
+    for (int shard = 0; shard < 3; shard++) {
+      try (Connection direct = set(shard).primary().connect()) {
+        assertThat(longValue(direct, "SELECT count(*) FROM deferred_u"))
+            .as("rows on %s (committed before the failure: 1; failed or after it: 0)", names[shard]).isEqualTo(expected[shard]);
+      }
+    }
+  }
+
   @Test
   void crossShardJoinsNotOnTheKeyAreRefusedAndTheConnectionStaysUsable() throws Exception {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {

@@ -311,7 +311,7 @@ final class ShardedConnection implements JunctionConnection {
       return; // nothing open: the servers would only warn
     }
     try {
-      finish(commit, rc -> run(rc, sql));
+      finish(commit, rc -> run(rc, sql), rc -> run(rc, "ROLLBACK"));
     } finally {
       sqlBegin = null;
     }
@@ -331,27 +331,45 @@ final class ShardedConnection implements JunctionConnection {
   }
 
   /** Commits or rolls back every participant in shard order; reports partial commits precisely. */
-  private void finish(boolean commit, ShardAction action) throws SQLException {
-    SQLException failure = null;
+  /**
+   * Commits or rolls back every shard of the transaction in ring order. WHY roll back after a failed
+   * commit: the shards before it have committed and nothing undoes that, but committing the ones after
+   * it too would leave a state the application never asked for and cannot read from the error; rolled
+   * back, the error says exactly where the work is (the proxy does the same).
+   */
+  private void finish(boolean commit, ShardAction action, ShardAction undo) throws SQLException {
+    SQLException cause = null;
+    String failedOn = null;
+    List<SQLException> more = new ArrayList<>();
     List<String> done = new ArrayList<>();
+    List<String> undone = new ArrayList<>();
     for (int i = participants.nextSetBit(0); i >= 0; i = participants.nextSetBit(i + 1)) {
+      String name = sharding.shardNames().get(i);
       try {
-        action.apply(open[i]);
-        done.add(sharding.shardNames().get(i));
-      } catch (SQLException e) {
-        if (failure == null) {
-          String what = commit ? "commit" : "rollback";
-          failure = new SQLException("Junction: " + what + " failed on shard " + sharding.shardNames().get(i) + " ("
-              + e.getMessage() + ")" + (commit && !done.isEmpty() ? "; it already committed on " + done
-              + " (multi-shard transactions are not atomic)" : ""), e.getSQLState(), e.getErrorCode(), e);
+        if (commit && cause != null) {
+          undo.apply(open[i]);
+          undone.add(name);
         } else {
-          failure.addSuppressed(e);
+          action.apply(open[i]);
+          done.add(name);
+        }
+      } catch (SQLException e) {
+        if (cause == null) {
+          cause = e;
+          failedOn = name;
+        } else {
+          more.add(e);
         }
       }
     }
     participants.clear();
     written.clear();
-    if (failure != null) {
+    if (cause != null) {
+      SQLException failure = new SQLException("Junction: " + (commit ? "commit" : "rollback") + " failed on shard " + failedOn
+          + " (" + cause.getMessage() + ")" + (commit && !done.isEmpty() ? "; it already committed on " + done
+          + " (multi-shard transactions are not atomic)" : "") + (undone.isEmpty() ? "" : "; rolled back on " + undone),
+          cause.getSQLState(), cause.getErrorCode(), cause);
+      more.forEach(failure::addSuppressed);
       throw failure;
     }
   }
@@ -515,7 +533,8 @@ final class ShardedConnection implements JunctionConnection {
       throw new SQLException("Junction: commit() with auto-commit enabled", "25000");
     }
     try {
-      finish(true, sqlBegin != null ? rc -> run(rc, "COMMIT") : RoutingConnection::commit);
+      finish(true, sqlBegin != null ? rc -> run(rc, "COMMIT") : RoutingConnection::commit,
+          sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback);
     } finally {
       sqlBegin = null;
     }
@@ -528,7 +547,7 @@ final class ShardedConnection implements JunctionConnection {
       throw new SQLException("Junction: rollback() with auto-commit enabled", "25000");
     }
     try {
-      finish(false, sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback);
+      finish(false, sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback, null);
     } finally {
       sqlBegin = null;
     }

@@ -688,7 +688,8 @@ final class ShardRelay {
         PgError e = outcome.error();
         answerLocally(u, null, PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
             + " (" + e.message() + ")" + (outcome.committed().isEmpty() ? "" : "; it already committed on "
-            + outcome.committed() + " (multi-shard transactions are not atomic)")), 'I');
+            + outcome.committed() + " (multi-shard transactions are not atomic)") + (outcome.rolledBack().isEmpty() ? ""
+            : "; rolled back on " + outcome.rolledBack())), 'I');
       } else {
         answerLocally(u, commit ? "COMMIT" : "ROLLBACK", 'I');
       }

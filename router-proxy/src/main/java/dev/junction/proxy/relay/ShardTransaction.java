@@ -92,7 +92,7 @@ final class ShardTransaction {
   }
 
   /** The outcome of ending a transaction over several shards. */
-  record Outcome(List<String> committed, String failedShard, PgError error) {}
+  record Outcome(List<String> committed, List<String> rolledBack, String failedShard, PgError error) {}
 
   /**
    * Ends the transaction on {@code backends} (already in ring order), one after the other: COMMIT
@@ -106,6 +106,8 @@ final class ShardTransaction {
     final List<BackendConnection> backends;
     final Consumer<Outcome> then;
     final List<String> committed = new ArrayList<>();
+    /** Shards rolled back because a commit before them failed (named in the error, as the library does). */
+    final List<String> rolledBack = new ArrayList<>();
     boolean commit;
     String failedShard;
     PgError error;
@@ -136,6 +138,8 @@ final class ShardTransaction {
               } else {
                 committed.add(backend.endpoint.group.name);
               }
+            } else if (failedShard != null && !failed()) {
+              rolledBack.add(backend.endpoint.group.name);
             }
             release();
             next();
@@ -143,7 +147,7 @@ final class ShardTransaction {
         });
         return;
       }
-      then.accept(new Outcome(committed, failedShard, error));
+      then.accept(new Outcome(committed, rolledBack, failedShard, error));
     }
 
     private void fail(BackendConnection b, PgError e) {
