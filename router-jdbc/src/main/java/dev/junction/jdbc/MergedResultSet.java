@@ -290,8 +290,7 @@ final class MergedResultSet implements ResultSet {
     }
   }
   /**
-   * The shard driver's array read when its row was (a passed-through value, a {@link JunctionArray} whose
-   * calls that need the shard's connection fail once it went back to its pool), or the merger's own for a merged
+   * The shard driver's array as it came (a passed-through value), or the merger's own for a merged
    * {@code array_agg} (the shards' elements concatenated; {@code toString()} is PostgreSQL's text form).
    */
   @Override public Array getArray(int column) throws SQLException {

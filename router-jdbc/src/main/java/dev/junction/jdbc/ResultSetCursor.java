@@ -61,19 +61,13 @@ final class ResultSetCursor implements RowCursor {
     }
   }
 
-  /** A merged row outlives its shard's connection: objects that read through it are never live afterwards. */
-  private static final Lease SHARD_CONNECTION_RETURNED = () -> false;
-
   private boolean read() throws SQLException {
     if (closed || !rs.next()) {
       return false;
     }
     Object[] r = new Object[columns];
     for (int i = 0; i < columns; i++) {
-      // A driver's array or LOB reads through this shard's connection, which goes back to its pool once the
-      // scatter is done: the array is read now, while it is held, and any later call that needs the
-      // connection fails (0F001) instead of running on another borrower's.
-      Object v = JunctionLobs.object(rs.getObject(i + 1), SHARD_CONNECTION_RETURNED);
+      Object v = rs.getObject(i + 1);
       r[i] = v;
       if (texts != null && DriverText.worthChecking(v)) {
         texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
