@@ -27,6 +27,11 @@ final class JunctionArray implements Array {
   private final Array physical;
   private final Lease lease;
   private final Object elements;
+  /**
+   * The driver's refusal to build the elements (pgjdbc: a numeric[] holding NaN has no BigDecimal), raised by
+   * {@code getArray} as the driver's own array raises it, never by {@code getObject}/{@code getArray} of the row.
+   */
+  private final SQLException elementsError;
   private final int baseType;
   private final String baseTypeName;
   private final String text;
@@ -37,7 +42,15 @@ final class JunctionArray implements Array {
     this.lease = lease;
     this.baseTypeName = physical.getBaseTypeName();
     this.baseType = physical.getBaseType();
-    this.elements = physical.getArray();
+    Object read = null;
+    SQLException refused = null;
+    try {
+      read = physical.getArray();
+    } catch (SQLException e) {
+      refused = e;
+    }
+    this.elements = read;
+    this.elementsError = refused;
     this.text = physical.toString();
   }
 
@@ -74,6 +87,7 @@ final class JunctionArray implements Array {
   @Override
   public Object getArray() throws SQLException {
     checkFreed();
+    elements();
     return copy(0, elements == null ? 0 : java.lang.reflect.Array.getLength(elements));
   }
 
@@ -85,6 +99,7 @@ final class JunctionArray implements Array {
   @Override
   public Object getArray(long index, int count) throws SQLException {
     checkFreed();
+    elements();
     int length = elements == null ? 0 : java.lang.reflect.Array.getLength(elements);
     if (index < 1 || count < 0 || index - 1 + count > length) {
       throw new SQLException("Junction: array index " + index + " and count " + count + " are out of range (the array has "
@@ -96,6 +111,13 @@ final class JunctionArray implements Array {
   @Override
   public Object getArray(long index, int count, Map<String, Class<?>> map) throws SQLException {
     return map == null || map.isEmpty() ? getArray(index, count) : live("getArray(index, count, map)").getArray(index, count, map);
+  }
+
+  /** Throws what the driver threw when the elements were read, as its own array would on every call. */
+  private void elements() throws SQLException {
+    if (elementsError != null) {
+      throw new SQLException(elementsError.getMessage(), elementsError.getSQLState(), elementsError.getErrorCode(), elementsError);
+    }
   }
 
   private Object copy(int from, int count) {
