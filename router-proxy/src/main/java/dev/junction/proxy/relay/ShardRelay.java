@@ -1130,6 +1130,25 @@ final class ShardRelay {
      * the transaction's BEGIN; then sends every leg. A pool that has no free connection within the
      * pool's wait timeout fails the leg (53300), never a hang.
      */
+    /** A leg's backend gets the client's session settings and the routed ring version before the leg's statement. */
+    private void prepare(Leg leg, BackendConnection b) {
+      Settings settings = session.sessionSettings();
+      if (!b.settings.equals(settings)) {
+        b.internal(new InternalQuery(settings.applySql()) {
+          @Override
+          void done(BackendConnection backend, char status) {
+            if (failed()) {
+              leg.problem = PgError.error(errorSqlState == null ? "22023" : errorSqlState, error);
+            } else {
+              backend.settings = settings;
+              backend.ringVersion = 0;
+            }
+          }
+        });
+      }
+      declareRingVersion(b, parts.state);
+    }
+
     private void join(List<Leg> order, int at) {
       while (at < order.size() && order.get(at).backend != null) {
         at++;
@@ -1161,21 +1180,7 @@ final class ShardRelay {
             return;
           }
           runtime.routed(leg.shard, RouteReason.PRIMARY_TRANSACTION);
-          Settings settings = session.sessionSettings();
-          if (!b.settings.equals(settings)) {
-            b.internal(new InternalQuery(settings.applySql()) {
-              @Override
-              void done(BackendConnection backend, char status) {
-                if (failed()) {
-                  leg.problem = PgError.error(errorSqlState == null ? "22023" : errorSqlState, error);
-                } else {
-                  backend.settings = settings;
-                  backend.ringVersion = 0;
-                }
-              }
-            });
-          }
-          declareRingVersion(b, parts.state);
+          prepare(leg, b);
           b.internal(new InternalQuery(tx.begin) {
             @Override
             void done(BackendConnection backend, char status) {
@@ -1225,21 +1230,7 @@ final class ShardRelay {
           leg.backend = b;
           runtime.routed(leg.shard, endpoint.isPrimary() ? (read ? RouteReason.PRIMARY_NO_REPLICA : RouteReason.PRIMARY_WRITE)
               : RouteReason.REPLICA);
-          Settings settings = session.sessionSettings();
-          if (!b.settings.equals(settings)) {
-            b.internal(new InternalQuery(settings.applySql()) {
-              @Override
-              void done(BackendConnection backend, char status) {
-                if (failed()) {
-                  leg.problem = PgError.error(errorSqlState == null ? "22023" : errorSqlState, error);
-                } else {
-                  backend.settings = settings;
-                  backend.ringVersion = 0;
-                }
-              }
-            });
-          }
-          declareRingVersion(b, parts.state);
+          prepare(leg, b);
           leg.send(b);
         }
 
