@@ -7,7 +7,9 @@
 # every results file starts with its provenance (commit, dirty tree, versions, machine, load, time).
 # About 15 + 4 + 4 minutes; --quick: one short round each, about 3 minutes, written to
 # benchmarks/target/quick/ so it never overwrites the published results.
-# Usage: benchmarks/run-library.sh [--quick] [library] [fenced] [scatter]   (default: all three)
+# --before COMMIT (library only): also runs Junction as built from COMMIT (router-core and router-jdbc, in
+# their own class loader) in the same rounds, as contenders junction-*-before: a regression check in one run.
+# Usage: benchmarks/run-library.sh [--quick] [--before COMMIT] [library] [fenced] [scatter]   (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/provenance.sh
@@ -19,19 +21,33 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 fi
 quick=()
 parts=()
-for arg in "$@"; do
-  case "$arg" in
+before=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) quick=(--quick) ;;
-    library|fenced|scatter) parts+=("$arg") ;;
-    *) echo "unknown argument $arg (expected --quick, library, fenced, scatter)" >&2; exit 2 ;;
+    --before) shift; before=$1 ;;
+    library|fenced|scatter) parts+=("$1") ;;
+    *) echo "unknown argument $1 (expected --quick, --before COMMIT, library, fenced, scatter)" >&2; exit 2 ;;
   esac
+  shift
 done
 [ ${#parts[@]} -gt 0 ] || parts=(library fenced scatter)
 mvn -B -ntp -q -DskipTests -pl benchmarks -am package
 # Run from a copy, so a rebuild during the run cannot swap classes under the JVM.
-jar=$(mktemp --suffix=.jar)
-trap 'rm -f "$jar"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+jar="$work/benchmarks.jar"
 cp benchmarks/target/benchmarks.jar "$jar"
+before_args=()
+if [ -n "$before" ]; then
+  # router-core and router-jdbc of that commit, built in a scratch copy (never installed)
+  git archive "$before" | tar -x -C "$work" --one-top-level=before
+  (cd "$work/before" && mvn -B -ntp -q -DskipTests -pl router-jdbc -am package)
+  core=$(ls "$work"/before/router-core/target/router-core-*.jar | grep -v -e sources -e javadoc | head -1)
+  jdbc=$(ls "$work"/before/router-jdbc/target/router-jdbc-*.jar | grep -v -e sources -e javadoc | head -1)
+  before_args=(--before "$jdbc:$core")
+  echo "before: $(git rev-parse --short "$before")"
+fi
 out=benchmarks/results
 [ ${#quick[@]} -eq 0 ] || out=benchmarks/target/quick
 for part in "${parts[@]}"; do
@@ -41,6 +57,11 @@ for part in "${parts[@]}"; do
     fenced) main=FencedReadBenchmark ;;
     scatter) main=ScatterBenchmark ;;
   esac
-  java -Xms1g -Xmx2g -cp "$jar" "dev.junction.bench.library.$main" "${quick[@]}"
+  args=()
+  [ "$part" != library ] || args=("${before_args[@]}")
+  java -Xms1g -Xmx2g -cp "$jar" "dev.junction.bench.library.$main" "${quick[@]}" "${args[@]}"
   provenance_stamp "$out"
+  if [ "$part" = library ] && [ -n "$before" ]; then
+    sed -i "1i # before: $(git rev-parse "$before")" "$out"/library*.csv "$out/library-meta.txt"
+  fi
 done

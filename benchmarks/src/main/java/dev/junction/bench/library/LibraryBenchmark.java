@@ -25,7 +25,12 @@ import java.util.Map;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.LibraryBenchmark [--quick]
  * [--rounds 12] [--seconds 1.25] [--threads 1,4,16] [--contenders a,b] [--workloads select-by-pk,insert,mix-90/10]
- * [--out benchmarks/results] [--img docs/img]}
+ * [--before core.jar:jdbc.jar] [--out benchmarks/results] [--img docs/img]}
+ *
+ * <p>{@code --before} adds {@code junction-primary-only-before} and {@code junction-2-replicas-before}:
+ * the same Junction configurations built by another build of router-core and router-jdbc, loaded in
+ * its own class loader ({@link LibrarySources}), so a regression check compares before and after in the
+ * same rounds against the same servers (benchmarks/run-library.sh --before COMMIT).
  */
 public final class LibraryBenchmark {
   static final int ROWS = 100_000;
@@ -42,7 +47,13 @@ public final class LibraryBenchmark {
     int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "1" : "12"));
     long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", quick ? "1" : "1.25")));
     int[] threads = Stats.ints(Stats.option(a, "--threads", quick ? "4" : "1,4,16"));
-    List<String> names = List.of(Stats.option(a, "--contenders", String.join(",", Contenders.ALL)).split(","));
+    List<String> names = new ArrayList<>(List.of(Stats.option(a, "--contenders", String.join(",", Contenders.ALL)).split(",")));
+    String before = Stats.option(a, "--before", "");
+    java.lang.reflect.Method beforeFactory = before.isEmpty() ? null : LibrarySources.beforeFactory(before);
+    if (beforeFactory != null) {
+      names.add(JUNCTION_PRIMARY_BEFORE);
+      names.add(JUNCTION_REPLICAS_BEFORE);
+    }
     List<Workload> workloads = new ArrayList<>();
     for (String w : Stats.option(a, "--workloads", "select-by-pk,insert,mix-90/10").split(",")) {
       workloads.add(Arrays.stream(Workload.values()).filter(x -> x.label.equals(w)).findFirst()
@@ -62,7 +73,7 @@ public final class LibraryBenchmark {
       String pgVersion = Schema.serverVersion(pg.primary());
       for (String name : names) {
         try {
-          Contender c = Contenders.create(name, pg, poolSize);
+          Contender c = name.endsWith(BEFORE) ? before(beforeFactory, name, pg, poolSize) : Contenders.create(name, pg, poolSize);
           Workload.select(c, 1);
           Workload.insert(c, 1);
           live.put(name, c);
@@ -105,10 +116,30 @@ public final class LibraryBenchmark {
       List<Summary> summaries = summarize(samples, workloads, threads, live.keySet());
       LibraryReport.write(out, img, samples, summaries, unavailable, List.copyOf(live.keySet()), new LibraryReport.Meta(
           started, Instant.now(), rounds, millis, pgVersion, ROWS));
+      if (!before.isEmpty()) {
+        System.out.println("before jars " + before);
+      }
     } finally {
       closeAll(live.values()); // before the cluster stops, so no pool sees its server vanish
       cluster.close();
     }
+  }
+
+  static final String BEFORE = "-before";
+  static final String JUNCTION_PRIMARY_BEFORE = Contenders.JUNCTION_PRIMARY + BEFORE;
+  static final String JUNCTION_REPLICAS_BEFORE = Contenders.JUNCTION_REPLICAS + BEFORE;
+
+  /** A Junction contender of the {@code --before} build, configured as its namesake of this build. */
+  static Contender before(java.lang.reflect.Method factory, String name, PostgresReplicaSet pg, int poolSize) throws Exception {
+    List<String> replicas = new ArrayList<>();
+    if (name.equals(JUNCTION_REPLICAS_BEFORE)) {
+      for (int i = 0; i < pg.replicas().size(); i++) {
+        replicas.add(pg.replica(i).jdbcUrl());
+      }
+    }
+    javax.sql.DataSource ds = (javax.sql.DataSource) factory.invoke(null, pg.primary().jdbcUrl(), replicas, pg.primary().user(),
+        pg.primary().password(), poolSize);
+    return new PlainContender(name, ds, (AutoCloseable) ds);
   }
 
   static void closeAll(Iterable<? extends AutoCloseable> resources) {
