@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -57,6 +58,8 @@ abstract class JdbcObjectsContract {
   /** Shard 0's primary and replica (the plain data source's), for direct reads outside Junction. */
   static JdbcServer primary0;
   static JdbcServer replica0;
+  /** Every shard's primary, in shard order, for direct reads (the oracle of scatter reads). */
+  static List<? extends JdbcServer> primaries;
 
   @AfterAll
   static void stop() throws Exception {
@@ -104,7 +107,8 @@ abstract class JdbcObjectsContract {
       return new JunctionConfig(dialect, shards, routing, TestConfigs.localFences());
     }
     return new JunctionConfig(dialect, shards, routing, TestConfigs.localFences(),
-        JunctionConfig.Sharding.of(List.of(new ShardedTable("jw_accounts", "id", KeyType.LONG)), List.of()));
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("jw_accounts", "id", KeyType.LONG),
+            new ShardedTable("jw_values", "id", KeyType.LONG)), List.of()));
   }
 
   static Endpoint endpoint(String name, JdbcServer server) {
@@ -375,6 +379,79 @@ abstract class JdbcObjectsContract {
       next.rollback();
     }
     assertThat(problems).as("a closed connection's methods fail with 08003").isEmpty();
+  }
+
+  // ---------------------------------------------------------------- large objects on a scatter read (issue #12)
+
+  /** The columns of the sharded {@code jw_values} holding LOB-like values: binary first, then text (and a large object's oid). */
+  abstract List<String> scatterLobColumns();
+
+  /**
+   * A scatter read copies every value into its merged row when it reads the row (bytea/BLOB bytes,
+   * text, a PostgreSQL large object's oid as a number), so no value of a merged row reads through a
+   * shard's connection; getBlob/getClob/getNClob refuse with 0AJ00 and say how to read the column.
+   * Oracle: the driver's getObject (class and value), getString and getBytes on direct connections to
+   * the shard primaries.
+   */
+  @Test
+  void aScatterReadCopiesLobColumnsAndItsLobGettersRefuse() throws Exception {
+    List<String> cols = scatterLobColumns();
+    String sql = "SELECT id, " + String.join(", ", cols) + " FROM jw_values ORDER BY id";
+    Map<Long, List<String>> oracle = new java.util.TreeMap<>();
+    Set<Integer> shardsWithRows = new java.util.TreeSet<>();
+    for (int shard = 0; shard < primaries.size(); shard++) {
+      try (Connection d = primaries.get(shard).connect(); Statement s = d.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        while (rs.next()) {
+          oracle.put(rs.getLong(1), lobCells(rs, cols.size()));
+          shardsWithRows.add(shard);
+        }
+      }
+    }
+    Map<Long, List<String>> merged = new java.util.TreeMap<>();
+    List<String> problems = new ArrayList<>();
+    try (Connection c = sharded.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      assertThat(c.unwrap(dev.junction.jdbc.JunctionConnection.class).lastShardRoute().opcode().name()).isEqualTo("SCATTER");
+      while (rs.next()) {
+        merged.put(rs.getLong(1), lobCells(rs, cols.size()));
+        for (int col = 2; col <= cols.size() + 1; col++) {
+          int i = col;
+          Map<String, Use> getters = new LinkedHashMap<>();
+          getters.put("getBlob(" + cols.get(i - 2) + ")", () -> rs.getBlob(i));
+          getters.put("getClob(" + cols.get(i - 2) + ")", () -> rs.getClob(i));
+          getters.put("getNClob(" + cols.get(i - 2) + ")", () -> rs.getNClob(i));
+          getters.forEach((name, use) -> {
+            try {
+              problems.add(name + " returned " + use.run());
+            } catch (SQLException e) {
+              if (!"0AJ00".equals(e.getSQLState()) || !e.getMessage().contains("getBytes()") || !e.getMessage().contains("getString()")) {
+                problems.add(name + " threw " + e.getSQLState() + ": " + e.getMessage());
+              }
+            } catch (Exception e) {
+              problems.add(name + " threw " + e);
+            }
+          });
+        }
+      }
+    }
+    System.out.println("[JdbcObjects scatter LOBs] " + merged.size() + " rows, " + oracle.size() + " direct; problems: " + problems);
+    assertThat(shardsWithRows).as("rows on every shard (a real scatter)").hasSize(primaries.size());
+    assertThat(merged).as("the merged rows' values, as the driver's own getters give them").isEqualTo(oracle);
+    assertThat(problems).as("LOB getters of a merged row refuse with 0AJ00, naming getBytes() and getString()").isEmpty();
+  }
+
+  /** Per column: getObject's class and value (bytes in hex), getString, and getBytes of the binary (first) column. */
+  static List<String> lobCells(ResultSet rs, int columns) throws SQLException {
+    List<String> out = new ArrayList<>();
+    for (int col = 2; col <= columns + 1; col++) {
+      Object v = rs.getObject(col);
+      out.add(v == null ? "NULL" : v.getClass().getName() + ":" + (v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : v));
+      out.add("getString " + rs.getString(col));
+      if (col == 2) {
+        byte[] b = rs.getBytes(col);
+        out.add("getBytes " + (b == null ? "NULL" : java.util.HexFormat.of().formatHex(b)));
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- writes that do not look like writes (issue #12)

@@ -36,6 +36,7 @@ class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
         s.execute("CREATE PROCEDURE jw_write(p_k varchar(80)) INSERT INTO jw_fence_writes (k) VALUES (p_k)");
         s.execute("CREATE TABLE jw_lobs (id int primary key, b longblob, t longtext)");
         s.execute("INSERT INTO jw_lobs VALUES (1, x'00010203fffe', 'h\u00e9llo, large text')");
+        s.execute("CREATE TABLE jw_values (id bigint primary key, b longblob NULL, t longtext NULL)");
         seedFenceWrites(c);
         try (ResultSet rs = s.executeQuery("SELECT 1")) {
           driverResultSet = rs.getClass();
@@ -46,7 +47,18 @@ class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
     List<MariaDbServer> replicas = cluster.mariadbSets().stream().map(MariaDbReplicaSet::replica).toList();
     plain = RoutingDataSource.create(config(Dialect.MARIADB, primaries.subList(0, 1), replicas.subList(0, 1), false));
     sharded = RoutingDataSource.create(config(Dialect.MARIADB, primaries, replicas, true));
+    JdbcObjectsContract.primaries = primaries;
     loadAccounts();
+    try (Connection c = sharded.getConnection(); Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (1, x'00ff', 'h\u00e9llo')");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (2, x'', '')");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (3, NULL, NULL)");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (4, 'abc', 'x')");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (5, x'80', REPEAT('large text ', 2000))");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (6, x'0001', NULL)");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (7, NULL, 'z')");
+      s.executeUpdate("INSERT INTO jw_values (id, b, t) VALUES (8, x'ff', 'last')");
+    }
     for (MariaDbReplicaSet set : cluster.mariadbSets()) {
       set.awaitReplicaCaughtUp(Duration.ofSeconds(30));
     }
@@ -57,6 +69,11 @@ class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
   }
 
   static MariaDbReplicaSet mariadbSet0;
+
+  @Override
+  List<String> scatterLobColumns() {
+    return List.of("b", "t");
+  }
 
   /** {@code MASTER_DELAY} (whole seconds) on shard 0's replica; switched off again once it caught up. */
   @Override

@@ -7,6 +7,7 @@ import dev.junction.Junction;
 import dev.junction.Scope;
 import dev.junction.classify.Dialect;
 import dev.junction.jdbc.RoutingDataSource;
+import dev.junction.local.JdbcServer;
 import dev.junction.local.LocalCluster;
 import dev.junction.local.PostgresReplicaSet;
 import dev.junction.local.PostgresServer;
@@ -48,6 +49,10 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
         s.execute("CREATE TYPE jw_leak_mood AS ENUM ('calm', 'angry')"); // looked up first by the leak test only
         s.execute("CREATE TABLE jw_lobs (id int primary key, lo oid)");
         s.execute("INSERT INTO jw_lobs VALUES (1, lo_from_bytea(0, '\\x00010203fffe'::bytea))");
+        s.execute("CREATE TYPE jw_scatter_mood AS ENUM ('glad', 'blue', 'meh')");
+        s.execute("CREATE TYPE jw_scatter_late AS ENUM ('early', 'late')"); // looked up first after a scatter's connections went back
+        s.execute("CREATE TABLE jw_values (id bigint primary key, moods jw_scatter_mood[], nums int[], ns numeric[],"
+            + " late jw_scatter_late[], b bytea, lo oid, t text)");
         seedFenceWrites(c);
       }
     }
@@ -55,7 +60,13 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
     List<PostgresServer> replicas = cluster.postgres().stream().map(s -> s.replica(0)).toList();
     plain = RoutingDataSource.create(config(Dialect.POSTGRESQL, primaries.subList(0, 1), replicas.subList(0, 1), false));
     sharded = RoutingDataSource.create(config(Dialect.POSTGRESQL, primaries, replicas, true));
+    JdbcObjectsContract.primaries = primaries;
     loadAccounts();
+    try (Connection c = sharded.getConnection(); Statement s = c.createStatement()) {
+      for (String row : SCATTER_VALUES) {
+        s.executeUpdate("INSERT INTO jw_values (id, moods, nums, ns, late, b, lo, t) VALUES (" + row + ")");
+      }
+    }
     for (PostgresServer replica : replicas) {
       awaitRows(replica);
     }
@@ -131,6 +142,225 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
   }
 
   // ---------------------------------------------------------------- arrays and large objects (issue #12)
+
+  /**
+   * Rows of {@code jw_values} (id, moods, nums, ns, late, b, lo, t): NULL elements, empty and NULL arrays,
+   * multidimensional ones, bounds other than 1, numeric NaN (pgjdbc's getArray fails), int extremes.
+   */
+  static final List<String> SCATTER_VALUES = List.of(
+      "1, '{glad,blue}', '{1,2,3}', '{1.5,2}', '{early}', '\\x00ff', lo_from_bytea(0, '\\x0102'), 'h\u00e9llo'",
+      "2, '{}', '{}', '{}', '{}', '\\x', NULL, ''",
+      "3, '{glad,NULL,meh}', '{1,NULL,3}', '{NaN,1}', '{NULL,late}', NULL, lo_from_bytea(0, '\\x'), NULL",
+      "4, NULL, NULL, NULL, NULL, 'abc'::bytea, NULL, 'x'",
+      "5, '{{glad,blue},{meh,NULL}}', '{{1,2},{3,NULL}}', '{{1.25,NaN},{0,-1}}', '{{early},{late}}', '\\x80', NULL, 'multi'",
+      "6, '{meh}', '{-2147483648,2147483647}', '{12345678901234567890.123,-0.000001}', '{late,late}', NULL, NULL, NULL",
+      "7, '[0:1]={blue,glad}', '[0:1]={7,8}', NULL, '[2:2]={early}', NULL, NULL, NULL",
+      "8, '{glad}', '{0}', '{0}', '{early}', '\\xff', NULL, 'last'");
+
+  /** Array columns 2..5 of the scatter read; the last ({@code late}, an enum type no connection has looked up yet) is left untouched until the connections went back. */
+  static final String SCATTER_ARRAYS = "SELECT id, moods, nums, ns, late, pg_backend_pid() AS pid FROM jw_values ORDER BY id";
+  static final int LATE = 5;
+
+  @Override
+  List<String> scatterLobColumns() {
+    return List.of("b", "t", "lo");
+  }
+
+  interface Call {
+    Object call() throws Exception;
+  }
+
+  /** What a call answers, or the SQLState and message it fails with (pgjdbc: numeric[] holding NaN). */
+  static String outcome(Call call) {
+    try {
+      return String.valueOf(call.call());
+    } catch (SQLException e) {
+      return "fails [" + e.getSQLState() + "] " + e.getMessage();
+    } catch (Exception e) {
+      return "fails " + e;
+    }
+  }
+
+  /** Everything an array answers from its content; with {@code resultSet}, also the rows of getResultSet(). */
+  static List<String> arrayAnswers(Array a, boolean resultSet) {
+    if (a == null) {
+      return List.of("NULL");
+    }
+    List<String> out = new ArrayList<>();
+    out.add("getBaseType " + outcome(a::getBaseType));
+    out.add("getBaseTypeName " + outcome(a::getBaseTypeName));
+    out.add("getArray " + outcome(() -> dev.junction.it.shard.ResultTable.array(a)));
+    out.add("getArray(empty map) " + outcome(() -> java.util.Arrays.deepToString((Object[]) a.getArray(Map.of()))));
+    out.add("toString " + outcome(a::toString));
+    if (resultSet) {
+      out.add("getResultSet " + outcome(() -> rows(a.getResultSet())));
+    }
+    return out;
+  }
+
+  /** The activity of backend {@code pid} on {@code server}, read from outside the pool. */
+  static String activityOn(JdbcServer server, long pid) throws SQLException {
+    try (Connection m = server.connect(); PreparedStatement ps = m.prepareStatement(
+        "SELECT state, query, state_change, xact_start FROM pg_stat_activity WHERE pid = ?")) {
+      ps.setInt(1, (int) pid);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) + " | " + rs.getString(2) + " | " + rs.getString(3) + " | " + rs.getString(4)
+            : "no backend " + pid;
+      }
+    }
+  }
+
+  /**
+   * Issue #12 on a scatter read: a merged row hands out Junction's array snapshot, never the shard
+   * driver's PgArray (whose enum element lookups and getResultSet() run on the physical connection it
+   * came from, and whose result set's getStatement().getConnection() is the bare driver connection).
+   * While the shards' connections are held, every answer, getResultSet() included, matches the driver's
+   * own array read on a direct connection to the shard (the oracle), and getResultSet() is Junction's
+   * with a null getStatement(). After the logical connection closed and another thread borrowed the same
+   * physical connections (same backend pids) and holds them in a transaction, the arrays still answer
+   * from their snapshot (the {@code late} column is touched for the first time only then), anything that
+   * needs the connection fails with 0F001, and the borrower's backends show no statement from them.
+   */
+  @Test
+  void scatterReadArraysNeverReachAPhysicalConnectionAfterItWentBack() throws Exception {
+    Map<Long, List<List<String>>> oracle = new java.util.TreeMap<>();
+    Map<Long, Integer> shardOf = new java.util.HashMap<>();
+    for (int shard = 0; shard < primaries.size(); shard++) {
+      try (Connection d = primaries.get(shard).connect(); Statement s = d.createStatement(); ResultSet rs = s.executeQuery(SCATTER_ARRAYS)) {
+        while (rs.next()) {
+          List<List<String>> answers = new ArrayList<>();
+          for (int col = 2; col <= LATE; col++) {
+            answers.add(arrayAnswers(rs.getArray(col), true));
+          }
+          oracle.put(rs.getLong(1), answers);
+          shardOf.put(rs.getLong(1), shard);
+        }
+      }
+    }
+    assertThat(new java.util.HashSet<>(shardOf.values())).as("rows on both shards (a real scatter)").hasSize(2);
+
+    List<String> problems = new ArrayList<>();
+    Map<String, Array> kept = new LinkedHashMap<>();
+    Map<Integer, Long> backendOf = new java.util.TreeMap<>();
+    Connection a = sharded.getConnection();
+    a.setAutoCommit(false); // the shards' primaries: the connections the next borrower gets
+    try (Statement st = a.createStatement(); ResultSet rs = st.executeQuery(SCATTER_ARRAYS)) {
+      assertThat(a.unwrap(dev.junction.jdbc.JunctionConnection.class).lastShardRoute().opcode().name()).isEqualTo("SCATTER");
+      while (rs.next()) {
+        long id = rs.getLong(1);
+        backendOf.put(shardOf.get(id), rs.getLong(LATE + 1));
+        for (int col = 2; col <= LATE; col++) {
+          String where = "id " + id + " column " + col;
+          Array viaGetArray = rs.getArray(col);
+          Array viaGetObject = (Array) rs.getObject(col);
+          Array viaTyped = rs.getObject(col, Array.class);
+          for (Array x : new Array[] {viaGetArray, viaGetObject, viaTyped}) {
+            if (x != null && !x.getClass().getName().startsWith("dev.junction.")) {
+              problems.add(where + ": a " + x.getClass().getName() + " handed out, not Junction's");
+            }
+          }
+          kept.put(where, viaGetArray);
+          if (col == LATE || viaGetArray == null) {
+            continue; // late: no call at all until the connections went back
+          }
+          List<String> answers = arrayAnswers(viaGetArray, true);
+          if (!answers.equals(oracle.get(id).get(col - 2))) {
+            problems.add(where + " while held: " + answers + ", the driver's " + oracle.get(id).get(col - 2));
+          }
+          try (ResultSet elements = viaGetObject.getResultSet()) {
+            if (!elements.getClass().getName().startsWith("dev.junction.") || elements.getStatement() != null) {
+              Statement owner = elements.getStatement();
+              problems.add(where + " while held: getResultSet() is a " + elements.getClass().getName() + " whose getStatement() is "
+                  + owner + (owner == null ? "" : " on " + owner.getConnection().getClass().getName()));
+            }
+          } catch (SQLException e) {
+            if (!answers.get(answers.size() - 1).startsWith("getResultSet fails")) {
+              problems.add(where + " while held: getResultSet() " + e);
+            }
+          }
+        }
+      }
+    }
+    a.rollback();
+    a.close();
+
+    java.util.concurrent.CountDownLatch lent = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch probed = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.Future<List<Set<Long>>> borrower = other.submit(() -> {
+      try (Connection b = sharded.getConnection(); Statement s = b.createStatement()) {
+        b.setAutoCommit(false);
+        List<Set<Long>> pids = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+          Set<Long> seen = new java.util.TreeSet<>();
+          try (ResultSet r = s.executeQuery("SELECT pg_backend_pid() FROM jw_values")) {
+            while (r.next()) {
+              seen.add(r.getLong(1));
+            }
+          }
+          pids.add(seen);
+          if (round == 0) {
+            lent.countDown(); // its transaction stays open on both shards while the arrays are used
+            assertThat(probed.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+          }
+        }
+        b.rollback();
+        return pids;
+      } finally {
+        lent.countDown();
+      }
+    });
+    List<Set<Long>> borrowed;
+    Map<Integer, String> before = new java.util.TreeMap<>();
+    Map<Integer, String> after = new java.util.TreeMap<>();
+    try {
+      assertThat(lent.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      for (Map.Entry<Integer, Long> e : backendOf.entrySet()) {
+        before.put(e.getKey(), activityOn(primaries.get(e.getKey()), e.getValue()));
+      }
+      for (Map.Entry<String, Array> e : kept.entrySet()) {
+        String where = e.getKey();
+        Array x = e.getValue();
+        long id = Long.parseLong(where.split(" ")[1]);
+        int col = Integer.parseInt(where.split(" ")[3]);
+        List<String> want = new ArrayList<>(oracle.get(id).get(col - 2));
+        if (x == null) {
+          if (!want.equals(List.of("NULL"))) {
+            problems.add(where + ": NULL, the driver's " + want);
+          }
+          continue;
+        }
+        want.remove(want.size() - 1); // getResultSet: needs the connection, below
+        List<String> answers = arrayAnswers(x, false);
+        if (!answers.equals(want)) {
+          problems.add(where + " after the connections went back: " + answers + ", the driver's " + want);
+        }
+        Map<String, Use> uses = new LinkedHashMap<>();
+        uses.put(where + " getResultSet()", x::getResultSet);
+        uses.put(where + " getResultSet(1, 1)", () -> x.getResultSet(1, 1));
+        uses.put(where + " getResultSet().getStatement().getConnection()", () -> {
+          Statement owner = x.getResultSet().getStatement();
+          return owner == null ? null : owner.getConnection();
+        });
+        uses.put(where + " getArray(type map)", () -> x.getArray(Map.of("jw_scatter_mood", String.class)));
+        problems.addAll(notFailingCleanly(uses, Set.of("0F001")));
+      }
+      for (Map.Entry<Integer, Long> e : backendOf.entrySet()) {
+        after.put(e.getKey(), activityOn(primaries.get(e.getKey()), e.getValue()));
+      }
+    } finally {
+      probed.countDown();
+      borrowed = borrower.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      other.shutdown();
+    }
+    System.out.println("[JdbcObjects scatter arrays] backends " + backendOf + ", borrowed " + borrowed + " | before: " + before
+        + " | after: " + after + " | " + kept.size() + " arrays, problems: " + problems);
+    assertThat(borrowed.get(0)).as("the pools lend the same physical connections to the next borrower")
+        .isEqualTo(new java.util.TreeSet<>(backendOf.values()));
+    assertThat(borrowed.get(1)).as("and they were still the borrower's after the arrays were used").isEqualTo(borrowed.get(0));
+    assertThat(after).as("the borrower's backends saw no statement from the scatter's arrays").isEqualTo(before);
+    assertThat(problems).isEmpty();
+  }
 
   static final String ARRAYS = "SELECT ARRAY[1, 2, NULL, 4]::int4[] AS a, ARRAY['happy', 'sad']::jw_mood[] AS m,"
       + " ARRAY[ARRAY['x', 'y'], ARRAY['z', NULL]]::text[] AS t";

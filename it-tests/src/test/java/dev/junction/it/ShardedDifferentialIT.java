@@ -574,8 +574,9 @@ class ShardedDifferentialIT {
   /**
    * Issue #10: a merged (scatter) result must be indistinguishable from the driver's. Every row of
    * the special-values table is read through Junction with a scatter SELECT and directly from the
-   * shard primary that holds it; for every column, getString, getObject (class and value), getBytes
-   * (bytea/varbinary) and the column metadata must agree.
+   * shard primary that holds it; for every column, getString, getObject (class and value; an array by
+   * its interface and content, {@link ResultTable#valueClass}), getBytes (bytea/varbinary) and the column
+   * metadata must agree.
    */
   @Order(6)
   @ParameterizedTest
@@ -618,7 +619,7 @@ class ShardedDifferentialIT {
               }
               Object mo = merged.getObject(c);
               Object dobj = d.getObject(c);
-              if ((mo == null) != (dobj == null) || (mo != null && !mo.getClass().equals(dobj.getClass()))
+              if ((mo == null) != (dobj == null) || (mo != null && !ResultTable.valueClass(mo).equals(ResultTable.valueClass(dobj)))
                   || !java.util.Objects.equals(ResultTable.normalise(mo), ResultTable.normalise(dobj))) {
                 problems.add(where + "getObject " + dobj + " directly, " + mo + " merged");
               }

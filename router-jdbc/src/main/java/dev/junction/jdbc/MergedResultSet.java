@@ -290,8 +290,10 @@ final class MergedResultSet implements ResultSet {
     }
   }
   /**
-   * The shard driver's array as it came (a passed-through value), or the merger's own for a merged
-   * {@code array_agg} (the shards' elements concatenated; {@code toString()} is PostgreSQL's text form).
+   * A passed-through array: Junction's snapshot of the shard driver's ({@link JunctionArray}, read with
+   * its row by {@link ResultSetCursor}; what needs the shard's connection fails with 0F001 once that went
+   * back to its pool). A merged {@code array_agg}: the merger's own (the shards' elements concatenated;
+   * {@code toString()} is PostgreSQL's text form).
    */
   @Override public Array getArray(int column) throws SQLException {
     Object v = value(column);
@@ -376,6 +378,14 @@ final class MergedResultSet implements ResultSet {
 
   // ------------------------------------------------------------ navigation and updates: not supported
 
+  /**
+   * Why a merged row has no LOBs: its values were copied out of the shards' results when it was read, and
+   * a pgjdbc large object reads through its shard's connection, which may be another borrower's by then.
+   */
+  private static final String COPIED = " (a merged row holds copies of the shards' values: read binary columns (bytea,"
+      + " BLOB) with getBytes() and text with getString(); a PostgreSQL large object (an oid column) is read through its"
+      + " shard's connection, inside a transaction)";
+
   @Override public void beforeFirst() throws SQLException { throw unsupported("beforeFirst()"); }
   @Override public void afterLast() throws SQLException { throw unsupported("afterLast()"); }
   @Override public boolean first() throws SQLException { throw unsupported("first()"); }
@@ -432,11 +442,11 @@ final class MergedResultSet implements ResultSet {
   @Override public void moveToInsertRow() throws SQLException { throw unsupported("updates"); }
   @Override public void moveToCurrentRow() throws SQLException { throw unsupported("updates"); }
   @Override public Ref getRef(int c) throws SQLException { throw unsupported("REF values"); }
-  @Override public Blob getBlob(int c) throws SQLException { throw unsupported("getBlob(); use getBytes()"); }
-  @Override public Clob getClob(int c) throws SQLException { throw unsupported("getClob(); use getString()"); }
+  @Override public Blob getBlob(int c) throws SQLException { throw unsupported("getBlob()" + COPIED); }
+  @Override public Clob getClob(int c) throws SQLException { throw unsupported("getClob()" + COPIED); }
   @Override public Ref getRef(String c) throws SQLException { throw unsupported("REF values"); }
-  @Override public Blob getBlob(String c) throws SQLException { throw unsupported("getBlob(); use getBytes()"); }
-  @Override public Clob getClob(String c) throws SQLException { throw unsupported("getClob(); use getString()"); }
+  @Override public Blob getBlob(String c) throws SQLException { throw unsupported("getBlob()" + COPIED); }
+  @Override public Clob getClob(String c) throws SQLException { throw unsupported("getClob()" + COPIED); }
   @Override public void updateRef(int c, Ref x) throws SQLException { throw unsupported("updates"); }
   @Override public void updateRef(String c, Ref x) throws SQLException { throw unsupported("updates"); }
   @Override public void updateBlob(int c, Blob x) throws SQLException { throw unsupported("updates"); }
@@ -453,8 +463,8 @@ final class MergedResultSet implements ResultSet {
   @Override public void updateNString(String c, String x) throws SQLException { throw unsupported("updates"); }
   @Override public void updateNClob(int c, NClob x) throws SQLException { throw unsupported("updates"); }
   @Override public void updateNClob(String c, NClob x) throws SQLException { throw unsupported("updates"); }
-  @Override public NClob getNClob(int c) throws SQLException { throw unsupported("getNClob(); use getString()"); }
-  @Override public NClob getNClob(String c) throws SQLException { throw unsupported("getNClob(); use getString()"); }
+  @Override public NClob getNClob(int c) throws SQLException { throw unsupported("getNClob()" + COPIED); }
+  @Override public NClob getNClob(String c) throws SQLException { throw unsupported("getNClob()" + COPIED); }
   @Override public SQLXML getSQLXML(int c) throws SQLException { throw unsupported("SQLXML"); }
   @Override public SQLXML getSQLXML(String c) throws SQLException { throw unsupported("SQLXML"); }
   @Override public void updateSQLXML(int c, SQLXML x) throws SQLException { throw unsupported("updates"); }

@@ -26,7 +26,19 @@ final class StatementResults {
     this.placement = placement;
   }
 
-  /** The result of {@code executeQuery}: becomes the current result. */
+  /**
+   * While the physical connection of the owner's last execution is still its logical connection's: for
+   * values copied out of a physical result (a scatter leg's rows). Read when checked, as the execution
+   * records where it ran (after a replica retry, perhaps elsewhere than first routed) only once it succeeded.
+   */
+  Lease lease() {
+    return () -> {
+      RoutingConnection c = conn;
+      return c != null && c.lease(placement.connection()).valid();
+    };
+  }
+
+    /** The result of {@code executeQuery}: becomes the current result. */
   ResultSet query(ResultSet physical, Statement owner) {
     if (physical == null) {
       return null;

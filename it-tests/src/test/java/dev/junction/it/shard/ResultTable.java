@@ -109,7 +109,7 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
           continue;
         }
         if (v != null && valueClasses[i - 1] == null) {
-          valueClasses[i - 1] = v.getClass().getName();
+          valueClasses[i - 1] = valueClass(v);
         }
         if (separators[i - 1] != null) {
           row.add(v == null ? null : "multiset " + pieces(v instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
@@ -172,7 +172,26 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
     return "array text " + String.join("\u0001", tokens);
   }
 
-  public static Object normalise(Object v) {
+  /**
+   * The class of a {@code getObject} value as an application relies on it: its class, except for a
+   * {@link java.sql.Array}, which an application reads through the interface; the implementation (the
+   * driver's, or the snapshot Junction hands out so that it never reads through a pooled connection) is
+   * not part of the contract, so an array is named by the interface and the element class of
+   * {@code getArray()} (or that getArray() fails), and {@link #normalise} compares its content.
+   */
+  public static String valueClass(Object v) {
+    if (v instanceof java.sql.Array a) {
+      try {
+        Object elements = a.getArray();
+        return "java.sql.Array of " + (elements == null ? "null" : elements.getClass().getComponentType().getName());
+      } catch (SQLException e) {
+        return "java.sql.Array whose getArray() fails [" + e.getSQLState() + "]";
+      }
+    }
+    return v.getClass().getName();
+  }
+
+    public static Object normalise(Object v) {
     if (v == null || v instanceof String || v instanceof BigDecimal) {
       return v;
     }
@@ -208,13 +227,45 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
       return "bytes " + java.util.HexFormat.of().formatHex(b);
     }
     if (v instanceof java.sql.Array a) {
-      try {
-        Object array = a.getArray();
-        return array instanceof Object[] items ? java.util.Arrays.deepToString(items) : a.toString();
-      } catch (SQLException e) {
-        return a.toString();
-      }
+      return array(a);
     }
     return v.toString();
+  }
+
+  /**
+   * An array by content, as strictly as the driver's own array can be read: base type and base type
+   * name, then every element with its class (nested arrays of a multidimensional array recursively,
+   * bytes in hex), or the SQLState and message of a getArray() that fails (pgjdbc: numeric[] with NaN).
+   */
+  public static String array(java.sql.Array a) {
+    StringBuilder out = new StringBuilder("array ");
+    try {
+      out.append(a.getBaseType()).append('/').append(a.getBaseTypeName()).append(' ');
+    } catch (SQLException e) {
+      out.append("base type fails [").append(e.getSQLState()).append("] ").append(e.getMessage()).append(' ');
+    }
+    try {
+      elements(a.getArray(), out);
+    } catch (SQLException e) {
+      out.append("getArray() fails [").append(e.getSQLState()).append("] ").append(e.getMessage());
+    }
+    return out.toString();
+  }
+
+  private static void elements(Object e, StringBuilder out) {
+    if (e == null) {
+      out.append("NULL");
+    } else if (e instanceof byte[] b) {
+      out.append("bytes ").append(java.util.HexFormat.of().formatHex(b));
+    } else if (e.getClass().isArray()) {
+      out.append(e.getClass().getComponentType().getName()).append('{');
+      for (int i = 0; i < java.lang.reflect.Array.getLength(e); i++) {
+        out.append(i == 0 ? "" : ", ");
+        elements(java.lang.reflect.Array.get(e, i), out);
+      }
+      out.append('}');
+    } else {
+      out.append(e.getClass().getName()).append(':').append(e);
+    }
   }
 }
