@@ -720,6 +720,257 @@ class ShardedRelayIT {
     assertThat(ok.get()).isEqualTo(clients);
   }
 
+  // ------------------------------------------------------------ transaction settings, timeouts, read-only, pool waits
+
+  /** Each statement's outcome on {@code c}, in order: its rows ({@code |} between columns), its count, or its SQLSTATE. */
+  static List<String> outcomes(Connection c, List<String> statements) {
+    List<String> out = new ArrayList<>();
+    for (String sql : statements) {
+      try (Statement s = c.createStatement()) {
+        if (s.execute(sql)) {
+          StringBuilder rows = new StringBuilder();
+          try (ResultSet rs = s.getResultSet()) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+              for (int i = 1; i <= n; i++) {
+                rows.append(i == 1 ? "" : "|").append(rs.getString(i));
+              }
+              rows.append(';');
+            }
+          }
+          out.add(sql + " -> " + rows);
+        } else {
+          out.add(sql + " -> count " + s.getUpdateCount());
+        }
+      } catch (SQLException e) {
+        out.add(sql + " -> error " + e.getSQLState());
+      }
+    }
+    return out;
+  }
+
+  /** {@code alt.ledger} on every shard (the key's row on its owner shard) and in the oracle: v = 200 where public has 100. */
+  static void altSchema(long... keys) throws SQLException {
+    String ddl = "CREATE SCHEMA IF NOT EXISTS alt; CREATE TABLE IF NOT EXISTS alt.ledger (id bigint primary key, v bigint not null)";
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = cluster.postgres(i).primary().connect(); Statement s = c.createStatement()) {
+        s.execute(ddl);
+        for (long k : keys) {
+          if (shardOf(k) == i) {
+            s.execute("INSERT INTO alt.ledger VALUES (" + k + ", 200)");
+          }
+        }
+      }
+    }
+    try (Connection c = oracle(); Statement s = c.createStatement()) {
+      s.execute(ddl);
+      for (long k : keys) {
+        s.execute("INSERT INTO alt.ledger VALUES (" + k + ", 200)");
+      }
+    }
+  }
+
+  /**
+   * Issue #17 (proxy v2), SET LOCAL in a transaction over several shards: a {@code SET LOCAL search_path}
+   * or {@code statement_timeout} must hold on every shard the transaction touches, the ones already
+   * joined (it runs there too) and the ones joining later (replayed after their BEGIN), and SHOW
+   * answers what the transaction set. Compared statement by statement with an unsharded oracle
+   * database, through pgjdbc's extended protocol (its BEGIN with the first statement) and with explicit
+   * BEGIN/COMMIT in simple mode. The old relay ran SET LOCAL on one shard only: a read of the second
+   * shard after {@code SET LOCAL search_path = alt, public} read {@code public.ledger} (100, not 200).
+   * The library's sharded connection is run on the same statements and its mismatches are printed.
+   */
+  @Test
+  void setLocalInATransactionOverSeveralShardsHoldsOnEveryShard() throws Exception {
+    seed(500_000, 12);
+    long[] k = keysOnBothShards(500_000);
+    altSchema(k[0], k[1]);
+    String k0 = "WHERE id = " + k[0];
+    String k1 = "WHERE id = " + k[1];
+    List<String> first = List.of(
+        "SELECT v FROM ledger " + k0,
+        "SET LOCAL search_path = alt, public",
+        "SELECT v FROM ledger " + k1, // shard 2 joins: the setting is replayed after its BEGIN
+        "SHOW search_path",
+        "SELECT v FROM ledger " + k0,
+        "SELECT sum(v), count(*) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")",
+        "SET LOCAL search_path = public", // both joined: runs on both
+        "SELECT v FROM ledger " + k1,
+        "SELECT v FROM ledger " + k0,
+        "SET LOCAL statement_timeout = '4321ms'",
+        "SELECT current_setting('statement_timeout'), v FROM ledger " + k1,
+        "SELECT current_setting('statement_timeout'), v FROM ledger " + k0,
+        "UPDATE ledger SET v = v + 1 WHERE id IN (" + k[0] + ", " + k[1] + ")",
+        "SHOW statement_timeout");
+    List<String> second = List.of(
+        "SET LOCAL search_path = alt, public", // before any shard is known
+        "SELECT v FROM ledger " + k1,
+        "SELECT v FROM ledger " + k0,
+        "SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")");
+    List<String> after = List.of(
+        "SELECT current_setting('statement_timeout'), current_setting('search_path'), v FROM ledger " + k1,
+        "SELECT current_setting('statement_timeout'), current_setting('search_path'), v FROM ledger " + k0);
+    List<String> library = new ArrayList<>();
+    for (boolean simple : new boolean[] {false, true}) {
+      List<List<String>> runs = new ArrayList<>();
+      for (int side = 0; side < 3; side++) { // 0: proxy, 1: oracle, 2: library (SQL BEGIN in the "simple" run)
+        try (Connection c = side == 0 ? connect(simple) : side == 1 ? oracle(simple) : ds.getConnection()) {
+          List<String> out = new ArrayList<>();
+          for (List<String> tx : List.of(first, second)) {
+            if (simple) {
+              c.createStatement().execute("BEGIN");
+            } else {
+              c.setAutoCommit(false);
+            }
+            out.addAll(outcomes(c, tx));
+            if (simple) {
+              c.createStatement().execute("ROLLBACK"); // the oracle's rows must stay as the shards' (compared below)
+            } else {
+              c.rollback();
+              c.setAutoCommit(true);
+            }
+          }
+          out.addAll(outcomes(c, after));
+          runs.add(out);
+        }
+      }
+      System.out.printf("[ShardedRelayIT] SET LOCAL over shards (%s): %s%n", simple ? "simple" : "extended", runs.get(0));
+      assertThat(runs.get(0)).as("proxy against the oracle (%s)", simple ? "simple" : "extended").isEqualTo(runs.get(1));
+      for (int i = 0; i < runs.get(1).size(); i++) {
+        if (!runs.get(2).get(i).equals(runs.get(1).get(i))) {
+          library.add((simple ? "SQL BEGIN: " : "autocommit off: ") + runs.get(2).get(i) + " (oracle: " + runs.get(1).get(i) + ")");
+        }
+      }
+    }
+    System.out.printf("[ShardedRelayIT] SET LOCAL over shards, library mismatches against the oracle: %s%n", library);
+    // a SET LOCAL ends with its transaction: a shard first used in a later transaction does not get it
+    List<String> later = new ArrayList<>();
+    for (int side = 0; side < 2; side++) { // 0: proxy (asserted), 1: library (printed for the notes)
+      try (Connection c = side == 0 ? connect() : ds.getConnection()) {
+        c.setAutoCommit(false);
+        outcomes(c, List.of("SELECT v FROM ledger " + k0, "SET LOCAL search_path = alt, public"));
+        c.commit();
+        later.addAll(outcomes(c, List.of("SELECT v FROM ledger " + k1)));
+        c.commit();
+      }
+    }
+    System.out.printf("[ShardedRelayIT] a later transaction's first read of shard 2 after a SET LOCAL in an earlier one:"
+        + " proxy %s, library %s%n", later.get(0), later.get(1));
+    assertThat(later.get(0)).endsWith("-> 100;");
+    // a SET sent in one Query with a statement over several shards: refused, or answered as the oracle (never without the SET)
+    String withSet = "SET search_path = alt, public; SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")";
+    for (boolean simple : new boolean[] {false, true}) {
+      try (Connection c = connect(simple); Statement s = c.createStatement()) {
+        String answer;
+        try {
+          s.execute(withSet);
+          while (s.getResultSet() == null && (s.getMoreResults() || s.getUpdateCount() != -1)) {
+            // to the SELECT's rows
+          }
+          try (ResultSet rs = s.getResultSet()) {
+            rs.next();
+            answer = rs.getString(1);
+          }
+        } catch (SQLException e) {
+          answer = e.getSQLState();
+        }
+        assertThat(answer).as("SET with a scatter read in one unit (%s)", simple ? "simple" : "extended").isIn("0AJ00", "400");
+      }
+    }
+    assertThat(shardRows(500_000, 500_011)).as("rolled back everywhere").hasSize(12).allMatch(r -> r.contains("=100"));
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * A SET LOCAL that one shard refuses while another accepts it (a text search configuration that exists
+   * in shard 1's database only) must fail the whole transaction, not leave the shards with different
+   * settings: whether it is refused by the shard the statement runs on, by a shard already joined, or by
+   * a shard that joins later (the replay), later statements get 25P02 and nothing is committed anywhere.
+   * The old relay ran it on one shard only: the transaction went on and committed.
+   */
+  @Test
+  void aSetLocalOneShardRefusesFailsTheWholeTransaction() throws Exception {
+    try (Connection c = cluster.postgres(0).primary().connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TEXT SEARCH CONFIGURATION public.jx_only_s0 (COPY = pg_catalog.english)");
+    }
+    String set = "SET LOCAL default_text_search_config = 'public.jx_only_s0'";
+    seed(510_000, 12);
+    long[] k = keysOnBothShards(510_000);
+    // {statements before the SET, statements after it}: the SET runs on the attached shard 1 (refused by
+    // joined shard 2), on shard 2 (refused there), or on shard 1 before shard 2 joins (refused by the replay)
+    List<List<List<Long>>> cases = List.of(
+        List.of(List.of(k[1], k[0]), List.of(k[0])),
+        List.of(List.of(k[0], k[1]), List.of(k[1])),
+        List.of(List.of(k[0]), List.of(k[1], k[0])));
+    List<String> seen = new ArrayList<>();
+    for (boolean simple : new boolean[] {false, true}) {
+      for (List<List<Long>> kase : cases) {
+        try (Connection c = connect(simple); Statement s = c.createStatement()) {
+          c.setAutoCommit(false);
+          for (long key : kase.get(0)) {
+            assertThat(s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + key)).isEqualTo(1);
+          }
+          String setOutcome;
+          try {
+            s.execute(set);
+            setOutcome = "ok";
+          } catch (SQLException e) {
+            setOutcome = e.getSQLState();
+          }
+          List<String> later = new ArrayList<>();
+          for (long key : kase.get(1)) {
+            try {
+              s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + key);
+              later.add("ok");
+            } catch (SQLException e) {
+              later.add(e.getSQLState());
+            }
+          }
+          c.commit(); // a failed transaction: PostgreSQL answers ROLLBACK (pgjdbc does not raise it)
+          seen.add((simple ? "simple " : "extended ") + kase + ": SET " + setOutcome + ", then " + later);
+          if (kase.get(0).size() == 2) {
+            assertThat(setOutcome).as("the SET in %s", kase).isEqualTo("22023");
+            assertThat(later).as("after the SET in %s", kase).containsOnly("25P02");
+          } else {
+            assertThat(setOutcome).as("the SET on one shard in %s", kase).isEqualTo("ok");
+            assertThat(later).as("the replay on the joining shard in %s", kase).containsOnly("25P02");
+          }
+        }
+        assertThat(shardRows(510_000, 510_011)).as("nothing committed (%s)", kase).allMatch(r -> r.contains("=100"));
+      }
+    }
+    System.out.printf("[ShardedRelayIT] SET LOCAL refused by one shard: %s%n", seen);
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[0]);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[1]);
+      assertThatThrownBy(() -> s.execute("SELECT set_config('search_path', 'alt, public', true)"))
+          .as("set_config(..., true) pins a session: refused in a transaction over several shards")
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0AJ00"));
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + k[0]))
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+      c.rollback();
+    }
+    assertThat(shardRows(510_000, 510_011)).allMatch(r -> r.contains("=100"));
+    // ROLLBACK TO SAVEPOINT after a SET LOCAL (on one shard): which settings hold is unknown, no shard may join
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[0]);
+      java.sql.Savepoint before = c.setSavepoint("before");
+      s.execute("SET LOCAL search_path = alt, public");
+      c.rollback(before);
+      assertThatThrownBy(() -> s.executeQuery("SELECT v FROM ledger WHERE id = " + k[1]))
+          .as("a shard joining after ROLLBACK TO SAVEPOINT undid a SET LOCAL")
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0AJ00"))
+          .hasMessageContaining("savepoint");
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + k[0]))
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+      c.rollback();
+    }
+    assertThat(shardRows(510_000, 510_011)).allMatch(r -> r.contains("=100"));
+    assertNoBackendIdleInTransaction();
+  }
+
   static long sumBalances() throws SQLException {
     return onShards("SELECT coalesce(sum(balance), 0) FROM accounts");
   }
