@@ -841,6 +841,11 @@ final class ShardRelay {
     session.flushClient();
   }
 
+  /** A transaction holds backends parked here (with or without one attached to the session). */
+  boolean holdsParkedBackends() {
+    return tx.spread();
+  }
+
   /** The client left: every backend of its transaction is rolled back before it returns to its pool. */
   void sessionClosed() {
     for (BackendConnection b : tx.takeAll()) {

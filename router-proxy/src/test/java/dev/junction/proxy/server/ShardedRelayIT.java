@@ -971,6 +971,130 @@ class ShardedRelayIT {
     assertNoBackendIdleInTransaction();
   }
 
+  /** Backends idle in transaction on the shards' servers, any database. */
+  static long idleInTransactionOnServers() throws SQLException {
+    long idle = 0;
+    for (int shard = 0; shard < 2; shard++) {
+      for (var server : List.of(cluster.postgres(shard).primary(), cluster.postgres(shard).replica(0))) {
+        try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")) {
+          rs.next();
+          idle += rs.getLong(1);
+        }
+      }
+    }
+    return idle;
+  }
+
+  /**
+   * {@code idle-in-transaction-timeout} with a transaction over three shards (a second proxy over three
+   * databases of the cluster's servers, two of them on shard 1's): a client idle with one shard's backend
+   * attached and two parked, and one idle after a statement over all three shards (every backend
+   * parked, none attached), are closed with 25P03, and every backend is rolled back and returned: none
+   * is left idle in transaction, nothing is committed. The old relay checked the attached backend only:
+   * the second client's three backends stayed idle in transaction for as long as it kept its connection.
+   */
+  @Test
+  void idleInATransactionOverThreeShardsIsClosedAndEveryShardRolledBack() throws Exception {
+    // three shards in databases of their own (the cluster's databases record the two-shard ring): idle0 on
+    // shard 0's servers, idle1 and idle2 on shard 1's
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (Connection c = cluster.postgres(Math.min(i, 1)).primary().connect(); Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE idle" + i);
+      }
+      urls.add(cluster.postgres(Math.min(i, 1)).primary().jdbcUrl().replaceFirst("/postgres$", "/idle" + i));
+    }
+    String table = "CREATE TABLE idle3 (id bigint primary key, v bigint not null)";
+    for (String url : urls) {
+      try (Connection c = java.sql.DriverManager.getConnection(url, cluster.postgres(0).primary().user(), "");
+           Statement s = c.createStatement()) {
+        s.execute(table);
+      }
+    }
+    JunctionConfig.Pool pool = new JunctionConfig.Pool(POOL, 0, Duration.ofSeconds(2), Duration.ofMinutes(10),
+        Duration.ofMinutes(30), Duration.ofSeconds(1));
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      PostgresReplicaSet set = cluster.postgres(Math.min(i, 1));
+      String db = "/idle" + i;
+      shards.add(new JunctionConfig.Shard("s" + i,
+          new JunctionConfig.Endpoint("primary", set.primary().jdbcUrl().replaceFirst("/postgres$", db), set.primary().user(), "", 1, pool),
+          List.of(new JunctionConfig.Endpoint("replica1", set.replica(0).jdbcUrl().replaceFirst("/postgres$", db),
+              set.replica(0).user(), "", 1, pool))));
+    }
+    ShardedTable idle3 = new ShardedTable("idle3", "id", KeyType.LONG);
+    JunctionConfig three = new JunctionConfig(Dialect.POSTGRESQL, shards, JunctionConfig.Routing.defaults(),
+        JunctionConfig.Fencing.defaults(), JunctionConfig.Sharding.of(List.of(idle3), List.of()));
+    var rules = three.sharding().rules(three.shards());
+    long[][] keys = new long[2][3];
+    for (int client = 0; client < 2; client++) {
+      java.util.Arrays.fill(keys[client], -1);
+      for (long id = 1 + client * 1000L; java.util.Arrays.stream(keys[client]).anyMatch(x -> x < 0); id++) {
+        int shard = rules.shardOf(idle3, id);
+        if (keys[client][shard] < 0) {
+          keys[client][shard] = id;
+        }
+      }
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource threeDs = RoutingDataSource.create(three, registry);
+         ProxyServer timed = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
+             Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0)
+             .withHardening(new ProxyConfig.Hardening(Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(1), false, false,
+                 null, java.util.Set.of())), threeDs, registry);
+         Connection attachedOne = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + timed.port() + "/idle0",
+             ProxyIT.USER, ProxyIT.PASSWORD);
+         Connection allParked = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + timed.port() + "/idle0",
+             ProxyIT.USER, ProxyIT.PASSWORD)) {
+      java.util.Set<String> servers = new java.util.HashSet<>();
+      int client = 0;
+      for (Connection c : List.of(attachedOne, allParked)) {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          for (long key : keys[client]) {
+            assertThat(s.executeUpdate("INSERT INTO idle3 (id, v) VALUES (" + key + ", 1)")).isEqualTo(1);
+            try (ResultSet rs = s.executeQuery("SELECT current_database(), inet_server_port() FROM idle3 WHERE id = " + key)) {
+              rs.next();
+              servers.add(rs.getString(1) + ":" + rs.getInt(2));
+            }
+          }
+          if (c == allParked) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM idle3")) { // over all three: every backend parked
+              rs.next();
+              assertThat(rs.getLong(1)).isEqualTo(3);
+            }
+          }
+        }
+        client++;
+      }
+      assertThat(servers).as("the transactions span three shards").hasSize(3);
+      long before = idleInTransactionOnServers();
+      long idle = before;
+      for (int attempt = 0; attempt < 600 && idle != 0; attempt++) { // a bound (60 s) for a 1 s timeout, not a timing
+        Thread.sleep(100);
+        idle = idleInTransactionOnServers();
+      }
+      System.out.printf("[ShardedRelayIT] idle in transaction over three shards: %d backends idle in transaction, %d after the"
+          + " timeout%n", before, idle);
+      assertThat(before).as("both transactions hold three backends").isGreaterThanOrEqualTo(1);
+      assertThat(idle).as("backends left idle in transaction after the idle-in-transaction timeout").isZero();
+      for (Connection c : List.of(attachedOne, allParked)) {
+        assertThatThrownBy(() -> c.createStatement().executeQuery("SELECT count(*) FROM idle3"))
+            .isInstanceOf(SQLException.class)
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState() + " " + e.getMessage()).contains("25P03"));
+      }
+    }
+    for (String url : urls) {
+      try (Connection c = java.sql.DriverManager.getConnection(url, cluster.postgres(0).primary().user(), "");
+           Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM idle3")) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("nothing committed in %s", url).isZero();
+      }
+    }
+    assertNoBackendIdleInTransaction();
+  }
+
   static long sumBalances() throws SQLException {
     return onShards("SELECT coalesce(sum(balance), 0) FROM accounts");
   }
