@@ -971,6 +971,92 @@ class ShardedRelayIT {
     assertNoBackendIdleInTransaction();
   }
 
+  /**
+   * {@code BEGIN READ ONLY} over both shards: the first shard's statement runs on its replica, the
+   * second shard joins on its primary, both READ ONLY (checked per shard through the transaction); the
+   * reads match the oracle; a write on either shard is refused 25006, the transaction then fails (25P02)
+   * and nothing is written anywhere. {@code BEGIN ISOLATION LEVEL REPEATABLE READ}: every shard runs
+   * it (per shard through the transaction, and SHOW), and each shard's snapshot holds against a
+   * concurrent commit, as in the oracle.
+   */
+  @Test
+  void readOnlyAndRepeatableReadTransactionsHoldOnEveryShard() throws Exception {
+    seed(520_000, 12);
+    long[] k = keysOnBothShards(520_000);
+    for (int i = 0; i < 2; i++) { // the first shard's statement reads its replica: wait for the seed there (bounded)
+      long key = k[i];
+      try (Connection c = cluster.postgres(shardOf(key)).replica(0).connect(); Statement s = c.createStatement()) {
+        for (int attempt = 0; attempt < 300; attempt++) {
+          try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ledger WHERE id = " + key)) {
+            rs.next();
+            if (rs.getLong(1) == 1) {
+              break;
+            }
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+      int write = attempt;
+      try (Connection c = connect(); Statement s = c.createStatement()) {
+        s.execute("BEGIN READ ONLY");
+        List<String> where = new ArrayList<>();
+        for (long key : new long[] {k[0], k[1]}) {
+          try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), v"
+              + " FROM ledger WHERE id = " + key)) {
+            rs.next();
+            where.add(rs.getBoolean(1) + "/" + rs.getString(2) + "/" + rs.getLong(3));
+          }
+        }
+        assertThat(where).as("first shard on its replica, the joined one on its primary, both read only")
+            .containsExactly("true/on/100", "false/on/100");
+        try (ResultSet rs = s.executeQuery("SELECT count(*), sum(v) FROM ledger WHERE id BETWEEN 520000 AND 520011")) {
+          rs.next();
+          assertThat(rs.getLong(1) + "/" + rs.getLong(2)).as("a read over both shards, against the oracle")
+              .isEqualTo(oracleValue("SELECT count(*) || '/' || sum(v) FROM ledger WHERE id BETWEEN 520000 AND 520011"));
+        }
+        long target = k[write];
+        assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 0 WHERE id = " + target))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+        long other = k[1 - write];
+        assertThatThrownBy(() -> s.executeQuery("SELECT v FROM ledger WHERE id = " + other))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+        s.execute("COMMIT");
+      }
+      assertThat(shardRows(520_000, 520_011)).as("nothing written").allMatch(r -> r.contains("=100"));
+    }
+    // REPEATABLE READ: per shard, and each shard's snapshot against a commit from outside, as the oracle
+    List<List<String>> runs = new ArrayList<>();
+    for (boolean proxied : new boolean[] {true, false}) {
+      List<String> out = new ArrayList<>();
+      try (Connection c = proxied ? connect() : oracle(); Statement s = c.createStatement()) {
+        s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        for (long key : new long[] {k[0], k[1]}) {
+          out.addAll(outcomes(c, List.of("SELECT current_setting('transaction_isolation'), v FROM ledger WHERE id = " + key)));
+        }
+        out.addAll(outcomes(c, List.of("SHOW transaction_isolation")));
+        try (Connection other = proxied ? connect() : oracle(); Statement o = other.createStatement()) {
+          o.executeUpdate("UPDATE ledger SET v = v + 5 WHERE id IN (" + k[0] + ", " + k[1] + ")");
+        }
+        out.addAll(outcomes(c, List.of("SELECT v FROM ledger WHERE id = " + k[0], "SELECT v FROM ledger WHERE id = " + k[1],
+            "SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")")));
+        s.execute("COMMIT");
+      }
+      runs.add(out);
+    }
+    System.out.printf("[ShardedRelayIT] REPEATABLE READ over shards: %s%n", runs.get(0));
+    assertThat(runs.get(0)).as("proxy against the oracle").isEqualTo(runs.get(1));
+    assertNoBackendIdleInTransaction();
+  }
+
+  static String oracleValue(String sql) throws SQLException {
+    try (Connection c = oracle(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   /** Backends idle in transaction on the shards' servers, any database. */
   static long idleInTransactionOnServers() throws SQLException {
     long idle = 0;
@@ -1092,6 +1178,93 @@ class ShardedRelayIT {
         assertThat(rs.getLong(1)).as("nothing committed in %s", url).isZero();
       }
     }
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * The pool-wait cycle of docs/proxy.md: with pools of one connection per endpoint (a second proxy),
+   * two clients each hold one shard's primary inside a transaction and then need the other's. Neither
+   * hangs: each statement finishes within a bound, with 53300 (or, once the other gave its backend back,
+   * success), a failed transaction answers 25P02 until ROLLBACK, both sessions work again afterwards,
+   * nothing is written and no backend is left idle in transaction.
+   */
+  @Test
+  void twoTransactionsWaitingForEachOthersShardBothFinish() throws Exception {
+    seed(530_000, 12);
+    long[] k = keysOnBothShards(530_000);
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(2), Duration.ofMinutes(10),
+        Duration.ofMinutes(30), Duration.ofSeconds(1));
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (JunctionConfig.Shard s : config.shards()) {
+      JunctionConfig.Endpoint p = s.primary();
+      JunctionConfig.Endpoint r = s.replicas().get(0);
+      shards.add(new JunctionConfig.Shard(s.name(), new JunctionConfig.Endpoint(p.name(), p.url(), p.username(), "", 1, one),
+          List.of(new JunctionConfig.Endpoint(r.name(), r.url(), r.username(), "", 1, one))));
+    }
+    JunctionConfig small = new JunctionConfig(config.dialect(), shards, config.routing(), config.fencing(), config.sharding());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (RoutingDataSource smallDs = RoutingDataSource.create(small, registry);
+         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
+             Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0)
+             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+                 Duration.ofSeconds(3), 256)), smallDs, registry);
+         Connection a = ProxyIT.connect(tight.port());
+         Connection b = ProxyIT.connect(tight.port())) {
+      java.util.concurrent.CyclicBarrier bothHoldOne = new java.util.concurrent.CyclicBarrier(2);
+      List<Future<String>> outcomes = new ArrayList<>();
+      for (int client = 0; client < 2; client++) {
+        Connection c = client == 0 ? a : b;
+        long mine = k[client];
+        long theirs = k[1 - client];
+        outcomes.add(threads.submit(() -> {
+          c.setAutoCommit(false);
+          try (Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE ledger SET v = v + 1 WHERE id = " + mine);
+            bothHoldOne.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            String outcome;
+            try {
+              s.executeUpdate("UPDATE ledger SET v = v + 1 WHERE id = " + theirs);
+              outcome = "ok";
+            } catch (SQLException e) {
+              outcome = e.getSQLState();
+              try {
+                s.executeQuery("SELECT v FROM ledger WHERE id = " + mine);
+                outcome += " then ok";
+              } catch (SQLException after) {
+                outcome += " then " + after.getSQLState();
+              }
+            }
+            c.rollback();
+            return outcome;
+          }
+        }));
+      }
+      List<String> seen = new ArrayList<>();
+      for (Future<String> f : outcomes) {
+        seen.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS)); // a bound against a hang, not a timing
+      }
+      System.out.printf("[ShardedRelayIT] crossed pool waits over pools of 1: %s%n", seen);
+      assertThat(seen).allMatch(o -> o.equals("ok") || o.equals("53300 then 25P02"));
+      assertThat(seen).as("pools of one cannot serve both").contains("53300 then 25P02");
+      for (Connection c : List.of(a, b)) { // the sessions work again, one after the other
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")")) {
+          rs.next();
+          assertThat(rs.getLong(1)).isEqualTo(200);
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          s.executeUpdate("UPDATE ledger SET v = v WHERE id = " + k[0]);
+          s.executeUpdate("UPDATE ledger SET v = v WHERE id = " + k[1]);
+        }
+        c.commit();
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(shardRows(530_000, 530_011)).as("nothing written").allMatch(r -> r.contains("=100"));
     assertNoBackendIdleInTransaction();
   }
 
