@@ -1866,7 +1866,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     long idle = now - lastActivityNanos;
     var config = host.config();
     BackendConnection b = attached;
-    if (b != null && b.idle() && b.status != 'I' && !config.idleInTransactionTimeout().isZero()
+    boolean idleInTransaction = b != null ? b.idle() && b.status != 'I'
+        : shardRelay != null && !waiting && pending.isEmpty() && shardRelay.holdsParkedBackends(); // all its shards parked
+    if (idleInTransaction && !config.idleInTransactionTimeout().isZero()
         && idle > config.idleInTransactionTimeout().toNanos()) {
       fatal(PgError.fatal("25P03", "Junction: terminating the session: idle in transaction for longer than "
           + config.idleInTransactionTimeout().toMillis() + " ms (junction.proxy.idle-in-transaction-timeout)"));

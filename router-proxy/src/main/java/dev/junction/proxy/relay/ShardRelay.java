@@ -82,6 +82,8 @@ final class ShardRelay {
   private ShardRouter.State txState;
   /** The open transaction's shards beyond the attached backend's (see {@link ShardTransaction}). */
   private final ShardTransaction tx;
+  /** The first message of a unit whose transaction settings already ran on the transaction's other shards. */
+  private FrontendMessage settingsApplied;
 
   ShardRelay(RelaySession session, RelayRuntime runtime) {
     this.session = session;
@@ -106,6 +108,12 @@ final class ShardRelay {
     String begin;
     /** A statement of the unit writes, in the library's sense (WRITE, DDL, UNKNOWN: what reject counts). */
     boolean writes;
+    /** The unit's SET LOCAL / SET TRANSACTION / SET CONSTRAINTS statements (see {@link ShardTransaction#settings}). */
+    List<String> txSettings;
+    /** The unit holds a ROLLBACK TO SAVEPOINT. */
+    boolean rollbackTo;
+    /** SET and other session statements in the unit (a statement over several shards must come alone, without them). */
+    int settings;
   }
 
   // ================================================================== planning
@@ -117,12 +125,20 @@ final class ShardRelay {
     }
     switch (c.kind()) {
       case SESSION -> {
+        Parts p = u.parts == null ? (u.parts = new Parts()) : u.parts;
+        p.settings++;
+        if (ShardTransaction.transactionScoped(sql)) {
+          (p.txSettings == null ? (p.txSettings = new ArrayList<>(2)) : p.txSettings).add(sql);
+        }
         return;
       }
       case TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT -> {
         Parts p = u.parts == null ? (u.parts = new Parts()) : u.parts;
         if (++p.controls == 1 && p.statements == 0 && c.kind() == StatementKind.TX_BEGIN) {
           p.begin = sql.strip();
+        }
+        if (c.kind() == StatementKind.TX_SAVEPOINT && sql.strip().regionMatches(true, 0, "ROLLBACK", 0, 8)) {
+          p.rollbackTo = true;
         }
         return;
       }
@@ -238,6 +254,13 @@ final class ShardRelay {
         txState = u.parts.state;
       }
     }
+    if (u.refusal == null && u.parts != null && u.parts.txSettings != null
+        && (inTx || deferredBegin != null || u.parts.begin != null)) {
+      int r = settingsOnEveryShard(u, a);
+      if (r >= 0) {
+        return r;
+      }
+    }
     if (u.refusal == null && (inTx && (tx.failed || tx.spread() || otherShard(u, a))
         || !session.isPinned() && u.multi && (deferredBegin != null || leadingBegin(u)))) {
       int r = transaction(u, a, inTx);
@@ -265,7 +288,7 @@ final class ShardRelay {
           split(u);
           return DONE;
         }
-      } else if (p.statements > 1) {
+      } else if (p.statements + p.settings > 1) {
         u.refusal = JunctionSqlState.refusal("Junction: a statement that spans shards (" + p.spanning.opcode() + ") must be"
             + " sent on its own through the proxy (one statement per Query, or its own Sync), not with other statements");
       } else if (limitsRows(u) && p.spanningClass.kind() == StatementKind.READ && p.spanning.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
@@ -356,6 +379,84 @@ final class ShardRelay {
 
   // ================================================================== transactions over several shards
 
+  /**
+   * A unit with SET LOCAL (SET TRANSACTION, SET CONSTRAINTS) inside a transaction: before it runs on its
+   * own shard, the same settings run on every other shard the transaction has joined, so that all of them
+   * go on with the same settings (shards that join later get them replayed, {@link ShardTransaction#joinSql}).
+   * If one fails there, the transaction fails (the unit is answered with that error and does not run):
+   * divergent settings would give each shard's part of the transaction another answer.
+   *
+   * @return {@link #WAIT} or {@link #DONE} as {@link #step}; -1: nothing to do here, the unit goes on
+   */
+  private int settingsOnEveryShard(RelaySession.Unit u, BackendConnection a) {
+    FrontendMessage head = session.pendingMessages().peek();
+    if (settingsApplied == head) {
+      settingsApplied = null; // this unit's settings already ran on the other shards
+      return -1;
+    }
+    if (u.multi) {
+      u.refusal = JunctionSqlState.refusal("Junction: SET LOCAL, SET TRANSACTION and SET CONSTRAINTS inside a transaction"
+          + " must not be sent together with statements for several shards through the proxy; send the setting on its own");
+      return -1;
+    }
+    if (tx.failed || a != null && a.status == 'E' || tx.anyParkedFailed()) {
+      return -1; // answered 25P02 as any statement of a failed transaction
+    }
+    int target = u.shard >= 0 ? u.shard : a != null && a.status != 'I' ? a.endpoint.group.index : -1;
+    if (target < 0) { // no backend attached: the unit runs on the current shard's parked one, else the first parked
+      target = tx.parked[session.currentShard().index] != null ? session.currentShard().index : -1;
+      for (int i = 0; target < 0 && i < tx.parked.length; i++) {
+        target = tx.parked[i] != null ? i : -1;
+      }
+    }
+    List<BackendConnection> others = new ArrayList<>();
+    for (BackendConnection b : tx.parked) {
+      if (b != null && b.endpoint.group.index != target) {
+        others.add(b);
+      }
+    }
+    if (a != null && a.status != 'I' && a.endpoint.group.index != target) {
+      others.add(a);
+    }
+    if (others.isEmpty()) {
+      return -1;
+    }
+    if (a != null && !a.idle()) {
+      return WAIT;
+    }
+    String sql = String.join("\n;", u.parts.txSettings.stream().map(ShardTransaction::strip).toList());
+    session.setWaiting(true);
+    PgError[] problem = new PgError[1];
+    int[] remaining = {others.size()};
+    for (BackendConnection b : others) {
+      b.internal(new InternalQuery(sql) {
+        @Override
+        void done(BackendConnection backend, char status) {
+          if (failed() && problem[0] == null) {
+            problem[0] = PgError.error(errorSqlState == null ? "XX000" : errorSqlState, "Junction: on shard "
+                + backend.endpoint.group.name + " of this transaction: " + error);
+          }
+          release();
+          if (--remaining[0] > 0) {
+            return;
+          }
+          session.setWaiting(false);
+          if (session.isClosed()) {
+            return;
+          }
+          if (problem[0] != null) {
+            tx.failed = true; // the other shards must not go on with settings this one refused
+            refuse(u, new SQLException(problem[0].message(), problem[0].sqlState()));
+          } else {
+            settingsApplied = head;
+          }
+          session.resume();
+        }
+      });
+    }
+    return DONE;
+  }
+
   /** The unit goes to another shard than the attached backend's, or to several. */
   private static boolean otherShard(RelaySession.Unit u, BackendConnection a) {
     return u.multi || a != null && u.shard >= 0 && u.shard != a.endpoint.group.index;
@@ -441,6 +542,10 @@ final class ShardRelay {
       refuseKeepingTransaction(u, rejected);
       return DONE;
     }
+    if (tx.parked[target.index] == null && tx.settingsUnknown) {
+      refuse(u, settingsUnknown(target.name));
+      return DONE;
+    }
     if (a != null) {
       park(a);
     }
@@ -461,6 +566,14 @@ final class ShardRelay {
     u.reason = RouteReason.PRIMARY_TRANSACTION;
     u.readOnlyBegin = false;
     return PROCEED;
+  }
+
+  /** The refusal of a shard joining after ROLLBACK TO SAVEPOINT undid transaction settings (see {@link ShardTransaction#settingsUnknown}). */
+  private static SQLException settingsUnknown(String shard) {
+    return JunctionSqlState.refusal("Junction: this transaction rolled back to a savepoint after SET LOCAL (SET TRANSACTION,"
+        + " SET CONSTRAINTS), so the proxy does not know which of those settings still hold and shard " + shard + " cannot"
+        + " join the transaction with the same settings; keep this transaction on the shards it already touched, or do"
+        + " not roll back to a savepoint after such settings in a transaction that spans shards");
   }
 
   /** Takes the attached backend off the session: parked while in a transaction, else given back. */
@@ -490,7 +603,7 @@ final class ShardRelay {
       split(u); // each part joins its shard as a statement of its own (a leading BEGIN stays in the first part)
       return DONE;
     }
-    if (p.statements > 1) {
+    if (p.statements + p.settings > 1) {
       refuse(u, JunctionSqlState.refusal("Junction: a statement that spans shards (" + p.spanning.opcode() + ") must be"
           + " sent on its own through the proxy (one statement per Query, or its own Sync), not with other statements"));
       return DONE;
@@ -527,6 +640,14 @@ final class ShardRelay {
     if (rejected != null) {
       refuseKeepingTransaction(u, rejected);
       return DONE;
+    }
+    if (tx.settingsUnknown) {
+      for (ShardEndpoints s : shards) {
+        if (tx.parked[s.index] == null && (a == null || a.status == 'I' || a.endpoint.group != s)) {
+          refuse(u, settingsUnknown(s.name));
+          return DONE;
+        }
+      }
     }
     if (!read && p.writes) {
       shards.forEach(s -> tx.written.set(s.index));
@@ -699,6 +820,10 @@ final class ShardRelay {
 
   /** A refusal that leaves the transaction as it was (reject mode: the statement did not run anywhere). */
   private void refuseKeepingTransaction(RelaySession.Unit u, SQLException e) {
+    if (u.parts != null && u.parts.txSettings != null) {
+      refuse(u, e); // its settings may already run on the other shards: the transaction cannot go on exactly
+      return;
+    }
     ArrayDeque<FrontendMessage> pending = session.pendingMessages();
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
@@ -714,6 +839,11 @@ final class ShardRelay {
       RelaySession.readyMessage(session.localStatus()).writeTo(session.localOut());
     }
     session.flushClient();
+  }
+
+  /** A transaction holds backends parked here (with or without one attached to the session). */
+  boolean holdsParkedBackends() {
+    return tx.spread();
   }
 
   /** The client left: every backend of its transaction is rolled back before it returns to its pool. */
@@ -857,20 +987,38 @@ final class ShardRelay {
     return deferredBegin == null ? 'I' : deferredFailed ? 'E' : 'T';
   }
 
-  /** Before a unit goes to {@code b}: the ring version a resharding needs, and a BEGIN answered earlier. */
+  /**
+   * Before a unit goes to {@code b}: the ring version a resharding needs, and a BEGIN answered earlier
+   * (for a shard joining the transaction: with the transaction's settings so far). Notes the unit's
+   * transaction settings for the shards that join later.
+   */
   void beforeSend(RelaySession.Unit u, BackendConnection b) {
-    if (b.status != 'I') {
-      return;
+    boolean inTx = b.status != 'I' || deferredBegin != null && u.statements || u.parts != null && u.parts.begin != null;
+    if (b.status == 'I') {
+      declareRingVersion(b, u.parts != null && u.parts.state != null ? u.parts.state : txState);
+      if (deferredBegin != null && u.statements) {
+        String begin = tx.joinSql(deferredBegin);
+        deferredBegin = null;
+        b.internal(new InternalQuery(begin) {
+          @Override
+          void done(BackendConnection backend, char status) {
+            if (failed() && !session.isClosed()) { // a setting this shard refuses: the unit gets 25P02 from it
+              tx.failed |= !tx.settings.isEmpty();
+              new BackendMessage.NoticeResponse(PgError.of(PgError.Severity.WARNING, errorSqlState == null ? "XX000"
+                  : errorSqlState, "Junction: shard " + backend.endpoint.group.name + " could not join the transaction: "
+                  + error)).writeTo(session.localOut());
+              session.flushClient();
+            }
+            release();
+          }
+        });
+      }
     }
-    declareRingVersion(b, u.parts != null && u.parts.state != null ? u.parts.state : txState);
-    if (deferredBegin != null && u.statements) {
-      String begin = deferredBegin;
-      deferredBegin = null;
-      b.internal(new InternalQuery(begin) {
-        @Override
-        void done(BackendConnection backend, char status) {
-        }
-      });
+    if (inTx && u.parts != null) {
+      if (u.parts.txSettings != null) {
+        tx.settings.addAll(u.parts.txSettings);
+      }
+      tx.settingsUnknown |= u.parts.rollbackTo && !tx.settings.isEmpty();
     }
   }
 
@@ -1181,7 +1329,7 @@ final class ShardRelay {
           }
           runtime.routed(leg.shard, RouteReason.PRIMARY_TRANSACTION);
           prepare(leg, b);
-          b.internal(new InternalQuery(tx.begin) {
+          b.internal(new InternalQuery(tx.joinSql(tx.begin)) {
             @Override
             void done(BackendConnection backend, char status) {
               if (failed() && leg.problem == null) {

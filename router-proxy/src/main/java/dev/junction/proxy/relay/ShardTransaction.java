@@ -17,7 +17,11 @@ import java.util.function.Consumer;
  *       shard again. Every joined backend is held until the transaction ends, so a transaction over N
  *       shards holds N backend connections (one per shard, on its primary).</li>
  *   <li>A shard joins with the transaction's own BEGIN text (isolation, READ ONLY), sent ahead of the
- *       statement that needs it.</li>
+ *       statement that needs it, followed by the transaction's {@code SET LOCAL}, {@code SET TRANSACTION}
+ *       and {@code SET CONSTRAINTS} statements so far ({@link #settings}): every shard runs the transaction
+ *       with the same settings, so a {@code SET LOCAL search_path} or {@code statement_timeout} cannot give
+ *       one answer on the first shard and another on a later one. Such a statement sent while shards are
+ *       joined runs on each of them ({@code ShardRelay}); one that fails anywhere fails the transaction.</li>
  *   <li>COMMIT commits shard by shard in ring order; after a failure the shards not yet committed are
  *       rolled back and the error names the shards that had committed. ROLLBACK rolls back all.</li>
  *   <li>An error anywhere fails the whole transaction: later statements get 25P02 until it ends, and a
@@ -34,6 +38,13 @@ final class ShardTransaction {
   final BitSet written = new BitSet();
   /** A statement of the transaction failed on some shard (or was refused): COMMIT rolls back. */
   boolean failed;
+  /** The transaction-scoped settings sent so far, in order: replayed after BEGIN on each shard that joins. */
+  final List<String> settings = new ArrayList<>();
+  /**
+   * A ROLLBACK TO SAVEPOINT came after some of {@link #settings} (before the transaction spread): which of
+   * them still hold is unknown here, so no shard may join with a replay that could differ.
+   */
+  boolean settingsUnknown;
 
   ShardTransaction(int shards) {
     this.parked = new BackendConnection[shards];
@@ -77,6 +88,41 @@ final class ShardTransaction {
     written.clear();
     failed = false;
     begin = "BEGIN";
+    settings.clear();
+    settingsUnknown = false;
+  }
+
+  /** SET LOCAL, SET TRANSACTION, SET CONSTRAINTS: settings that end with the transaction (as RelaySession reads them). */
+  static boolean transactionScoped(String sql) {
+    return TRANSACTION_SCOPED.matcher(sql).lookingAt();
+  }
+
+  private static final java.util.regex.Pattern TRANSACTION_SCOPED =
+      java.util.regex.Pattern.compile("(?is)\\s*SET\\s+(LOCAL|TRANSACTION|CONSTRAINTS)\\b");
+
+  /**
+   * What a shard joining the transaction runs before its first statement: the BEGIN text, then the
+   * transaction's settings so far, in one simple Query (one round trip; a failing setting leaves that
+   * shard's transaction failed, which fails the whole transaction).
+   */
+  String joinSql(String beginText) {
+    if (settings.isEmpty()) {
+      return beginText;
+    }
+    StringBuilder sql = new StringBuilder(strip(beginText));
+    for (String s : settings) {
+      sql.append("\n;").append(strip(s)); // a newline first: a setting's trailing -- comment ends before the ';'
+    }
+    return sql.toString();
+  }
+
+  /** A statement's text without trailing semicolons and blanks. */
+  static String strip(String sql) {
+    String s = sql.strip();
+    while (s.endsWith(";")) {
+      s = s.substring(0, s.length() - 1).stripTrailing();
+    }
+    return s;
   }
 
   /** Takes every parked backend out (for the end of the transaction or an abandoned session). */

@@ -720,6 +720,554 @@ class ShardedRelayIT {
     assertThat(ok.get()).isEqualTo(clients);
   }
 
+  // ------------------------------------------------------------ transaction settings, timeouts, read-only, pool waits
+
+  /** Each statement's outcome on {@code c}, in order: its rows ({@code |} between columns), its count, or its SQLSTATE. */
+  static List<String> outcomes(Connection c, List<String> statements) {
+    List<String> out = new ArrayList<>();
+    for (String sql : statements) {
+      try (Statement s = c.createStatement()) {
+        if (s.execute(sql)) {
+          StringBuilder rows = new StringBuilder();
+          try (ResultSet rs = s.getResultSet()) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+              for (int i = 1; i <= n; i++) {
+                rows.append(i == 1 ? "" : "|").append(rs.getString(i));
+              }
+              rows.append(';');
+            }
+          }
+          out.add(sql + " -> " + rows);
+        } else {
+          out.add(sql + " -> count " + s.getUpdateCount());
+        }
+      } catch (SQLException e) {
+        out.add(sql + " -> error " + e.getSQLState());
+      }
+    }
+    return out;
+  }
+
+  /** {@code alt.ledger} on every shard (the key's row on its owner shard) and in the oracle: v = 200 where public has 100. */
+  static void altSchema(long... keys) throws SQLException {
+    String ddl = "CREATE SCHEMA IF NOT EXISTS alt; CREATE TABLE IF NOT EXISTS alt.ledger (id bigint primary key, v bigint not null)";
+    for (int i = 0; i < 2; i++) {
+      try (Connection c = cluster.postgres(i).primary().connect(); Statement s = c.createStatement()) {
+        s.execute(ddl);
+        for (long k : keys) {
+          if (shardOf(k) == i) {
+            s.execute("INSERT INTO alt.ledger VALUES (" + k + ", 200)");
+          }
+        }
+      }
+    }
+    try (Connection c = oracle(); Statement s = c.createStatement()) {
+      s.execute(ddl);
+      for (long k : keys) {
+        s.execute("INSERT INTO alt.ledger VALUES (" + k + ", 200)");
+      }
+    }
+  }
+
+  /**
+   * Issue #17 (proxy v2), SET LOCAL in a transaction over several shards: a {@code SET LOCAL search_path}
+   * or {@code statement_timeout} must hold on every shard the transaction touches, the ones already
+   * joined (it runs there too) and the ones joining later (replayed after their BEGIN), and SHOW
+   * answers what the transaction set. Compared statement by statement with an unsharded oracle
+   * database, through pgjdbc's extended protocol (its BEGIN with the first statement) and with explicit
+   * BEGIN/COMMIT in simple mode. The old relay ran SET LOCAL on one shard only: a read of the second
+   * shard after {@code SET LOCAL search_path = alt, public} read {@code public.ledger} (100, not 200).
+   * The library's sharded connection is run on the same statements and its mismatches are printed.
+   */
+  @Test
+  void setLocalInATransactionOverSeveralShardsHoldsOnEveryShard() throws Exception {
+    seed(500_000, 12);
+    long[] k = keysOnBothShards(500_000);
+    altSchema(k[0], k[1]);
+    String k0 = "WHERE id = " + k[0];
+    String k1 = "WHERE id = " + k[1];
+    List<String> first = List.of(
+        "SELECT v FROM ledger " + k0,
+        "SET LOCAL search_path = alt, public",
+        "SELECT v FROM ledger " + k1, // shard 2 joins: the setting is replayed after its BEGIN
+        "SHOW search_path",
+        "SELECT v FROM ledger " + k0,
+        "SELECT sum(v), count(*) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")",
+        "SET LOCAL search_path = public", // both joined: runs on both
+        "SELECT v FROM ledger " + k1,
+        "SELECT v FROM ledger " + k0,
+        "SET LOCAL statement_timeout = '4321ms'",
+        "SELECT current_setting('statement_timeout'), v FROM ledger " + k1,
+        "SELECT current_setting('statement_timeout'), v FROM ledger " + k0,
+        "UPDATE ledger SET v = v + 1 WHERE id IN (" + k[0] + ", " + k[1] + ")",
+        "SHOW statement_timeout");
+    List<String> second = List.of(
+        "SET LOCAL search_path = alt, public", // before any shard is known
+        "SELECT v FROM ledger " + k1,
+        "SELECT v FROM ledger " + k0,
+        "SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")");
+    List<String> after = List.of(
+        "SELECT current_setting('statement_timeout'), current_setting('search_path'), v FROM ledger " + k1,
+        "SELECT current_setting('statement_timeout'), current_setting('search_path'), v FROM ledger " + k0);
+    List<String> library = new ArrayList<>();
+    for (boolean simple : new boolean[] {false, true}) {
+      List<List<String>> runs = new ArrayList<>();
+      for (int side = 0; side < 3; side++) { // 0: proxy, 1: oracle, 2: library (SQL BEGIN in the "simple" run)
+        try (Connection c = side == 0 ? connect(simple) : side == 1 ? oracle(simple) : ds.getConnection()) {
+          List<String> out = new ArrayList<>();
+          for (List<String> tx : List.of(first, second)) {
+            if (simple) {
+              c.createStatement().execute("BEGIN");
+            } else {
+              c.setAutoCommit(false);
+            }
+            out.addAll(outcomes(c, tx));
+            if (simple) {
+              c.createStatement().execute("ROLLBACK"); // the oracle's rows must stay as the shards' (compared below)
+            } else {
+              c.rollback();
+              c.setAutoCommit(true);
+            }
+          }
+          out.addAll(outcomes(c, after));
+          runs.add(out);
+        }
+      }
+      System.out.printf("[ShardedRelayIT] SET LOCAL over shards (%s): %s%n", simple ? "simple" : "extended", runs.get(0));
+      assertThat(runs.get(0)).as("proxy against the oracle (%s)", simple ? "simple" : "extended").isEqualTo(runs.get(1));
+      for (int i = 0; i < runs.get(1).size(); i++) {
+        if (!runs.get(2).get(i).equals(runs.get(1).get(i))) {
+          library.add((simple ? "SQL BEGIN: " : "autocommit off: ") + runs.get(2).get(i) + " (oracle: " + runs.get(1).get(i) + ")");
+        }
+      }
+    }
+    System.out.printf("[ShardedRelayIT] SET LOCAL over shards, library mismatches against the oracle: %s%n", library);
+    // a SET LOCAL ends with its transaction: a shard first used in a later transaction does not get it
+    List<String> later = new ArrayList<>();
+    for (int side = 0; side < 2; side++) { // 0: proxy (asserted), 1: library (printed for the notes)
+      try (Connection c = side == 0 ? connect() : ds.getConnection()) {
+        c.setAutoCommit(false);
+        outcomes(c, List.of("SELECT v FROM ledger " + k0, "SET LOCAL search_path = alt, public"));
+        c.commit();
+        later.addAll(outcomes(c, List.of("SELECT v FROM ledger " + k1)));
+        c.commit();
+      }
+    }
+    System.out.printf("[ShardedRelayIT] a later transaction's first read of shard 2 after a SET LOCAL in an earlier one:"
+        + " proxy %s, library %s%n", later.get(0), later.get(1));
+    assertThat(later.get(0)).endsWith("-> 100;");
+    // a SET sent in one Query with a statement over several shards: refused, or answered as the oracle (never without the SET)
+    String withSet = "SET search_path = alt, public; SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")";
+    for (boolean simple : new boolean[] {false, true}) {
+      try (Connection c = connect(simple); Statement s = c.createStatement()) {
+        String answer;
+        try {
+          s.execute(withSet);
+          while (s.getResultSet() == null && (s.getMoreResults() || s.getUpdateCount() != -1)) {
+            // to the SELECT's rows
+          }
+          try (ResultSet rs = s.getResultSet()) {
+            rs.next();
+            answer = rs.getString(1);
+          }
+        } catch (SQLException e) {
+          answer = e.getSQLState();
+        }
+        assertThat(answer).as("SET with a scatter read in one unit (%s)", simple ? "simple" : "extended").isIn("0AJ00", "400");
+      }
+    }
+    assertThat(shardRows(500_000, 500_011)).as("rolled back everywhere").hasSize(12).allMatch(r -> r.contains("=100"));
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * A SET LOCAL that one shard refuses while another accepts it (a text search configuration that exists
+   * in shard 1's database only) must fail the whole transaction, not leave the shards with different
+   * settings: whether it is refused by the shard the statement runs on, by a shard already joined, or by
+   * a shard that joins later (the replay), later statements get 25P02 and nothing is committed anywhere.
+   * The old relay ran it on one shard only: the transaction went on and committed.
+   */
+  @Test
+  void aSetLocalOneShardRefusesFailsTheWholeTransaction() throws Exception {
+    try (Connection c = cluster.postgres(0).primary().connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TEXT SEARCH CONFIGURATION public.jx_only_s0 (COPY = pg_catalog.english)");
+    }
+    String set = "SET LOCAL default_text_search_config = 'public.jx_only_s0'";
+    seed(510_000, 12);
+    long[] k = keysOnBothShards(510_000);
+    // {statements before the SET, statements after it}: the SET runs on the attached shard 1 (refused by
+    // joined shard 2), on shard 2 (refused there), or on shard 1 before shard 2 joins (refused by the replay)
+    List<List<List<Long>>> cases = List.of(
+        List.of(List.of(k[1], k[0]), List.of(k[0])),
+        List.of(List.of(k[0], k[1]), List.of(k[1])),
+        List.of(List.of(k[0]), List.of(k[1], k[0])));
+    List<String> seen = new ArrayList<>();
+    for (boolean simple : new boolean[] {false, true}) {
+      for (List<List<Long>> kase : cases) {
+        try (Connection c = connect(simple); Statement s = c.createStatement()) {
+          c.setAutoCommit(false);
+          for (long key : kase.get(0)) {
+            assertThat(s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + key)).isEqualTo(1);
+          }
+          String setOutcome;
+          try {
+            s.execute(set);
+            setOutcome = "ok";
+          } catch (SQLException e) {
+            setOutcome = e.getSQLState();
+          }
+          List<String> later = new ArrayList<>();
+          for (long key : kase.get(1)) {
+            try {
+              s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + key);
+              later.add("ok");
+            } catch (SQLException e) {
+              later.add(e.getSQLState());
+            }
+          }
+          c.commit(); // a failed transaction: PostgreSQL answers ROLLBACK (pgjdbc does not raise it)
+          seen.add((simple ? "simple " : "extended ") + kase + ": SET " + setOutcome + ", then " + later);
+          if (kase.get(0).size() == 2) {
+            assertThat(setOutcome).as("the SET in %s", kase).isEqualTo("22023");
+            assertThat(later).as("after the SET in %s", kase).containsOnly("25P02");
+          } else {
+            assertThat(setOutcome).as("the SET on one shard in %s", kase).isEqualTo("ok");
+            assertThat(later).as("the replay on the joining shard in %s", kase).containsOnly("25P02");
+          }
+        }
+        assertThat(shardRows(510_000, 510_011)).as("nothing committed (%s)", kase).allMatch(r -> r.contains("=100"));
+      }
+    }
+    System.out.printf("[ShardedRelayIT] SET LOCAL refused by one shard: %s%n", seen);
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[0]);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[1]);
+      assertThatThrownBy(() -> s.execute("SELECT set_config('search_path', 'alt, public', true)"))
+          .as("set_config(..., true) pins a session: refused in a transaction over several shards")
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0AJ00"));
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + k[0]))
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+      c.rollback();
+    }
+    assertThat(shardRows(510_000, 510_011)).allMatch(r -> r.contains("=100"));
+    // ROLLBACK TO SAVEPOINT after a SET LOCAL (on one shard): which settings hold is unknown, no shard may join
+    try (Connection c = connect(); Statement s = c.createStatement()) {
+      c.setAutoCommit(false);
+      s.executeUpdate("UPDATE ledger SET v = 1 WHERE id = " + k[0]);
+      java.sql.Savepoint before = c.setSavepoint("before");
+      s.execute("SET LOCAL search_path = alt, public");
+      c.rollback(before);
+      assertThatThrownBy(() -> s.executeQuery("SELECT v FROM ledger WHERE id = " + k[1]))
+          .as("a shard joining after ROLLBACK TO SAVEPOINT undid a SET LOCAL")
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0AJ00"))
+          .hasMessageContaining("savepoint");
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 2 WHERE id = " + k[0]))
+          .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+      c.rollback();
+    }
+    assertThat(shardRows(510_000, 510_011)).allMatch(r -> r.contains("=100"));
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * {@code BEGIN READ ONLY} over both shards: the first shard's statement runs on its replica, the
+   * second shard joins on its primary, both READ ONLY (checked per shard through the transaction); the
+   * reads match the oracle; a write on either shard is refused 25006, the transaction then fails (25P02)
+   * and nothing is written anywhere. {@code BEGIN ISOLATION LEVEL REPEATABLE READ}: every shard runs
+   * it (per shard through the transaction, and SHOW), and each shard's snapshot holds against a
+   * concurrent commit, as in the oracle.
+   */
+  @Test
+  void readOnlyAndRepeatableReadTransactionsHoldOnEveryShard() throws Exception {
+    seed(520_000, 12);
+    long[] k = keysOnBothShards(520_000);
+    for (int i = 0; i < 2; i++) { // the first shard's statement reads its replica: wait for the seed there (bounded)
+      long key = k[i];
+      try (Connection c = cluster.postgres(shardOf(key)).replica(0).connect(); Statement s = c.createStatement()) {
+        for (int attempt = 0; attempt < 300; attempt++) {
+          try (ResultSet rs = s.executeQuery("SELECT count(*) FROM ledger WHERE id = " + key)) {
+            rs.next();
+            if (rs.getLong(1) == 1) {
+              break;
+            }
+          }
+          Thread.sleep(100);
+        }
+      }
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+      int write = attempt;
+      try (Connection c = connect(); Statement s = c.createStatement()) {
+        s.execute("BEGIN READ ONLY");
+        List<String> where = new ArrayList<>();
+        for (long key : new long[] {k[0], k[1]}) {
+          try (ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), v"
+              + " FROM ledger WHERE id = " + key)) {
+            rs.next();
+            where.add(rs.getBoolean(1) + "/" + rs.getString(2) + "/" + rs.getLong(3));
+          }
+        }
+        assertThat(where).as("first shard on its replica, the joined one on its primary, both read only")
+            .containsExactly("true/on/100", "false/on/100");
+        try (ResultSet rs = s.executeQuery("SELECT count(*), sum(v) FROM ledger WHERE id BETWEEN 520000 AND 520011")) {
+          rs.next();
+          assertThat(rs.getLong(1) + "/" + rs.getLong(2)).as("a read over both shards, against the oracle")
+              .isEqualTo(oracleValue("SELECT count(*) || '/' || sum(v) FROM ledger WHERE id BETWEEN 520000 AND 520011"));
+        }
+        long target = k[write];
+        assertThatThrownBy(() -> s.executeUpdate("UPDATE ledger SET v = 0 WHERE id = " + target))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25006"));
+        long other = k[1 - write];
+        assertThatThrownBy(() -> s.executeQuery("SELECT v FROM ledger WHERE id = " + other))
+            .isInstanceOf(SQLException.class).satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
+        s.execute("COMMIT");
+      }
+      assertThat(shardRows(520_000, 520_011)).as("nothing written").allMatch(r -> r.contains("=100"));
+    }
+    // REPEATABLE READ: per shard, and each shard's snapshot against a commit from outside, as the oracle
+    List<List<String>> runs = new ArrayList<>();
+    for (boolean proxied : new boolean[] {true, false}) {
+      List<String> out = new ArrayList<>();
+      try (Connection c = proxied ? connect() : oracle(); Statement s = c.createStatement()) {
+        s.execute("BEGIN ISOLATION LEVEL REPEATABLE READ");
+        for (long key : new long[] {k[0], k[1]}) {
+          out.addAll(outcomes(c, List.of("SELECT current_setting('transaction_isolation'), v FROM ledger WHERE id = " + key)));
+        }
+        out.addAll(outcomes(c, List.of("SHOW transaction_isolation")));
+        try (Connection other = proxied ? connect() : oracle(); Statement o = other.createStatement()) {
+          o.executeUpdate("UPDATE ledger SET v = v + 5 WHERE id IN (" + k[0] + ", " + k[1] + ")");
+        }
+        out.addAll(outcomes(c, List.of("SELECT v FROM ledger WHERE id = " + k[0], "SELECT v FROM ledger WHERE id = " + k[1],
+            "SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")")));
+        s.execute("COMMIT");
+      }
+      runs.add(out);
+    }
+    System.out.printf("[ShardedRelayIT] REPEATABLE READ over shards: %s%n", runs.get(0));
+    assertThat(runs.get(0)).as("proxy against the oracle").isEqualTo(runs.get(1));
+    assertNoBackendIdleInTransaction();
+  }
+
+  static String oracleValue(String sql) throws SQLException {
+    try (Connection c = oracle(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
+  /** Backends idle in transaction on the shards' servers, any database. */
+  static long idleInTransactionOnServers() throws SQLException {
+    long idle = 0;
+    for (int shard = 0; shard < 2; shard++) {
+      for (var server : List.of(cluster.postgres(shard).primary(), cluster.postgres(shard).replica(0))) {
+        try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+            "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")) {
+          rs.next();
+          idle += rs.getLong(1);
+        }
+      }
+    }
+    return idle;
+  }
+
+  /**
+   * {@code idle-in-transaction-timeout} with a transaction over three shards (a second proxy over three
+   * databases of the cluster's servers, two of them on shard 1's): a client idle with one shard's backend
+   * attached and two parked, and one idle after a statement over all three shards (every backend
+   * parked, none attached), are closed with 25P03, and every backend is rolled back and returned: none
+   * is left idle in transaction, nothing is committed. The old relay checked the attached backend only:
+   * the second client's three backends stayed idle in transaction for as long as it kept its connection.
+   */
+  @Test
+  void idleInATransactionOverThreeShardsIsClosedAndEveryShardRolledBack() throws Exception {
+    // three shards in databases of their own (the cluster's databases record the two-shard ring): idle0 on
+    // shard 0's servers, idle1 and idle2 on shard 1's
+    List<String> urls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (Connection c = cluster.postgres(Math.min(i, 1)).primary().connect(); Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE idle" + i);
+      }
+      urls.add(cluster.postgres(Math.min(i, 1)).primary().jdbcUrl().replaceFirst("/postgres$", "/idle" + i));
+    }
+    String table = "CREATE TABLE idle3 (id bigint primary key, v bigint not null)";
+    for (String url : urls) {
+      try (Connection c = java.sql.DriverManager.getConnection(url, cluster.postgres(0).primary().user(), "");
+           Statement s = c.createStatement()) {
+        s.execute(table);
+      }
+    }
+    JunctionConfig.Pool pool = new JunctionConfig.Pool(POOL, 0, Duration.ofSeconds(2), Duration.ofMinutes(10),
+        Duration.ofMinutes(30), Duration.ofSeconds(1));
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      PostgresReplicaSet set = cluster.postgres(Math.min(i, 1));
+      String db = "/idle" + i;
+      shards.add(new JunctionConfig.Shard("s" + i,
+          new JunctionConfig.Endpoint("primary", set.primary().jdbcUrl().replaceFirst("/postgres$", db), set.primary().user(), "", 1, pool),
+          List.of(new JunctionConfig.Endpoint("replica1", set.replica(0).jdbcUrl().replaceFirst("/postgres$", db),
+              set.replica(0).user(), "", 1, pool))));
+    }
+    ShardedTable idle3 = new ShardedTable("idle3", "id", KeyType.LONG);
+    JunctionConfig three = new JunctionConfig(Dialect.POSTGRESQL, shards, JunctionConfig.Routing.defaults(),
+        JunctionConfig.Fencing.defaults(), JunctionConfig.Sharding.of(List.of(idle3), List.of()));
+    var rules = three.sharding().rules(three.shards());
+    long[][] keys = new long[2][3];
+    for (int client = 0; client < 2; client++) {
+      java.util.Arrays.fill(keys[client], -1);
+      for (long id = 1 + client * 1000L; java.util.Arrays.stream(keys[client]).anyMatch(x -> x < 0); id++) {
+        int shard = rules.shardOf(idle3, id);
+        if (keys[client][shard] < 0) {
+          keys[client][shard] = id;
+        }
+      }
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource threeDs = RoutingDataSource.create(three, registry);
+         ProxyServer timed = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
+             Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0)
+             .withHardening(new ProxyConfig.Hardening(Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(1), false, false,
+                 null, java.util.Set.of())), threeDs, registry);
+         Connection attachedOne = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + timed.port() + "/idle0",
+             ProxyIT.USER, ProxyIT.PASSWORD);
+         Connection allParked = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + timed.port() + "/idle0",
+             ProxyIT.USER, ProxyIT.PASSWORD)) {
+      java.util.Set<String> servers = new java.util.HashSet<>();
+      int client = 0;
+      for (Connection c : List.of(attachedOne, allParked)) {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          for (long key : keys[client]) {
+            assertThat(s.executeUpdate("INSERT INTO idle3 (id, v) VALUES (" + key + ", 1)")).isEqualTo(1);
+            try (ResultSet rs = s.executeQuery("SELECT current_database(), inet_server_port() FROM idle3 WHERE id = " + key)) {
+              rs.next();
+              servers.add(rs.getString(1) + ":" + rs.getInt(2));
+            }
+          }
+          if (c == allParked) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM idle3")) { // over all three: every backend parked
+              rs.next();
+              assertThat(rs.getLong(1)).isEqualTo(3);
+            }
+          }
+        }
+        client++;
+      }
+      assertThat(servers).as("the transactions span three shards").hasSize(3);
+      long before = idleInTransactionOnServers();
+      long idle = before;
+      for (int attempt = 0; attempt < 600 && idle != 0; attempt++) { // a bound (60 s) for a 1 s timeout, not a timing
+        Thread.sleep(100);
+        idle = idleInTransactionOnServers();
+      }
+      System.out.printf("[ShardedRelayIT] idle in transaction over three shards: %d backends idle in transaction, %d after the"
+          + " timeout%n", before, idle);
+      assertThat(before).as("both transactions hold three backends").isGreaterThanOrEqualTo(1);
+      assertThat(idle).as("backends left idle in transaction after the idle-in-transaction timeout").isZero();
+      for (Connection c : List.of(attachedOne, allParked)) {
+        assertThatThrownBy(() -> c.createStatement().executeQuery("SELECT count(*) FROM idle3"))
+            .isInstanceOf(SQLException.class)
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState() + " " + e.getMessage()).contains("25P03"));
+      }
+    }
+    for (String url : urls) {
+      try (Connection c = java.sql.DriverManager.getConnection(url, cluster.postgres(0).primary().user(), "");
+           Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM idle3")) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("nothing committed in %s", url).isZero();
+      }
+    }
+    assertNoBackendIdleInTransaction();
+  }
+
+  /**
+   * The pool-wait cycle of docs/proxy.md: with pools of one connection per endpoint (a second proxy),
+   * two clients each hold one shard's primary inside a transaction and then need the other's. Neither
+   * hangs: each statement finishes within a bound, with 53300 (or, once the other gave its backend back,
+   * success), a failed transaction answers 25P02 until ROLLBACK, both sessions work again afterwards,
+   * nothing is written and no backend is left idle in transaction.
+   */
+  @Test
+  void twoTransactionsWaitingForEachOthersShardBothFinish() throws Exception {
+    seed(530_000, 12);
+    long[] k = keysOnBothShards(530_000);
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(2), Duration.ofMinutes(10),
+        Duration.ofMinutes(30), Duration.ofSeconds(1));
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (JunctionConfig.Shard s : config.shards()) {
+      JunctionConfig.Endpoint p = s.primary();
+      JunctionConfig.Endpoint r = s.replicas().get(0);
+      shards.add(new JunctionConfig.Shard(s.name(), new JunctionConfig.Endpoint(p.name(), p.url(), p.username(), "", 1, one),
+          List.of(new JunctionConfig.Endpoint(r.name(), r.url(), r.username(), "", 1, one))));
+    }
+    JunctionConfig small = new JunctionConfig(config.dialect(), shards, config.routing(), config.fencing(), config.sharding());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (RoutingDataSource smallDs = RoutingDataSource.create(small, registry);
+         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256,
+             Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0)
+             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+                 Duration.ofSeconds(3), 256)), smallDs, registry);
+         Connection a = ProxyIT.connect(tight.port());
+         Connection b = ProxyIT.connect(tight.port())) {
+      java.util.concurrent.CyclicBarrier bothHoldOne = new java.util.concurrent.CyclicBarrier(2);
+      List<Future<String>> outcomes = new ArrayList<>();
+      for (int client = 0; client < 2; client++) {
+        Connection c = client == 0 ? a : b;
+        long mine = k[client];
+        long theirs = k[1 - client];
+        outcomes.add(threads.submit(() -> {
+          c.setAutoCommit(false);
+          try (Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE ledger SET v = v + 1 WHERE id = " + mine);
+            bothHoldOne.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            String outcome;
+            try {
+              s.executeUpdate("UPDATE ledger SET v = v + 1 WHERE id = " + theirs);
+              outcome = "ok";
+            } catch (SQLException e) {
+              outcome = e.getSQLState();
+              try {
+                s.executeQuery("SELECT v FROM ledger WHERE id = " + mine);
+                outcome += " then ok";
+              } catch (SQLException after) {
+                outcome += " then " + after.getSQLState();
+              }
+            }
+            c.rollback();
+            return outcome;
+          }
+        }));
+      }
+      List<String> seen = new ArrayList<>();
+      for (Future<String> f : outcomes) {
+        seen.add(f.get(120, java.util.concurrent.TimeUnit.SECONDS)); // a bound against a hang, not a timing
+      }
+      System.out.printf("[ShardedRelayIT] crossed pool waits over pools of 1: %s%n", seen);
+      assertThat(seen).allMatch(o -> o.equals("ok") || o.equals("53300 then 25P02"));
+      assertThat(seen).as("pools of one cannot serve both").contains("53300 then 25P02");
+      for (Connection c : List.of(a, b)) { // the sessions work again, one after the other
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sum(v) FROM ledger WHERE id IN (" + k[0] + ", " + k[1] + ")")) {
+          rs.next();
+          assertThat(rs.getLong(1)).isEqualTo(200);
+        }
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+          s.executeUpdate("UPDATE ledger SET v = v WHERE id = " + k[0]);
+          s.executeUpdate("UPDATE ledger SET v = v WHERE id = " + k[1]);
+        }
+        c.commit();
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(shardRows(530_000, 530_011)).as("nothing written").allMatch(r -> r.contains("=100"));
+    assertNoBackendIdleInTransaction();
+  }
+
   static long sumBalances() throws SQLException {
     return onShards("SELECT coalesce(sum(balance), 0) FROM accounts");
   }
