@@ -4,6 +4,7 @@ import dev.junction.Junction;
 import dev.junction.Scope;
 import dev.junction.fence.FenceStore;
 import dev.junction.fence.FenceStoreUnavailableException;
+import dev.junction.health.EndpointState;
 import dev.junction.position.ReplicationPosition;
 
 /**
@@ -49,6 +50,16 @@ public interface RouteContext {
    *     then be proven fresh enough, and the read goes to the primary
    */
   ReplicationPosition scopeFence(String shard) throws FenceStoreUnavailableException;
+
+  /**
+   * Whether the front-end can have a connection to {@code endpoint} without waiting (the proxy: an
+   * idle backend in the pool partition of the client's event loop). The replica choice prefers one
+   * that can, among the replicas that qualify; it never chooses a replica that does not qualify
+   * because of it. Must answer from memory. The JDBC façade does not know ahead and answers true.
+   */
+  default boolean connectionReady(EndpointState endpoint) {
+    return true;
+  }
 
   /** The calling thread's {@link Junction} scope and primary hint; keyed scopes load from {@code store}. */
   static RouteContext ofThread(FenceStore store) {

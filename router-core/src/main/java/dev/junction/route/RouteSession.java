@@ -42,6 +42,13 @@ import java.util.List;
  *       {@link Route#READ_ONLY_TRANSACTION}, also when it fell back to the primary.</li>
  *   <li><b>Allocation.</b> Placements without a fence are interned by the {@link ReplicaSet}; an
  *       unfenced read allocates nothing. Only AWAIT_REPLICA routes are new objects.</li>
+ *   <li><b>Two front-ends, one rule set.</b> The JDBC façade decides statement by statement and lets
+ *       this session follow its transactions. The proxy decides units of pipelined messages ({@link
+ *       Unit}) outside transactions only (it follows the server's own transaction status and keeps a
+ *       transaction's units on its backend), imports and exports fences as signed tokens ({@link
+ *       #adoptFence}, {@link #ownFence}), places the legs of reads that span shards without steps
+ *       ({@link #placeLeg}), and reports the writes it saw commit with {@link #writeCommitted}. Both
+ *       go through the same read rules: pending fence, replica selection, bounded wait, fallback.</li>
  *   <li>Used by one thread at a time, like a JDBC connection.</li>
  * </ul>
  *
@@ -86,6 +93,29 @@ public final class RouteSession {
     FAILED
   }
 
+  /**
+   * What a unit of several messages needs, summarized by a front-end that routes them together
+   * (the proxy routes the pipelined messages up to a Sync, or one simple query of several
+   * statements, as one unit). Decided by {@link #decide(Unit, EndpointState, RouteContext)}. An
+   * interface, so the front-end's own unit object answers and a decision allocates nothing.
+   */
+  public interface Unit {
+    /** Why some statement of the unit must run on the primary (it writes, locks, is a hint), or null. */
+    RouteReason primaryReason();
+
+    /** The unit creates session state only the server that ran it holds: the session stays on the primary. */
+    boolean pins();
+
+    /**
+     * The unit reads data, so it must respect the fence. False for a unit of settings only, or of
+     * protocol messages without a statement: any readable server answers it alike.
+     */
+    boolean readsData();
+
+    /** The unit opens a read-only transaction: it may start on a replica that covers the fence. */
+    boolean readOnlyBegin();
+  }
+
   /** The classification to route a stored-procedure call with (it may write). */
   public static final Classification CALL =
       new Classification(StatementKind.WRITE, PrimaryReason.WRITE, List.of(), false);
@@ -114,6 +144,8 @@ public final class RouteSession {
 
   private ReplicationPosition ownFence;
   private boolean fencePending;
+  /** The primary's position could not be read: no replica can be proven fresh until one is read. */
+  private boolean positionUnknown;
   private ReplicationPosition abandonedFence;
   /** The fence the last replica placement was decided under (see {@link #qualifies}). */
   private ReplicationPosition placedUnder;
@@ -127,6 +159,10 @@ public final class RouteSession {
   private boolean openingReadOnly;
   private long excluded;
   private boolean retrying;
+  /** The statement reads data (a unit of settings alone does not): reads respect the fence. */
+  private boolean fenced = true;
+  /** The unit being decided opens a read-only transaction the front-end keeps (see {@link #decide(Unit, EndpointState, RouteContext)}). */
+  private boolean unitReadOnlyBegin;
 
   public RouteSession(ReplicaSet set) {
     this(set, true);
@@ -160,6 +196,8 @@ public final class RouteSession {
     excluded = 0;
     retrying = false;
     opening = false;
+    fenced = true;
+    unitReadOnlyBegin = false;
     TransactionEffect effect = TransactionEffect.of(c);
     SessionEffect session = SessionEffect.of(c, sql, sideEffectsPin);
     currentEffect = session;
@@ -191,6 +229,60 @@ public final class RouteSession {
       return set.place(set.primary(), reason, 0);
     }
     return read(ctx);
+  }
+
+  /**
+   * Where a unit of messages runs (see {@link Unit}), for a front-end that keeps a transaction's
+   * units on the server connection that holds it by itself (the proxy follows the server's own
+   * transaction status): units are decided only outside a transaction, and this session's
+   * transaction state is not used. {@code held} is the endpoint whose connection the front-end holds
+   * now, or null: a replica there is preferred while it qualifies (the front-end gives replica
+   * connections back between units, so there is no other preference). Steps and outcomes are
+   * reported as for a statement; a committed write with {@link #writeCommitted}.
+   */
+  public Route decide(Unit u, EndpointState held, RouteContext ctx) {
+    if (inTransaction()) {
+      throw new IllegalStateException("a unit is decided outside a transaction; the front-end keeps a transaction's units on its connection");
+    }
+    current = null;
+    currentEffect = SessionEffect.NONE;
+    excluded = 0;
+    retrying = false;
+    opening = false;
+    fenced = u.readsData() || u.readOnlyBegin();
+    unitReadOnlyBegin = u.readOnlyBegin();
+    preferredReplica = set.replicaIndex(held) >= 0 ? held : null; // a held primary, or another set's server: no preference
+    RouteReason primaryReason = u.primaryReason();
+    if (u.pins()) {
+      pinned = true;
+    }
+    if (primaryReason != null || pinned || ctx.primaryForced()) {
+      RouteReason reason = primaryReason != null ? primaryReason
+          : pinned ? RouteReason.PRIMARY_SESSION_STATE : RouteReason.PRIMARY_HINT;
+      return set.place(set.primary(), reason, 0);
+    }
+    return read(ctx);
+  }
+
+  /**
+   * Where one leg of a read spanning several replica sets runs. The legs are sent together, so a leg
+   * takes no step (no position read, no wait): a replica that covers the fence, else the primary,
+   * which is also where it goes while the fence is pending or the primary's position unknown.
+   */
+  public Route placeLeg(RouteContext ctx) {
+    if (!set.hasReplicas() || fencePending || positionUnknown || pinned || ctx.primaryForced()) {
+      return set.place(set.primary(), pinned ? RouteReason.PRIMARY_SESSION_STATE
+          : ctx.primaryForced() ? RouteReason.PRIMARY_HINT : RouteReason.PRIMARY_NO_REPLICA, 0);
+    }
+    ReplicationPosition fence;
+    try {
+      fence = fence(ctx);
+    } catch (FenceStoreUnavailableException e) {
+      return set.place(set.primary(), RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE, 0);
+    }
+    EndpointState pick = set.selector().pick(set.replicaArray(), fence, null);
+    return pick == null ? set.place(set.primary(), RouteReason.PRIMARY_NO_REPLICA, 0)
+        : set.place(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, 0);
   }
 
   private Route whileLost(TransactionEffect effect) {
@@ -302,23 +394,26 @@ public final class RouteSession {
     if (!set.hasReplicas()) {
       return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
     }
-    if (fencePending) {
+    if (fencePending && fenced) {
       if (!anyReadable()) {
         return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA); // the position would serve nothing now
       }
       return set.readPosition();
     }
+    if (positionUnknown) {
+      return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
+    }
     ReplicationPosition fence;
     try {
-      fence = fence(ctx);
+      fence = fenced ? fence(ctx) : null; // settings alone need no fence
     } catch (FenceStoreUnavailableException e) {
       return placeRead(set.primary(), RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
     }
-    EndpointState pick = pick(fence, preferredReplica);
+    EndpointState pick = pick(fence, preferredReplica, ctx);
     if (pick != null) {
       preferredReplica = pick;
       placedUnder = fence;
-      return placeRead(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED);
+      return placeRead(pick, replicaReason(fence));
     }
     if (fence == null) {
       return placeRead(set.primary(), RouteReason.PRIMARY_NO_REPLICA);
@@ -342,6 +437,11 @@ public final class RouteSession {
     return false;
   }
 
+  private RouteReason replicaReason(ReplicationPosition fence) {
+    return unitReadOnlyBegin ? RouteReason.REPLICA_READ_ONLY_TRANSACTION
+        : fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED;
+  }
+
   private Route placeRead(EndpointState target, RouteReason reason) {
     return opening ? enter(target) : set.place(target, reason, 0);
   }
@@ -355,19 +455,33 @@ public final class RouteSession {
     return scoped == null ? ownFence : ownFence.max(scoped);
   }
 
-  /** The selector's choice, skipping replicas this statement could not use. */
-  private EndpointState pick(ReplicationPosition fence, EndpointState preferred) {
+  /**
+   * The selector's choice, skipping replicas this statement could not use. A choice other than the
+   * preferred replica without a connection ready at the front-end ({@link
+   * RouteContext#connectionReady}) gives way to another qualifying replica that has one: better than
+   * waiting on a pool.
+   */
+  private EndpointState pick(ReplicationPosition fence, EndpointState preferred, RouteContext ctx) {
     EndpointState[] replicas = set.replicaArray();
     EndpointState p = set.selector().pick(replicas, fence, excluded != 0 && isExcluded(preferred) ? null : preferred);
-    if (p == null || excluded == 0 || !isExcluded(p)) {
+    if (p != null && excluded != 0 && isExcluded(p)) {
+      p = null;
+      for (EndpointState r : replicas) {
+        if (!isExcluded(r) && r.readable() && r.covers(fence)) {
+          p = r;
+          break;
+        }
+      }
+    }
+    if (p == null || p == preferred || ctx == null || ctx.connectionReady(p)) {
       return p;
     }
     for (EndpointState r : replicas) {
-      if (!isExcluded(r) && r.readable() && r.covers(fence)) {
+      if (r != p && !isExcluded(r) && r.readable() && r.covers(fence) && ctx.connectionReady(r)) {
         return r;
       }
     }
-    return null;
+    return p;
   }
 
   private boolean isExcluded(EndpointState replica) {
@@ -395,6 +509,27 @@ public final class RouteSession {
   public void positionRead(ReplicationPosition position) {
     ownFence = ownFence == null ? position : ownFence.max(position);
     fencePending = false;
+    positionUnknown = false;
+  }
+
+  /**
+   * The primary's position could not be read for a {@link Route.Opcode#READ_POSITION} step (the
+   * query failed, or no primary connection could be had). No replica can be proven to hold the
+   * session's writes, so its reads go to the primary until a position is read: the next write's
+   * pending fence asks for one again.
+   */
+  public void positionUnavailable() {
+    fencePending = false;
+    positionUnknown = true;
+  }
+
+  /**
+   * A fence the application carried over from another session (the proxy's signed
+   * {@code junction.fence} token): merged into the session's own, so its reads see those writes too.
+   * A pending fence stays pending (this session's own write is newer than any token).
+   */
+  public void adoptFence(ReplicationPosition position) {
+    ownFence = ownFence == null ? position : ownFence.max(position);
   }
 
   /** Where the statement runs after an {@link Route.Opcode#AWAIT_REPLICA} step ended with {@code outcome}. */
@@ -522,11 +657,11 @@ public final class RouteSession {
     } catch (FenceStoreUnavailableException e) {
       return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
     }
-    EndpointState pick = pick(fence, null);
+    EndpointState pick = pick(fence, null, ctx);
     if (pick != null) {
       preferredReplica = pick;
       placedUnder = fence;
-      return set.place(pick, fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED, 0);
+      return set.place(pick, replicaReason(fence), 0);
     }
     return set.place(set.primary(), RouteReason.PRIMARY_RETRY, 0);
   }
@@ -563,7 +698,7 @@ public final class RouteSession {
     if (await.fence().equals(ownFence)) {
       ownFence = clamped;
     }
-    EndpointState pick = pick(clamped, null);
+    EndpointState pick = pick(clamped, null, null);
     if (pick != null) {
       preferredReplica = pick;
       placedUnder = clamped;
@@ -635,9 +770,12 @@ public final class RouteSession {
    * A write committed on the primary. Its position is needed now only inside a scope (other
    * connections and servers read the scope's fence); otherwise the session's next read asks for it,
    * and the primary's position then is at least the write's, so the fence is never too low. A
-   * replica set without replicas records nothing.
+   * replica set without replicas records nothing. Called by {@link #succeeded} and
+   * {@link #endTransaction}, and by a front-end that tracks what ran itself (the proxy's units, the
+   * legs of a statement spanning shards). Returns true when the position must be read now and
+   * reported with {@link #positionRead}.
    */
-  private boolean writeCommitted(RouteContext ctx) {
+  public boolean writeCommitted(RouteContext ctx) {
     if (!set.hasReplicas()) {
       return false;
     }
@@ -698,6 +836,11 @@ public final class RouteSession {
     return ownFence;
   }
 
+  /** True after the primary's position could not be read, until one is (see {@link #positionUnavailable}). */
+  public boolean positionUnknown() {
+    return positionUnknown;
+  }
+
   /** True when a write committed and its position has not been read yet. */
   public boolean fencePending() {
     return fencePending;
@@ -737,6 +880,9 @@ public final class RouteSession {
     }
     if (fencePending) {
       sb.append(", fence pending");
+    }
+    if (positionUnknown) {
+      sb.append(", position unknown");
     }
     if (abandonedFence != null) {
       sb.append(", abandoned ").append(abandonedFence.encode());

@@ -166,6 +166,337 @@ class RouteMatrixTest {
     return tests.stream();
   }
 
+  // ---------------------------------------------------------------- the proxy's units
+
+  /** A unit summary as the proxy's relay gives it. */
+  enum UnitKind implements RouteSession.Unit {
+    READS(null, false, true, false),
+    SETTINGS(null, false, false, false),
+    WRITES(RouteReason.PRIMARY_WRITE, false, true, false),
+    PINS(RouteReason.PRIMARY_SESSION_STATE, true, false, false),
+    READ_ONLY_BEGIN(null, false, false, true);
+
+    private final RouteReason primaryReason;
+    private final boolean pins;
+    private final boolean readsData;
+    private final boolean readOnlyBegin;
+
+    UnitKind(RouteReason primaryReason, boolean pins, boolean readsData, boolean readOnlyBegin) {
+      this.primaryReason = primaryReason;
+      this.pins = pins;
+      this.readsData = readsData;
+      this.readOnlyBegin = readOnlyBegin;
+    }
+
+    @Override
+    public RouteReason primaryReason() {
+      return primaryReason;
+    }
+
+    @Override
+    public boolean pins() {
+      return pins;
+    }
+
+    @Override
+    public boolean readsData() {
+      return readsData;
+    }
+
+    @Override
+    public boolean readOnlyBegin() {
+      return readOnlyBegin;
+    }
+
+    boolean fenced() {
+      return readsData || readOnlyBegin;
+    }
+
+    boolean mayUseReplica() {
+      return primaryReason == null && !pins;
+    }
+  }
+
+  /** The unit session's read-your-writes state before the unit. */
+  enum UnitFence { NONE, OWN, TOKEN, PENDING, ABANDONED, POSITION_UNKNOWN, PINNED }
+
+  /** The backend the relay holds when it decides. */
+  enum Held { NONE, PRIMARY, FIRST_REPLICA }
+
+  /**
+   * The proxy's units over the same matrices: unit summary × fence state × held backend × pool
+   * readiness × replica health × front-end behaviour, carried out by a simulated relay (steps
+   * asynchronously in the real one, in order here) and checked against the same rules.
+   */
+  @TestFactory
+  Stream<DynamicTest> proxyUnits() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (UnitFence fence : UnitFence.values()) {
+      for (Held held : Held.values()) {
+        String name = "unit fence=" + fence + " held=" + held;
+        tests.add(DynamicTest.dynamicTest(name, () -> {
+          List<String> violations = new ArrayList<>();
+          for (Health[] health : healthConfigurations()) {
+            Topology topology = new Topology(Dialect.POSTGRESQL, health.length);
+            for (int i = 0; i < health.length; i++) {
+              topology.health(i, health[i]);
+            }
+            if (held == Held.FIRST_REPLICA && health.length == 0) {
+              continue;
+            }
+            for (Behaviour behaviour : List.of(Behaviour.SMOOTH, Behaviour.SLOW, Behaviour.FIRST_REPLICA_UNREACHABLE,
+                Behaviour.PRIMARY_UNREACHABLE)) {
+              for (boolean firstReady : new boolean[] {true, false}) {
+                for (UnitKind unit : UnitKind.values()) {
+                  new UnitCase(topology, health, fence, held, behaviour, firstReady, unit).check(violations);
+                }
+              }
+            }
+          }
+          assertThat(violations).as(name).isEmpty();
+        }));
+      }
+    }
+    return tests.stream();
+  }
+
+  /** One unit decision: set the session up, carry the unit out as the relay does, check the rules. */
+  static final class UnitCase {
+    final Topology t;
+    final Health[] health;
+    final UnitFence fenceSetup;
+    final Held heldSetup;
+    final Behaviour behaviour;
+    final boolean firstReady;
+    final UnitKind unit;
+    final RouteSession s;
+    final RouteContext ctx;
+
+    UnitCase(Topology t, Health[] health, UnitFence fenceSetup, Held heldSetup, Behaviour behaviour, boolean firstReady,
+             UnitKind unit) {
+      this.t = t;
+      this.health = health;
+      this.fenceSetup = fenceSetup;
+      this.heldSetup = heldSetup;
+      this.behaviour = behaviour;
+      this.firstReady = firstReady;
+      this.unit = unit;
+      this.s = new RouteSession(t.set, true);
+      this.ctx = new RouteContext() {
+        @Override
+        public boolean primaryForced() {
+          return false;
+        }
+
+        @Override
+        public boolean inScope() {
+          return false;
+        }
+
+        @Override
+        public ReplicationPosition scopeFence(String shard) {
+          return null;
+        }
+
+        @Override
+        public boolean connectionReady(EndpointState endpoint) {
+          return firstReady || t.replicas.length == 0 || endpoint != t.replicas[0];
+        }
+      };
+    }
+
+    boolean reachable(EndpointState e) {
+      return switch (behaviour) {
+        case FIRST_REPLICA_UNREACHABLE -> t.replicas.length == 0 || e != t.replicas[0];
+        case PRIMARY_UNREACHABLE -> e != t.primary;
+        default -> true;
+      };
+    }
+
+    EndpointState held() {
+      return switch (heldSetup) {
+        case NONE -> null;
+        case PRIMARY -> t.primary;
+        case FIRST_REPLICA -> t.replicas[0];
+      };
+    }
+
+    void setUp() {
+      switch (fenceSetup) {
+        case OWN -> s.positionRead(t.fence());
+        case TOKEN -> s.adoptFence(t.fence());
+        case PENDING -> {
+          s.positionRead(t.behind());
+          s.writeCommitted(ctx);
+        }
+        case ABANDONED -> {
+          s.positionRead(t.fence());
+          Route r = s.decide(UnitKind.READS, null, ctx);
+          if (r.opcode() == Route.Opcode.AWAIT_REPLICA) {
+            s.awaited(r, AwaitOutcome.TIMED_OUT);
+          }
+        }
+        case POSITION_UNKNOWN -> {
+          s.writeCommitted(ctx);
+          s.positionUnavailable();
+        }
+        case PINNED -> s.decide(UnitKind.PINS, null, ctx);
+        default -> { }
+      }
+    }
+
+    void check(List<String> violations) {
+      setUp();
+      boolean pendingBefore = s.fencePending();
+      boolean pinnedBefore = s.pinned();
+      ReplicationPosition abandoned = s.abandonedFence();
+      List<String> v = new ArrayList<>();
+      List<Route> seen = new ArrayList<>();
+      EndpointState held = held();
+      EndpointState holding = held; // the relay gives the held backend up when it takes a step elsewhere
+      Route r = s.decide(unit, held, ctx);
+      boolean caughtUp = false;
+      Route placed = null;
+      int budget = 6 + t.replicas.length * 2;
+      loop:
+      while (true) {
+        seen.add(r);
+        OPCODES_SEEN.add(r.opcode());
+        if (--budget < 0) {
+          v.add("no decision");
+          break;
+        }
+        switch (r.opcode()) {
+          case REFUSE -> {
+            v.add("a unit refused");
+            break loop;
+          }
+          case READ_POSITION -> {
+            holding = null;
+            if (!reachable(r.target())) {
+              s.positionUnavailable();
+            } else {
+              s.positionRead(t.fence());
+            }
+            r = s.decide(unit, null, ctx); // the relay decides again without a held backend
+          }
+          case AWAIT_REPLICA -> {
+            holding = null;
+            if (!reachable(r.target())) {
+              r = s.unavailable(r, ctx);
+              continue;
+            }
+            caughtUp = behaviour == Behaviour.SMOOTH || behaviour == Behaviour.PRIMARY_UNREACHABLE;
+            r = s.awaited(r, caughtUp ? AwaitOutcome.CAUGHT_UP : AwaitOutcome.TIMED_OUT);
+          }
+          case PRIMARY, REPLICA -> {
+            if (r.target() != holding && !reachable(r.target())) {
+              Route next = s.unavailable(r, ctx);
+              if (next == null) {
+                break loop;
+              }
+              r = next;
+              continue;
+            }
+            placed = r;
+            REASONS_SEEN.add(r.reason());
+            break loop;
+          }
+        }
+      }
+      COUNTS.merge("unit " + (placed == null ? "failed" : placed.opcode().name()), 1, Integer::sum);
+      boolean fenced = unit.fenced();
+      boolean unknown = s.positionUnknown();
+
+      for (Route step : seen) {
+        if (step.opcode() == Route.Opcode.READ_POSITION) {
+          expect(v, pendingBefore && fenced, "READ_POSITION only for a unit that reads under a pending fence");
+          expect(v, t.replicas.length > 0, "READ_POSITION on a shard without replicas");
+        }
+        if (step.opcode() == Route.Opcode.AWAIT_REPLICA) {
+          expect(v, fenced, "AWAIT for a unit that reads no data");
+          expect(v, t.fence().equals(step.fence()), "AWAIT for " + step.fence());
+          expect(v, step.waitMillis() == Topology.BUDGET_MILLIS, "AWAIT budget " + step.waitMillis());
+          expect(v, step.target().readable(), "AWAIT on an unreadable replica");
+          expect(v, !t.fence().equals(abandoned), "AWAIT for an abandoned fence");
+          for (EndpointState rep : t.replicas) {
+            if (rep.readable() && rep.covers(t.fence()) && reachable(rep)) {
+              v.add("AWAIT although " + rep + " covers the fence");
+            }
+          }
+        }
+      }
+      if (placed != null) {
+        boolean mayUseReplica = unit.mayUseReplica() && !pinnedBefore;
+        ReplicationPosition needed = fenced && fenceSetup != UnitFence.NONE && fenceSetup != UnitFence.PINNED ? t.fence() : null;
+        if (placed.opcode() == Route.Opcode.REPLICA) {
+          EndpointState rep = placed.target();
+          boolean onAwaited = caughtUp && seen.size() > 1 && seen.get(seen.size() - 2).opcode() == Route.Opcode.AWAIT_REPLICA;
+          expect(v, mayUseReplica, "a replica for a unit that needs the primary");
+          expect(v, rep.readable(), "placed on an unreadable replica");
+          expect(v, onAwaited || rep.covers(needed), "a replica that does not cover the fence " + needed);
+          expect(v, !unknown, "a replica although the primary's position is unknown");
+          expect(v, rep == holding || reachable(rep), "placed on an unreachable replica");
+          expect(v, placed.reason() != RouteReason.REPLICA_READ_ONLY_TRANSACTION || unit == UnitKind.READ_ONLY_BEGIN,
+              "read-only-transaction reason for a unit that opens none");
+          if (!onAwaited && rep != holding && !ctx.connectionReady(rep)) {
+            for (EndpointState other : t.replicas) {
+              if (other != rep && other.readable() && other.covers(needed) && reachable(other) && ctx.connectionReady(other)) {
+                v.add("a replica without a ready connection although " + other + " qualifies and has one");
+              }
+            }
+          }
+        } else {
+          List<EndpointState> qualifying = new ArrayList<>();
+          for (EndpointState rep : t.replicas) {
+            if (rep.readable() && (rep == holding || reachable(rep)) && rep.covers(needed)) {
+              qualifying.add(rep);
+            }
+          }
+          if (mayUseReplica && !qualifying.isEmpty() && !unknown) {
+            v.add("the primary although " + qualifying + " qualify");
+          }
+          expect(v, unit.primaryReason() == null || placed.reason() == unit.primaryReason(), "the unit's primary reason");
+        }
+        if (held != null && held != t.primary && mayUseReplica && !unknown && held.readable() && held.covers(needed)
+            && !(pendingBefore && fenced)) {
+          expect(v, placed.target() == held, "the held replica is kept while it qualifies");
+        }
+        if (unit == UnitKind.WRITES) {
+          boolean readNow = s.writeCommitted(ctx);
+          expect(v, !readNow, "no scope: the position is read by the next read");
+          expect(v, s.fencePending() == (t.replicas.length > 0), "a committed write is fenced when replicas exist");
+        }
+      } else {
+        expect(v, !reachable(t.primary) && holding != t.primary, "a unit fails only when the primary is unreachable");
+      }
+      // a leg of a read spanning shards, in the same state
+      Route leg = s.placeLeg(ctx);
+      expect(v, leg.isPlacement(), "a leg takes no step");
+      ReplicationPosition legFence = s.ownFence();
+      if (leg.opcode() == Route.Opcode.REPLICA) {
+        expect(v, !s.fencePending() && !s.positionUnknown() && !s.pinned(), "a leg on a replica under a pending or unknown fence");
+        expect(v, leg.target().readable() && leg.target().covers(legFence), "a leg on a replica that does not cover the fence");
+      } else if (!s.fencePending() && !s.positionUnknown() && !s.pinned()) {
+        for (EndpointState rep : t.replicas) {
+          if (rep.readable() && rep.covers(legFence)) {
+            v.add("a leg on the primary although " + rep + " covers the fence");
+          }
+        }
+      }
+      for (String message : v) {
+        violations.add("unit " + unit + " fence=" + fenceSetup + " held=" + heldSetup + " health=" + java.util.Arrays.toString(health)
+            + " " + behaviour + (firstReady ? "" : " first-not-ready") + ": " + message + " -> " + placed + " via " + seen);
+      }
+    }
+
+    private static void expect(List<String> v, boolean ok, String rule) {
+      if (!ok) {
+        v.add(rule);
+      }
+    }
+  }
+
   @AfterAll
   static void everyReasonOpcodeAndRefusalWasReached() {
     System.out.println("route matrix: " + COUNTS);

@@ -7,6 +7,7 @@ import dev.junction.classify.Classification;
 import dev.junction.classify.Dialect;
 import dev.junction.classify.PrimaryReason;
 import dev.junction.classify.StatementKind;
+import dev.junction.health.EndpointState;
 import dev.junction.route.RouteSession.AwaitOutcome;
 import dev.junction.route.RouteSession.Failure;
 import dev.junction.route.Topology.Health;
@@ -556,6 +557,262 @@ class RouteSessionTest {
       }
       assertThat(session.decide(maria.classify("SET autocommit_x = 0"), "SET autocommit_x = 0", NO_SCOPE).opcode())
           .isEqualTo(Route.Opcode.PRIMARY);
+    }
+  }
+
+  /** A unit summary as the proxy gives it (see {@link RouteSession.Unit}). */
+  record U(RouteReason primaryReason, boolean pins, boolean readsData, boolean readOnlyBegin) implements RouteSession.Unit {
+    static final U READS = new U(null, false, true, false);
+    static final U SETTINGS = new U(null, false, false, false);
+    static final U WRITES = new U(RouteReason.PRIMARY_WRITE, false, true, false);
+    static final U PINS = new U(RouteReason.PRIMARY_SESSION_STATE, true, false, false);
+    static final U READ_ONLY_BEGIN = new U(null, false, false, true);
+  }
+
+  /** The proxy's units: the same read rules, decided outside transactions, with the held backend as preference. */
+  @Nested
+  class Units {
+    Route unit(U u) {
+      return s.decide(u, null, NO_SCOPE);
+    }
+
+    @Test
+    void aReadUnitWithAPendingFenceReadsThePositionFirstThenGoesOnlyWhereItIsCovered() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.COVERING);
+      assertThat(unit(U.WRITES)).hasToString("PRIMARY main/primary primary-write");
+      assertThat(s.writeCommitted(NO_SCOPE)).as("outside a scope the position is read by the next read").isFalse();
+      Route step = unit(U.READS);
+      assertThat(step.opcode()).isEqualTo(Route.Opcode.READ_POSITION);
+      s.positionRead(pg.fence());
+      for (int i = 0; i < 4; i++) {
+        assertThat(unit(U.READS)).hasToString("REPLICA main/replica2 replica-fenced");
+      }
+    }
+
+    @Test
+    void aUnitOfSettingsAloneNeedsNoFence() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.BEHIND);
+      s.positionRead(pg.fence());
+      s.writeCommitted(NO_SCOPE);
+      Route r = unit(U.SETTINGS);
+      assertThat(r.opcode()).as("no position read, no wait for SET alone").isEqualTo(Route.Opcode.REPLICA);
+      assertThat(r.reason()).isEqualTo(RouteReason.REPLICA);
+      assertThat(s.fencePending()).as("the next read still reads the position").isTrue();
+    }
+
+    @Test
+    void aReadOnlyBeginStartsOnACoveringReplicaAndRespectsThePendingFence() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.COVERING);
+      s.writeCommitted(NO_SCOPE);
+      assertThat(unit(U.READ_ONLY_BEGIN).opcode()).isEqualTo(Route.Opcode.READ_POSITION);
+      s.positionRead(pg.fence());
+      assertThat(unit(U.READ_ONLY_BEGIN)).hasToString("REPLICA main/replica2 replica-read-only-transaction");
+      assertThat(s.inTransaction()).as("the proxy keeps the transaction itself").isFalse();
+    }
+
+    @Test
+    void anUncoveredFenceWaitsOnTheMostAdvancedReplicaOnceThenFallsBack() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.BEHIND);
+      s.positionRead(pg.fence());
+      Route await = unit(U.READS);
+      assertThat(await.opcode()).isEqualTo(Route.Opcode.AWAIT_REPLICA);
+      assertThat(await.waitMillis()).isEqualTo(Topology.BUDGET_MILLIS);
+      assertThat(s.awaited(await, AwaitOutcome.TIMED_OUT)).hasToString("PRIMARY main/primary primary-fence-fallback");
+      assertThat(unit(U.READS)).as("abandoned: no second wait").hasToString("PRIMARY main/primary primary-fence-fallback");
+    }
+
+    @Test
+    void theHeldReplicaIsPreferredWhileItQualifiesAndAHeldPrimaryIsNoPreference() {
+      pg.health(0, Health.COVERING);
+      pg.health(1, Health.BEHIND);
+      for (int i = 0; i < 4; i++) {
+        assertThat(s.decide(U.READS, pg.replicas[1], NO_SCOPE)).hasToString("REPLICA main/replica2 replica");
+      }
+      java.util.Set<EndpointState> seen = new java.util.HashSet<>();
+      for (int i = 0; i < 4; i++) {
+        seen.add(s.decide(U.READS, pg.primary, NO_SCOPE).target());
+      }
+      assertThat(seen).as("reads spread over the replicas once the backend is given back").containsExactlyInAnyOrder(pg.replicas);
+      s.positionRead(pg.fence());
+      assertThat(s.decide(U.READS, pg.replicas[1], NO_SCOPE)).as("the held replica does not cover the fence")
+          .hasToString("REPLICA main/replica1 replica-fenced");
+      Topology other = new Topology(Dialect.POSTGRESQL, 2);
+      other.health(0, Health.COVERING);
+      other.health(1, Health.COVERING);
+      assertThat(s.decide(U.READS, other.replicas[1], NO_SCOPE)).as("another replica set's server is no preference")
+          .hasToString("REPLICA main/replica1 replica-fenced");
+    }
+
+    @Test
+    void aReplicaWithAConnectionReadyIsPreferredAmongThoseThatQualify() {
+      pg.health(0, Health.COVERING);
+      pg.health(1, Health.COVERING);
+      RouteContext onlySecondReady = new RouteContext() {
+        @Override
+        public boolean primaryForced() {
+          return false;
+        }
+
+        @Override
+        public boolean inScope() {
+          return false;
+        }
+
+        @Override
+        public dev.junction.position.ReplicationPosition scopeFence(String shard) {
+          return null;
+        }
+
+        @Override
+        public boolean connectionReady(EndpointState endpoint) {
+          return endpoint == pg.replicas[1];
+        }
+      };
+      for (int i = 0; i < 4; i++) {
+        assertThat(s.decide(U.READS, null, onlySecondReady)).hasToString("REPLICA main/replica2 replica");
+      }
+      Topology second = new Topology(Dialect.POSTGRESQL, 2);
+      second.health(0, Health.COVERING);
+      second.health(1, Health.BEHIND);
+      RouteSession session = second.session();
+      session.positionRead(second.fence());
+      RouteContext onlyBehindReady = new RouteContext() {
+        @Override
+        public boolean primaryForced() {
+          return false;
+        }
+
+        @Override
+        public boolean inScope() {
+          return false;
+        }
+
+        @Override
+        public dev.junction.position.ReplicationPosition scopeFence(String shard) {
+          return null;
+        }
+
+        @Override
+        public boolean connectionReady(EndpointState endpoint) {
+          return endpoint == second.replicas[1];
+        }
+      };
+      for (int i = 0; i < 4; i++) {
+        assertThat(session.decide(U.READS, null, onlyBehindReady)).as("never a replica that does not qualify")
+            .hasToString("REPLICA main/replica1 replica-fenced");
+      }
+    }
+
+    @Test
+    void anUnreadablePositionSendsReadsToThePrimaryUntilTheNextWriteReadsItAgain() {
+      pg.health(0, Health.COVERING);
+      s.writeCommitted(NO_SCOPE);
+      assertThat(unit(U.READS).opcode()).isEqualTo(Route.Opcode.READ_POSITION);
+      s.positionUnavailable();
+      assertThat(s.fencePending()).isFalse();
+      assertThat(unit(U.READS)).hasToString("PRIMARY main/primary primary-fence-store-unavailable");
+      assertThat(unit(U.SETTINGS)).hasToString("PRIMARY main/primary primary-fence-store-unavailable");
+      assertThat(s.placeLeg(NO_SCOPE).target()).isSameAs(pg.primary);
+      s.writeCommitted(NO_SCOPE);
+      assertThat(unit(U.READS).opcode()).as("a later write asks again").isEqualTo(Route.Opcode.READ_POSITION);
+      s.positionRead(pg.fence());
+      assertThat(s.positionUnknown()).isFalse();
+      assertThat(unit(U.READS)).hasToString("REPLICA main/replica1 replica-fenced");
+    }
+
+    @Test
+    void anAdoptedTokenFenceIsMergedAndAPendingFenceStaysPending() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.COVERING);
+      s.positionRead(pg.behind());
+      s.adoptFence(pg.fence());
+      assertThat(s.ownFence()).isEqualTo(pg.fence());
+      s.adoptFence(pg.behind());
+      assertThat(s.ownFence()).as("merged by maximum").isEqualTo(pg.fence());
+      assertThat(unit(U.READS)).hasToString("REPLICA main/replica2 replica-fenced");
+      s.writeCommitted(NO_SCOPE);
+      s.adoptFence(pg.ahead());
+      assertThat(s.fencePending()).as("this session's own write is newer than any token").isTrue();
+      assertThat(unit(U.READS).opcode()).isEqualTo(Route.Opcode.READ_POSITION);
+    }
+
+    @Test
+    void aPinningUnitKeepsTheSessionOnThePrimary() {
+      pg.health(0, Health.COVERING);
+      assertThat(unit(U.PINS)).hasToString("PRIMARY main/primary primary-session-state");
+      assertThat(s.pinned()).isTrue();
+      assertThat(unit(U.READS)).hasToString("PRIMARY main/primary primary-session-state");
+      assertThat(s.placeLeg(NO_SCOPE)).hasToString("PRIMARY main/primary primary-session-state");
+    }
+
+    @Test
+    void aFailedAcquisitionChoosesAnotherReplicaOrThePrimaryButNeverRetriesThePrimary() {
+      pg.health(0, Health.COVERING);
+      pg.health(1, Health.COVERING);
+      Route first = unit(U.READS);
+      Route second = s.unavailable(first, NO_SCOPE);
+      assertThat(second.opcode()).isEqualTo(Route.Opcode.REPLICA);
+      assertThat(second.target()).isNotSameAs(first.target());
+      assertThat(s.unavailable(second, NO_SCOPE)).hasToString("PRIMARY main/primary primary-no-replica");
+      assertThat(s.unavailable(unit(U.WRITES), NO_SCOPE)).isNull();
+    }
+
+    @Test
+    void aLegTakesNoStep() {
+      pg.health(0, Health.BEHIND);
+      pg.health(1, Health.COVERING);
+      assertThat(s.placeLeg(NO_SCOPE).opcode()).isEqualTo(Route.Opcode.REPLICA);
+      s.writeCommitted(NO_SCOPE);
+      assertThat(s.placeLeg(NO_SCOPE)).as("a pending fence: the primary, not a position read")
+          .hasToString("PRIMARY main/primary primary-no-replica");
+      s.positionRead(pg.fence());
+      for (int i = 0; i < 4; i++) {
+        assertThat(s.placeLeg(NO_SCOPE)).hasToString("REPLICA main/replica2 replica-fenced");
+      }
+      pg.health(1, Health.DOWN);
+      assertThat(s.placeLeg(NO_SCOPE)).as("no wait: the primary").hasToString("PRIMARY main/primary primary-no-replica");
+    }
+
+    @Test
+    void unitsAreDecidedOutsideTransactionsOnly() {
+      s.setAutoCommit(false);
+      assertThatThrownBy(() -> unit(U.READS)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void anUnfencedReadUnitIsAnInternedRoute() {
+      pg.health(0, Health.COVERING);
+      assertThat(s.decide(U.READS, pg.replicas[0], NO_SCOPE)).isSameAs(s.decide(U.READS, pg.replicas[0], NO_SCOPE));
+    }
+
+    /** The proxy's hot path: deciding a read unit (unfenced, or under a covered fence) allocates nothing. */
+    @Test
+    void aReadUnitDecisionAllocatesNothing() {
+      pg.health(0, Health.COVERING);
+      pg.health(1, Health.COVERING);
+      RouteSession fenced = pg.session();
+      fenced.positionRead(pg.fence());
+      com.sun.management.ThreadMXBean threads =
+          (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+      Route[] sink = new Route[4];
+      for (int round = 0; round < 2; round++) { // the first round warms up (class loading, interning)
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 100_000; i++) {
+          sink[0] = s.decide(U.READS, null, NO_SCOPE);
+          sink[1] = s.decide(U.READS, pg.replicas[1], NO_SCOPE);
+          sink[2] = s.decide(U.SETTINGS, pg.primary, NO_SCOPE);
+          sink[3] = fenced.decide(U.READS, null, NO_SCOPE);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        if (round == 1) {
+          assertThat(allocated).as("bytes allocated by 400,000 read-unit decisions").isLessThan(16_000);
+        }
+      }
+      assertThat(sink[3].reason()).isEqualTo(RouteReason.REPLICA_FENCED);
     }
   }
 

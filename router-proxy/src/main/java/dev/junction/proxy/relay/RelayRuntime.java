@@ -44,9 +44,6 @@ public final class RelayRuntime implements AutoCloseable {
   final String shardName;
   final Endpoint primary;
   final Endpoint[] replicas;
-  final EndpointState[] replicaStates;
-  final ReplicaSelector selector;
-  final long maxFenceWaitMillis;
   final FenceTokenCodec tokens;
   final String database;
   /** Per configured shard (configuration order); an unsharded configuration has one. */
@@ -100,6 +97,8 @@ public final class RelayRuntime implements AutoCloseable {
     if (sharding == null && config.shards().size() != 1) {
       throw new IllegalArgumentException("an unsharded relay serves one replica set, got " + config.shards().size());
     }
+    ReplicaSelector selector = new ReplicaSelector(config.routing().replicaSelection());
+    long maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     this.shards = new ShardEndpoints[config.shards().size()];
     for (int s = 0; s < shards.length; s++) {
       JunctionConfig.Shard shard = config.shards().get(s);
@@ -109,14 +108,11 @@ public final class RelayRuntime implements AutoCloseable {
       for (int i = 0; i < rs.length; i++) {
         rs[i] = new Endpoint(shard.name(), shard.replicas().get(i), st.get(i + 1), this);
       }
-      shards[s] = new ShardEndpoints(s, shard.name(), p, rs);
+      shards[s] = new ShardEndpoints(s, shard.name(), p, rs, selector, maxFenceWaitMillis);
     }
     this.shardName = shards[0].name;
     this.primary = shards[0].primary;
     this.replicas = shards[0].replicas;
-    this.replicaStates = shards[0].replicaStates;
-    this.selector = new ReplicaSelector(config.routing().replicaSelection());
-    this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
     this.tokens = config.fencing().tokenCodec();
     this.database = primary.database;
     for (ShardEndpoints sh : shards) {

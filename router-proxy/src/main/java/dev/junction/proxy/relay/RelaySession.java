@@ -4,7 +4,6 @@ import dev.junction.classify.Classification;
 import dev.junction.classify.StatementKind;
 import dev.junction.fence.Fence;
 import dev.junction.health.EndpointState;
-import dev.junction.health.ReplicaSelector;
 import dev.junction.position.PgLsn;
 import dev.junction.position.ReplicationPosition;
 import dev.junction.proxy.auth.AuthMethod;
@@ -16,7 +15,10 @@ import dev.junction.proxy.protocol.FrontendDecoder;
 import dev.junction.proxy.protocol.FrontendMessage;
 import dev.junction.proxy.protocol.PgError;
 import dev.junction.proxy.protocol.SqlStates;
+import dev.junction.route.Route;
+import dev.junction.route.RouteContext;
 import dev.junction.route.RouteReason;
+import dev.junction.route.RouteSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
@@ -63,11 +65,16 @@ import org.slf4j.LoggerFactory;
  *       backend is closed, not pooled, when the client leaves.</li>
  *   <li><b>Prepared statements</b> are tracked per client and re-prepared on a backend that has not
  *       seen them ({@link PreparedStatements}); the unnamed statement too.</li>
- *   <li><b>Read-your-writes.</b> When a transaction that wrote ends, the session's fence is marked
- *       pending; the next read that would go to a replica first reads
- *       {@code pg_current_wal_insert_lsn()} on a primary connection (after the commit, so at or past its
- *       record), then goes only to a replica known to have replayed it, waits up to
- *       {@code max-fence-wait} on the most advanced one, or uses the primary.</li>
+ *   <li><b>The decision is router-core's.</b> Where a unit runs, and what read-your-writes needs,
+ *       is decided by one {@link RouteSession} per replica set (per shard), the library's own rules:
+ *       the relay asks it with the unit's summary ({@link Unit} is a {@link RouteSession.Unit}) and
+ *       carries the route out asynchronously: READ_POSITION reads {@code pg_current_wal_insert_lsn()}
+ *       on a primary connection (after the commit, so at or past its record), AWAIT_REPLICA polls the
+ *       replica's replay position within the route's budget, PRIMARY/REPLICA borrow from that
+ *       endpoint's pool; outcomes go back (a write seen to commit, a position read or not, a pool that
+ *       failed, a replica that no longer qualifies). What stays here is the proxy's own: units,
+ *       transactions kept on their backend by the server's status, pinning, pools and the fence token
+ *       ({@code SET}/{@code SHOW junction.fence}).</li>
  *   <li><b>No blocking.</b> Everything runs on the client channel's event loop, which is also the loop
  *       of every backend it borrows (see {@link Pool}); waits are callbacks and timers. While the client
  *       does not read, the backend is not read either (Netty writability), so one slow client holds
@@ -108,8 +115,30 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** The replica set the current unit goes to (the attached backend's, or the one being routed to). */
   private ShardEndpoints cur;
-  /** Sharded: fences of the shards other than {@link #cur} (the current one's live in the fields below). */
-  private final ShardFence[] shardFences;
+  /** The routing decision and read-your-writes state per replica set (shard), by {@link ShardEndpoints#index}. */
+  private final RouteSession[] routes;
+  /** What the decision asks the proxy: no scope, no hint; whether a pool has an idle backend on this loop. */
+  private final RouteContext routeContext = new RouteContext() {
+    @Override
+    public boolean primaryForced() {
+      return false;
+    }
+
+    @Override
+    public boolean inScope() {
+      return false; // fences travel as tokens; no scope to record into
+    }
+
+    @Override
+    public ReplicationPosition scopeFence(String shard) {
+      return null;
+    }
+
+    @Override
+    public boolean connectionReady(EndpointState endpoint) {
+      return cur.endpointOf(endpoint).partitions[loopIndex].available();
+    }
+  };
   private final ShardRelay shardRelay;
 
   private BackendConnection attached;
@@ -121,9 +150,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean unitFailed;
   private Settings settingsAfterUnit;
 
-  private ReplicationPosition fence;
-  private boolean fencePending;
-  private ReplicationPosition abandonedFence;
   private String reportedToken;
 
   volatile long lastActivityNanos = System.nanoTime();
@@ -138,9 +164,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     this.processId = processId;
     this.secretKey = secretKey;
     this.cur = runtime.shards[0];
-    this.shardFences = new ShardFence[runtime.shards.length];
-    for (int i = 0; i < shardFences.length; i++) {
-      shardFences[i] = new ShardFence();
+    this.routes = new RouteSession[runtime.shards.length];
+    for (int i = 0; i < routes.length; i++) {
+      routes[i] = new RouteSession(runtime.shards[i].replicaSet, true);
     }
     this.shardRelay = runtime.sharding == null ? null : new ShardRelay(this, runtime);
   }
@@ -499,8 +525,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   // ================================================================== the unit pump
 
-  /** What one unit of client messages needs. */
-  static final class Unit {
+  /** What one unit of client messages needs; its routing summary is what {@link RouteSession} decides on. */
+  static final class Unit implements RouteSession.Unit {
     int count;
     boolean primary;
     RouteReason reason;
@@ -524,6 +550,26 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     String onlySql;
     ShardRelay.Parts parts;
     int statementCount;
+
+    @Override
+    public RouteReason primaryReason() {
+      return primary ? (reason == null ? RouteReason.PRIMARY_WRITE : reason) : null;
+    }
+
+    @Override
+    public boolean pins() {
+      return pins;
+    }
+
+    @Override
+    public boolean readsData() {
+      return reads;
+    }
+
+    @Override
+    public boolean readOnlyBegin() {
+      return readOnlyBegin;
+    }
   }
 
   /** Moves pending client messages to backends for as long as nothing needs waiting for. */
@@ -588,22 +634,28 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             continue;
           }
         }
+        Route decided = null;
         if (attached != null) {
           boolean inTransaction = attached.idle() && attached.status != 'I';
           if (pinned || inTransaction) {
             send(u, attached);
             continue;
           }
-          if (!attached.idle()) {
-            if (u.settingsAfter == null && !u.pins && !u.transactionControl && sameTarget(u, attached)) {
-              send(u, attached); // pipelined after earlier units on the same backend
-              continue;
-            }
+          boolean pipelining = !attached.idle();
+          if (pipelining && (u.settingsAfter != null || u.pins || u.transactionControl)) {
             break; // resumes at ReadyForQuery
           }
-          if (sameTarget(u, attached)) {
-            send(u, attached);
+          if (!u.statements) {
+            send(u, attached); // Parse/Describe/Close only: any server answers the same
             continue;
+          }
+          decided = decide(u, attached);
+          if (decided.isPlacement() && decided.target() == attached.endpoint.state) {
+            send(u, attached); // pipelined after earlier units, or the same server again
+            continue;
+          }
+          if (pipelining) {
+            break; // resumes at ReadyForQuery, decided again then
           }
           detach();
         }
@@ -613,7 +665,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           flushClient();
           continue;
         }
-        route(u);
+        carryOut(u, decided != null ? decided : decide(u, null));
       }
     } finally {
       pumping = false;
@@ -851,102 +903,73 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   // ================================================================== routing (the seam)
 
   /**
-   * Whether unit {@code u} can run on the backend already attached, without asking the pools: the
-   * primary for anything that needs it, or the same replica while it still covers the fence. This
-   * and {@link #route} are the whole routing decision of the relay.
+   * Asks the current replica set's {@link RouteSession} where unit {@code u} runs. {@code held} is the
+   * backend the session holds now (idle, or with earlier units in flight), or null: its replica is
+   * preferred while it qualifies, and a route onto its endpoint runs on it without asking the pools.
    */
-  private boolean sameTarget(Unit u, BackendConnection b) {
-    if (u.primary || u.pins) {
-      return b.endpoint.isPrimary();
+  private Route decide(Unit u, BackendConnection held) {
+    if (pinned) {
+      u.pins = true; // the session's state is on its primary backend (e.g. taken inside a transaction)
     }
-    if (!u.statements) {
-      return true; // Parse/Describe/Close only: any server answers the same
-    }
-    if (b.endpoint.isPrimary()) {
-      return cur.replicas.length == 0 || pinnedToPrimaryRead;
-    }
-    return !fencePending && b.endpoint.state.readable() && b.endpoint.state.covers(fence);
+    return routes[cur.index].decide(u, held == null ? null : held.endpoint.state, routeContext);
   }
 
-  private void route(Unit u) {
-    if (u.primary || u.pins || pinned) {
-      attachThenSend(u, cur.primary, u.reason == null ? RouteReason.PRIMARY_WRITE : u.reason);
-      return;
-    }
-    if (pinnedToPrimaryRead) {
-      attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_STORE_UNAVAILABLE);
-      return;
-    }
-    if (cur.replicas.length == 0) {
-      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
-      return;
-    }
-    if (fencePending && (u.reads || u.readOnlyBegin)) {
-      resolveFence(() -> route(u));
-      return;
-    }
-    ReplicationPosition fence = u.reads || u.readOnlyBegin ? this.fence : null; // settings alone need no fence
-    EndpointState pick = runtime.selector.pick(cur.replicaStates, fence, null);
-    if (pick != null && !cur.endpointOf(pick).partitions[loopIndex].available()) {
-      // That replica has no free connection here: another qualifying one that has is better than a wait.
-      for (Endpoint r : cur.replicas) {
-        if (r.state != pick && r.state.readable() && r.state.covers(fence) && r.partitions[loopIndex].available()) {
-          pick = r.state;
-          break;
-        }
-      }
-    }
-    if (pick != null) {
-      RouteReason reason = u.readOnlyBegin ? RouteReason.REPLICA_READ_ONLY_TRANSACTION
-          : fence == null ? RouteReason.REPLICA : RouteReason.REPLICA_FENCED;
-      attachThenSend(u, cur.endpointOf(pick), reason);
-      return;
-    }
-    if (fence == null) {
-      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
-      return;
-    }
-    if (fence.equals(abandonedFence) || runtime.maxFenceWaitMillis <= 0) {
-      attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
-      return;
-    }
-    EndpointState best = ReplicaSelector.mostAdvancedReadable(cur.replicaStates);
-    if (best == null) {
-      attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA);
-      return;
-    }
-    waitForFence(u, cur.endpointOf(best));
+  /** The decision of the current replica set (the one {@link #cur} names). */
+  private RouteSession decision() {
+    return routes[cur.index];
   }
 
-  /** Borrows a backend of {@code endpoint}, brings it to the client's settings, then sends the unit. */
-  private void attachThenSend(Unit u, Endpoint endpoint, RouteReason reason) {
+  /**
+   * Carries route {@code r} of unit {@code u} out: its steps asynchronously (the position read, the
+   * wait on a replica), reporting each outcome back, then the placement: borrow from that endpoint's
+   * pool and send.
+   */
+  private void carryOut(Unit u, Route r) {
+    switch (r.opcode()) {
+      case READ_POSITION -> resolveFence(() -> carryOut(u, decide(u, null)));
+      case AWAIT_REPLICA -> waitForFence(u, r);
+      case PRIMARY, REPLICA -> attachThenSend(u, r);
+      case REFUSE -> failUnit(u, PgError.error(r.refusal().sqlState(), r.refusal().message()));
+    }
+  }
+
+  /** Borrows a backend of placement {@code r}'s endpoint, brings it to the client's settings, then sends the unit. */
+  private void attachThenSend(Unit u, Route r) {
+    Endpoint endpoint = endpointOf(r.target());
     if (endpoint.isPrimary() && heldPrimary != null && heldPrimary.endpoint == endpoint) {
       BackendConnection b = heldPrimary;
       heldPrimary = null;
       attached = b;
       b.session = this;
-      runtime.routed(cur, reason);
+      runtime.routed(cur, r.reason());
       send(u, b);
       return;
     }
     waiting = true;
     acquire(endpoint, b -> {
-      ReplicationPosition needed = u.reads || u.readOnlyBegin ? fence : null;
-      if (!endpoint.isPrimary() && needed != null && !b.endpoint.state.covers(needed)) {
-        // A new backend's sample showed a restarted (or rebuilt) replica behind the fence: route again.
+      if (!decision().qualifies(r)) {
+        // A new backend's sample showed a restarted (or rebuilt) replica behind the fence: choose again.
         detach();
-        route(u);
+        unavailable(u, r, null);
         return;
       }
-      runtime.routed(cur, reason);
+      runtime.routed(cur, r.reason());
       send(u, b);
-    }, error -> {
-      if (!endpoint.isPrimary() && !u.readOnlyBegin) {
-        attachThenSend(u, cur.primary, RouteReason.PRIMARY_NO_REPLICA); // a dead replica is skipped
-      } else {
-        failUnit(u, error);
-      }
-    });
+    }, error -> unavailable(u, r, error));
+  }
+
+  /** No backend of {@code r}'s endpoint could serve the unit: the decision chooses again, or the unit fails with {@code error}. */
+  private void unavailable(Unit u, Route r, PgError error) {
+    Route next = decision().unavailable(r, routeContext);
+    if (next != null) {
+      carryOut(u, next);
+    } else {
+      failUnit(u, error != null ? error : PgError.error("08006", "Junction: no connection to " + r.target()));
+    }
+  }
+
+  private Endpoint endpointOf(EndpointState state) {
+    return cur.primary.state == state ? cur.primary : cur.endpointOf(state);
   }
 
   private void acquire(Endpoint endpoint, java.util.function.Consumer<BackendConnection> then,
@@ -1280,7 +1303,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     unitFailed = false;
     if (status == 'I' && wrote) {
       wrote = false;
-      fencePending = true;
+      decision().writeCommitted(routeContext); // the next read that may go to a replica reads the position first
     }
     if (b.queue.isEmpty()) {
       if (!pumping) {
@@ -1402,9 +1425,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   // ================================================================== fences
 
-  /** Reads the primary's WAL insert position (at or past every commit that returned), then runs {@code then}. */
+  /**
+   * A READ_POSITION step: reads the primary's WAL insert position (at or past every commit that
+   * returned) and reports it to the decision (or that it could not be read), then runs {@code then}.
+   */
   private void resolveFence(Runnable then) {
     waiting = true;
+    RouteSession decision = decision();
     BackendConnection mine = attached != null && attached.endpoint.isPrimary() && attached.idle() ? attached : null;
     java.util.function.Consumer<BackendConnection> query = b -> b.internal(new InternalQuery(
         "SELECT pg_current_wal_insert_lsn()::text") {
@@ -1412,13 +1439,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       void done(BackendConnection backend, char status) {
         waiting = false;
         if (failed() || firstValue == null) {
-          fencePending = false;
-          fence = null;
-          abandonedFence = null;
-          pinnedToPrimaryRead = true;
+          decision.positionUnavailable();
         } else {
-          fencePending = false;
-          advanceFence(PgLsn.parse(firstValue));
+          decision.positionRead(PgLsn.parse(firstValue));
+          reportFence();
         }
         if (attached == backend && mine == null) {
           detach();
@@ -1440,24 +1464,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     acquire(cur.primary, query, error -> {
       waiting = false;
-      fencePending = false;
-      pinnedToPrimaryRead = true;
+      decision.positionUnavailable();
       then.run();
     });
   }
 
-  /** Set when the fence could not be read: reads go to the primary until the next successful fence. */
-  private boolean pinnedToPrimaryRead;
-
-  private void advanceFence(ReplicationPosition position) {
-    fence = fence == null ? position : fence.max(position);
-    pinnedToPrimaryRead = false;
-    reportFence();
-  }
-
   /** Sends the session's fence as ParameterStatus {@code junction.fence} when tokens are enabled and it changed. */
   private void reportFence() {
-    if (runtime.tokens == null || fence == null) {
+    if (runtime.tokens == null || decision().ownFence() == null) {
       return;
     }
     String token = token();
@@ -1467,11 +1481,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** The signed token of the session's own fences, one per shard. */
   private String token() {
-    saveFence();
     Fence f = Fence.NONE;
     for (ShardEndpoints s : runtime.shards) {
-      ReplicationPosition p = shardFences[s.index].fence;
+      ReplicationPosition p = routes[s.index].ownFence();
       if (p != null) {
         f = f.advance(s.name, p);
       }
@@ -1489,26 +1503,24 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("invalid junction.fence token: " + e.getMessage());
     }
-    saveFence();
     for (ShardEndpoints s : runtime.shards) {
       ReplicationPosition p = f.of(s.name);
-      ShardFence sf = shardFences[s.index];
       if (p != null) {
-        sf.fence = sf.fence == null ? p : sf.fence.max(p);
+        routes[s.index].adoptFence(p);
       }
     }
-    loadFence();
   }
 
-  /** Waits up to max-fence-wait for {@code replica} to replay the fence, polling its position on a borrowed backend. */
-  private void waitForFence(Unit u, Endpoint replica) {
-    long deadline = System.nanoTime() + runtime.maxFenceWaitMillis * 1_000_000L;
-    ReplicationPosition target = fence;
-    acquire(replica, b -> pollReplay(u, b, target, deadline), error -> attachThenSend(u, cur.primary,
-        RouteReason.PRIMARY_NO_REPLICA));
+  /**
+   * An AWAIT_REPLICA step: waits up to the route's budget for its replica to replay the fence,
+   * polling the replay position on a borrowed backend, and reports the outcome to the decision.
+   */
+  private void waitForFence(Unit u, Route await) {
+    long deadline = System.nanoTime() + await.waitMillis() * 1_000_000L;
+    acquire(endpointOf(await.target()), b -> pollReplay(u, b, await, deadline), error -> unavailable(u, await, error));
   }
 
-  private void pollReplay(Unit u, BackendConnection b, ReplicationPosition target, long deadline) {
+  private void pollReplay(Unit u, BackendConnection b, Route await, long deadline) {
     waiting = true;
     long generation = b.endpoint.state.generation(); // a restart noticed meanwhile voids the result
     b.internal(new InternalQuery("SELECT pg_last_wal_replay_lsn()::text") {
@@ -1517,25 +1529,26 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         if (!failed() && firstValue != null) {
           PgLsn replayed = PgLsn.parse(firstValue);
           backend.endpoint.state.observeAtLeast(generation, replayed);
-          if (replayed.covers(target)) {
+          if (replayed.covers(await.fence())) {
             waiting = false;
-            runtime.routed(cur, RouteReason.REPLICA_FENCE_WAITED);
+            Route placed = decision().awaited(await, RouteSession.AwaitOutcome.CAUGHT_UP);
+            runtime.routed(cur, placed.reason());
             send(u, backend);
             pump();
             return;
           }
         }
         if (failed() || System.nanoTime() - deadline >= 0) {
-          abandonedFence = target;
+          Route next = decision().awaited(await, failed() ? RouteSession.AwaitOutcome.FAILED : RouteSession.AwaitOutcome.TIMED_OUT);
           waiting = false;
           detach();
-          attachThenSend(u, cur.primary, RouteReason.PRIMARY_FENCE_FALLBACK);
+          carryOut(u, next);
           pump();
           return;
         }
         loop.schedule(() -> {
           if (!closed && attached == backend) {
-            pollReplay(u, backend, target, deadline);
+            pollReplay(u, backend, await, deadline);
           }
         }, 2, TimeUnit.MILLISECONDS);
       }
@@ -1590,7 +1603,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** Answers an extended-protocol unit of junction.fence commands; false when the fence must be resolved first. */
   private boolean extendedFenceCommands(int count) {
-    if (fencePending) {
+    if (decision().fencePending()) {
       int i = 0;
       for (FrontendMessage m : pending) {
         if (i++ >= count) {
@@ -1698,7 +1711,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       readyLocally(status);
       return;
     }
-    if (fencePending) {
+    if (decision().fencePending()) {
       pending.addFirst(new FrontendMessage.Query(u.fenceCommand));
       resolveFence(this::pump);
       return;
@@ -1715,48 +1728,18 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   // ================================================================== shards (see ShardRelay)
 
-  /** One shard's read-your-writes state; the current shard's lives in the session's fence fields. */
-  static final class ShardFence {
-    ReplicationPosition fence;
-    boolean pending;
-    ReplicationPosition abandoned;
-    boolean primaryReads;
-  }
-
-  private void saveFence() {
-    ShardFence f = shardFences[cur.index];
-    f.fence = fence;
-    f.pending = fencePending;
-    f.abandoned = abandonedFence;
-    f.primaryReads = pinnedToPrimaryRead;
-  }
-
-  private void loadFence() {
-    ShardFence f = shardFences[cur.index];
-    fence = f.fence;
-    fencePending = f.pending;
-    abandonedFence = f.abandoned;
-    pinnedToPrimaryRead = f.primaryReads;
-  }
-
   /** Makes {@code shard} the current replica set: routing, fences and pools are that shard's from now on. */
   void switchShard(ShardEndpoints shard) {
-    if (shard == cur) {
-      return;
-    }
-    saveFence();
     cur = shard;
-    loadFence();
   }
 
-  /** The read-your-writes state of {@code shard}; call {@link #reloadFence()} after changing the current shard's. */
-  ShardFence fenceOf(ShardEndpoints shard) {
-    saveFence();
-    return shardFences[shard.index];
+  /** The routing decision and read-your-writes state of {@code shard}. */
+  RouteSession decisionOf(ShardEndpoints shard) {
+    return routes[shard.index];
   }
 
-  void reloadFence() {
-    loadFence();
+  RouteContext routeContext() {
+    return routeContext;
   }
 
   int maxMessageBytes() {
@@ -1853,8 +1836,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     acquire(endpoint, then, failed);
   }
   void markRouted(RouteReason reason) { runtime.routed(cur, reason); }
-  boolean fenceIsPending() { return fencePending; }
-  ReplicationPosition currentFence() { return fence; }
 
   // ================================================================== timeouts and errors
 

@@ -1,6 +1,8 @@
 package dev.junction.proxy.relay;
 
 import dev.junction.health.EndpointState;
+import dev.junction.health.ReplicaSelector;
+import dev.junction.route.ReplicaSet;
 
 /**
  * One replica set the relay pools connections to: a shard's primary and replicas. Unsharded
@@ -13,17 +15,19 @@ final class ShardEndpoints {
   final String name;
   final Endpoint primary;
   final Endpoint[] replicas;
-  final EndpointState[] replicaStates;
+  /** The replica set as the routing decision sees it (shared by every session's {@link dev.junction.route.RouteSession}). */
+  final ReplicaSet replicaSet;
 
-  ShardEndpoints(int index, String name, Endpoint primary, Endpoint[] replicas) {
+  ShardEndpoints(int index, String name, Endpoint primary, Endpoint[] replicas, ReplicaSelector selector, long maxFenceWaitMillis) {
     this.index = index;
     this.name = name;
     this.primary = primary;
     this.replicas = replicas;
-    this.replicaStates = new EndpointState[replicas.length];
+    EndpointState[] replicaStates = new EndpointState[replicas.length];
     for (int i = 0; i < replicas.length; i++) {
       replicaStates[i] = replicas[i].state;
     }
+    this.replicaSet = new ReplicaSet(name, primary.state, replicaStates, selector, maxFenceWaitMillis);
     primary.group = this;
     for (Endpoint r : replicas) {
       r.group = this;

@@ -801,10 +801,9 @@ final class ShardRelay {
       for (String name : outcome.committed()) {
         ShardEndpoints s = runtime.shard(name);
         if (s != null && written.get(s.index)) {
-          session.fenceOf(s).pending = true; // read-your-writes on that shard from now on
+          session.decisionOf(s).writeCommitted(session.routeContext()); // read-your-writes on that shard from now on
         }
       }
-      session.reloadFence();
       if (outcome.error() != null) {
         PgError e = outcome.error();
         answerLocally(u, null, PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
@@ -1349,13 +1348,10 @@ final class ShardRelay {
       });
     }
 
+    /** A read leg's endpoint: the shard's decision places it without steps (see {@link dev.junction.route.RouteSession#placeLeg}). */
     private Endpoint readEndpoint(ShardEndpoints shard) {
-      RelaySession.ShardFence f = session.fenceOf(shard);
-      if (f.pending || f.primaryReads || shard.replicas.length == 0) {
-        return shard.primary;
-      }
-      EndpointState pick = runtime.selector.pick(shard.replicaStates, f.fence, null);
-      return pick == null ? shard.primary : shard.endpointOf(pick);
+      EndpointState target = session.decisionOf(shard).placeLeg(session.routeContext()).target();
+      return target == shard.primary.state ? shard.primary : shard.endpointOf(target);
     }
 
     private void acquire(Leg leg) {
@@ -1437,13 +1433,12 @@ final class ShardRelay {
         if (leg.problem == null) {
           applied.add(leg.shard.name);
           if (!read && !inTx) {
-            session.fenceOf(leg.shard).pending = true; // read-your-writes on that shard from now on
+            session.decisionOf(leg.shard).writeCommitted(session.routeContext()); // read-your-writes on that shard from now on
           }
         } else if (failed == null) {
           failed = leg;
         }
       }
-      session.reloadFence();
       if (failed != null) {
         if (inTx) {
           tx.failed = true;
