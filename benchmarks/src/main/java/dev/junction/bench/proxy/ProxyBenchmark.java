@@ -64,6 +64,9 @@ import java.util.stream.Stream;
  * 13 % in the second (proxy-perf5). PgBouncer and PostgreSQL get the same warm-up, so the comparison
  * stays even.
  *
+ * <p>The proxy runs with the JVM options of the shipped launcher: {@code -Xmx512m} (the systemd unit's)
+ * and {@link #LAUNCHER_GC} unless {@code JUNCTION_PROXY_JAVA_OPTS} choose a collector.
+ *
  * <p>{@code --baseline-jar} starts a second Junction proxy from another build (for example the
  * previous commit's {@code router-proxy.jar}) as target {@code junction-base}, interleaved with the
  * others in every round, so a change is measured before/after in one run on the same servers;
@@ -74,6 +77,8 @@ public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
   private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
   private static final int POOL = 20;
+  /** The collector router-proxy-dist's bin/junction-proxy chooses when JAVA_OPTS name none (see there). */
+  static final String LAUNCHER_GC = "-XX:+UseSerialGC";
 
   private ProxyBenchmark() {}
 
@@ -491,10 +496,14 @@ public final class ProxyBenchmark {
       }
       Path config = dir.resolve("junction.yaml");
       Files.writeString(config, yaml);
+      // the JVM options of the shipped launcher (bin/junction-proxy with the systemd unit's -Xmx512m): its
+      // default collector unless the extra options choose one
       List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));
-      if (extra != null && !extra.isBlank()) {
-        command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+      List<String> options = extra == null || extra.isBlank() ? List.of() : Arrays.asList(extra.trim().split("\\s+"));
+      if (options.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+        command.add(LAUNCHER_GC);
       }
+      command.addAll(options);
       command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toString()));
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
