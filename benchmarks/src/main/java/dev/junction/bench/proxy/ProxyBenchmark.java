@@ -48,16 +48,24 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
- * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording).
+ * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording);
+ * {@code JUNCTION_BASE_PROXY_JAVA_OPTS}, when set, replaces them for the {@code --baseline-jar} process (to compare
+ * JVM options with one jar).
  *
  * <p>Warm-up: before the first measured cell every target runs each selected workload and mode for
- * {@code --warmup} seconds (default 5; 0 skips it), 16 clients, unmeasured. WHY: the proxy is a freshly
- * started JVM; without it the first cells measured its JIT compilers (a perf profile of the proxy
- * during the first 64-client cells put about a third of its CPU in the C1/C2 compiler threads),
- * not the steady state that a long-running sidecar serves in. PgBouncer and PostgreSQL get the same
- * warm-up, so the comparison stays even.
+ * {@code --warmup} seconds (default 20; 0 skips it), with the largest measured client count up to 64,
+ * unmeasured. WHY: the proxy is a freshly started JVM; without it the first cells measured its JIT
+ * compilers (a perf profile of the proxy during the first 64-client cells put about a third of its CPU
+ * in the C1/C2 compiler threads), not the steady state that a long-running sidecar serves in. 5 s with
+ * 16 clients was not enough: 16 clients never wait for a pool connection, so the 64-client cells still
+ * compiled those paths, and the C2 thread was 30 % of the proxy's CPU in the first measured round and
+ * 13 % in the second (proxy-perf5). PgBouncer and PostgreSQL get the same warm-up, so the comparison
+ * stays even.
+ *
+ * <p>The proxy runs with the JVM options of the shipped launcher: {@code -Xmx512m} (the systemd unit's)
+ * and {@link #LAUNCHER_GC} unless {@code JUNCTION_PROXY_JAVA_OPTS} choose a collector.
  *
  * <p>{@code --baseline-jar} starts a second Junction proxy from another build (for example the
  * previous commit's {@code router-proxy.jar}) as target {@code junction-base}, interleaved with the
@@ -69,6 +77,8 @@ public final class ProxyBenchmark {
   private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
   private static final Pattern FAILED = Pattern.compile("number of failed transactions: (\\d+)");
   private static final int POOL = 20;
+  /** The collector router-proxy-dist's bin/junction-proxy chooses when JAVA_OPTS name none (see there). */
+  static final String LAUNCHER_GC = "-XX:+UseSerialGC";
 
   private ProxyBenchmark() {}
 
@@ -90,8 +100,11 @@ public final class ProxyBenchmark {
     String[] modes = option(a, "--modes", "simple,extended,prepared").split(",");
     String[] workloads = option(a, "--workloads", "select-only,tpcb-like").split(",");
     seconds = Integer.parseInt(option(a, "--seconds", Integer.toString(seconds)));
-    int warmup = Integer.parseInt(option(a, "--warmup", "5"));
+    int warmup = Integer.parseInt(option(a, "--warmup", "20"));
     String workerThreads = option(a, "--worker-threads", null);
+    primaryOnly = a.contains("--primary-only");
+    String keep = option(a, "--keep-logs", null);
+    keepLogs = keep == null ? null : Path.of(keep).toAbsolutePath();
     String baselineOption = option(a, "--baseline-jar", null);
     Path baselineJar = baselineOption == null ? null : Path.of(baselineOption);
     if (baselineJar != null && !Files.isReadable(baselineJar)) {
@@ -110,7 +123,8 @@ public final class ProxyBenchmark {
     provenance.append("# started ").append(Instant.now()).append('\n')
         .append("# commit ").append(sh("git", "rev-parse", "HEAD").strip())
         .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
-        .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads).append('\n')
+        .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads)
+        .append(primaryOnly ? ", primary only (--primary-only: no replicas configured, PgBouncer's topology)" : "").append('\n')
         .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
@@ -130,8 +144,10 @@ public final class ProxyBenchmark {
       Thread.sleep(2000);
       Path work = cluster.baseDir().resolve("bench");
       Files.createDirectories(work);
-      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg, workerThreads);
-           JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null);
+      try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg, workerThreads,
+          System.getenv("JUNCTION_PROXY_JAVA_OPTS"));
+           JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null,
+               System.getenv().getOrDefault("JUNCTION_BASE_PROXY_JAVA_OPTS", System.getenv("JUNCTION_PROXY_JAVA_OPTS")));
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
@@ -146,15 +162,16 @@ public final class ProxyBenchmark {
         if (base != null) {
           pids.put("junction-base", base.pid());
         }
+        int warmupClients = Math.min(64, Arrays.stream(clients).max().orElse(16));
         if (warmup > 0 && !a.contains("--idle-only")) {
           for (String workload : workloads) {
             for (String mode : modes) {
               for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, 16, warmup, work);
+                pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, warmupClients, warmup, work);
               }
             }
           }
-          System.out.println("warmed up: " + warmup + " s per target, workload and mode");
+          System.out.println("warmed up: " + warmup + " s per target, workload and mode, " + warmupClients + " clients");
         }
         List<String> rows = new ArrayList<>();
         for (String workload : a.contains("--idle-only") ? new String[0] : workloads) {
@@ -322,7 +339,7 @@ public final class ProxyBenchmark {
   static Result pgbenchOrUnsupported(String target, Path bin, int port, String workload, String mode, int clients, int seconds,
       Path work) throws Exception {
     try {
-      return pgbench(bin, port, workload, mode, clients, seconds, work);
+      return pgbench(target, bin, port, workload, mode, clients, seconds, work);
     } catch (IllegalStateException e) {
       if (target.equals("pgbouncer") && mode.equals("prepared") && String.valueOf(e.getMessage()).contains("prepared statement")) {
         return new Result(Double.NaN, Double.NaN);
@@ -332,6 +349,23 @@ public final class ProxyBenchmark {
   }
 
   static Result pgbench(Path bin, int port, String workload, String mode, int clients, int seconds, Path work) throws Exception {
+    return pgbench("port" + port, bin, port, workload, mode, clients, seconds, work);
+  }
+
+  /**
+   * {@code --primary-only}: both Junction processes front the primary alone, as PgBouncer does. WHY: configured
+   * with the two replicas, reads go to them, and on a 2-core host three servers and 40 busy server processes
+   * compete with the proxy for the same cores: in proxy-perf5 the same jar ran at 0.61x PgBouncer's TPS that
+   * way and at 0.91x in front of the primary alone, with half the p99 and 30 % less CPU per transaction.
+   */
+  static boolean primaryOnly;
+
+  /** {@code --keep-logs DIR}: pgbench's per-transaction logs are moved there instead of deleted (latency over time). */
+  static Path keepLogs;
+  private static int keptRuns;
+
+  static Result pgbench(String target, Path bin, int port, String workload, String mode, int clients, int seconds, Path work)
+      throws Exception {
     Path logs = Files.createTempDirectory(work, "pgbench");
     List<String> cmd = new ArrayList<>(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
         "-U", "postgres", "-c", Integer.toString(clients), "-j", "2", "-T", Integer.toString(seconds), "-n", "-M", mode,
@@ -358,10 +392,18 @@ public final class ProxyBenchmark {
             latencies.add(Long.parseLong(cols[2]));
           }
         }
-        Files.delete(f);
+        if (keepLogs == null) {
+          Files.delete(f);
+        }
       }
     }
-    Files.delete(logs);
+    if (keepLogs == null) {
+      Files.delete(logs);
+    } else {
+      Path kept = keepLogs.resolve(String.format(Locale.ROOT, "%03d-%s-%s-%s-c%d", ++keptRuns, target, workload, mode, clients));
+      Files.createDirectories(kept.getParent());
+      Files.move(logs, kept);
+    }
     latencies.sort(Long::compare);
     double p99 = latencies.isEmpty() ? -1 : latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)) / 1000.0;
     return new Result(Double.parseDouble(m.group(1)), p99);
@@ -444,17 +486,17 @@ public final class ProxyBenchmark {
     }
 
     static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg) throws Exception {
-      return start(jar, dir, pg, null);
+      return start(jar, dir, pg, null, System.getenv("JUNCTION_PROXY_JAVA_OPTS"));
     }
 
     /** {@code workerThreads}: {@code junction.proxy.worker-threads}, or null for the proxy's default. */
-    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads) throws Exception {
+    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads, String extra) throws Exception {
       Files.createDirectories(dir);
       int port = freePort();
       StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
           .append(endpoint("primary", pg.primary(), "        "))
-          .append("      replicas:\n");
-      for (int i = 0; i < pg.replicas().size(); i++) {
+          .append(primaryOnly ? "" : "      replicas:\n");
+      for (int i = 0; !primaryOnly && i < pg.replicas().size(); i++) {
         yaml.append("        - ").append(endpoint("replica" + (i + 1), pg.replica(i), "          ").substring(10));
       }
       yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")
@@ -464,11 +506,14 @@ public final class ProxyBenchmark {
       }
       Path config = dir.resolve("junction.yaml");
       Files.writeString(config, yaml);
+      // the JVM options of the shipped launcher (bin/junction-proxy with the systemd unit's -Xmx512m): its
+      // default collector unless the extra options choose one
       List<String> command = new ArrayList<>(List.of("java", "-Xmx512m"));
-      String extra = System.getenv("JUNCTION_PROXY_JAVA_OPTS");
-      if (extra != null && !extra.isBlank()) {
-        command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+      List<String> options = extra == null || extra.isBlank() ? List.of() : Arrays.asList(extra.trim().split("\\s+"));
+      if (options.stream().noneMatch(o -> o.startsWith("-XX:+Use") && o.endsWith("GC"))) {
+        command.add(LAUNCHER_GC);
       }
+      command.addAll(options);
       command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "--config", config.toString()));
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();

@@ -181,7 +181,7 @@ class ProxyDistributionIT {
         ProcessHandle.Info info = proxy.info();
         assertThat(info.command().orElse("")).endsWith("/bin/java");
         assertThat(String.join(" ", info.arguments().orElse(new String[0])))
-            .contains("-Xmx128m", "-Djunction.dist.test=1", "dev.junction.proxy.Main");
+            .contains("-Xmx128m", "-Djunction.dist.test=1", "dev.junction.proxy.Main", "-XX:+UseSerialGC"); // no collector in the options
 
         Properties props = new Properties();
         props.setProperty("user", "app");
