@@ -43,11 +43,6 @@ public final class DataSourceSummary {
     return Redaction.address(url);
   }
 
-  /** See {@link Redaction#userInfoEnd}; here so {@link FailureCause#secretsOf} agrees with {@link #address}. */
-  static int userInfoEnd(String s) {
-    return Redaction.userInfoEnd(s);
-  }
-
   /** Belt and braces for malformed URLs: a configured password or secret never appears verbatim. */
   private static String maskKnownSecrets(String text, JunctionConfig config) {
     List<String> secrets = new ArrayList<>();

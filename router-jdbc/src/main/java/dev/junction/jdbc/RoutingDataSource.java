@@ -4,15 +4,10 @@ import dev.junction.Junction;
 import dev.junction.Scope;
 import dev.junction.classify.Classification;
 import dev.junction.classify.Dialect;
-import dev.junction.classify.StatementClassifier;
-import dev.junction.config.ConfigException;
 import dev.junction.config.JunctionConfig;
 import dev.junction.config.YamlConfigLoader;
-import dev.junction.fence.Fence;
 import dev.junction.fence.FenceStore;
-import dev.junction.fence.FenceTokenCodec;
-import dev.junction.fence.FenceStores;
-import dev.junction.health.LagPolicy;
+import dev.junction.jdbc.internal.DataSourceRuntime;
 import dev.junction.shard.ShardRing;
 import dev.junction.shard.ShardRoute;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,8 +17,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -40,81 +35,18 @@ import javax.sql.DataSource;
  * parse cache) and the fence store; {@link #close()} releases all of them.
  */
 public final class RoutingDataSource implements DataSource, AutoCloseable {
-  final JunctionConfig config;
-  final JdbcDialect dialect;
-  final StatementClassifier classifier;
-  final FenceStore fenceStore;
-  final RoutingMetrics metrics;
-  final long maxFenceWaitMillis;
-  private final FenceTokenCodec tokenCodec;
-  private final List<ShardRuntime> shards = new ArrayList<>();
-  /**
-   * With sharding: the routing state for the ring the shards record, swapped by {@link #ringWatcher}
-   * when a resharding changes it (connections pick it up between transactions).
-   */
-  volatile ShardingRuntime sharding;
-  /** The ring state could not be routed by (e.g. it names a shard this configuration lacks): why. */
-  volatile String ringProblem;
-  final RingWatcher ringWatcher;
-  private final LagMonitor lagMonitor;
-  private final MeterRegistry registry;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  static {
+    DataSourceRuntime.exposeRuntimes(ds -> ds.runtime);
+  }
+
+  /** Everything this data source runs (internal: not exported); this class is its public face. */
+  private final DataSourceRuntime runtime;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private volatile PrintWriter logWriter;
   private int loginTimeout;
 
   private RoutingDataSource(JunctionConfig config, MeterRegistry registry) {
-    this.config = config.validate();
-    this.registry = registry;
-    if (config.dialect() == Dialect.MYSQL && config.shards().stream().anyMatch(s -> !s.replicas().isEmpty())) {
-      throw new ConfigException("junction.dialect", MySqlDialect.UNSUPPORTED);
-    }
-    this.dialect = JdbcDialect.of(config.dialect());
-    this.classifier = new StatementClassifier(config.dialect(), config.routing().classifierSettings());
-    this.classifier.bindTo(registry);
-    JunctionConfig.Fencing f = config.fencing();
-    this.fenceStore = FenceStores.open(f);
-    this.tokenCodec = f.tokenCodec();
-    this.maxFenceWaitMillis = config.routing().maxFenceWait().toMillis();
-    try {
-      for (int i = 0; i < config.shards().size(); i++) {
-        shards.add(new ShardRuntime(config.shards().get(i), "junction.shards[" + i + "]", config, dialect));
-      }
-    } catch (RuntimeException e) {
-      // e.g. a URL without a driver: release what was opened (pool threads, the Redis client) before failing
-      shards.forEach(ShardRuntime::close);
-      fenceStore.close();
-      throw e;
-    }
-    this.metrics = new RoutingMetrics(registry, shards);
-    io.micrometer.core.instrument.Gauge.builder("junction.fence.store.up", this, d -> d.fenceStoreStatus().up() ? 1 : 0)
-        .tag("store", fenceStore.kind())
-        .description("1 when the fence store answers; 0 while fenced reads in keyed scopes go to the primary").register(registry);
-    if (config.isSharded()) {
-      ShardRing configured = config.sharding().ring(config.shards());
-      dev.junction.ring.RingRecord record;
-      try {
-        record = RingCheck.agree(config, configured, shards);
-        this.sharding = ShardingRuntime.first(config, registry, shards, record, configured, record != null ? null
-            : () -> RingRouting.requireSameRing(RingCheck.agree(config, configured, shards), configured), this::ringRecordRead);
-      } catch (RuntimeException e) {
-        shards.forEach(ShardRuntime::close);
-        fenceStore.close();
-        throw e;
-      }
-      String defaultName = sharding.shardNames().get(sharding.rules.defaultShard());
-      this.ringWatcher = new RingWatcher(this, shards, shards.stream().filter(s -> s.name.equals(defaultName)).findFirst()
-          .orElse(shards.get(0)));
-    } else {
-      this.sharding = null;
-      this.ringWatcher = null;
-    }
-    JunctionConfig.Routing r = config.routing();
-    long readmitMillis = r.readmitLag().toMillis();
-    LagPolicy policy = new LagPolicy(r.maxLag().toMillis(), r.maxLagBytes(), readmitMillis,
-        r.maxLagBytes() == 0 ? 0 : r.maxLagBytes() / 2);
-    this.lagMonitor = new LagMonitor(shards, dialect, policy, r.circuitOpen().toMillis());
-    lagMonitor.pollOnce();
-    lagMonitor.start(r.lagPollInterval().toMillis());
+    this.runtime = new DataSourceRuntime(config, registry);
   }
 
   /** Builds a data source; meters go to a private registry (see {@link #create(JunctionConfig, MeterRegistry)}). */
@@ -131,19 +63,11 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
   }
 
   public JunctionConfig config() {
-    return config;
+    return runtime.config();
   }
 
   public MeterRegistry meterRegistry() {
-    return registry;
-  }
-
-  ShardRuntime defaultShard() {
-    return shards.get(0);
-  }
-
-  List<ShardRuntime> shards() {
-    return shards;
+    return runtime.meterRegistry();
   }
 
   @Override
@@ -151,12 +75,12 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     if (closed.get()) {
       throw new SQLException("Junction: this RoutingDataSource is closed; create a new one", "08003");
     }
-    return sharding != null ? new ShardedConnection(this) : new RoutingConnection(this, defaultShard());
+    return runtime.connect();
   }
 
   /** True when {@code junction.sharding} is configured. */
   public boolean isSharded() {
-    return sharding != null;
+    return runtime.isSharded();
   }
 
   /**
@@ -167,34 +91,12 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    * @throws IllegalStateException without sharding
    */
   public ShardRoute shardRoute(String sql, List<Object> parameters) throws SQLException {
-    if (sharding == null) {
-      throw new IllegalStateException("sharding is not configured (junction.sharding)");
-    }
-    return sharding.plan(sql).bind(parameters);
-  }
-
-  /**
-   * The ring watcher read {@code record}: when it describes another ring state than the one routed
-   * by, build that state and swap it in; a state this configuration cannot route by (a shard without
-   * endpoints) makes every sharded statement refuse with the reason.
-   */
-  synchronized void ringRecordRead(dev.junction.ring.RingRecord record) {
-    ShardingRuntime current = sharding;
-    if (current.unconfirmed() || current.record != null && current.record.sameRings(record)) {
-      return; // unconfirmed: only the full startup check (shard ids, agreement) may confirm a ring
-    }
-    try {
-      sharding = current.next(config, registry, shards, record);
-      ringProblem = null;
-      org.slf4j.LoggerFactory.getLogger(RoutingDataSource.class).info("Junction: now routing by {}", record.describe());
-    } catch (RuntimeException e) {
-      ringProblem = "the shards now record " + record.describe() + ", which this router cannot route by: " + e.getMessage();
-    }
+    return runtime.shardRoute(sql, parameters);
   }
 
   /** The ring the data source routes by (null without sharding). */
   public ShardRing ring() {
-    return sharding == null ? null : sharding.rules.ring();
+    return runtime.ring();
   }
 
   /**
@@ -202,10 +104,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    * worker id {@code junction.sharding.worker-id}). Per-shard sequences would collide across shards.
    */
   public long nextId() {
-    if (sharding == null) {
-      throw new IllegalStateException("id generation needs sharding (junction.sharding.worker-id)");
-    }
-    return sharding.ids.nextId();
+    return runtime.nextId();
   }
 
   @Override
@@ -219,76 +118,41 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    * After the work, send {@link #token(Scope)} back to the client.
    */
   public Scope tokenScope(String token) {
-    return Junction.scope(requireCodec().decode(token));
+    return Junction.scope(runtime.tokenCodec().decode(token));
   }
 
   /** The token to hand to the client so its next request, on any server, reads its own writes. */
   public String token(Scope scope) {
-    return requireCodec().encode(scope.fence());
-  }
-
-  private FenceTokenCodec requireCodec() {
-    if (tokenCodec == null) {
-      throw new IllegalStateException("fence tokens need junction.fencing.token-secret (at least 16 characters)");
-    }
-    return tokenCodec;
+    return runtime.tokenCodec().encode(scope.fence());
   }
 
   /** The cached classification of {@code sql} (what the router itself uses). */
   public Classification classify(String sql) {
-    return classifier.classify(sql);
+    return runtime.classify(sql);
   }
 
   public Dialect dialect() {
-    return config.dialect();
+    return runtime.config().dialect();
   }
 
   /** Explains how {@code sql} would be routed now, from the classifier and the live endpoint states. */
   public RouteExplanation explain(String sql) {
-    Classification c = classifier.classify(sql);
-    ShardRuntime shard = defaultShard();
-    String shards = null;
-    if (sharding != null) {
-      try {
-        dev.junction.shard.ShardPlan plan = sharding.plan(sql);
-        ShardRoute route = sql.indexOf('?') >= 0 ? null : plan.bind(List.of());
-        if (route == null) {
-          shards = plan.opcode().name().toLowerCase(java.util.Locale.ROOT) + " at most (the targets depend on parameter values)";
-        } else {
-          List<String> names = route.statements().stream().map(s -> sharding.shardNames().get(s.shard())).toList();
-          shards = route.opcode().name().toLowerCase(java.util.Locale.ROOT) + " " + names + ": " + route.explanation();
-          shard = sharding.ringOrder[route.statements().get(0).shard()];
-        }
-      } catch (SQLException e) {
-        shards = "refused (" + e.getSQLState() + "): " + e.getMessage();
-      }
-    }
-    Scope scope = Junction.currentScope();
-    Fence fence = scope == null ? Fence.NONE : scope.fence();
-    RouteExplanation explanation = RouteExplanation.of(sql, c, shard, fence.of(shard.name), config.routing());
-    return shards == null ? explanation : explanation.withShards(shards);
+    return runtime.explain(sql);
   }
 
   /** Whether the fence store can serve fences now (see {@link FenceStore#status()}). */
   public FenceStore.Status fenceStoreStatus() {
-    return fenceStore.status();
+    return runtime.fenceStoreStatus();
   }
 
   /** The fence store's kind: {@code local} or {@code redis}. */
   public String fenceStoreKind() {
-    return fenceStore.kind();
+    return runtime.fenceStoreKind();
   }
 
   /** A snapshot of every endpoint's health, for health checks and dashboards. */
   public List<EndpointHealth> health() {
-    List<EndpointHealth> out = new ArrayList<>();
-    for (ShardRuntime shard : shards) {
-      out.add(EndpointHealth.of(shard.primary));
-      for (EndpointPool r : shard.replicas) {
-        out.add(EndpointHealth.of(r));
-      }
-    }
-    return out;
+    return runtime.health();
   }
 
   /**
@@ -296,25 +160,17 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    * it: for front-ends that run their own connections (the proxy) but share health, lag and circuits.
    */
   public List<dev.junction.health.EndpointState> endpointStates(String shard) {
-    for (ShardRuntime s : shards) {
-      if (s.name.equals(shard)) {
-        List<dev.junction.health.EndpointState> states = new ArrayList<>();
-        states.add(s.primary.state());
-        states.addAll(List.of(s.replicaStates));
-        return states;
-      }
-    }
-    throw new IllegalArgumentException("unknown shard " + shard);
+    return runtime.endpointStates(shard);
   }
 
   /** How many statements went to {@code reason} on the default shard (for tests and explain). */
   public double routedCount(dev.junction.route.RouteReason reason) {
-    return metrics.routed(defaultShard().name, reason);
+    return runtime.routedCount(reason);
   }
 
   /** How many statements went to {@code reason} on the named shard. */
   public double routedCount(String shard, dev.junction.route.RouteReason reason) {
-    return metrics.routed(shard, reason);
+    return runtime.routedCount(shard, reason);
   }
 
   @Override
@@ -322,17 +178,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    lagMonitor.close();
-    if (ringWatcher != null) {
-      ringWatcher.close();
-    }
-    if (sharding != null) {
-      sharding.close();
-    }
-    for (ShardRuntime shard : shards) {
-      shard.close();
-    }
-    fenceStore.close();
+    runtime.close();
   }
 
   @Override public PrintWriter getLogWriter() { return logWriter; }
@@ -350,7 +196,7 @@ public final class RoutingDataSource implements DataSource, AutoCloseable {
    */
   @Override
   public String toString() {
-    return DataSourceSummary.of(config) + (closed.get() ? " (closed)" : "");
+    return DataSourceSummary.of(runtime.config()) + (closed.get() ? " (closed)" : "");
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.junction.reshard;
 
 import dev.junction.config.JunctionConfig;
-import dev.junction.jdbc.RingTable;
+import dev.junction.jdbc.internal.RingTable;
 import dev.junction.ring.RingLayout;
 import dev.junction.ring.RingPhase;
 import dev.junction.ring.RingRecord;

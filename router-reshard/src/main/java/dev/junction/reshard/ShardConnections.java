@@ -2,7 +2,7 @@ package dev.junction.reshard;
 
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
-import dev.junction.jdbc.EndpointConnector;
+import dev.junction.jdbc.internal.EndpointConnector;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import dev.junction.config.JunctionConfig;
 import dev.junction.fence.FenceTokenCodec;
 import dev.junction.health.EndpointState;
 import dev.junction.health.ReplicaSelector;
-import dev.junction.jdbc.ShardRouter;
+import dev.junction.jdbc.internal.ShardRouter;
 import dev.junction.route.RouteReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -6,7 +6,7 @@ import dev.junction.JunctionSqlState;
 import dev.junction.classify.Classification;
 import dev.junction.classify.StatementKind;
 import dev.junction.health.EndpointState;
-import dev.junction.jdbc.ShardRouter;
+import dev.junction.jdbc.internal.ShardRouter;
 import dev.junction.merge.BoundScatterPlan;
 import dev.junction.merge.Combine;
 import dev.junction.merge.MergeSpec;

@@ -103,7 +103,7 @@ public final class ProxyServer implements AutoCloseable, SessionHost {
     this.io = NettyTransport.group(config.workerThreads());
     this.runtime = new RelayRuntime(dataSource.config(), dataSource::endpointStates, dataSource::classify, io, registry,
         config.pooling().mode(), config.pooling().queryWaitTimeout(), config.pooling().maxPreparedStatements(),
-        dataSource.isSharded() ? new dev.junction.jdbc.ShardRouter(dataSource) : null);
+        dataSource.isSharded() ? new dev.junction.jdbc.internal.ShardRouter(dataSource) : null);
     this.console = new AdminConsole(new ConsoleBackend());
     Gauge.builder("junction.proxy.sessions", this, ProxyServer::sessionCount).description("Client sessions of the proxy").register(registry);
     if (runtime != null) {

@@ -5,7 +5,7 @@ import dev.junction.config.JunctionConfig;
 import dev.junction.config.RedactedCause;
 import dev.junction.config.Redaction;
 import dev.junction.config.YamlConfigLoader;
-import dev.junction.jdbc.EndpointConnector;
+import dev.junction.jdbc.internal.EndpointConnector;
 import dev.junction.reshard.Progress;
 import dev.junction.reshard.ReshardException;
 import dev.junction.reshard.ReshardJob;

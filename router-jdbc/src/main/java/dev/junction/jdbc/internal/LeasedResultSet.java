@@ -1,0 +1,83 @@
+package dev.junction.jdbc.internal;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The result set of a {@link JunctionArray}'s {@code getResultSet()}: the driver's, usable while the
+ * array's {@link Lease} holds (pgjdbc builds it in memory, but its metadata and nested arrays still
+ * look types up through the physical connection), failing with {@link Lease#EXPIRED} afterwards.
+ * {@link #getStatement()} is null: no Junction statement produced it, and the driver's statement
+ * would hand out the physical connection.
+ */
+final class LeasedResultSet extends LobGuardingResultSet {
+  private final Lease lease;
+
+  private LeasedResultSet(ResultSet physical, Lease lease) {
+    super(physical);
+    this.lease = lease;
+  }
+
+  static ResultSet of(ResultSet physical, Lease lease) {
+    return physical == null ? null : new LeasedResultSet(physical, lease);
+  }
+
+  @Override
+  ResultSet delegate() throws SQLException {
+    ResultSet d = delegate;
+    if (d == null) {
+      throw closed();
+    }
+    lease.check("Array's result set");
+    return d;
+  }
+
+  @Override
+  SQLException closed() {
+    return new SQLException("Junction: result set is closed", JunctionResultSet.CLOSED);
+  }
+
+  @Override
+  Lease lease() {
+    return lease;
+  }
+
+  @Override
+  public Statement getStatement() throws SQLException {
+    delegate();
+    return null;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    ResultSet d = delegate;
+    delegate = null;
+    if (d != null && lease.valid()) {
+      d.close();
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return delegate == null;
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return true;
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) || d.isWrapperFor(iface);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.junction.jdbc.internal;
+
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.Clob;
+import java.sql.NClob;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * A delegating result set whose arrays and LOBs pass through {@link JunctionLobs}, leased to the
+ * physical connection the rows came from ({@link #lease()}), so none of them acts on that connection
+ * once it went back to the pool (issue #12).
+ */
+abstract class LobGuardingResultSet extends DelegatingResultSet {
+
+  LobGuardingResultSet(ResultSet delegate) {
+    super(delegate);
+  }
+
+  /** While objects read from this result set may still use its physical connection. */
+  abstract Lease lease();
+
+  @Override public Array getArray(int i) throws SQLException { return JunctionLobs.array(delegate().getArray(i), lease()); }
+  @Override public Array getArray(String c) throws SQLException { return JunctionLobs.array(delegate().getArray(c), lease()); }
+  @Override public Blob getBlob(int i) throws SQLException { return JunctionLobs.blob(delegate().getBlob(i), lease()); }
+  @Override public Blob getBlob(String c) throws SQLException { return JunctionLobs.blob(delegate().getBlob(c), lease()); }
+  @Override public Clob getClob(int i) throws SQLException { return JunctionLobs.clob(delegate().getClob(i), lease()); }
+  @Override public Clob getClob(String c) throws SQLException { return JunctionLobs.clob(delegate().getClob(c), lease()); }
+  @Override public NClob getNClob(int i) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(i), lease()); }
+  @Override public NClob getNClob(String c) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(c), lease()); }
+  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease()); }
+  @Override public Object getObject(String c) throws SQLException { return JunctionLobs.object(delegate().getObject(c), lease()); }
+  @Override public Object getObject(int i, Map<String, Class<?>> map) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(i, map), lease());
+  }
+  @Override public Object getObject(String c, Map<String, Class<?>> map) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(c, map), lease());
+  }
+  @Override public <T> T getObject(int i, Class<T> type) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(i, type), type, lease());
+  }
+  @Override public <T> T getObject(String c, Class<T> type) throws SQLException {
+    return JunctionLobs.object(delegate().getObject(c, type), type, lease());
+  }
+}

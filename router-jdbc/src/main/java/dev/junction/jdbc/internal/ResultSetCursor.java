@@ -1,0 +1,114 @@
+package dev.junction.jdbc.internal;
+
+import dev.junction.merge.RowCursor;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * One shard's result as the merger reads it: each row copied out with {@code getObject}, so the
+ * merger can hold rows of several shards at once. A merged row outlives the moment its shard's
+ * physical connection is this logical connection's (outside a transaction it goes back to the pool
+ * once the statement is done), so a driver array is read into a {@link JunctionArray} snapshot and a
+ * LOB that reads through its connection is leased ({@link JunctionLobs}), as on the one-shard path:
+ * nothing in a merged row acts on a connection another borrower may hold. Closing it closes the shard's result and the
+ * statement that produced it (when given), and counts the rows for {@link ShardMetrics}. A failure
+ * while reading (a streamed result whose later rows fail on the server, a connection lost
+ * mid-stream) names the shard, as a failure at execution does.
+ */
+final class ResultSetCursor implements RowCursor {
+  private final ResultSet rs;
+  private final Statement owner;
+  private final java.sql.ResultSetMetaData metaData;
+  private final int columns;
+  private final int shard;
+  private final String shardName;
+  private final ShardMetrics metrics;
+  private final DriverText texts;
+  /** While the shard's physical connection is still this logical connection's; null: the values are Junction's already. */
+  private final Lease lease;
+  private final int[] scales;
+  private final String[] typeNames;
+  private Object[] row;
+  private long rows;
+  private boolean closed;
+
+  /**
+   * @param shardName the shard named in a failure while reading; null: not named
+   * @param texts where to record driver texts that Junction's formatting would not reproduce; null: none
+   * @param lease while {@code rs}'s physical connection is this logical connection's (arrays and LOBs are
+   *     wrapped against it); null: {@code rs} is a Junction result set, whose values are wrapped already
+   */
+  ResultSetCursor(ResultSet rs, Statement owner, int shard, String shardName, ShardMetrics metrics, DriverText texts,
+                  Lease lease) throws SQLException {
+    this.rs = rs;
+    this.owner = owner;
+    this.metaData = rs.getMetaData();
+    this.columns = metaData.getColumnCount();
+    this.shard = shard;
+    this.shardName = shardName;
+    this.metrics = metrics;
+    this.texts = texts;
+    this.lease = lease;
+    this.scales = new int[columns];
+    this.typeNames = new String[columns];
+    for (int i = 0; texts != null && i < columns; i++) {
+      scales[i] = metaData.getScale(i + 1);
+      typeNames[i] = metaData.getColumnTypeName(i + 1);
+    }
+  }
+
+  @Override
+  public boolean next() throws SQLException {
+    try {
+      return read();
+    } catch (SQLException e) {
+      if (shardName == null) {
+        throw e;
+      }
+      throw new SQLException("Junction: on shard " + shardName + ": " + e.getMessage(), e.getSQLState(), e.getErrorCode(), e);
+    }
+  }
+
+  private boolean read() throws SQLException {
+    if (closed || !rs.next()) {
+      return false;
+    }
+    Object[] r = new Object[columns];
+    for (int i = 0; i < columns; i++) {
+      Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease);
+      r[i] = v;
+      if (texts != null && DriverText.worthChecking(v)) {
+        texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
+      }
+    }
+    row = r;
+    rows++;
+    return true;
+  }
+
+  java.sql.ResultSetMetaData metaData() {
+    return metaData;
+  }
+
+  @Override
+  public Object[] row() {
+    return row;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    metrics.rows(shard, rows);
+    try {
+      rs.close();
+    } finally {
+      if (owner != null) {
+        owner.close();
+      }
+    }
+  }
+}
