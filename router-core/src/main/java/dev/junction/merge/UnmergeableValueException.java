@@ -12,21 +12,21 @@ import java.sql.SQLFeatureNotSupportedException;
 final class UnmergeableValueException extends IllegalArgumentException {
 
   private static final String WAY_OUT = Unsupported.ROUTE_TO_ONE_SHARD
-      + ", or use a column or expression of a number, text, date/time, boolean, bytea or uuid type there";
+      + ", or use a column or expression of a number, text, date/time, boolean, bytea or uuid type there.";
 
   private UnmergeableValueException(String message) {
     super(message);
   }
 
   static UnmergeableValueException grouping(Object v) {
-    return new UnmergeableValueException("GROUP BY or DISTINCT over several shards on " + describe(v)
-        + " is not supported: Junction cannot show that two such values from different shards are equal exactly"
-        + " when the database says they are. " + WAY_OUT + ".");
+    return new UnmergeableValueException("GROUP BY or DISTINCT on " + describe(v)
+        + " is not supported in a multi-shard SELECT: Junction cannot show that two such values from different shards"
+        + " are equal exactly when the database says they are. " + WAY_OUT);
   }
 
   static UnmergeableValueException ordering(Object v) {
-    return new UnmergeableValueException("ORDER BY, MIN or MAX over several shards on " + describe(v)
-        + " is not supported: Junction cannot order such values as the database does. " + WAY_OUT + ".");
+    return new UnmergeableValueException("ORDER BY, MIN or MAX on " + describe(v)
+        + " is not supported in a multi-shard SELECT: Junction cannot order such values as the database does. " + WAY_OUT);
   }
 
   SQLFeatureNotSupportedException refusal() {
