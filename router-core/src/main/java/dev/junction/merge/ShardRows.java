@@ -24,6 +24,12 @@ final class ShardRows {
   }
 
   static SQLException dataError(IllegalArgumentException e) {
+    if (e instanceof UnmergeableValueException u) {
+      return u.refusal();
+    }
+    if (e.getCause() instanceof UnmergeableValueException u) {
+      return u.refusal();
+    }
     return new SQLDataException(e.getMessage(), "22000", e);
   }
 

@@ -71,10 +71,13 @@ public final class SqlValues {
     if (a instanceof java.util.Date x && b instanceof java.util.Date y) {
       return compareDates(x, y);
     }
-    if (a.getClass() == b.getClass() && a instanceof Comparable) {
+    if (a.getClass() == b.getClass() && a instanceof Comparable && EQUALITY_IS_SQL.contains(a.getClass())) {
       @SuppressWarnings("unchecked")
       Comparable<Object> c = (Comparable<Object>) a;
       return c.compareTo(b);
+    }
+    if (a.getClass() == b.getClass() || !ordered(a) || !ordered(b)) {
+      throw UnmergeableValueException.ordering(ordered(a) ? b : a);
     }
     throw IncomparableValuesException.of("compare", a, b);
   }
@@ -85,6 +88,15 @@ public final class SqlValues {
    * ({@code 1}, {@code 1L}, {@code 1.00}, {@code 1.0d}; consistent with {@link #compare}),
    * {@code byte[]} by content, timestamps with time zone by instant. NULL stays
    * NULL (all NULLs form one group, as in SQL).
+   *
+   * <p>Only for value classes whose equality is provably the database's: numbers, strings (exact,
+   * see the collation note above), bytes, booleans, UUIDs and date/time values. Anything else
+   * (an SQL array, which compares by identity; an interval, where PostgreSQL's {@code 1 day} equals
+   * {@code 24:00:00} and {@code 1 mon} equals {@code 30 days}; json and other driver objects
+   * compared by their text) is refused rather than grouped by a Java equality that may split one
+   * SQL group in two.
+   *
+   * @throws IllegalArgumentException ({@link UnmergeableValueException}) for such a value
    */
   public static Object groupingKey(Object v) {
     if (v == null || v instanceof String) {
@@ -122,7 +134,26 @@ public final class SqlValues {
     if (v instanceof ZonedDateTime t) {
       return t.toInstant();
     }
-    return v;
+    if (v instanceof java.util.Date || EQUALITY_IS_SQL.contains(v.getClass())) {
+      return v;
+    }
+    throw UnmergeableValueException.grouping(v);
+  }
+
+  /**
+   * Classes (besides numbers, strings, {@code byte[]}, {@link java.util.Date} and its subclasses,
+   * handled above) whose Java equality and order are the database's for the columns drivers map to
+   * them.
+   */
+  private static final java.util.Set<Class<?>> EQUALITY_IS_SQL = java.util.Set.of(Boolean.class, UUID.class,
+      Character.class, java.time.LocalDate.class, java.time.LocalTime.class, java.time.LocalDateTime.class,
+      java.time.Instant.class, String.class, Long.class,
+      Integer.class, Short.class, Byte.class, BigDecimal.class, BigInteger.class, Double.class, Float.class);
+
+  private static boolean ordered(Object v) {
+    return v instanceof Number || v instanceof String || v instanceof byte[] || v instanceof UUID
+        || v instanceof OffsetDateTime || v instanceof ZonedDateTime || v instanceof java.util.Date
+        || EQUALITY_IS_SQL.contains(v.getClass());
   }
 
   private static Object canonical(BigDecimal d) {

@@ -236,6 +236,9 @@ final class AdversarialGenerator {
         "SELECT id, n FROM specials ORDER BY n DESC, id",
         "SELECT id, s FROM specials ORDER BY s, id",
         "SELECT s, max(f) AS m FROM specials GROUP BY s HAVING max(f) > 1",
+        "SELECT b, count(*) AS c FROM specials GROUP BY b",
+        "SELECT DISTINCT bo FROM specials",
+        "SELECT bo, count(*) AS c FROM specials GROUP BY bo",
         // SUM/AVG of doubles depend on the order of addition (in one database too): not compared bit for bit
         "SELECT avg(n) AS a, count(f) AS cf FROM specials WHERE f < 1e100 AND f > -1e100"));
     if (pg) {
@@ -244,6 +247,16 @@ final class AdversarialGenerator {
       sql.add("SELECT id, tz FROM specials ORDER BY tz, id");
       sql.add("SELECT max(ni), min(ni), sum(ni) FROM specials");
       sql.add("SELECT ni, count(*) AS c FROM specials GROUP BY ni");
+      // grouping and ordering on every special type, not only the numbers, text and dates above: arrays
+      // and intervals have no Java equality that is PostgreSQL's, so the merge must refuse, never split groups
+      sql.add("SELECT iv, count(*) AS c FROM specials GROUP BY iv");
+      sql.add("SELECT DISTINCT iv FROM specials");
+      sql.add("SELECT arr, count(*) AS c FROM specials GROUP BY arr");
+      sql.add("SELECT DISTINCT arr FROM specials");
+      sql.add("SELECT id, iv FROM specials ORDER BY iv, id");
+      sql.add("SELECT max(iv), min(iv) FROM specials");
+      sql.add("SELECT tz, count(*) AS c FROM specials GROUP BY tz");
+      sql.add("SELECT DISTINCT ts FROM specials");
     } else {
       sql.add("SELECT id, b, bo FROM specials ORDER BY id");
     }

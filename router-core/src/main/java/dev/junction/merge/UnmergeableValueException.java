@@ -1,0 +1,42 @@
+package dev.junction.merge;
+
+import java.sql.SQLFeatureNotSupportedException;
+
+/**
+ * A value the merge cannot group or order across shards with the database's own semantics: its
+ * Java equality or order is not provably the SQL one (an array compares by identity, an interval's
+ * {@code 1 day} equals {@code 24:00:00} in PostgreSQL but not in Java, a json or driver object by
+ * its text). Unchecked so it can leave a {@link java.util.Comparator} or a hash key; the merge
+ * cursors turn it into a refusal (0AJ00) instead of answering with rows that may be wrong.
+ */
+final class UnmergeableValueException extends IllegalArgumentException {
+
+  private static final String WAY_OUT = Unsupported.ROUTE_TO_ONE_SHARD
+      + ", or use a column or expression of a number, text, date/time, boolean, bytea or uuid type there.";
+
+  private UnmergeableValueException(String message) {
+    super(message);
+  }
+
+  static UnmergeableValueException grouping(Object v) {
+    return new UnmergeableValueException("GROUP BY or DISTINCT on " + describe(v)
+        + " is not supported in a multi-shard SELECT: Junction cannot show that two such values from different shards"
+        + " are equal exactly when the database says they are. " + WAY_OUT);
+  }
+
+  static UnmergeableValueException ordering(Object v) {
+    return new UnmergeableValueException("ORDER BY, MIN or MAX on " + describe(v)
+        + " is not supported in a multi-shard SELECT: Junction cannot order such values as the database does. " + WAY_OUT);
+  }
+
+  SQLFeatureNotSupportedException refusal() {
+    return new SQLFeatureNotSupportedException(getMessage(), Unsupported.SQL_STATE, this);
+  }
+
+  private static String describe(Object v) {
+    if (v instanceof java.sql.Array) {
+      return "an SQL array value";
+    }
+    return "a value of " + v.getClass().getName();
+  }
+}
