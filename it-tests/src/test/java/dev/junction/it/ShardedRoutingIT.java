@@ -517,28 +517,32 @@ class ShardedRoutingIT {
    */
   @Test
   void setLocalHoldsOnEveryShardOfTheTransactionAndEndsWithIt() throws Exception {
-    for (PostgresReplicaSet set : cluster.postgres()) {
-      try (Connection direct = set.primary().connect(); Statement s = direct.createStatement()) {
-        s.execute("CREATE SCHEMA alt");
-        for (String schema : List.of("public", "alt")) {
-          s.execute("CREATE TABLE " + schema + ".sl (id bigint PRIMARY KEY, v int NOT NULL)");
-          s.execute("INSERT INTO " + schema + ".sl SELECT g, " + (schema.equals("alt") ? 200 : 100)
-              + " FROM generate_series(0, 99) g");
-        }
-      }
-    }
     JunctionConfig slConfig = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5),
         Duration.ofMillis(50)), TestConfigs.localFences(),
         JunctionConfig.Sharding.of(List.of(new ShardedTable("sl", "id", KeyType.LONG)), List.of()));
-    int defaultShard = slConfig.sharding().rules(slConfig.shards()).defaultShard();
+    var rules = slConfig.sharding().rules(slConfig.shards());
+    int defaultShard = rules.defaultShard();
     long[] key = {-1, -1, -1};
+    List<List<Long>> placed = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     for (long id = 0; id < 100; id++) {
-      int shard = slConfig.sharding().rules(slConfig.shards()).shardOf(slConfig.sharding().tables().get(0), id);
+      int shard = rules.shardOf(slConfig.sharding().tables().get(0), id);
+      placed.get(shard).add(id);
       if (key[shard] < 0) {
         key[shard] = id;
       }
     }
     assertThat(key).as("a key on every shard").doesNotContain(-1L);
+    for (int shard = 0; shard < 3; shard++) { // each row where the ring places it, in both schemas
+      try (Connection direct = set(shard).primary().connect(); Statement s = direct.createStatement()) {
+        s.execute("CREATE SCHEMA alt");
+        for (String schema : List.of("public", "alt")) {
+          s.execute("CREATE TABLE " + schema + ".sl (id bigint PRIMARY KEY, v int NOT NULL)");
+          for (long id : placed.get(shard)) {
+            s.execute("INSERT INTO " + schema + ".sl VALUES (" + id + ", " + (schema.equals("alt") ? 200 : 100) + ")");
+          }
+        }
+      }
+    }
     int other = (defaultShard + 1) % 3;
     int third = (defaultShard + 2) % 3;
     try (RoutingDataSource d = RoutingDataSource.create(slConfig)) {
