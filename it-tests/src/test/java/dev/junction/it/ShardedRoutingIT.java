@@ -509,6 +509,89 @@ class ShardedRoutingIT {
    * not committed behind the error, and the error must say both. On the old code the third shard
    * committed and the error named only the first. Oracle: each shard's primary, read directly.
    */
+  /**
+   * SET LOCAL in a transaction over several shards holds on every shard the transaction touches, also on
+   * shards that join after it, and ends with the transaction. Oracle: PostgreSQL's own semantics on one
+   * server, made visible by a table {@code sl} in both {@code public} (v = 100) and {@code alt} (v = 200)
+   * on every shard, so that {@code SET LOCAL search_path = alt, public} changes the answer.
+   */
+  @Test
+  void setLocalHoldsOnEveryShardOfTheTransactionAndEndsWithIt() throws Exception {
+    JunctionConfig slConfig = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5),
+        Duration.ofMillis(50)), TestConfigs.localFences(),
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("sl", "id", KeyType.LONG)), List.of()));
+    var rules = slConfig.sharding().rules(slConfig.shards());
+    int defaultShard = rules.defaultShard();
+    long[] key = {-1, -1, -1};
+    List<List<Long>> placed = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    for (long id = 0; id < 100; id++) {
+      int shard = rules.shardOf(slConfig.sharding().tables().get(0), id);
+      placed.get(shard).add(id);
+      if (key[shard] < 0) {
+        key[shard] = id;
+      }
+    }
+    assertThat(key).as("a key on every shard").doesNotContain(-1L);
+    for (int shard = 0; shard < 3; shard++) { // each row where the ring places it, in both schemas
+      try (Connection direct = set(shard).primary().connect(); Statement s = direct.createStatement()) {
+        s.execute("CREATE SCHEMA alt");
+        for (String schema : List.of("public", "alt")) {
+          s.execute("CREATE TABLE " + schema + ".sl (id bigint PRIMARY KEY, v int NOT NULL)");
+          for (long id : placed.get(shard)) {
+            s.execute("INSERT INTO " + schema + ".sl VALUES (" + id + ", " + (schema.equals("alt") ? 200 : 100) + ")");
+          }
+        }
+      }
+    }
+    int other = (defaultShard + 1) % 3;
+    int third = (defaultShard + 2) % 3;
+    try (RoutingDataSource d = RoutingDataSource.create(slConfig)) {
+      // 1. SQL BEGIN: a shard that joins after the SET LOCAL gets it
+      try (Connection c = d.getConnection(); Statement s = c.createStatement()) {
+        s.execute("BEGIN");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).isEqualTo(100);
+        s.execute("SET LOCAL search_path = alt, public");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).as("the shard that ran it").isEqualTo(200);
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[other])).as("a shard joining after it").isEqualTo(200);
+        assertThat(longValue(c, "SELECT sum(v) FROM sl WHERE id IN (" + key[0] + ", " + key[1] + ", " + key[2] + ")"))
+            .as("a scatter read inside the transaction").isEqualTo(600);
+        s.execute("COMMIT");
+        assertThat(longValue(c, "SELECT sum(v) FROM sl WHERE id IN (" + key[0] + ", " + key[1] + ", " + key[2] + ")"))
+            .as("after COMMIT the setting is gone on every shard").isEqualTo(300);
+      }
+      // 2. auto-commit off: the setting of one transaction does not leak into a shard opened in the next
+      try (Connection c = d.getConnection(); Statement s = c.createStatement()) {
+        c.setAutoCommit(false);
+        s.execute("SET LOCAL search_path = alt, public");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).isEqualTo(200);
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[other])).as("joining in the same transaction")
+            .isEqualTo(200);
+        c.commit();
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[third]))
+            .as("a shard first opened in the next transaction").isEqualTo(100);
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).isEqualTo(100);
+        c.commit();
+      }
+      // 3. after ROLLBACK TO SAVEPOINT undid settings, no shard may join (which settings hold is unknown)
+      try (Connection c = d.getConnection(); Statement s = c.createStatement()) {
+        s.execute("BEGIN");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).isEqualTo(100);
+        s.execute("SAVEPOINT p");
+        s.execute("SET LOCAL search_path = alt, public");
+        s.execute("ROLLBACK TO SAVEPOINT p");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[defaultShard])).as("undone on the shard in it")
+            .isEqualTo(100);
+        assertThatThrownBy(() -> longValue(c, "SELECT v FROM sl WHERE id = " + key[other]))
+            .isInstanceOfSatisfying(SQLException.class, e -> {
+              assertThat(e.getSQLState()).isEqualTo("0AJ00");
+              assertThat(e.getMessage()).contains("cannot join this transaction").contains("ROLLBACK TO SAVEPOINT");
+            });
+        s.execute("ROLLBACK");
+        assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[other])).as("usable after ROLLBACK").isEqualTo(100);
+      }
+    }
+  }
+
   @Test
   void aCommitFailingOnOneShardRollsBackTheShardsAfterIt() throws Exception {
     for (PostgresReplicaSet set : cluster.postgres()) { // DEFERRABLE is made on each shard directly

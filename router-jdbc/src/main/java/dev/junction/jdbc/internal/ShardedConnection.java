@@ -53,6 +53,14 @@ final class ShardedConnection implements JunctionConnection {
   private RoutingConnection[] open;
   private final List<ShardedStatement> statements = new ArrayList<>();
   private final List<String> sessionStatements = new ArrayList<>();
+  /**
+   * SET LOCAL, SET TRANSACTION and SET CONSTRAINTS of the open transaction, in order: they run on every
+   * shard of the transaction, also on shards that join later (after their BEGIN), and are forgotten when
+   * it ends. Kept apart from {@link #sessionStatements}, which outlive transactions.
+   */
+  private final List<String> transactionSettings = new ArrayList<>();
+  /** A ROLLBACK TO SAVEPOINT came after transaction settings: which still hold is unknown, so no shard may join. */
+  private boolean transactionSettingsUncertain;
   /** Shards that joined the open transaction, and those it wrote to. */
   private final BitSet participants = new BitSet();
   private final BitSet written = new BitSet();
@@ -131,10 +139,19 @@ final class ShardedConnection implements JunctionConnection {
       open[index] = c;
     }
     if (inTransaction() && !participants.get(index)) {
+      if (transactionSettingsUncertain) {
+        throw dev.junction.JunctionSqlState.refusal("Junction: shard " + sharding.shardNames().get(index)
+            + " cannot join this transaction: a ROLLBACK TO SAVEPOINT came after " + transactionSettings
+            + ", and which of those settings still hold on the other shards is unknown. Commit or roll back first,"
+            + " or touch every shard the transaction needs before the savepoint");
+      }
       if (sqlBegin != null) {
         run(c, sqlBegin);
       }
       participants.set(index);
+      for (String sql : transactionSettings) {
+        run(c, sql); // the transaction's own settings hold on every shard it touches
+      }
     }
     last = c;
     return c;
@@ -266,6 +283,10 @@ final class ShardedConnection implements JunctionConnection {
     checkOpen();
     switch (c.kind()) {
       case SESSION -> {
+        if (dev.junction.classify.TransactionSettings.scoped(sql)) {
+          transactionSetting(sql);
+          return false;
+        }
         List<RoutingConnection> alreadyOpen = new ArrayList<>();
         for (RoutingConnection rc : open) {
           if (rc != null) {
@@ -292,6 +313,7 @@ final class ShardedConnection implements JunctionConnection {
         sqlBegin = sql;
         participants.clear();
         written.clear();
+        forgetTransactionSettings();
       }
       case TX_COMMIT, TX_ROLLBACK -> endSqlTransaction(sql, c.kind() == StatementKind.TX_COMMIT);
       case TX_SAVEPOINT -> {
@@ -301,10 +323,37 @@ final class ShardedConnection implements JunctionConnection {
         for (int i = participants.nextSetBit(0); i >= 0; i = participants.nextSetBit(i + 1)) {
           run(open[i], sql);
         }
+        if (!transactionSettings.isEmpty() && dev.junction.classify.TransactionSettings.rollbackToSavepoint(sql)) {
+          transactionSettingsUncertain = true;
+        }
       }
       default -> throw new IllegalStateException("not a control statement: " + c.kind());
     }
     return false;
+  }
+
+  /**
+   * A transaction-scoped setting: outside a transaction it has no lasting effect (the server only
+   * warns), so it runs once on the default shard; inside one it runs on every shard in it now (the
+   * default shard joins if none has) and is replayed on each shard that joins later.
+   */
+  private void transactionSetting(String sql) throws SQLException {
+    if (!inTransaction()) {
+      run(shard(sharding.rules.defaultShard()), sql);
+      return;
+    }
+    if (participants.isEmpty()) {
+      shard(sharding.rules.defaultShard());
+    }
+    for (int i = participants.nextSetBit(0); i >= 0; i = participants.nextSetBit(i + 1)) {
+      run(open[i], sql);
+    }
+    transactionSettings.add(sql);
+  }
+
+  private void forgetTransactionSettings() {
+    transactionSettings.clear();
+    transactionSettingsUncertain = false;
   }
 
   private void endSqlTransaction(String sql, boolean commit) throws SQLException {
@@ -365,6 +414,7 @@ final class ShardedConnection implements JunctionConnection {
     }
     participants.clear();
     written.clear();
+    forgetTransactionSettings();
     if (cause != null) {
       SQLException failure = new SQLException("Junction: " + (commit ? "commit" : "rollback") + " failed on shard " + failedOn
           + " (" + cause.getMessage() + ")" + (commit && !done.isEmpty() ? "; it already committed on " + done

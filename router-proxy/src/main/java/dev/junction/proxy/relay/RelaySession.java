@@ -86,7 +86,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   static final Pattern FENCE_COMMAND = Pattern.compile(
       "(?is)\\s*(SET\\s+(?:SESSION\\s+)?junction\\.fence\\s*(?:=|TO)\\s*'([^']*)'|SHOW\\s+junction\\.fence)\\s*;?\\s*");
   private static final int MAX_PENDING_MESSAGES = 4096;
-  private static final Pattern TRANSACTION_SCOPED = Pattern.compile("(?is)\\s*SET\\s+(LOCAL|TRANSACTION|CONSTRAINTS)\\b");
 
   private final SessionHost host;
   private final RelayRuntime runtime;
@@ -822,7 +821,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return base;
     }
     if (kind == StatementKind.SESSION) {
-      if (sql != null && TRANSACTION_SCOPED.matcher(sql).lookingAt()) {
+      if (dev.junction.classify.TransactionSettings.scoped(sql)) {
         return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
       }
       Settings next = sql == null ? null : base.after(sql);

@@ -94,11 +94,8 @@ final class ShardTransaction {
 
   /** SET LOCAL, SET TRANSACTION, SET CONSTRAINTS: settings that end with the transaction (as RelaySession reads them). */
   static boolean transactionScoped(String sql) {
-    return TRANSACTION_SCOPED.matcher(sql).lookingAt();
+    return dev.junction.classify.TransactionSettings.scoped(sql);
   }
-
-  private static final java.util.regex.Pattern TRANSACTION_SCOPED =
-      java.util.regex.Pattern.compile("(?is)\\s*SET\\s+(LOCAL|TRANSACTION|CONSTRAINTS)\\b");
 
   /**
    * What a shard joining the transaction runs before its first statement: the BEGIN text, then the
