@@ -90,17 +90,23 @@ class ShardedStatement implements Statement {
       updateCount = 0;
       return false;
     }
+    conn.checkNotAborted();
     List<Object> values = values(params);
     ShardRoute route = sharding.plan(sql).bind(values);
     sharding.checkRingPhase(c, sql, values, route);
     conn.beforeExecute(c, route);
-    if (route.isSingleShard()) {
-      return single(c, sql, route.statements().get(0), params, returnKeys);
+    try {
+      if (route.isSingleShard()) {
+        return single(c, sql, route.statements().get(0), params, returnKeys);
+      }
+      if (c.kind() == StatementKind.READ && route.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
+        return scatterRead(c, sql, values, route, params);
+      }
+      return fanOutWrite(c, route, params, returnKeys);
+    } catch (SQLException e) {
+      conn.failed(e); // a server-side failure inside a transaction fails it on every shard
+      throw e;
     }
-    if (c.kind() == StatementKind.READ && route.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
-      return scatterRead(c, sql, values, route, params);
-    }
-    return fanOutWrite(c, route, params, returnKeys);
   }
 
   private static boolean isControl(StatementKind kind) {
