@@ -80,18 +80,23 @@ class ShardedRoutingIT {
 
   /** Unfenced reads on a new connection may see a replica's past: let every replica replay the load first. */
   static void awaitReplicasCaughtUp() throws Exception {
+    awaitReplicasCaughtUp("accounts");
+  }
+
+  /** Until every replica holds as many rows of {@code table} as its primary (tables made on the primaries directly). */
+  static void awaitReplicasCaughtUp(String table) throws Exception {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     for (PostgresReplicaSet set : cluster.postgres()) {
       long expected;
       try (Connection p = set.primary().connect()) {
-        expected = longValue(p, "SELECT count(*) FROM accounts");
+        expected = longValue(p, "SELECT count(*) FROM " + table);
       }
       for (var replica : set.replicas()) {
         try (Connection r = replica.connect()) {
           while (true) {
             boolean ready;
             try {
-              ready = longValue(r, "SELECT count(*) FROM accounts") == expected;
+              ready = longValue(r, "SELECT count(*) FROM " + table) == expected;
             } catch (SQLException tableNotReplayedYet) {
               ready = false;
             }
@@ -543,6 +548,8 @@ class ShardedRoutingIT {
         }
       }
     }
+    awaitReplicasCaughtUp("sl"); // reads outside a transaction may go to the delayed replica
+    awaitReplicasCaughtUp("alt.sl");
     int other = (defaultShard + 1) % 3;
     int third = (defaultShard + 2) % 3;
     try (RoutingDataSource d = RoutingDataSource.create(slConfig)) {
@@ -615,8 +622,9 @@ class ShardedRoutingIT {
     }
     long taken = keys.get(1).get(0); // exists on shard 1: inserting it again fails there (23505)
     try (Connection direct = set(1).primary().connect(); Statement s = direct.createStatement()) {
-      s.execute("INSERT INTO txfail VALUES (" + taken + ", 'there')");
+      s.execute("INSERT INTO txfail (id, v) VALUES (" + taken + ", 'there')");
     }
+    awaitReplicasCaughtUp("txfail"); // reads outside a transaction may go to the delayed replica
     try (RoutingDataSource d = RoutingDataSource.create(txConfig)) {
       int k = 0;
       for (String mode : List.of("auto-commit off", "SQL BEGIN", "savepoint")) {
@@ -628,19 +636,19 @@ class ShardedRoutingIT {
           } else {
             s.execute("BEGIN");
           }
-          assertThat(s.executeUpdate("INSERT INTO txfail VALUES (" + mine + ", 'mine')")).isEqualTo(1);
+          assertThat(s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + mine + ", 'mine')")).isEqualTo(1);
           if (mode.equals("savepoint")) {
             longValue(c, "SELECT count(*) FROM txfail WHERE id = " + taken); // both shards in the transaction
             s.execute("SAVEPOINT before_failure");
           }
-          assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail VALUES (" + taken + ", 'again')"))
+          assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + taken + ", 'again')"))
               .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23505"));
           if (mode.equals("savepoint")) {
             s.execute("ROLLBACK TO SAVEPOINT before_failure");
             assertThat(longValue(c, "SELECT count(*) FROM txfail WHERE id = " + mine)).as(mode + ": goes on").isEqualTo(1);
             s.execute("COMMIT");
           } else {
-            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail VALUES (" + other + ", 'other')"))
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + other + ", 'other')"))
                 .as(mode + ": a statement for a shard whose own transaction is fine")
                 .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25P02"));
             if (mode.equals("SQL BEGIN")) {
