@@ -577,11 +577,15 @@ class ShardedStatement implements Statement {
   private <T> T leg(Leg[] legs, int i, ParameterBinding.Setter[] binding, Classification c, boolean write,
                     java.util.concurrent.atomic.AtomicInteger firstFailure, LegCall<T> call) throws SQLException {
     Leg leg = legs[i];
+    long start = System.nanoTime();
+    // Registered before the check: a leg that fails sets firstFailure, then cancels every registered leg,
+    // so a leg either sees the failure here or is cancelled (checked first, a leg could pass the check,
+    // miss the cancel scan, and run to the end: 30 s of pg_sleep in ShardedRoutingIT under load)
+    running.add(leg.holder);
     if (!write && firstFailure.get() >= 0) {
+      running.remove(leg.holder);
       throw new NotRun();
     }
-    long start = System.nanoTime();
-    running.add(leg.holder);
     try {
       return leg.holder.executeLeg(c, leg.part.sql(), leg.target, st -> {
         if (st instanceof PreparedStatement ps) {
