@@ -80,18 +80,23 @@ class ShardedRoutingIT {
 
   /** Unfenced reads on a new connection may see a replica's past: let every replica replay the load first. */
   static void awaitReplicasCaughtUp() throws Exception {
+    awaitReplicasCaughtUp("accounts");
+  }
+
+  /** Until every replica holds as many rows of {@code table} as its primary (tables made on the primaries directly). */
+  static void awaitReplicasCaughtUp(String table) throws Exception {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     for (PostgresReplicaSet set : cluster.postgres()) {
       long expected;
       try (Connection p = set.primary().connect()) {
-        expected = longValue(p, "SELECT count(*) FROM accounts");
+        expected = longValue(p, "SELECT count(*) FROM " + table);
       }
       for (var replica : set.replicas()) {
         try (Connection r = replica.connect()) {
           while (true) {
             boolean ready;
             try {
-              ready = longValue(r, "SELECT count(*) FROM accounts") == expected;
+              ready = longValue(r, "SELECT count(*) FROM " + table) == expected;
             } catch (SQLException tableNotReplayedYet) {
               ready = false;
             }
@@ -543,6 +548,8 @@ class ShardedRoutingIT {
         }
       }
     }
+    awaitReplicasCaughtUp("sl"); // reads outside a transaction may go to the delayed replica
+    awaitReplicasCaughtUp("alt.sl");
     int other = (defaultShard + 1) % 3;
     int third = (defaultShard + 2) % 3;
     try (RoutingDataSource d = RoutingDataSource.create(slConfig)) {
@@ -588,6 +595,75 @@ class ShardedRoutingIT {
             });
         s.execute("ROLLBACK");
         assertThat(longValue(c, "SELECT v FROM sl WHERE id = " + key[other])).as("usable after ROLLBACK").isEqualTo(100);
+      }
+    }
+  }
+
+  /**
+   * PostgreSQL aborts a transaction on any server error: one server would then commit nothing. Over
+   * shards, the other shards' work must not commit either: after a statement fails on one shard, later
+   * statements are refused (25P02) and a commit rolls back every shard; ROLLBACK TO SAVEPOINT on every
+   * shard lets it go on. Oracle: the rows on each shard's primary, read directly.
+   */
+  @Test
+  void aStatementFailingOnOneShardFailsTheTransactionOnEveryShard() throws Exception {
+    JunctionConfig txConfig = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5),
+        Duration.ofMillis(50)), TestConfigs.localFences(),
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("txfail", "id", KeyType.LONG)), List.of()));
+    var rules = txConfig.sharding().rules(txConfig.shards());
+    List<List<Long>> keys = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    for (long id = 0; id < 200; id++) {
+      keys.get(rules.shardOf(txConfig.sharding().tables().get(0), id)).add(id);
+    }
+    for (int shard = 0; shard < 3; shard++) {
+      try (Connection direct = set(shard).primary().connect(); Statement s = direct.createStatement()) {
+        s.execute("CREATE TABLE txfail (id bigint PRIMARY KEY, v text NOT NULL)");
+      }
+    }
+    long taken = keys.get(1).get(0); // exists on shard 1: inserting it again fails there (23505)
+    try (Connection direct = set(1).primary().connect(); Statement s = direct.createStatement()) {
+      s.execute("INSERT INTO txfail (id, v) VALUES (" + taken + ", 'there')");
+    }
+    awaitReplicasCaughtUp("txfail"); // reads outside a transaction may go to the delayed replica
+    try (RoutingDataSource d = RoutingDataSource.create(txConfig)) {
+      int k = 0;
+      for (String mode : List.of("auto-commit off", "SQL BEGIN", "savepoint")) {
+        long mine = keys.get(0).get(k++);
+        long other = keys.get(0).get(k++);
+        try (Connection c = d.getConnection(); Statement s = c.createStatement()) {
+          if (mode.equals("auto-commit off")) {
+            c.setAutoCommit(false);
+          } else {
+            s.execute("BEGIN");
+          }
+          assertThat(s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + mine + ", 'mine')")).isEqualTo(1);
+          if (mode.equals("savepoint")) {
+            longValue(c, "SELECT count(*) FROM txfail WHERE id = " + taken); // both shards in the transaction
+            s.execute("SAVEPOINT before_failure");
+          }
+          assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + taken + ", 'again')"))
+              .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("23505"));
+          if (mode.equals("savepoint")) {
+            s.execute("ROLLBACK TO SAVEPOINT before_failure");
+            assertThat(longValue(c, "SELECT count(*) FROM txfail WHERE id = " + mine)).as(mode + ": goes on").isEqualTo(1);
+            s.execute("COMMIT");
+          } else {
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO txfail (id, v) VALUES (" + other + ", 'other')"))
+                .as(mode + ": a statement for a shard whose own transaction is fine")
+                .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25P02"));
+            if (mode.equals("SQL BEGIN")) {
+              s.execute("COMMIT"); // as on one server: COMMIT of an aborted transaction rolls it back
+            } else {
+              c.commit();
+            }
+          }
+          assertThat(longValue(c, "SELECT count(*) FROM txfail WHERE id = " + taken)).as("the connection goes on").isEqualTo(1);
+        }
+        try (Connection direct = set(0).primary().connect()) {
+          assertThat(longValue(direct, "SELECT count(*) FROM txfail WHERE id IN (" + mine + ", " + other + ")"))
+              .as("%s: rows of the first shard committed after the transaction failed on another shard", mode)
+              .isEqualTo(mode.equals("savepoint") ? 1 : 0);
+        }
       }
     }
   }

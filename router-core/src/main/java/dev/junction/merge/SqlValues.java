@@ -77,7 +77,7 @@ public final class SqlValues {
       return c.compareTo(b);
     }
     if (a.getClass() == b.getClass() || !ordered(a) || !ordered(b)) {
-      throw UnmergeableValueException.ordering(ordered(a) ? b : a);
+      throw UnmergeableValueException.ordering();
     }
     throw IncomparableValuesException.of("compare", a, b);
   }
@@ -137,7 +137,7 @@ public final class SqlValues {
     if (v instanceof java.util.Date || EQUALITY_IS_SQL.contains(v.getClass())) {
       return v;
     }
-    throw UnmergeableValueException.grouping(v);
+    throw UnmergeableValueException.grouping();
   }
 
   /**

@@ -18,14 +18,14 @@ final class UnmergeableValueException extends IllegalArgumentException {
     super(message);
   }
 
-  static UnmergeableValueException grouping(Object v) {
-    return new UnmergeableValueException("GROUP BY or DISTINCT on " + describe(v)
+  static UnmergeableValueException grouping() {
+    return new UnmergeableValueException("GROUP BY or DISTINCT on " + KINDS
         + " is not supported in a multi-shard SELECT: Junction cannot show that two such values from different shards"
         + " are equal exactly when the database says they are. " + WAY_OUT);
   }
 
-  static UnmergeableValueException ordering(Object v) {
-    return new UnmergeableValueException("ORDER BY, MIN or MAX on " + describe(v)
+  static UnmergeableValueException ordering() {
+    return new UnmergeableValueException("ORDER BY, MIN or MAX on " + KINDS
         + " is not supported in a multi-shard SELECT: Junction cannot order such values as the database does. " + WAY_OUT);
   }
 
@@ -33,10 +33,9 @@ final class UnmergeableValueException extends IllegalArgumentException {
     return new SQLFeatureNotSupportedException(getMessage(), Unsupported.SQL_STATE, this);
   }
 
-  private static String describe(Object v) {
-    if (v instanceof java.sql.Array) {
-      return "an SQL array value";
-    }
-    return "a value of " + v.getClass().getName();
-  }
+  /**
+   * What the refusal names: the kind of value, not its Java class, so that the library (the driver's
+   * objects) and the proxy (its own decoded values) refuse a statement in the same words.
+   */
+  private static final String KINDS = "a column of an array, interval, json or other type without a provable equality";
 }

@@ -46,6 +46,22 @@ interface JdbcDialect {
    */
   boolean awaitReplay(Connection replica, ReplicationPosition fence, long timeoutMillis) throws SQLException;
 
+  /**
+   * True when, after {@code e}, the server's transaction cannot commit what it did before: the
+   * connection is gone, or the server rolled the transaction back. MariaDB and MySQL roll back only
+   * the failing statement, except on a deadlock (1213), which rolls back the whole transaction;
+   * PostgreSQL aborts the transaction on any error of its own ({@link PostgresDialect}). Refusals made
+   * on the client (Junction's, the driver's) leave the transaction as it was.
+   */
+  default boolean abortsTransaction(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getErrorCode() == 1213) {
+        return true;
+      }
+    }
+    return isConnectionFailure(e);
+  }
+
   /** True for failures that mean the server or the connection is gone (not a bad statement). */
   default boolean isConnectionFailure(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

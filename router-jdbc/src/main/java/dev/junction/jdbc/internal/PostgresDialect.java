@@ -21,6 +21,25 @@ import java.sql.Statement;
  * otherwise look ever more behind through {@code pg_last_xact_replay_timestamp()}).
  */
 final class PostgresDialect implements JdbcDialect {
+
+  /**
+   * Any error the server itself raised aborts a PostgreSQL transaction (25P02 until it ends; COMMIT
+   * then rolls back). pgjdbc marks those with a server message; its own client-side errors (a missing
+   * parameter, a closed statement) have none. Read by reflection, so no pgjdbc class is linked here.
+   */
+  @Override
+  public boolean abortsTransaction(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      try {
+        if (t.getClass().getMethod("getServerErrorMessage").invoke(t) != null) {
+          return true;
+        }
+      } catch (ReflectiveOperationException | RuntimeException notFromTheServer) {
+        // not a pgjdbc exception, or it carries no server message
+      }
+    }
+    return isConnectionFailure(e);
+  }
   private static final long POLL_MILLIS = 2;
 
   /** Page header sizes on 64-bit servers: {@code SizeOfXLogShortPHD}, {@code SizeOfXLogLongPHD}. */

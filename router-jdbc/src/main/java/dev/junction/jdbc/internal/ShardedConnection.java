@@ -61,6 +61,13 @@ final class ShardedConnection implements JunctionConnection {
   private final List<String> transactionSettings = new ArrayList<>();
   /** A ROLLBACK TO SAVEPOINT came after transaction settings: which still hold is unknown, so no shard may join. */
   private boolean transactionSettingsUncertain;
+  /**
+   * The error that made a shard's server roll back or abort this transaction (PostgreSQL aborts on any
+   * error). WHY: the other shards would still commit, leaving a part of a transaction the application
+   * saw fail; one server would commit nothing. Until the transaction ends every statement is refused
+   * (25P02) and a commit rolls back every shard, as one server does.
+   */
+  private SQLException aborted;
   /** Shards that joined the open transaction, and those it wrote to. */
   private final BitSet participants = new BitSet();
   private final BitSet written = new BitSet();
@@ -283,6 +290,7 @@ final class ShardedConnection implements JunctionConnection {
     checkOpen();
     switch (c.kind()) {
       case SESSION -> {
+        checkNotAborted();
         if (dev.junction.classify.TransactionSettings.scoped(sql)) {
           transactionSetting(sql);
           return false;
@@ -317,11 +325,18 @@ final class ShardedConnection implements JunctionConnection {
       }
       case TX_COMMIT, TX_ROLLBACK -> endSqlTransaction(sql, c.kind() == StatementKind.TX_COMMIT);
       case TX_SAVEPOINT -> {
+        boolean rollbackTo = dev.junction.classify.TransactionSettings.rollbackToSavepoint(sql);
+        if (!rollbackTo) {
+          checkNotAborted();
+        }
         if (participants.isEmpty()) {
           shard(sharding.rules.defaultShard());
         }
         for (int i = participants.nextSetBit(0); i >= 0; i = participants.nextSetBit(i + 1)) {
           run(open[i], sql);
+        }
+        if (rollbackTo) {
+          aborted = null; // every shard of the transaction went back to the savepoint: it may go on, as on one server
         }
         if (!transactionSettings.isEmpty() && dev.junction.classify.TransactionSettings.rollbackToSavepoint(sql)) {
           transactionSettingsUncertain = true;
@@ -330,6 +345,21 @@ final class ShardedConnection implements JunctionConnection {
       default -> throw new IllegalStateException("not a control statement: " + c.kind());
     }
     return false;
+  }
+
+  /** Records a statement's failure: inside a transaction, one the server aborted the transaction for. */
+  void failed(SQLException e) {
+    if (aborted == null && inTransaction() && ds.dialect.abortsTransaction(e)) {
+      aborted = e;
+    }
+  }
+
+  /** 25P02 while a shard's server has aborted this transaction (see {@link #aborted}). */
+  void checkNotAborted() throws SQLException {
+    if (aborted != null) {
+      throw new SQLException("Junction: current transaction is aborted, commands ignored until end of transaction block"
+          + " (a statement failed on one of its shards: " + aborted.getMessage() + "); roll back", "25P02", aborted);
+    }
   }
 
   /**
@@ -361,6 +391,10 @@ final class ShardedConnection implements JunctionConnection {
       return; // nothing open: the servers would only warn
     }
     try {
+      if (commit && aborted != null) { // as one server: COMMIT of an aborted transaction rolls it back
+        finish(false, rc -> run(rc, "ROLLBACK"), null);
+        return;
+      }
       finish(commit, rc -> run(rc, sql), rc -> run(rc, "ROLLBACK"));
     } finally {
       sqlBegin = null;
@@ -415,6 +449,7 @@ final class ShardedConnection implements JunctionConnection {
     participants.clear();
     written.clear();
     forgetTransactionSettings();
+    aborted = null;
     if (cause != null) {
       SQLException failure = new SQLException("Junction: " + (commit ? "commit" : "rollback") + " failed on shard " + failedOn
           + " (" + cause.getMessage() + ")" + (commit && !done.isEmpty() ? "; it already committed on " + done
@@ -584,6 +619,10 @@ final class ShardedConnection implements JunctionConnection {
       throw new SQLException("Junction: commit() with auto-commit enabled", "25000");
     }
     try {
+      if (aborted != null) { // as one server: committing an aborted transaction rolls it back
+        finish(false, sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback, null);
+        return;
+      }
       finish(true, sqlBegin != null ? rc -> run(rc, "COMMIT") : RoutingConnection::commit,
           sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback);
     } finally {

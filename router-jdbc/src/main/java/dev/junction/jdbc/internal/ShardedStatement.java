@@ -90,17 +90,23 @@ class ShardedStatement implements Statement {
       updateCount = 0;
       return false;
     }
+    conn.checkNotAborted();
     List<Object> values = values(params);
     ShardRoute route = sharding.plan(sql).bind(values);
     sharding.checkRingPhase(c, sql, values, route);
     conn.beforeExecute(c, route);
-    if (route.isSingleShard()) {
-      return single(c, sql, route.statements().get(0), params, returnKeys);
+    try {
+      if (route.isSingleShard()) {
+        return single(c, sql, route.statements().get(0), params, returnKeys);
+      }
+      if (c.kind() == StatementKind.READ && route.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
+        return scatterRead(c, sql, values, route, params);
+      }
+      return fanOutWrite(c, route, params, returnKeys);
+    } catch (SQLException e) {
+      conn.failed(e); // a server-side failure inside a transaction fails it on every shard
+      throw e;
     }
-    if (c.kind() == StatementKind.READ && route.opcode() != ShardRoute.Opcode.INSERT_SPLIT) {
-      return scatterRead(c, sql, values, route, params);
-    }
-    return fanOutWrite(c, route, params, returnKeys);
   }
 
   private static boolean isControl(StatementKind kind) {
@@ -571,11 +577,15 @@ class ShardedStatement implements Statement {
   private <T> T leg(Leg[] legs, int i, ParameterBinding.Setter[] binding, Classification c, boolean write,
                     java.util.concurrent.atomic.AtomicInteger firstFailure, LegCall<T> call) throws SQLException {
     Leg leg = legs[i];
+    long start = System.nanoTime();
+    // Registered before the check: a leg that fails sets firstFailure, then cancels every registered leg,
+    // so a leg either sees the failure here or is cancelled (checked first, a leg could pass the check,
+    // miss the cancel scan, and run to the end: 30 s of pg_sleep in ShardedRoutingIT under load)
+    running.add(leg.holder);
     if (!write && firstFailure.get() >= 0) {
+      running.remove(leg.holder);
       throw new NotRun();
     }
-    long start = System.nanoTime();
-    running.add(leg.holder);
     try {
       return leg.holder.executeLeg(c, leg.part.sql(), leg.target, st -> {
         if (st instanceof PreparedStatement ps) {
