@@ -27,9 +27,6 @@ final class ShardRows {
     if (e instanceof UnmergeableValueException u) {
       return u.refusal();
     }
-    if (e.getCause() instanceof UnmergeableValueException u) {
-      return u.refusal();
-    }
     return new SQLDataException(e.getMessage(), "22000", e);
   }
 

@@ -147,8 +147,7 @@ public final class SqlValues {
    */
   private static final java.util.Set<Class<?>> EQUALITY_IS_SQL = java.util.Set.of(Boolean.class, UUID.class,
       Character.class, java.time.LocalDate.class, java.time.LocalTime.class, java.time.LocalDateTime.class,
-      java.time.Instant.class, String.class, Long.class,
-      Integer.class, Short.class, Byte.class, BigDecimal.class, BigInteger.class, Double.class, Float.class);
+      java.time.Instant.class);
 
   private static boolean ordered(Object v) {
     return v instanceof Number || v instanceof String || v instanceof byte[] || v instanceof UUID

@@ -3,11 +3,7 @@ package dev.junction.bench.library;
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
 import dev.junction.jdbc.RoutingDataSource;
-import java.io.File;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,18 +31,9 @@ public final class LibrarySources {
         JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults()));
   }
 
-  /** {@link #junction} of another build: its router jars first, then this jar for everything else. */
+  /** {@link #junction} of another build ({@link BeforeBuild}). */
   static Method beforeFactory(String jars) throws Exception {
-    List<URL> urls = new ArrayList<>();
-    for (String j : jars.split(File.pathSeparator)) {
-      urls.add(Path.of(j).toUri().toURL());
-    }
-    urls.add(LibrarySources.class.getProtectionDomain().getCodeSource().getLocation());
-    URLClassLoader loader = new URLClassLoader("junction-before", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-    Class.forName("org.postgresql.Driver", true, loader); // its own driver copy registers for its classes
-    Class<?> c = Class.forName(LibrarySources.class.getName(), true, loader);
-    Class<?> jdbc = Class.forName("dev.junction.jdbc.RoutingDataSource", false, loader);
-    System.out.println("before: RoutingDataSource from " + jdbc.getProtectionDomain().getCodeSource().getLocation());
-    return c.getMethod("junction", String.class, List.class, String.class, String.class, int.class);
+    return BeforeBuild.load(jars, LibrarySources.class)
+        .getMethod("junction", String.class, List.class, String.class, String.class, int.class);
   }
 }

@@ -6,10 +6,7 @@ import static dev.junction.bench.library.Stats.median;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.junction.local.LocalCluster;
 import dev.junction.local.PostgresServer;
-import java.io.File;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -199,20 +196,10 @@ public final class ScatterOverheadBenchmark {
     };
   }
 
-  /** {@link ScatterSources#junction} of another build: its router jars first, then this jar for everything else. */
+  /** {@link ScatterSources#junction} of another build ({@link BeforeBuild}). */
   static Method beforeFactory(String jars) throws Exception {
-    List<URL> urls = new ArrayList<>();
-    for (String j : jars.split(File.pathSeparator)) {
-      urls.add(Path.of(j).toUri().toURL());
-    }
-    urls.add(ScatterOverheadBenchmark.class.getProtectionDomain().getCodeSource().getLocation());
-    URLClassLoader loader = new URLClassLoader("junction-before", urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
-    // its own copy of the PostgreSQL driver registers itself, so DriverManager lets its classes use it
-    Class.forName("org.postgresql.Driver", true, loader);
-    Class<?> c = Class.forName(ScatterSources.class.getName(), true, loader);
-    Class<?> jdbc = Class.forName("dev.junction.jdbc.RoutingDataSource", false, loader);
-    System.out.println("junction-before: RoutingDataSource from " + jdbc.getProtectionDomain().getCodeSource().getLocation());
-    return c.getMethod("junction", List.class, String.class, String.class, int.class, String.class);
+    return BeforeBuild.load(jars, ScatterSources.class)
+        .getMethod("junction", List.class, String.class, String.class, int.class, String.class);
   }
 
   /** Creates the table on the first n servers, each row where the ring places it; returns the row count. */

@@ -40,6 +40,7 @@ final class PostgresDialect implements JdbcDialect {
     }
     return isConnectionFailure(e);
   }
+
   private static final long POLL_MILLIS = 2;
 
   /** Page header sizes on 64-bit servers: {@code SizeOfXLogShortPHD}, {@code SizeOfXLogLongPHD}. */

@@ -337,9 +337,7 @@ final class ShardedConnection implements JunctionConnection {
         }
         if (rollbackTo) {
           aborted = null; // every shard of the transaction went back to the savepoint: it may go on, as on one server
-        }
-        if (!transactionSettings.isEmpty() && dev.junction.classify.TransactionSettings.rollbackToSavepoint(sql)) {
-          transactionSettingsUncertain = true;
+          transactionSettingsUncertain |= !transactionSettings.isEmpty();
         }
       }
       default -> throw new IllegalStateException("not a control statement: " + c.kind());
@@ -390,12 +388,9 @@ final class ShardedConnection implements JunctionConnection {
     if (sqlBegin == null && autoCommit) {
       return; // nothing open: the servers would only warn
     }
+    boolean commits = commit && aborted == null; // as one server: COMMIT of an aborted transaction rolls it back
     try {
-      if (commit && aborted != null) { // as one server: COMMIT of an aborted transaction rolls it back
-        finish(false, rc -> run(rc, "ROLLBACK"), null);
-        return;
-      }
-      finish(commit, rc -> run(rc, sql), rc -> run(rc, "ROLLBACK"));
+      finish(commits, rc -> run(rc, commits ? sql : "ROLLBACK"), rc -> run(rc, "ROLLBACK"));
     } finally {
       sqlBegin = null;
     }
@@ -618,11 +613,11 @@ final class ShardedConnection implements JunctionConnection {
     if (autoCommit && sqlBegin == null) {
       throw new SQLException("Junction: commit() with auto-commit enabled", "25000");
     }
+    if (aborted != null) {
+      rollback(); // as one server: committing an aborted transaction rolls it back
+      return;
+    }
     try {
-      if (aborted != null) { // as one server: committing an aborted transaction rolls it back
-        finish(false, sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback, null);
-        return;
-      }
       finish(true, sqlBegin != null ? rc -> run(rc, "COMMIT") : RoutingConnection::commit,
           sqlBegin != null ? rc -> run(rc, "ROLLBACK") : RoutingConnection::rollback);
     } finally {
