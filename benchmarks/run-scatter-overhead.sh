@@ -3,7 +3,8 @@
 # queries sent directly to 1..4 PostgreSQL shards in parallel (one HikariCP pool per shard, legs on a
 # thread pool, results concatenated), and, in the same run and against the same servers, the same
 # through another build of router-core/router-jdbc (--before, default: the merge base with main),
-# loaded in its own class loader. Rounds interleave every variant and shard count.
+# loaded in its own class loader. In each round every shard count gets one slot, in which the variants
+# take turns operation by operation (paired; `-- --slots` for one slot per variant instead).
 # Writes benchmarks/results/scatter-overhead{.csv,-meta.txt} (or benchmarks/target/quick/ with --quick),
 # stamped with provenance (commit, dirty tree, versions, machine, load, time).
 #   --profile   instead: JFR of this build's scatter path at 4 shards (benchmarks/target/scatter.jfr)

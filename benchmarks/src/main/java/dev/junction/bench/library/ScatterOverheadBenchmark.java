@@ -41,12 +41,21 @@ import javax.sql.DataSource;
  *       after run against the same servers in the same run, rounds interleaved.</li>
  * </ul>
  * Every operation borrows a connection, prepares, binds, executes, reads every row and closes,
- * and every result is checked. Per configuration the figure is the median over rounds of the p50;
+ * and every result is checked.
+ *
+ * <p>Pairing. Each round gives every shard count one slot ({@code --seconds} per variant), and inside it
+ * the variants take turns operation by operation, each into its own histogram: a difference between
+ * two variants is then measured over the same moments of the machine. With {@code --slots} (the
+ * method before) each variant and shard count had its own 1 s slot, and the difference between two
+ * slots also carried whatever the machine did between them: at a load average of about 2, one build's
+ * 2-shard overhead on the same statement read 25 and 38 µs in two runs ten minutes apart.
+ *
+ * <p>Per configuration the figure is the median over rounds of the p50;
  * the overhead at n shards is {@code p50(junction, n) - p50(direct, n)} and the cost per extra
  * shard is {@code (overhead(n) - overhead(1)) / (n - 1)}.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.library.ScatterOverheadBenchmark [--quick]
- * [--rounds 10] [--seconds 1] [--rows 20000] [--before core.jar:jdbc.jar] [--only junction --shards 4 --profile-seconds 30]}
+ * [--rounds 10] [--seconds 1] [--rows 20000] [--before core.jar:jdbc.jar] [--slots] [--only junction --shards 4 --profile-seconds 30]}
  */
 public final class ScatterOverheadBenchmark {
   static final int MAX_SHARDS = 4;
@@ -57,6 +66,8 @@ public final class ScatterOverheadBenchmark {
 
   private ScatterOverheadBenchmark() {}
 
+  private static String method = "";
+
   static String table(int n) {
     return "scatter_o" + n;
   }
@@ -64,6 +75,9 @@ public final class ScatterOverheadBenchmark {
   public static void main(String[] args) throws Exception {
     List<String> a = Arrays.asList(args);
     boolean quick = a.contains("--quick");
+    boolean paired = !a.contains("--slots");
+    method = paired ? "paired: per round one slot per shard count, the variants taking turns operation by operation"
+        : "slots: per round one slot per variant and shard count";
     int rounds = Integer.parseInt(Stats.option(a, "--rounds", quick ? "2" : "10"));
     long millis = (long) (1000 * Double.parseDouble(Stats.option(a, "--seconds", "1")));
     int rows = Integer.parseInt(Stats.option(a, "--rows", "20000"));
@@ -160,6 +174,39 @@ public final class ScatterOverheadBenchmark {
           ClosedLoop.run(1, Math.max(300, millis), () -> once(q, c[0], sources.get(c[0])[n], n, legs, topRows, counts));
         }
         for (int r = 0; r < rounds; r++) {
+          if (paired) {
+            // One slot per shard count; inside it the variants take turns operation by operation, so
+            // each difference is measured over the same moments of the machine (see the class comment).
+            for (int k = 0; k < MAX_SHARDS; k++) {
+              int n = 1 + (k + r) % MAX_SHARDS;
+              List<String> turn = variants;
+              Object[] byV = new Object[turn.size()];
+              for (int v = 0; v < turn.size(); v++) {
+                byV[v] = sources.get(turn.get(v))[n];
+              }
+              org.HdrHistogram.Histogram[] h = new org.HdrHistogram.Histogram[turn.size()];
+              for (int v = 0; v < h.length; v++) {
+                h[v] = new org.HdrHistogram.Histogram(3);
+              }
+              int[] next = {0};
+              ClosedLoop.runTimed(1, millis * turn.size(), thread -> {
+                int v = next[0];
+                next[0] = (v + 1) % turn.size();
+                long start = System.nanoTime();
+                once(q, turn.get(v), byV[v], n, legs, topRows, counts);
+                long took = System.nanoTime() - start;
+                h[v].recordValue(took);
+                return took;
+              });
+              for (int v = 0; v < h.length; v++) {
+                double p50 = h[v].getValueAtPercentile(50) / 1000.0;
+                byVariant.get(turn.get(v)).get(n).add(p50);
+                System.out.printf("%-18s %-16s %d shard(s) round %d  %8d ops  p50 %8.1f us  p99 %8.1f us  load %s%n", q, turn.get(v),
+                    n, r, h[v].getTotalCount(), p50, h[v].getValueAtPercentile(99) / 1000.0, load());
+              }
+            }
+            continue;
+          }
           for (int i = 0; i < configs.size(); i++) {
             String[] c = configs.get((i + r * 3) % configs.size());
             int n = Integer.parseInt(c[1]);
@@ -384,7 +431,8 @@ public final class ScatterOverheadBenchmark {
     }
     Files.writeString(out.resolve("scatter-overhead.csv"), csv);
     Files.writeString(out.resolve("scatter-overhead-meta.txt"), "started " + started + "\nfinished " + Instant.now() + "\nrounds "
-        + rounds + " x " + millis + " ms per variant, shard count and query (interleaved)\nclient threads 1\nrows " + rows
+        + rounds + " x " + millis + " ms per variant, shard count and query (interleaved)\nmethod " + method
+        + "\nclient threads 1\nrows " + rows
         + "\nbefore jars " + (before.isEmpty() ? "none" : before) + "\n");
   }
 }

@@ -21,6 +21,8 @@ final class ShardRuntime implements AutoCloseable {
 
   /** The last fence found ahead of the primary (see FenceTracker#unlessLost): logged once, not per read. */
   volatile dev.junction.position.ReplicationPosition lastLostFence;
+  /** What every logical connection of the data source to this shard shares ({@link RoutingConnection.Env#of}). */
+  volatile RoutingConnection.Env.Shared sharedEnv;
 
   /**
    * @param key the shard's configuration key, e.g. {@code junction.shards[0]}. When one endpoint's

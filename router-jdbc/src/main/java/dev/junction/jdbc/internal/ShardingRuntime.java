@@ -20,7 +20,7 @@ import dev.junction.shard.SnowflakeIdGenerator;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Design notes: plans that fail (unsupported cross-shard statements) are not cached, so the
  * error is rebuilt each time with its full message, and the cache holds only statements that run.
- * The scatter pool is bounded; when it is saturated the calling thread runs the part itself
- * ({@link ThreadPoolExecutor.CallerRunsPolicy}), so a burst slows down instead of failing or queueing
- * without bound.
+ * The scatter pool is bounded and queues nothing: a part goes to an idle thread, the one that went
+ * idle last, or to a new thread up to the bound; when every thread is busy the calling thread runs
+ * the part itself ({@link ThreadPoolExecutor.CallerRunsPolicy}), so a burst slows down instead of
+ * failing or queueing. Last-in first-out matters on a quiet machine: a thread that has just run a part
+ * is still on a warm core, while the first-in first-out queue of the earlier design handed every part
+ * to the thread idle longest, rotating a 2-shard scatter through all 16 (the quiet-machine figures in
+ * docs/benchmarks.md, "Scatter overhead per extra shard").
  *
  * <p>Ring changes. One instance routes by one ring state recorded in the shards ({@link RingRecord});
  * when a resharding changes it, {@link RingWatcher} builds a new instance and the data source swaps
@@ -88,9 +92,9 @@ final class ShardingRuntime implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
-    ThreadPoolExecutor executor = new ThreadPoolExecutor(s.scatterThreads(), s.scatterThreads(), 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(s.scatterThreads() * 4), threads, new ThreadPoolExecutor.CallerRunsPolicy());
-    executor.allowCoreThreadTimeOut(true);
+    // No core threads and a hand-off queue (a non-fair SynchronousQueue matches the waiter that came last)
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(0, s.scatterThreads(), 30, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), threads, new ThreadPoolExecutor.CallerRunsPolicy());
     ShardingRuntime shared = new ShardingRuntime(config, configured, registry, shards, null, null, executor,
         new ResultMerger(s.maxMergeGroups()), new SnowflakeIdGenerator(s.workerId()));
     ShardingRuntime state = record == null ? shared : shared.next(config, registry, shards, record);
