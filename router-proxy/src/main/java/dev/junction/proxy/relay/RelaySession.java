@@ -96,6 +96,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private EventLoop loop;
   private int loopIndex;
+  /** The classifier as seen from this session's event loop (see {@link ClassificationMemo}). */
+  private ClassificationMemo memo;
   private Authenticator authenticator;
   private String user;
   private String database;
@@ -194,6 +196,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     this.loop = ctx.channel().eventLoop();
     this.loopIndex = runtime.loopIndex(loop);
+    this.memo = runtime.memos[loopIndex];
   }
 
   @Override
@@ -694,7 +697,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             return u;
           }
         }
-        Classification c = runtime.classifier.apply(q.sql());
+        Classification c = memo.classify(q.sql());
         if (c.multiStatement()) {
           u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
@@ -717,7 +720,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         if (p.statement().isEmpty()) {
           unnamed = p.query();
           unnamedTypesInUnit = p.parameterTypes();
-          c = runtime.classifier.apply(p.query());
+          c = memo.classify(p.query());
         } else {
           PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
           if (parsed == null) {
@@ -735,7 +738,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         List<Integer> types;
         if (b.statement().isEmpty()) {
           sql = unnamed;
-          c = sql == null ? null : runtime.classifier.apply(sql);
+          c = sql == null ? null : memo.classify(sql);
           types = unnamedTypesInUnit != null ? unnamedTypesInUnit : unnamedTypes;
         } else {
           PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
