@@ -153,7 +153,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   private String reportedToken;
 
-  volatile long lastActivityNanos = System.nanoTime();
+  /** Read and written on the session's loop only ({@link #checkTimeouts} runs there): a plain field. */
+  long lastActivityNanos = System.nanoTime();
   private final long connectedAtNanos = System.nanoTime();
   private String remote = "?";
   private long units;
@@ -674,7 +675,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       if (attached != null) {
         attached.flush();
       }
-      ctx.channel().config().setAutoRead(pending.size() < MAX_PENDING_MESSAGES);
+      autoRead(ctx.channel(), pending.size() < MAX_PENDING_MESSAGES);
+    }
+  }
+
+  /**
+   * Sets a channel's auto-read only when it changes: Netty's setter is an atomic exchange (a full fence)
+   * even when the value stays, and the pump and every pool hand-back set it once per unit. Auto-read is
+   * only ever changed on the channel's event loop, which is this thread.
+   */
+  static void autoRead(io.netty.channel.Channel channel, boolean on) {
+    io.netty.channel.ChannelConfig config = channel.config();
+    if (config.isAutoRead() != on) {
+      config.setAutoRead(on);
     }
   }
 
@@ -1060,7 +1073,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       heldPrimary = b;
       return;
     }
-    b.channel.config().setAutoRead(true);
+    autoRead(b.channel, true);
     b.pool.release(b);
   }
 
