@@ -103,6 +103,10 @@ public final class ProxyBenchmark {
     int warmup = Integer.parseInt(option(a, "--warmup", "20"));
     String workerThreads = option(a, "--worker-threads", null);
     primaryOnly = a.contains("--primary-only");
+    int junctionPool = Integer.parseInt(option(a, "--junction-pool", Integer.toString(POOL)));
+    int basePool = Integer.parseInt(option(a, "--baseline-pool", Integer.toString(junctionPool)));
+    boolean basePrimaryOnly = primaryOnly || a.contains("--baseline-primary-only");
+    boolean perfSyscalls = a.contains("--perf-syscalls");
     String keep = option(a, "--keep-logs", null);
     keepLogs = keep == null ? null : Path.of(keep).toAbsolutePath();
     String baselineOption = option(a, "--baseline-jar", null);
@@ -124,7 +128,8 @@ public final class ProxyBenchmark {
         .append("# commit ").append(sh("git", "rev-parse", "HEAD").strip())
         .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
         .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads)
-        .append(primaryOnly ? ", primary only (--primary-only: no replicas configured, PgBouncer's topology)" : "").append('\n')
+        .append(primaryOnly ? ", primary only (--primary-only: no replicas configured, PgBouncer's topology)" : "")
+        .append(junctionPool != POOL ? ", pool " + junctionPool + " per endpoint (--junction-pool)" : "").append('\n')
         .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
@@ -133,7 +138,9 @@ public final class ProxyBenchmark {
         .append(" per endpoint, scale 10, warm-up ").append(warmup).append(" s per workload and mode before measuring\n");
     if (baselineJar != null) {
       provenance.append("# junction-base: ").append(baselineJar).append(" (").append(Files.size(baselineJar)).append(" bytes, ")
-          .append(Files.getLastModifiedTime(baselineJar)).append(")\n");
+          .append(Files.getLastModifiedTime(baselineJar)).append(")")
+          .append(basePrimaryOnly ? ", primary only" : "").append(basePool != POOL ? ", pool " + basePool + " per endpoint" : "")
+          .append("\n");
     }
     System.out.print(provenance);
     try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start()) {
@@ -145,9 +152,10 @@ public final class ProxyBenchmark {
       Path work = cluster.baseDir().resolve("bench");
       Files.createDirectories(work);
       try (JunctionProcess junction = JunctionProcess.start(proxyJar, work.resolve("junction"), pg, workerThreads,
-          System.getenv("JUNCTION_PROXY_JAVA_OPTS"));
+          System.getenv("JUNCTION_PROXY_JAVA_OPTS"), primaryOnly, junctionPool);
            JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null,
-               System.getenv().getOrDefault("JUNCTION_BASE_PROXY_JAVA_OPTS", System.getenv("JUNCTION_PROXY_JAVA_OPTS")));
+               System.getenv().getOrDefault("JUNCTION_BASE_PROXY_JAVA_OPTS", System.getenv("JUNCTION_PROXY_JAVA_OPTS")),
+               basePrimaryOnly, basePool);
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
@@ -174,6 +182,7 @@ public final class ProxyBenchmark {
           System.out.println("warmed up: " + warmup + " s per target, workload and mode, " + warmupClients + " clients");
         }
         List<String> rows = new ArrayList<>();
+        List<String> detail = new ArrayList<>();
         for (String workload : a.contains("--idle-only") ? new String[0] : workloads) {
           for (String mode : modes) {
             for (int c : clients) {
@@ -183,12 +192,30 @@ public final class ProxyBenchmark {
                   long sessionsBefore = backendSessions(bin, pg);
                   Long pid = pids.get(t.getKey());
                   long cpuBefore = pid == null ? 0 : cpuTicks(pid);
+                  ProcStats statsBefore = pid == null ? null : ProcStats.read(pid);
+                  long machineBefore = ProcStats.machineBusyTicks();
+                  // traced in the last round only: syscall tracepoints slow every system call a little, so the rounds
+                  // before it keep CPU figures untouched by the measurement
+                  PerfStat perf = pid != null && perfSyscalls && r == rounds - 1 ? PerfStat.start(pid, work) : null;
                   Result res = pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, c, seconds, work);
+                  long machineTicks = ProcStats.machineBusyTicks() - machineBefore;
+                  String perfCounts = perf == null ? "" : perf.stop();
                   // the pooler's own CPU per transaction: steadier than TPS on a shared machine
                   if (pid != null && !Double.isNaN(res.tps)) {
                     res = new Result(res.tps, res.p99Millis, (cpuTicks(pid) - cpuBefore) * 1e6 / TICKS_PER_SECOND / (res.tps * seconds));
                   }
                   results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(res);
+                  if (!Double.isNaN(res.tps)) {
+                    String machine = String.format(Locale.ROOT, "%.1f", machineTicks * 1e6 / TICKS_PER_SECOND / (res.tps * seconds));
+                    String line = String.join(",", t.getKey(), workload, mode, Integer.toString(c), Integer.toString(r + 1), fmt(res.tps),
+                        machine, pid == null ? "" : String.format(Locale.ROOT, "%.1f", res.cpuMicrosPerTx),
+                        pid == null ? ",".repeat(ProcStats.header().split(",").length - 1)
+                            : ProcStats.read(pid).perTransaction(statsBefore, res.tps * seconds, TICKS_PER_SECOND))
+                        + (!perfSyscalls ? "" : "," + (perf == null ? ",".repeat(PerfStat.EVENTS.length - 1)
+                            : PerfStat.perTransaction(perfCounts, res.tps * seconds)));
+                    detail.add(line);
+                    System.out.println("  detail " + line);
+                  }
                   String cpu = Double.isNaN(res.cpuMicrosPerTx) ? "" : String.format(Locale.ROOT, ", its CPU %.1f us per transaction",
                       res.cpuMicrosPerTx);
                   System.out.printf(Locale.ROOT, "  %-9s server sessions opened during the run: %d%s%n", t.getKey(),
@@ -227,6 +254,14 @@ public final class ProxyBenchmark {
               + "\n" + String.join("\n", rows) + "\n");
           Plot.render(csvFile, img.resolve("bench-proxy.png"));
           System.out.println("wrote " + csvFile);
+          Path detailFile = out.resolve("proxy-detail.csv");
+          Files.writeString(detailFile, provenance + "# load after " + Files.readString(Path.of("/proc/loadavg")).strip() + "\n"
+              + "# finished " + Instant.now() + "\n"
+              + "# per transaction of each measured pgbench run, from /proc/PID/task/*/{stat,status} and /proc/PID/io (ProcStats)"
+              + (perfSyscalls ? " and, in the last round only, perf stat -p PID (PerfStat)" : "") + "\n"
+              + "target,workload,mode,clients,round,tps,machine_cpu_us_per_tx,cpu_us_per_tx," + ProcStats.header()
+              + (perfSyscalls ? "," + PerfStat.header() : "") + "\n" + String.join("\n", detail) + "\n");
+          System.out.println("wrote " + detailFile);
         }
         Files.createDirectories(out);
         List<String> idleRows = new ArrayList<>();
@@ -486,18 +521,19 @@ public final class ProxyBenchmark {
     }
 
     static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg) throws Exception {
-      return start(jar, dir, pg, null, System.getenv("JUNCTION_PROXY_JAVA_OPTS"));
+      return start(jar, dir, pg, null, System.getenv("JUNCTION_PROXY_JAVA_OPTS"), primaryOnly, POOL);
     }
 
     /** {@code workerThreads}: {@code junction.proxy.worker-threads}, or null for the proxy's default. */
-    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads, String extra) throws Exception {
+    static JunctionProcess start(Path jar, Path dir, PostgresReplicaSet pg, String workerThreads, String extra, boolean primaryOnly,
+                                 int pool) throws Exception {
       Files.createDirectories(dir);
       int port = freePort();
       StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
-          .append(endpoint("primary", pg.primary(), "        "))
+          .append(endpoint("primary", pg.primary(), "        ", pool))
           .append(primaryOnly ? "" : "      replicas:\n");
       for (int i = 0; !primaryOnly && i < pg.replicas().size(); i++) {
-        yaml.append("        - ").append(endpoint("replica" + (i + 1), pg.replica(i), "          ").substring(10));
+        yaml.append("        - ").append(endpoint("replica" + (i + 1), pg.replica(i), "          ", pool).substring(10));
       }
       yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")
           .append("    max-connections: 2000\n");
@@ -533,9 +569,9 @@ public final class ProxyBenchmark {
       throw new IllegalStateException("the proxy did not listen on " + port);
     }
 
-    private static String endpoint(String name, PostgresServer server, String indent) {
+    private static String endpoint(String name, PostgresServer server, String indent, int pool) {
       return indent + "name: " + name + "\n" + indent + "url: " + server.jdbcUrl() + "\n" + indent + "username: " + server.user() + "\n"
-          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + POOL + ", connection-timeout: 15s }\n"; // PgBouncer's server_connect_timeout
+          + indent + "password: \"\"\n" + indent + "pool: { maximum-size: " + pool + ", connection-timeout: 15s }\n"; // PgBouncer's server_connect_timeout
     }
 
     int port() {

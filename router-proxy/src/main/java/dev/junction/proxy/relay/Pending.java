@@ -53,8 +53,11 @@ final class Pending {
     this.payload = payload;
   }
 
+  /** The unnamed statement's Parse: an extended-protocol client sends one per statement, so it is shared. */
+  private static final Pending PARSE_UNNAMED = new Pending(Kind.PARSE, "");
+
   static Pending parse(String clientName) {
-    return new Pending(Kind.PARSE, clientName);
+    return clientName.isEmpty() ? PARSE_UNNAMED : new Pending(Kind.PARSE, clientName);
   }
 
   /** A Parse the proxy added for statement {@code id} (null: the unnamed statement). */

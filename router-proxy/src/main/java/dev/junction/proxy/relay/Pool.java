@@ -6,6 +6,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -63,12 +65,16 @@ final class Pool {
 
   private static final class Waiter {
     final Callback callback;
-    ScheduledFuture<?> timeout;
+    /** When it gets 53300 ({@link System#nanoTime()}), or {@link #NO_DEADLINE} (queued while paused). */
+    final long deadline;
 
-    Waiter(Callback callback) {
+    Waiter(Callback callback, long deadline) {
       this.callback = callback;
+      this.deadline = deadline;
     }
   }
+
+  private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   final Endpoint endpoint;
   final EventLoop loop;
@@ -89,6 +95,12 @@ final class Pool {
   volatile int ownedCount;
   /** Re-checks, while clients wait on a full endpoint, for capacity another partition can give up. */
   private ScheduledFuture<?> rebalanceTimer;
+  /**
+   * One timer for the waiters' deadlines, set for the earliest: WHY not one per waiter: on a saturated
+   * pool nearly every acquisition waits, and a scheduled task per wait (created, queued in the loop's
+   * timer heap, cancelled and removed when the waiter is served a moment later) was paid per transaction.
+   */
+  private ScheduledFuture<?> expiryTimer;
 
   Pool(Endpoint endpoint, RelayRuntime runtime, EventLoop loop, int index) {
     this.endpoint = endpoint;
@@ -143,20 +155,49 @@ final class Pool {
         discard(b);
       }
     }
-    Waiter w = new Waiter(callback);
+    Waiter w = new Waiter(callback, runtime.paused ? NO_DEADLINE : System.nanoTime() + runtime.queryWaitTimeout.toNanos());
     waiters.add(w);
-    if (!runtime.paused) {
-      long millis = runtime.queryWaitTimeout.toMillis();
-      w.timeout = loop.schedule(() -> {
-        if (waiters.remove(w)) {
-          counts();
-          w.callback.failed(PgError.error("53300", "Junction: no connection to " + endpoint + " became free within "
-              + millis + " ms (" + endpoint.describe() + "); raise the endpoint's pool.maximum-size or"
-              + " junction.proxy.query-wait-timeout, or lower the concurrency"));
-        }
-      }, millis, TimeUnit.MILLISECONDS);
+    if (w.deadline != NO_DEADLINE && expiryTimer == null) {
+      armExpiry(w.deadline); // an armed timer is due no later: waiters queue in deadline order, but for paused ones
     }
     serveWaiters(); // the idle ones were tried above: this opens one, or asks another loop for capacity
+  }
+
+  private void armExpiry(long deadline) {
+    expiryTimer = loop.schedule(this::expireWaiters, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /** Fails the waiters whose deadline passed with 53300, then sets the timer for the earliest left. */
+  private void expireWaiters() {
+    expiryTimer = null;
+    long now = System.nanoTime();
+    List<Waiter> expired = null;
+    long next = NO_DEADLINE;
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.deadline - now <= 0) {
+        it.remove();
+        if (expired == null) {
+          expired = new ArrayList<>();
+        }
+        expired.add(w);
+      } else if (w.deadline != NO_DEADLINE && w.deadline < next) {
+        next = w.deadline;
+      }
+    }
+    if (next != NO_DEADLINE && !runtime.closing) {
+      armExpiry(next);
+    }
+    if (expired == null) {
+      return;
+    }
+    long millis = runtime.queryWaitTimeout.toMillis();
+    for (Waiter w : expired) {
+      counts();
+      w.callback.failed(PgError.error("53300", "Junction: no connection to " + endpoint + " became free within "
+          + millis + " ms (" + endpoint.describe() + "); raise the endpoint's pool.maximum-size or"
+          + " junction.proxy.query-wait-timeout, or lower the concurrency"));
+    }
   }
 
   /**
@@ -252,9 +293,6 @@ final class Pool {
     if (!runtime.paused) {
       Waiter w = waiters.poll();
       if (w != null) {
-        if (w.timeout != null) {
-          w.timeout.cancel(false);
-        }
         lend(b, w.callback);
         return;
       }
@@ -299,9 +337,6 @@ final class Pool {
       BackendConnection b = idle.pollLast();
       if (b != null) {
         Waiter w = waiters.poll();
-        if (w.timeout != null) {
-          w.timeout.cancel(false);
-        }
         lend(b, w.callback);
         continue;
       }
@@ -379,9 +414,6 @@ final class Pool {
     List<Waiter> failed = new ArrayList<>(waiters);
     waiters.clear();
     for (Waiter w : failed) {
-      if (w.timeout != null) {
-        w.timeout.cancel(false);
-      }
       w.callback.failed(e);
     }
     counts();
@@ -507,21 +539,51 @@ final class Pool {
     for (BackendConnection b : new ArrayList<>(all)) {
       b.close();
     }
-    for (Waiter w : waiters) {
-      if (w.timeout != null) {
-        w.timeout.cancel(false);
-      }
+    if (expiryTimer != null) {
+      expiryTimer.cancel(false);
+      expiryTimer = null;
     }
     waiters.clear();
   }
 
+  /**
+   * Publishes this partition's counts for the other loops and the admin console. Ordered stores and one
+   * full fence after them instead of six volatile stores (each a full fence on x86; this runs several
+   * times per pooled transaction): the class notes' rule, a write of these counts followed by a read of
+   * another partition's, needs the stores to be visible before the next load, which the fence gives.
+   * Readers keep reading the fields as volatile.
+   */
   private void counts() {
-    idleCountValue = idle.size();
-    activeCount = Math.max(0, total - idle.size() - connecting);
-    connectingCount = connecting;
-    ownedCount = total;
-    waitingCount = waiters.size();
-    unservedCount = Math.max(0, waiters.size() - connecting);
+    int idleNow = idle.size();
+    int waitingNow = waiters.size();
+    IDLE.setRelease(this, idleNow);
+    ACTIVE.setRelease(this, Math.max(0, total - idleNow - connecting));
+    CONNECTING.setRelease(this, connecting);
+    OWNED.setRelease(this, total);
+    WAITING.setRelease(this, waitingNow);
+    UNSERVED.setRelease(this, Math.max(0, waitingNow - connecting));
+    VarHandle.fullFence();
+  }
+
+  private static final VarHandle IDLE;
+  private static final VarHandle ACTIVE;
+  private static final VarHandle CONNECTING;
+  private static final VarHandle OWNED;
+  private static final VarHandle WAITING;
+  private static final VarHandle UNSERVED;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      IDLE = l.findVarHandle(Pool.class, "idleCountValue", int.class);
+      ACTIVE = l.findVarHandle(Pool.class, "activeCount", int.class);
+      CONNECTING = l.findVarHandle(Pool.class, "connectingCount", int.class);
+      OWNED = l.findVarHandle(Pool.class, "ownedCount", int.class);
+      WAITING = l.findVarHandle(Pool.class, "waitingCount", int.class);
+      UNSERVED = l.findVarHandle(Pool.class, "unservedCount", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private PgError unavailable() {

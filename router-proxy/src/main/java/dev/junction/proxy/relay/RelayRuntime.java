@@ -40,6 +40,8 @@ public final class RelayRuntime implements AutoCloseable {
   final long circuitOpenMillis;
   final PoolMode poolMode;
   final Function<String, Classification> classifier;
+  /** Per event loop (by {@link #loopIndex}): the memo in front of {@link #classifier}, used only on that loop. */
+  final ClassificationMemo[] memos;
   final PreparedStatements statements;
   final String shardName;
   final Endpoint primary;
@@ -86,6 +88,10 @@ public final class RelayRuntime implements AutoCloseable {
       list.add((EventLoop) e);
     }
     this.loops = list.toArray(EventLoop[]::new);
+    this.memos = new ClassificationMemo[loops.length];
+    for (int i = 0; i < memos.length; i++) {
+      memos[i] = new ClassificationMemo(classifier);
+    }
     this.queryWaitTimeout = queryWaitTimeout;
     this.maxPreparedStatements = maxPreparedStatements;
     this.maxBackendMessage = Integer.MAX_VALUE - 8;

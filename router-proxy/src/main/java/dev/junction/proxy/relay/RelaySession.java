@@ -96,6 +96,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private ChannelHandlerContext ctx;
   private EventLoop loop;
   private int loopIndex;
+  /** The classifier as seen from this session's event loop (see {@link ClassificationMemo}). */
+  private ClassificationMemo memo;
   private Authenticator authenticator;
   private String user;
   private String database;
@@ -151,7 +153,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   private String reportedToken;
 
-  volatile long lastActivityNanos = System.nanoTime();
+  /** Read and written on the session's loop only ({@link #checkTimeouts} runs there): a plain field. */
+  long lastActivityNanos = System.nanoTime();
   private final long connectedAtNanos = System.nanoTime();
   private String remote = "?";
   private long units;
@@ -194,6 +197,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     this.ctx = ctx;
     this.loop = ctx.channel().eventLoop();
     this.loopIndex = runtime.loopIndex(loop);
+    this.memo = runtime.memos[loopIndex];
   }
 
   @Override
@@ -671,7 +675,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       if (attached != null) {
         attached.flush();
       }
-      ctx.channel().config().setAutoRead(pending.size() < MAX_PENDING_MESSAGES);
+      autoRead(ctx.channel(), pending.size() < MAX_PENDING_MESSAGES);
+    }
+  }
+
+  /**
+   * Sets a channel's auto-read only when it changes: Netty's setter is an atomic exchange (a full fence)
+   * even when the value stays, and the pump and every pool hand-back set it once per unit. Auto-read is
+   * only ever changed on the channel's event loop, which is this thread.
+   */
+  static void autoRead(io.netty.channel.Channel channel, boolean on) {
+    io.netty.channel.ChannelConfig config = channel.config();
+    if (config.isAutoRead() != on) {
+      config.setAutoRead(on);
     }
   }
 
@@ -694,7 +710,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             return u;
           }
         }
-        Classification c = runtime.classifier.apply(q.sql());
+        Classification c = memo.classify(q.sql());
         if (c.multiStatement()) {
           u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
@@ -717,7 +733,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         if (p.statement().isEmpty()) {
           unnamed = p.query();
           unnamedTypesInUnit = p.parameterTypes();
-          c = runtime.classifier.apply(p.query());
+          c = memo.classify(p.query());
         } else {
           PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
           if (parsed == null) {
@@ -735,7 +751,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         List<Integer> types;
         if (b.statement().isEmpty()) {
           sql = unnamed;
-          c = sql == null ? null : runtime.classifier.apply(sql);
+          c = sql == null ? null : memo.classify(sql);
           types = unnamedTypesInUnit != null ? unnamedTypesInUnit : unnamedTypes;
         } else {
           PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
@@ -1057,7 +1073,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       heldPrimary = b;
       return;
     }
-    b.channel.config().setAutoRead(true);
+    autoRead(b.channel, true);
     b.pool.release(b);
   }
 

@@ -187,6 +187,41 @@ class PoolWakeupTest {
     assertSettled(2);
   }
 
+  /**
+   * The wait timeout (53300) counts from each waiter's own acquisition, also with one timer per pool
+   * for all waiters: a timer set for a waiter that was served meanwhile must neither fail the next
+   * waiter early nor be lost for it.
+   */
+  @Test
+  void eachWaiterTimesOutAtItsOwnDeadline() throws Exception {
+    long timeoutMillis = 800;
+    start(1, 1, Duration.ofMillis(timeoutMillis));
+    BackendConnection held = served(acquire(0), "the first client");
+    CompletableFuture<BackendConnection> first = acquire(0);
+    Thread.sleep(300);
+    long secondQueued = System.nanoTime();
+    CompletableFuture<BackendConnection> second = acquire(0);
+    release(held); // serves the first waiter, whose deadline the pool's timer was set for
+    BackendConnection firstServed = served(first, "the first waiter");
+
+    Thread.sleep(600); // past the first waiter's deadline, before the second's
+    assertThat(second).as("the second waiter is still waiting").isNotDone();
+    Throwable failure = null;
+    try {
+      second.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      failure = e.getCause();
+    }
+    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - secondQueued);
+    assertThat(failure).as("the second waiter timed out").isNotNull();
+    assertThat(failure.getMessage()).startsWith("53300").contains("became free within " + timeoutMillis + " ms");
+    assertThat(waitedMillis).isGreaterThanOrEqualTo(timeoutMillis - 50);
+
+    release(firstServed);
+    release(served(acquire(0), "a client after the timeouts"));
+    assertSettled(1);
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** Starts an acquisition on partition {@code loop}, as a session on that loop does. */
