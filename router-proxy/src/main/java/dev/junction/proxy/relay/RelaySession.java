@@ -150,6 +150,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean wrote;
   private boolean unitFailed;
   private Settings settingsAfterUnit;
+  /**
+   * The attached backend got extended-protocol messages ending with Flush, no Sync yet: PostgreSQL keeps
+   * their implicit transaction open until the Sync, so everything up to it must go to that backend, and the
+   * backend must never be lent on or given back before it (see {@link #detach}).
+   */
+  private boolean unsynced;
+  /** After a refused unit that ended with Flush: the client's messages up to its Sync are dropped, as the server does after an error. */
+  private boolean skipToSync;
 
   private String reportedToken;
 
@@ -591,6 +599,15 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           continue;
         }
         FrontendMessage first = pending.peek();
+        if (skipToSync && !(first instanceof FrontendMessage.Terminate)) {
+          pending.poll();
+          if (first instanceof FrontendMessage.Sync) {
+            skipToSync = false;
+            readyMessage(localStatus()).writeTo(out());
+            flushClient();
+          }
+          continue;
+        }
         if (first instanceof FrontendMessage.Terminate) {
           pending.clear();
           ctx.close();
@@ -640,7 +657,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         Route decided = null;
         if (attached != null) {
           boolean inTransaction = attached.idle() && attached.status != 'I';
-          if (pinned || inTransaction) {
+          if (unsynced && u.primary && !pinned && !attached.endpoint.isPrimary() && attached.idle()) {
+            refuseAfterFlushOnReplica(u);
+            continue;
+          }
+          if (pinned || inTransaction || unsynced) {
             send(u, attached);
             continue;
           }
@@ -825,7 +846,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     StatementKind kind = c.kind();
     if (kind == StatementKind.TX_BEGIN) {
       u.transactionControl = true;
-      if (c.readOnlyTransaction()) {
+      if (readOnlyBegin(c, sql)) {
         u.readOnlyBegin = true;
       } else {
         primary(u, RouteReason.PRIMARY_TRANSACTION);
@@ -834,10 +855,16 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     if (isTransactionControl(kind)) {
       u.transactionControl = true;
+      if (sql != null && containsIgnoreCase(sql, "prepare")) {
+        primary(u, RouteReason.PRIMARY_TRANSACTION); // PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED: a standby refuses them
+      }
       return base;
     }
     if (kind == StatementKind.SESSION) {
       if (dev.junction.classify.TransactionSettings.scoped(sql)) {
+        if (containsIgnoreCase(sql, "serializable")) {
+          primary(u, RouteReason.PRIMARY_TRANSACTION); // a hot standby refuses it; outside a transaction the primary warns
+        }
         return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
       }
       Settings next = sql == null ? null : base.after(sql);
@@ -862,6 +889,17 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       primary(u, RouteReason.PRIMARY_SESSION_STATE);
     }
     return base;
+  }
+
+  /**
+   * A BEGIN that may run on a replica: read only, by its last READ ONLY/READ WRITE as in the server, and
+   * not SERIALIZABLE, which a hot standby refuses ("cannot use serializable mode in a hot standby") where
+   * the primary accepts it.
+   */
+  static boolean readOnlyBegin(Classification c, String sql) {
+    TransactionStatement t = sql == null ? null : TransactionStatement.parse(sql);
+    return t != null ? t.readOnly() && !t.serializable() : c.readOnlyTransaction()
+        && (sql == null || !containsIgnoreCase(sql, "serializable"));
   }
 
   private static void primary(Unit u, RouteReason reason) {
@@ -1046,6 +1084,32 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /**
+   * A unit that needs the primary after a Flush that left the implicit transaction open on a replica (a read
+   * sent with Flush instead of Sync): PostgreSQL would run it in that transaction, which a replica cannot,
+   * and moving it elsewhere would split the transaction. Refused; the replica backend is closed (what ran
+   * there is rolled back, as an error rolls the implicit transaction back in PostgreSQL) and the client's
+   * messages up to its Sync are skipped, as after any error.
+   */
+  private void refuseAfterFlushOnReplica(Unit u) {
+    String replica = attached.endpoint.toString();
+    detach(); // unsynced: closed, not lent on
+    FrontendMessage last = null;
+    for (int i = 0; i < u.count; i++) {
+      last = pending.poll();
+    }
+    new BackendMessage.ErrorResponse(PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this statement needs"
+        + " the primary, but the statements before it since the last Sync were sent with Flush and run on replica " + replica
+        + " in one implicit transaction, which the proxy cannot move; send Sync before it (or send the write first, or"
+        + " use BEGIN ... COMMIT). The statements since the last Sync were rolled back")).writeTo(out());
+    if (last instanceof FrontendMessage.Sync) {
+      readyMessage(localStatus()).writeTo(out());
+    } else {
+      skipToSync = true;
+    }
+    flushClient();
+  }
+
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
   private void failUnit(Unit u, PgError error) {
     for (int i = 0; i < u.count; i++) {
@@ -1063,6 +1127,18 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     BackendConnection b = attached;
     attached = null;
     if (b == null) {
+      return;
+    }
+    if (unsynced) { // an implicit transaction is open on it: closed, so PostgreSQL rolls it back; never lent on
+      unsynced = false;
+      b.session = null;
+      b.channel.config().setAutoRead(true);
+      if (b.phase == BackendConnection.Phase.READY) {
+        if (!b.queue.isEmpty()) {
+          sendCancel(b);
+        }
+        b.pool.discard(b);
+      }
       return;
     }
     if (runtime.poolMode == RelayRuntime.PoolMode.SESSION && b.endpoint.isPrimary()) {
@@ -1083,10 +1159,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (shardRelay != null && shardRelay.refusedAsLate(u, b)) {
       return;
     }
-    units++;
-    if (shardRelay != null) {
-      shardRelay.beforeSend(u, b);
+    if (shardRelay != null && shardRelay.beforeSend(u, b)) {
+      return; // the transaction's BEGIN went first; the unit is sent once it succeeded (see ShardRelay#beforeSend)
     }
+    units++;
     if (u.pins && !pinned) {
       pinned = true;
       log.debug("session {}: pinned to {} (session state that cannot be replayed)", processId, b);
@@ -1097,9 +1173,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (u.settingsAfter != null) {
       settingsAfterUnit = u.settingsAfter;
     }
+    FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
-      forward(pending.poll(), b);
+      forward(last = pending.poll(), b);
     }
+    unsynced = last instanceof FrontendMessage.Flush && (unsynced || u.statements);
     b.flush();
   }
 
@@ -1343,7 +1421,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       if (ctx.channel().isActive()) {
         PgError e = PgError.fatal("08006", "Junction: the connection to " + b.endpoint + " was lost"
             + (b.status != 'I' || wasPinned ? "; the transaction or session state on it is gone" : ""));
-        if (b.status != 'I' || wasPinned || !b.queue.isEmpty()) {
+        if (b.status != 'I' || wasPinned || !b.queue.isEmpty() || unsynced) {
+          unsynced = false;
           fatal(e);
         } else {
           pump();
@@ -1367,8 +1446,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       return;
     }
     boolean sessionMode = runtime.poolMode == RelayRuntime.PoolMode.SESSION;
-    if (pinned || !b.queue.isEmpty() || b.copyIn) {
-      // A statement may still run, or the session holds state that cannot be reset reliably: close it.
+    if (pinned || !b.queue.isEmpty() || b.copyIn || unsynced && b == attached) {
+      // A statement may still run, the session holds state that cannot be reset reliably, or an implicit
+      // transaction waits for its Sync: close it.
       // PostgreSQL rolls back whatever transaction was open.
       if (!b.queue.isEmpty()) {
         sendCancel(b);
@@ -1813,6 +1893,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   BackendConnection attachedBackend() { return attached; }
   boolean isPinned() { return pinned; }
   void detachBackend() { detach(); }
+  /** See {@link #unsynced}. */
+  boolean unsynced() { return unsynced; }
+  /** Ends the session with {@code error} (FATAL), as a lost backend does. */
+  void fatalError(PgError error) { fatal(error); }
   /** Takes the attached backend off the session without giving it back (a transaction keeps it, see ShardTransaction). */
   void forgetAttached() { attached = null; }
   /** Makes {@code b}, held by the session's transaction, the attached backend again. */

@@ -69,6 +69,9 @@ final class ShardRelay {
       "DO $junction$BEGIN RAISE EXCEPTION 'Junction refused a statement of this transaction'; END$junction$";
   private static final Cache<String, Placeholders> PLACEHOLDERS = Caffeine.newBuilder().maximumSize(10_000).build();
   private static final PgValueCodec CODEC = new PgValueCodec();
+  /** PostgreSQL's warning for a BEGIN inside a transaction. */
+  private static final PgError ALREADY_IN_TRANSACTION =
+      PgError.of(PgError.Severity.WARNING, "25001", "there is already a transaction in progress");
 
   private final RelaySession session;
   private final RelayRuntime runtime;
@@ -237,6 +240,9 @@ final class ShardRelay {
    */
   int step(RelaySession.Unit u) {
     BackendConnection a = session.attachedBackend();
+    if (a != null && session.unsynced()) {
+      return unsyncedStep(u, a);
+    }
     boolean inTx = a != null && a.status != 'I' || tx.failed || tx.spread();
     if (!inTx && deferredBegin == null && (a == null || a.idle())) {
       tx.clear();
@@ -351,14 +357,17 @@ final class ShardRelay {
         deferredBegin = u.onlySql;
         deferredReadOnly = u.readOnlyBegin;
         deferredFailed = nested && deferredFailed;
-        answerLocally(u, "BEGIN", deferredFailed ? 'E' : 'T');
+        answerLocally(u, beginTag(u), nested ? ALREADY_IN_TRANSACTION : null, null, deferredFailed ? 'E' : 'T');
         return DONE;
       }
       if (deferredBegin != null && (u.only == StatementKind.TX_COMMIT || u.only == StatementKind.TX_ROLLBACK) && answerable(u)) {
         String tag = u.only == StatementKind.TX_COMMIT && !deferredFailed ? "COMMIT" : "ROLLBACK";
-        deferredBegin = null;
+        boolean chain = TransactionStatement.parse(u.onlySql).chain();
+        if (!chain) { // AND CHAIN: a new transaction with the same characteristics, still before any shard
+          deferredBegin = null;
+        }
         deferredFailed = false;
-        answerLocally(u, tag, 'I');
+        answerLocally(u, tag, chain ? 'T' : 'I');
         return DONE;
       }
       session.switchShard(defaultShard());
@@ -391,8 +400,7 @@ final class ShardRelay {
   private int settingsOnEveryShard(RelaySession.Unit u, BackendConnection a) {
     FrontendMessage head = session.pendingMessages().peek();
     if (settingsApplied == head) {
-      settingsApplied = null; // this unit's settings already ran on the other shards
-      return -1;
+      return -1; // this unit's settings already ran on the other shards (cleared once it is sent, see beforeSend)
     }
     if (u.multi) {
       u.refusal = JunctionSqlState.refusal("Junction: SET LOCAL, SET TRANSACTION and SET CONSTRAINTS inside a transaction"
@@ -495,7 +503,7 @@ final class ShardRelay {
         return -1;
       }
       if (spread && u.only == StatementKind.TX_BEGIN && answerable(u)) {
-        answerLocally(u, "BEGIN", session.localStatus()); // PostgreSQL warns; the transaction goes on
+        answerLocally(u, beginTag(u), ALREADY_IN_TRANSACTION, null, session.localStatus()); // the transaction goes on
         return DONE;
       }
       refuse(u, JunctionSqlState.refusal("Junction: in a transaction over several shards (" + joinedNames(a)
@@ -868,7 +876,7 @@ final class ShardRelay {
    * Execute/Close ending with Sync (what psql, pgjdbc, pgbench and node-postgres send for BEGIN/COMMIT).
    */
   private boolean answerable(RelaySession.Unit u) {
-    if (u.statementCount != 1 || u.onlySql == null || !u.onlySql.strip().matches("(?is)(BEGIN|START|COMMIT|END|ROLLBACK|ABORT)\\b[^;]*;?")) {
+    if (u.statementCount != 1 || u.onlySql == null || TransactionStatement.parse(u.onlySql) == null) {
       return false;
     }
     int i = 0;
@@ -906,13 +914,22 @@ final class ShardRelay {
     return false;
   }
 
+  /** PostgreSQL's command tag for the unit's BEGIN or START TRANSACTION. */
+  private static String beginTag(RelaySession.Unit u) {
+    return u.onlySql.strip().regionMatches(true, 0, "START", 0, 5) ? "START TRANSACTION" : "BEGIN";
+  }
+
   /** Answers a BEGIN/COMMIT/ROLLBACK unit as PostgreSQL would, without a backend. */
   private void answerLocally(RelaySession.Unit u, String tag, char status) {
-    answerLocally(u, tag, null, status);
+    answerLocally(u, tag, null, null, status);
+  }
+
+  private void answerLocally(RelaySession.Unit u, String tag, PgError error, char status) {
+    answerLocally(u, tag, null, error, status);
   }
 
   /** As above; with {@code error}, the statement's answer is that error (and what follows it up to Sync is skipped). */
-  private void answerLocally(RelaySession.Unit u, String tag, PgError error, char status) {
+  private void answerLocally(RelaySession.Unit u, String tag, PgError notice, PgError error, char status) {
     ByteBuf out = session.localOut();
     boolean skipping = false;
     for (int i = 0; i < u.count; i++) {
@@ -937,6 +954,9 @@ final class ShardRelay {
         session.registerClose(c);
         BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out);
       } else if (m instanceof FrontendMessage.Execute || m instanceof FrontendMessage.Query) {
+        if (notice != null) {
+          new BackendMessage.NoticeResponse(notice).writeTo(out);
+        }
         new BackendMessage.CommandComplete(tag).writeTo(out);
       }
     }
@@ -990,18 +1010,45 @@ final class ShardRelay {
    * Before a unit goes to {@code b}: the ring version a resharding needs, and a BEGIN answered earlier
    * (for a shard joining the transaction: with the transaction's settings so far). Notes the unit's
    * transaction settings for the shards that join later.
+   *
+   * <p>The BEGIN runs before the unit is sent, not pipelined ahead of it: if the server refuses it (a
+   * hot standby refuses SERIALIZABLE, a setting of the session makes it fail, ...), the unit must not run,
+   * or it would commit on its own while the client was told its transaction had begun, and the client's
+   * ROLLBACK could not undo it. Then the unit is answered with the server's error and the transaction has
+   * failed (25P02 until ROLLBACK; COMMIT answers ROLLBACK). This costs one round trip per transaction
+   * that starts with a BEGIN the proxy answered, and per shard that joins one.
+   *
+   * @return true when the BEGIN was sent and the unit waits for it (sent again from the pump, or refused)
    */
-  void beforeSend(RelaySession.Unit u, BackendConnection b) {
+  boolean beforeSend(RelaySession.Unit u, BackendConnection b) {
     boolean inTx = b.status != 'I' || deferredBegin != null && u.statements || u.parts != null && u.parts.begin != null;
     if (b.status == 'I') {
       declareRingVersion(b, u.parts != null && u.parts.state != null ? u.parts.state : txState);
       if (deferredBegin != null && u.statements) {
-        String begin = tx.joinSql(deferredBegin);
+        String text = deferredBegin;
+        boolean joining = tx.spread();
         deferredBegin = null;
-        b.internal(new InternalQuery(begin) {
+        session.setWaiting(true);
+        b.internal(new InternalQuery(tx.joinSql(text)) {
           @Override
           void done(BackendConnection backend, char status) {
-            if (failed() && !session.isClosed()) { // a setting this shard refuses: the unit gets 25P02 from it
+            session.setWaiting(false);
+            if (session.isClosed()) {
+              release();
+              return;
+            }
+            if (status == 'I') { // the BEGIN itself was refused: nothing of the unit ran, and it must not run alone
+              session.detachBackend();
+              if (joining) {
+                tx.failed = true;
+              } else {
+                deferredBegin = text;
+              }
+              String state = errorSqlState == null ? "XX000" : errorSqlState;
+              refuse(u, new SQLException("Junction: shard " + backend.endpoint.group.name + " refused this transaction's "
+                  + text + ": " + (error == null ? "no transaction was opened" : error) + "; the transaction has failed,"
+                  + " roll it back", state));
+            } else if (failed()) { // a setting this shard refuses: the unit gets 25P02 from it
               tx.failed |= !tx.settings.isEmpty();
               new BackendMessage.NoticeResponse(PgError.of(PgError.Severity.WARNING, errorSqlState == null ? "XX000"
                   : errorSqlState, "Junction: shard " + backend.endpoint.group.name + " could not join the transaction: "
@@ -1009,16 +1056,47 @@ final class ShardRelay {
               session.flushClient();
             }
             release();
+            session.resume();
           }
         });
+        return true;
       }
     }
+    settingsApplied = null;
     if (inTx && u.parts != null) {
       if (u.parts.txSettings != null) {
         tx.settings.addAll(u.parts.txSettings);
       }
       tx.settingsUnknown |= u.parts.rollbackTo && !tx.settings.isEmpty();
     }
+    return false;
+  }
+
+  /**
+   * A unit after a Flush, with the pipeline's implicit transaction open on the attached backend: it goes
+   * there (PostgreSQL would run it in that transaction), or, for another shard or several, it is refused
+   * and that backend closed, which rolls the implicit transaction back as the error would have in
+   * PostgreSQL; never sent elsewhere while the backend is given back with the transaction open.
+   */
+  private int unsyncedStep(RelaySession.Unit u, BackendConnection a) {
+    if (u.refusal == null && !u.multi && (u.shard < 0 || u.shard == a.endpoint.group.index)) {
+      return PROCEED;
+    }
+    SQLException refusal = u.refusal != null ? u.refusal : JunctionSqlState.refusal("Junction: after a Flush, the"
+        + " statements up to the next Sync run in one implicit transaction on shard " + a.endpoint.group.name + ", and this"
+        + " one needs " + (u.multi ? "several shards" : "shard " + runtime.shards[u.shard].name) + "; send Sync (or"
+        + " use an explicit transaction) before statements for other shards. The statements since the last Sync were"
+        + " rolled back");
+    if (session.isPinned()) {
+      session.fatalError(PgError.fatal(refusal.getSQLState(), refusal.getMessage()));
+      return DONE;
+    }
+    if (a.status != 'I') {
+      tx.failed = true; // an explicit transaction was open on it: gone with the connection
+    }
+    session.detachBackend(); // closes it (unsynced, see RelaySession#detach)
+    refuse(u, refusal);
+    return DONE;
   }
 
   /**

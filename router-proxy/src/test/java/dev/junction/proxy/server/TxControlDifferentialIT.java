@@ -1,0 +1,193 @@
+package dev.junction.proxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.junction.classify.Dialect;
+import dev.junction.config.JunctionConfig;
+import dev.junction.jdbc.RoutingDataSource;
+import dev.junction.local.LocalCluster;
+import dev.junction.local.PostgresReplicaSet;
+import dev.junction.local.PostgresServer;
+import dev.junction.proxy.auth.AuthMethod;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Transaction control through the relay on a primary with a replica, compared with PostgreSQL itself
+ * (see {@link TxControlDifferential}): hand-written sequences and 80 random ones (seed printed).
+ */
+class TxControlDifferentialIT extends TxControlDifferential {
+  static LocalCluster cluster;
+  static PostgresReplicaSet pg;
+  static RoutingDataSource ds;
+  static ProxyServer proxy;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    pg = cluster.postgres(0);
+    try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE t (id bigint primary key, v text)");
+      s.execute("CREATE DATABASE oracle");
+    }
+    try (Connection c = oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE t (id bigint primary key, v text)");
+    }
+    JunctionConfig.Pool pool = new JunctionConfig.Pool(3, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool),
+        List.of(new JunctionConfig.Endpoint("replica1", pg.replica(0).jdbcUrl(), pg.replica(0).user(), "", 1, pool)))),
+        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ds = RoutingDataSource.create(config, registry);
+    proxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0), ds, registry);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (ds != null) {
+      ds.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static Connection oracleJdbc(PostgresServer server) throws SQLException {
+    return DriverManager.getConnection(server.jdbcUrl().replaceFirst("/postgres$", "/oracle"), server.user(), "");
+  }
+
+  @Test
+  void transactionControlMatchesPostgres() throws Exception {
+    long seed = Long.getLong("junction.txdiff.seed", System.nanoTime());
+    List<List<String>> sequences = new ArrayList<>(handcrafted());
+    sequences.addAll(random(seed, Integer.getInteger("junction.txdiff.random", 80)));
+    Report report = run(sequences);
+    print("TxControlDifferentialIT", seed, report);
+    assertThat(report.divergences).as("divergences from PostgreSQL (seed %d)", seed).isEmpty();
+  }
+
+  static void print(String name, long seed, Report report) {
+    System.out.printf("[%s] seed %d: %d sequences, %d steps, %d divergences, %d refusals%n", name, seed, report.sequences,
+        report.steps, report.divergences.size(), report.refusals.size());
+    report.divergences.forEach(d -> System.out.println("[" + name + "] DIVERGENCE " + d));
+    report.refusals.forEach(d -> System.out.println("[" + name + "] refused " + d));
+  }
+
+  @Override
+  WireClient proxyClient() throws IOException {
+    return new WireClient("127.0.0.1", proxy.port(), "app", "postgres");
+  }
+
+  @Override
+  WireClient oracleClient() throws IOException {
+    return new WireClient(pg.primary().host(), pg.primary().port(), pg.primary().user(), "oracle");
+  }
+
+  @Override
+  Rows proxyRows() {
+    return () -> rows(pg.primary().connect());
+  }
+
+  @Override
+  Rows oracleRows() {
+    return () -> rows(oracleJdbc(pg.primary()));
+  }
+
+  static List<String> rows(Connection c) throws SQLException {
+    try (c; Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, v FROM t ORDER BY id")) {
+      List<String> out = new ArrayList<>();
+      while (rs.next()) {
+        out.add(rs.getLong(1) + "=" + rs.getString(2));
+      }
+      return out;
+    }
+  }
+
+  @Override
+  void settle() throws Exception {
+    quiesce(pg.primary());
+  }
+
+  @Override
+  void reset() throws Exception {
+    quiesce(pg.primary());
+    try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
+      s.execute("TRUNCATE t");
+    }
+    try (Connection c = oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
+      s.execute("TRUNCATE t");
+    }
+    replayed(pg);
+  }
+
+  /**
+   * Waits until no client session on the server is in a transaction or running (the proxy rolls back
+   * and returns a departed client's backend asynchronously); fails after 10 s: a backend left in a
+   * transaction after its client left is a finding of its own.
+   */
+  static void quiesce(PostgresServer server) throws Exception {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String busy = null;
+    while (System.nanoTime() < deadline) {
+      try (Connection c = server.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+          "SELECT string_agg(datname || ':' || state || ':' || left(query, 60), '; ') FROM pg_stat_activity"
+              + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'")) {
+        rs.next();
+        busy = rs.getString(1);
+        if (busy == null) {
+          return;
+        }
+      }
+      Thread.sleep(20);
+    }
+    try (Connection c = server.connect(); Statement s = c.createStatement()) { // so that the next sequences can run
+      s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+          + " AND pid <> pg_backend_pid() AND state <> 'idle'");
+    }
+    throw new AssertionError("sessions still busy or in a transaction 10 s after their clients left: " + busy);
+  }
+
+  /** Waits until every replica of {@code set} has replayed the primary's current WAL position. */
+  static void replayed(PostgresReplicaSet set) throws Exception {
+    String lsn;
+    try (Connection c = set.primary().connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+      rs.next();
+      lsn = rs.getString(1);
+    }
+    for (int i = 0; i < set.replicas().size(); i++) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (true) {
+        try (Connection c = set.replica(i).connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            break;
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("replica " + i + " did not replay " + lsn + " within 10 s");
+        }
+        Thread.sleep(5);
+      }
+    }
+  }
+}
