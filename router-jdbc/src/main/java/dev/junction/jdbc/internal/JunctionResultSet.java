@@ -90,10 +90,14 @@ final class JunctionResultSet extends LobGuardingResultSet {
 
   /** A closed result set of {@code statement}: 08003 when its connection was closed (the cause), else 24000. */
   static SQLException closedResult(Statement statement) {
-    boolean connectionClosed = statement instanceof RoutingStatement rs && rs.conn.isClosed()
+    return connectionClosed(statement) ? connectionClosed() : new SQLException("Junction: result set is closed", CLOSED);
+  }
+
+  /** Whether the logical connection of Junction statement {@code statement} is closed. */
+  static boolean connectionClosed(Statement statement) {
+    return statement instanceof RoutingStatement rs && rs.conn.isClosed()
         || statement instanceof ShardedStatement ss && ss.conn.isClosed()
         || statement instanceof JunctionCallableStatement cs && cs.connectionClosed();
-    return connectionClosed ? connectionClosed() : new SQLException("Junction: result set is closed", CLOSED);
   }
 
   private static SQLException connectionClosed() {
@@ -103,6 +107,11 @@ final class JunctionResultSet extends LobGuardingResultSet {
   @Override
   public Statement getStatement() throws SQLException {
     delegate();
+    return statement;
+  }
+
+  @Override
+  Statement owner() {
     return statement;
   }
 

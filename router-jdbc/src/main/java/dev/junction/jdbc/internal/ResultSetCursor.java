@@ -27,6 +27,8 @@ final class ResultSetCursor implements RowCursor {
   private final DriverText texts;
   /** While the shard's physical connection is still this logical connection's; null: the values are Junction's already. */
   private final Lease lease;
+  /** The Junction statement a refcursor value's result set answers {@code getStatement()} with. */
+  private final Statement facade;
   private final int[] scales;
   private final String[] typeNames;
   private Object[] row;
@@ -38,9 +40,11 @@ final class ResultSetCursor implements RowCursor {
    * @param texts where to record driver texts that Junction's formatting would not reproduce; null: none
    * @param lease while {@code rs}'s physical connection is this logical connection's (arrays and LOBs are
    *     wrapped against it); null: {@code rs} is a Junction result set, whose values are wrapped already
+   * @param facade the Junction statement the application sees (refcursor values' {@code getStatement()}); only
+   *     with a {@code lease}
    */
   ResultSetCursor(ResultSet rs, Statement owner, int shard, String shardName, ShardMetrics metrics, DriverText texts,
-                  Lease lease) throws SQLException {
+                  Lease lease, Statement facade) throws SQLException {
     this.rs = rs;
     this.owner = owner;
     this.metaData = rs.getMetaData();
@@ -50,6 +54,7 @@ final class ResultSetCursor implements RowCursor {
     this.metrics = metrics;
     this.texts = texts;
     this.lease = lease;
+    this.facade = facade;
     this.scales = new int[columns];
     this.typeNames = new String[columns];
     for (int i = 0; texts != null && i < columns; i++) {
@@ -76,7 +81,7 @@ final class ResultSetCursor implements RowCursor {
     }
     Object[] r = new Object[columns];
     for (int i = 0; i < columns; i++) {
-      Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease);
+      Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease, facade);
       r[i] = v;
       if (texts != null && DriverText.worthChecking(v)) {
         texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
