@@ -2,6 +2,7 @@ package dev.junction.jdbc.internal;
 
 import dev.junction.merge.MergeDialect;
 import dev.junction.merge.RowCursor;
+import dev.junction.merge.SqlTime;
 import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
@@ -88,7 +89,7 @@ final class MergedResultSet implements ResultSet {
     }
     Object v = current[column - 1];
     wasNull = v == null;
-    return v;
+    return v instanceof SqlTime t ? t.value() : v; // the driver's value, as a one-shard result gives it
   }
 
   @Override

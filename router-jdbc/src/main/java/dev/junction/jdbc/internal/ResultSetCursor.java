@@ -1,6 +1,7 @@
 package dev.junction.jdbc.internal;
 
 import dev.junction.merge.RowCursor;
+import dev.junction.merge.SqlTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -31,6 +32,10 @@ final class ResultSetCursor implements RowCursor {
   private final Statement facade;
   private final int[] scales;
   private final String[] typeNames;
+  /** Per column: {@link #TIME} or {@link #TIMETZ} (read as a {@link SqlTime}), else 0. */
+  private final byte[] times;
+  private static final byte TIME = 1;
+  private static final byte TIMETZ = 2;
   private Object[] row;
   private long rows;
   private boolean closed;
@@ -57,10 +62,30 @@ final class ResultSetCursor implements RowCursor {
     this.facade = facade;
     this.scales = new int[columns];
     this.typeNames = new String[columns];
-    for (int i = 0; texts != null && i < columns; i++) {
-      scales[i] = metaData.getScale(i + 1);
-      typeNames[i] = metaData.getColumnTypeName(i + 1);
+    this.times = new byte[columns];
+    for (int i = 0; i < columns; i++) {
+      String typeName = metaData.getColumnTypeName(i + 1);
+      times[i] = timeKind(typeName);
+      if (texts != null) {
+        scales[i] = metaData.getScale(i + 1);
+        typeNames[i] = typeName;
+      }
     }
+  }
+
+  /**
+   * PostgreSQL {@code time}/{@code timetz} and MySQL/MariaDB {@code TIME}, which pgjdbc and Connector/J hand out as
+   * {@code java.sql.Time}: milliseconds, no zone. The merge groups and orders them by their text instead.
+   */
+  static byte timeKind(String typeName) {
+    if (typeName == null) {
+      return 0;
+    }
+    return switch (typeName.toLowerCase(java.util.Locale.ROOT)) {
+      case "time", "time without time zone" -> TIME;
+      case "timetz", "time with time zone" -> TIMETZ;
+      default -> 0;
+    };
   }
 
   @Override
@@ -82,6 +107,14 @@ final class ResultSetCursor implements RowCursor {
     Object[] r = new Object[columns];
     for (int i = 0; i < columns; i++) {
       Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease, facade);
+      if (times[i] != 0 && v != null) {
+        String text = rs.getString(i + 1);
+        if (texts != null) {
+          texts.check(v, text, scales[i], typeNames[i]);
+        }
+        r[i] = times[i] == TIMETZ ? SqlTime.of(v, offsetTime(i + 1)) : SqlTime.of(v, text, false); // handed out as v
+        continue;
+      }
       r[i] = v;
       if (texts != null && DriverText.worthChecking(v)) {
         texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
@@ -90,6 +123,15 @@ final class ResultSetCursor implements RowCursor {
     row = r;
     rows++;
     return true;
+  }
+
+  /** A timetz with its own zone (pgjdbc), or null when the driver cannot give one: the merge then refuses it. */
+  private java.time.OffsetTime offsetTime(int column) {
+    try {
+      return rs.getObject(column, java.time.OffsetTime.class);
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
   }
 
   java.sql.ResultSetMetaData metaData() {
