@@ -53,6 +53,18 @@ final class JunctionResultSet extends LobGuardingResultSet {
     return l;
   }
 
+  /** A streamed result failing on the server fails a multi-shard transaction on every shard ({@link MergedResultSet#failed}). */
+  @Override
+  public boolean next() throws SQLException {
+    ResultSet d = delegate();
+    try {
+      return d.next();
+    } catch (SQLException e) {
+      MergedResultSet.failed(statement, e);
+      throw e;
+    }
+  }
+
   // A row written through an updatable result set is a write: fence and transaction bookkeeping (issue #12).
   @Override
   public void updateRow() throws SQLException {

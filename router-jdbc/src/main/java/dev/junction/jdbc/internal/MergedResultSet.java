@@ -69,7 +69,14 @@ final class MergedResultSet implements ResultSet {
   public boolean next() throws SQLException {
     checkOpen();
     texts.forget(current);
-    if (rows.next()) {
+    boolean more;
+    try {
+      more = rows.next();
+    } catch (SQLException e) {
+      failed(statement, e);
+      throw e;
+    }
+    if (more) {
       current = rows.row();
       rowNumber++;
       return true;
@@ -77,6 +84,17 @@ final class MergedResultSet implements ResultSet {
     current = null;
     rowNumber = 0;
     return false;
+  }
+
+  /**
+   * A shard's result failing while it is read (a streamed leg's later rows: the server's error, or the connection
+   * lost) fails a multi-shard transaction as a failing execution does ({@link ShardedConnection#failed}): the shard's
+   * server has aborted its part, so the other shards must not commit theirs.
+   */
+  static void failed(Statement statement, SQLException e) {
+    if (statement instanceof ShardedStatement s) {
+      s.conn.failed(e);
+    }
   }
 
   private Object value(int column) throws SQLException {
