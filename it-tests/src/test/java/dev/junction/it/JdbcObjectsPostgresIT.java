@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.junction.Junction;
 import dev.junction.Scope;
 import dev.junction.classify.Dialect;
+import dev.junction.config.JunctionConfig;
 import dev.junction.jdbc.RoutingDataSource;
 import dev.junction.local.JdbcServer;
 import dev.junction.local.LocalCluster;
@@ -15,11 +16,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Array;
 import java.sql.Blob;
+import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,6 +49,8 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
         s.execute("CREATE FUNCTION jw_write(p_k text) RETURNS void LANGUAGE sql AS $$INSERT INTO jw_fence_writes (k) VALUES (p_k)$$");
         s.execute("CREATE PROCEDURE jw_write_proc(p_k text) LANGUAGE sql AS $$INSERT INTO jw_fence_writes (k) VALUES (p_k)$$");
         s.execute("CREATE TYPE jw_mood AS ENUM ('happy', 'sad', 'ok')");
+        s.execute("CREATE FUNCTION jw_cursor(n int) RETURNS refcursor LANGUAGE plpgsql AS $$DECLARE c refcursor; BEGIN"
+            + " OPEN c FOR SELECT g AS n, 'r' || g AS label FROM generate_series(1, n) g; RETURN c; END$$");
         s.execute("CREATE TYPE jw_leak_mood AS ENUM ('calm', 'angry')"); // looked up first by the leak test only
         s.execute("CREATE TABLE jw_lobs (id int primary key, lo oid)");
         s.execute("INSERT INTO jw_lobs VALUES (1, lo_from_bytea(0, '\\x00010203fffe'::bytea))");
@@ -139,6 +144,166 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
     } finally {
       delayReplica(false);
     }
+  }
+
+  // ---------------------------------------------------------------- refcursors (issue #12)
+
+  /** A refcursor's result set is Junction's, answers with the Junction statement, and unwraps to pgjdbc's. */
+  static void checkCursor(Object value, Statement owner, Connection c) throws SQLException {
+    assertThat(value).as("getObject of a refcursor").isInstanceOf(ResultSet.class);
+    ResultSet cursor = (ResultSet) value;
+    assertThat(cursor.getClass().getName()).as("refcursor result set class").startsWith("dev.junction.");
+    assertThat(cursor.getStatement()).as("refcursor rs.getStatement()").isSameAs(owner);
+    assertThat(cursor.getStatement().getConnection()).as("refcursor rs.getStatement().getConnection()").isSameAs(c);
+    assertThat(cursor.unwrap(org.postgresql.jdbc.PgResultSet.class)).isInstanceOf(org.postgresql.jdbc.PgResultSet.class);
+  }
+
+  /**
+   * Issue #12: pgjdbc answers {@code getObject} of a {@code refcursor} (a column, or the REF_CURSOR/OTHER OUT
+   * parameter of {@code {? = call f()}}) with its own result set, whose {@code getStatement().getConnection()} was the
+   * bare physical connection: routing and the pool's bookkeeping bypassed. Also a refcursor column of a scatter read.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "sharded"})
+  void aRefcursorReadsAsAJunctionResultSet(String kind) throws Exception {
+    try (Connection c = ds(kind).getConnection()) {
+      c.setAutoCommit(false); // a refcursor lives in its transaction
+      try (Statement st = c.createStatement(); ResultSet outer = st.executeQuery("SELECT jw_cursor(3)")) {
+        assertThat(outer.next()).isTrue();
+        Object cursor = outer.getObject(1);
+        checkCursor(cursor, st, c);
+        assertThat(rows((ResultSet) cursor)).containsExactly("1:r1", "2:r2", "3:r3");
+      }
+      for (int type : new int[] {Types.REF_CURSOR, Types.OTHER}) {
+        try (CallableStatement cs = c.prepareCall("{? = call jw_cursor(2)}")) {
+          cs.registerOutParameter(1, type);
+          cs.execute();
+          Object cursor = cs.getObject(1);
+          checkCursor(cursor, cs, c);
+          assertThat(rows((ResultSet) cursor)).as("OUT parameter of type " + type).containsExactly("1:r1", "2:r2");
+          checkCursor(cs.getObject(1, ResultSet.class), cs, c);
+        }
+      }
+      if (kind.equals("sharded")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, jw_cursor(1) AS cur FROM jw_accounts ORDER BY id");
+             ResultSet scatter = ps.executeQuery()) {
+          int n = 0;
+          while (scatter.next()) {
+            Object cursor = scatter.getObject(2);
+            checkCursor(cursor, ps, c);
+            assertThat(rows((ResultSet) cursor)).as("row " + scatter.getLong(1)).containsExactly("1:r1");
+            n++;
+          }
+          assertThat(n).as("jw_accounts rows over both shards").isEqualTo(10);
+        }
+      }
+      c.commit();
+    }
+  }
+
+  /** One pass of {@link #aRefcursorAfterCommitReadsAsDirectPgjdbcDoes}, on {@code c}: what each step answers. */
+  static List<String> cursorAfterCommit(Connection c) throws SQLException {
+    List<String> out = new ArrayList<>();
+    c.setAutoCommit(false);
+    CallableStatement cs = c.prepareCall("{? = call jw_cursor(3)}");
+    cs.registerOutParameter(1, Types.OTHER);
+    cs.execute();
+    ResultSet early = (ResultSet) cs.getObject(1); // fetched inside the transaction
+    Statement st = c.createStatement();
+    ResultSet outer = st.executeQuery("SELECT jw_cursor(2)");
+    outer.next();
+    cs.close();
+    c.commit();
+    out.add("getObject after commit: " + outcome(() -> rows((ResultSet) outer.getObject(1))).replaceAll("] .*", "]"));
+    st.close();
+    c.setAutoCommit(true);
+    try (Statement other = c.createStatement(); ResultSet one = other.executeQuery("SELECT 1")) {
+      one.next(); // a read: the primary goes back to the pool (nothing holds it any more)
+    }
+    out.add("rows fetched before commit, read after it and after its statement closed: " + outcome(() -> rows(early)));
+    return out;
+  }
+
+  /**
+   * What stays readable after COMMIT, with direct pgjdbc as the oracle: pgjdbc reads a refcursor's rows at
+   * {@code getObject} (no default fetch size) and closes the cursor, so those rows are read after COMMIT and after
+   * the statement closed (a Junction result set leased to the connection would refuse them); a refcursor value
+   * fetched after COMMIT fails, its cursor having ended with the transaction (34000).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "sharded"})
+  void aRefcursorAfterCommitReadsAsDirectPgjdbcDoes(String kind) throws Exception {
+    List<String> direct;
+    try (Connection d = primary0.connect()) {
+      direct = cursorAfterCommit(d);
+    }
+    List<String> junction;
+    try (Connection c = ds(kind).getConnection()) {
+      junction = cursorAfterCommit(c);
+    }
+    System.out.println("[JdbcObjects " + kind + "] refcursor after commit: direct " + direct + ", junction " + junction);
+    assertThat(direct.get(1)).as("oracle: the rows read at getObject").endsWith(": [1:r1, 2:r2, 3:r3]");
+    assertThat(direct.get(0)).as("oracle: the cursor ended with the transaction").contains("fails [34000]");
+    assertThat(junction).isEqualTo(direct);
+  }
+
+  /** One pass of {@link #aStreamedRefcursorEndsWithItsTransactionAsDirectPgjdbcDoes}. */
+  static List<String> streamedCursorAfterCommit(Connection c, Connection other) throws SQLException {
+    List<String> out = new ArrayList<>();
+    c.setAutoCommit(false);
+    CallableStatement cs = c.prepareCall("{? = call jw_cursor(3)}");
+    cs.registerOutParameter(1, Types.OTHER);
+    cs.execute();
+    ResultSet cursor = (ResultSet) cs.getObject(1);
+    out.add("first row in the transaction: " + outcome(() -> cursor.next() + " " + cursor.getInt(1)));
+    cs.close();
+    c.commit();
+    c.setAutoCommit(true);
+    try (Statement s = c.createStatement(); ResultSet one = s.executeQuery("SELECT 1")) {
+      one.next(); // a read: the primary goes back to the pool (nothing holds it any more)
+    }
+    if (other != null) {
+      other.setAutoCommit(false); // the next borrower, in a transaction on that very connection
+      Sql.longValue(other, "SELECT 1");
+    }
+    out.add("next row after commit: " + outcome(() -> cursor.next() + " " + cursor.getInt(1)).replaceAll("] .*", "]"));
+    if (other != null) {
+      out.add("the next borrower's transaction: " + outcome(() -> Sql.longValue(other, "SELECT 2")));
+      other.rollback();
+    }
+    cursor.close();
+    return out;
+  }
+
+  /**
+   * With pgjdbc's {@code defaultRowFetchSize}, a refcursor's rows are fetched through a portal, batch by batch; the
+   * portal ends with the transaction. Oracle: direct pgjdbc fails the next fetch after COMMIT with 34000. Junction
+   * fails it with 34000 too once the connection went back to the pool, without sending anything on the connection
+   * the pool lent to the next borrower (whose transaction goes on).
+   */
+  @Test
+  void aStreamedRefcursorEndsWithItsTransactionAsDirectPgjdbcDoes() throws Exception {
+    String url = primary0.jdbcUrl() + "?defaultRowFetchSize=1";
+    List<String> direct;
+    try (Connection d = java.sql.DriverManager.getConnection(url, primary0.user(), primary0.password())) {
+      direct = streamedCursorAfterCommit(d, null);
+    }
+    JunctionConfig base = config(Dialect.POSTGRESQL, List.of(primary0), List.of(replica0), false);
+    JunctionConfig.Shard shard = base.shards().get(0);
+    JunctionConfig.Endpoint p = shard.primary();
+    JunctionConfig.Endpoint fetching = new JunctionConfig.Endpoint(p.name(), url, p.username(), p.password(), p.weight(), p.pool());
+    List<String> junction;
+    try (RoutingDataSource ds = RoutingDataSource.create(new JunctionConfig(Dialect.POSTGRESQL,
+        List.of(new JunctionConfig.Shard(shard.name(), fetching, shard.replicas())), base.routing(), base.fencing()))) {
+      try (Connection c = ds.getConnection(); Connection next = ds.getConnection()) {
+        junction = streamedCursorAfterCommit(c, next);
+      }
+    }
+    System.out.println("[JdbcObjects] streamed refcursor after commit: direct " + direct + ", junction " + junction);
+    assertThat(direct.get(0)).isEqualTo("first row in the transaction: true 1");
+    assertThat(direct.get(1)).as("oracle: the portal ended with the transaction").startsWith("next row after commit: fails [34000]");
+    assertThat(junction.subList(0, 2)).isEqualTo(direct);
+    assertThat(junction.get(2)).as("nothing reached the next borrower's connection").isEqualTo("the next borrower's transaction: 2");
   }
 
   // ---------------------------------------------------------------- arrays and large objects (issue #12)

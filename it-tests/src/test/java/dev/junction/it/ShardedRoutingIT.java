@@ -668,6 +668,66 @@ class ShardedRoutingIT {
     }
   }
 
+  /**
+   * A read whose result streams (fetch size, auto-commit off) can fail on the server after it returned, while the
+   * application reads it: the shard's server has then aborted its part of the transaction, as for a failing
+   * execution, so the transaction must fail on every shard (25P02 afterwards, a commit rolls back every shard).
+   * Before, only failures at execution counted: the transaction went on and its commit kept the other shards' work.
+   * Oracle: the rows on the first shard's primary, read directly. Both a scatter read and a one-shard read.
+   */
+  @Test
+  void aResultFailingWhileItIsReadFailsTheTransactionOnEveryShard() throws Exception {
+    JunctionConfig midConfig = TestConfigs.shardedPostgres(cluster.postgres(), TestConfigs.routing(Duration.ofSeconds(5),
+        Duration.ofMillis(50)), TestConfigs.localFences(),
+        JunctionConfig.Sharding.of(List.of(new ShardedTable("midfail", "id", KeyType.LONG)), List.of()));
+    var rules = midConfig.sharding().rules(midConfig.shards());
+    List<List<Long>> keys = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    for (long id = 0; id < 300; id++) {
+      keys.get(rules.shardOf(midConfig.sharding().tables().get(0), id)).add(id);
+    }
+    List<Long> onShard1 = keys.get(1).subList(0, 20);
+    for (int shard = 0; shard < 3; shard++) {
+      try (Connection direct = set(shard).primary().connect(); Statement s = direct.createStatement()) {
+        s.execute("CREATE TABLE midfail (id bigint PRIMARY KEY, d int NOT NULL)");
+        if (shard == 1) { // 1 / d fails on the last row only: after the first fetch of a streamed read
+          for (int i = 0; i < onShard1.size(); i++) {
+            s.execute("INSERT INTO midfail (id, d) VALUES (" + onShard1.get(i) + ", " + (i == onShard1.size() - 1 ? 0 : 1) + ")");
+          }
+        }
+      }
+    }
+    awaitReplicasCaughtUp("midfail");
+    try (RoutingDataSource d = RoutingDataSource.create(midConfig)) {
+      int k = 0;
+      for (String read : List.of("SELECT id, 1 / d AS q FROM midfail",
+          "SELECT id, 1 / d AS q FROM midfail WHERE id IN (" + onShard1.stream().map(String::valueOf)
+              .collect(java.util.stream.Collectors.joining(", ")) + ")")) {
+        long mine = keys.get(0).get(k++);
+        long other = keys.get(0).get(k++);
+        try (Connection c = d.getConnection(); Statement s = c.createStatement()) {
+          c.setAutoCommit(false);
+          assertThat(s.executeUpdate("INSERT INTO midfail (id, d) VALUES (" + mine + ", 1)")).isEqualTo(1);
+          s.setFetchSize(1); // pgjdbc streams: one row per fetch
+          ResultSet rs = s.executeQuery(read); // returns: the failing row is fetched later
+          assertThatThrownBy(() -> {
+            while (rs.next()) {
+              rs.getLong(2);
+            }
+          }).as(read).isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("22012"));
+          assertThatThrownBy(() -> s.executeUpdate("INSERT INTO midfail (id, d) VALUES (" + other + ", 1)"))
+              .as(read + ": a statement for a shard whose own transaction is fine")
+              .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25P02"));
+          c.commit(); // as on one server: committing an aborted transaction rolls it back
+        }
+        try (Connection direct = set(0).primary().connect()) {
+          assertThat(longValue(direct, "SELECT count(*) FROM midfail WHERE id IN (" + mine + ", " + other + ")"))
+              .as("%s: rows of the first shard committed after the transaction failed on another shard", read)
+              .isZero();
+        }
+      }
+    }
+  }
+
   @Test
   void aCommitFailingOnOneShardRollsBackTheShardsAfterIt() throws Exception {
     for (PostgresReplicaSet set : cluster.postgres()) { // DEFERRABLE is made on each shard directly

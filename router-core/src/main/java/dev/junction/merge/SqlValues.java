@@ -31,7 +31,9 @@ import java.util.UUID;
  *       with {@link UUID#compareTo}, which compares signed longs.
  *   <li>{@link OffsetDateTime}/{@link ZonedDateTime} compare by instant; {@link java.util.Date}
  *       and its {@code java.sql} subclasses by time then nanos; other values of one class
- *       through {@link Comparable}.
+ *       through {@link Comparable}. A {@code time}/{@code timetz} column is not read as the driver's
+ *       {@code java.sql.Time} (milliseconds, no zone) but as a {@link SqlTime} (microseconds, and
+ *       {@code timetz}'s zone: {@code 12:00+01} and {@code 11:00+00} are two values).
  * </ul>
  *
  * Values of unrelated classes in one column are a configuration error (the shards disagree on a
@@ -67,6 +69,9 @@ public final class SqlValues {
     }
     if (a instanceof ZonedDateTime x && b instanceof ZonedDateTime y) {
       return x.toInstant().compareTo(y.toInstant());
+    }
+    if (a instanceof SqlTime x && b instanceof SqlTime y) {
+      return x.compareTo(y, true);
     }
     if (a instanceof java.util.Date x && b instanceof java.util.Date y) {
       return compareDates(x, y);
@@ -134,6 +139,9 @@ public final class SqlValues {
     if (v instanceof ZonedDateTime t) {
       return t.toInstant();
     }
+    if (v instanceof SqlTime t) {
+      return t.groupingKey();
+    }
     if (v instanceof java.util.Date || EQUALITY_IS_SQL.contains(v.getClass())) {
       return v;
     }
@@ -151,7 +159,7 @@ public final class SqlValues {
 
   private static boolean ordered(Object v) {
     return v instanceof Number || v instanceof String || v instanceof byte[] || v instanceof UUID
-        || v instanceof OffsetDateTime || v instanceof ZonedDateTime || v instanceof java.util.Date
+        || v instanceof OffsetDateTime || v instanceof ZonedDateTime || v instanceof java.util.Date || v instanceof SqlTime
         || EQUALITY_IS_SQL.contains(v.getClass());
   }
 

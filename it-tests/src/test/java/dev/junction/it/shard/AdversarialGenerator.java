@@ -241,7 +241,20 @@ final class AdversarialGenerator {
         "SELECT bo, count(*) AS c FROM specials GROUP BY bo",
         // SUM/AVG of doubles depend on the order of addition (in one database too): not compared bit for bit
         "SELECT avg(n) AS a, count(f) AS cf FROM specials WHERE f < 1e100 AND f > -1e100"));
+    // equal in SQL, not in Java (or not as java.sql.Time): grouped by count, ordered, and time by its value
+    sql.add("SELECT count(*) AS c FROM specials GROUP BY z");
+    sql.add("SELECT id, z FROM specials ORDER BY z, id");
+    sql.add("SELECT t, count(*) AS c FROM specials GROUP BY t");
+    sql.add("SELECT DISTINCT t FROM specials");
+    sql.add("SELECT id, t FROM specials ORDER BY t, id");
+    sql.add("SELECT max(t) AS hi, min(t) AS lo FROM specials");
     if (pg) {
+      sql.add("SELECT count(*) AS c FROM specials GROUP BY ns");
+      sql.add("SELECT id, ns FROM specials ORDER BY ns DESC, id");
+      sql.add("SELECT tt, count(*) AS c FROM specials GROUP BY tt");
+      sql.add("SELECT DISTINCT tt FROM specials");
+      sql.add("SELECT id, tt FROM specials ORDER BY tt, id");
+      sql.add("SELECT max(tt) AS hi, min(tt) AS lo FROM specials");
       sql.add("SELECT s, max(f) AS m FROM specials GROUP BY s HAVING max(f) = 'NaN'");
       sql.add("SELECT id, b, iv, arr, ni, bo FROM specials ORDER BY id");
       sql.add("SELECT id, tz FROM specials ORDER BY tz, id");

@@ -118,7 +118,8 @@ public record ResultTable(List<String> labels, List<String> types, List<List<Obj
           text.add(s == null ? null : pieces(s, separators[i - 1]));
           continue;
         }
-        row.add(normalise(v));
+        // java.sql.Time holds milliseconds and no zone (toString: seconds): a time/timetz is compared by its text
+        row.add(v instanceof java.sql.Time ? "time " + rs.getString(i) : normalise(v));
         text.add(rs.getString(i));
       }
       rows.add(row);

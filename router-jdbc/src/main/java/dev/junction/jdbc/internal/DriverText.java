@@ -71,7 +71,7 @@ final class DriverText {
     }
     for (Object v : row) {
       if (v != null) {
-        texts.remove(v);
+        texts.remove(v instanceof dev.junction.merge.SqlTime t ? t.value() : v);
       }
     }
   }

@@ -108,19 +108,19 @@ final class JunctionCallableStatement extends DelegatingCallableStatement {
   @Override public Clob getClob(String p) throws SQLException { return JunctionLobs.clob(delegate().getClob(p), lease()); }
   @Override public NClob getNClob(int i) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(i), lease()); }
   @Override public NClob getNClob(String p) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(p), lease()); }
-  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease()); }
-  @Override public Object getObject(String p) throws SQLException { return JunctionLobs.object(delegate().getObject(p), lease()); }
+  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease(), this); }
+  @Override public Object getObject(String p) throws SQLException { return JunctionLobs.object(delegate().getObject(p), lease(), this); }
   @Override public Object getObject(int i, Map<String, Class<?>> map) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(i, map), lease());
+    return JunctionLobs.object(delegate().getObject(i, map), lease(), this);
   }
   @Override public Object getObject(String p, Map<String, Class<?>> map) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(p, map), lease());
+    return JunctionLobs.object(delegate().getObject(p, map), lease(), this);
   }
   @Override public <T> T getObject(int i, Class<T> type) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(i, type), type, lease());
+    return JunctionLobs.object(delegate().getObject(i, type), type, lease(), this);
   }
   @Override public <T> T getObject(String p, Class<T> type) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(p, type), type, lease());
+    return JunctionLobs.object(delegate().getObject(p, type), type, lease(), this);
   }
 
   @Override

@@ -4,7 +4,9 @@ import java.sql.Array;
 import java.sql.Blob;
 import java.sql.Clob;
 import java.sql.NClob;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Set;
 
 /**
@@ -22,6 +24,8 @@ import java.util.Set;
  *       without Junction. Any other class is leased: an unknown driver's LOB may be a locator
  *       (Connector/J's {@code BlobFromLocator}, with {@code emulateLocators=true}, runs a SELECT on its
  *       connection for every read).</li>
+ *   <li><b>Result sets</b> (pgjdbc's for a {@code refcursor} value): their {@code getStatement()} would hand out
+ *       the physical connection; wrapped ({@link CursorResultSet}).</li>
  *   <li><b>SQLXML</b> (pgjdbc {@code PgSQLXML}, Connector/J {@code MysqlSQLXML}) holds its text in memory;
  *       <b>Ref</b> and <b>Struct</b> are produced by neither driver ({@code getRef}, {@code createStruct}
  *       throw feature-not-supported): not wrapped.</li>
@@ -58,10 +62,16 @@ final class JunctionLobs {
     return c == null || c instanceof JunctionClob || inMemory(c) ? c : new JunctionClob.N(c, lease);
   }
 
-  /** A value of {@code getObject}: arrays and LOBs as above, anything else as it is. */
-  static Object object(Object v, Lease lease) throws SQLException {
+  /**
+   * A value of {@code getObject}: arrays and LOBs as above; a driver result set (pgjdbc's for a {@code refcursor})
+   * as a {@link CursorResultSet} answering {@code getStatement()} with {@code owner}; anything else as it is.
+   */
+  static Object object(Object v, Lease lease, Statement owner) throws SQLException {
     if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
       return v; // the common values, first: no interface checks
+    }
+    if (v instanceof ResultSet rs) {
+      return CursorResultSet.of(rs, owner, lease);
     }
     if (v instanceof Array a) {
       return array(a, lease);
@@ -76,8 +86,8 @@ final class JunctionLobs {
   }
 
   /** {@code getObject(i, type)}: the same, cast back to the type asked for. */
-  static <T> T object(T v, Class<T> type, Lease lease) throws SQLException {
-    Object guarded = object(v, lease);
+  static <T> T object(T v, Class<T> type, Lease lease, Statement owner) throws SQLException {
+    Object guarded = object(v, lease, owner);
     return guarded == v || !type.isInstance(guarded) ? v : type.cast(guarded); // a driver class asked for by name stays the driver's
   }
 }

@@ -53,6 +53,18 @@ final class JunctionResultSet extends LobGuardingResultSet {
     return l;
   }
 
+  /** A streamed result failing on the server fails a multi-shard transaction on every shard ({@link MergedResultSet#failed}). */
+  @Override
+  public boolean next() throws SQLException {
+    ResultSet d = delegate();
+    try {
+      return d.next();
+    } catch (SQLException e) {
+      MergedResultSet.failed(statement, e);
+      throw e;
+    }
+  }
+
   // A row written through an updatable result set is a write: fence and transaction bookkeeping (issue #12).
   @Override
   public void updateRow() throws SQLException {
@@ -90,10 +102,14 @@ final class JunctionResultSet extends LobGuardingResultSet {
 
   /** A closed result set of {@code statement}: 08003 when its connection was closed (the cause), else 24000. */
   static SQLException closedResult(Statement statement) {
-    boolean connectionClosed = statement instanceof RoutingStatement rs && rs.conn.isClosed()
+    return connectionClosed(statement) ? connectionClosed() : new SQLException("Junction: result set is closed", CLOSED);
+  }
+
+  /** Whether the logical connection of Junction statement {@code statement} is closed. */
+  static boolean connectionClosed(Statement statement) {
+    return statement instanceof RoutingStatement rs && rs.conn.isClosed()
         || statement instanceof ShardedStatement ss && ss.conn.isClosed()
         || statement instanceof JunctionCallableStatement cs && cs.connectionClosed();
-    return connectionClosed ? connectionClosed() : new SQLException("Junction: result set is closed", CLOSED);
   }
 
   private static SQLException connectionClosed() {
@@ -103,6 +119,11 @@ final class JunctionResultSet extends LobGuardingResultSet {
   @Override
   public Statement getStatement() throws SQLException {
     delegate();
+    return statement;
+  }
+
+  @Override
+  Statement owner() {
     return statement;
   }
 

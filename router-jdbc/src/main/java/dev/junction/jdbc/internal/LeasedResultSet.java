@@ -44,6 +44,11 @@ final class LeasedResultSet extends LobGuardingResultSet {
   }
 
   @Override
+  Statement owner() {
+    return null;
+  }
+
+  @Override
   public Statement getStatement() throws SQLException {
     delegate();
     return null;

@@ -22,6 +22,9 @@ abstract class LobGuardingResultSet extends DelegatingResultSet {
   /** While objects read from this result set may still use its physical connection. */
   abstract Lease lease();
 
+  /** The Junction statement a refcursor value's result set answers {@code getStatement()} with (null: none). */
+  abstract java.sql.Statement owner();
+
   @Override public Array getArray(int i) throws SQLException { return JunctionLobs.array(delegate().getArray(i), lease()); }
   @Override public Array getArray(String c) throws SQLException { return JunctionLobs.array(delegate().getArray(c), lease()); }
   @Override public Blob getBlob(int i) throws SQLException { return JunctionLobs.blob(delegate().getBlob(i), lease()); }
@@ -30,18 +33,18 @@ abstract class LobGuardingResultSet extends DelegatingResultSet {
   @Override public Clob getClob(String c) throws SQLException { return JunctionLobs.clob(delegate().getClob(c), lease()); }
   @Override public NClob getNClob(int i) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(i), lease()); }
   @Override public NClob getNClob(String c) throws SQLException { return JunctionLobs.nclob(delegate().getNClob(c), lease()); }
-  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease()); }
-  @Override public Object getObject(String c) throws SQLException { return JunctionLobs.object(delegate().getObject(c), lease()); }
+  @Override public Object getObject(int i) throws SQLException { return JunctionLobs.object(delegate().getObject(i), lease(), owner()); }
+  @Override public Object getObject(String c) throws SQLException { return JunctionLobs.object(delegate().getObject(c), lease(), owner()); }
   @Override public Object getObject(int i, Map<String, Class<?>> map) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(i, map), lease());
+    return JunctionLobs.object(delegate().getObject(i, map), lease(), owner());
   }
   @Override public Object getObject(String c, Map<String, Class<?>> map) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(c, map), lease());
+    return JunctionLobs.object(delegate().getObject(c, map), lease(), owner());
   }
   @Override public <T> T getObject(int i, Class<T> type) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(i, type), type, lease());
+    return JunctionLobs.object(delegate().getObject(i, type), type, lease(), owner());
   }
   @Override public <T> T getObject(String c, Class<T> type) throws SQLException {
-    return JunctionLobs.object(delegate().getObject(c, type), type, lease());
+    return JunctionLobs.object(delegate().getObject(c, type), type, lease(), owner());
   }
 }

@@ -2,6 +2,7 @@ package dev.junction.jdbc.internal;
 
 import dev.junction.merge.MergeDialect;
 import dev.junction.merge.RowCursor;
+import dev.junction.merge.SqlTime;
 import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
@@ -68,7 +69,14 @@ final class MergedResultSet implements ResultSet {
   public boolean next() throws SQLException {
     checkOpen();
     texts.forget(current);
-    if (rows.next()) {
+    boolean more;
+    try {
+      more = rows.next();
+    } catch (SQLException e) {
+      failed(statement, e);
+      throw e;
+    }
+    if (more) {
       current = rows.row();
       rowNumber++;
       return true;
@@ -76,6 +84,17 @@ final class MergedResultSet implements ResultSet {
     current = null;
     rowNumber = 0;
     return false;
+  }
+
+  /**
+   * A shard's result failing while it is read (a streamed leg's later rows: the server's error, or the connection
+   * lost) fails a multi-shard transaction as a failing execution does ({@link ShardedConnection#failed}): the shard's
+   * server has aborted its part, so the other shards must not commit theirs.
+   */
+  static void failed(Statement statement, SQLException e) {
+    if (statement instanceof ShardedStatement s) {
+      s.conn.failed(e);
+    }
   }
 
   private Object value(int column) throws SQLException {
@@ -88,7 +107,7 @@ final class MergedResultSet implements ResultSet {
     }
     Object v = current[column - 1];
     wasNull = v == null;
-    return v;
+    return v instanceof SqlTime t ? t.value() : v; // the driver's value, as a one-shard result gives it
   }
 
   @Override

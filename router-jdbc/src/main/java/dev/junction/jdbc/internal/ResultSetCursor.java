@@ -1,6 +1,7 @@
 package dev.junction.jdbc.internal;
 
 import dev.junction.merge.RowCursor;
+import dev.junction.merge.SqlTime;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -27,8 +28,14 @@ final class ResultSetCursor implements RowCursor {
   private final DriverText texts;
   /** While the shard's physical connection is still this logical connection's; null: the values are Junction's already. */
   private final Lease lease;
+  /** The Junction statement a refcursor value's result set answers {@code getStatement()} with. */
+  private final Statement facade;
   private final int[] scales;
   private final String[] typeNames;
+  /** Per column: {@link #TIME} or {@link #TIMETZ} (read as a {@link SqlTime}), else 0. */
+  private final byte[] times;
+  private static final byte TIME = 1;
+  private static final byte TIMETZ = 2;
   private Object[] row;
   private long rows;
   private boolean closed;
@@ -38,9 +45,11 @@ final class ResultSetCursor implements RowCursor {
    * @param texts where to record driver texts that Junction's formatting would not reproduce; null: none
    * @param lease while {@code rs}'s physical connection is this logical connection's (arrays and LOBs are
    *     wrapped against it); null: {@code rs} is a Junction result set, whose values are wrapped already
+   * @param facade the Junction statement the application sees (refcursor values' {@code getStatement()}); only
+   *     with a {@code lease}
    */
   ResultSetCursor(ResultSet rs, Statement owner, int shard, String shardName, ShardMetrics metrics, DriverText texts,
-                  Lease lease) throws SQLException {
+                  Lease lease, Statement facade) throws SQLException {
     this.rs = rs;
     this.owner = owner;
     this.metaData = rs.getMetaData();
@@ -50,12 +59,33 @@ final class ResultSetCursor implements RowCursor {
     this.metrics = metrics;
     this.texts = texts;
     this.lease = lease;
+    this.facade = facade;
     this.scales = new int[columns];
     this.typeNames = new String[columns];
-    for (int i = 0; texts != null && i < columns; i++) {
-      scales[i] = metaData.getScale(i + 1);
-      typeNames[i] = metaData.getColumnTypeName(i + 1);
+    this.times = new byte[columns];
+    for (int i = 0; i < columns; i++) {
+      String typeName = metaData.getColumnTypeName(i + 1);
+      times[i] = timeKind(typeName);
+      if (texts != null) {
+        scales[i] = metaData.getScale(i + 1);
+        typeNames[i] = typeName;
+      }
     }
+  }
+
+  /**
+   * PostgreSQL {@code time}/{@code timetz} and MySQL/MariaDB {@code TIME}, which pgjdbc and Connector/J hand out as
+   * {@code java.sql.Time}: milliseconds, no zone. The merge groups and orders them by their text instead.
+   */
+  static byte timeKind(String typeName) {
+    if (typeName == null) {
+      return 0;
+    }
+    return switch (typeName.toLowerCase(java.util.Locale.ROOT)) {
+      case "time", "time without time zone" -> TIME;
+      case "timetz", "time with time zone" -> TIMETZ;
+      default -> 0;
+    };
   }
 
   @Override
@@ -76,7 +106,15 @@ final class ResultSetCursor implements RowCursor {
     }
     Object[] r = new Object[columns];
     for (int i = 0; i < columns; i++) {
-      Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease);
+      Object v = lease == null ? rs.getObject(i + 1) : JunctionLobs.object(rs.getObject(i + 1), lease, facade);
+      if (times[i] != 0 && v != null) {
+        String text = rs.getString(i + 1);
+        if (texts != null) {
+          texts.check(v, text, scales[i], typeNames[i]);
+        }
+        r[i] = times[i] == TIMETZ ? SqlTime.of(v, offsetTime(i + 1)) : SqlTime.of(v, text, false); // handed out as v
+        continue;
+      }
       r[i] = v;
       if (texts != null && DriverText.worthChecking(v)) {
         texts.check(v, rs.getString(i + 1), scales[i], typeNames[i]);
@@ -85,6 +123,15 @@ final class ResultSetCursor implements RowCursor {
     row = r;
     rows++;
     return true;
+  }
+
+  /** A timetz with its own zone (pgjdbc), or null when the driver cannot give one: the merge then refuses it. */
+  private java.time.OffsetTime offsetTime(int column) {
+    try {
+      return rs.getObject(column, java.time.OffsetTime.class);
+    } catch (SQLException | RuntimeException e) {
+      return null;
+    }
   }
 
   java.sql.ResultSetMetaData metaData() {

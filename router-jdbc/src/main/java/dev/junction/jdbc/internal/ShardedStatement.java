@@ -291,7 +291,7 @@ class ShardedStatement implements Statement {
       }
       ResultSet rs = st instanceof PreparedStatement ps ? ps.executeQuery() : st.executeQuery(leg.part.sql());
       return new ResultSetCursor(rs, leg.holder, leg.part.shard(), sharding.shardNames().get(leg.part.shard()),
-          sharding.metrics, texts, leg.holder.results.lease());
+          sharding.metrics, texts, leg.holder.results.lease(), leg.holder.facade);
     });
     MergeSpec spec = plan.spec();
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();
@@ -395,7 +395,7 @@ class ShardedStatement implements Statement {
     for (int i = 0; i < results.size(); i++) {
       ResultSet rs = of.get(results.get(i));
       if (rs != null) {
-        cursors.add(new ResultSetCursor(rs, null, 0, null, sharding.metrics, texts, null)); // rs: the leg's Junction result set
+        cursors.add(new ResultSetCursor(rs, null, 0, null, sharding.metrics, texts, null, null)); // rs: the leg's Junction result set
       }
     }
     java.sql.ResultSetMetaData md = cursors.get(0).metaData();

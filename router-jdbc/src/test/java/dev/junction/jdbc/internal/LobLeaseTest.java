@@ -139,11 +139,11 @@ class LobLeaseTest {
   @Test
   void valuesOfGetObjectArePassedThroughUnlessTheyAreArraysOrLobs() throws Exception {
     Lease lease = () -> true;
-    assertThat(JunctionLobs.object("x", lease)).isEqualTo("x");
-    assertThat(JunctionLobs.object(null, lease)).isNull();
+    assertThat(JunctionLobs.object("x", lease, null)).isEqualTo("x");
+    assertThat(JunctionLobs.object(null, lease, null)).isNull();
     Blob driverBlob = logging(Blob.class, new ArrayList<>(), Map.of());
-    assertThat(JunctionLobs.object(driverBlob, lease)).isInstanceOf(JunctionBlob.class);
-    assertThat(JunctionLobs.object(driverBlob, Blob.class, lease)).isInstanceOf(JunctionBlob.class);
+    assertThat(JunctionLobs.object(driverBlob, lease, null)).isInstanceOf(JunctionBlob.class);
+    assertThat(JunctionLobs.object(driverBlob, Blob.class, lease, null)).isInstanceOf(JunctionBlob.class);
     Blob wrapped = JunctionLobs.blob(driverBlob, lease);
     assertThat(JunctionLobs.blob(wrapped, lease)).isSameAs(wrapped);
   }

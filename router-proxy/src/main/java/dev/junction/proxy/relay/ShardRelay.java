@@ -12,6 +12,7 @@ import dev.junction.merge.Combine;
 import dev.junction.merge.MergeSpec;
 import dev.junction.merge.RowCursor;
 import dev.junction.merge.RowCursors;
+import dev.junction.merge.SqlTime;
 import dev.junction.proxy.protocol.BackendMessage;
 import dev.junction.proxy.protocol.FieldDescription;
 import dev.junction.proxy.protocol.Format;
@@ -1639,6 +1640,9 @@ final class ShardRelay {
       if (value instanceof Opaque o) {
         throw new IllegalStateException("binary format for type OID " + f.typeOid());
       }
+      if (value instanceof SqlTime t) {
+        value = CODEC.decodeText((String) t.value(), f.typeOid()); // a time: the LocalTime the binary encoder takes
+      }
       return CODEC.encode(normalize(value, type), type, Format.BINARY);
     }
 
@@ -1781,6 +1785,10 @@ final class ShardRelay {
     }
   }
 
+  /** PostgreSQL's {@code time} and {@code timetz}: merged as the library merges them ({@link SqlTime}). */
+  static final int TIME_OID = 1083;
+  static final int TIMETZ_OID = 1266;
+
   /** A value of a type the proxy does not decode: kept as the shard's text; equal by text, not ordered. */
   record Opaque(String text) {}
 
@@ -1909,6 +1917,9 @@ final class ShardRelay {
       String text = new String(bytes, StandardCharsets.UTF_8);
       if (ARRAY_OIDS.contains(oid)) {
         return new TextArray(text); // what array_agg's multiset merge reads (its text form)
+      }
+      if (oid == TIME_OID || oid == TIMETZ_OID) {
+        return SqlTime.of(text, text, oid == TIMETZ_OID); // timetz: time and zone; time: microseconds and 24:00
       }
       PgType type = PgType.ofOid(oid);
       if (type == null || type == PgType.JSON || type == PgType.JSONB) {
