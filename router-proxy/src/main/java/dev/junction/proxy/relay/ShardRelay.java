@@ -50,8 +50,9 @@ import java.util.List;
  *       ({@link ShardTransaction}: what is held, and the failure rules).</li>
  *   <li><b>Several shards, statement by statement</b> (a pgjdbc batch of inserts whose keys land on
  *       different shards): the unit is split where the shard changes, each part ends with a Sync of
- *       the proxy's whose ReadyForQuery is not relayed; parts are not atomic together, as in the
- *       library, where every batch entry runs on its own shard.</li>
+ *       the proxy's whose ReadyForQuery is not relayed. Outside a transaction, a unit that writes runs
+ *       as one implicit transaction over its shards, committed or rolled back at the client's Sync
+ *       ({@link #implicitTransaction}), as PostgreSQL runs everything before one Sync.</li>
  *   <li><b>One statement over several shards</b> (scatter reads, broadcast writes and DDL,
  *       INSERT_SPLIT, multi-shard UPDATE/DELETE): the proxy runs each shard's statement on a backend
  *       of that shard (in parallel, non-blocking; inside a transaction, the transaction's backend), decodes the rows only
@@ -66,6 +67,12 @@ final class ShardRelay {
   static final int DONE = 2;
   /** The Sync the proxy inserts where it splits a unit between shards (compared by identity). */
   static final FrontendMessage.Sync SPLIT = new FrontendMessage.Sync();
+  /**
+   * Put in place of the client's Sync of a split unit that writes outside a transaction (after the last
+   * part's {@link #SPLIT}): where the proxy ends the unit's implicit transaction on every shard it joined
+   * (compared by identity; see {@link #implicitTransaction}).
+   */
+  static final FrontendMessage.Sync IMPLICIT_END = new FrontendMessage.Sync();
   private static final String FAIL_TRANSACTION =
       "DO $junction$BEGIN RAISE EXCEPTION 'Junction refused a statement of this transaction'; END$junction$";
   private static final Cache<String, Placeholders> PLACEHOLDERS = Caffeine.newBuilder().maximumSize(10_000).build();
@@ -86,6 +93,8 @@ final class ShardRelay {
   private ShardRouter.State txState;
   /** The open transaction's shards beyond the attached backend's (see {@link ShardTransaction}). */
   private final ShardTransaction tx;
+  /** The open transaction is a split unit's implicit one (see {@link #implicitTransaction}), ended at {@link #IMPLICIT_END}. */
+  private boolean implicit;
   /** The first message of a unit whose transaction settings already ran on the transaction's other shards. */
   private FrontendMessage settingsApplied;
 
@@ -241,6 +250,13 @@ final class ShardRelay {
    */
   int step(RelaySession.Unit u) {
     BackendConnection a = session.attachedBackend();
+    if (session.pendingMessages().peek() == IMPLICIT_END) {
+      if (a != null && !a.idle()) {
+        return WAIT;
+      }
+      endTransaction(u, a, true, true);
+      return DONE;
+    }
     if (a != null && session.unsynced()) {
       return unsyncedStep(u, a);
     }
@@ -292,7 +308,11 @@ final class ShardRelay {
           if (a != null) {
             session.detachBackend();
           }
-          split(u);
+          if (p.writes) {
+            implicitTransaction(u);
+          } else {
+            split(u); // reads only: each part on its own shard (nothing to undo after a later error)
+          }
           return DONE;
         }
       } else if (p.statements + p.settings > 1) {
@@ -466,6 +486,51 @@ final class ShardRelay {
     return DONE;
   }
 
+  /**
+   * An extended-protocol unit outside a transaction that writes, with statements for several shards
+   * (a pgjdbc auto-commit batch): PostgreSQL runs everything before one Sync as one implicit
+   * transaction, and an error rolls all of it back. The proxy runs the unit as a multi-shard
+   * transaction of its own: a BEGIN it does not answer goes ahead of the first part (and, as for any
+   * shard joining a transaction, ahead of each other shard's first part), the parts are split where the
+   * shard changes as before, and the client's Sync becomes {@link #IMPLICIT_END}: there every joined
+   * shard commits in ring order, or all roll back when a statement failed (the statements after it are
+   * skipped up to the Sync, as PostgreSQL does). The client sees PostgreSQL's answers: no BEGIN/COMMIT,
+   * ReadyForQuery 'I'. As explicit multi-shard transactions, the commit is not atomic against a crash
+   * (or a failed commit) between the shards' commits.
+   */
+  private void implicitTransaction(RelaySession.Unit u) {
+    tx.clear();
+    tx.begin = "BEGIN";
+    implicit = true;
+    deferredBegin = "BEGIN";
+    deferredReadOnly = false;
+    deferredFailed = false;
+    split(u);
+    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
+    int n = 0;
+    for (FrontendMessage m : pending) {
+      n++;
+      if (m instanceof FrontendMessage.Sync && m != SPLIT) {
+        break; // the client's Sync: the unit's last message
+      }
+    }
+    List<FrontendMessage> unit = new ArrayList<>(n + 1);
+    for (int i = 0; i < n - 1; i++) {
+      unit.add(pending.poll());
+    }
+    pending.poll(); // the client's Sync
+    unit.add(SPLIT);
+    unit.add(IMPLICIT_END);
+    for (int i = unit.size() - 1; i >= 0; i--) {
+      pending.addFirst(unit.get(i));
+    }
+  }
+
+  /** A part of an implicit transaction failed (or was refused): it rolls back at {@link #IMPLICIT_END}. */
+  void implicitFailed() {
+    tx.failed = true;
+  }
+
   /** The unit goes to another shard than the attached backend's, or to several. */
   private static boolean otherShard(RelaySession.Unit u, BackendConnection a) {
     return u.multi || a != null && u.shard >= 0 && u.shard != a.endpoint.group.index;
@@ -496,7 +561,7 @@ final class ShardRelay {
             + " several shards (" + joinedNames(a) + "); use COMMIT or ROLLBACK"));
         return DONE;
       }
-      endTransaction(u, a, u.only == StatementKind.TX_COMMIT);
+      endTransaction(u, a, u.only == StatementKind.TX_COMMIT, false);
       return DONE;
     }
     if (inTx && u.transactionControl && !(u.multi && !spread && leadingBegin(u) && a == null)) {
@@ -730,6 +795,13 @@ final class ShardRelay {
     }
     List<String> target = new ArrayList<>();
     shards.forEach(s -> target.add(s.name));
+    if (implicit) {
+      return JunctionSqlState.refusal("Junction: the statements before this Sync run as one implicit transaction, as in"
+          + " PostgreSQL, which already wrote to shard(s) " + names(tx.written) + ", and this statement writes to " + target
+          + "; multi-shard transactions are rejected (junction.sharding.multi-shard-transactions: reject). Nothing of them"
+          + " was committed. Send one statement per Sync (pgjdbc: execute them one by one, not as a batch), keep the"
+          + " writes before one Sync on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits");
+    }
     return JunctionSqlState.refusal("Junction: this transaction already wrote to shard(s) " + names(tx.written)
         + " and this statement writes to " + target + "; multi-shard transactions are rejected"
         + " (junction.sharding.multi-shard-transactions: reject). Commit or roll back first, keep a transaction's"
@@ -776,9 +848,10 @@ final class ShardRelay {
   /**
    * COMMIT or ROLLBACK of a transaction spread over several shards (or failed): each joined shard in
    * ring order; after a failed COMMIT the others roll back, and the error names the shards that had
-   * committed, in the library's words.
+   * committed, in the library's words. {@code atSync}: the unit is {@link #IMPLICIT_END}, answered
+   * with ReadyForQuery only (preceded by the error if a commit failed), as PostgreSQL answers a Sync.
    */
-  private void endTransaction(RelaySession.Unit u, BackendConnection a, boolean commitAsked) {
+  private void endTransaction(RelaySession.Unit u, BackendConnection a, boolean commitAsked, boolean atSync) {
     List<BackendConnection> all = joinedInRingOrder(a);
     if (a != null) {
       session.forgetAttached();
@@ -789,6 +862,7 @@ final class ShardRelay {
       }
     }
     tx.takeAll();
+    this.implicit = false;
     boolean failed = tx.failed || deferredFailed;
     for (BackendConnection b : all) {
       failed |= b.status == 'E' || b.phase != BackendConnection.Phase.READY;
@@ -813,12 +887,25 @@ final class ShardRelay {
           session.decisionOf(s).writeCommitted(session.routeContext()); // read-your-writes on that shard from now on
         }
       }
+      PgError error = null;
       if (outcome.error() != null) {
         PgError e = outcome.error();
-        answerLocally(u, null, PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
+        error = PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
             + " (" + e.message() + ")" + (outcome.committed().isEmpty() ? "" : "; it already committed on "
             + outcome.committed() + " (multi-shard transactions are not atomic)") + (outcome.rolledBack().isEmpty() ? ""
-            : "; rolled back on " + outcome.rolledBack())), 'I');
+            : "; rolled back on " + outcome.rolledBack()));
+      }
+      if (atSync) {
+        for (int i = 0; i < u.count; i++) {
+          session.pendingMessages().poll();
+        }
+        if (error != null) {
+          new BackendMessage.ErrorResponse(error).writeTo(session.localOut());
+        }
+        RelaySession.readyMessage('I').writeTo(session.localOut());
+        session.flushClient();
+      } else if (error != null) {
+        answerLocally(u, null, error, 'I');
       } else {
         answerLocally(u, commit ? "COMMIT" : "ROLLBACK", 'I');
       }
@@ -1197,6 +1284,11 @@ final class ShardRelay {
   void skip() {
     ArrayDeque<FrontendMessage> pending = session.pendingMessages();
     while (!pending.isEmpty()) {
+      if (pending.peek() == IMPLICIT_END) {
+        skipToSync = false; // the implicit transaction ends there, rolled back
+        tx.failed = true;
+        return;
+      }
       FrontendMessage m = pending.poll();
       if (m instanceof FrontendMessage.Sync && m != SPLIT) {
         skipToSync = false;
