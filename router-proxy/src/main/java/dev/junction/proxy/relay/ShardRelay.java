@@ -264,8 +264,8 @@ final class ShardRelay {
     if (!inTx && deferredBegin == null && (a == null || a.idle())) {
       tx.clear();
     }
-    if (!inTx && u.parts != null && u.parts.begin != null) {
-      tx.begin = u.parts.begin;
+    if (!inTx && deferredBegin == null && u.parts != null && u.parts.begin != null) {
+      tx.begin = u.parts.begin; // (not a BEGIN inside one the proxy answered: see multiInTransaction)
     }
     if (u.refusal == null && u.parts != null && u.parts.state != null) {
       if (!inTx && deferredBegin == null) {
@@ -375,8 +375,11 @@ final class ShardRelay {
       if (u.only == StatementKind.TX_BEGIN && answerable(u)) {
         boolean nested = deferredBegin != null;
         txState = nested ? txState : null;
-        deferredBegin = u.onlySql;
-        deferredReadOnly = u.readOnlyBegin;
+        if (!nested || !plainBegin(u.onlySql)) { // nested with modes, before any query: PostgreSQL applies them too
+          deferredBegin = u.onlySql;
+          deferredReadOnly = u.readOnlyBegin;
+          tx.begin = u.onlySql;
+        }
         deferredFailed = nested && deferredFailed;
         answerLocally(u, beginTag(u), nested ? ALREADY_IN_TRANSACTION : null, null, deferredFailed ? 'E' : 'T');
         return DONE;
@@ -568,6 +571,10 @@ final class ShardRelay {
       if (!spread && !tx.failed && !otherShard(u, a)) {
         return -1;
       }
+      if (spread && u.only == StatementKind.TX_BEGIN && answerable(u) && !plainBegin(u.onlySql)) {
+        refuse(u, nestedBeginWithModes(u.onlySql));
+        return DONE;
+      }
       if (spread && u.only == StatementKind.TX_BEGIN && answerable(u)) {
         answerLocally(u, beginTag(u), ALREADY_IN_TRANSACTION, null, session.localStatus()); // the transaction goes on
         return DONE;
@@ -642,6 +649,22 @@ final class ShardRelay {
     return PROCEED;
   }
 
+  /** BEGIN or START TRANSACTION without modes (a nested one only gets PostgreSQL's warning). */
+  static boolean plainBegin(String sql) {
+    String s = sql.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+    return s.matches("(begin( work| transaction)?|start transaction) ?;?");
+  }
+
+  /**
+   * A BEGIN with modes inside a transaction that already runs on shards (or with a statement over several
+   * shards): PostgreSQL applies its modes as SET TRANSACTION would (or fails 25001 after a query), which the
+   * proxy does not reproduce over several shards.
+   */
+  private static SQLException nestedBeginWithModes(String sql) {
+    return JunctionSqlState.refusal("Junction: " + sql.strip() + " inside a transaction over several shards (or with a"
+        + " statement over several shards) is not supported by the proxy; use SET TRANSACTION on its own, or a plain BEGIN");
+  }
+
   /** The refusal of a shard joining after ROLLBACK TO SAVEPOINT undid transaction settings (see {@link ShardTransaction#settingsUnknown}). */
   private static SQLException settingsUnknown(String shard) {
     return JunctionSqlState.refusal("Junction: this transaction rolled back to a savepoint after SET LOCAL (SET TRANSACTION,"
@@ -692,7 +715,7 @@ final class ShardRelay {
       if (a != null) {
         session.detachBackend();
       }
-      if (!peelBegin(u)) {
+      if (!peelBegin(u, null)) {
         refuse(u, JunctionSqlState.refusal("Junction: BEGIN and a statement that spans shards in one Query are not"
             + " supported by the proxy; send BEGIN on its own"));
         return DONE;
@@ -701,6 +724,10 @@ final class ShardRelay {
       deferredBegin = p.begin;
       deferredReadOnly = false;
       deferredFailed = false;
+    } else if (leadingBegin(u) && !(plainBegin(p.begin) && peelBegin(u, ALREADY_IN_TRANSACTION))) {
+      // (peeled: a plain BEGIN inside the transaction is answered with PostgreSQL's warning, and changes nothing)
+      refuse(u, nestedBeginWithModes(p.begin));
+      return DONE;
     }
     List<ShardEndpoints> shards = new ArrayList<>();
     for (ShardRoute.ShardStatement st : p.spanning.statements()) {
@@ -735,9 +762,10 @@ final class ShardRelay {
 
   /**
    * Answers the BEGIN at the head of an extended-protocol unit (its Parse/Bind/Describe/Execute) as the
-   * server would, and leaves the rest of the unit; false when the unit is not so (a simple Query).
+   * server would (with {@code notice} before its tag: the warning of a BEGIN inside a transaction), and
+   * leaves the rest of the unit; false when the unit is not so (a simple Query).
    */
-  private boolean peelBegin(RelaySession.Unit u) {
+  private boolean peelBegin(RelaySession.Unit u, PgError notice) {
     ArrayDeque<FrontendMessage> pending = session.pendingMessages();
     int n = 0;
     int binds = 0;
@@ -773,7 +801,11 @@ final class ShardRelay {
         session.registerClose(c);
         BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out);
       } else if (m instanceof FrontendMessage.Execute) {
-        new BackendMessage.CommandComplete("BEGIN").writeTo(out);
+        if (notice != null) {
+          new BackendMessage.NoticeResponse(notice).writeTo(out);
+        }
+        String begin = u.parts.begin.strip();
+        new BackendMessage.CommandComplete(begin.regionMatches(true, 0, "START", 0, 5) ? "START TRANSACTION" : "BEGIN").writeTo(out);
       }
     }
     u.count -= n;
