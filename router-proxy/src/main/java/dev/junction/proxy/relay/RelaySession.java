@@ -599,6 +599,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           continue;
         }
         FrontendMessage first = pending.peek();
+        if (skipToSync && first == ShardRelay.IMPLICIT_END) {
+          skipToSync = false; // the end of a split unit's implicit transaction: rolled back there (ShardRelay)
+          shardRelay.implicitFailed();
+          continue;
+        }
         if (skipToSync && !(first instanceof FrontendMessage.Terminate)) {
           pending.poll();
           if (first instanceof FrontendMessage.Sync) {
@@ -1112,12 +1117,18 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
   private void failUnit(Unit u, PgError error) {
+    FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
-      pending.poll();
+      last = pending.poll();
     }
     new BackendMessage.ErrorResponse(error).writeTo(out());
     // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
-    readyMessage(shardRelay == null ? 'I' : shardRelay.failedWithoutBackend()).writeTo(out());
+    char status = shardRelay == null ? 'I' : shardRelay.failedWithoutBackend();
+    if (last == ShardRelay.SPLIT) {
+      shardRelay.skipRestOfUnit(); // a part of a split unit: the client's Sync is still to come
+    } else {
+      readyMessage(status).writeTo(out());
+    }
     flushClient();
     waiting = false;
   }

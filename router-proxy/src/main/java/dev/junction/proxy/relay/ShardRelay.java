@@ -50,8 +50,9 @@ import java.util.List;
  *       ({@link ShardTransaction}: what is held, and the failure rules).</li>
  *   <li><b>Several shards, statement by statement</b> (a pgjdbc batch of inserts whose keys land on
  *       different shards): the unit is split where the shard changes, each part ends with a Sync of
- *       the proxy's whose ReadyForQuery is not relayed; parts are not atomic together, as in the
- *       library, where every batch entry runs on its own shard.</li>
+ *       the proxy's whose ReadyForQuery is not relayed. Outside a transaction, a unit that writes runs
+ *       as one implicit transaction over its shards, committed or rolled back at the client's Sync
+ *       ({@link #implicitTransaction}), as PostgreSQL runs everything before one Sync.</li>
  *   <li><b>One statement over several shards</b> (scatter reads, broadcast writes and DDL,
  *       INSERT_SPLIT, multi-shard UPDATE/DELETE): the proxy runs each shard's statement on a backend
  *       of that shard (in parallel, non-blocking; inside a transaction, the transaction's backend), decodes the rows only
@@ -66,6 +67,12 @@ final class ShardRelay {
   static final int DONE = 2;
   /** The Sync the proxy inserts where it splits a unit between shards (compared by identity). */
   static final FrontendMessage.Sync SPLIT = new FrontendMessage.Sync();
+  /**
+   * Put in place of the client's Sync of a split unit that writes outside a transaction (after the last
+   * part's {@link #SPLIT}): where the proxy ends the unit's implicit transaction on every shard it joined
+   * (compared by identity; see {@link #implicitTransaction}).
+   */
+  static final FrontendMessage.Sync IMPLICIT_END = new FrontendMessage.Sync();
   private static final String FAIL_TRANSACTION =
       "DO $junction$BEGIN RAISE EXCEPTION 'Junction refused a statement of this transaction'; END$junction$";
   private static final Cache<String, Placeholders> PLACEHOLDERS = Caffeine.newBuilder().maximumSize(10_000).build();
@@ -86,6 +93,8 @@ final class ShardRelay {
   private ShardRouter.State txState;
   /** The open transaction's shards beyond the attached backend's (see {@link ShardTransaction}). */
   private final ShardTransaction tx;
+  /** The open transaction is a split unit's implicit one (see {@link #implicitTransaction}), ended at {@link #IMPLICIT_END}. */
+  private boolean implicit;
   /** The first message of a unit whose transaction settings already ran on the transaction's other shards. */
   private FrontendMessage settingsApplied;
 
@@ -241,6 +250,13 @@ final class ShardRelay {
    */
   int step(RelaySession.Unit u) {
     BackendConnection a = session.attachedBackend();
+    if (session.pendingMessages().peek() == IMPLICIT_END) {
+      if (a != null && !a.idle()) {
+        return WAIT;
+      }
+      endTransaction(u, a, true, true);
+      return DONE;
+    }
     if (a != null && session.unsynced()) {
       return unsyncedStep(u, a);
     }
@@ -248,8 +264,8 @@ final class ShardRelay {
     if (!inTx && deferredBegin == null && (a == null || a.idle())) {
       tx.clear();
     }
-    if (!inTx && u.parts != null && u.parts.begin != null) {
-      tx.begin = u.parts.begin;
+    if (!inTx && deferredBegin == null && u.parts != null && u.parts.begin != null) {
+      tx.begin = u.parts.begin; // (not a BEGIN inside one the proxy answered: see multiInTransaction)
     }
     if (u.refusal == null && u.parts != null && u.parts.state != null) {
       if (!inTx && deferredBegin == null) {
@@ -292,7 +308,11 @@ final class ShardRelay {
           if (a != null) {
             session.detachBackend();
           }
-          split(u);
+          if (p.writes) {
+            implicitTransaction(u);
+          } else {
+            split(u); // reads only: each part on its own shard (nothing to undo after a later error)
+          }
           return DONE;
         }
       } else if (p.statements + p.settings > 1) {
@@ -355,8 +375,11 @@ final class ShardRelay {
       if (u.only == StatementKind.TX_BEGIN && answerable(u)) {
         boolean nested = deferredBegin != null;
         txState = nested ? txState : null;
-        deferredBegin = u.onlySql;
-        deferredReadOnly = u.readOnlyBegin;
+        if (!nested || !plainBegin(u.onlySql)) { // nested with modes, before any query: PostgreSQL applies them too
+          deferredBegin = u.onlySql;
+          deferredReadOnly = u.readOnlyBegin;
+          tx.begin = u.onlySql;
+        }
         deferredFailed = nested && deferredFailed;
         answerLocally(u, beginTag(u), nested ? ALREADY_IN_TRANSACTION : null, null, deferredFailed ? 'E' : 'T');
         return DONE;
@@ -466,6 +489,51 @@ final class ShardRelay {
     return DONE;
   }
 
+  /**
+   * An extended-protocol unit outside a transaction that writes, with statements for several shards
+   * (a pgjdbc auto-commit batch): PostgreSQL runs everything before one Sync as one implicit
+   * transaction, and an error rolls all of it back. The proxy runs the unit as a multi-shard
+   * transaction of its own: a BEGIN it does not answer goes ahead of the first part (and, as for any
+   * shard joining a transaction, ahead of each other shard's first part), the parts are split where the
+   * shard changes as before, and the client's Sync becomes {@link #IMPLICIT_END}: there every joined
+   * shard commits in ring order, or all roll back when a statement failed (the statements after it are
+   * skipped up to the Sync, as PostgreSQL does). The client sees PostgreSQL's answers: no BEGIN/COMMIT,
+   * ReadyForQuery 'I'. As explicit multi-shard transactions, the commit is not atomic against a crash
+   * (or a failed commit) between the shards' commits.
+   */
+  private void implicitTransaction(RelaySession.Unit u) {
+    tx.clear();
+    tx.begin = "BEGIN";
+    implicit = true;
+    deferredBegin = "BEGIN";
+    deferredReadOnly = false;
+    deferredFailed = false;
+    split(u);
+    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
+    int n = 0;
+    for (FrontendMessage m : pending) {
+      n++;
+      if (m instanceof FrontendMessage.Sync && m != SPLIT) {
+        break; // the client's Sync: the unit's last message
+      }
+    }
+    List<FrontendMessage> unit = new ArrayList<>(n + 1);
+    for (int i = 0; i < n - 1; i++) {
+      unit.add(pending.poll());
+    }
+    pending.poll(); // the client's Sync
+    unit.add(SPLIT);
+    unit.add(IMPLICIT_END);
+    for (int i = unit.size() - 1; i >= 0; i--) {
+      pending.addFirst(unit.get(i));
+    }
+  }
+
+  /** A part of an implicit transaction failed (or was refused): it rolls back at {@link #IMPLICIT_END}. */
+  void implicitFailed() {
+    tx.failed = true;
+  }
+
   /** The unit goes to another shard than the attached backend's, or to several. */
   private static boolean otherShard(RelaySession.Unit u, BackendConnection a) {
     return u.multi || a != null && u.shard >= 0 && u.shard != a.endpoint.group.index;
@@ -496,12 +564,16 @@ final class ShardRelay {
             + " several shards (" + joinedNames(a) + "); use COMMIT or ROLLBACK"));
         return DONE;
       }
-      endTransaction(u, a, u.only == StatementKind.TX_COMMIT);
+      endTransaction(u, a, u.only == StatementKind.TX_COMMIT, false);
       return DONE;
     }
     if (inTx && u.transactionControl && !(u.multi && !spread && leadingBegin(u) && a == null)) {
       if (!spread && !tx.failed && !otherShard(u, a)) {
         return -1;
+      }
+      if (spread && u.only == StatementKind.TX_BEGIN && answerable(u) && !plainBegin(u.onlySql)) {
+        refuse(u, nestedBeginWithModes(u.onlySql));
+        return DONE;
       }
       if (spread && u.only == StatementKind.TX_BEGIN && answerable(u)) {
         answerLocally(u, beginTag(u), ALREADY_IN_TRANSACTION, null, session.localStatus()); // the transaction goes on
@@ -577,6 +649,22 @@ final class ShardRelay {
     return PROCEED;
   }
 
+  /** BEGIN or START TRANSACTION without modes (a nested one only gets PostgreSQL's warning). */
+  static boolean plainBegin(String sql) {
+    String s = sql.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+    return s.matches("(begin( work| transaction)?|start transaction) ?;?");
+  }
+
+  /**
+   * A BEGIN with modes inside a transaction that already runs on shards (or with a statement over several
+   * shards): PostgreSQL applies its modes as SET TRANSACTION would (or fails 25001 after a query), which the
+   * proxy does not reproduce over several shards.
+   */
+  private static SQLException nestedBeginWithModes(String sql) {
+    return JunctionSqlState.refusal("Junction: " + sql.strip() + " inside a transaction over several shards (or with a"
+        + " statement over several shards) is not supported by the proxy; use SET TRANSACTION on its own, or a plain BEGIN");
+  }
+
   /** The refusal of a shard joining after ROLLBACK TO SAVEPOINT undid transaction settings (see {@link ShardTransaction#settingsUnknown}). */
   private static SQLException settingsUnknown(String shard) {
     return JunctionSqlState.refusal("Junction: this transaction rolled back to a savepoint after SET LOCAL (SET TRANSACTION,"
@@ -627,7 +715,7 @@ final class ShardRelay {
       if (a != null) {
         session.detachBackend();
       }
-      if (!peelBegin(u)) {
+      if (!peelBegin(u, null)) {
         refuse(u, JunctionSqlState.refusal("Junction: BEGIN and a statement that spans shards in one Query are not"
             + " supported by the proxy; send BEGIN on its own"));
         return DONE;
@@ -636,6 +724,10 @@ final class ShardRelay {
       deferredBegin = p.begin;
       deferredReadOnly = false;
       deferredFailed = false;
+    } else if (leadingBegin(u) && !(plainBegin(p.begin) && peelBegin(u, ALREADY_IN_TRANSACTION))) {
+      // (peeled: a plain BEGIN inside the transaction is answered with PostgreSQL's warning, and changes nothing)
+      refuse(u, nestedBeginWithModes(p.begin));
+      return DONE;
     }
     List<ShardEndpoints> shards = new ArrayList<>();
     for (ShardRoute.ShardStatement st : p.spanning.statements()) {
@@ -670,9 +762,10 @@ final class ShardRelay {
 
   /**
    * Answers the BEGIN at the head of an extended-protocol unit (its Parse/Bind/Describe/Execute) as the
-   * server would, and leaves the rest of the unit; false when the unit is not so (a simple Query).
+   * server would (with {@code notice} before its tag: the warning of a BEGIN inside a transaction), and
+   * leaves the rest of the unit; false when the unit is not so (a simple Query).
    */
-  private boolean peelBegin(RelaySession.Unit u) {
+  private boolean peelBegin(RelaySession.Unit u, PgError notice) {
     ArrayDeque<FrontendMessage> pending = session.pendingMessages();
     int n = 0;
     int binds = 0;
@@ -708,7 +801,11 @@ final class ShardRelay {
         session.registerClose(c);
         BackendMessage.Empty.CLOSE_COMPLETE.writeTo(out);
       } else if (m instanceof FrontendMessage.Execute) {
-        new BackendMessage.CommandComplete("BEGIN").writeTo(out);
+        if (notice != null) {
+          new BackendMessage.NoticeResponse(notice).writeTo(out);
+        }
+        String begin = u.parts.begin.strip();
+        new BackendMessage.CommandComplete(begin.regionMatches(true, 0, "START", 0, 5) ? "START TRANSACTION" : "BEGIN").writeTo(out);
       }
     }
     u.count -= n;
@@ -730,6 +827,13 @@ final class ShardRelay {
     }
     List<String> target = new ArrayList<>();
     shards.forEach(s -> target.add(s.name));
+    if (implicit) {
+      return JunctionSqlState.refusal("Junction: the statements before this Sync run as one implicit transaction, as in"
+          + " PostgreSQL, which already wrote to shard(s) " + names(tx.written) + ", and this statement writes to " + target
+          + "; multi-shard transactions are rejected (junction.sharding.multi-shard-transactions: reject). Nothing of them"
+          + " was committed. Send one statement per Sync (pgjdbc: execute them one by one, not as a batch), keep the"
+          + " writes before one Sync on one shard key, or set multi-shard-transactions: allow to accept non-atomic commits");
+    }
     return JunctionSqlState.refusal("Junction: this transaction already wrote to shard(s) " + names(tx.written)
         + " and this statement writes to " + target + "; multi-shard transactions are rejected"
         + " (junction.sharding.multi-shard-transactions: reject). Commit or roll back first, keep a transaction's"
@@ -776,9 +880,10 @@ final class ShardRelay {
   /**
    * COMMIT or ROLLBACK of a transaction spread over several shards (or failed): each joined shard in
    * ring order; after a failed COMMIT the others roll back, and the error names the shards that had
-   * committed, in the library's words.
+   * committed, in the library's words. {@code atSync}: the unit is {@link #IMPLICIT_END}, answered
+   * with ReadyForQuery only (preceded by the error if a commit failed), as PostgreSQL answers a Sync.
    */
-  private void endTransaction(RelaySession.Unit u, BackendConnection a, boolean commitAsked) {
+  private void endTransaction(RelaySession.Unit u, BackendConnection a, boolean commitAsked, boolean atSync) {
     List<BackendConnection> all = joinedInRingOrder(a);
     if (a != null) {
       session.forgetAttached();
@@ -789,6 +894,7 @@ final class ShardRelay {
       }
     }
     tx.takeAll();
+    this.implicit = false;
     boolean failed = tx.failed || deferredFailed;
     for (BackendConnection b : all) {
       failed |= b.status == 'E' || b.phase != BackendConnection.Phase.READY;
@@ -813,12 +919,25 @@ final class ShardRelay {
           session.decisionOf(s).writeCommitted(session.routeContext()); // read-your-writes on that shard from now on
         }
       }
+      PgError error = null;
       if (outcome.error() != null) {
         PgError e = outcome.error();
-        answerLocally(u, null, PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
+        error = PgError.error(e.sqlState(), "Junction: commit failed on shard " + outcome.failedShard()
             + " (" + e.message() + ")" + (outcome.committed().isEmpty() ? "" : "; it already committed on "
             + outcome.committed() + " (multi-shard transactions are not atomic)") + (outcome.rolledBack().isEmpty() ? ""
-            : "; rolled back on " + outcome.rolledBack())), 'I');
+            : "; rolled back on " + outcome.rolledBack()));
+      }
+      if (atSync) {
+        for (int i = 0; i < u.count; i++) {
+          session.pendingMessages().poll();
+        }
+        if (error != null) {
+          new BackendMessage.ErrorResponse(error).writeTo(session.localOut());
+        }
+        RelaySession.readyMessage('I').writeTo(session.localOut());
+        session.flushClient();
+      } else if (error != null) {
+        answerLocally(u, null, error, 'I');
       } else {
         answerLocally(u, commit ? "COMMIT" : "ROLLBACK", 'I');
       }
@@ -1197,6 +1316,11 @@ final class ShardRelay {
   void skip() {
     ArrayDeque<FrontendMessage> pending = session.pendingMessages();
     while (!pending.isEmpty()) {
+      if (pending.peek() == IMPLICIT_END) {
+        skipToSync = false; // the implicit transaction ends there, rolled back
+        tx.failed = true;
+        return;
+      }
       FrontendMessage m = pending.poll();
       if (m instanceof FrontendMessage.Sync && m != SPLIT) {
         skipToSync = false;

@@ -1,6 +1,7 @@
 package dev.junction.proxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.junction.classify.Dialect;
 import dev.junction.config.JunctionConfig;
@@ -142,6 +143,37 @@ class ShardedProxyIT {
           assertThat(rs.getLong(2)).isEqualTo(109);
         }
       }
+
+      // An auto-commit batch is one implicit transaction in PostgreSQL (one Sync): its last entry fails (duplicate
+      // key on one shard) and nothing of it stays, on either shard; a batch after it works again.
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id, name) VALUES (?, ?)")) {
+        for (int id = 200; id < 210; id++) {
+          ps.setLong(1, id);
+          ps.setString(2, "b" + id);
+          ps.addBatch();
+        }
+        ps.setLong(1, 200);
+        ps.setString(2, "again");
+        ps.addBatch();
+        assertThatThrownBy(ps::executeBatch).isInstanceOf(java.sql.BatchUpdateException.class)
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
+      }
+      assertThat(c.getAutoCommit()).isTrue();
+      assertThat(countOn(0, "SELECT count(*) FROM users WHERE id >= 200") + countOn(1, "SELECT count(*) FROM users WHERE id >= 200"))
+          .as("rows of the failed batch left on the shards").isZero();
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO users (id, name) VALUES (?, ?)")) {
+        for (int id = 200; id < 210; id++) {
+          ps.setLong(1, id);
+          ps.setString(2, "b" + id);
+          ps.addBatch();
+        }
+        assertThat(ps.executeBatch()).hasSize(10);
+      }
+      long on0 = countOn(0, "SELECT count(*) FROM users WHERE id >= 200");
+      long on1 = countOn(1, "SELECT count(*) FROM users WHERE id >= 200");
+      assertThat(on0 + on1).isEqualTo(10);
+      assertThat(on0).as("the batch spans both shards").isPositive();
+      assertThat(on1).as("the batch spans both shards").isPositive();
     }
   }
 }

@@ -552,6 +552,32 @@ class ShardedRelayIT {
           refusals.get(0).getMessage(), refusals.get(1).getSQLState(), refusals.get(1).getMessage());
       assertThat(refusals.get(0).getSQLState()).isEqualTo(refusals.get(1).getSQLState()).isEqualTo("0AJ00");
       assertThat(refusals.get(0).getMessage()).contains(refusals.get(1).getMessage());
+
+      // An auto-commit batch over both shards is one implicit transaction (one Sync), which writes to two shards:
+      // refused, and nothing of it stays; one statement per Sync still works.
+      long[] k = keysOnBothShards(420_000);
+      try (Connection c = ProxyIT.connect(rejectProxy.port());
+           java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO ledger (id, v) VALUES (?, ?)")) {
+        for (long id : k) {
+          ps.setLong(1, id);
+          ps.setLong(2, 3);
+          ps.addBatch();
+        }
+        SQLException batch = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, ps::executeBatch);
+        SQLException cause = batch.getNextException() != null ? batch.getNextException() : batch;
+        System.out.printf("[ShardedRelayIT] reject, auto-commit batch: %s \"%s\"%n", cause.getSQLState(), cause.getMessage());
+        assertThat(cause.getSQLState()).isEqualTo("0AJ00");
+        assertThat(cause.getMessage()).contains("one implicit transaction").contains("Nothing of them was committed");
+        assertThat(shardRows(k[0], k[0])).isEmpty();
+        assertThat(shardRows(k[1], k[1])).isEmpty();
+        for (long id : k) {
+          ps.setLong(1, id);
+          ps.setLong(2, 4);
+          assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        assertThat(shardRows(k[0], k[0])).hasSize(1);
+        assertThat(shardRows(k[1], k[1])).hasSize(1);
+      }
     }
     assertNoBackendIdleInTransaction();
   }
