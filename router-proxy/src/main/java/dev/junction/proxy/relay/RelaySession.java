@@ -548,6 +548,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     boolean statements;
     boolean reads;
     boolean syncOnly;
+    /** The unit holds a statement a hot standby refuses in a transaction (PREPARE TRANSACTION, SERIALIZABLE). */
+    boolean standbyRefuses;
     Settings settingsAfter;
     String fenceCommand;
     /** Sharded: the configured shard index all statements of the unit go to; -1: none named one. */
@@ -665,6 +667,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           if (unsynced && u.primary && !pinned && !attached.endpoint.isPrimary() && attached.idle()) {
             refuseAfterFlushOnReplica(u);
             continue;
+          }
+          if (inTransaction && u.standbyRefuses && !attached.endpoint.isPrimary()) {
+            refuseInReplicaTransaction(u);
+            break; // resumes once the refusal is answered
           }
           if (pinned || inTransaction || unsynced) {
             send(u, attached);
@@ -862,6 +868,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       u.transactionControl = true;
       if (sql != null && containsIgnoreCase(sql, "prepare")) {
         primary(u, RouteReason.PRIMARY_TRANSACTION); // PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED: a standby refuses them
+        u.standbyRefuses = true;
       }
       return base;
     }
@@ -869,6 +876,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       if (dev.junction.classify.TransactionSettings.scoped(sql)) {
         if (containsIgnoreCase(sql, "serializable")) {
           primary(u, RouteReason.PRIMARY_TRANSACTION); // a hot standby refuses it; outside a transaction the primary warns
+          u.standbyRefuses = true;
         }
         return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
       }
@@ -1113,6 +1121,40 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       skipToSync = true;
     }
     flushClient();
+  }
+
+  /**
+   * Refuses a unit a hot standby would answer differently from the primary (PREPARE TRANSACTION, SERIALIZABLE:
+   * the standby raises 25006/0A000 where the primary prepares, or rolls back an aborted transaction) inside a
+   * transaction that runs on a replica ({@code BEGIN READ ONLY}); the proxy cannot move the transaction. The
+   * server's transaction is failed first, so that the client's transaction is failed (status E) on both sides.
+   */
+  private void refuseInReplicaTransaction(Unit u) {
+    FrontendMessage last = null;
+    for (int i = 0; i < u.count; i++) {
+      last = pending.poll();
+    }
+    boolean ends = last instanceof FrontendMessage.Query || last instanceof FrontendMessage.Sync && last != ShardRelay.SPLIT;
+    if (!ends) {
+      skipToSync = true;
+    }
+    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this transaction runs on replica "
+        + attached.endpoint + " (it began READ ONLY), and a replica cannot run PREPARE TRANSACTION or SERIALIZABLE"
+        + " isolation; begin the transaction without READ ONLY (it then runs on the primary). The transaction has failed:"
+        + " end it with ROLLBACK");
+    waiting = true;
+    attached.internal(new InternalQuery(ShardRelay.FAIL_TRANSACTION) {
+      @Override
+      void done(BackendConnection backend, char status) {
+        waiting = false;
+        new BackendMessage.ErrorResponse(refusal).writeTo(out());
+        if (ends) {
+          readyMessage(status).writeTo(out());
+        }
+        flushClient();
+        resume();
+      }
+    });
   }
 
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */

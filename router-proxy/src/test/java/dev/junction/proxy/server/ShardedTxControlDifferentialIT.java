@@ -79,7 +79,9 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
 
   @Test
   void transactionControlMatchesPostgres() throws Exception {
-    long seed = Long.getLong("junction.txdiff.seed", System.nanoTime());
+    // A fixed seed by default, so that a build is repeatable; -Djunction.txdiff.seed=<n> explores (a divergence
+    // found that way becomes a hand-written sequence, as the READ ONLY + PREPARE TRANSACTION ones did)
+    long seed = Long.getLong("junction.txdiff.seed", 42);
     List<List<String>> sequences = new ArrayList<>(handcrafted());
     sequences.addAll(splitPipelines());
     sequences.addAll(random(seed, Integer.getInteger("junction.txdiff.random", 80)));

@@ -76,7 +76,9 @@ class TxControlDifferentialIT extends TxControlDifferential {
 
   @Test
   void transactionControlMatchesPostgres() throws Exception {
-    long seed = Long.getLong("junction.txdiff.seed", System.nanoTime());
+    // A fixed seed by default, so that a build is repeatable; -Djunction.txdiff.seed=<n> explores (a divergence
+    // found that way becomes a hand-written sequence, as the READ ONLY + PREPARE TRANSACTION ones did)
+    long seed = Long.getLong("junction.txdiff.seed", 42);
     List<List<String>> sequences = new ArrayList<>(handcrafted());
     sequences.addAll(random(seed, Integer.getInteger("junction.txdiff.random", 80)));
     Report report = run(sequences);
