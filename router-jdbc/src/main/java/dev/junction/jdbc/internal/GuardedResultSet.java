@@ -9,13 +9,13 @@ import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * A delegating result set whose arrays and LOBs pass through {@link JunctionLobs}, leased to the
- * physical connection the rows came from ({@link #lease()}), so none of them acts on that connection
- * once it went back to the pool (issue #12).
+ * A delegating result set whose driver objects that may act on the physical connection the rows came from are
+ * leased to it ({@link #lease()}), so none of them acts on that connection once it went back to the pool (issue
+ * #12): arrays and LOBs pass through {@link JunctionLobs}. It unwraps to the driver's result set while open.
  */
-abstract class LobGuardingResultSet extends DelegatingResultSet {
+abstract class GuardedResultSet extends DelegatingResultSet {
 
-  LobGuardingResultSet(ResultSet delegate) {
+  GuardedResultSet(ResultSet delegate) {
     super(delegate);
   }
 
@@ -46,5 +46,23 @@ abstract class LobGuardingResultSet extends DelegatingResultSet {
   }
   @Override public <T> T getObject(String c, Class<T> type) throws SQLException {
     return JunctionLobs.object(delegate().getObject(c, type), type, lease(), owner());
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return true;
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 }
