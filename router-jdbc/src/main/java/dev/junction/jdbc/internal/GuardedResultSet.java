@@ -5,13 +5,15 @@ import java.sql.Blob;
 import java.sql.Clob;
 import java.sql.NClob;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.Map;
 
 /**
  * A delegating result set whose driver objects that may act on the physical connection the rows came from are
  * leased to it ({@link #lease()}), so none of them acts on that connection once it went back to the pool (issue
- * #12): arrays and LOBs pass through {@link JunctionLobs}. It unwraps to the driver's result set while open.
+ * #12): arrays and LOBs pass through {@link JunctionLobs}, the metadata through {@link LeasedMetaData}. It unwraps
+ * to the driver's result set while open.
  */
 abstract class GuardedResultSet extends DelegatingResultSet {
 
@@ -24,6 +26,24 @@ abstract class GuardedResultSet extends DelegatingResultSet {
 
   /** The Junction statement a refcursor value's result set answers {@code getStatement()} with (null: none). */
   abstract java.sql.Statement owner();
+
+  /** The driver metadata last wrapped, and its wrapper: handed out again for the same driver object. */
+  private ResultSetMetaData driverMetaData;
+  private ResultSetMetaData metaData;
+
+  /**
+   * The driver's metadata, leased: pgjdbc's runs catalog queries on its connection lazily (see
+   * {@link LeasedMetaData}). One wrapper per driver object, as row mappers ask for it on every row.
+   */
+  @Override
+  public ResultSetMetaData getMetaData() throws SQLException {
+    ResultSetMetaData d = delegate().getMetaData();
+    if (d != driverMetaData || metaData == null) {
+      metaData = LeasedMetaData.of(d, lease());
+      driverMetaData = d;
+    }
+    return metaData;
+  }
 
   @Override public Array getArray(int i) throws SQLException { return JunctionLobs.array(delegate().getArray(i), lease()); }
   @Override public Array getArray(String c) throws SQLException { return JunctionLobs.array(delegate().getArray(c), lease()); }
