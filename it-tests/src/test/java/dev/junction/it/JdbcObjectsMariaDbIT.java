@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link JdbcObjectsContract} on MariaDB: two replica sets of a primary and a GTID replica. */
 class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
@@ -69,6 +71,30 @@ class JdbcObjectsMariaDbIT extends JdbcObjectsContract {
   }
 
   static MariaDbReplicaSet mariadbSet0;
+
+  /**
+   * Connector/J's result and parameter metadata are built from the result's own fields and never query the server
+   * (unlike pgjdbc's, which Junction leases): handed out unchanged, they answer after their connection went back
+   * exactly as the driver's do.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "sharded"})
+  void connectorJMetadataIsHandedOutUnchanged(String kind) throws Exception {
+    java.sql.ResultSetMetaData md;
+    java.sql.ParameterMetaData params;
+    try (Connection c = ds(kind).getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT id, name FROM jw_items");
+         PreparedStatement ps = c.prepareStatement("SELECT name FROM jw_items WHERE id = ?")) {
+      md = rs.getMetaData();
+      params = ps.getParameterMetaData();
+    }
+    assertThat(md.getClass().getName()).isEqualTo("com.mysql.cj.jdbc.result.ResultSetMetaData");
+    assertThat(params.getClass().getName()).isEqualTo("com.mysql.cj.jdbc.MysqlParameterMetadata");
+    assertThat(md.isNullable(2)).as("after the logical connection closed").isEqualTo(java.sql.ResultSetMetaData.columnNoNulls);
+    assertThat(md.isAutoIncrement(1)).isTrue();
+    assertThat(md.getTableName(2)).isEqualTo("jw_items");
+    assertThat(params.getParameterCount()).isEqualTo(1);
+  }
 
   @Override
   List<String> scatterLobColumns() {

@@ -58,6 +58,11 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
         s.execute("CREATE TYPE jw_scatter_late AS ENUM ('early', 'late')"); // looked up first after a scatter's connections went back
         s.execute("CREATE TABLE jw_values (id bigint primary key, moods jw_scatter_mood[], nums int[], ns numeric[],"
             + " late jw_scatter_late[], b bytea, lo oid, t text)");
+        // Metadata leases: a table and types no connection looks up before metadataNeverReachesAConnectionThatWentBack.
+        s.execute("CREATE TYPE jw_md_mood AS ENUM ('up', 'down')");
+        s.execute("CREATE TYPE jw_md_pmood AS ENUM ('x', 'y')");
+        s.execute("CREATE TABLE jw_md (id bigserial primary key, name text not null, mood jw_md_mood, note text)");
+        s.execute("INSERT INTO jw_md (name, mood, note) VALUES ('one', 'up', NULL)");
         seedFenceWrites(c);
       }
     }
@@ -220,6 +225,8 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
     try (Statement other = c.createStatement(); ResultSet one = other.executeQuery("SELECT 1")) {
       one.next(); // a read: the primary goes back to the pool (nothing holds it any more)
     }
+    out.add("their labels, first asked then (pgjdbc answers them from the result's fields): "
+        + outcome(() -> early.getMetaData().getColumnLabel(1) + "," + early.getMetaData().getColumnLabel(2)));
     out.add("rows fetched before commit, read after it and after its statement closed: " + outcome(() -> rows(early)));
     return out;
   }
@@ -242,7 +249,8 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
       junction = cursorAfterCommit(c);
     }
     System.out.println("[JdbcObjects " + kind + "] refcursor after commit: direct " + direct + ", junction " + junction);
-    assertThat(direct.get(1)).as("oracle: the rows read at getObject").endsWith(": [1:r1, 2:r2, 3:r3]");
+    assertThat(direct.get(1)).as("oracle: labels").endsWith(": n,label");
+    assertThat(direct.get(2)).as("oracle: the rows read at getObject").endsWith(": [1:r1, 2:r2, 3:r3]");
     assertThat(direct.get(0)).as("oracle: the cursor ended with the transaction").contains("fails [34000]");
     assertThat(junction).isEqualTo(direct);
   }
@@ -647,6 +655,140 @@ class JdbcObjectsPostgresIT extends JdbcObjectsContract {
     assertThat(problems).as("what needs the connection fails with 0F001").isEmpty();
     b.rollback();
     b.close();
+  }
+
+  // ---------------------------------------------------------------- metadata (issue #12)
+
+  static final String MD_QUERY = "SELECT id, name, mood, note FROM jw_md ORDER BY id";
+  static final String MD_PREPARED = "SELECT name, mood FROM jw_md WHERE id = ? AND mood <> ?::jw_md_pmood::text::jw_md_mood";
+
+  /**
+   * A result's, a prepared statement's and its parameters' metadata: what is asked while the physical connection is
+   * held ({@code held}: counts, labels, a built-in type), and what only afterwards ({@code later}: what pgjdbc looks up
+   * through its connection lazily, a catalog query for isNullable/isAutoIncrement/getTableName/the base names, a
+   * {@code pg_type} query for a type the connection has not seen yet).
+   */
+  record MetaDataUses(Map<String, Use> held, Map<String, Use> later, Map<String, Use> fromFields) {}
+
+  static MetaDataUses metaDataUses(java.sql.ResultSetMetaData md, java.sql.ResultSetMetaData prepared,
+                                   java.sql.ParameterMetaData params) {
+    Map<String, Use> held = new LinkedHashMap<>();
+    held.put("rs md getColumnCount()", md::getColumnCount);
+    for (int col = 1; col <= 4; col++) {
+      int c = col;
+      held.put("rs md getColumnLabel(" + c + ")", () -> md.getColumnLabel(c));
+      held.put("rs md getColumnName(" + c + ")", () -> md.getColumnName(c));
+    }
+    held.put("rs md getColumnType(1)", () -> md.getColumnType(1));
+    held.put("rs md getColumnTypeName(2)", () -> md.getColumnTypeName(2));
+    held.put("ps md getColumnCount()", prepared::getColumnCount);
+    held.put("ps md getColumnLabel(1)", () -> prepared.getColumnLabel(1));
+    held.put("ps params getParameterCount()", params::getParameterCount);
+    held.put("ps params getParameterType(1)", () -> params.getParameterType(1));
+    Map<String, Use> later = new LinkedHashMap<>();
+    later.put("rs md isNullable(2)", () -> md.isNullable(2));
+    later.put("rs md isAutoIncrement(1)", () -> md.isAutoIncrement(1));
+    later.put("rs md getTableName(2)", () -> md.getTableName(2));
+    later.put("rs md getColumnTypeName(3)", () -> md.getColumnTypeName(3));
+    later.put("rs md getColumnClassName(3)", () -> md.getColumnClassName(3));
+    later.put("rs md unwrap(PGResultSetMetaData).getBaseColumnName(4)",
+        () -> md.unwrap(org.postgresql.PGResultSetMetaData.class).getBaseColumnName(4));
+    later.put("ps md isNullable(1)", () -> prepared.isNullable(1));
+    later.put("ps md getColumnTypeName(2)", () -> prepared.getColumnTypeName(2));
+    later.put("ps params getParameterTypeName(2)", () -> params.getParameterTypeName(2));
+    Map<String, Use> fromFields = new LinkedHashMap<>(); // pgjdbc answers these in memory: never refused
+    fromFields.put("rs md getPrecision(1)", () -> md.getPrecision(1));
+    fromFields.put("rs md isSigned(1)", () -> md.isSigned(1));
+    fromFields.put("rs md getColumnDisplaySize(2)", () -> md.getColumnDisplaySize(2));
+    fromFields.put("ps md getColumnName(2)", () -> prepared.getColumnName(2));
+    fromFields.put("ps params isSigned(1)", () -> params.isSigned(1));
+    return new MetaDataUses(held, later, fromFields);
+  }
+
+  /** What each use answers (or fails with: SQLSTATE only). */
+  static Map<String, String> answers(Map<String, Use> uses) {
+    Map<String, String> out = new LinkedHashMap<>();
+    uses.forEach((name, use) -> out.put(name, outcome(use::run).replaceAll("(fails \\[\\w+\\]).*", "$1")));
+    return out;
+  }
+
+  /**
+   * One pass on {@code c}: a result read to its end on the primary inside a transaction, a statement prepared there,
+   * their metadata kept; statement closed, committed, then (with {@code other}) a read sends the primary back to the
+   * pool and {@code other}, the next borrower, takes it in a transaction. Returns the metadata uses, asked while held
+   * ({@code held} answers), and the backend the primary connection is.
+   */
+  static MetaDataUses metaDataAfterRelease(Connection c, Map<String, String> heldAnswers, long[] backend) throws SQLException {
+    c.setAutoCommit(false); // everything on the primary: the connection the next borrower gets
+    backend[0] = Sql.longValue(c, "SELECT pg_backend_pid()");
+    Statement st = c.createStatement();
+    ResultSet rs = st.executeQuery(MD_QUERY);
+    java.sql.ResultSetMetaData md = rs.getMetaData();
+    PreparedStatement ps = c.prepareStatement(MD_PREPARED);
+    java.sql.ResultSetMetaData prepared = ps.getMetaData();
+    java.sql.ParameterMetaData params = ps.getParameterMetaData();
+    MetaDataUses uses = metaDataUses(md, prepared, params);
+    heldAnswers.putAll(answers(uses.held()));
+    while (rs.next()) {
+      rs.getString(2); // read to the end: nothing left on the server
+    }
+    ps.close();
+    st.close();
+    c.commit();
+    c.setAutoCommit(true);
+    return uses;
+  }
+
+  /**
+   * Issue #12, metadata: pgjdbc's result and parameter metadata keep the physical connection and run catalog and
+   * {@code pg_type} queries on it lazily. Kept past the moment that connection went back to the pool (the logical
+   * connection still open: its statement closed, its transaction committed, a read moved it to a replica), they ran
+   * on the next borrower's connection, inside its transaction. Oracle: direct pgjdbc, the same steps on a direct
+   * connection, for every answer asked while the connection was held, asked again afterwards; the next borrower's
+   * backend (same pid, in a transaction) must see no statement from the metadata, and what was not asked while held
+   * fails with 0F001 without touching the connection.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"plain", "sharded"})
+  void metadataNeverReachesAConnectionThatWentBack(String kind) throws Exception {
+    Map<String, String> directHeld = new LinkedHashMap<>();
+    Map<String, String> directLaterHeld;
+    Map<String, String> directLater;
+    Map<String, String> directFields;
+    try (Connection d = primary0.connect()) {
+      MetaDataUses uses = metaDataAfterRelease(d, directHeld, new long[1]);
+      directLaterHeld = answers(uses.held());
+      directLater = answers(uses.later());
+      directFields = answers(uses.fromFields());
+    }
+    Map<String, String> held = new LinkedHashMap<>();
+    long[] backend = new long[1];
+    Connection a = ds(kind).getConnection();
+    MetaDataUses uses = metaDataAfterRelease(a, held, backend);
+    Sql.longValue(a, "SELECT 1"); // a read: on a replica; the primary goes back to the pool (nothing holds it any more)
+    Connection b = ds(kind).getConnection();
+    b.setAutoCommit(false);
+    assertThat(Sql.longValue(b, "SELECT pg_backend_pid()")).as("the pool lends the same physical connection to the next borrower")
+        .isEqualTo(backend[0]);
+    String before = activity(backend[0]);
+    Map<String, String> afterHeld = answers(uses.held());
+    Map<String, String> fields = answers(uses.fromFields());
+    List<String> problems = notFailingCleanly(uses.later(), Set.of("0F001"));
+    String after = activity(backend[0]);
+    String borrowerGoesOn = outcome(() -> Sql.longValue(b, "SELECT 2"));
+    System.out.println("[JdbcObjects " + kind + " metadata] direct: held " + directHeld + ", afterwards " + directLaterHeld
+        + " " + directLater + " " + directFields + " | junction: held " + held + ", afterwards " + afterHeld + " " + fields + " | backend " + backend[0]
+        + " before: " + before + " | after: " + after + " | borrower: " + borrowerGoesOn + " | problems: " + problems);
+    b.rollback();
+    b.close();
+    a.close();
+    assertThat(directLater.values()).as("oracle: direct pgjdbc answers all of them").noneMatch(v -> v.startsWith("fails"));
+    assertThat(held).as("answers while held, as direct pgjdbc's").isEqualTo(directHeld);
+    assertThat(afterHeld).as("what was asked while held, asked again after the connection went back").isEqualTo(directLaterHeld);
+    assertThat(fields).as("what pgjdbc answers from the result's fields, first asked afterwards").isEqualTo(directFields);
+    assertThat(after).as("the next borrower's backend saw no statement from the metadata").isEqualTo(before);
+    assertThat(borrowerGoesOn).as("the next borrower's transaction goes on").isEqualTo("2");
+    assertThat(problems).as("what needs the connection fails with 0F001").isEmpty();
   }
 
   static void awaitRows(PostgresServer replica) throws Exception {

@@ -34,7 +34,7 @@ import java.util.Map;
  *       after the transaction ended). Closing never reaches a connection the logical connection no longer holds.</li>
  * </ul>
  */
-final class CursorResultSet extends LobGuardingResultSet {
+final class CursorResultSet extends GuardedResultSet {
   /** SQLSTATE invalid cursor name: what PostgreSQL answers for a cursor or portal that ended with its transaction. */
   static final String CURSOR_GONE = "34000";
 
@@ -195,24 +195,6 @@ final class CursorResultSet extends LobGuardingResultSet {
   public boolean isClosed() throws SQLException {
     ResultSet d = delegate;
     return d == null || connectionClosed || statement != null && JunctionResultSet.connectionClosed(statement) || d.isClosed();
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return iface.cast(this);
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return true;
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 
   @Override

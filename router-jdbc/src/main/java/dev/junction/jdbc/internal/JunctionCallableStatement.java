@@ -123,6 +123,14 @@ final class JunctionCallableStatement extends DelegatingCallableStatement {
     return JunctionLobs.object(delegate().getObject(p, type), type, lease(), this);
   }
 
+  // Metadata: leased to the call's physical connection (pgjdbc's looks columns and types up through it lazily).
+  @Override public java.sql.ResultSetMetaData getMetaData() throws SQLException {
+    return LeasedMetaData.of(delegate().getMetaData(), lease());
+  }
+  @Override public java.sql.ParameterMetaData getParameterMetaData() throws SQLException {
+    return LeasedMetaData.of(delegate().getParameterMetaData(), lease());
+  }
+
   @Override
   public ResultSet getResultSet() throws SQLException {
     return results.current(delegate(), this);

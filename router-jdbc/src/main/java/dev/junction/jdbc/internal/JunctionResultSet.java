@@ -10,7 +10,7 @@ import java.sql.Statement;
  * allows), and once closed (by itself, its statement or its connection) it throws instead of
  * reaching a physical object whose connection may already serve another logical connection.
  */
-final class JunctionResultSet extends LobGuardingResultSet {
+final class JunctionResultSet extends GuardedResultSet {
   /** SQLSTATE of a result set closed by itself or its statement: invalid cursor state. */
   static final String CLOSED = "24000";
   /** SQLSTATE of a result set closed with its connection: connection does not exist. */
@@ -53,14 +53,14 @@ final class JunctionResultSet extends LobGuardingResultSet {
     return l;
   }
 
-  /** A streamed result failing on the server fails a multi-shard transaction on every shard ({@link MergedResultSet#failed}). */
+  /** A streamed result failing on the server fails a multi-shard transaction on every shard ({@link ShardedStatement#readFailed}). */
   @Override
   public boolean next() throws SQLException {
     ResultSet d = delegate();
     try {
       return d.next();
     } catch (SQLException e) {
-      MergedResultSet.failed(statement, e);
+      ShardedStatement.readFailed(statement, e);
       throw e;
     }
   }
@@ -158,24 +158,6 @@ final class JunctionResultSet extends LobGuardingResultSet {
   public boolean isClosed() throws SQLException {
     ResultSet d = delegate;
     return d == null || d.isClosed();
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return iface.cast(this);
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return true;
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 
   @Override

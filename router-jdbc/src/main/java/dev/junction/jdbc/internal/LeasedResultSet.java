@@ -11,7 +11,7 @@ import java.sql.Statement;
  * {@link #getStatement()} is null: no Junction statement produced it, and the driver's statement
  * would hand out the physical connection.
  */
-final class LeasedResultSet extends LobGuardingResultSet {
+final class LeasedResultSet extends GuardedResultSet {
   private final Lease lease;
 
   private LeasedResultSet(ResultSet physical, Lease lease) {
@@ -66,23 +66,5 @@ final class LeasedResultSet extends LobGuardingResultSet {
   @Override
   public boolean isClosed() {
     return delegate == null;
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return iface.cast(this);
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) throws SQLException {
-    if (iface.isInstance(this)) {
-      return true;
-    }
-    ResultSet d = delegate();
-    return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 }

@@ -73,7 +73,7 @@ final class MergedResultSet implements ResultSet {
     try {
       more = rows.next();
     } catch (SQLException e) {
-      failed(statement, e);
+      ShardedStatement.readFailed(statement, e);
       throw e;
     }
     if (more) {
@@ -84,17 +84,6 @@ final class MergedResultSet implements ResultSet {
     current = null;
     rowNumber = 0;
     return false;
-  }
-
-  /**
-   * A shard's result failing while it is read (a streamed leg's later rows: the server's error, or the connection
-   * lost) fails a multi-shard transaction as a failing execution does ({@link ShardedConnection#failed}): the shard's
-   * server has aborted its part, so the other shards must not commit theirs.
-   */
-  static void failed(Statement statement, SQLException e) {
-    if (statement instanceof ShardedStatement s) {
-      s.conn.failed(e);
-    }
   }
 
   private Object value(int column) throws SQLException {

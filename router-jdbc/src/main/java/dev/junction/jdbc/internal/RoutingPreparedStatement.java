@@ -124,23 +124,33 @@ final class RoutingPreparedStatement extends RoutingStatement implements Prepare
     return large;
   }
 
-  /** Result metadata before execution comes from a statement prepared on the primary. */
+  /**
+   * Result and parameter metadata: the last execution's statement's, or before one, a statement prepared on the
+   * primary. Leased to that physical connection ({@link LeasedMetaData}): pgjdbc's looks columns and types up
+   * through it lazily.
+   */
   @Override
   public ResultSetMetaData getMetaData() throws SQLException {
-    checkOpen();
-    if (last instanceof PreparedStatement ps) {
-      return ps.getMetaData();
-    }
-    return ((PreparedStatement) physical(conn.primary(), false)).getMetaData();
+    return describe((ps, lease) -> LeasedMetaData.of(ps.getMetaData(), lease));
   }
 
   @Override
   public ParameterMetaData getParameterMetaData() throws SQLException {
+    return describe((ps, lease) -> LeasedMetaData.of(ps.getParameterMetaData(), lease));
+  }
+
+  private interface Description<T> {
+    T of(PreparedStatement physical, Lease lease) throws SQLException;
+  }
+
+  private <T> T describe(Description<T> description) throws SQLException {
     checkOpen();
-    if (last instanceof PreparedStatement ps) {
-      return ps.getParameterMetaData();
+    Connection on = lastConnection();
+    if (on != null && last instanceof PreparedStatement ps) {
+      return description.of(ps, conn.lease(on));
     }
-    return ((PreparedStatement) physical(conn.primary(), false)).getParameterMetaData();
+    on = conn.primary();
+    return description.of((PreparedStatement) physical(on, false), conn.lease(on));
   }
 
   // Statement's SQL-taking methods are not allowed on a PreparedStatement (JDBC 4.3, 13.2.4).

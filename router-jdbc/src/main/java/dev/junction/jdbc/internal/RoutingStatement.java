@@ -153,6 +153,12 @@ class RoutingStatement implements Statement {
     return c != null && !closed && !routing && last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner);
   }
 
+  /** The physical connection {@link #last} was made on (null: none). */
+  final Connection lastConnection() {
+    Statement l = last;
+    return l == null ? null : l == onPrimary ? primaryOwner : l == onReplica ? replicaOwner : null;
+  }
+
   /** The physical connection went away (switched or failed): drop the statement made on it. */
   final void forgetPhysical(Connection c) {
     if (last != null && (last == onReplica && c == replicaOwner || last == onPrimary && c == primaryOwner)) {

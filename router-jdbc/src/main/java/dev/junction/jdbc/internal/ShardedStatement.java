@@ -109,6 +109,18 @@ class ShardedStatement implements Statement {
     }
   }
 
+  /**
+   * A result of {@code statement} failing while it is read (a streamed leg's later rows: the server's error, or the
+   * connection lost) fails a multi-shard transaction as a failing execution does ({@link ShardedConnection#failed}):
+   * the shard's server has aborted its part, so the other shards must not commit theirs. Nothing for a statement that
+   * is not a sharded one.
+   */
+  static void readFailed(Statement statement, SQLException e) {
+    if (statement instanceof ShardedStatement s) {
+      s.conn.failed(e);
+    }
+  }
+
   private static boolean isControl(StatementKind kind) {
     return switch (kind) {
       case SESSION, TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVEPOINT -> true;

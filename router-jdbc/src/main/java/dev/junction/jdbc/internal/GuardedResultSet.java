@@ -5,17 +5,19 @@ import java.sql.Blob;
 import java.sql.Clob;
 import java.sql.NClob;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * A delegating result set whose arrays and LOBs pass through {@link JunctionLobs}, leased to the
- * physical connection the rows came from ({@link #lease()}), so none of them acts on that connection
- * once it went back to the pool (issue #12).
+ * A delegating result set whose driver objects that may act on the physical connection the rows came from are
+ * leased to it ({@link #lease()}), so none of them acts on that connection once it went back to the pool (issue
+ * #12): arrays and LOBs pass through {@link JunctionLobs}, the metadata through {@link LeasedMetaData}. It unwraps
+ * to the driver's result set while open.
  */
-abstract class LobGuardingResultSet extends DelegatingResultSet {
+abstract class GuardedResultSet extends DelegatingResultSet {
 
-  LobGuardingResultSet(ResultSet delegate) {
+  GuardedResultSet(ResultSet delegate) {
     super(delegate);
   }
 
@@ -24,6 +26,24 @@ abstract class LobGuardingResultSet extends DelegatingResultSet {
 
   /** The Junction statement a refcursor value's result set answers {@code getStatement()} with (null: none). */
   abstract java.sql.Statement owner();
+
+  /** The driver metadata last wrapped, and its wrapper: handed out again for the same driver object. */
+  private ResultSetMetaData driverMetaData;
+  private ResultSetMetaData metaData;
+
+  /**
+   * The driver's metadata, leased: pgjdbc's runs catalog queries on its connection lazily (see
+   * {@link LeasedMetaData}). One wrapper per driver object, as row mappers ask for it on every row.
+   */
+  @Override
+  public ResultSetMetaData getMetaData() throws SQLException {
+    ResultSetMetaData d = delegate().getMetaData();
+    if (d != driverMetaData || metaData == null) {
+      metaData = LeasedMetaData.of(d, lease());
+      driverMetaData = d;
+    }
+    return metaData;
+  }
 
   @Override public Array getArray(int i) throws SQLException { return JunctionLobs.array(delegate().getArray(i), lease()); }
   @Override public Array getArray(String c) throws SQLException { return JunctionLobs.array(delegate().getArray(c), lease()); }
@@ -46,5 +66,23 @@ abstract class LobGuardingResultSet extends DelegatingResultSet {
   }
   @Override public <T> T getObject(String c, Class<T> type) throws SQLException {
     return JunctionLobs.object(delegate().getObject(c, type), type, lease(), owner());
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) ? iface.cast(d) : d.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    if (iface.isInstance(this)) {
+      return true;
+    }
+    ResultSet d = delegate();
+    return iface.isInstance(d) || d.isWrapperFor(iface);
   }
 }
