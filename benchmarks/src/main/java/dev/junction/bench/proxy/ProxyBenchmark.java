@@ -48,8 +48,10 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--direct-replica] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
+ * {@code --direct-replica} adds pgbench straight at the first replica (target {@code direct-replica}): what a hot
+ * standby serves on this host, beside {@code direct} (the primary), for reading what spreading reads costs here.
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording);
  * {@code JUNCTION_BASE_PROXY_JAVA_OPTS}, when set, replaces them for the {@code --baseline-jar} process (to compare
  * JVM options with one jar).
@@ -159,6 +161,9 @@ public final class ProxyBenchmark {
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
+        if (a.contains("--direct-replica")) {
+          targets.put("direct-replica", pg.replica(0).port()); // what a hot standby on this host serves on its own
+        }
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
         if (base != null) {

@@ -528,10 +528,27 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     new BackendMessage.BackendKeyData(processId, secretKey).writeTo(out());
     BackendMessage.ReadyForQuery.IDLE.writeTo(out());
     flushClient();
+    leanPipeline();
     ready = true;
     waiting = false;
     loginTimer.cancel(false);
     pump();
+  }
+
+  /**
+   * From here on every write to the client is a buffer this session gathered itself ({@link #relay},
+   * {@link #out}), so the encoder and the write coalescer of the login only pass writes on: WHY: each
+   * was two more pipeline hops for every write and flush of every transaction. The flush just above
+   * left the coalescer holding nothing.
+   */
+  private void leanPipeline() {
+    io.netty.channel.ChannelPipeline p = ctx.pipeline();
+    if (p.get("coalescer") != null) {
+      p.remove("coalescer");
+    }
+    if (p.get("encoder") != null) {
+      p.remove("encoder");
+    }
   }
 
   // ================================================================== the unit pump
@@ -742,18 +759,20 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             return u;
           }
         }
-        Classification c = memo.classify(q.sql());
+        ClassificationMemo.Classified k = memo.lookup(q.sql());
+        Classification c = k.classification();
         if (c.multiStatement()) {
           u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
-          for (int k = 0; k < c.parts().size(); k++) {
-            base = account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), base);
+          for (int p = 0; p < c.parts().size(); p++) {
+            String part = p < parts.size() ? parts.get(p) : q.sql();
+            base = account(u, c.parts().get(p), part, sessionBound(part), base);
             if (shardRelay != null) {
-              shardRelay.account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), null, null, i);
+              shardRelay.account(u, c.parts().get(p), part, null, null, i);
             }
           }
         } else {
-          base = account(u, c, q.sql(), base);
+          base = account(u, c, q.sql(), k.sessionBound(), base);
           if (shardRelay != null) {
             shardRelay.account(u, c, q.sql(), null, null, i);
           }
@@ -780,20 +799,24 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       } else if (m instanceof FrontendMessage.Bind b) {
         String sql;
         Classification c;
+        boolean bound;
         List<Integer> types;
         if (b.statement().isEmpty()) {
           sql = unnamed;
-          c = sql == null ? null : memo.classify(sql);
+          ClassificationMemo.Classified k = sql == null ? null : memo.lookup(sql);
+          c = k == null ? null : k.classification();
+          bound = k != null && k.sessionBound();
           types = unnamedTypesInUnit != null ? unnamedTypesInUnit : unnamedTypes;
         } else {
           PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
               : statements.get(b.statement());
           sql = st == null ? null : st.sql;
           c = st == null ? null : st.classification;
+          bound = st != null && st.sessionBound;
           types = st == null ? null : st.parameterTypes;
         }
         if (c != null) {
-          base = account(u, c, sql, base);
+          base = account(u, c, sql, bound, base);
           if (shardRelay != null) {
             shardRelay.account(u, c, sql, b, types, i);
           }
@@ -848,8 +871,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         || k == StatementKind.TX_SAVEPOINT;
   }
 
-  /** Adds one statement's needs to the unit; returns the settings after it. */
-  private Settings account(Unit u, Classification c, String sql, Settings base) {
+  /**
+   * Adds one statement's needs to the unit; returns the settings after it. {@code sessionBound} is
+   * {@link #sessionBound} of {@code sql}, kept with the classification (it was a scan per statement).
+   */
+  private Settings account(Unit u, Classification c, String sql, boolean sessionBound, Settings base) {
     u.statements = true;
     u.statementCount++;
     u.only = u.statementCount == 1 ? c.kind() : null;
@@ -896,7 +922,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } else {
       u.reads = true;
     }
-    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || (sql != null && sessionBound(sql))) {
+    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || sessionBound) {
       u.pins = true;
       u.writes = true;
       primary(u, RouteReason.PRIMARY_SESSION_STATE);
