@@ -223,7 +223,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastActivityNanos = System.nanoTime();
     FrontendMessage m = (FrontendMessage) msg;
     if (!ready) {
       try {
@@ -246,6 +245,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActivityNanos = System.nanoTime(); // once per read, not per message: the timeouts count in seconds
     if (ready && admin == null) {
       pump();
     }
@@ -1133,19 +1133,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void refuseAfterFlushOnReplica(Unit u) {
     String replica = attached.endpoint.toString();
     detach(); // unsynced: closed, not lent on
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
+    FrontendMessage last = dropUnit(u);
     new BackendMessage.ErrorResponse(PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this statement needs"
         + " the primary, but the statements before it since the last Sync were sent with Flush and run on replica " + replica
         + " in one implicit transaction, which the proxy cannot move; send Sync before it (or send the write first, or"
         + " use BEGIN ... COMMIT). The statements since the last Sync were rolled back")).writeTo(out());
-    if (last instanceof FrontendMessage.Sync) {
-      readyMessage(localStatus()).writeTo(out());
-    } else {
-      skipToSync = true;
-    }
+    endRefusedUnit(last, localStatus());
     flushClient();
   }
 
@@ -1156,14 +1149,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * server's transaction is failed first, so that the client's transaction is failed (status E) on both sides.
    */
   private void refuseInReplicaTransaction(Unit u) {
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
-    boolean ends = last instanceof FrontendMessage.Query || last instanceof FrontendMessage.Sync && last != ShardRelay.SPLIT;
-    if (!ends) {
-      skipToSync = true;
-    }
+    FrontendMessage last = dropUnit(u);
     PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this transaction runs on replica "
         + attached.endpoint + " (it began READ ONLY), and a replica cannot run PREPARE TRANSACTION or SERIALIZABLE"
         + " isolation; begin the transaction without READ ONLY (it then runs on the primary). The transaction has failed:"
@@ -1174,9 +1160,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       void done(BackendConnection backend, char status) {
         waiting = false;
         new BackendMessage.ErrorResponse(refusal).writeTo(out());
-        if (ends) {
-          readyMessage(status).writeTo(out());
-        }
+        endRefusedUnit(last, status);
         flushClient();
         resume();
       }
@@ -1185,20 +1169,38 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
   private void failUnit(Unit u, PgError error) {
+    FrontendMessage last = dropUnit(u);
+    new BackendMessage.ErrorResponse(error).writeTo(out());
+    // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
+    endRefusedUnit(last, shardRelay == null ? 'I' : shardRelay.failedWithoutBackend());
+    flushClient();
+    waiting = false;
+  }
+
+  /** Takes unit {@code u}'s messages off {@link #pending} without sending them; returns the last one. */
+  FrontendMessage dropUnit(Unit u) {
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
       last = pending.poll();
     }
-    new BackendMessage.ErrorResponse(error).writeTo(out());
-    // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
-    char status = shardRelay == null ? 'I' : shardRelay.failedWithoutBackend();
-    if (last == ShardRelay.SPLIT) {
-      shardRelay.skipRestOfUnit(); // a part of a split unit: the client's Sync is still to come
-    } else {
+    return last;
+  }
+
+  /**
+   * Ends a unit that was answered with an error instead of being sent ({@code last}: its last message), as
+   * the server ends a failed statement: ReadyForQuery with {@code status} when the unit ended with a simple
+   * Query or the client's Sync; otherwise (Flush, or a part of a unit split between shards) the client's
+   * messages are dropped up to its Sync, which is answered then. One rule for every refusal: answering
+   * ReadyForQuery after a Flush, and again at the Sync, was a second ReadyForQuery the server never sends.
+   */
+  void endRefusedUnit(FrontendMessage last, char status) {
+    if (last instanceof FrontendMessage.Query || last instanceof FrontendMessage.Sync && last != ShardRelay.SPLIT) {
       readyMessage(status).writeTo(out());
+    } else if (shardRelay != null) {
+      shardRelay.skipRestOfUnit(); // it knows the split unit's own Sync from its parts'
+    } else {
+      skipToSync = true;
     }
-    flushClient();
-    waiting = false;
   }
 
   /** Gives the attached backend back (or keeps the session's own primary in session mode). */

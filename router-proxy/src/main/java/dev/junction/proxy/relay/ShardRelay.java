@@ -1351,16 +1351,8 @@ final class ShardRelay {
 
   /** Answers a unit that must not run with the refusal; inside a transaction, the transaction fails too. */
   private void refuse(RelaySession.Unit u, SQLException e) {
-    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
-    boolean ends = last instanceof FrontendMessage.Query || (last instanceof FrontendMessage.Sync && last != SPLIT);
+    FrontendMessage last = session.dropUnit(u);
     PgError refusal = PgError.error(e.getSQLState() == null ? "0A000" : e.getSQLState(), e.getMessage());
-    if (!ends) {
-      skipToSync = true;
-    }
     BackendConnection a = session.attachedBackend();
     if (tx.spread() || a == null && tx.failed) {
       tx.failed = true; // an error anywhere fails the transaction on every shard
@@ -1372,9 +1364,7 @@ final class ShardRelay {
         void done(BackendConnection backend, char status) {
           session.setWaiting(false);
           new BackendMessage.ErrorResponse(refusal).writeTo(session.localOut());
-          if (ends) {
-            RelaySession.readyMessage(status).writeTo(session.localOut());
-          }
+          session.endRefusedUnit(last, status);
           session.flushClient();
           session.resume();
         }
@@ -1385,9 +1375,7 @@ final class ShardRelay {
       deferredFailed = true;
     }
     new BackendMessage.ErrorResponse(refusal).writeTo(session.localOut());
-    if (ends) {
-      RelaySession.readyMessage(session.localStatus()).writeTo(session.localOut());
-    }
+    session.endRefusedUnit(last, session.localStatus());
     session.flushClient();
   }
 
