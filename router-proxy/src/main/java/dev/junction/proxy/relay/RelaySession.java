@@ -148,6 +148,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean waiting;
   private boolean pumping;
   private boolean wrote;
+  /** A COMMIT completed since the last ReadyForQuery (see {@link #commandComplete}). */
+  private boolean committedInUnit;
   private boolean unitFailed;
   private Settings settingsAfterUnit;
   /**
@@ -567,6 +569,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     boolean syncOnly;
     /** The unit holds a statement a hot standby refuses in a transaction (PREPARE TRANSACTION, SERIALIZABLE). */
     boolean standbyRefuses;
+    /** A COMMIT/END/ROLLBACK (not ROLLBACK TO) was accounted: later statements of the unit run outside that transaction. */
+    boolean endedTransaction;
+    /** A statement after the unit's COMMIT/ROLLBACK needs the primary. */
+    boolean primaryAfterEnd;
     Settings settingsAfter;
     String fenceCommand;
     /** Sharded: the configured shard index all statements of the unit go to; -1: none named one. */
@@ -685,7 +691,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             refuseAfterFlushOnReplica(u);
             continue;
           }
-          if (inTransaction && u.standbyRefuses && !attached.endpoint.isPrimary()) {
+          if (inTransaction && !attached.endpoint.isPrimary() && (u.standbyRefuses || u.primaryAfterEnd)) {
             refuseInReplicaTransaction(u);
             break; // resumes once the refusal is answered
           }
@@ -887,11 +893,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         u.readOnlyBegin = true;
       } else {
         primary(u, RouteReason.PRIMARY_TRANSACTION);
+        if (sql != null && (containsIgnoreCase(sql, "write") || containsIgnoreCase(sql, "serializable"))) {
+          // nested in a transaction on a replica, a hot standby refuses READ WRITE (0A000) and SERIALIZABLE
+          // where the primary applies them (TxControlDifferentialIT, seeds 99 and 2026)
+          u.standbyRefuses = true;
+        }
       }
       return base;
     }
     if (isTransactionControl(kind)) {
       u.transactionControl = true;
+      if (kind == StatementKind.TX_COMMIT || kind == StatementKind.TX_ROLLBACK) {
+        u.endedTransaction = true;
+      }
       if (sql != null && containsIgnoreCase(sql, "prepare")) {
         primary(u, RouteReason.PRIMARY_TRANSACTION); // PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED: a standby refuses them
         u.standbyRefuses = true;
@@ -942,6 +956,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
 
   private static void primary(Unit u, RouteReason reason) {
+    if (u.endedTransaction) {
+      u.primaryAfterEnd = true;
+    }
     if (!u.primary) {
       u.primary = true;
       u.reason = reason;
@@ -1144,16 +1161,22 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /**
    * Refuses a unit a hot standby would answer differently from the primary (PREPARE TRANSACTION, SERIALIZABLE:
-   * the standby raises 25006/0A000 where the primary prepares, or rolls back an aborted transaction) inside a
-   * transaction that runs on a replica ({@code BEGIN READ ONLY}); the proxy cannot move the transaction. The
+   * the standby raises 25006/0A000 where the primary prepares, or rolls back an aborted transaction; or
+   * statements after the unit's own COMMIT/ROLLBACK that need the primary, which the standby would refuse with
+   * 25006 where PostgreSQL runs them) inside a transaction that runs on a replica ({@code BEGIN READ ONLY}); the
+   * proxy cannot move the transaction. The
    * server's transaction is failed first, so that the client's transaction is failed (status E) on both sides.
    */
   private void refuseInReplicaTransaction(Unit u) {
     FrontendMessage last = dropUnit(u);
-    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this transaction runs on replica "
-        + attached.endpoint + " (it began READ ONLY), and a replica cannot run PREPARE TRANSACTION or SERIALIZABLE"
-        + " isolation; begin the transaction without READ ONLY (it then runs on the primary). The transaction has failed:"
-        + " end it with ROLLBACK");
+    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, u.standbyRefuses
+        ? "Junction: this transaction runs on replica " + attached.endpoint + " (it began READ ONLY), and a replica cannot"
+            + " run PREPARE TRANSACTION, READ WRITE or SERIALIZABLE isolation; begin the transaction without READ ONLY (it"
+            + " then runs on the primary). The transaction has failed: end it with ROLLBACK"
+        : "Junction: these statements end a transaction that runs on replica " + attached.endpoint + " (it began READ ONLY)"
+            + " and then need the primary, in one message batch the proxy cannot split between servers; send the"
+            + " statements after COMMIT/ROLLBACK after a Sync (or as their own query). The transaction has failed: end it"
+            + " with ROLLBACK");
     waiting = true;
     attached.internal(new InternalQuery(ShardRelay.FAIL_TRANSACTION) {
       @Override
@@ -1439,8 +1462,17 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     unitFailed = true;
   }
 
+  /**
+   * A statement completed (its CommandComplete, relayed as sent). Notes a COMMIT after this session wrote: with
+   * AND CHAIN the backend's status stays in a transaction, so {@link #readyForQuery} cannot tell the commit by the
+   * status alone (sharded: a shard's committed rows went unfenced when the chained transaction later spread and
+   * rolled back, and the next read could miss them on a replica).
+   */
   void commandComplete(ByteBuf m) {
-    // tags are relayed as sent; nothing to track here yet
+    if (wrote && m.readableBytes() == 12 && m.getByte(5) == 'C' && m.getByte(6) == 'O' && m.getByte(7) == 'M'
+        && m.getByte(8) == 'M' && m.getByte(9) == 'I' && m.getByte(10) == 'T') {
+      committedInUnit = true; // 'C', length 11, "COMMIT\0"
+    }
   }
 
   void parseFailed(String clientName, BackendConnection b) {
@@ -1475,10 +1507,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       settingsAfterUnit = null;
     }
     unitFailed = false;
-    if (status == 'I' && wrote) {
-      wrote = false;
+    if (wrote && (status == 'I' || committedInUnit)) {
+      wrote = false; // a chained transaction that writes again sets it again
       decision().writeCommitted(routeContext); // the next read that may go to a replica reads the position first
     }
+    committedInUnit = false;
     if (b.queue.isEmpty()) {
       if (!pumping) {
         pump();
