@@ -48,8 +48,10 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
+ * {@code --direct-replica} adds pgbench straight at the first replica (target {@code direct-replica}): what a hot
+ * standby serves on this host, beside {@code direct} (the primary), for reading what spreading reads costs here.
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording);
  * {@code JUNCTION_BASE_PROXY_JAVA_OPTS}, when set, replaces them for the {@code --baseline-jar} process (to compare
  * JVM options with one jar).
@@ -103,6 +105,7 @@ public final class ProxyBenchmark {
     int warmup = Integer.parseInt(option(a, "--warmup", "20"));
     String workerThreads = option(a, "--worker-threads", null);
     primaryOnly = a.contains("--primary-only");
+    replicaLimit = Integer.parseInt(option(a, "--replicas", "2"));
     int junctionPool = Integer.parseInt(option(a, "--junction-pool", Integer.toString(POOL)));
     int basePool = Integer.parseInt(option(a, "--baseline-pool", Integer.toString(junctionPool)));
     boolean basePrimaryOnly = primaryOnly || a.contains("--baseline-primary-only");
@@ -129,6 +132,7 @@ public final class ProxyBenchmark {
         .append(sh("git", "status", "--porcelain").isBlank() ? " (clean)" : " (dirty tree)").append('\n')
         .append("# junction: ").append(proxyJar).append(workerThreads == null ? "" : ", worker-threads " + workerThreads)
         .append(primaryOnly ? ", primary only (--primary-only: no replicas configured, PgBouncer's topology)" : "")
+        .append(!primaryOnly && replicaLimit < 2 ? ", " + replicaLimit + " replica(s) configured (--replicas)" : "")
         .append(junctionPool != POOL ? ", pool " + junctionPool + " per endpoint (--junction-pool)" : "").append('\n')
         .append("# java ").append(System.getProperty("java.version")).append(", ").append(sh(bin.resolve("postgres").toString(), "--version").strip())
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
@@ -159,6 +163,9 @@ public final class ProxyBenchmark {
            PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
+        if (a.contains("--direct-replica")) {
+          targets.put("direct-replica", pg.replica(0).port()); // what a hot standby on this host serves on its own
+        }
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
         if (base != null) {
@@ -394,6 +401,8 @@ public final class ProxyBenchmark {
    * way and at 0.91x in front of the primary alone, with half the p99 and 30 % less CPU per transaction.
    */
   static boolean primaryOnly;
+  /** How many of the cluster's replicas the proxies are configured with ({@code --replicas}, default both). */
+  static int replicaLimit = 2;
 
   /** {@code --keep-logs DIR}: pgbench's per-transaction logs are moved there instead of deleted (latency over time). */
   static Path keepLogs;
@@ -532,7 +541,7 @@ public final class ProxyBenchmark {
       StringBuilder yaml = new StringBuilder("junction:\n  dialect: postgresql\n  shards:\n    - name: main\n      primary:\n")
           .append(endpoint("primary", pg.primary(), "        ", pool))
           .append(primaryOnly ? "" : "      replicas:\n");
-      for (int i = 0; !primaryOnly && i < pg.replicas().size(); i++) {
+      for (int i = 0; !primaryOnly && i < Math.min(replicaLimit, pg.replicas().size()); i++) {
         yaml.append("        - ").append(endpoint("replica" + (i + 1), pg.replica(i), "          ", pool).substring(10));
       }
       yaml.append("  proxy:\n    listen: 127.0.0.1:").append(port).append("\n    admin-listen: 127.0.0.1:0\n    auth: trust\n")

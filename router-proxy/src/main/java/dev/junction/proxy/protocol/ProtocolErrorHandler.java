@@ -8,8 +8,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 /**
  * Answers a {@link ProtocolViolation} the way PostgreSQL does: one FATAL ErrorResponse with the
  * violation's SQLSTATE, then the connection is closed, because after a framing error no later byte
- * can be trusted. Other exceptions are passed on. Place it after the connection handler and
- * after {@link BackendEncoder} (closer to the tail of the pipeline).
+ * can be trusted. Other exceptions are passed on. Place it after the connection handler (closer to the
+ * tail of the pipeline). It encodes the error itself, so it needs no {@link BackendEncoder} (the relay
+ * removes that once the client is logged in).
  */
 @Sharable
 public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
@@ -17,8 +18,9 @@ public final class ProtocolErrorHandler extends ChannelInboundHandlerAdapter {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof ProtocolViolation violation) {
       if (ctx.channel().isActive()) {
-        ctx.writeAndFlush(new BackendMessage.ErrorResponse(violation.toError()))
-            .addListener(ChannelFutureListener.CLOSE);
+        io.netty.buffer.ByteBuf error = ctx.alloc().buffer(128);
+        new BackendMessage.ErrorResponse(violation.toError()).writeTo(error);
+        ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
       }
       return;
     }

@@ -352,7 +352,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ responses
 
-  private void onMessage(ByteBuf m) {
+  /** One whole message from the server, a retained slice this method owns (from {@link BackendDecoder}). */
+  void onMessage(ByteBuf m) {
     byte type = m.getByte(0);
     Pending head = queue.peek();
     RelaySession s = session;

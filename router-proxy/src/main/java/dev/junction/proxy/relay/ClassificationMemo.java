@@ -35,6 +35,10 @@ import java.util.function.Function;
  *   <li>Answers for unparseable SQL are not kept: the classifier counts each such call.</li>
  * </ul>
  * The classifier's cache statistics no longer count the calls answered here.
+ *
+ * <p>Each answer also carries {@link RelaySession#sessionBound}, a scan of the text that ran on every
+ * statement: texts that differ only inside runs of digits contain the same words, so it is one answer.
+ * The last text asked is kept by identity too: an unnamed Parse and its Bind ask with one string.
  */
 final class ClassificationMemo {
   static final int SLOTS = 256;
@@ -44,30 +48,50 @@ final class ClassificationMemo {
 
   private final Function<String, Classification> classifier;
   private final String[] texts = new String[SLOTS];
-  private final Classification[] answers = new Classification[SLOTS];
+  private final Classified[] answers = new Classified[SLOTS];
   /** Whether the text in the slot also answers texts that differ from it in numbers only. */
   private final boolean[] shaped = new boolean[SLOTS];
+
+  /** The last text asked and its answer, compared by identity. */
+  private String lastText;
+  private Classified lastAnswer;
+
+  /** The classifier's answer for a statement text, and whether the statement binds the client to its backend. */
+  record Classified(Classification classification, boolean sessionBound) {}
 
   ClassificationMemo(Function<String, Classification> classifier) {
     this.classifier = classifier;
   }
 
   Classification classify(String sql) {
+    return lookup(sql).classification();
+  }
+
+  Classified lookup(String sql) {
+    if (sql == lastText) {
+      return lastAnswer;
+    }
     if (sql.length() > MAX_LENGTH) {
-      return classifier.apply(sql);
+      return new Classified(classifier.apply(sql), RelaySession.sessionBound(sql));
     }
     int slot = slot(sql);
     String known = texts[slot];
+    Classified answer;
     if (known != null && (known.equals(sql) || shaped[slot] && sameShape(known, sql))) {
-      return answers[slot];
-    }
-    Classification c = classifier.apply(sql);
-    if (c.primaryReason() != PrimaryReason.UNPARSEABLE) {
+      answer = answers[slot];
+    } else {
+      Classification c = classifier.apply(sql);
+      answer = new Classified(c, RelaySession.sessionBound(sql));
+      if (c.primaryReason() == PrimaryReason.UNPARSEABLE) {
+        return answer;
+      }
       texts[slot] = sql;
-      answers[slot] = c;
+      answers[slot] = answer;
       shaped[slot] = plain(sql);
     }
-    return c;
+    lastText = sql;
+    lastAnswer = answer;
+    return answer;
   }
 
   /** A hash in which every run of digits counts as one '0': texts that differ only in numbers share a slot. */

@@ -370,7 +370,7 @@ final class Pool {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast("decoder", new BackendDecoder(runtime.maxBackendMessage)).addLast("backend", b);
+            ch.pipeline().addLast("decoder", new BackendDecoder(runtime.maxBackendMessage, b)).addLast("backend", b);
           }
         })
         .connect(endpoint.host, endpoint.port).addListener(f -> {

@@ -25,6 +25,8 @@ final class PreparedStatements {
     final String sql;
     final List<Integer> parameterTypes;
     final Classification classification;
+    /** {@link RelaySession#sessionBound} of the text, scanned once. */
+    final boolean sessionBound;
 
     Statement(long id, String sql, List<Integer> parameterTypes, Classification classification) {
       this.id = id;
@@ -32,6 +34,7 @@ final class PreparedStatements {
       this.sql = sql;
       this.parameterTypes = parameterTypes;
       this.classification = classification;
+      this.sessionBound = RelaySession.sessionBound(sql);
     }
   }
 

@@ -148,6 +148,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean waiting;
   private boolean pumping;
   private boolean wrote;
+  /** A COMMIT completed since the last ReadyForQuery (see {@link #commandComplete}). */
+  private boolean committedInUnit;
   private boolean unitFailed;
   private Settings settingsAfterUnit;
   /**
@@ -223,7 +225,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastActivityNanos = System.nanoTime();
     FrontendMessage m = (FrontendMessage) msg;
     if (!ready) {
       try {
@@ -246,6 +247,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    lastActivityNanos = System.nanoTime(); // once per read, not per message: the timeouts count in seconds
     if (ready && admin == null) {
       pump();
     }
@@ -528,10 +530,27 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     new BackendMessage.BackendKeyData(processId, secretKey).writeTo(out());
     BackendMessage.ReadyForQuery.IDLE.writeTo(out());
     flushClient();
+    leanPipeline();
     ready = true;
     waiting = false;
     loginTimer.cancel(false);
     pump();
+  }
+
+  /**
+   * From here on every write to the client is a buffer this session gathered itself ({@link #relay},
+   * {@link #out}), so the encoder and the write coalescer of the login only pass writes on: WHY: each
+   * was two more pipeline hops for every write and flush of every transaction. The flush just above
+   * left the coalescer holding nothing.
+   */
+  private void leanPipeline() {
+    io.netty.channel.ChannelPipeline p = ctx.pipeline();
+    if (p.get("coalescer") != null) {
+      p.remove("coalescer");
+    }
+    if (p.get("encoder") != null) {
+      p.remove("encoder");
+    }
   }
 
   // ================================================================== the unit pump
@@ -550,6 +569,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     boolean syncOnly;
     /** The unit holds a statement a hot standby refuses in a transaction (PREPARE TRANSACTION, SERIALIZABLE). */
     boolean standbyRefuses;
+    /** A COMMIT/END/ROLLBACK (not ROLLBACK TO) was accounted: later statements of the unit run outside that transaction. */
+    boolean endedTransaction;
+    /** A statement after the unit's COMMIT/ROLLBACK needs the primary. */
+    boolean primaryAfterEnd;
     Settings settingsAfter;
     String fenceCommand;
     /** Sharded: the configured shard index all statements of the unit go to; -1: none named one. */
@@ -668,7 +691,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             refuseAfterFlushOnReplica(u);
             continue;
           }
-          if (inTransaction && u.standbyRefuses && !attached.endpoint.isPrimary()) {
+          if (inTransaction && !attached.endpoint.isPrimary() && (u.standbyRefuses || u.primaryAfterEnd)) {
             refuseInReplicaTransaction(u);
             break; // resumes once the refusal is answered
           }
@@ -742,18 +765,20 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             return u;
           }
         }
-        Classification c = memo.classify(q.sql());
+        ClassificationMemo.Classified k = memo.lookup(q.sql());
+        Classification c = k.classification();
         if (c.multiStatement()) {
           u.transactionControl |= c.parts().stream().anyMatch(p -> isTransactionControl(p.kind()));
           List<String> parts = c.parts().size() > 1 ? splitter().split(q.sql()) : List.of(q.sql());
-          for (int k = 0; k < c.parts().size(); k++) {
-            base = account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), base);
+          for (int p = 0; p < c.parts().size(); p++) {
+            String part = p < parts.size() ? parts.get(p) : q.sql();
+            base = account(u, c.parts().get(p), part, sessionBound(part), base);
             if (shardRelay != null) {
-              shardRelay.account(u, c.parts().get(k), k < parts.size() ? parts.get(k) : q.sql(), null, null, i);
+              shardRelay.account(u, c.parts().get(p), part, null, null, i);
             }
           }
         } else {
-          base = account(u, c, q.sql(), base);
+          base = account(u, c, q.sql(), k.sessionBound(), base);
           if (shardRelay != null) {
             shardRelay.account(u, c, q.sql(), null, null, i);
           }
@@ -780,20 +805,24 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       } else if (m instanceof FrontendMessage.Bind b) {
         String sql;
         Classification c;
+        boolean bound;
         List<Integer> types;
         if (b.statement().isEmpty()) {
           sql = unnamed;
-          c = sql == null ? null : memo.classify(sql);
+          ClassificationMemo.Classified k = sql == null ? null : memo.lookup(sql);
+          c = k == null ? null : k.classification();
+          bound = k != null && k.sessionBound();
           types = unnamedTypesInUnit != null ? unnamedTypesInUnit : unnamedTypes;
         } else {
           PreparedStatements.Statement st = parsed != null && parsed.containsKey(b.statement()) ? parsed.get(b.statement())
               : statements.get(b.statement());
           sql = st == null ? null : st.sql;
           c = st == null ? null : st.classification;
+          bound = st != null && st.sessionBound;
           types = st == null ? null : st.parameterTypes;
         }
         if (c != null) {
-          base = account(u, c, sql, base);
+          base = account(u, c, sql, bound, base);
           if (shardRelay != null) {
             shardRelay.account(u, c, sql, b, types, i);
           }
@@ -848,8 +877,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         || k == StatementKind.TX_SAVEPOINT;
   }
 
-  /** Adds one statement's needs to the unit; returns the settings after it. */
-  private Settings account(Unit u, Classification c, String sql, Settings base) {
+  /**
+   * Adds one statement's needs to the unit; returns the settings after it. {@code sessionBound} is
+   * {@link #sessionBound} of {@code sql}, kept with the classification (it was a scan per statement).
+   */
+  private Settings account(Unit u, Classification c, String sql, boolean sessionBound, Settings base) {
     u.statements = true;
     u.statementCount++;
     u.only = u.statementCount == 1 ? c.kind() : null;
@@ -861,11 +893,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         u.readOnlyBegin = true;
       } else {
         primary(u, RouteReason.PRIMARY_TRANSACTION);
+        if (sql != null && (containsIgnoreCase(sql, "write") || containsIgnoreCase(sql, "serializable"))) {
+          // nested in a transaction on a replica, a hot standby refuses READ WRITE (0A000) and SERIALIZABLE
+          // where the primary applies them (TxControlDifferentialIT, seeds 99 and 2026)
+          u.standbyRefuses = true;
+        }
       }
       return base;
     }
     if (isTransactionControl(kind)) {
       u.transactionControl = true;
+      if (kind == StatementKind.TX_COMMIT || kind == StatementKind.TX_ROLLBACK) {
+        u.endedTransaction = true;
+      }
       if (sql != null && containsIgnoreCase(sql, "prepare")) {
         primary(u, RouteReason.PRIMARY_TRANSACTION); // PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED: a standby refuses them
         u.standbyRefuses = true;
@@ -896,7 +936,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } else {
       u.reads = true;
     }
-    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || (sql != null && sessionBound(sql))) {
+    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || sessionBound) {
       u.pins = true;
       u.writes = true;
       primary(u, RouteReason.PRIMARY_SESSION_STATE);
@@ -916,6 +956,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
 
   private static void primary(Unit u, RouteReason reason) {
+    if (u.endedTransaction) {
+      u.primaryAfterEnd = true;
+    }
     if (!u.primary) {
       u.primary = true;
       u.reason = reason;
@@ -1107,50 +1150,40 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void refuseAfterFlushOnReplica(Unit u) {
     String replica = attached.endpoint.toString();
     detach(); // unsynced: closed, not lent on
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
+    FrontendMessage last = dropUnit(u);
     new BackendMessage.ErrorResponse(PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this statement needs"
         + " the primary, but the statements before it since the last Sync were sent with Flush and run on replica " + replica
         + " in one implicit transaction, which the proxy cannot move; send Sync before it (or send the write first, or"
         + " use BEGIN ... COMMIT). The statements since the last Sync were rolled back")).writeTo(out());
-    if (last instanceof FrontendMessage.Sync) {
-      readyMessage(localStatus()).writeTo(out());
-    } else {
-      skipToSync = true;
-    }
+    endRefusedUnit(last, localStatus());
     flushClient();
   }
 
   /**
    * Refuses a unit a hot standby would answer differently from the primary (PREPARE TRANSACTION, SERIALIZABLE:
-   * the standby raises 25006/0A000 where the primary prepares, or rolls back an aborted transaction) inside a
-   * transaction that runs on a replica ({@code BEGIN READ ONLY}); the proxy cannot move the transaction. The
+   * the standby raises 25006/0A000 where the primary prepares, or rolls back an aborted transaction; or
+   * statements after the unit's own COMMIT/ROLLBACK that need the primary, which the standby would refuse with
+   * 25006 where PostgreSQL runs them) inside a transaction that runs on a replica ({@code BEGIN READ ONLY}); the
+   * proxy cannot move the transaction. The
    * server's transaction is failed first, so that the client's transaction is failed (status E) on both sides.
    */
   private void refuseInReplicaTransaction(Unit u) {
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
-    boolean ends = last instanceof FrontendMessage.Query || last instanceof FrontendMessage.Sync && last != ShardRelay.SPLIT;
-    if (!ends) {
-      skipToSync = true;
-    }
-    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, "Junction: this transaction runs on replica "
-        + attached.endpoint + " (it began READ ONLY), and a replica cannot run PREPARE TRANSACTION or SERIALIZABLE"
-        + " isolation; begin the transaction without READ ONLY (it then runs on the primary). The transaction has failed:"
-        + " end it with ROLLBACK");
+    FrontendMessage last = dropUnit(u);
+    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, u.standbyRefuses
+        ? "Junction: this transaction runs on replica " + attached.endpoint + " (it began READ ONLY), and a replica cannot"
+            + " run PREPARE TRANSACTION, READ WRITE or SERIALIZABLE isolation; begin the transaction without READ ONLY (it"
+            + " then runs on the primary). The transaction has failed: end it with ROLLBACK"
+        : "Junction: these statements end a transaction that runs on replica " + attached.endpoint + " (it began READ ONLY)"
+            + " and then need the primary, in one message batch the proxy cannot split between servers; send the"
+            + " statements after COMMIT/ROLLBACK after a Sync (or as their own query). The transaction has failed: end it"
+            + " with ROLLBACK");
     waiting = true;
     attached.internal(new InternalQuery(ShardRelay.FAIL_TRANSACTION) {
       @Override
       void done(BackendConnection backend, char status) {
         waiting = false;
         new BackendMessage.ErrorResponse(refusal).writeTo(out());
-        if (ends) {
-          readyMessage(status).writeTo(out());
-        }
+        endRefusedUnit(last, status);
         flushClient();
         resume();
       }
@@ -1159,20 +1192,38 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** Answers a unit that could not be routed with an ErrorResponse, as the server would have. */
   private void failUnit(Unit u, PgError error) {
+    FrontendMessage last = dropUnit(u);
+    new BackendMessage.ErrorResponse(error).writeTo(out());
+    // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
+    endRefusedUnit(last, shardRelay == null ? 'I' : shardRelay.failedWithoutBackend());
+    flushClient();
+    waiting = false;
+  }
+
+  /** Takes unit {@code u}'s messages off {@link #pending} without sending them; returns the last one. */
+  FrontendMessage dropUnit(Unit u) {
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
       last = pending.poll();
     }
-    new BackendMessage.ErrorResponse(error).writeTo(out());
-    // no backend: no transaction is open, unless other shards' backends hold this session's (sharded)
-    char status = shardRelay == null ? 'I' : shardRelay.failedWithoutBackend();
-    if (last == ShardRelay.SPLIT) {
-      shardRelay.skipRestOfUnit(); // a part of a split unit: the client's Sync is still to come
-    } else {
+    return last;
+  }
+
+  /**
+   * Ends a unit that was answered with an error instead of being sent ({@code last}: its last message), as
+   * the server ends a failed statement: ReadyForQuery with {@code status} when the unit ended with a simple
+   * Query or the client's Sync; otherwise (Flush, or a part of a unit split between shards) the client's
+   * messages are dropped up to its Sync, which is answered then. One rule for every refusal: answering
+   * ReadyForQuery after a Flush, and again at the Sync, was a second ReadyForQuery the server never sends.
+   */
+  void endRefusedUnit(FrontendMessage last, char status) {
+    if (last instanceof FrontendMessage.Query || last instanceof FrontendMessage.Sync && last != ShardRelay.SPLIT) {
       readyMessage(status).writeTo(out());
+    } else if (shardRelay != null) {
+      shardRelay.skipRestOfUnit(); // it knows the split unit's own Sync from its parts'
+    } else {
+      skipToSync = true;
     }
-    flushClient();
-    waiting = false;
   }
 
   /** Gives the attached backend back (or keeps the session's own primary in session mode). */
@@ -1411,8 +1462,17 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     unitFailed = true;
   }
 
+  /**
+   * A statement completed (its CommandComplete, relayed as sent). Notes a COMMIT after this session wrote: with
+   * AND CHAIN the backend's status stays in a transaction, so {@link #readyForQuery} cannot tell the commit by the
+   * status alone (sharded: a shard's committed rows went unfenced when the chained transaction later spread and
+   * rolled back, and the next read could miss them on a replica).
+   */
   void commandComplete(ByteBuf m) {
-    // tags are relayed as sent; nothing to track here yet
+    if (wrote && m.readableBytes() == 12 && m.getByte(5) == 'C' && m.getByte(6) == 'O' && m.getByte(7) == 'M'
+        && m.getByte(8) == 'M' && m.getByte(9) == 'I' && m.getByte(10) == 'T') {
+      committedInUnit = true; // 'C', length 11, "COMMIT\0"
+    }
   }
 
   void parseFailed(String clientName, BackendConnection b) {
@@ -1447,10 +1507,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       settingsAfterUnit = null;
     }
     unitFailed = false;
-    if (status == 'I' && wrote) {
-      wrote = false;
+    if (wrote && (status == 'I' || committedInUnit)) {
+      wrote = false; // a chained transaction that writes again sets it again
       decision().writeCommitted(routeContext); // the next read that may go to a replica reads the position first
     }
+    committedInUnit = false;
     if (b.queue.isEmpty()) {
       if (!pumping) {
         pump();

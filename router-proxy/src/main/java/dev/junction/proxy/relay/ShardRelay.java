@@ -119,6 +119,42 @@ final class ShardRelay {
     /** Transaction-control statements in the unit, and the text of a BEGIN that is its first statement. */
     int controls;
     String begin;
+    /** A BEGIN of the unit opened a transaction that no COMMIT/ROLLBACK of the unit ended yet. */
+    private boolean openInUnit;
+    /** A COMMIT/ROLLBACK of the unit was seen. */
+    private boolean endedInUnit;
+    /** The first BEGIN with modes after another BEGIN of the unit, none ended between: nested in the unit itself. */
+    private String nestedInUnit;
+    /** The first BEGIN with modes before any BEGIN, COMMIT or ROLLBACK of the unit: nested when the session is in a transaction. */
+    private String beginBeforeEnd;
+
+    /** Notes one BEGIN of the unit, in order (see {@link #nestedBegin}). */
+    void begin(String sql) {
+      if (!plainBegin(sql)) {
+        if (openInUnit) {
+          nestedInUnit = nestedInUnit == null ? sql : nestedInUnit;
+        } else if (!endedInUnit && beginBeforeEnd == null) {
+          beginBeforeEnd = sql;
+        }
+      }
+      openInUnit = true;
+    }
+
+    /** Notes one COMMIT/END/ROLLBACK (not ROLLBACK TO) of the unit. */
+    void end() {
+      openInUnit = false;
+      endedInUnit = true;
+    }
+
+    /**
+     * The first BEGIN with modes of the unit that runs inside a transaction, given whether the session is in one
+     * when the unit starts, or null. Any of them, not only a leading one: {@code BEGIN; BEGIN READ ONLY} in one
+     * query, or extended {@code BEGIN, SELECT, BEGIN READ ONLY} (ShardedTxControlDifferentialIT, seed 1234567: the
+     * READ ONLY held on one shard, and an INSERT on another ran where PostgreSQL answers 25006).
+     */
+    String nestedBegin(boolean inTransaction) {
+      return nestedInUnit != null ? nestedInUnit : inTransaction ? beginBeforeEnd : null;
+    }
     /** A statement of the unit writes, in the library's sense (WRITE, DDL, UNKNOWN: what reject counts). */
     boolean writes;
     /** The unit's SET LOCAL / SET TRANSACTION / SET CONSTRAINTS statements (see {@link ShardTransaction#settings}). */
@@ -149,6 +185,11 @@ final class ShardRelay {
         Parts p = u.parts == null ? (u.parts = new Parts()) : u.parts;
         if (++p.controls == 1 && p.statements == 0 && c.kind() == StatementKind.TX_BEGIN) {
           p.begin = sql.strip();
+        }
+        if (c.kind() == StatementKind.TX_BEGIN) {
+          p.begin(sql);
+        } else if (c.kind() == StatementKind.TX_COMMIT || c.kind() == StatementKind.TX_ROLLBACK) {
+          p.end();
         }
         if (c.kind() == StatementKind.TX_SAVEPOINT && sql.strip().regionMatches(true, 0, "ROLLBACK", 0, 8)) {
           p.rollbackTo = true;
@@ -263,6 +304,9 @@ final class ShardRelay {
     boolean inTx = a != null && a.status != 'I' || tx.failed || tx.spread();
     String nestedBegin = !inTx || u.refusal != null ? null
         : u.only == StatementKind.TX_BEGIN && answerable(u) ? u.onlySql : leadingBegin(u) ? u.parts.begin : null;
+    if (nestedBegin == null && u.refusal == null && u.parts != null) {
+      nestedBegin = u.parts.nestedBegin(inTx);
+    }
     if (nestedBegin != null && !plainBegin(nestedBegin)) {
       // A nested BEGIN's modes hold on the server that gets it only, not on shards joining later with the
       // transaction's BEGIN text (ShardedTxControlDifferentialIT, seed 42: a READ ONLY lost on the next shard)
@@ -315,6 +359,12 @@ final class ShardRelay {
       } else if (p.spanning == null) {
         if (!(lastOf(u) instanceof FrontendMessage.Sync) || lastOf(u) == SPLIT) {
           u.refusal = JunctionSqlState.refusal("Junction: these statements go to different shards; end them with Sync");
+        } else if (p.writes && p.txSettings != null) {
+          // PostgreSQL ignores SET LOCAL / SET TRANSACTION in an implicit transaction (WARNING 25P01); inside the
+          // transaction the proxy opens for such a unit it would hold (ShardedTxControlDifferentialIT, seed 99)
+          u.refusal = JunctionSqlState.refusal("Junction: SET LOCAL or SET TRANSACTION outside a transaction, among"
+              + " statements that write to several shards before one Sync: PostgreSQL ignores it there, and the proxy"
+              + " runs such statements as one transaction, where it would hold; send it inside BEGIN ... COMMIT");
         } else {
           if (a != null) {
             session.detachBackend();
@@ -1351,16 +1401,8 @@ final class ShardRelay {
 
   /** Answers a unit that must not run with the refusal; inside a transaction, the transaction fails too. */
   private void refuse(RelaySession.Unit u, SQLException e) {
-    ArrayDeque<FrontendMessage> pending = session.pendingMessages();
-    FrontendMessage last = null;
-    for (int i = 0; i < u.count; i++) {
-      last = pending.poll();
-    }
-    boolean ends = last instanceof FrontendMessage.Query || (last instanceof FrontendMessage.Sync && last != SPLIT);
+    FrontendMessage last = session.dropUnit(u);
     PgError refusal = PgError.error(e.getSQLState() == null ? "0A000" : e.getSQLState(), e.getMessage());
-    if (!ends) {
-      skipToSync = true;
-    }
     BackendConnection a = session.attachedBackend();
     if (tx.spread() || a == null && tx.failed) {
       tx.failed = true; // an error anywhere fails the transaction on every shard
@@ -1372,9 +1414,7 @@ final class ShardRelay {
         void done(BackendConnection backend, char status) {
           session.setWaiting(false);
           new BackendMessage.ErrorResponse(refusal).writeTo(session.localOut());
-          if (ends) {
-            RelaySession.readyMessage(status).writeTo(session.localOut());
-          }
+          session.endRefusedUnit(last, status);
           session.flushClient();
           session.resume();
         }
@@ -1385,9 +1425,7 @@ final class ShardRelay {
       deferredFailed = true;
     }
     new BackendMessage.ErrorResponse(refusal).writeTo(session.localOut());
-    if (ends) {
-      RelaySession.readyMessage(session.localStatus()).writeTo(session.localOut());
-    }
+    session.endRefusedUnit(last, session.localStatus());
     session.flushClient();
   }
 

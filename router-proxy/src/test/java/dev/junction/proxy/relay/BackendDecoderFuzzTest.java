@@ -43,7 +43,7 @@ class BackendDecoderFuzzTest {
         stream.writeBytes(m);
       }
       byte[] all = stream.toByteArray();
-      EmbeddedChannel ch = new EmbeddedChannel(new BackendDecoder(LIMIT));
+      EmbeddedChannel ch = new EmbeddedChannel(new BackendDecoder(LIMIT, null));
       int at = 0;
       while (at < all.length) {
         int n = Math.min(all.length - at, 1 + random.nextInt(random.nextBoolean() ? 7 : 700));
@@ -76,7 +76,7 @@ class BackendDecoderFuzzTest {
         junk[2] = 0;
         junk[3] = 0;
       }
-      EmbeddedChannel ch = new EmbeddedChannel(new BackendDecoder(LIMIT));
+      EmbeddedChannel ch = new EmbeddedChannel(new BackendDecoder(LIMIT, null));
       try {
         ch.writeInbound(Unpooled.wrappedBuffer(junk));
         ByteBuf m;

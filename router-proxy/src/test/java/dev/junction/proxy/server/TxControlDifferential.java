@@ -163,6 +163,27 @@ abstract class TxControlDifferential {
     s.add(List.of("BEGIN", ins(1), ins(2), ins(3), ins(4), "BEGIN", "ROLLBACK", COUNT));
     s.add(List.of("BEGIN READ ONLY", "SELECT v FROM t WHERE id = 1", "SELECT v FROM t WHERE id = 4", ins(2), "COMMIT", COUNT));
     s.add(List.of("BEGIN ISOLATION LEVEL bogus", ins(1), ins(2), ins(3), ins(4), "ROLLBACK", COUNT));
+    // found with seed 1234567: a unit that ends a transaction held on a replica and then writes (the replica
+    // answered 25006 where PostgreSQL runs the write); a nested BEGIN with modes inside one unit (sharded: the
+    // READ ONLY held on one shard only, and a write on another ran where PostgreSQL answers 25006)
+    s.add(List.of("BEGIN READ ONLY", "x:END ;; " + ins(6), COUNT));
+    s.add(List.of("BEGIN READ ONLY", "COMMIT; " + ins(6), COUNT));
+    s.add(List.of("BEGIN READ ONLY", "x:ROLLBACK ;; BEGIN ;; " + ins(5), "COMMIT", COUNT));
+    s.add(List.of("BEGIN READ ONLY", "x:COMMIT ;; SELECT v FROM t WHERE id = 1", COUNT));
+    s.add(List.of("BEGIN ISOLATION LEVEL REPEATABLE READ; BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE", COUNT,
+        "x:DELETE FROM t WHERE id = 2 ;; " + ins(6), COUNT));
+    s.add(List.of("x:BEGIN ISOLATION LEVEL REPEATABLE READ ;; SELECT v FROM t WHERE id = 2 ;; BEGIN READ ONLY",
+        "x:" + ins(6) + " ;; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "ROLLBACK", COUNT));
+    s.add(List.of("BEGIN; SELECT 1; BEGIN READ ONLY", ins(1), ins(2), "COMMIT", COUNT));
+    s.add(List.of("BEGIN", "SELECT v FROM t WHERE id = 1; BEGIN READ ONLY", ins(2), "COMMIT", COUNT));
+    s.add(List.of("BEGIN; COMMIT; BEGIN READ ONLY", ins(1), "ROLLBACK", COUNT));
+    // seeds 99 and 2026: a nested BEGIN READ WRITE / SERIALIZABLE in a transaction held on a replica (the standby
+    // answers 0A000 where the primary applies it); SET TRANSACTION in a pipeline writing to several shards
+    s.add(List.of("BEGIN READ ONLY", "START TRANSACTION READ WRITE, ISOLATION LEVEL SERIALIZABLE", COUNT, "COMMIT", COUNT));
+    s.add(List.of("BEGIN READ ONLY", "x:BEGIN READ ONLY ;; START TRANSACTION READ WRITE", "ROLLBACK", COUNT));
+    s.add(List.of("BEGIN READ ONLY", "BEGIN ISOLATION LEVEL REPEATABLE READ", COUNT, "COMMIT"));
+    s.add(List.of("x:UPDATE t SET v = v || '+' WHERE id = 5 ;; SET TRANSACTION READ ONLY ;; SELECT 1/0", COUNT));
+    s.add(List.of("x:" + ins(1) + " ;; SET TRANSACTION READ ONLY ;; " + ins(2), COUNT));
     return s;
   }
 

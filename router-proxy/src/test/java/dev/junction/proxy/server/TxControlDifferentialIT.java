@@ -86,6 +86,46 @@ class TxControlDifferentialIT extends TxControlDifferential {
     assertThat(report.divergences).as("divergences from PostgreSQL (seed %d)", seed).isEmpty();
   }
 
+  /**
+   * A unit the proxy answers with an error instead of sending it (here: no primary connection within the wait)
+   * ends as the server ends a failed statement: after a Flush the client gets the error only, and its Sync
+   * then gets one ReadyForQuery. The old answer (ReadyForQuery at once, and again at the Sync) left one
+   * ReadyForQuery too many in the stream: the client's next query read that one and lost its own rows.
+   * The oracle: the same messages against PostgreSQL with a statement that fails there.
+   */
+  @Test
+  void aUnitRefusedAfterFlushIsAnsweredAsPostgresAnswersAFailedOne() throws Exception {
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, one),
+        List.of(new JunctionConfig.Endpoint("replica1", pg.replica(0).jdbcUrl(), pg.replica(0).user(), "", 1, one)))),
+        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource tightDs = RoutingDataSource.create(config, registry);
+         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
+             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+                 Duration.ofSeconds(1), 16)), tightDs, registry);
+         WireClient holder = new WireClient("127.0.0.1", tight.port(), "app", "postgres");
+         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", "postgres");
+         WireClient oracle = oracleClient()) {
+      assertThat(holder.query("BEGIN")).containsExactly("C:BEGIN", "Z:T");
+      assertThat(holder.query("INSERT INTO t VALUES (1, 'held')")).containsExactly("C:INSERT 0 1", "Z:T"); // the primary's only connection
+
+      List<String> refused = client.extended(List.of("INSERT INTO t VALUES (2, 'waits')"), false);
+      List<String> failed = oracle.extended(List.of("INSERT INTO no_such_table VALUES (2)"), false); // fails at its Parse
+      assertThat(failed).containsExactly("E:42P01");
+      assertThat(refused).as("the refused unit (%s)", client.errorMessages).containsExactly("E:53300");
+      List<String> sync = client.sync();
+      List<String> next = client.query("SELECT 1");
+      System.out.println("[TxControlDifferentialIT] refused after Flush: " + refused + " then Sync " + sync + " then SELECT 1 " + next);
+      assertThat(sync).as("the Sync after the refused unit").isEqualTo(oracle.sync()).containsExactly("Z:I");
+      assertThat(next).as("the next query gets its own rows")
+          .isEqualTo(oracle.query("SELECT 1")).containsExactly("T:?column?", "D:1", "C:SELECT 1", "Z:I");
+      assertThat(holder.query("ROLLBACK")).containsExactly("C:ROLLBACK", "Z:I");
+    }
+  }
+
   static void print(String name, long seed, Report report) {
     System.out.printf("[%s] seed %d: %d sequences, %d steps, %d divergences, %d refusals%n", name, seed, report.sequences,
         report.steps, report.divergences.size(), report.refusals.size());
