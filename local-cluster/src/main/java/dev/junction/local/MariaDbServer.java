@@ -15,6 +15,9 @@ import java.util.List;
  *
  * <p>The data directory comes from {@code mariadb-install-db}; a {@code root@127.0.0.1} account
  * with an empty password is added (outside the binary log) so that JDBC over TCP works.
+ *
+ * <p>A server of a shared cluster is handed to each test class as a view bound to the class's own
+ * database, which refuses stop, kill and start (see {@link PostgresServer}).
  */
 public final class MariaDbServer extends ChildProcessServer implements JdbcServer {
   public static final String DATABASE = "junction";
@@ -23,6 +26,9 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
   private final Path dir;
   private final int serverId;
   private final boolean readOnly;
+  /** The server whose process this object controls: itself, or the shared server this is a view of. */
+  private final MariaDbServer process;
+  private final String database;
 
   MariaDbServer(String name, Path binary, Path dir, int port, int serverId, boolean readOnly) {
     super(name, port, dir.resolve("mariadbd.log"));
@@ -30,6 +36,71 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
     this.dir = dir;
     this.serverId = serverId;
     this.readOnly = readOnly;
+    this.process = this;
+    this.database = DATABASE;
+  }
+
+  private MariaDbServer(MariaDbServer process, String database) {
+    super(process.name(), process.port(), process.dir.resolve("mariadbd.log"));
+    this.binary = process.binary;
+    this.dir = process.dir;
+    this.serverId = process.serverId;
+    this.readOnly = process.readOnly;
+    this.process = process;
+    this.database = database;
+  }
+
+  /** A view of this server bound to {@code database}, which cannot stop or restart it. */
+  MariaDbServer sharedView(String database) {
+    return new MariaDbServer(process, database);
+  }
+
+  /** True for a server of a shared cluster, as handed to one test class. */
+  public boolean isShared() {
+    return process != this;
+  }
+
+  /** The database of {@link #jdbcUrl()}: {@value #DATABASE}, or a shared cluster's per-class one. */
+  public String database() {
+    return database;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return isShared() ? process.isRunning() : super.isRunning();
+  }
+
+  @Override
+  public synchronized void start() {
+    refuseIfShared("started");
+    super.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    refuseIfShared("stopped");
+    super.stop();
+  }
+
+  @Override
+  public synchronized void kill() {
+    refuseIfShared("killed");
+    super.kill();
+  }
+
+  /** A view closes nothing: the shared server outlives each class. */
+  @Override
+  public void close() {
+    if (!isShared()) {
+      super.close();
+    }
+  }
+
+  private void refuseIfShared(String what) {
+    if (isShared()) {
+      throw new UnsupportedOperationException(name() + " belongs to a shared cluster (LocalCluster.Builder.shared) and cannot be "
+          + what + ": other test classes use it; start a private cluster with LocalCluster.builder()...start()");
+    }
   }
 
   static MariaDbServer create(String name, Path baseDir, int serverId, boolean readOnly) {
@@ -57,7 +128,7 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
 
   @Override
   public String jdbcUrl() {
-    return "jdbc:mysql://127.0.0.1:" + port() + "/" + DATABASE
+    return "jdbc:mysql://127.0.0.1:" + port() + "/" + database
         + "?useSSL=false&allowPublicKeyRetrieval=true&connectTimeout=2000";
   }
 
@@ -130,6 +201,6 @@ public final class MariaDbServer extends ChildProcessServer implements JdbcServe
    * replication has applied its CREATE DATABASE, so catch-up checks must not depend on it.
    */
   public Connection connectWithoutDatabase() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl().replace("/" + DATABASE + "?", "/?"), user(), password());
+    return DriverManager.getConnection(jdbcUrl().replace("/" + database + "?", "/?"), user(), password());
   }
 }
