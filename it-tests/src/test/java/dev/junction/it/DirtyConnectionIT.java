@@ -36,7 +36,7 @@ class DirtyConnectionIT {
 
   @BeforeAll
   static void start() {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).shared(DirtyConnectionIT.class);
   }
 
   @AfterAll

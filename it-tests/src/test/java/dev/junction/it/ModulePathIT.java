@@ -56,7 +56,7 @@ class ModulePathIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(ModulePathIT.class);
     try (Connection c = cluster.postgres(0).primary().connect(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)");
     }

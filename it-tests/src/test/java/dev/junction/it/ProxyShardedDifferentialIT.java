@@ -55,7 +55,7 @@ class ProxyShardedDifferentialIT {
   @Timeout(1200)
   void generatedQueriesThroughTheProxyMatchTheOracle() throws Exception {
     try (LocalCluster shards = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas(Duration.ZERO).start();
-         LocalCluster oracleCluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().start()) {
+         LocalCluster oracleCluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().shared(ProxyShardedDifferentialIT.class)) {
       List<ShardServers> pg = new ArrayList<>();
       for (PostgresReplicaSet set : shards.postgres()) {
         pg.add(new ShardServers(set.primary(), set.replicas()));

@@ -32,7 +32,7 @@ class ReadOnlyTransactionIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).shared(ReadOnlyTransactionIT.class);
     for (JdbcServer primary : List.of(cluster.postgres(0).primary(), cluster.mariadb().primary())) {
       try (Connection c = primary.connect(); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE counters (id int primary key, v bigint not null)");

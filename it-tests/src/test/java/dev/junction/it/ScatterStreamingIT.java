@@ -52,7 +52,7 @@ class ScatterStreamingIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(SHARDS).postgresReplicas().start();
+    cluster = LocalCluster.builder().postgresReplicaSets(SHARDS).postgresReplicas().shared(ScatterStreamingIT.class);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(2, 0, Duration.ofSeconds(10), Duration.ofMinutes(10),
         Duration.ofMinutes(30), Duration.ofSeconds(1));
     List<JunctionConfig.Shard> shards = new ArrayList<>();
@@ -90,14 +90,15 @@ class ScatterStreamingIT {
 
   @AfterAll
   static void stop() {
-    for (AutoCloseable c : new AutoCloseable[] {ds, cluster}) {
-      try {
-        if (c != null) {
-          c.close();
-        }
-      } catch (Exception ignored) {
-        // best effort
+    try {
+      if (ds != null) {
+        ds.close();
       }
+    } catch (Exception ignored) {
+      // best effort
+    }
+    if (cluster != null) {
+      cluster.close(); // not quietly: the shared cluster's give-back check must be able to fail the class
     }
   }
 

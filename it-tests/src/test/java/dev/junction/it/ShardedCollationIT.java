@@ -39,7 +39,7 @@ class ShardedCollationIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas().start();
+    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas().shared(ShardedCollationIT.class);
     String ddl = "CREATE COLLATION IF NOT EXISTS ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);"
         + "CREATE TABLE words_icu (id bigint primary key, name text COLLATE \"en-x-icu\" not null);"
         + "CREATE TABLE words_ci (id bigint primary key, name text COLLATE ci not null)";
@@ -50,10 +50,10 @@ class ShardedCollationIT {
     }
     PostgresReplicaSet first = cluster.postgres(0);
     try (Connection c = first.primary().connect(); Statement s = c.createStatement()) {
-      s.execute("CREATE DATABASE oracle");
+      s.execute("CREATE DATABASE " + oracleDatabase());
     }
     String url = first.primary().jdbcUrl();
-    oracle = DriverManager.getConnection(url.substring(0, url.lastIndexOf('/') + 1) + "oracle",
+    oracle = DriverManager.getConnection(url.substring(0, url.lastIndexOf('/') + 1) + oracleDatabase(),
         first.primary().user(), first.primary().password());
     try (Statement s = oracle.createStatement()) {
       s.execute(ddl);
@@ -80,11 +80,22 @@ class ShardedCollationIT {
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {oracle, ds, cluster}) {
+    for (AutoCloseable c : new AutoCloseable[] {oracle, ds}) {
       if (c != null) {
         c.close();
       }
     }
+    if (cluster != null) {
+      try (Connection c = cluster.postgres(0).primary().connect(); Statement s = c.createStatement()) {
+        s.execute("DROP DATABASE IF EXISTS " + oracleDatabase() + " WITH (FORCE)"); // the shared cluster is given back as found
+      }
+      cluster.close();
+    }
+  }
+
+  /** The unsharded oracle, beside the class's own database on shard 0's server (the cluster is shared). */
+  static String oracleDatabase() {
+    return cluster.postgres(0).primary().database() + "_oracle";
   }
 
   /** Scatter queries whose merge compares text under the column collation: none may return a wrong answer. */

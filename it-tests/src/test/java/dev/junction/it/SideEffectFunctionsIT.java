@@ -30,7 +30,7 @@ class SideEffectFunctionsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(SideEffectFunctionsIT.class);
     pg = cluster.postgres(0);
     primaryPort = pg.primary().port();
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {

@@ -26,6 +26,10 @@ import java.util.concurrent.Future;
  *
  * <p>Replica sets start concurrently with MariaDB and Redis. A JVM shutdown hook tears down anything
  * still running if the caller never reaches {@code close()}.
+ *
+ * <p>{@link Builder#shared(Class)} instead leases a cluster of that shape that is started once per JVM
+ * and reused by later test classes, each in a database of its own ({@link SharedClusters}); its
+ * {@code close()} drops that database and checks that the class left nothing else behind.
  */
 public final class LocalCluster implements AutoCloseable {
   private final Path baseDir;
@@ -33,16 +37,34 @@ public final class LocalCluster implements AutoCloseable {
   private final List<MariaDbReplicaSet> mariadb;
   private final RedisServer redis;
   private final Thread shutdownHook;
+  /** For a lease of a shared cluster: gives the servers back (drops the class's database); else null. */
+  private final Runnable release;
+  /** Stops the servers if this JVM dies without running the shutdown hook ({@link Reaper}); null for a lease. */
+  private final Process watchdog;
   private volatile boolean closed;
   private final List<AutoCloseable> closeFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private LocalCluster(Path baseDir, List<PostgresReplicaSet> postgres, List<MariaDbReplicaSet> mariadb, RedisServer redis) {
+  private LocalCluster(Path baseDir, List<PostgresReplicaSet> postgres, List<MariaDbReplicaSet> mariadb, RedisServer redis,
+      Process watchdog) {
     this.baseDir = baseDir;
+    this.watchdog = watchdog;
     this.postgres = List.copyOf(postgres);
     this.mariadb = List.copyOf(mariadb);
     this.redis = redis;
+    this.release = null;
     this.shutdownHook = new Thread(this::teardown, "local-cluster-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** A lease of a shared cluster: views of its servers, and what gives them back on {@link #close()}. */
+  LocalCluster(Path baseDir, List<PostgresReplicaSet> views, List<MariaDbReplicaSet> mariadbViews, Runnable release) {
+    this.baseDir = baseDir;
+    this.postgres = List.copyOf(views);
+    this.mariadb = List.copyOf(mariadbViews);
+    this.redis = null;
+    this.release = release;
+    this.watchdog = null;
+    this.shutdownHook = null; // the shared cluster's own hook closes an open lease first
   }
 
   public static Builder builder() {
@@ -56,6 +78,20 @@ public final class LocalCluster implements AutoCloseable {
    */
   public void closeFirst(AutoCloseable resource) {
     closeFirst.add(resource);
+  }
+
+  void forgetCloseFirst(AutoCloseable resource) {
+    closeFirst.remove(resource);
+  }
+
+  /** True once {@link #close()} (or the shutdown hook) has begun tearing this cluster down. */
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** True for a lease from {@link Builder#shared(Class)}. */
+  public boolean isShared() {
+    return release != null;
   }
 
   public Path baseDir() { return baseDir; }
@@ -96,6 +132,9 @@ public final class LocalCluster implements AutoCloseable {
   @Override
   public void close() {
     teardown();
+    if (shutdownHook == null) {
+      return;
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException shuttingDown) {
@@ -111,6 +150,10 @@ public final class LocalCluster implements AutoCloseable {
     for (AutoCloseable resource : closeFirst) {
       Cleanup.quietly(resource);
     }
+    if (release != null) {
+      release.run(); // a lease's failure (what the class left behind) reaches the caller of close()
+      return;
+    }
     if (redis != null) {
       Cleanup.quietly(redis);
     }
@@ -123,6 +166,7 @@ public final class LocalCluster implements AutoCloseable {
     if (!Boolean.getBoolean("junction.local.keep")) {
       Cleanup.deleteTree(baseDir);
     }
+    Reaper.stop(watchdog);
   }
 
   /** Chooses what to start; nothing starts until {@link #start()}. */
@@ -166,8 +210,36 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Leases a cluster of this shape that is started once per JVM and reused by later test classes,
+     * instead of starting one for the caller alone.
+     *
+     * <p>The caller gets its own database, created on every primary (the replicas receive it by WAL
+     * and are waited for): every server's {@code jdbcUrl()}, {@code connect()} and {@code database()}
+     * use it. The servers cannot be stopped, killed, restarted or reconfigured through the lease.
+     * {@link LocalCluster#close()} closes what was registered with {@link LocalCluster#closeFirst}, drops the
+     * database and then checks that nothing else was left behind (server settings, roles, databases,
+     * replication slots, prepared transactions, objects in the {@code postgres} database, client
+     * sessions): if anything was, it fails and the shared cluster is torn down, so the next class
+     * starts a fresh one. MariaDB pairs are shared the same way (a database per class, replicated by
+     * the binary log); Redis is not shared.
+     *
+     * @param owner the test class; names the database
+     */
+    public LocalCluster shared(Class<?> owner) {
+      return SharedClusters.lease(this, shape(), owner.getSimpleName());
+    }
+
+    /** What makes two builders start interchangeable clusters. */
+    record Shape(int postgresSets, List<Duration> replicaDelays, int mariadbSets, boolean redis) {}
+
+    Shape shape() {
+      return new Shape(postgresSets, replicaDelays, mariadbSets, redis);
+    }
+
     public LocalCluster start() {
       Path base = createBaseDir();
+      Process watchdog = Reaper.watch(base);
       ExecutorService pool = Executors.newFixedThreadPool(3, r -> {
         Thread t = new Thread(r, "local-cluster-start");
         t.setDaemon(true);
@@ -197,13 +269,14 @@ public final class LocalCluster implements AutoCloseable {
         for (Future<MariaDbReplicaSet> f : mariaFutures) {
           marias.add(f.get());
         }
-        return new LocalCluster(base, sets, marias, redisFuture == null ? null : redisFuture.get());
+        return new LocalCluster(base, sets, marias, redisFuture == null ? null : redisFuture.get(), watchdog);
       } catch (Exception e) {
         pool.shutdownNow();
         synchronized (started) {
           started.forEach(Cleanup::quietly);
         }
         Cleanup.deleteTree(base);
+        Reaper.stop(watchdog);
         Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
         throw new IllegalStateException("local cluster failed to start: " + cause.getMessage(), cause);
       } finally {

@@ -21,6 +21,11 @@ public final class MariaDbReplicaSet implements AutoCloseable {
     this.replica = replica;
   }
 
+  /** This pair as one test class of a shared cluster sees it: both servers bound to {@code database}. */
+  MariaDbReplicaSet sharedView(String database) {
+    return new MariaDbReplicaSet(primary.sharedView(database), replica.sharedView(database));
+  }
+
   public MariaDbServer primary() { return primary; }
   public MariaDbServer replica() { return replica; }
   public List<MariaDbServer> replicas() { return List.of(replica); }

@@ -25,6 +25,15 @@ public final class PostgresReplicaSet implements AutoCloseable {
     this.replicas = List.copyOf(replicas);
   }
 
+  /** This set as one test class of a shared cluster sees it: every server bound to {@code database}. */
+  PostgresReplicaSet sharedView(String database) {
+    List<PostgresServer> views = new ArrayList<>();
+    for (PostgresServer replica : replicas) {
+      views.add(replica.sharedView(database));
+    }
+    return new PostgresReplicaSet(name, primary.sharedView(database), views);
+  }
+
   public String name() { return name; }
   public PostgresServer primary() { return primary; }
   public List<PostgresServer> replicas() { return replicas; }

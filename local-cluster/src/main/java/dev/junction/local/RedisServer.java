@@ -41,7 +41,7 @@ public final class RedisServer extends ChildProcessServer {
   @Override
   List<String> command() {
     return List.of(binary.toString(), "--port", Integer.toString(port()), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no",
+        "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--pidfile", dir.resolve("redis.pid").toString(),
         "--protected-mode", "no");
   }
 

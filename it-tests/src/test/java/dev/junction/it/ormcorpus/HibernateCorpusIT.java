@@ -148,7 +148,7 @@ class HibernateCorpusIT {
 
   @BeforeAll
   static void start() {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).mariadb(true).shared(HibernateCorpusIT.class);
   }
 
   @AfterAll

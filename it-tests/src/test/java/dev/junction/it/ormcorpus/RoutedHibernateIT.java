@@ -49,7 +49,7 @@ class RoutedHibernateIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(RoutedHibernateIT.class);
     PostgresReplicaSet pg = cluster.postgres(0);
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE probes (id bigint PRIMARY KEY, name text)");

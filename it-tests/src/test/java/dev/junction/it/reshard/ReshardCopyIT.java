@@ -38,7 +38,7 @@ class ReshardCopyIT {
 
   @Test
   void awkwardValuesAndKeysMoveExactlyThroughCopyPages() throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas().start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas().shared(ReshardCopyIT.class)) {
       List<JdbcServer> primaries = List.of(cluster.postgres(0).primary(), cluster.postgres(1).primary());
       try (RoutingDataSource one = RoutingDataSource.create(config(primaries, 1)); Connection c = one.getConnection();
            Statement s = c.createStatement()) {

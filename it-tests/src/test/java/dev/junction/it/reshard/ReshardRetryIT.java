@@ -57,7 +57,7 @@ class ReshardRetryIT {
 
   @Test
   void postgresStepsRetryDeadlocksAndEndExact() throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas().start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(3).postgresReplicas().shared(ReshardRetryIT.class)) {
       List<JdbcServer> primaries = new ArrayList<>();
       cluster.postgres().forEach(s -> primaries.add(s.primary()));
       run(new Postgres(), primaries);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class RingWatcherIT {
   @Test
   void aRouterWhosePoolIsExhaustedKeepsItsRingLease() throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas().shared(RingWatcherIT.class)) {
       JdbcServer p = cluster.postgres(0).primary();
       JunctionConfig.Pool onlyOne = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(2), Duration.ofMinutes(10),
           Duration.ofMinutes(30), Duration.ofMillis(250));

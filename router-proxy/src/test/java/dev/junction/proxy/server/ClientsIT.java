@@ -45,7 +45,7 @@ class ClientsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(ClientsIT.class);
     pg = cluster.postgres(0);
     bin = Binaries.postgresBinDir().orElseThrow();
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
@@ -58,7 +58,7 @@ class ClientsIT {
           + " FROM generate_series(1, 50) g");
     }
     ProxyIT.run(List.of(bin.resolve("pgbench").toString(), "-i", "-s", "1", "-q", "-h", "127.0.0.1", "-p",
-        Integer.toString(pg.primary().port()), "-U", "postgres", "postgres"), Map.of(), 120);
+        Integer.toString(pg.primary().port()), "-U", "postgres", pg.primary().database()), Map.of(), 120);
     Thread.sleep(1000);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(4, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
         Duration.ofSeconds(1));
@@ -97,7 +97,7 @@ class ClientsIT {
     int port = viaProxy ? proxy.port() : pg.primary().port();
     String user = viaProxy ? USER : "postgres";
     return ProxyIT.run(List.of(bin.resolve("psql").toString(), "-X", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", user,
-        "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD, "PGAPPNAME", "psql"), 120);
+        "-d", pg.primary().database(), "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD, "PGAPPNAME", "psql"), 120);
   }
 
   @Test
@@ -149,7 +149,7 @@ class ClientsIT {
         if (selectOnly) {
           cmd.add("-S");
         }
-        cmd.add("postgres");
+        cmd.add(pg.primary().database());
         String out = ProxyIT.run(cmd, Map.of("PGPASSWORD", PASSWORD), 300);
         assertThat(out).as(mode).contains("number of transactions actually processed: 320/320");
         assertThat(out).as(mode).containsPattern("number of failed transactions: 0 ");
@@ -161,7 +161,7 @@ class ClientsIT {
   @Test
   void aThousandConcurrentClientsOverSmallPools() throws Exception {
     String out = ProxyIT.run(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(proxy.port()),
-        "-U", USER, "-c", "1000", "-j", "2", "-t", "3", "-n", "-S", "-M", "prepared", "postgres"), Map.of("PGPASSWORD", PASSWORD), 900);
+        "-U", USER, "-c", "1000", "-j", "2", "-t", "3", "-n", "-S", "-M", "prepared", pg.primary().database()), Map.of("PGPASSWORD", PASSWORD), 900);
     assertThat(out).contains("number of transactions actually processed: 3000/3000");
     assertThat(out).containsPattern("number of failed transactions: 0 ");
   }
@@ -180,7 +180,7 @@ class ClientsIT {
 
   private String node(boolean viaProxy) throws Exception {
     String json = "{\"host\":\"127.0.0.1\",\"port\":" + (viaProxy ? proxy.port() : pg.primary().port()) + ",\"user\":\""
-        + (viaProxy ? USER : "postgres") + "\",\"password\":\"" + PASSWORD + "\",\"database\":\"postgres\"}";
+        + (viaProxy ? USER : "postgres") + "\",\"password\":\"" + PASSWORD + "\",\"database\":\"" + pg.primary().database() + "\"}";
     ProcessBuilder pb = new ProcessBuilder("/usr/bin/node", resources.resolve("node-client.js").toString(), json);
     pb.environment().put("NODE_PATH", Path.of("target/node-clients/node_modules").toAbsolutePath().toString());
     return ProxyIT.run(pb.command(), Map.of("NODE_PATH", Path.of("target/node-clients/node_modules").toAbsolutePath().toString()), 300)
@@ -199,7 +199,7 @@ class ClientsIT {
 
   private String python(boolean viaProxy, String table) throws Exception {
     String json = "{\"host\":\"127.0.0.1\",\"port\":" + (viaProxy ? proxy.port() : pg.primary().port()) + ",\"user\":\""
-        + (viaProxy ? USER : "postgres") + "\",\"password\":\"" + PASSWORD + "\",\"dbname\":\"postgres\"}";
+        + (viaProxy ? USER : "postgres") + "\",\"password\":\"" + PASSWORD + "\",\"dbname\":\"" + pg.primary().database() + "\"}";
     return ProxyIT.run(List.of("/usr/bin/python3", resources.resolve("psycopg2_client.py").toString(), json, table), Map.of(), 300)
         .strip();
   }

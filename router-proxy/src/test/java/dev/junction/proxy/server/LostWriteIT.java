@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LostWriteIT {
   @Test
   void acknowledgedWritesAfterAbandonedTransactionsAreCommitted(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(LostWriteIT.class)) {
       PostgresReplicaSet pg = cluster.postgres(0);
       try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE acked (id bigserial primary key, who text)");
@@ -55,14 +55,14 @@ class LostWriteIT {
           Path script = dir.resolve("abandon" + System.nanoTime() + ".sql");
           Files.writeString(script, abandoned);
           ProxyIT.run(List.of(psql.toString(), "-X", "-h", "127.0.0.1", "-p", Integer.toString(proxy.port()), "-U", ProxyIT.USER,
-              "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", ProxyIT.PASSWORD), 60);
+              "-d", pg.primary().database(), "-f", script.toString()), Map.of("PGPASSWORD", ProxyIT.PASSWORD), 60);
         }
         int acknowledged = 0;
         for (int i = 0; i < 10; i++) {
           Properties p = new Properties();
           p.setProperty("user", ProxyIT.USER);
           p.setProperty("password", ProxyIT.PASSWORD);
-          try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+          try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + pg.primary().database(), p);
                Statement s = c.createStatement()) {
             acknowledged += s.executeUpdate("INSERT INTO acked(who) VALUES ('acked')");
           } catch (java.sql.SQLException e) {

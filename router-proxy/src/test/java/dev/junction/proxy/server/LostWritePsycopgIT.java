@@ -40,7 +40,7 @@ class LostWritePsycopgIT {
       import psycopg2
       mode = sys.argv[1]
       conn = psycopg2.connect(host='127.0.0.1', port=int(os.environ['PROXY_PORT']), user=os.environ['PGUSER'],
-                              password=os.environ['PGPASSWORD'], dbname='postgres', sslmode='disable')
+                              password=os.environ['PGPASSWORD'], dbname=os.environ['PGDATABASE'], sslmode='disable')
       cur = conn.cursor()
       if mode == 'read':
           cur.execute('SELECT count(*) FROM acked'); cur.fetchone(); conn.close()
@@ -82,7 +82,7 @@ class LostWritePsycopgIT {
     String python = python();
     assumeThat(python).as("python3 with psycopg2").isNotNull();
     Path script = Files.writeString(dir.resolve("session.py"), SCRIPT);
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(LostWritePsycopgIT.class)) {
       PostgresReplicaSet pg = cluster.postgres(0);
       try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE acked (id bigserial primary key, who text)");
@@ -98,7 +98,7 @@ class LostWritePsycopgIT {
            ProxyServer proxy = new ProxyServer(ProxyConfig.defaults()
                .withAuth(AuthMethod.SCRAM_SHA_256, Map.of(ProxyIT.USER, Credential.plain(ProxyIT.PASSWORD))).withPorts(0, 0), ds, registry)) {
         Map<String, String> env = Map.of("PROXY_PORT", Integer.toString(proxy.port()), "PGUSER", ProxyIT.USER,
-            "PGPASSWORD", ProxyIT.PASSWORD);
+            "PGPASSWORD", ProxyIT.PASSWORD, "PGDATABASE", pg.primary().database());
         long acknowledged = 0;
         for (int round = 0; round < 3; round++) {
           for (String mode : List.of("read", "autocommit", "write", "commit", "fail", "autocommit", "die", "commit")) {

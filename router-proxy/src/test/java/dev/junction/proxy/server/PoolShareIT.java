@@ -49,11 +49,11 @@ class PoolShareIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(PoolShareIT.class);
     pg = cluster.postgres(0);
     ProxyIT.bin = Binaries.postgresBinDir().orElseThrow();
     ProxyIT.run(List.of(ProxyIT.bin.resolve("pgbench").toString(), "-i", "-s", "1", "-q", "-h", "127.0.0.1", "-p",
-        Integer.toString(pg.primary().port()), "-U", "postgres", "postgres"), Map.of(), 120);
+        Integer.toString(pg.primary().port()), "-U", "postgres", pg.primary().database()), Map.of(), 120);
     Thread.sleep(500);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(POOL, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
         Duration.ofSeconds(1));
@@ -125,7 +125,7 @@ class PoolShareIT {
     if (selectOnly) {
       cmd.add("-S");
     }
-    cmd.add("postgres");
+    cmd.add(pg.primary().database());
     String out = ProxyIT.run(cmd, Map.of("PGPASSWORD", PASSWORD), 120);
     Matcher failed = FAILED.matcher(out);
     if (failed.find()) {

@@ -64,14 +64,14 @@ class ProxyIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ofMillis(100)).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ofMillis(100)).shared(ProxyIT.class);
     pg = cluster.postgres(0);
     bin = Binaries.postgresBinDir().orElseThrow();
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE kv (k int primary key, v text, n numeric(12,2), ts timestamptz, flag bool, data bytea, id uuid)");
     }
     run(List.of(bin.resolve("pgbench").toString(), "-i", "-s", "2", "-q", "-h", "127.0.0.1", "-p",
-        Integer.toString(pg.primary().port()), "-U", "postgres", "postgres"), Map.of(), 120);
+        Integer.toString(pg.primary().port()), "-U", "postgres", pg.primary().database()), Map.of(), 120);
     Thread.sleep(800);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ds = RoutingDataSource.create(config(), registry);
@@ -108,15 +108,20 @@ class ProxyIT {
   }
 
   static Connection connect() throws SQLException {
-    return connect(proxy.port());
+    return connect(proxy.port(), pg.primary().database());
   }
 
   /** pgjdbc to a proxy on {@code port} as the test user (SCRAM). */
   static Connection connect(int port) throws SQLException {
+    return connect(port, "postgres");
+  }
+
+  /** pgjdbc to a proxy on {@code port} serving {@code database} (a shared cluster's per-class one) as the test user. */
+  static Connection connect(int port, String database) throws SQLException {
     Properties p = new Properties();
     p.setProperty("user", USER);
     p.setProperty("password", PASSWORD);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
   }
 
   static String run(List<String> command, Map<String, String> env, int timeoutSeconds) throws Exception {
@@ -161,7 +166,7 @@ class ProxyIT {
         "\\dt psql_t",
         ""));
     String out = run(List.of(bin.resolve("psql").toString(), "-X", "-A", "-t", "-h", "127.0.0.1", "-p", Integer.toString(proxy.port()),
-        "-U", USER, "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD), 60);
+        "-U", USER, "-d", pg.primary().database(), "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD), 60);
     assertThat(out).contains("CREATE TABLE", "INSERT 0 2", "BEGIN", "UPDATE 1", "in-tx|t", "COMMIT", "one\nTWO",
         "read-on-replica|t", "1\n2", "public|psql_t|table");
   }
@@ -171,7 +176,7 @@ class ProxyIT {
     Properties p = new Properties();
     p.setProperty("user", USER);
     p.setProperty("password", "wrong");
-    assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p))
+    assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + pg.primary().database(), p))
         .isInstanceOf(SQLException.class)
         .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
   }
@@ -299,7 +304,7 @@ class ProxyIT {
     if (selectOnly) {
       cmd.add("-S");
     }
-    cmd.add("postgres");
+    cmd.add(pg.primary().database());
     String out = run(cmd, env, 90);
     Matcher failed = FAILED.matcher(out);
     if (failed.find()) {
@@ -348,7 +353,7 @@ class ProxyIT {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (ProxyServer tls = new ProxyServer(tlsConfig, ds, registry)) {
       String out = run(List.of(bin.resolve("psql").toString(), "-X", "-A", "-t",
-          "host=127.0.0.1 port=" + tls.port() + " user=" + USER + " dbname=postgres sslmode=require",
+          "host=127.0.0.1 port=" + tls.port() + " user=" + USER + " dbname=" + pg.primary().database() + " sslmode=require",
           "-c", "SELECT 'over-tls', count(*) FROM kv"), Map.of("PGPASSWORD", PASSWORD), 60);
       assertThat(out).contains("over-tls|");
       Properties p = new Properties();
@@ -356,14 +361,14 @@ class ProxyIT {
       p.setProperty("password", PASSWORD);
       p.setProperty("sslmode", "require");
       p.setProperty("sslfactory", "org.postgresql.ssl.NonValidatingFactory");
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + tls.port() + "/postgres", p);
+      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + tls.port() + "/" + pg.primary().database(), p);
            Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 42")) {
         rs.next();
         assertThat(rs.getInt(1)).isEqualTo(42);
       }
     }
     assertThatThrownBy(() -> run(List.of(bin.resolve("psql").toString(), "-X",
-        "host=127.0.0.1 port=" + proxy.port() + " user=" + USER + " dbname=postgres sslmode=require", "-c", "SELECT 1"),
+        "host=127.0.0.1 port=" + proxy.port() + " user=" + USER + " dbname=" + pg.primary().database() + " sslmode=require", "-c", "SELECT 1"),
         Map.of("PGPASSWORD", PASSWORD), 60))
         .hasMessageContaining("SSL");
   }

@@ -65,7 +65,7 @@ class RelayIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ofMillis(100)).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ofMillis(100)).shared(RelayIT.class);
     pg = cluster.postgres(0);
     bin = Binaries.postgresBinDir().orElseThrow();
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
@@ -115,7 +115,7 @@ class RelayIT {
     p.setProperty("user", USER);
     p.setProperty("password", PASSWORD);
     p.putAll(extra);
-    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + pg.primary().database(), p);
   }
 
   static long onPrimary(String sql) throws SQLException {
@@ -129,7 +129,7 @@ class RelayIT {
     Path file = dir.resolve("s" + System.nanoTime() + ".sql");
     Files.writeString(file, script);
     return ProxyIT.run(List.of(bin.resolve("psql").toString(), "-X", "-A", "-t", "-h", "127.0.0.1", "-p",
-        Integer.toString(proxy.port()), "-U", USER, "-d", "postgres", "-f", file.toString()), Map.of("PGPASSWORD", PASSWORD), 120);
+        Integer.toString(proxy.port()), "-U", USER, "-d", pg.primary().database(), "-f", file.toString()), Map.of("PGPASSWORD", PASSWORD), 120);
   }
 
   /**
@@ -327,7 +327,7 @@ class RelayIT {
       stalled.connect(new java.net.InetSocketAddress("127.0.0.1", trusting.port()));
       OutputStream out = stalled.getOutputStream();
       DataInputStream in = new DataInputStream(stalled.getInputStream());
-      byte[] params = "user\0app\0database\0postgres\0\0".getBytes(StandardCharsets.US_ASCII);
+      byte[] params = ("user\0app\0database\0" + pg.primary().database() + "\0\0").getBytes(StandardCharsets.US_ASCII);
       java.nio.ByteBuffer startup = java.nio.ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(3 << 16).put(params);
       out.write(startup.array());
       out.flush();
@@ -345,7 +345,7 @@ class RelayIT {
       // ... and never read again: about a gigabyte of rows is waiting for this client.
       Thread.sleep(1000);
       for (int i = 0; i < 30; i++) {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + trusting.port() + "/postgres", "app", "");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + trusting.port() + "/" + pg.primary().database(), "app", "");
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM items")) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getInt(1)).isEqualTo(500);

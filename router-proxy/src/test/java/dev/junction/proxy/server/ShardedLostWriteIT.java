@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShardedLostWriteIT {
   @Test
   void acknowledgedWritesAfterAbandonedTransactionsAreCommitted(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).shared(ShardedLostWriteIT.class)) {
       JunctionConfig.Pool pool = new JunctionConfig.Pool(2, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
           Duration.ofSeconds(1));
       List<JunctionConfig.Shard> shards = new ArrayList<>();
@@ -66,11 +66,11 @@ class ShardedLostWriteIT {
             Path script = dir.resolve("abandon" + System.nanoTime() + ".sql");
             Files.writeString(script, abandoned);
             ProxyIT.run(List.of(psql.toString(), "-X", "-h", "127.0.0.1", "-p", Integer.toString(proxy.port()), "-U", ProxyIT.USER,
-                "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", ProxyIT.PASSWORD), 60);
+                "-d", cluster.postgres(0).primary().database(), "-f", script.toString()), Map.of("PGPASSWORD", ProxyIT.PASSWORD), 60);
             Properties p = new Properties();
             p.setProperty("user", ProxyIT.USER);
             p.setProperty("password", ProxyIT.PASSWORD);
-            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres", p);
+            try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + cluster.postgres(0).primary().database(), p);
                  Statement s = c.createStatement()) {
               acknowledged += s.executeUpdate("INSERT INTO acked(who) VALUES ('acked')");
               acknowledged += s.executeUpdate("INSERT INTO acked(who) VALUES ('acked')");

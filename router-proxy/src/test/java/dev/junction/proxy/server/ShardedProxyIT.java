@@ -46,7 +46,7 @@ class ShardedProxyIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).shared(ShardedProxyIT.class);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(10, 0, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30),
         Duration.ofSeconds(1));
     List<JunctionConfig.Shard> shards = new ArrayList<>();
@@ -78,7 +78,7 @@ class ShardedProxyIT {
   }
 
   static Connection connect() throws SQLException {
-    return ProxyIT.connect(proxy.port());
+    return ProxyIT.connect(proxy.port(), cluster.postgres(0).primary().database());
   }
 
   static long countOn(int shard, String sql) throws SQLException {
@@ -102,7 +102,7 @@ class ShardedProxyIT {
         ""));
     Path psql = Binaries.postgresBinDir().orElseThrow().resolve("psql");
     String out = ProxyIT.run(List.of(psql.toString(), "-X", "-A", "-t", "-h", "127.0.0.1", "-p", Integer.toString(proxy.port()),
-        "-U", USER, "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD), 60);
+        "-U", USER, "-d", cluster.postgres(0).primary().database(), "-f", script.toString()), Map.of("PGPASSWORD", PASSWORD), 60);
     assertThat(out).contains("CREATE TABLE", "INSERT 0 40", "user7", "40", "39\n38\n37");
 
     long onShard0 = countOn(0, "SELECT count(*) FROM users");

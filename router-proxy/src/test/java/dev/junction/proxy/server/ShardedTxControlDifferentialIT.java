@@ -38,7 +38,7 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(2).postgresReplicas(Duration.ZERO).shared(ShardedTxControlDifferentialIT.class);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(3, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
         Duration.ofSeconds(1));
     List<JunctionConfig.Shard> shards = new ArrayList<>();
@@ -47,7 +47,7 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
       try (Connection c = set.primary().connect(); Statement s = c.createStatement()) {
         s.execute("CREATE TABLE t (id bigint primary key, v text)");
         if (i == 0) {
-          s.execute("CREATE DATABASE oracle");
+          s.execute("CREATE DATABASE " + TxControlDifferentialIT.oracleDatabase(set.primary()));
         }
       }
       shards.add(new JunctionConfig.Shard("s" + i,
@@ -73,6 +73,7 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
       ds.close();
     }
     if (cluster != null) {
+      TxControlDifferentialIT.dropOracle(cluster.postgres(0).primary());
       cluster.close();
     }
   }
@@ -151,13 +152,13 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
 
   @Override
   WireClient proxyClient() throws IOException {
-    return new WireClient("127.0.0.1", proxy.port(), "app", "postgres");
+    return new WireClient("127.0.0.1", proxy.port(), "app", cluster.postgres(0).primary().database());
   }
 
   @Override
   WireClient oracleClient() throws IOException {
     var p = cluster.postgres(0).primary();
-    return new WireClient(p.host(), p.port(), p.user(), "oracle");
+    return new WireClient(p.host(), p.port(), p.user(), TxControlDifferentialIT.oracleDatabase(p));
   }
 
   @Override

@@ -37,11 +37,11 @@ class TxControlDifferentialIT extends TxControlDifferential {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).start();
+    cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO).shared(TxControlDifferentialIT.class);
     pg = cluster.postgres(0);
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE t (id bigint primary key, v text)");
-      s.execute("CREATE DATABASE oracle");
+      s.execute("CREATE DATABASE " + oracleDatabase(pg.primary()));
     }
     try (Connection c = oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE t (id bigint primary key, v text)");
@@ -66,12 +66,28 @@ class TxControlDifferentialIT extends TxControlDifferential {
       ds.close();
     }
     if (cluster != null) {
+      dropOracle(pg.primary());
       cluster.close();
     }
   }
 
+  /** The oracle database beside the test's own on the same server (the cluster is shared: the name is the class's). */
+  static String oracleDatabase(PostgresServer server) {
+    return server.database() + "_oracle";
+  }
+
+  /** Drops the oracle database: a shared cluster must be given back with only the class's own database. */
+  static void dropOracle(PostgresServer server) {
+    try (Connection c = server.connect(); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + oracleDatabase(server) + " WITH (FORCE)");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop " + oracleDatabase(server) + ": " + e.getMessage(), e);
+    }
+  }
+
   static Connection oracleJdbc(PostgresServer server) throws SQLException {
-    return DriverManager.getConnection(server.jdbcUrl().replaceFirst("/postgres$", "/oracle"), server.user(), "");
+    return DriverManager.getConnection(server.jdbcUrl().replaceFirst("/" + server.database() + "$", "/" + oracleDatabase(server)),
+        server.user(), "");
   }
 
   @Test
@@ -135,12 +151,12 @@ class TxControlDifferentialIT extends TxControlDifferential {
 
   @Override
   WireClient proxyClient() throws IOException {
-    return new WireClient("127.0.0.1", proxy.port(), "app", "postgres");
+    return new WireClient("127.0.0.1", proxy.port(), "app", pg.primary().database());
   }
 
   @Override
   WireClient oracleClient() throws IOException {
-    return new WireClient(pg.primary().host(), pg.primary().port(), pg.primary().user(), "oracle");
+    return new WireClient(pg.primary().host(), pg.primary().port(), pg.primary().user(), oracleDatabase(pg.primary()));
   }
 
   @Override
