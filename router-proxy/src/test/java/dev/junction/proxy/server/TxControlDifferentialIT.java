@@ -122,8 +122,8 @@ class TxControlDifferentialIT extends TxControlDifferential {
          ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
              .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
                  Duration.ofSeconds(1), 16)), tightDs, registry);
-         WireClient holder = new WireClient("127.0.0.1", tight.port(), "app", "postgres");
-         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", "postgres");
+         WireClient holder = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
          WireClient oracle = oracleClient()) {
       assertThat(holder.query("BEGIN")).containsExactly("C:BEGIN", "Z:T");
       assertThat(holder.query("INSERT INTO t VALUES (1, 'held')")).containsExactly("C:INSERT 0 1", "Z:T"); // the primary's only connection
