@@ -129,7 +129,7 @@ final class ShardRelay {
     private String beginBeforeEnd;
 
     /** Notes one BEGIN of the unit, in order (see {@link #nestedBegin}). */
-    void begin(String sql) {
+    void noteBegin(String sql) {
       if (!plainBegin(sql)) {
         if (openInUnit) {
           nestedInUnit = nestedInUnit == null ? sql : nestedInUnit;
@@ -141,7 +141,7 @@ final class ShardRelay {
     }
 
     /** Notes one COMMIT/END/ROLLBACK (not ROLLBACK TO) of the unit. */
-    void end() {
+    void noteEnd() {
       openInUnit = false;
       endedInUnit = true;
     }
@@ -187,9 +187,9 @@ final class ShardRelay {
           p.begin = sql.strip();
         }
         if (c.kind() == StatementKind.TX_BEGIN) {
-          p.begin(sql);
+          p.noteBegin(sql);
         } else if (c.kind() == StatementKind.TX_COMMIT || c.kind() == StatementKind.TX_ROLLBACK) {
-          p.end();
+          p.noteEnd();
         }
         if (c.kind() == StatementKind.TX_SAVEPOINT && sql.strip().regionMatches(true, 0, "ROLLBACK", 0, 8)) {
           p.rollbackTo = true;
