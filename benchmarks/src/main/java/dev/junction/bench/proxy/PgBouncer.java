@@ -20,7 +20,10 @@ final class PgBouncer implements AutoCloseable {
     this.port = port;
   }
 
-  static PgBouncer start(Path binary, Path dir, int backendPort, int poolSize) throws Exception {
+  /** From this version on PgBouncer tracks protocol-level prepared statements in transaction pooling. */
+  static final int[] PREPARED_STATEMENTS_SINCE = {1, 21};
+
+  static PgBouncer start(Path binary, String versionOutput, Path dir, int backendPort, int poolSize) throws Exception {
     Files.createDirectories(dir);
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -40,6 +43,8 @@ final class PgBouncer implements AutoCloseable {
         "max_client_conn = 2000",
         "default_pool_size = " + poolSize,
         "ignore_startup_parameters = extra_float_digits",
+        // 200 is the default from 1.24 on; said explicitly so 1.21-1.23 (default 0, off) compare alike.
+        tracksPreparedStatements(versionOutput) ? "max_prepared_statements = 200" : "",
         "logfile = " + dir.resolve("pgbouncer.log"),
         ""));
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -70,6 +75,17 @@ final class PgBouncer implements AutoCloseable {
     }
     process.destroyForcibly();
     throw new IllegalStateException("pgbouncer did not listen on " + port);
+  }
+
+  /** Whether {@code pgbouncer --version} output ("PgBouncer 1.25.2 ...") names a version of 1.21 or later. */
+  static boolean tracksPreparedStatements(String versionOutput) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("PgBouncer (\\d+)\\.(\\d+)").matcher(versionOutput);
+    if (!m.find()) {
+      return false;
+    }
+    int major = Integer.parseInt(m.group(1));
+    int minor = Integer.parseInt(m.group(2));
+    return major > PREPARED_STATEMENTS_SINCE[0] || (major == PREPARED_STATEMENTS_SINCE[0] && minor >= PREPARED_STATEMENTS_SINCE[1]);
   }
 
   int port() {

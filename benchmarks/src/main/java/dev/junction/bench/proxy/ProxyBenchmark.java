@@ -48,7 +48,9 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]} ({@code --jar}: the proxy under test, by default
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]
+ * [--pgbouncer PATH]} ({@code --pgbouncer}: the PgBouncer binary, by default Debian's {@code /usr/sbin/pgbouncer};
+ * from 1.21 on it is configured to track prepared statements, so {@code -M prepared} is compared too); ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
  * {@code --direct-replica} adds pgbench straight at the first replica (target {@code direct-replica}): what a hot
  * standby serves on this host, beside {@code direct} (the primary), for reading what spreading reads costs here.
@@ -118,9 +120,10 @@ public final class ProxyBenchmark {
       throw new IllegalStateException("--baseline-jar " + baselineJar + " is not readable");
     }
     Path bin = Binaries.postgresBinDir().orElseThrow(() -> new IllegalStateException("PostgreSQL binaries not found"));
-    Path pgbouncer = Path.of("/usr/sbin/pgbouncer");
+    Path pgbouncer = Path.of(option(a, "--pgbouncer", "/usr/sbin/pgbouncer"));
     if (!Files.isExecutable(pgbouncer)) {
-      throw new IllegalStateException("pgbouncer not found: apt-get install -y pgbouncer (benchmarks/run-proxy.sh does it)");
+      throw new IllegalStateException("pgbouncer not found at " + pgbouncer
+          + ": apt-get install -y pgbouncer (benchmarks/run-proxy.sh does it), or name a build with --pgbouncer PATH");
     }
     Path proxyJar = Path.of(option(a, "--jar", "router-proxy/target/router-proxy.jar"));
     if (!Files.isReadable(proxyJar)) {
@@ -160,7 +163,8 @@ public final class ProxyBenchmark {
            JunctionProcess base = baselineJar == null ? null : JunctionProcess.start(baselineJar, work.resolve("junction-base"), pg, null,
                System.getenv().getOrDefault("JUNCTION_BASE_PROXY_JAVA_OPTS", System.getenv("JUNCTION_PROXY_JAVA_OPTS")),
                basePrimaryOnly, basePool);
-           PgBouncer bouncer = PgBouncer.start(pgbouncer, cluster.baseDir().resolve("pgbouncer"), primaryPort, POOL)) {
+           PgBouncer bouncer = PgBouncer.start(pgbouncer, sh(pgbouncer.toString(), "--version"), cluster.baseDir().resolve("pgbouncer"),
+               primaryPort, POOL)) {
         Map<String, Integer> targets = new LinkedHashMap<>();
         targets.put("direct", primaryPort);
         if (a.contains("--direct-replica")) {
