@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pgbench through the Junction proxy vs PgBouncer (transaction pooling) vs direct PostgreSQL,
 # interleaved on the same local servers in one run. Writes benchmarks/results/proxy.csv and
-# docs/img/bench-proxy.png. Usage: benchmarks/run-proxy.sh [--quick]
+# docs/img/bench-proxy.png. Usage: benchmarks/run-proxy.sh [--quick] [--pgbouncer PATH] [other ProxyBenchmark options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./junction.sh setup

@@ -280,6 +280,8 @@ public final class ProxyBenchmark {
             : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()));
         for (Map.Entry<String, Integer> t : idleTargets) {
           long pid = t.getKey().equals("junction") ? junction.pid() : bouncer.pid();
+          // the same 64 clients without the idle ones first, so the cost of holding them is read within one target and minute
+          Result alone = pgbench(bin, t.getValue(), "select-only", "simple", 64, seconds, work);
           long before = rssKib(pid);
           List<Socket> idle = new ArrayList<>();
           try {
@@ -288,7 +290,7 @@ public final class ProxyBenchmark {
             for (Socket s : idle) {
               s.close();
             }
-            idleRows.add(String.join(",", t.getKey(), "1000", Long.toString(before), "", "", "", "",
+            idleRows.add(String.join(",", t.getKey(), "1000", Long.toString(before), "", "", "", "", fmt(alone.tps),
                 "failed after " + (idle.size() - 1) + " logins: " + e.getMessage()));
             System.out.printf(Locale.ROOT, "idle %-9s failed after %d logins: %s%n", t.getKey(), idle.size() - 1, e);
             continue;
@@ -302,14 +304,14 @@ public final class ProxyBenchmark {
           }
           double perClient = (after - before) / 1000.0;
           idleRows.add(String.join(",", t.getKey(), "1000", Long.toString(before), Long.toString(after),
-              String.format(Locale.ROOT, "%.1f", perClient), fmt(active.tps), ms(active.p99Millis)));
-          System.out.printf(Locale.ROOT, "idle %-9s 1000 idle + 64 active: rss %d -> %d KiB (%.1f KiB per idle client), tps %.0f, p99 %s ms%n",
-              t.getKey(), before, after, perClient, active.tps, ms(active.p99Millis));
+              String.format(Locale.ROOT, "%.1f", perClient), fmt(active.tps), ms(active.p99Millis), fmt(alone.tps)));
+          System.out.printf(Locale.ROOT, "idle %-9s 1000 idle + 64 active: rss %d -> %d KiB (%.1f KiB per idle client), tps %.0f, p99 %s ms"
+              + " (64 active alone just before: tps %.0f)%n", t.getKey(), before, after, perClient, active.tps, ms(active.p99Millis), alone.tps);
         }
         String idleProvenance = provenance + "# load after " + Files.readString(Path.of("/proc/loadavg")).strip() + "\n"
             + "# finished " + Instant.now() + "\n";
         Files.writeString(out.resolve("proxy-idle.csv"), idleProvenance
-            + "target,idle_clients,rss_before_kib,rss_after_kib,kib_per_idle_client,tps_64_active,p99_ms_64_active\n"
+            + "target,idle_clients,rss_before_kib,rss_after_kib,kib_per_idle_client,tps_64_active,p99_ms_64_active,tps_64_active_without_idle\n"
             + String.join("\n", idleRows) + "\n");
         System.out.println("wrote " + out.resolve("proxy-idle.csv"));
       }
