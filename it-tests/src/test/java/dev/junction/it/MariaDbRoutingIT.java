@@ -77,6 +77,35 @@ class MariaDbRoutingIT {
     }
   }
 
+  /**
+   * sql_mode values that change how MariaDB reads literals and quotes (NO_BACKSLASH_ESCAPES: {@code '\'} ends a
+   * literal; ANSI_QUOTES: {@code "x"} is an identifier) are refused, so the classifier and the server keep
+   * reading the same text alike; other modes, and restoring a saved mode as mysqldump does, still work.
+   */
+  @Test
+  void sqlModesThatChangeHowTextIsReadAreRefused() throws Exception {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      String before;
+      try (ResultSet rs = s.executeQuery("SELECT @@SESSION.sql_mode")) {
+        rs.next();
+        before = rs.getString(1);
+      }
+      for (String sql : java.util.List.of("SET sql_mode = 'ANSI_QUOTES'", "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'",
+          "SET @@sql_mode = CONCAT(@@sql_mode, ',ANSI')", "SET sql_mode = 'ORACLE'")) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute(sql)).as(sql)
+            .isInstanceOf(java.sql.SQLException.class)
+            .satisfies(e -> assertThat(((java.sql.SQLException) e).getSQLState()).as(sql).isEqualTo("0AJ00"));
+      }
+      try (ResultSet rs = s.executeQuery("SELECT @@SESSION.sql_mode")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo(before);
+      }
+      s.execute("SET @old_mode = @@sql_mode");
+      s.execute("SET sql_mode = 'STRICT_TRANS_TABLES'");
+      s.execute("SET sql_mode = @old_mode");
+    }
+  }
+
   /** Control: read straight from the replica right after a commit and it is sometimes behind. */
   static int rawStaleReads(int tries) throws Exception {
     int stale = 0;

@@ -20,6 +20,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +56,8 @@ class PostgresRoutingIT {
       s.execute("INSERT INTO other.marker VALUES ('other-schema')");
       s.execute("CREATE TABLE public.marker (name text)");
       s.execute("INSERT INTO public.marker VALUES ('public-schema')");
+      s.execute("CREATE TABLE victims (id int primary key)");
+      s.execute("INSERT INTO victims SELECT g FROM generate_series(1, 100) g");
     }
     Thread.sleep(600); // let both replicas replay the schema
     ds = RoutingDataSource.create(TestConfigs.postgres(pg, TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)),
@@ -70,6 +73,44 @@ class PostgresRoutingIT {
       cluster.close();
     }
   }
+  /**
+   * standard_conforming_strings off makes PostgreSQL end {@code '\', '} where the classifier ends {@code '\'}:
+   * {@code SELECT '\', '; DELETE FROM victims ...; --'} is a read of two literals to Junction and a SELECT plus a
+   * DELETE to the server (the oracle: a direct connection). Before the fix the SET was replayed on the replicas and
+   * the "read" went to one, which refused the DELETE (25006) that PostgreSQL runs; now the setting is refused
+   * (0AJ00) in every spelling and the session keeps the default.
+   */
+  @Test
+  void settingsThatChangeHowTextIsReadAreRefused() throws Exception {
+    String hostile = "SELECT '\\', '; DELETE FROM victims WHERE id = %d; --'";
+    int victim = 0;
+    for (String wayIn : List.of("SET standard_conforming_strings = off", "SET SESSION standard_conforming_strings TO 'off'",
+        "SELECT set_config('standard_conforming_strings', 'false', false)")) {
+      victim++;
+      try (Connection direct = pg.primary().connect(); Statement s = direct.createStatement()) {
+        s.execute(wayIn);
+        s.execute(String.format(hostile, victim));
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM victims WHERE id = " + victim)) {
+          rs.next();
+          assertThat(rs.getInt(1)).as("oracle: after %s the text is a SELECT and a DELETE", wayIn).isZero();
+        }
+      }
+      victim++;
+      int target = victim;
+      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+        assertThatThrownBy(() -> {
+          s.execute(wayIn);
+          s.execute(String.format(hostile, target)); // reached only if the setting went through
+        }).as(wayIn).isInstanceOf(SQLException.class)
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).as(wayIn + ": " + e.getMessage()).isEqualTo("0AJ00"));
+        try (ResultSet rs = s.executeQuery("SHOW standard_conforming_strings")) {
+          rs.next();
+          assertThat(rs.getString(1)).isEqualTo("on");
+        }
+      }
+    }
+  }
+
 
   static int serverPort(Connection c) throws SQLException {
     return (int) longValue(c, "SELECT inet_server_port()");

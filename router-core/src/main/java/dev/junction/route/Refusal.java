@@ -30,7 +30,18 @@ public enum Refusal {
    * about, and writes routed as auto-commit would never be committed.
    */
   SQL_AUTOCOMMIT(JunctionSqlState.REFUSED, "SET autocommit sent as SQL is not supported: the server would keep transactions open"
-      + " that Junction does not know about; use Connection.setAutoCommit(false), or BEGIN ... COMMIT");
+      + " that Junction does not know about; use Connection.setAutoCommit(false), or BEGIN ... COMMIT"),
+
+  /**
+   * A setting that changes how the server reads literals and quotes (PostgreSQL standard_conforming_strings off,
+   * MariaDB sql_mode NO_BACKSLASH_ESCAPES or ANSI_QUOTES): the classifier and the shard-key reader would read
+   * later statements one way and the server another, routing a statement they misread ({@code SELECT '\', ';
+   * DELETE ...; --'} is a read to one and a DELETE to the other).
+   */
+  TEXT_READING_SETTING(JunctionSqlState.REFUSED, "this setting changes how the server reads string literals or quotes"
+      + " (standard_conforming_strings off, sql_mode NO_BACKSLASH_ESCAPES or ANSI_QUOTES), and Junction reads statements"
+      + " as the server's defaults do: it would route statements it misreads; keep the default (PostgreSQL: write"
+      + " backslash escapes as E'...'; MariaDB: quote identifiers with backticks)");
 
   private final String sqlState;
   private final String message;

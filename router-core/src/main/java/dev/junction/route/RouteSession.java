@@ -207,6 +207,9 @@ public final class RouteSession {
     if (session == SessionEffect.AUTOCOMMIT) {
       return Route.refuse(Refusal.SQL_AUTOCOMMIT);
     }
+    if (session == SessionEffect.TEXT_READING) {
+      return Route.refuse(Refusal.TEXT_READING_SETTING);
+    }
     if (inTransaction()) {
       if (txTarget == null) {
         // auto-commit off: the transaction starts with its first statement

@@ -29,12 +29,53 @@ enum SessionEffect {
    */
   PIN,
   /** {@code SET autocommit}: refused (see {@link Refusal#SQL_AUTOCOMMIT}). */
-  AUTOCOMMIT;
+  AUTOCOMMIT,
+  /**
+   * A setting that changes how the server reads string literals and quotes, which the classifier and
+   * the shard-key reader read as the server's defaults do: refused (see {@link Refusal#TEXT_READING_SETTING}).
+   */
+  TEXT_READING;
 
   private static final Pattern AUTOCOMMIT_SETTING = Pattern.compile(
       "(?i)\\s*set\\s+(?:(?:session|local|global)\\s+)?(?:@@(?:session\\.|local\\.|global\\.)?)?autocommit\\s*(?:=|:=|to\\b)");
   private static final Pattern TRANSACTION_LOCAL_SETTING = Pattern.compile("(?i)\\s*set\\s+(?:local|transaction)\\s");
   private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(?:set|reset|use)\\s");
+
+  /** PostgreSQL's setting by name, anywhere in a session statement or a set_config call. */
+  private static final Pattern CONFORMING_STRINGS = Pattern.compile("(?i)standard_conforming_strings");
+  /** The one form that keeps it as the classifier reads: on, or back to the default. */
+  private static final Pattern CONFORMING_STRINGS_ON = Pattern.compile(
+      "(?is)\\s*(?:set\\s+(?:session\\s+|local\\s+)?standard_conforming_strings\\s*(?:=|\\bto\\b)\\s*'?(?:on|true|yes|1|default)'?"
+          + "|reset\\s+standard_conforming_strings)\\s*;?\\s*");
+  /**
+   * MariaDB sql_mode values that make a backslash an ordinary character (NO_BACKSLASH_ESCAPES) or {@code "..."} an
+   * identifier (ANSI_QUOTES, and the combined modes that include it).
+   */
+  private static final Pattern SQL_MODE_READING = Pattern.compile(
+      "(?is).*\\bsql_mode\\b.*\\b(?:no_backslash_escapes|ansi_quotes|ansi|oracle|mssql|db2|postgresql|maxdb)\\b.*");
+
+  /**
+   * Whether {@code sql}, a session statement or a call of a session-state function, changes how the
+   * server reads literals and quotes. A variable's value ({@code SET sql_mode = @old}, as mysqldump restores it)
+   * passes: it can only hold such a mode if a statement named it, and that statement was refused.
+   */
+  static boolean changesTextReading(String sql) {
+    if (CONFORMING_STRINGS.matcher(sql).find()) {
+      return !CONFORMING_STRINGS_ON.matcher(sql).matches();
+    }
+    return SQL_MODE_READING.matcher(sql).matches();
+  }
+
+  /**
+   * Statements that can change a setting besides SET: session-state and side-effect functions (set_config), DDL
+   * (ALTER ROLE/DATABASE ... SET), utility and unknown statements. Plain reads and writes are not scanned.
+   */
+  private static boolean mayChangeSettings(Classification c) {
+    StatementKind k = c.kind();
+    PrimaryReason r = c.primaryReason();
+    return k == StatementKind.DDL || k == StatementKind.UTILITY || k == StatementKind.UNKNOWN
+        || r == PrimaryReason.SESSION_STATE || r == PrimaryReason.SIDE_EFFECT_FUNCTION;
+  }
 
   static SessionEffect of(Classification c, String sql) {
     return of(c, sql, true);
@@ -46,12 +87,19 @@ enum SessionEffect {
    */
   static SessionEffect of(Classification c, String sql, boolean sideEffectsPin) {
     if (c.multiStatement()) {
+      SessionEffect effect = NONE;
       for (Classification part : c.parts()) {
-        if (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason(), sideEffectsPin)) {
-          return sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
+        if (sql != null && (part.kind() == StatementKind.SESSION || mayChangeSettings(part)) && changesTextReading(sql)) {
+          return TEXT_READING;
+        }
+        if (effect == NONE && (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason(), sideEffectsPin))) {
+          effect = sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
         }
       }
-      return NONE;
+      return effect;
+    }
+    if (sql != null && c.kind() != StatementKind.SESSION && mayChangeSettings(c) && changesTextReading(sql)) {
+      return TEXT_READING; // SELECT set_config('standard_conforming_strings', ...), ALTER ROLE ... SET ...
     }
     if (c.kind() == StatementKind.SESSION) {
       if (sql == null) {
@@ -59,6 +107,9 @@ enum SessionEffect {
       }
       if (AUTOCOMMIT_SETTING.matcher(sql).lookingAt()) {
         return AUTOCOMMIT;
+      }
+      if (changesTextReading(sql)) {
+        return TEXT_READING;
       }
       if (TRANSACTION_LOCAL_SETTING.matcher(sql).lookingAt()) {
         return TRANSACTION_LOCAL;

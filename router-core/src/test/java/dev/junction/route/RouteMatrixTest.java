@@ -96,6 +96,7 @@ class RouteMatrixTest {
             : "select * from accounts where id in (select id from accounts where id > 1) for update"),
         new Stmt("too-deep", "select " + "(".repeat(80) + "1" + ")".repeat(80)),
         new Stmt("set-autocommit", pg ? "set autocommit = off" : "set autocommit = 0"),
+        new Stmt("text-reading", pg ? "set standard_conforming_strings = off" : "set sql_mode = 'ANSI_QUOTES'"),
         new Stmt("call", null));
   }
 
@@ -744,6 +745,8 @@ class RouteMatrixTest {
         }
       } else if (autocommitSql) {
         expect(v, r != null && r.refusal() == Refusal.SQL_AUTOCOMMIT, "SET autocommit is refused");
+      } else if (sessionEffect == SessionEffect.TEXT_READING) {
+        expect(v, r != null && r.refusal() == Refusal.TEXT_READING_SETTING, "a setting that changes how text is read is refused");
       } else if (inTx && txTarget != null) {
         if (r == null) {
           boolean replicaFailure = txOnReplica

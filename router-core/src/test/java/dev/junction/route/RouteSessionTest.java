@@ -558,6 +558,39 @@ class RouteSessionTest {
       assertThat(session.decide(maria.classify("SET autocommit_x = 0"), "SET autocommit_x = 0", NO_SCOPE).opcode())
           .isEqualTo(Route.Opcode.PRIMARY);
     }
+
+    /**
+     * Settings under which the server reads literals or quotes differently from the classifier are refused, in
+     * every spelling; the forms that keep the defaults (and a variable's value, as mysqldump restores sql_mode) pass.
+     */
+    @Test
+    void settingsThatChangeHowTextIsReadAreRefused() {
+      Topology pg = new Topology(Dialect.POSTGRESQL, 1);
+      for (String sql : List.of("SET standard_conforming_strings = off", "set session standard_conforming_strings to 'off'",
+          "SET standard_conforming_strings = false", "SET LOCAL standard_conforming_strings = 0",
+          "SELECT set_config('standard_conforming_strings', 'off', false)",
+          "SET search_path = public; SET standard_conforming_strings = off",
+          "ALTER ROLE app SET standard_conforming_strings = off")) {
+        RouteSession session = pg.session();
+        Route r = session.decide(pg.classify(sql), sql, NO_SCOPE);
+        assertThat(r.refusal()).as(sql).isEqualTo(Refusal.TEXT_READING_SETTING);
+        assertThat(r.refusal().message()).contains("E'...'");
+      }
+      for (String sql : List.of("SET standard_conforming_strings = on", "SET standard_conforming_strings TO 'on'",
+          "RESET standard_conforming_strings", "SET standard_conforming_strings TO DEFAULT", "SET search_path = public")) {
+        assertThat(pg.session().decide(pg.classify(sql), sql, NO_SCOPE).opcode()).as(sql).isNotEqualTo(Route.Opcode.REFUSE);
+      }
+      Topology maria = new Topology(Dialect.MARIADB, 1);
+      for (String sql : List.of("SET sql_mode = 'ANSI_QUOTES'", "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES'",
+          "set @@sql_mode = 'ANSI'", "SET sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')", "SET sql_mode = 'ORACLE'")) {
+        Route r = maria.session().decide(maria.classify(sql), sql, NO_SCOPE);
+        assertThat(r.refusal()).as(sql).isEqualTo(Refusal.TEXT_READING_SETTING);
+      }
+      for (String sql : List.of("SET sql_mode = 'STRICT_TRANS_TABLES'", "SET SQL_MODE=@OLD_SQL_MODE", "SET NAMES utf8mb4",
+          "SET sql_mode = 'TRADITIONAL'")) {
+        assertThat(maria.session().decide(maria.classify(sql), sql, NO_SCOPE).opcode()).as(sql).isNotEqualTo(Route.Opcode.REFUSE);
+      }
+    }
   }
 
   /** A unit summary as the proxy gives it (see {@link RouteSession.Unit}). */

@@ -48,6 +48,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   Channel channel;
   Phase phase = Phase.CONNECTING;
   final Map<String, String> parameters = new HashMap<>();
+  /** The server reported a setting the proxy cannot read statements under ({@link TextSettings}); closing. */
+  private boolean textConflict;
   int processId;
   int secretKey;
   Settings settings = Settings.EMPTY;
@@ -215,6 +217,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
       case 'S' -> {
         String[] kv = BackendMessages.parameterStatus(m);
         if (kv != null) {
+          String conflict = TextSettings.conflict(kv[0], kv[1]);
+          if (conflict != null) {
+            fail(ctx, conflict + " (reported by " + endpoint + " at login: a role or database default?)");
+            return;
+          }
           parameters.put(kv[0], kv[1]);
         }
       }
@@ -354,6 +361,10 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   /** One whole message from the server, a retained slice this method owns (from {@link BackendDecoder}). */
   void onMessage(ByteBuf m) {
+    if (textConflict) {
+      m.release(); // the rest of a read batch after the ParameterStatus that ended the session
+      return;
+    }
     byte type = m.getByte(0);
     Pending head = queue.peek();
     RelaySession s = session;
@@ -361,6 +372,16 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
       if (type == 'S') {
         String[] kv = BackendMessages.parameterStatus(m);
         if (kv != null) {
+          String conflict = TextSettings.conflict(kv[0], kv[1]);
+          if (conflict != null) {
+            m.release();
+            textConflict = true;
+            if (s != null) {
+              s.textSettingConflict(conflict);
+            }
+            close(); // the server session ends too: nothing more of it is read with the other rules
+            return;
+          }
           parameters.put(kv[0], kv[1]);
         }
       }

@@ -482,11 +482,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       acceptToken(value);
       return s;
     }
+    String conflict = TextSettings.conflict(name, value);
+    if (conflict != null) {
+      throw new IllegalArgumentException(conflict);
+    }
     if (name.equalsIgnoreCase("client_encoding")) {
       String enc = value.toUpperCase(Locale.ROOT).replace("-", "");
-      if (!List.of("UTF8", "UNICODE", "SQL_ASCII").contains(enc)) {
-        throw new IllegalArgumentException("client_encoding " + value + " is not supported by the Junction proxy; use UTF8");
-      }
       return s.withParameter(name, enc.equals("SQL_ASCII") ? "SQL_ASCII" : "UTF8");
     }
     return s.withParameter(name, value);
@@ -1527,12 +1528,23 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     ctx.channel().config().setAutoRead(writable);
   }
 
+  /**
+   * A backend reported a setting that changes how the server reads statement text ({@link TextSettings}):
+   * the session ends before any later statement is read the other way; the backend is closed by the caller.
+   */
+  void textSettingConflict(String conflict) {
+    if (!closed) {
+      fatal(PgError.fatal(dev.junction.JunctionSqlState.REFUSED, conflict));
+      closed = true; // nothing more is read from the client or relayed to it (backendLost says nothing more)
+    }
+  }
+
   /** The attached backend's connection closed under the session. */
   void backendLost(BackendConnection b) {
     if (attached == b) {
       attached = null;
       boolean wasPinned = pinned;
-      if (ctx.channel().isActive()) {
+      if (ctx.channel().isActive() && !closed) {
         PgError e = PgError.fatal("08006", "Junction: the connection to " + b.endpoint + " was lost"
             + (b.status != 'I' || wasPinned ? "; the transaction or session state on it is gone" : ""));
         if (b.status != 'I' || wasPinned || !b.queue.isEmpty() || unsynced) {
@@ -1544,7 +1556,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
     } else if (heldPrimary == b) {
       heldPrimary = null;
-      if (ctx.channel().isActive()) {
+      if (ctx.channel().isActive() && !closed) {
         fatal(PgError.fatal("08006", "Junction: the session's primary connection was lost"));
       }
     }

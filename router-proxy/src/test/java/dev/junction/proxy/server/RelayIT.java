@@ -74,6 +74,8 @@ class RelayIT {
       s.execute("INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 100000) g");
       s.execute("CREATE TABLE items (id int primary key, name text, qty int)");
       s.execute("INSERT INTO items SELECT g, 'item-' || g, g % 7 FROM generate_series(1, 500) g");
+      s.execute("CREATE TABLE victims (id int primary key)");
+      s.execute("INSERT INTO victims SELECT g FROM generate_series(1, 100) g");
     }
     Thread.sleep(800);
     JunctionConfig.Pool pool = new JunctionConfig.Pool(3, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
@@ -399,6 +401,71 @@ class RelayIT {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + name)) {
       rs.next();
       return rs.getString(1);
+    }
+  }
+
+  /**
+   * Settings that change how the server reads statement text (standard_conforming_strings off, a client_encoding
+   * other than UTF8) end the proxy session with 0AJ00 (FATAL), however they are set, before any later statement is read
+   * one way by the proxy and another by the server. Oracle: a direct connection with the same setting, where
+   * {@code SELECT '\', '; DELETE ...; --'} is a SELECT and a DELETE. Before the fix the proxy kept the setting
+   * and sent that "read" to a replica, which refused the DELETE (25006) that PostgreSQL runs.
+   */
+  @Test
+  void settingsThatChangeHowTextIsReadEndTheSession() throws Exception {
+    String hostile = "SELECT '\\', '; DELETE FROM victims WHERE id = %d; --'";
+    Properties simple = new Properties();
+    simple.setProperty("preferQueryMode", "simple");
+    List<String> waysIn = List.of(
+        "SET standard_conforming_strings = off",
+        "SET SESSION standard_conforming_strings TO 'off'",
+        "SELECT set_config('standard_conforming_strings', 'false', false)",
+        "SET client_encoding = 'LATIN1'",
+        "SET NAMES 'WIN1252'");
+    int victim = 0;
+    for (String wayIn : waysIn) {
+      victim++;
+      if (!wayIn.contains("client_encoding") && !wayIn.contains("NAMES")) {
+        try (Connection direct = pg.primary().connect(); Statement s = direct.createStatement()) {
+          s.execute(wayIn);
+          s.execute(String.format(hostile, victim)); // the oracle: PostgreSQL reads a SELECT and a DELETE
+          assertThat(rowExists(direct, victim)).as("oracle: %s makes the text a DELETE", wayIn).isFalse();
+        }
+      }
+      victim++;
+      int target = victim;
+      try (Connection c = connect(simple); Statement s = c.createStatement()) {
+        assertThatThrownBy(() -> {
+          s.execute(wayIn);
+          s.execute(String.format(hostile, target)); // reached only if the proxy let the setting through
+        }).as(wayIn).isInstanceOf(SQLException.class)
+            .satisfies(e -> assertThat(((SQLException) e).getSQLState()).as(wayIn + ": " + e.getMessage()).isEqualTo("0AJ00"))
+            .hasMessageContaining(wayIn.contains("standard") ? "standard_conforming_strings" : "client_encoding");
+      }
+      try (Connection c = connect(new Properties())) {
+        assertThat(show(c, "standard_conforming_strings")).isEqualTo("on");
+        assertThat(show(c, "client_encoding")).isEqualTo("UTF8");
+      }
+    }
+    Properties startup = new Properties();
+    startup.setProperty("options", "-c standard_conforming_strings=off");
+    assertThatThrownBy(() -> connect(startup).close()).isInstanceOf(SQLException.class)
+        .hasMessageContaining("standard_conforming_strings");
+    for (int i = 0; i < 20; i++) { // the pool kept no backend in either setting
+      try (Connection c = connect(new Properties())) {
+        assertThat(show(c, "standard_conforming_strings")).isEqualTo("on");
+        assertThat(show(c, "client_encoding")).isEqualTo("UTF8");
+      }
+    }
+  }
+
+  private static boolean rowExists(Connection c, int id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM victims WHERE id = ?")) {
+      ps.setInt(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1) == 1;
+      }
     }
   }
 
