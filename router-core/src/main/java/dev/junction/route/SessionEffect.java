@@ -41,8 +41,6 @@ enum SessionEffect {
   private static final Pattern TRANSACTION_LOCAL_SETTING = Pattern.compile("(?i)\\s*set\\s+(?:local|transaction)\\s");
   private static final Pattern REPLAYABLE_SETTING = Pattern.compile("(?i)\\s*(?:set|reset|use)\\s");
 
-  /** PostgreSQL's setting by name, anywhere in a session statement or a set_config call. */
-  private static final Pattern CONFORMING_STRINGS = Pattern.compile("(?i)standard_conforming_strings");
   /** The one form that keeps it as the classifier reads: on, or back to the default. */
   private static final Pattern CONFORMING_STRINGS_ON = Pattern.compile(
       "(?is)\\s*(?:set\\s+(?:session\\s+|local\\s+)?standard_conforming_strings\\s*(?:=|\\bto\\b)\\s*'?(?:on|true|yes|1|default)'?"
@@ -60,10 +58,23 @@ enum SessionEffect {
    * passes: it can only hold such a mode if a statement named it, and that statement was refused.
    */
   static boolean changesTextReading(String sql) {
-    if (CONFORMING_STRINGS.matcher(sql).find()) {
+    // WHY the plain scans first: SELECT nextval(...) comes here on every call (a side-effect function); a regex
+    // over its text would cost more than the rest of its routing.
+    if (containsIgnoreCase(sql, "standard_conforming_strings")) {
       return !CONFORMING_STRINGS_ON.matcher(sql).matches();
     }
-    return SQL_MODE_READING.matcher(sql).matches();
+    return containsIgnoreCase(sql, "sql_mode") && SQL_MODE_READING.matcher(sql).matches();
+  }
+
+  /** {@code lowerNeedle} (ASCII, lower case) anywhere in {@code s}, ignoring ASCII case. */
+  private static boolean containsIgnoreCase(String s, String lowerNeedle) {
+    char first = lowerNeedle.charAt(0);
+    for (int i = 0, last = s.length() - lowerNeedle.length(); i <= last; i++) {
+      if ((s.charAt(i) | 0x20) == first && s.regionMatches(true, i, lowerNeedle, 0, lowerNeedle.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
