@@ -82,6 +82,20 @@ class PostgresRoutingIT {
    */
   @Test
   void settingsThatChangeHowTextIsReadAreRefused() throws Exception {
+    // a server, database or role default (here: the URL's options) is refused when the connection opens
+    String url = pg.primary().jdbcUrl() + (pg.primary().jdbcUrl().contains("?") ? "&" : "?")
+        + "options=-c%20standard_conforming_strings%3Doff";
+    dev.junction.config.JunctionConfig.Endpoint primaryOff = new dev.junction.config.JunctionConfig.Endpoint("primary", url,
+        pg.primary().user(), pg.primary().password(), 1, TestConfigs.POOL);
+    dev.junction.config.JunctionConfig offConfig = new dev.junction.config.JunctionConfig(dev.junction.classify.Dialect.POSTGRESQL,
+        List.of(new dev.junction.config.JunctionConfig.Shard("main", primaryOff, List.of())),
+        TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)), TestConfigs.localFences());
+    assertThatThrownBy(() -> {
+      try (RoutingDataSource off = RoutingDataSource.create(offConfig); Connection c = off.getConnection();
+           Statement s = c.createStatement()) {
+        s.execute("SELECT 1");
+      }
+    }).hasStackTraceContaining("standard_conforming_strings = off");
     String hostile = "SELECT '\\', '; DELETE FROM victims WHERE id = %d; --'";
     int victim = 0;
     for (String wayIn : List.of("SET standard_conforming_strings = off", "SET SESSION standard_conforming_strings TO 'off'",

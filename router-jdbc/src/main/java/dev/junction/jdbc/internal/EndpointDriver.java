@@ -72,7 +72,33 @@ final class EndpointDriver implements DataSource {
       // the contract for "not my URL"; resolve() checked acceptsURL, so this is a driver quirk
       throw new SQLException("the JDBC driver " + driver.getClass().getName() + " returned no connection for this URL", "08001");
     }
+    if (driver.getClass().getName().startsWith("org.postgresql.")) {
+      Pg.checkConformingStrings(c);
+    }
     return c;
+  }
+
+  /** pgjdbc; a separate class so that the driver's types are resolved only when it is in use. */
+  private static final class Pg {
+    /**
+     * Refuses a connection whose server reads {@code '\'} as an escape (standard_conforming_strings off: a
+     * server or role default, or {@code options} in the URL), as router-core refuses the SET: Junction reads
+     * statement text as the default does. pgjdbc keeps the server's report, so this costs no round trip.
+     */
+    static void checkConformingStrings(Connection c) throws SQLException {
+      if (c.isWrapperFor(org.postgresql.core.BaseConnection.class)
+          && !c.unwrap(org.postgresql.core.BaseConnection.class).getStandardConformingStrings()) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // the refusal is the error to report
+        }
+        throw new SQLException("Junction: this server connection has standard_conforming_strings = off (a server, database"
+            + " or role default, or options in the URL); Junction reads string literals as PostgreSQL does with it on and"
+            + " would route statements it misreads; turn it on (ALTER ROLE/DATABASE ... RESET standard_conforming_strings)"
+            + " and write backslash escapes as E'...'", dev.junction.JunctionSqlState.REFUSED);
+      }
+    }
   }
 
   @Override
