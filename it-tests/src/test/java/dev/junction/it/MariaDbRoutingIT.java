@@ -58,6 +58,20 @@ class MariaDbRoutingIT {
     return longValue(c, "/* junction:primary */ SELECT v FROM counters WHERE id = ?", key);
   }
 
+  /** {@link #increment} on a connection of its own, in the caller's scope. */
+  static long incrementAlone(int key) throws Exception {
+    try (Connection c = ds.getConnection()) {
+      return increment(c, key);
+    }
+  }
+
+  /** Whether a read through Junction on a connection of its own, in the caller's scope, is behind {@code written}. */
+  static boolean staleAlone(int key, long written) throws Exception {
+    try (Connection c = ds.getConnection()) {
+      return longValue(c, "SELECT v FROM counters WHERE id = ?", key) < written;
+    }
+  }
+
   @Test
   void readsGoToTheReplicaAndWritesToThePrimary() throws Exception {
     try (Connection c = ds.getConnection()) {
@@ -138,17 +152,12 @@ class MariaDbRoutingIT {
         for (int i = 0; i < pairs; i++) {
           int key = i % KEYS;
           try (Scope scope = Junction.scope("held:" + key)) {
-            long written;
-            try (Connection c = ds.getConnection()) {
-              written = increment(c, key);
-            }
+            long written = incrementAlone(key);
             if (longValue(replica, "SELECT v FROM counters WHERE id = ?", key) < written) {
               rawStale++;
             }
-            try (Connection c = ds.getConnection()) {
-              if (longValue(c, "SELECT v FROM counters WHERE id = ?", key) < written) {
-                stale++;
-              }
+            if (staleAlone(key, written)) {
+              stale++;
             }
           }
         }
@@ -246,14 +255,8 @@ class MariaDbRoutingIT {
       for (int i = 0; i < pairs; i++) {
         int key = i % KEYS;
         try (Scope scope = Junction.scope("flush0:" + key)) {
-          long written;
-          try (Connection c = ds.getConnection()) {
-            written = increment(c, key);
-          }
-          try (Connection c = ds.getConnection()) {
-            if (longValue(c, "SELECT v FROM counters WHERE id = ?", key) < written) {
-              stale++;
-            }
+          if (staleAlone(key, incrementAlone(key))) {
+            stale++;
           }
         }
       }

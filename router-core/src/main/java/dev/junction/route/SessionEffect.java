@@ -78,13 +78,13 @@ enum SessionEffect {
   }
 
   /**
-   * Statements that can change a setting besides SET: session-state and side-effect functions (set_config), DDL
+   * Statements that can change a setting: SET, session-state and side-effect functions (set_config), DDL
    * (ALTER ROLE/DATABASE ... SET), utility and unknown statements. Plain reads and writes are not scanned.
    */
   private static boolean mayChangeSettings(Classification c) {
     StatementKind k = c.kind();
     PrimaryReason r = c.primaryReason();
-    return k == StatementKind.DDL || k == StatementKind.UTILITY || k == StatementKind.UNKNOWN
+    return k == StatementKind.SESSION || k == StatementKind.DDL || k == StatementKind.UTILITY || k == StatementKind.UNKNOWN
         || r == PrimaryReason.SESSION_STATE || r == PrimaryReason.SIDE_EFFECT_FUNCTION;
   }
 
@@ -98,19 +98,19 @@ enum SessionEffect {
    */
   static SessionEffect of(Classification c, String sql, boolean sideEffectsPin) {
     if (c.multiStatement()) {
-      SessionEffect effect = NONE;
+      boolean setting = false;
+      boolean session = false;
       for (Classification part : c.parts()) {
-        if (sql != null && (part.kind() == StatementKind.SESSION || mayChangeSettings(part)) && changesTextReading(sql)) {
-          return TEXT_READING;
-        }
-        if (effect == NONE && (part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason(), sideEffectsPin))) {
-          effect = sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
-        }
+        setting |= mayChangeSettings(part);
+        session |= part.kind() == StatementKind.SESSION || sessionBound(part.primaryReason(), sideEffectsPin);
       }
-      return effect;
+      if (sql != null && setting && changesTextReading(sql)) {
+        return TEXT_READING;
+      }
+      return !session ? NONE : sql != null && AUTOCOMMIT_SETTING.matcher(sql).find() ? AUTOCOMMIT : PIN;
     }
-    if (sql != null && c.kind() != StatementKind.SESSION && mayChangeSettings(c) && changesTextReading(sql)) {
-      return TEXT_READING; // SELECT set_config('standard_conforming_strings', ...), ALTER ROLE ... SET ...
+    if (sql != null && mayChangeSettings(c) && changesTextReading(sql)) {
+      return TEXT_READING; // SET ..., SELECT set_config('standard_conforming_strings', ...), ALTER ROLE ... SET ...
     }
     if (c.kind() == StatementKind.SESSION) {
       if (sql == null) {
@@ -118,9 +118,6 @@ enum SessionEffect {
       }
       if (AUTOCOMMIT_SETTING.matcher(sql).lookingAt()) {
         return AUTOCOMMIT;
-      }
-      if (changesTextReading(sql)) {
-        return TEXT_READING;
       }
       if (TRANSACTION_LOCAL_SETTING.matcher(sql).lookingAt()) {
         return TRANSACTION_LOCAL;

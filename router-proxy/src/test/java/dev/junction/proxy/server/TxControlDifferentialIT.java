@@ -46,14 +46,8 @@ class TxControlDifferentialIT extends TxControlDifferential {
     try (Connection c = oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE t (id bigint primary key, v text)");
     }
-    JunctionConfig.Pool pool = new JunctionConfig.Pool(3, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
-        Duration.ofSeconds(1));
-    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
-        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool),
-        List.of(new JunctionConfig.Endpoint("replica1", pg.replica(0).jdbcUrl(), pg.replica(0).user(), "", 1, pool)))),
-        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ds = RoutingDataSource.create(config, registry);
+    ds = RoutingDataSource.create(primaryAndReplica(3), registry);
     proxy = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0), ds, registry);
   }
 
@@ -90,6 +84,16 @@ class TxControlDifferentialIT extends TxControlDifferential {
         server.user(), "");
   }
 
+  /** The cluster's primary and first replica, with pools of {@code poolSize} each. */
+  static JunctionConfig primaryAndReplica(int poolSize) {
+    JunctionConfig.Pool pool = new JunctionConfig.Pool(poolSize, 0, Duration.ofSeconds(5), Duration.ofMinutes(10),
+        Duration.ofMinutes(30), Duration.ofSeconds(1));
+    return new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool),
+        List.of(new JunctionConfig.Endpoint("replica1", pg.replica(0).jdbcUrl(), pg.replica(0).user(), "", 1, pool)))),
+        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
+  }
+
   @Test
   void transactionControlMatchesPostgres() throws Exception {
     // A fixed seed by default, so that a build is repeatable; -Djunction.txdiff.seed=<n> explores (a divergence
@@ -111,14 +115,8 @@ class TxControlDifferentialIT extends TxControlDifferential {
    */
   @Test
   void aUnitRefusedAfterFlushIsAnsweredAsPostgresAnswersAFailedOne() throws Exception {
-    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
-        Duration.ofSeconds(1));
-    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
-        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, one),
-        List.of(new JunctionConfig.Endpoint("replica1", pg.replica(0).jdbcUrl(), pg.replica(0).user(), "", 1, one)))),
-        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    try (RoutingDataSource tightDs = RoutingDataSource.create(config, registry);
+    try (RoutingDataSource tightDs = RoutingDataSource.create(primaryAndReplica(1), registry);
          ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
              .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
                  Duration.ofSeconds(1), 16)), tightDs, registry);
