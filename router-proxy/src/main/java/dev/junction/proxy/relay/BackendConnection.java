@@ -34,7 +34,7 @@ import java.util.function.BiConsumer;
 final class BackendConnection extends ChannelInboundHandlerAdapter {
   enum Phase { CONNECTING, AUTHENTICATING, READY, CLOSED }
 
-  private static final byte[] PARSE_COMPLETE = {'1', 0, 0, 0, 4};
+  static final byte[] PARSE_COMPLETE = {'1', 0, 0, 0, 4};
 
   final Endpoint endpoint;
   final Pool pool;
@@ -481,6 +481,9 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
       case '1' -> {
         queue.poll();
         relay = head.kind == Pending.Kind.PARSE;
+        if (head.statement != null && !head.statement.accepted) {
+          head.statement.accepted = true;
+        }
       }
       case '3' -> {
         queue.poll();

@@ -47,10 +47,17 @@ final class Pending {
   final Kind kind;
   /** PARSE: the client's statement name; PARSE_INJECTED: the statement id (null: unnamed); INTERNAL: the {@link InternalQuery}. */
   final Object payload;
+  /** PARSE of a named statement: the statement, marked accepted at its ParseComplete. */
+  final PreparedStatements.Statement statement;
 
   Pending(Kind kind, Object payload) {
+    this(kind, payload, null);
+  }
+
+  private Pending(Kind kind, Object payload, PreparedStatements.Statement statement) {
     this.kind = kind;
     this.payload = payload;
+    this.statement = statement;
   }
 
   /** The unnamed statement's Parse: an extended-protocol client sends one per statement, so it is shared. */
@@ -58,6 +65,11 @@ final class Pending {
 
   static Pending parse(String clientName) {
     return clientName.isEmpty() ? PARSE_UNNAMED : new Pending(Kind.PARSE, clientName);
+  }
+
+  /** The client's Parse of named statement {@code st} as {@code clientName}. */
+  static Pending parse(String clientName, PreparedStatements.Statement st) {
+    return new Pending(Kind.PARSE, clientName, st);
   }
 
   /** A Parse the proxy added for statement {@code id} (null: the unnamed statement). */

@@ -27,6 +27,11 @@ final class PreparedStatements {
     final Classification classification;
     /** {@link RelaySession#sessionBound} of the text, scanned once. */
     final boolean sessionBound;
+    /**
+     * A server answered a client's Parse of this statement with ParseComplete: a later Parse-only unit
+     * of it is answered by the proxy without a backend (see {@link RelaySession}). Set once, never cleared.
+     */
+    volatile boolean accepted;
 
     Statement(long id, String sql, List<Integer> parameterTypes, Classification classification) {
       this.id = id;

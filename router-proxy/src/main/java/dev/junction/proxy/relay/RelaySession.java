@@ -724,6 +724,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           flushClient();
           continue;
         }
+        if (!u.statements && answerParsesLocally(u)) {
+          continue;
+        }
         carryOut(u, decided != null ? decided : decide(u, null));
       }
     } finally {
@@ -845,6 +848,46 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
     }
     return null;
+  }
+
+  /**
+   * Answers a unit of only named Parses and a Sync (libpq's {@code PQprepare}) without a backend, when
+   * a server has accepted each of those statements before: the Parse is sent lazily, before the first
+   * Bind or Describe on each backend, anyway. Waiting for a backend here could never end for a client
+   * program that blocks one thread in {@code PQprepare} while that thread's other connections hold
+   * every backend inside transactions (pgbench {@code -M prepared} with more clients per thread than
+   * the pool has connections). The price: should the statement no longer parse (a table dropped, a
+   * different search_path), the error comes with the Bind or Describe instead, as PostgreSQL reports
+   * it for a prepared statement whose table was dropped after PREPARE. Unsharded sessions only.
+   */
+  private boolean answerParsesLocally(Unit u) {
+    if (shardRelay != null || u.count < 2) {
+      return false;
+    }
+    int i = 0;
+    for (FrontendMessage m : pending) {
+      if (++i == u.count) {
+        if (!(m instanceof FrontendMessage.Sync)) {
+          return false;
+        }
+        break;
+      }
+      if (!(m instanceof FrontendMessage.Parse p) || p.statement().isEmpty()
+          || !runtime.statements.intern(p.query(), p.parameterTypes()).accepted) {
+        return false;
+      }
+    }
+    ByteBuf out = out();
+    for (i = 1; i < u.count; i++) {
+      FrontendMessage.Parse p = (FrontendMessage.Parse) pending.poll();
+      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes()));
+      out.writeBytes(BackendConnection.PARSE_COMPLETE);
+    }
+    pending.poll();
+    units++;
+    readyMessage(localStatus()).writeTo(out);
+    flushClient();
+    return true;
   }
 
   private dev.junction.classify.StatementSplitter splitter;
@@ -1309,7 +1352,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         } else {
           Frontend.parse(out, st.serverName, st.sql, st.parameterTypes);
           Long evicted = b.markPrepared(st.id);
-          b.expect(Pending.parse(p.statement()));
+          b.expect(Pending.parse(p.statement(), st));
           closeEvicted(b, evicted);
         }
       }

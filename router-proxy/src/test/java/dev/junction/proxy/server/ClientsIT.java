@@ -157,6 +157,34 @@ class ClientsIT {
     }
   }
 
+  /**
+   * pgbench 15 prepares each statement with a blocking {@code PQprepare} the first time a client runs it.
+   * One thread driving 12 clients through a proxy in front of the primary alone (a pool of 4): the
+   * thread's first clients hold every backend inside their TPC-B transactions while a later one waits
+   * in PQprepare for its BEGIN, so they never get on (old proxy: the wait ended with 53300 after
+   * {@code query-wait-timeout} and pgbench aborted the client). The proxy now answers the Parse of a
+   * statement a server has accepted itself. (With replicas the Parse of BEGIN went to a free replica.)
+   */
+  @Test
+  void pgbenchPreparedWithMoreClientsOnAThreadThanBackends() throws Exception {
+    JunctionConfig.Pool pool = new JunctionConfig.Pool(4, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
+        new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool), List.of())),
+        JunctionConfig.Routing.defaults(), JunctionConfig.Fencing.defaults());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource primaryOnly = RoutingDataSource.create(config, registry);
+         ProxyServer p = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.SCRAM_SHA_256, Map.of(USER, Credential.plain(PASSWORD)))
+             .withPorts(0, 0).withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+                 Duration.ofSeconds(10), 200)), primaryOnly, registry)) {
+      String out = ProxyIT.run(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(p.port()),
+          "-U", USER, "-c", "12", "-j", "1", "-t", "20", "-n", "-M", "prepared", pg.primary().database()), Map.of("PGPASSWORD", PASSWORD), 300);
+      System.out.println("[ClientsIT] pgbench -M prepared -c 12 -j 1 over a pool of 4:\n" + out);
+      assertThat(out).contains("number of transactions actually processed: 240/240");
+      assertThat(out).containsPattern("number of failed transactions: 0 ");
+    }
+  }
+
   /** 1,000 clients at once over pools of 4 per endpoint: they queue for backends and finish with 0 errors. */
   @Test
   void aThousandConcurrentClientsOverSmallPools() throws Exception {

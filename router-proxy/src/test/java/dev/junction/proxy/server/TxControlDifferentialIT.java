@@ -140,6 +140,88 @@ class TxControlDifferentialIT extends TxControlDifferential {
     }
   }
 
+  /**
+   * A Parse-only unit (libpq's {@code PQprepare}) of a statement a server accepted before is answered
+   * without a backend: with every backend held inside other clients' transactions it does not wait (the
+   * old answer: 53300 after the wait, and a pgbench thread blocked in PQprepare never got further). The
+   * statement is prepared on a backend before its first Bind there, so a statement that no longer parses
+   * fails at the Bind, as PostgreSQL fails a prepared statement whose table was dropped after PREPARE:
+   * that is the oracle.
+   */
+  @Test
+  void aParseOnlyUnitOfAnAcceptedStatementNeedsNoBackend() throws Exception {
+    for (String db : List.of("proxy", "oracle")) {
+      try (Connection c = db.equals("proxy") ? pg.primary().connect() : oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE doomed (id int)");
+        s.execute("INSERT INTO t VALUES (100, 'prepared') ON CONFLICT DO NOTHING");
+      }
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource tightDs = RoutingDataSource.create(primaryAndReplica(1), registry);
+         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
+             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+                 Duration.ofSeconds(1), 16)), tightDs, registry);
+         WireClient first = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         WireClient onPrimary = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         WireClient onReplica = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         WireClient oracle = oracleClient()) {
+      String read = "SELECT v FROM t WHERE id = 100";
+      String locking = "SELECT id FROM doomed FOR UPDATE";
+      assertThat(first.prepare("s1", read)).containsExactly("1", "Z:I");
+      assertThat(first.prepare("s2", locking)).containsExactly("1", "Z:I");
+      waitForReplica();
+
+      // every backend (one per endpoint) held inside a transaction by another client
+      assertThat(onPrimary.query("BEGIN")).containsExactly("C:BEGIN", "Z:T");
+      assertThat(onPrimary.query("INSERT INTO t VALUES (101, 'held') ON CONFLICT DO NOTHING")).containsExactly("C:INSERT 0 1", "Z:T");
+      assertThat(onReplica.query("BEGIN READ ONLY")).containsExactly("C:BEGIN", "Z:T");
+      assertThat(onReplica.query(read)).containsExactly("T:v", "D:prepared", "C:SELECT 1", "Z:T");
+      List<String> prepared = client.prepare("mine", read);
+      System.out.println("[TxControlDifferentialIT] PQprepare with every backend held: " + prepared + " " + client.errorMessages);
+      assertThat(prepared).as("answered without a backend (%s)", client.errorMessages).isEqualTo(oracle.prepare("mine", read))
+          .containsExactly("1", "Z:I");
+      assertThat(client.prepare("mine2", locking)).containsExactly("1", "Z:I");
+      assertThat(onReplica.query("COMMIT")).containsExactly("C:COMMIT", "Z:I");
+      assertThat(onPrimary.query("ROLLBACK")).containsExactly("C:ROLLBACK", "Z:I");
+
+      assertThat(client.executePrepared("mine")).isEqualTo(oracle.executePrepared("mine"))
+          .containsExactly("2", "T:v", "D:prepared", "C:SELECT 1", "Z:I");
+      assertThat(oracle.prepare("mine2", locking)).containsExactly("1", "Z:I");
+      for (String db : List.of("proxy", "oracle")) {
+        try (Connection c = db.equals("proxy") ? pg.primary().connect() : oracleJdbc(pg.primary()); Statement s = c.createStatement()) {
+          s.execute("DROP TABLE doomed");
+        }
+      }
+      List<String> dropped = client.executePrepared("mine2");
+      assertThat(dropped).as("the table was dropped after the prepare: the error comes with the Bind, as directly")
+          .isEqualTo(oracle.executePrepared("mine2")).containsExactly("E:42P01", "Z:I");
+      assertThat(client.query("SELECT 1")).isEqualTo(oracle.query("SELECT 1"));
+    }
+  }
+
+  /** Waits until the replica has replayed everything the primary has written so far. */
+  private static void waitForReplica() throws Exception {
+    String target;
+    try (Connection c = pg.primary().connect(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+      rs.next();
+      target = rs.getString(1);
+    }
+    try (Connection c = pg.replica(0).connect(); Statement s = c.createStatement()) {
+      for (int i = 0; i < 200; i++) {
+        try (ResultSet rs = s.executeQuery("SELECT pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn")) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            return;
+          }
+        }
+        Thread.sleep(50);
+      }
+    }
+    throw new IllegalStateException("the replica did not replay " + target + " within 10 s");
+  }
+
   static void print(String name, long seed, Report report) {
     System.out.printf("[%s] seed %d: %d sequences, %d steps, %d divergences, %d refusals%n", name, seed, report.sequences,
         report.steps, report.divergences.size(), report.refusals.size());

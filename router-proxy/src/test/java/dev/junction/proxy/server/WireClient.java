@@ -104,6 +104,42 @@ final class WireClient implements AutoCloseable {
     return readUntil(sync ? -1 : statements.size());
   }
 
+  /** A named statement's Parse and a Sync, as libpq's {@code PQprepare} sends them. */
+  List<String> prepare(String name, String sql) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    message(buf, 'P', b -> {
+      cstring(b, name);
+      cstring(b, sql);
+      b.writeShort(0);
+    });
+    message(buf, 'S', b -> { });
+    send(buf);
+    return readUntil(-1);
+  }
+
+  /** Bind of named statement {@code name} without parameters, Describe portal, Execute, Sync. */
+  List<String> executePrepared(String name) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    message(buf, 'B', b -> {
+      cstring(b, "");
+      cstring(b, name);
+      b.writeShort(0);
+      b.writeShort(0);
+      b.writeShort(0);
+    });
+    message(buf, 'D', b -> {
+      b.writeByte('P');
+      cstring(b, "");
+    });
+    message(buf, 'E', b -> {
+      cstring(b, "");
+      b.writeInt(0);
+    });
+    message(buf, 'S', b -> { });
+    send(buf);
+    return readUntil(-1);
+  }
+
   /** A Sync alone. */
   List<String> sync() throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
