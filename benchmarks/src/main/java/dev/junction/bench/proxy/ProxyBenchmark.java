@@ -108,6 +108,7 @@ public final class ProxyBenchmark {
     String workerThreads = option(a, "--worker-threads", null);
     primaryOnly = a.contains("--primary-only");
     replicaLimit = Integer.parseInt(option(a, "--replicas", "2"));
+    pgbenchThreads = Integer.parseInt(option(a, "--pgbench-threads", "2"));
     int junctionPool = Integer.parseInt(option(a, "--junction-pool", Integer.toString(POOL)));
     int basePool = Integer.parseInt(option(a, "--baseline-pool", Integer.toString(junctionPool)));
     boolean basePrimaryOnly = primaryOnly || a.contains("--baseline-primary-only");
@@ -141,7 +142,7 @@ public final class ProxyBenchmark {
         .append(", ").append(sh(pgbouncer.toString(), "--version").lines().findFirst().orElse("pgbouncer ?")).append('\n')
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
         .append("# load before ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
-        .append("# pgbench -T ").append(seconds).append(", ").append(rounds).append(" interleaved round(s), pool ").append(POOL)
+        .append("# pgbench -j ").append(pgbenchThreads).append(" -T ").append(seconds).append(", ").append(rounds).append(" interleaved round(s), pool ").append(POOL)
         .append(" per endpoint, scale 10, warm-up ").append(warmup).append(" s per workload and mode before measuring\n");
     if (baselineJar != null) {
       provenance.append("# junction-base: ").append(baselineJar).append(" (").append(Files.size(baselineJar)).append(" bytes, ")
@@ -410,6 +411,13 @@ public final class ProxyBenchmark {
   /** How many of the cluster's replicas the proxies are configured with ({@code --replicas}, default both). */
   static int replicaLimit = 2;
 
+  /**
+   * {@code --pgbench-threads N} (default 2): pgbench's {@code -j}. WHY: TPC-B {@code -M prepared} deadlocks
+   * PgBouncer when one pgbench thread drives more clients than the pool has servers (docs/proxy.md, "Pool
+   * modes"); with more threads it can be compared at 64 and 256 clients.
+   */
+  static int pgbenchThreads = 2;
+
   /** {@code --keep-logs DIR}: pgbench's per-transaction logs are moved there instead of deleted (latency over time). */
   static Path keepLogs;
   private static int keptRuns;
@@ -418,7 +426,7 @@ public final class ProxyBenchmark {
       throws Exception {
     Path logs = Files.createTempDirectory(work, "pgbench");
     List<String> cmd = new ArrayList<>(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
-        "-U", "postgres", "-c", Integer.toString(clients), "-j", "2", "-T", Integer.toString(seconds), "-n", "-M", mode,
+        "-U", "postgres", "-c", Integer.toString(clients), "-j", Integer.toString(pgbenchThreads), "-T", Integer.toString(seconds), "-n", "-M", mode,
         "-l", "--log-prefix", logs.resolve("tx").toString()));
     if (workload.equals("select-only")) {
       cmd.add("-S");
