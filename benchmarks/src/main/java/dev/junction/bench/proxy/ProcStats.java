@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 
 /**
  * A pooler process's counters from /proc, summed over its threads and grouped by what the thread does:
- * CPU time (user + system), voluntary and involuntary context switches, and the read/write system
+ * CPU time (user + system; for the event loops also the system part alone, {@code loop_system_us}: the
+ * kernel's share, mostly the loopback TCP stack, against the pooler's own code), voluntary and involuntary context switches, and the read/write system
  * calls of /proc/PID/io.
  *
  * <p>WHY: on the shared 2-core machine TPS swings from run to run, while a pooler's own work per
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
  * process. {@code syscr}/{@code syscw} count read(2)/write(2)-family calls only: socket calls such as
  * sendto/recvfrom, which both poolers use, are not in them (use {@code --perf-syscalls} for those).
  */
-record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntary, long syscr, long syscw) {
+record ProcStats(Map<String, Long> ticksByGroup, long loopSystemTicks, long voluntary, long involuntary, long syscr, long syscw) {
   static final String[] GROUPS = {"loop", "jit", "gc", "lag", "forkjoin", "other"};
 
   static ProcStats read(long pid) {
@@ -27,6 +28,7 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
     for (String g : GROUPS) {
       ticks.put(g, 0L);
     }
+    long loopSystem = 0;
     long vol = 0;
     long invol = 0;
     Path tasks = Path.of("/proc/" + pid + "/task");
@@ -37,7 +39,11 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
           String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           long cpu = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-          ticks.merge(group(comm), cpu, Long::sum);
+          String group = group(comm);
+          ticks.merge(group, cpu, Long::sum);
+          if (group.equals("loop")) {
+            loopSystem += Long.parseLong(f[12]);
+          }
           for (String line : Files.readAllLines(t.resolve("status"))) {
             if (line.startsWith("voluntary_ctxt_switches:")) {
               vol += Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -50,7 +56,7 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
         }
       }
     } catch (IOException e) {
-      return new ProcStats(ticks, 0, 0, 0, 0);
+      return new ProcStats(ticks, 0, 0, 0, 0, 0);
     }
     long r = 0;
     long w = 0;
@@ -65,7 +71,7 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
     } catch (IOException | RuntimeException unreadable) {
       // /proc/PID/io needs the same user or root
     }
-    return new ProcStats(ticks, vol, invol, r, w);
+    return new ProcStats(ticks, loopSystem, vol, invol, r, w);
   }
 
   /** The group of a thread by its name (Linux keeps the first 15 characters). */
@@ -97,8 +103,9 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
       double us = (ticksByGroup.get(g) - before.ticksByGroup.get(g)) * 1e6 / ticksPerSecond / tx;
       s.append(String.format(java.util.Locale.ROOT, "%.1f,", us));
     }
-    s.append(String.format(java.util.Locale.ROOT, "%.3f,%.3f,%.3f,%.3f", (voluntary - before.voluntary) / tx,
-        (involuntary - before.involuntary) / tx, (syscr - before.syscr) / tx, (syscw - before.syscw) / tx));
+    s.append(String.format(java.util.Locale.ROOT, "%.3f,%.3f,%.3f,%.3f,%.1f", (voluntary - before.voluntary) / tx,
+        (involuntary - before.involuntary) / tx, (syscr - before.syscr) / tx, (syscw - before.syscw) / tx,
+        (loopSystemTicks - before.loopSystemTicks) * 1e6 / ticksPerSecond / tx));
     return s.toString();
   }
 
@@ -124,6 +131,6 @@ record ProcStats(Map<String, Long> ticksByGroup, long voluntary, long involuntar
   }
 
   static String header() {
-    return "loop_us,jit_us,gc_us,lag_us,forkjoin_us,other_us,vcsw_per_tx,ivcsw_per_tx,syscr_per_tx,syscw_per_tx";
+    return "loop_us,jit_us,gc_us,lag_us,forkjoin_us,other_us,vcsw_per_tx,ivcsw_per_tx,syscr_per_tx,syscw_per_tx,loop_system_us";
   }
 }
