@@ -120,6 +120,56 @@ class MariaDbRoutingIT {
     }
   }
 
+  /**
+   * The same modes as a server default or in the URL ({@code sessionVariables}) are refused when a connection
+   * opens (0AJ00), read from Connector/J without a round trip. The oracle shows why: with NO_BACKSLASH_ESCAPES
+   * a direct connection reads {@code SELECT '\', 'x'} as two literals, where the classifier reads one literal
+   * and a stray quote. Before, such a connection was used as if the server read text as Junction does.
+   */
+  @Test
+  void serverOrUrlSqlModesThatChangeHowTextIsReadAreRefusedAtConnect() throws Exception {
+    String misread = "SELECT '\\', 'x'";
+    try (Connection direct = maria.primary().connect(); Statement s = direct.createStatement()) {
+      s.execute("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES'");
+      try (ResultSet rs = s.executeQuery(misread)) {
+        assertThat(rs.getMetaData().getColumnCount()).as("oracle: the server reads two literals").isEqualTo(2);
+      }
+    }
+    for (String mode : java.util.List.of("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI")) {
+      String url = maria.primary().jdbcUrl() + (maria.primary().jdbcUrl().contains("?") ? "&" : "?")
+          + "sessionVariables=sql_mode='" + mode + "'";
+      assertThatConnectionRefused(new dev.junction.config.JunctionConfig.Endpoint("primary", url, maria.primary().user(),
+          maria.primary().password(), 1, TestConfigs.POOL), mode);
+    }
+    // a global default, the usual way in: every new server connection opens with it
+    String global;
+    try (Connection direct = maria.primary().connect(); Statement s = direct.createStatement();
+         ResultSet rs = s.executeQuery("SELECT @@GLOBAL.sql_mode")) {
+      rs.next();
+      global = rs.getString(1);
+    }
+    try (Connection direct = maria.primary().connect(); Statement s = direct.createStatement()) {
+      s.execute("SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+      try {
+        assertThatConnectionRefused(TestConfigs.endpoint("primary", maria.primary()), "NO_BACKSLASH_ESCAPES");
+      } finally {
+        s.execute("SET GLOBAL sql_mode = '" + global + "'");
+      }
+    }
+  }
+
+  private static void assertThatConnectionRefused(dev.junction.config.JunctionConfig.Endpoint primary, String mode) {
+    dev.junction.config.JunctionConfig config = new dev.junction.config.JunctionConfig(dev.junction.classify.Dialect.MARIADB,
+        java.util.List.of(new dev.junction.config.JunctionConfig.Shard("main", primary, java.util.List.of())),
+        TestConfigs.routing(Duration.ofSeconds(5), Duration.ofMillis(50)), TestConfigs.localFences());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      try (RoutingDataSource refused = RoutingDataSource.create(config); Connection c = refused.getConnection();
+           Statement s = c.createStatement()) {
+        s.execute("SELECT 1");
+      }
+    }).as(mode).hasStackTraceContaining("sql_mode includes " + (mode.equals("ANSI") ? "ANSI_QUOTES" : mode));
+  }
+
   /** Control: read straight from the replica right after a commit and it is sometimes behind. */
   static int rawStaleReads(int tries) throws Exception {
     int stale = 0;

@@ -72,10 +72,22 @@ final class EndpointDriver implements DataSource {
       // the contract for "not my URL"; resolve() checked acceptsURL, so this is a driver quirk
       throw new SQLException("the JDBC driver " + driver.getClass().getName() + " returned no connection for this URL", "08001");
     }
-    if (driver.getClass().getName().startsWith("org.postgresql.")) {
+    String driverClass = driver.getClass().getName();
+    if (driverClass.startsWith("org.postgresql.")) {
       Pg.checkConformingStrings(c);
+    } else if (driverClass.startsWith("com.mysql.")) {
+      MySql.checkTextModes(c);
     }
     return c;
+  }
+
+  private static void refuse(Connection c, String message) throws SQLException {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // the refusal is the error to report
+    }
+    throw new SQLException(message, dev.junction.JunctionSqlState.REFUSED);
   }
 
   /** pgjdbc; a separate class so that the driver's types are resolved only when it is in use. */
@@ -88,15 +100,33 @@ final class EndpointDriver implements DataSource {
     static void checkConformingStrings(Connection c) throws SQLException {
       if (c.isWrapperFor(org.postgresql.core.BaseConnection.class)
           && !c.unwrap(org.postgresql.core.BaseConnection.class).getStandardConformingStrings()) {
-        try {
-          c.close();
-        } catch (SQLException ignored) {
-          // the refusal is the error to report
-        }
-        throw new SQLException("Junction: this server connection has standard_conforming_strings = off (a server, database"
+        refuse(c, "Junction: this server connection has standard_conforming_strings = off (a server, database"
             + " or role default, or options in the URL); Junction reads string literals as PostgreSQL does with it on and"
             + " would route statements it misreads; turn it on (ALTER ROLE/DATABASE ... RESET standard_conforming_strings)"
-            + " and write backslash escapes as E'...'", dev.junction.JunctionSqlState.REFUSED);
+            + " and write backslash escapes as E'...'");
+      }
+    }
+  }
+
+  /** MySQL Connector/J (also for MariaDB); a separate class for the same reason. */
+  private static final class MySql {
+    /**
+     * Refuses a connection whose sql_mode makes the server read statement text differently from Junction
+     * (NO_BACKSLASH_ESCAPES: {@code '\'} ends a literal; ANSI_QUOTES, also in ANSI and ORACLE: {@code "x"} is a
+     * name), as router-core refuses the SET: a global or user default, or {@code sessionVariables} in the URL.
+     * Connector/J reads the connection's sql_mode when it opens, so this costs no round trip.
+     */
+    static void checkTextModes(Connection c) throws SQLException {
+      if (!c.isWrapperFor(com.mysql.cj.jdbc.JdbcConnection.class)) {
+        return;
+      }
+      com.mysql.cj.protocol.ServerSession server = c.unwrap(com.mysql.cj.jdbc.JdbcConnection.class).getSession().getServerSession();
+      String mode = server.isNoBackslashEscapesSet() ? "NO_BACKSLASH_ESCAPES" : server.useAnsiQuotedIdentifiers() ? "ANSI_QUOTES" : null;
+      if (mode != null) {
+        refuse(c, "Junction: this server connection's sql_mode includes " + mode + " (a global or user default, or"
+            + " sessionVariables in the URL); Junction reads string literals and quoted names as MariaDB and MySQL do without"
+            + " it and would route statements it misreads; remove it from the server's sql_mode (SET GLOBAL sql_mode = ...,"
+            + " or sql_mode in the server's configuration) or from the URL");
       }
     }
   }
