@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
  *       locks, set_config) pin the client to its primary backend for the rest of the session; that
  *       backend is closed, not pooled, when the client leaves.</li>
  *   <li><b>Prepared statements</b> are tracked per client and re-prepared on a backend that has not
- *       seen them ({@link PreparedStatements}); the unnamed statement too.</li>
+ *       seen them ({@link PreparedStatements}); the unnamed statement too. A {@code PQprepare} (named
+ *       Parses and a Sync) of statements a server accepted before needs no backend: answered here.</li>
  *   <li><b>The decision is router-core's.</b> Where a unit runs, and what read-your-writes needs,
  *       is decided by one {@link RouteSession} per replica set (per shard), the library's own rules:
  *       the relay asks it with the unit's summary ({@link Unit} is a {@link RouteSession.Unit}) and
