@@ -117,11 +117,9 @@ class TxControlDifferentialIT extends TxControlDifferential {
   void aUnitRefusedAfterFlushIsAnsweredAsPostgresAnswersAFailedOne() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (RoutingDataSource tightDs = RoutingDataSource.create(primaryAndReplica(1), registry);
-         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
-             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
-                 Duration.ofSeconds(1), 16)), tightDs, registry);
-         WireClient holder = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
-         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         ProxyServer tight = tightProxy(tightDs, registry);
+         WireClient holder = clientOf(tight);
+         WireClient client = clientOf(tight);
          WireClient oracle = oracleClient()) {
       assertThat(holder.query("BEGIN")).containsExactly("C:BEGIN", "Z:T");
       assertThat(holder.query("INSERT INTO t VALUES (1, 'held')")).containsExactly("C:INSERT 0 1", "Z:T"); // the primary's only connection
@@ -158,13 +156,11 @@ class TxControlDifferentialIT extends TxControlDifferential {
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (RoutingDataSource tightDs = RoutingDataSource.create(primaryAndReplica(1), registry);
-         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
-             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
-                 Duration.ofSeconds(1), 16)), tightDs, registry);
-         WireClient first = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
-         WireClient onPrimary = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
-         WireClient onReplica = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
-         WireClient client = new WireClient("127.0.0.1", tight.port(), "app", pg.primary().database());
+         ProxyServer tight = tightProxy(tightDs, registry);
+         WireClient first = clientOf(tight);
+         WireClient onPrimary = clientOf(tight);
+         WireClient onReplica = clientOf(tight);
+         WireClient client = clientOf(tight);
          WireClient oracle = oracleClient()) {
       String read = "SELECT v FROM t WHERE id = 100";
       String locking = "SELECT id FROM doomed FOR UPDATE";
@@ -222,6 +218,17 @@ class TxControlDifferentialIT extends TxControlDifferential {
     throw new IllegalStateException("the replica did not replay " + target + " within 10 s");
   }
 
+  /** A proxy over {@code ds} (pools of one) whose clients wait at most 1 s for a backend. */
+  private static ProxyServer tightProxy(RoutingDataSource ds, PrometheusMeterRegistry registry) throws Exception {
+    return new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
+        .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION,
+            Duration.ofSeconds(1), 16)), ds, registry);
+  }
+
+  private static WireClient clientOf(ProxyServer proxy) throws IOException {
+    return new WireClient("127.0.0.1", proxy.port(), "app", pg.primary().database());
+  }
+
   static void print(String name, long seed, Report report) {
     System.out.printf("[%s] seed %d: %d sequences, %d steps, %d divergences, %d refusals%n", name, seed, report.sequences,
         report.steps, report.divergences.size(), report.refusals.size());
@@ -231,7 +238,7 @@ class TxControlDifferentialIT extends TxControlDifferential {
 
   @Override
   WireClient proxyClient() throws IOException {
-    return new WireClient("127.0.0.1", proxy.port(), "app", pg.primary().database());
+    return clientOf(proxy);
   }
 
   @Override

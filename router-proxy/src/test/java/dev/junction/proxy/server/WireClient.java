@@ -83,21 +83,7 @@ final class WireClient implements AutoCloseable {
         cstring(b, sql);
         b.writeShort(0);
       });
-      message(buf, 'B', b -> {
-        cstring(b, "");
-        cstring(b, "");
-        b.writeShort(0);
-        b.writeShort(0);
-        b.writeShort(0);
-      });
-      message(buf, 'D', b -> {
-        b.writeByte('P');
-        cstring(b, "");
-      });
-      message(buf, 'E', b -> {
-        cstring(b, "");
-        b.writeInt(0);
-      });
+      bindDescribeExecute(buf, "");
     }
     message(buf, sync ? 'S' : 'H', b -> { });
     send(buf);
@@ -120,9 +106,17 @@ final class WireClient implements AutoCloseable {
   /** Bind of named statement {@code name} without parameters, Describe portal, Execute, Sync. */
   List<String> executePrepared(String name) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    bindDescribeExecute(buf, name);
+    message(buf, 'S', b -> { });
+    send(buf);
+    return readUntil(-1);
+  }
+
+  /** Bind of {@code statement} (no parameters) to the unnamed portal, Describe portal, Execute all rows. */
+  private static void bindDescribeExecute(ByteArrayOutputStream buf, String statement) throws IOException {
     message(buf, 'B', b -> {
       cstring(b, "");
-      cstring(b, name);
+      cstring(b, statement);
       b.writeShort(0);
       b.writeShort(0);
       b.writeShort(0);
@@ -135,9 +129,6 @@ final class WireClient implements AutoCloseable {
       cstring(b, "");
       b.writeInt(0);
     });
-    message(buf, 'S', b -> { });
-    send(buf);
-    return readUntil(-1);
   }
 
   /** A Sync alone. */
