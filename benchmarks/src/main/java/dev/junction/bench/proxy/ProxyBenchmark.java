@@ -48,12 +48,16 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--direct-split] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]
  * [--pgbouncer PATH]} ({@code --pgbouncer}: the PgBouncer binary, by default Debian's {@code /usr/sbin/pgbouncer};
  * from 1.21 on it is configured to track prepared statements, so {@code -M prepared} is compared too); ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
  * {@code --direct-replica} adds pgbench straight at the first replica (target {@code direct-replica}): what a hot
  * standby serves on this host, beside {@code direct} (the primary), for reading what spreading reads costs here.
+ * {@code --direct-split} adds target {@code direct-split}: the cell's clients split between the two replicas, one
+ * pgbench straight at each, run at once (TPS summed, p99 over both logs). WHY: it is the issue topology without any
+ * pooler, so {@code direct-split / direct} is what spreading reads over three servers on this host costs the servers
+ * themselves, the ceiling of a read-routing proxy's ratio against a pooler in front of the primary alone.
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording);
  * {@code JUNCTION_BASE_PROXY_JAVA_OPTS}, when set, replaces them for the {@code --baseline-jar} process (to compare
  * JVM options with one jar).
@@ -170,6 +174,10 @@ public final class ProxyBenchmark {
         targets.put("direct", primaryPort);
         if (a.contains("--direct-replica")) {
           targets.put("direct-replica", pg.replica(0).port()); // what a hot standby on this host serves on its own
+        }
+        if (a.contains("--direct-split")) {
+          splitPorts = new int[] {pg.replica(0).port(), pg.replica(1).port()};
+          targets.put(DIRECT_SPLIT, -1);
         }
         targets.put("pgbouncer", bouncer.port());
         targets.put("junction", junction.port());
@@ -387,6 +395,9 @@ public final class ProxyBenchmark {
    */
   static Result pgbenchOrUnsupported(String target, Path bin, int port, String workload, String mode, int clients, int seconds,
       Path work) throws Exception {
+    if (target.equals(DIRECT_SPLIT) && !workload.equals("select-only")) {
+      return new Result(Double.NaN, Double.NaN); // replicas refuse TPC-B's writes
+    }
     try {
       return pgbench(target, bin, port, workload, mode, clients, seconds, work);
     } catch (IllegalStateException e) {
@@ -420,13 +431,55 @@ public final class ProxyBenchmark {
 
   /** {@code --keep-logs DIR}: pgbench's per-transaction logs are moved there instead of deleted (latency over time). */
   static Path keepLogs;
-  private static int keptRuns;
+  private static final java.util.concurrent.atomic.AtomicInteger keptRuns = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The target name of {@code --direct-split}; its port in the target map is a placeholder. */
+  static final String DIRECT_SPLIT = "direct-split";
+  /** The replicas' ports for {@link #DIRECT_SPLIT}, set by {@code --direct-split}. */
+  static int[] splitPorts;
 
   static Result pgbench(String target, Path bin, int port, String workload, String mode, int clients, int seconds, Path work)
       throws Exception {
+    if (target.equals(DIRECT_SPLIT)) {
+      return pgbenchSplit(bin, workload, mode, clients, seconds, work);
+    }
+    Raw raw = pgbenchRaw(target, bin, port, workload, mode, clients, pgbenchThreads, seconds, work);
+    return new Result(raw.tps, p99Millis(raw.latencies));
+  }
+
+  /** What one pgbench run gave: its TPS and every transaction's latency in microseconds. */
+  record Raw(double tps, List<Long> latencies) {}
+
+  /** {@link #DIRECT_SPLIT}: half the clients (and pgbench threads) straight at each replica, both runs at once. */
+  static Result pgbenchSplit(Path bin, String workload, String mode, int clients, int seconds, Path work) throws Exception {
+    int threads = Math.max(1, pgbenchThreads / 2);
+    java.util.concurrent.ExecutorService both = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<Raw> first = both.submit(() -> pgbenchRaw(DIRECT_SPLIT + "-1", bin, splitPorts[0], workload, mode,
+          clients - clients / 2, threads, seconds, work));
+      java.util.concurrent.Future<Raw> second = both.submit(() -> pgbenchRaw(DIRECT_SPLIT + "-2", bin, splitPorts[1], workload, mode,
+          clients / 2, threads, seconds, work));
+      Raw x = first.get();
+      Raw y = second.get();
+      List<Long> all = new ArrayList<>(x.latencies);
+      all.addAll(y.latencies);
+      return new Result(x.tps + y.tps, p99Millis(all));
+    } finally {
+      both.shutdownNow();
+    }
+  }
+
+  static double p99Millis(List<Long> latencies) {
+    List<Long> sorted = new ArrayList<>(latencies);
+    sorted.sort(Long::compare);
+    return sorted.isEmpty() ? -1 : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)) / 1000.0;
+  }
+
+  static Raw pgbenchRaw(String target, Path bin, int port, String workload, String mode, int clients, int threads, int seconds,
+      Path work) throws Exception {
     Path logs = Files.createTempDirectory(work, "pgbench");
     List<String> cmd = new ArrayList<>(List.of(bin.resolve("pgbench").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
-        "-U", "postgres", "-c", Integer.toString(clients), "-j", Integer.toString(pgbenchThreads), "-T", Integer.toString(seconds), "-n", "-M", mode,
+        "-U", "postgres", "-c", Integer.toString(clients), "-j", Integer.toString(threads), "-T", Integer.toString(seconds), "-n", "-M", mode,
         "-l", "--log-prefix", logs.resolve("tx").toString()));
     if (workload.equals("select-only")) {
       cmd.add("-S");
@@ -458,13 +511,11 @@ public final class ProxyBenchmark {
     if (keepLogs == null) {
       Files.delete(logs);
     } else {
-      Path kept = keepLogs.resolve(String.format(Locale.ROOT, "%03d-%s-%s-%s-c%d", ++keptRuns, target, workload, mode, clients));
+      Path kept = keepLogs.resolve(String.format(Locale.ROOT, "%03d-%s-%s-%s-c%d", keptRuns.incrementAndGet(), target, workload, mode, clients));
       Files.createDirectories(kept.getParent());
       Files.move(logs, kept);
     }
-    latencies.sort(Long::compare);
-    double p99 = latencies.isEmpty() ? -1 : latencies.get((int) Math.min(latencies.size() - 1, Math.ceil(latencies.size() * 0.99) - 1)) / 1000.0;
-    return new Result(Double.parseDouble(m.group(1)), p99);
+    return new Raw(Double.parseDouble(m.group(1)), latencies);
   }
 
   static String run(List<String> command, int timeoutSeconds) throws Exception {

@@ -29,6 +29,7 @@ import java.util.function.Function;
  * router's own, kept current by its lag monitor.
  */
 public final class RelayRuntime implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RelayRuntime.class);
   /** Which unit of work a backend connection is lent for. */
   public enum PoolMode { TRANSACTION, SESSION }
 
@@ -54,6 +55,10 @@ public final class RelayRuntime implements AutoCloseable {
   final ShardRouter sharding;
   private final Map<String, ShardEndpoints> shardByRingName;
   private final List<EnumMap<RouteReason, Counter>> routes = new ArrayList<>();
+  /** The library's {@code junction.fence.clamped} (the same meter when the registry is shared). */
+  private final Counter fencesClamped;
+  /** The last fence logged as ahead of its primary: logged once, not per read (as the library does). */
+  private volatile dev.junction.position.ReplicationPosition lastClampLogged;
   private final Map<Settings, Map<String, String>> knownParameters = new ConcurrentHashMap<>();
   volatile Map<String, String> serverParameters;
   volatile boolean paused;
@@ -130,6 +135,9 @@ public final class RelayRuntime implements AutoCloseable {
       }
       routes.add(byReason);
     }
+    this.fencesClamped = Counter.builder("junction.fence.clamped")
+        .description("Fences found ahead of their primary (history lost by a failover or rebuild) and clamped to its head")
+        .register(registry);
     this.shardByRingName = new ConcurrentHashMap<>();
     for (ShardEndpoints sh : shards) {
       shardByRingName.put(sh.name, sh);
@@ -158,6 +166,17 @@ public final class RelayRuntime implements AutoCloseable {
 
   void routed(ShardEndpoints shard, RouteReason reason) {
     routes.get(shard.index).get(reason).increment();
+  }
+
+  /** A fence of {@code shard} was found ahead of its primary's fresh {@code head} and clamped (see RelaySession#clampIfLost). */
+  void fenceClamped(ShardEndpoints shard, dev.junction.position.ReplicationPosition fence,
+                    dev.junction.position.ReplicationPosition head) {
+    fencesClamped.increment();
+    if (!fence.equals(lastClampLogged)) {
+      lastClampLogged = fence;
+      log.warn("fence {} on shard {} is ahead of its primary ({}): the history it refers to was lost (failover or rebuild);"
+          + " reads wait for the primary's head instead", fence, shard.name, head);
+    }
   }
 
   List<Endpoint> endpoints() {

@@ -859,10 +859,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * every backend inside transactions (pgbench {@code -M prepared} with more clients per thread than
    * the pool has connections). The price: should the statement no longer parse (a table dropped, a
    * different search_path), the error comes with the Bind or Describe instead, as PostgreSQL reports
-   * it for a prepared statement whose table was dropped after PREPARE. Unsharded sessions only.
+   * it for a prepared statement whose table was dropped after PREPARE. Outside a transaction only (a
+   * sharded session inside one answers Parse-only units itself, see {@link ShardRelay#step}); a sharded
+   * session's statement is prepared on the shard where it first runs.
    */
   private boolean answerParsesLocally(Unit u) {
-    if (shardRelay != null || u.count < 2) {
+    if (u.count < 2 || localStatus() != 'I') {
       return false;
     }
     int i = 0;
@@ -1695,24 +1697,41 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * returned) and reports it to the decision (or that it could not be read), then runs {@code then}.
    */
   private void resolveFence(Runnable then) {
-    waiting = true;
     RouteSession decision = decision();
+    readPrimaryHead(head -> {
+      if (head == null) {
+        decision.positionUnavailable();
+      } else {
+        decision.positionRead(head);
+        reportFence();
+      }
+      then.run();
+    });
+  }
+
+  /**
+   * Reads the current replica set's primary's WAL insert position on a primary backend (the session's
+   * own when it holds one, else a borrowed one), notes it as the primary's cached head, and hands it to
+   * {@code then}, or null when it could not be read.
+   */
+  private void readPrimaryHead(java.util.function.Consumer<PgLsn> then) {
+    waiting = true;
     BackendConnection mine = attached != null && attached.endpoint.isPrimary() && attached.idle() ? attached : null;
     java.util.function.Consumer<BackendConnection> query = b -> b.internal(new InternalQuery(
         "SELECT pg_current_wal_insert_lsn()::text") {
       @Override
       void done(BackendConnection backend, char status) {
         waiting = false;
-        if (failed() || firstValue == null) {
-          decision.positionUnavailable();
-        } else {
-          decision.positionRead(PgLsn.parse(firstValue));
-          reportFence();
+        PgLsn head = failed() || firstValue == null ? null : PgLsn.parse(firstValue);
+        if (head != null) {
+          // as the library's FenceTracker: a fence read here is then at or below the cached head, so a
+          // later wait on it does not read the head again (see clampIfLost)
+          backend.endpoint.state.observePosition(head);
         }
         if (attached == backend && mine == null) {
           detach();
         }
-        then.run();
+        then.accept(head);
         pump();
       }
     });
@@ -1729,8 +1748,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     acquire(cur.primary, query, error -> {
       waiting = false;
-      decision.positionUnavailable();
-      then.run();
+      then.accept(null);
     });
   }
 
@@ -1781,6 +1799,37 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * polling the replay position on a borrowed backend, and reports the outcome to the decision.
    */
   private void waitForFence(Unit u, Route await) {
+    ReplicationPosition cachedHead = cur.primary.state.replayed();
+    if (cachedHead != null && !cachedHead.covers(await.fence())) {
+      clampIfLost(u, await);
+      return;
+    }
+    pollUntilCovered(u, await);
+  }
+
+  /**
+   * The fence is ahead of the primary's cached head: a write newer than the last lag sample, or a
+   * history the primary no longer has (a token or stored fence from before a failover or a rebuild),
+   * which no replica will ever replay. Reads the head fresh; if it is behind the fence too, the fence
+   * is clamped to it, as the library does (FenceTracker#unlessLost, docs/consistency.md "Failover"):
+   * everything the primary still has is at or below that head, so a replica that covers it has every
+   * surviving write. Without this each such read waited {@code max-fence-wait}, then used the primary.
+   * The head is read again for every such read: the scope's newer writes merge into the ahead fence
+   * without raising it, so a clamp kept from before would miss them.
+   */
+  private void clampIfLost(Unit u, Route await) {
+    readPrimaryHead(head -> {
+      if (head == null || head.covers(await.fence())) {
+        pollUntilCovered(u, await); // cannot tell, or a write newer than the cached head: wait as for any fence
+        return;
+      }
+      ReplicationPosition clamped = await.fence().clampTo(head);
+      runtime.fenceClamped(cur, await.fence(), head);
+      carryOut(u, decision().fenceClamped(await, clamped));
+    });
+  }
+
+  private void pollUntilCovered(Unit u, Route await) {
     long deadline = System.nanoTime() + await.waitMillis() * 1_000_000L;
     acquire(endpointOf(await.target()), b -> pollReplay(u, b, await, deadline), error -> unavailable(u, await, error));
   }

@@ -55,6 +55,7 @@ class RelayReadYourWritesIT {
   static PostgresReplicaSet pg;
   static RoutingDataSource ds;
   static ProxyServer proxy;
+  static PrometheusMeterRegistry registry;
   static final AtomicLong VALUES = new AtomicLong(1);
 
   @BeforeAll
@@ -77,7 +78,7 @@ class RelayReadYourWritesIT {
         new JunctionConfig.Endpoint("primary", pg.primary().jdbcUrl(), pg.primary().user(), "", 1, pool), replicas)),
         routing, new JunctionConfig.Fencing(JunctionConfig.FenceStoreKind.LOCAL, Duration.ofSeconds(30), 1000, null,
         Duration.ofMillis(200), "junction:fence:", "a-test-secret-of-32-characters!!"));
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ds = RoutingDataSource.create(config, registry);
     proxy = new ProxyServer(ProxyConfig.defaults()
         .withAuth(AuthMethod.SCRAM_SHA_256, Map.of(USER, Credential.plain(PASSWORD)))
@@ -261,5 +262,43 @@ class RelayReadYourWritesIT {
     System.out.printf("[RelayReadYourWritesIT] %d rounds failed while the replica restarted%n", failures);
     assertThat(failures).as("rounds that failed").isLessThan(ROUNDS / 2);
     tally.check("after a replica restart");
+  }
+
+  /**
+   * A token fence from a history the primary no longer has (recorded before a failover to a replica
+   * that had not received it, or before the primary was rebuilt): no replica will ever replay it. Its
+   * reads must not wait {@code max-fence-wait} each and then use the primary, and the session's new
+   * writes must stay fenced (the library's rule, docs/consistency.md "Failover"). Before the relay
+   * clamped such a fence, every read here ran on the primary after the wait.
+   */
+  @Test
+  @Order(5)
+  void aTokenFenceAheadOfThePrimaryIsClampedAndNewWritesStayFenced() throws Exception {
+    String lostHistory = new dev.junction.fence.FenceTokenCodec("a-test-secret-of-32-characters!!".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .encode(dev.junction.fence.Fence.NONE.advance("main", dev.junction.position.PgLsn.parse("FFF/0")));
+    double clampedBefore = clamped();
+    Tally tally = new Tally();
+    for (String mode : List.of("extended", "simple")) {
+      try (Connection c = connect(mode)) {
+        try (Statement s = c.createStatement()) {
+          s.execute("SET junction.fence = '" + lostHistory + "'");
+        }
+        for (int k = 0; k < 4; k++) {
+          readBack(c, k, mode + ", read under the lost fence only", tally);
+        }
+        for (int i = 0; i < ROUNDS / 2; i++) {
+          round(c, i, mode + ", lost fence then writes", tally);
+        }
+      }
+    }
+    double clampedNow = clamped() - clampedBefore;
+    System.out.printf("[RelayReadYourWritesIT] fence ahead of the primary: %.0f clamps%n", clampedNow);
+    tally.check("a token fence ahead of the primary");
+    assertThat(tally.onReplica).as("reads under the clamped fence use a replica again").isGreaterThan(tally.reads / 2);
+    assertThat(clampedNow).as("junction.fence.clamped").isPositive();
+  }
+
+  private static double clamped() {
+    return registry.get("junction.fence.clamped").counter().count();
   }
 }

@@ -117,6 +117,85 @@ class ShardedTxControlDifferentialIT extends TxControlDifferential {
         List.of("BEGIN READ ONLY", "BEGIN", ins(1), "ROLLBACK"));
   }
 
+  /**
+   * A Parse-only unit (libpq's {@code PQprepare}) outside a transaction, with every backend of both shards
+   * held inside other clients' transactions: answered without a backend, as in an unsharded session
+   * (TxControlDifferentialIT). Before, a sharded session sent it to the default shard and waited there:
+   * 53300 after the wait, and pgbench {@code -M prepared} with more clients per thread than backends
+   * deadlocked. The oracle is PostgreSQL on one database: the same answers, then the same rows.
+   */
+  @Test
+  void aParseOnlyUnitOfAnAcceptedStatementNeedsNoBackend() throws Exception {
+    var rules = config.sharding().rules(config.shards());
+    long[] onShard = new long[2];
+    for (int i = 0, next = 5000; i < 2; i++) {
+      while (rules.shardOf(config.sharding().tables().get(0), next) != i) {
+        next++;
+      }
+      onShard[i] = next++;
+    }
+    String read = "SELECT v FROM t WHERE id = " + onShard[1];
+    JunctionConfig.Pool one = new JunctionConfig.Pool(1, 0, Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofMinutes(30),
+        Duration.ofSeconds(1));
+    List<JunctionConfig.Shard> shards = new ArrayList<>();
+    for (JunctionConfig.Shard sh : config.shards()) {
+      JunctionConfig.Endpoint p = sh.primary();
+      JunctionConfig.Endpoint r = sh.replicas().get(0);
+      shards.add(new JunctionConfig.Shard(sh.name(), new JunctionConfig.Endpoint(p.name(), p.url(), p.username(), "", 1, one),
+          List.of(new JunctionConfig.Endpoint(r.name(), r.url(), r.username(), "", 1, one))));
+    }
+    JunctionConfig tightConfig = new JunctionConfig(Dialect.POSTGRESQL, shards, config.routing(), config.fencing(), config.sharding());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (RoutingDataSource tightDs = RoutingDataSource.create(tightConfig, registry);
+         ProxyServer tight = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0)
+             .withPooling(new ProxyConfig.Pooling(dev.junction.proxy.relay.RelayRuntime.PoolMode.TRANSACTION, Duration.ofSeconds(1), 16)),
+             tightDs, registry);
+         WireClient first = tightClient(tight);
+         WireClient client = tightClient(tight);
+         WireClient oracle = oracleClient()) {
+      for (WireClient c : List.of(first, oracle)) {
+        assertThat(c.query("INSERT INTO t (id, v) VALUES (" + onShard[1] + ", 'prepared')")).as("%s", c.errorMessages)
+            .containsExactly("C:INSERT 0 1", "Z:I");
+      }
+      assertThat(first.prepare("s1", read)).containsExactly("1", "Z:I");
+      settle();
+      for (int i = 0; i < 2; i++) {
+        TxControlDifferentialIT.replayed(cluster.postgres(i));
+      }
+      List<WireClient> holders = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) { // every backend (one per endpoint, two shards) held inside a transaction
+          WireClient onPrimary = tightClient(tight);
+          holders.add(onPrimary);
+          assertThat(onPrimary.query("BEGIN")).containsExactly("C:BEGIN", "Z:T");
+          assertThat(onPrimary.query("SELECT v FROM t WHERE id = " + onShard[i] + " FOR UPDATE")).endsWith("Z:T");
+          WireClient onReplica = tightClient(tight);
+          holders.add(onReplica);
+          assertThat(onReplica.query("BEGIN READ ONLY")).containsExactly("C:BEGIN", "Z:T");
+          assertThat(onReplica.query("SELECT v FROM t WHERE id = " + onShard[i])).as("shard %d's replica", i).endsWith("Z:T");
+        }
+        List<String> prepared = client.prepare("mine", read);
+        System.out.println("[ShardedTxControlDifferentialIT] PQprepare with every backend held: " + prepared + " " + client.errorMessages);
+        assertThat(prepared).as("answered without a backend (%s)", client.errorMessages).isEqualTo(oracle.prepare("mine", read))
+            .containsExactly("1", "Z:I");
+      } finally {
+        for (WireClient h : holders) {
+          h.query("ROLLBACK");
+          h.close();
+        }
+      }
+      assertThat(client.executePrepared("mine")).as("prepared on the statement's shard when it runs")
+          .isEqualTo(oracle.executePrepared("mine")).containsExactly("2", "T:v", "D:prepared", "C:SELECT 1", "Z:I");
+      for (WireClient c : List.of(client, oracle)) {
+        assertThat(c.query("DELETE FROM t WHERE id = " + onShard[1])).containsExactly("C:DELETE 1", "Z:I");
+      }
+    }
+  }
+
+  private static WireClient tightClient(ProxyServer tight) throws IOException {
+    return new WireClient("127.0.0.1", tight.port(), "app", cluster.postgres(0).primary().database());
+  }
+
   static long[] keys = new long[7];
 
   /** Keys 1..6 of the sequences become keys on alternating shards (odd: s0, even: s1), so that 1..4 span both. */
