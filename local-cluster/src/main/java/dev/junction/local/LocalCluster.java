@@ -175,6 +175,7 @@ public final class LocalCluster implements AutoCloseable {
     private List<Duration> replicaDelays = List.of(Duration.ZERO, Duration.ofMillis(300));
     private int mariadbSets;
     private boolean redis;
+    private List<String> postgresSettings = List.of();
 
     public Builder postgresReplicaSets(int count) {
       if (count < 0) {
@@ -187,6 +188,16 @@ public final class LocalCluster implements AutoCloseable {
     /** One entry per replica: its {@code recovery_min_apply_delay} (zero for a fast replica). */
     public Builder postgresReplicas(Duration... applyDelays) {
       this.replicaDelays = List.of(applyDelays);
+      return this;
+    }
+
+    /**
+     * postgresql.conf lines appended after the defaults on every primary (the replicas copy them with
+     * the base backup), for example {@code shared_buffers = 512MB}: the benchmarks size the servers for
+     * their data set, the tests keep the small defaults.
+     */
+    public Builder postgresSettings(String... lines) {
+      this.postgresSettings = List.of(lines);
       return this;
     }
 
@@ -231,10 +242,10 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** What makes two builders start interchangeable clusters. */
-    record Shape(int postgresSets, List<Duration> replicaDelays, int mariadbSets, boolean redis) {}
+    record Shape(int postgresSets, List<Duration> replicaDelays, int mariadbSets, boolean redis, List<String> postgresSettings) {}
 
     Shape shape() {
-      return new Shape(postgresSets, replicaDelays, mariadbSets, redis);
+      return new Shape(postgresSets, replicaDelays, mariadbSets, redis, postgresSettings);
     }
 
     public LocalCluster start() {
@@ -259,7 +270,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         for (int i = 0; i < postgresSets; i++) {
           String name = "pg" + i;
-          pgFutures.add(pool.submit(() -> track(started, PostgresReplicaSet.start(name, base, replicaDelays))));
+          pgFutures.add(pool.submit(() -> track(started, PostgresReplicaSet.start(name, base, replicaDelays, postgresSettings))));
         }
         List<PostgresReplicaSet> sets = new ArrayList<>();
         for (Future<PostgresReplicaSet> f : pgFutures) {

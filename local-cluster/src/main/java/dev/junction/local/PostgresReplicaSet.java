@@ -39,7 +39,7 @@ public final class PostgresReplicaSet implements AutoCloseable {
   public List<PostgresServer> replicas() { return replicas; }
   public PostgresServer replica(int index) { return replicas.get(index); }
 
-  static PostgresReplicaSet start(String name, Path baseDir, List<Duration> applyDelays) {
+  static PostgresReplicaSet start(String name, Path baseDir, List<Duration> applyDelays, List<String> settings) {
     Path bin = Binaries.require(Binaries.postgresBinDir(), "PostgreSQL server binaries (initdb, pg_ctl)", "postgresql");
     try {
       Path setDir = Files.createDirectories(baseDir.resolve(name));
@@ -65,6 +65,9 @@ public final class PostgresReplicaSet implements AutoCloseable {
           "wal_receiver_status_interval = 1s",
           "logging_collector = off",
           "log_min_messages = warning");
+      if (!settings.isEmpty()) {
+        primary.appendConfig(settings.toArray(String[]::new));
+      }
       Files.writeString(primary.dataDir().resolve("pg_hba.conf"),
           "host replication all 127.0.0.1/32 trust\n", java.nio.file.StandardOpenOption.APPEND);
       primary.start();

@@ -48,7 +48,7 @@ import java.util.stream.Stream;
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.junction.bench.proxy.ProxyBenchmark [--quick] [--out DIR] [--img DIR]
  * [--workloads select-only,tpcb-like] [--modes simple,extended,prepared] [--clients 16,64,256] [--seconds N] [--rounds N] [--skip-idle]
- * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--direct-split] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]
+ * [--idle-only] [--warmup SECONDS] [--keep-logs DIR] [--primary-only] [--replicas N] [--direct-replica] [--direct-split] [--shared-buffers SIZE] [--jar PATH] [--baseline-jar PATH] [--worker-threads N]
  * [--pgbouncer PATH]} ({@code --pgbouncer}: the PgBouncer binary, by default Debian's {@code /usr/sbin/pgbouncer};
  * from 1.21 on it is configured to track prepared statements, so {@code -M prepared} is compared too); ({@code --jar}: the proxy under test, by default
  * {@code router-proxy/target/router-proxy.jar});
@@ -58,6 +58,8 @@ import java.util.stream.Stream;
  * pgbench straight at each, run at once (TPS summed, p99 over both logs). WHY: it is the issue topology without any
  * pooler, so {@code direct-split / direct} is what spreading reads over three servers on this host costs the servers
  * themselves, the ceiling of a read-routing proxy's ratio against a pooler in front of the primary alone.
+ * {@code --shared-buffers SIZE} sets every server's {@code shared_buffers} (default 64MB, the test clusters' size, smaller
+ * than the scale-10 data set of about 150 MB, so every server also reads pages from the OS page cache).
  * {@code JUNCTION_PROXY_JAVA_OPTS} adds JVM options to the proxy process (for example a JFR recording);
  * {@code JUNCTION_BASE_PROXY_JAVA_OPTS}, when set, replaces them for the {@code --baseline-jar} process (to compare
  * JVM options with one jar).
@@ -113,6 +115,10 @@ public final class ProxyBenchmark {
     primaryOnly = a.contains("--primary-only");
     replicaLimit = Integer.parseInt(option(a, "--replicas", "2"));
     pgbenchThreads = Integer.parseInt(option(a, "--pgbench-threads", "2"));
+    String sharedBuffers = option(a, "--shared-buffers", "64MB");
+    if (!sharedBuffers.matches("[0-9]+(kB|MB|GB)")) {
+      throw new IllegalArgumentException("--shared-buffers wants a PostgreSQL size such as 256MB, got " + sharedBuffers);
+    }
     int junctionPool = Integer.parseInt(option(a, "--junction-pool", Integer.toString(POOL)));
     int basePool = Integer.parseInt(option(a, "--baseline-pool", Integer.toString(junctionPool)));
     boolean basePrimaryOnly = primaryOnly || a.contains("--baseline-primary-only");
@@ -147,7 +153,7 @@ public final class ProxyBenchmark {
         .append("# machine ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(sh("uname", "-sr").strip()).append('\n')
         .append("# load before ").append(Files.readString(Path.of("/proc/loadavg")).strip()).append('\n')
         .append("# pgbench -j ").append(pgbenchThreads).append(" -T ").append(seconds).append(", ").append(rounds).append(" interleaved round(s), pool ").append(POOL)
-        .append(" per endpoint, scale 10, warm-up ").append(warmup).append(" s per workload and mode before measuring\n");
+        .append(" per endpoint, scale 10, shared_buffers ").append(sharedBuffers).append(" per server, warm-up ").append(warmup).append(" s per workload and mode before measuring\n");
     if (baselineJar != null) {
       provenance.append("# junction-base: ").append(baselineJar).append(" (").append(Files.size(baselineJar)).append(" bytes, ")
           .append(Files.getLastModifiedTime(baselineJar)).append(")")
@@ -155,7 +161,8 @@ public final class ProxyBenchmark {
           .append("\n");
     }
     System.out.print(provenance);
-    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO).start()) {
+    try (LocalCluster cluster = LocalCluster.builder().postgresReplicaSets(1).postgresReplicas(Duration.ZERO, Duration.ZERO)
+        .postgresSettings("shared_buffers = " + sharedBuffers).start()) {
       PostgresReplicaSet pg = cluster.postgres(0);
       int primaryPort = pg.primary().port();
       run(List.of(bin.resolve("pgbench").toString(), "-i", "-q", "-s", "10", "-h", "127.0.0.1", "-p", Integer.toString(primaryPort),
