@@ -26,6 +26,30 @@ public record PgLsn(long value) implements ReplicationPosition {
     }
   }
 
+  /** Page header sizes on 64-bit servers: {@code SizeOfXLogShortPHD}, {@code SizeOfXLogLongPHD}. */
+  static final long SHORT_PAGE_HEADER = 24;
+  static final long LONG_PAGE_HEADER = 40;
+
+  /**
+   * The insert position ({@code pg_current_wal_insert_lsn()}), moved back over a page header it points
+   * just past. When the last record ended exactly at a page boundary, the insert position points after
+   * the next page's header, where no replica's replay position (the end of the last record replayed)
+   * will ever be until the primary writes again: an idle primary would make every fenced read wait.
+   * Nothing can end inside a header, so the boundary is the same fence. {@code blockSize} and
+   * {@code segmentSize} are the server's {@code wal_block_size} and {@code wal_segment_size} in bytes
+   * (0 when unknown: the position is kept).
+   */
+  public static PgLsn recordBoundary(PgLsn insert, long blockSize, long segmentSize) {
+    long v = insert.value;
+    if (segmentSize > 0 && Long.remainderUnsigned(v, segmentSize) == LONG_PAGE_HEADER) {
+      return new PgLsn(v - LONG_PAGE_HEADER);
+    }
+    if (blockSize > 0 && Long.remainderUnsigned(v, blockSize) == SHORT_PAGE_HEADER) {
+      return new PgLsn(v - SHORT_PAGE_HEADER);
+    }
+    return insert;
+  }
+
   /** Bytes by which this position is ahead of {@code other} (negative when behind). */
   public long minus(PgLsn other) {
     return value - other.value;

@@ -216,7 +216,8 @@ public final class ProxyBenchmark {
               Map<String, List<Result>> results = new LinkedHashMap<>();
               for (int r = 0; r < rounds; r++) {
                 for (Map.Entry<String, Integer> t : targets.entrySet()) {
-                  long sessionsBefore = backendSessions(bin, pg);
+                  long[] serverBefore = serverCounts(bin, pg);
+                  long sessionsBefore = serverBefore[0];
                   Long pid = pids.get(t.getKey());
                   long cpuBefore = pid == null ? 0 : cpuTicks(pid);
                   ProcStats statsBefore = pid == null ? null : ProcStats.read(pid);
@@ -226,6 +227,7 @@ public final class ProxyBenchmark {
                   PerfStat perf = pid != null && perfSyscalls && r == rounds - 1 ? PerfStat.start(pid, work) : null;
                   Result res = pgbenchOrUnsupported(t.getKey(), bin, t.getValue(), workload, mode, c, seconds, work);
                   long machineTicks = ProcStats.machineBusyTicks() - machineBefore;
+                  long[] serverAfter = serverCounts(bin, pg);
                   String perfCounts = perf == null ? "" : perf.stop();
                   // the pooler's own CPU per transaction: steadier than TPS on a shared machine
                   if (pid != null && !Double.isNaN(res.tps)) {
@@ -234,8 +236,9 @@ public final class ProxyBenchmark {
                   results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(res);
                   if (!Double.isNaN(res.tps)) {
                     String machine = String.format(Locale.ROOT, "%.1f", machineTicks * 1e6 / TICKS_PER_SECOND / (res.tps * seconds));
+                    String serverXacts = String.format(Locale.ROOT, "%.2f", (serverAfter[1] - serverBefore[1]) / (res.tps * seconds));
                     String line = String.join(",", t.getKey(), workload, mode, Integer.toString(c), Integer.toString(r + 1), fmt(res.tps),
-                        machine, pid == null ? "" : String.format(Locale.ROOT, "%.1f", res.cpuMicrosPerTx),
+                        machine, serverXacts, pid == null ? "" : String.format(Locale.ROOT, "%.1f", res.cpuMicrosPerTx),
                         pid == null ? ",".repeat(ProcStats.header().split(",").length - 1)
                             : ProcStats.read(pid).perTransaction(statsBefore, res.tps * seconds, TICKS_PER_SECOND))
                         + (!perfSyscalls ? "" : "," + (perf == null ? ",".repeat(PerfStat.EVENTS.length - 1)
@@ -246,7 +249,7 @@ public final class ProxyBenchmark {
                   String cpu = Double.isNaN(res.cpuMicrosPerTx) ? "" : String.format(Locale.ROOT, ", its CPU %.1f us per transaction",
                       res.cpuMicrosPerTx);
                   System.out.printf(Locale.ROOT, "  %-9s server sessions opened during the run: %d%s%n", t.getKey(),
-                      backendSessions(bin, pg) - sessionsBefore, cpu);
+                      serverAfter[0] - sessionsBefore, cpu);
                 }
               }
               Result d = median(results.get("direct"));
@@ -286,7 +289,7 @@ public final class ProxyBenchmark {
               + "# finished " + Instant.now() + "\n"
               + "# per transaction of each measured pgbench run, from /proc/PID/task/*/{stat,status} and /proc/PID/io (ProcStats)"
               + (perfSyscalls ? " and, in the last round only, perf stat -p PID (PerfStat)" : "") + "\n"
-              + "target,workload,mode,clients,round,tps,machine_cpu_us_per_tx,cpu_us_per_tx," + ProcStats.header()
+               + "target,workload,mode,clients,round,tps,machine_cpu_us_per_tx,server_xacts_per_tx,cpu_us_per_tx," + ProcStats.header()
               + (perfSyscalls ? "," + PerfStat.header() : "") + "\n" + String.join("\n", detail) + "\n");
           System.out.println("wrote " + detailFile);
         }
@@ -360,18 +363,24 @@ public final class ProxyBenchmark {
   }
 
   /**
-   * Sessions the servers have started so far, over the primary and its replicas (PostgreSQL 14+
-   * {@code pg_stat_database.sessions}): a pooler that churns server connections shows it here.
+   * {sessions started, transactions ended} so far, summed over the primary and its replicas (PostgreSQL 14+
+   * {@code pg_stat_database.sessions}, {@code xact_commit + xact_rollback}; a standby counts its own read
+   * transactions). A pooler that churns server connections shows in the first; one that runs statements of its
+   * own per client transaction (settings, positions) in the second, as server transactions per pgbench one.
+   * The statistics are flushed by busy backends about once a second, so a 10 s cell's count is close, not exact.
    */
-  static long backendSessions(Path bin, PostgresReplicaSet pg) throws Exception {
+  static long[] serverCounts(Path bin, PostgresReplicaSet pg) throws Exception {
     List<PostgresServer> servers = new ArrayList<>();
     servers.add(pg.primary());
     servers.addAll(pg.replicas());
-    long total = 0;
+    long[] total = new long[2];
     for (PostgresServer s : servers) {
       String out = run(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(s.port()), "-U", "postgres",
-          "-At", "-c", "SELECT coalesce(sum(sessions), 0) FROM pg_stat_database", "postgres"), 30);
-      total += Long.parseLong(out.strip());
+          "-At", "-c", "SELECT coalesce(sum(sessions), 0) || ' ' || coalesce(sum(xact_commit + xact_rollback), 0) FROM pg_stat_database",
+          "postgres"), 30);
+      String[] v = out.strip().split(" ");
+      total[0] += Long.parseLong(v[0]);
+      total[1] += Long.parseLong(v[1]);
     }
     return total;
   }

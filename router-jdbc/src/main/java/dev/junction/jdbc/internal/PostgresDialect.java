@@ -43,9 +43,6 @@ final class PostgresDialect implements JdbcDialect {
 
   private static final long POLL_MILLIS = 2;
 
-  /** Page header sizes on 64-bit servers: {@code SizeOfXLogShortPHD}, {@code SizeOfXLogLongPHD}. */
-  static final long SHORT_PAGE_HEADER = 24;
-  static final long LONG_PAGE_HEADER = 40;
 
   private volatile long walBlockSize;
   private volatile long walSegmentSize;
@@ -57,7 +54,7 @@ final class PostgresDialect implements JdbcDialect {
     }
     try (Statement s = primary.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
       rs.next();
-      return new PgLsn(recordBoundary(PgLsn.parse(rs.getString(1)).value(), walBlockSize, walSegmentSize));
+      return PgLsn.recordBoundary(PgLsn.parse(rs.getString(1)), walBlockSize, walSegmentSize);
     }
   }
 
@@ -68,23 +65,6 @@ final class PostgresDialect implements JdbcDialect {
       walSegmentSize = rs.getLong(2);
       walBlockSize = rs.getLong(1);
     }
-  }
-
-  /**
-   * The insert position, moved back over a page header it points just past. When the last record
-   * ended exactly at a page boundary, {@code pg_current_wal_insert_lsn()} points after the next page's
-   * header, where no replica's replay position (the end of the last record replayed) will ever be
-   * until the primary writes again: an idle primary would make every fenced read wait. Nothing can
-   * end inside a header, so the boundary is the same fence.
-   */
-  static long recordBoundary(long insert, long blockSize, long segmentSize) {
-    if (segmentSize > 0 && Long.remainderUnsigned(insert, segmentSize) == LONG_PAGE_HEADER) {
-      return insert - LONG_PAGE_HEADER;
-    }
-    if (blockSize > 0 && Long.remainderUnsigned(insert, blockSize) == SHORT_PAGE_HEADER) {
-      return insert - SHORT_PAGE_HEADER;
-    }
-    return insert;
   }
 
   @Override

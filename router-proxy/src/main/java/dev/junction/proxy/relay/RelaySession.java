@@ -870,8 +870,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     int i = 0;
     for (FrontendMessage m : pending) {
       if (++i == u.count) {
-        if (!(m instanceof FrontendMessage.Sync)) {
-          return false;
+        if (!(m instanceof FrontendMessage.Sync) || m == ShardRelay.SPLIT || m == ShardRelay.IMPLICIT_END) {
+          return false; // (the proxy's own Syncs of a split sharded unit: never after Parses alone today)
         }
         break;
       }
@@ -1717,24 +1717,27 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private void readPrimaryHead(java.util.function.Consumer<PgLsn> then) {
     waiting = true;
     BackendConnection mine = attached != null && attached.endpoint.isPrimary() && attached.idle() ? attached : null;
-    java.util.function.Consumer<BackendConnection> query = b -> b.internal(new InternalQuery(
-        "SELECT pg_current_wal_insert_lsn()::text") {
-      @Override
-      void done(BackendConnection backend, char status) {
-        waiting = false;
-        PgLsn head = failed() || firstValue == null ? null : PgLsn.parse(firstValue);
-        if (head != null) {
-          // as the library's FenceTracker: a fence read here is then at or below the cached head, so a
-          // later wait on it does not read the head again (see clampIfLost)
-          backend.endpoint.state.observePosition(head);
+    long generation = cur.primary.state.generation(); // read before the query: an answer from before a reset is ignored
+    java.util.function.Consumer<BackendConnection> query = b -> {
+      waiting = true; // acquire() cleared it when it handed the backend over; the unit stays parked until the answer
+      b.internal(new InternalQuery(PRIMARY_HEAD_SQL) {
+        @Override
+        void done(BackendConnection backend, char status) {
+          waiting = false;
+          PgLsn head = failed() || firstValue == null ? null : primaryHead(firstValue);
+          if (head != null) {
+            // as the library's FenceTracker: a fence read here is then at or below the cached head, so a
+            // later wait on it does not read the head again (see clampIfLost)
+            backend.endpoint.state.observeAtLeast(generation, head);
+          }
+          if (attached == backend && mine == null) {
+            detach();
+          }
+          then.accept(head);
+          pump();
         }
-        if (attached == backend && mine == null) {
-          detach();
-        }
-        then.accept(head);
-        pump();
-      }
-    });
+      });
+    };
     if (mine != null) {
       query.accept(mine);
       return;
@@ -1750,6 +1753,25 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       waiting = false;
       then.accept(null);
     });
+  }
+
+  /** The primary's insert position and its WAL geometry, for {@link PgLsn#recordBoundary} (as the library's dialect reads them). */
+  static final String PRIMARY_HEAD_SQL = "SELECT pg_current_wal_insert_lsn()::text || ' ' || current_setting('wal_block_size')"
+      + " || ' ' || pg_size_bytes(current_setting('wal_segment_size'))";
+
+  /**
+   * The answer of {@link #PRIMARY_HEAD_SQL} as a fence: the insert position moved back over a page header
+   * it points just past (else an idle primary's last fence could never be replayed), or null when the
+   * text is not what the query returns.
+   */
+  static PgLsn primaryHead(String text) {
+    String[] parts = text.split(" ");
+    try {
+      return parts.length != 3 ? null
+          : PgLsn.recordBoundary(PgLsn.parse(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+    } catch (IllegalArgumentException e) { // NumberFormatException too
+      return null;
+    }
   }
 
   /** Sends the session's fence as ParameterStatus {@code junction.fence} when tokens are enabled and it changed. */

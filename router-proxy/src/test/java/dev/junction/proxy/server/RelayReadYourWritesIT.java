@@ -298,6 +298,31 @@ class RelayReadYourWritesIT {
     assertThat(clampedNow).as("junction.fence.clamped").isPositive();
   }
 
+  /**
+   * A write, then a WAL segment switch on the primary, which then stays idle: its insert position is
+   * the next segment's start plus the page header, where no replica's replay position will be until the
+   * primary writes again. The library moves such a fence back to the page boundary (PgLsn#recordBoundary);
+   * the relay read the raw insert position, so each such read waited {@code max-fence-wait} and then ran
+   * on the primary. The oracle is the primary's row; the reads must be exact and on a replica.
+   */
+  @Test
+  @Order(6)
+  void aFenceReadJustPastAPageHeaderIsReplayable() throws Exception {
+    Tally tally = new Tally();
+    try (Connection c = connect("extended"); Connection primary = pg.primary().connect(); Statement direct = primary.createStatement()) {
+      for (int i = 0; i < 6; i++) {
+        int key = i % KEYS;
+        try (Statement s = c.createStatement()) {
+          s.executeUpdate("UPDATE rw SET v = " + VALUES.getAndIncrement() + " WHERE k = " + key);
+        }
+        direct.execute("SELECT pg_switch_wal()"); // the position is read at the next read, after the switch
+        readBack(c, key, "after a WAL switch, round " + i, tally);
+      }
+    }
+    tally.check("a fence just past a page header");
+    assertThat(tally.onReplica).as("reads on a replica (the raw insert position is never replayed)").isEqualTo(tally.reads);
+  }
+
   private static double clamped() {
     return registry.get("junction.fence.clamped").counter().count();
   }
