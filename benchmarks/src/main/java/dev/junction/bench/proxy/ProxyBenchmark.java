@@ -299,6 +299,11 @@ public final class ProxyBenchmark {
             : List.of(Map.entry("pgbouncer", bouncer.port()), Map.entry("junction", junction.port()));
         for (Map.Entry<String, Integer> t : idleTargets) {
           long pid = t.getKey().equals("junction") ? junction.pid() : bouncer.pid();
+          // the phase's own workload warmed up first, unmeasured: after the TPC-B cells the replicas had just replayed
+          // their writes, and Junction ran select-only at half its warm level (proxy-perf9, tpcb-idle/)
+          if (warmup > 0) {
+            pgbench(bin, t.getValue(), "select-only", "simple", 64, warmup, work);
+          }
           // the same 64 clients without the idle ones first, so the cost of holding them is read within one target and minute
           Result alone = pgbench(bin, t.getValue(), "select-only", "simple", 64, seconds, work);
           long before = rssKib(pid);
