@@ -2,6 +2,7 @@ package dev.junction.jdbc.internal;
 
 import dev.junction.health.EndpointState;
 import dev.junction.health.LagPolicy;
+import dev.junction.position.PgLsn;
 import dev.junction.position.ReplicationPosition;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,6 +26,15 @@ import org.slf4j.LoggerFactory;
  * connection is also a restart detector: when it breaks, the server may be a new incarnation, so the
  * endpoint's cached position is forgotten (see {@link EndpointState#recordFailure}) and the next
  * poll reconnects and samples afresh.
+ *
+ * <p>A replica that does not follow this primary leaves the rotation. A PostgreSQL standby's replayed
+ * position can never be ahead of its primary's insert position read <em>later</em>; one that is (a
+ * standby left on the old primary's history after a failover, before it is re-pointed, or one configured
+ * under the wrong primary) would cover the new history's fences by LSN alone, without their writes, and
+ * its lag would read as zero. Each primary poll compares its head with the replicas' samples taken before
+ * it started; a replica found ahead is out until it restarts, or replays further while no longer ahead
+ * of the primary's head. (PostgreSQL only: a MariaDB GTID position is a set of domains, and a replica
+ * with domains of its own is not proof of another history.)
  */
 final class LagMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LagMonitor.class);
@@ -37,10 +47,17 @@ final class LagMonitor implements AutoCloseable {
   private final List<Round> rounds = new ArrayList<>();
   private ScheduledExecutorService scheduler;
 
+  /** A replica's replayed position, when the sample returned, and its server's start time. */
+  private record ReplaySample(ReplicationPosition replayed, long tookNanos, long startedAtMillis) {}
+
   /** One endpoint's monitor connection, used by one task at a time. */
   private static final class Link {
     final EndpointPool pool;
     Connection connection;
+    /** A replica's last sample, read by its primary's task. */
+    volatile ReplaySample lastReplay;
+    /** The sample that proved a replica ahead of a later primary head, while it is out for that. */
+    volatile ReplaySample aheadOfPrimary;
 
     Link(EndpointPool pool) {
       this.pool = pool;
@@ -89,7 +106,7 @@ final class LagMonitor implements AutoCloseable {
   /** Runs one synchronous round (used at startup so the first reads already know the replicas). */
   void pollOnce() {
     for (Round round : rounds) {
-      pollPrimary(round.primary, round.primaryNow);
+      pollPrimary(round);
       for (Link replica : round.replicas) {
         pollReplica(replica, round.primaryNow);
       }
@@ -106,7 +123,7 @@ final class LagMonitor implements AutoCloseable {
     });
     for (Round round : rounds) {
       // the primary is polled first so replicas have its position to measure lag against
-      scheduler.scheduleWithFixedDelay(() -> pollPrimary(round.primary, round.primaryNow), intervalMillis / 2, intervalMillis,
+      scheduler.scheduleWithFixedDelay(() -> pollPrimary(round), intervalMillis / 2, intervalMillis,
           TimeUnit.MILLISECONDS);
       for (Link replica : round.replicas) {
         scheduler.scheduleWithFixedDelay(() -> pollReplica(replica, round.primaryNow), intervalMillis, intervalMillis,
@@ -115,22 +132,49 @@ final class LagMonitor implements AutoCloseable {
     }
   }
 
-  private void pollPrimary(Link link, AtomicReference<ReplicationPosition> primaryNow) {
+  private void pollPrimary(Round round) {
+    Link link = round.primary;
+    AtomicReference<ReplicationPosition> primaryNow = round.primaryNow;
     EndpointState state = link.pool.state();
     try {
       Connection c = link.connection();
       long generation = state.generation();
+      long asked = System.nanoTime(); // replica samples that returned before this are checked against the head
       ReplicationPosition now = dialect.primaryHead(c);
       primaryNow.set(now);
       // a head behind the cached one is a new primary (failover, rebuild): replace, do not keep the max
       state.observeSample(generation, 0, now);
       state.recordSuccess();
+      for (Link replica : round.replicas) {
+        checkFollows(replica, now, asked);
+      }
     } catch (SQLException | RuntimeException e) {
       link.drop();
       evictPooled(link);
       primaryNow.set(null);
       state.recordFailure(link.pool.describeFailure(e), circuitOpenMillis, MAX_OPEN_MILLIS);
       log.debug("primary {} poll failed: {}", state, e.getMessage());
+    }
+  }
+
+  /**
+   * Takes {@code replica} out of the rotation when its last sample, which returned before the primary
+   * was asked for {@code head} (at {@code asked}), is ahead of that head: it does not follow this primary
+   * (see the class notes).
+   */
+  private void checkFollows(Link replica, ReplicationPosition head, long asked) {
+    ReplaySample s = replica.lastReplay;
+    if (s == null || s.replayed() == null || !(head instanceof PgLsn) || s.tookNanos() - asked >= 0 || head.covers(s.replayed())) {
+      return;
+    }
+    if (replica.aheadOfPrimary == null) {
+      log.warn("replica {} has replayed {}, ahead of its primary's position {} read after it: it does not follow this primary"
+          + " (left on another history by a failover, or configured under the wrong primary); out of the rotation until it"
+          + " restarts or follows it", replica.pool.state(), s.replayed(), head);
+    }
+    synchronized (replica) { // against the replica's own task deciding its rotation from an older view
+      replica.aheadOfPrimary = s;
+      replica.pool.state().recordLag(-1, -1, policy);
     }
   }
 
@@ -142,12 +186,23 @@ final class LagMonitor implements AutoCloseable {
       ReplicationPosition primary = primaryNow.get(); // read once: the primary task updates it concurrently
       JdbcDialect.LagSample sample = dialect.sampleLag(c, primary);
       state.observeSample(generation, sample.startedAtMillis(), sample.replayed());
-      if (sample.replayed() == null) {
-        state.recordLag(-1, -1, policy); // not a standby (promoted?) or replication broken
-      } else if (sample.lagMillis() >= 0 || primary != null) {
-        // Without the primary's position the lag is unknowable: keep the last verdict rather than
-        // emptying the rotation exactly when the primary is down and replicas matter most.
-        state.recordLag(sample.lagMillis(), sample.lagBytes(), policy);
+      ReplaySample taken = new ReplaySample(sample.replayed(), System.nanoTime(), sample.startedAtMillis());
+      synchronized (link) {
+        ReplaySample ahead = link.aheadOfPrimary;
+        if (ahead != null && (taken.startedAtMillis() != ahead.startedAtMillis() || taken.replayed() == null
+            || primary != null && primary.covers(taken.replayed()) && !ahead.replayed().covers(taken.replayed()))) {
+          ahead = link.aheadOfPrimary = null; // restarted, promoted, or replaying again within the primary's history
+        }
+        link.lastReplay = taken;
+        if (ahead != null) {
+          state.recordLag(-1, -1, policy);
+        } else if (sample.replayed() == null) {
+          state.recordLag(-1, -1, policy); // not a standby (promoted?) or replication broken
+        } else if (sample.lagMillis() >= 0 || primary != null) {
+          // Without the primary's position the lag is unknowable: keep the last verdict rather than
+          // emptying the rotation exactly when the primary is down and replicas matter most.
+          state.recordLag(sample.lagMillis(), sample.lagBytes(), policy);
+        }
       }
       state.recordSuccess();
     } catch (SQLException | RuntimeException e) {
