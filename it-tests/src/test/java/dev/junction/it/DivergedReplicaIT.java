@@ -33,6 +33,8 @@ class DivergedReplicaIT {
   static RoutingDataSource ds;
   static PostgresServer primary;
   static PostgresServer foreign;
+  /** The primary's own standby: the control, which must keep serving reads. */
+  static PostgresServer genuine;
 
   @BeforeAll
   static void start() throws Exception {
@@ -51,17 +53,18 @@ class DivergedReplicaIT {
         }
       }
     }
-    String ahead = lsn(cluster.postgres(1).primary(), "pg_current_wal_insert_lsn()");
+    String ahead = lsn(cluster.postgres(1).primary(), "pg_current_wal_flush_lsn()"); // (the insert LSN is past the next page header)
     for (int i = 0; i < 200 && !covers(foreign, ahead); i++) {
       Thread.sleep(50);
     }
     assertThat(covers(primary, lsn(foreign, "pg_last_wal_replay_lsn()")))
         .as("the precondition: the foreign standby's replayed LSN is ahead of the primary's head").isFalse();
+    genuine = cluster.postgres(0).replica(0);
     JunctionConfig config = new JunctionConfig(Dialect.POSTGRESQL, List.of(new JunctionConfig.Shard("main",
-        TestConfigs.endpoint("primary", primary), List.of(TestConfigs.endpoint("replica1", foreign)))),
+        TestConfigs.endpoint("primary", primary),
+        List.of(TestConfigs.endpoint("replica1", foreign), TestConfigs.endpoint("replica2", genuine)))),
         TestConfigs.routing(Duration.ofSeconds(30), Duration.ofMillis(100)), TestConfigs.localFences());
-    ds = RoutingDataSource.create(config);
-    Thread.sleep(1000); // several lag polls (100 ms apart): the primary's compares its head with the replica's samples
+    ds = RoutingDataSource.create(config); // read at once: the startup round must already have found it
   }
 
   @AfterAll
@@ -97,18 +100,27 @@ class DivergedReplicaIT {
       }
     }
     int unfencedOnForeign = 0;
+    int unfencedOnGenuine = 0;
     for (int i = 0; i < 20; i++) {
       try (Connection c = ds.getConnection(); Statement s = c.createStatement();
            ResultSet rs = s.executeQuery("SELECT inet_server_port()")) {
         rs.next();
         unfencedOnForeign += rs.getInt(1) == foreign.port() ? 1 : 0;
+        unfencedOnGenuine += rs.getInt(1) == genuine.port() ? 1 : 0;
       }
     }
     System.out.printf("[DivergedReplicaIT] 40 scoped write-then-read pairs: %d stale, %d read on the foreign standby;"
-        + " 20 unfenced reads, %d on it; health %s%n", stale, onForeign, unfencedOnForeign, ds.health());
+        + " 20 unfenced reads, %d on it, %d on the primary's own standby; health %s%n", stale, onForeign, unfencedOnForeign,
+        unfencedOnGenuine, ds.health());
     assertThat(stale).as("scoped reads that missed their own write").isZero();
     assertThat(onForeign).as("scoped reads served by a replica that does not follow the primary").isZero();
     assertThat(unfencedOnForeign).as("unfenced reads on it: it must be out of the rotation").isZero();
+    assertThat(unfencedOnGenuine).as("the control: the primary's own standby serves unfenced reads").isPositive();
+    assertThat(ds.health()).as("found out, not merely down").anySatisfy(h -> {
+      assertThat(h.endpoint()).isEqualTo("replica1");
+      assertThat(h.up()).isTrue();
+      assertThat(h.inRotation()).isFalse();
+    });
   }
 
   private static String lsn(PostgresServer server, String function) throws SQLException {

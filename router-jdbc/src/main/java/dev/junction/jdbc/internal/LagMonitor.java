@@ -32,9 +32,13 @@ import org.slf4j.LoggerFactory;
  * standby left on the old primary's history after a failover, before it is re-pointed, or one configured
  * under the wrong primary) would cover the new history's fences by LSN alone, without their writes, and
  * its lag would read as zero. Each primary poll compares its head with the replicas' samples taken before
- * it started; a replica found ahead is out until it restarts, or replays further while no longer ahead
- * of the primary's head. (PostgreSQL only: a MariaDB GTID position is a set of domains, and a replica
- * with domains of its own is not proof of another history.)
+ * it started; a replica found ahead is out for the life of this monitor (until the application's data
+ * source, or the proxy, is restarted). WHY not readmitted on evidence from positions: a diverged
+ * standby that restarts replays its own WAL back to the same point, and one fed from the old history's
+ * archive keeps replaying past a new primary that writes past it; only the timeline it streams would
+ * prove it follows, and reading that needs privileges the monitor user may not have. (PostgreSQL only: a
+ * MariaDB GTID position is a set of domains, and a replica with domains of its own is not proof of
+ * another history.)
  */
 final class LagMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LagMonitor.class);
@@ -47,8 +51,8 @@ final class LagMonitor implements AutoCloseable {
   private final List<Round> rounds = new ArrayList<>();
   private ScheduledExecutorService scheduler;
 
-  /** A replica's replayed position, when the sample returned, and its server's start time. */
-  private record ReplaySample(ReplicationPosition replayed, long tookNanos, long startedAtMillis) {}
+  /** A replica's replayed position and when the sample returned ({@link System#nanoTime()}). */
+  private record ReplaySample(ReplicationPosition replayed, long tookNanos) {}
 
   /** One endpoint's monitor connection, used by one task at a time. */
   private static final class Link {
@@ -56,7 +60,7 @@ final class LagMonitor implements AutoCloseable {
     Connection connection;
     /** A replica's last sample, read by its primary's task. */
     volatile ReplaySample lastReplay;
-    /** The sample that proved a replica ahead of a later primary head, while it is out for that. */
+    /** The sample that proved a replica ahead of a later primary head: it stays out (see the class notes). */
     volatile ReplaySample aheadOfPrimary;
 
     Link(EndpointPool pool) {
@@ -109,6 +113,9 @@ final class LagMonitor implements AutoCloseable {
       pollPrimary(round);
       for (Link replica : round.replicas) {
         pollReplica(replica, round.primaryNow);
+      }
+      if (!round.replicas.isEmpty()) {
+        pollPrimary(round); // a head read after the replicas' samples: a replica ahead of it is out before the first read
       }
     }
   }
@@ -167,12 +174,13 @@ final class LagMonitor implements AutoCloseable {
     if (s == null || s.replayed() == null || !(head instanceof PgLsn) || s.tookNanos() - asked >= 0 || head.covers(s.replayed())) {
       return;
     }
-    if (replica.aheadOfPrimary == null) {
-      log.warn("replica {} has replayed {}, ahead of its primary's position {} read after it: it does not follow this primary"
-          + " (left on another history by a failover, or configured under the wrong primary); out of the rotation until it"
-          + " restarts or follows it", replica.pool.state(), s.replayed(), head);
-    }
     synchronized (replica) { // against the replica's own task deciding its rotation from an older view
+      if (replica.aheadOfPrimary == null) {
+        log.warn("replica {} has replayed {}, ahead of its primary's position {} read after it: it does not follow this primary"
+            + " (left on another history by a failover, or configured under the wrong primary). It is out of the rotation until"
+            + " this data source (or the proxy) restarts: rebuild or re-point the replica first",
+            replica.pool.state(), s.replayed(), head);
+      }
       replica.aheadOfPrimary = s;
       replica.pool.state().recordLag(-1, -1, policy);
     }
@@ -186,13 +194,9 @@ final class LagMonitor implements AutoCloseable {
       ReplicationPosition primary = primaryNow.get(); // read once: the primary task updates it concurrently
       JdbcDialect.LagSample sample = dialect.sampleLag(c, primary);
       state.observeSample(generation, sample.startedAtMillis(), sample.replayed());
-      ReplaySample taken = new ReplaySample(sample.replayed(), System.nanoTime(), sample.startedAtMillis());
+      ReplaySample taken = new ReplaySample(sample.replayed(), System.nanoTime());
       synchronized (link) {
         ReplaySample ahead = link.aheadOfPrimary;
-        if (ahead != null && (taken.startedAtMillis() != ahead.startedAtMillis() || taken.replayed() == null
-            || primary != null && primary.covers(taken.replayed()) && !ahead.replayed().covers(taken.replayed()))) {
-          ahead = link.aheadOfPrimary = null; // restarted, promoted, or replaying again within the primary's history
-        }
         link.lastReplay = taken;
         if (ahead != null) {
           state.recordLag(-1, -1, policy);
