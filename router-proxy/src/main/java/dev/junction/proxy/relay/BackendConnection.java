@@ -56,6 +56,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   final LinkedHashMap<Long, Boolean> prepared;
   /** The session whose unnamed statement this backend holds, and which of its Parses it was. */
   Object unnamedOwner;
+  /**
+   * {@link #unnamedOwner} when the server's unnamed statement is unknown (a Parse of it failed or was skipped
+   * after an error, leaving none or the one before): no session's, so a Bind of it re-parses or closes first.
+   */
+  static final Object UNKNOWN_OWNER = new Object();
   long unnamedSerial;
   final ArrayDeque<Pending> queue = new ArrayDeque<>();
   char status = 'I';
@@ -298,13 +303,30 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   void expect(Pending p) {
     if (skipping) {
       if (p.kind != Pending.Kind.SYNC && p.kind != Pending.Kind.SPLIT_SYNC) {
-        return; // the server ignores everything up to the Sync after an error
+        forgetSkipped(p); // the server ignores everything up to the Sync after an error
+        return;
       }
       skipping = false;
     }
     queue.add(p);
     if (queue.size() == 1) {
       drainSynthetic();
+    }
+  }
+
+  /**
+   * A Parse the server skips (it came after an error, before the Sync) prepares nothing: what was marked
+   * prepared when it was written is forgotten, else every later Bind of that statement here would fail 26000.
+   */
+  private void forgetSkipped(Pending p) {
+    if (p.kind == Pending.Kind.PARSE && session != null) {
+      session.parseFailed((String) p.payload, this);
+    } else if (p.kind == Pending.Kind.PARSE_INJECTED) {
+      if (p.payload instanceof Long id) {
+        prepared.remove(id);
+      } else {
+        unnamedOwner = UNKNOWN_OWNER;
+      }
     }
   }
 
@@ -336,6 +358,12 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   boolean idle() {
     return queue.isEmpty() && !copyIn && phase == Phase.READY;
+  }
+
+  /** The server dropped every prepared statement here (a client's DISCARD ALL or DEALLOCATE ALL). */
+  void forgetPrepared() {
+    prepared.clear();
+    unnamedOwner = null;
   }
 
   boolean hasPrepared(long id) {
@@ -530,7 +558,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
             if (p.payload instanceof Long id) {
               prepared.remove(id);
             } else {
-              unnamedOwner = null;
+              unnamedOwner = UNKNOWN_OWNER;
             }
           }
         }

@@ -153,6 +153,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean committedInUnit;
   private boolean unitFailed;
   private Settings settingsAfterUnit;
+  /** The unit sent last reset a setting on the backend ({@link Unit#resets}); read at its ReadyForQuery. */
+  private boolean resetInUnit;
+  /** The unit sent last dropped the backend's prepared statements ({@link Unit#discards}). */
+  private boolean discardedInUnit;
   /**
    * The attached backend got extended-protocol messages ending with Flush, no Sync yet: PostgreSQL keeps
    * their implicit transaction open until the Sync, so everything up to it must go to that backend, and the
@@ -416,6 +420,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     try {
       settings = startupSettings(startupMessage.parameters());
+    } catch (Settings.NotPoolable e) {
+      fatal(PgError.fatal(dev.junction.JunctionSqlState.REFUSED, "Junction: " + e.getMessage()));
+      return;
     } catch (IllegalArgumentException e) {
       fatal(PgError.fatal("22023", e.getMessage()));
       return;
@@ -576,6 +583,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     /** A statement after the unit's COMMIT/ROLLBACK needs the primary. */
     boolean primaryAfterEnd;
     Settings settingsAfter;
+    /** A statement sets something back to its reset value: on a backend, the server's default (see {@link Settings}). */
+    boolean resets;
+    /** DISCARD ALL or DEALLOCATE ALL: the backend's prepared statements are gone. */
+    boolean discards;
+    /** Why the unit is refused before it is sent (not sharded; a sharded unit's refusal is {@link #refusal}). */
+    String sessionRefusal;
     String fenceCommand;
     /** Sharded: the configured shard index all statements of the unit go to; -1: none named one. */
     int shard = -1;
@@ -677,6 +690,23 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           fenceCommand(u);
           continue;
         }
+        if (attached != null && !attached.settings.equals(settings) && attached.idle() && attached.status != 'E') {
+          restoreSettings(attached); // after a reset the client ran there
+          if (waiting) {
+            break;
+          }
+          continue;
+        }
+        if (u.sessionRefusal != null) {
+          if (attached != null && !attached.idle()) {
+            break; // answer in order
+          }
+          refuseUnit(u, u.sessionRefusal);
+          if (waiting) {
+            break;
+          }
+          continue;
+        }
         if (shardRelay != null) {
           int step = shardRelay.step(u);
           if (step == ShardRelay.WAIT) {
@@ -693,7 +723,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
             refuseAfterFlushOnReplica(u);
             continue;
           }
-          if (inTransaction && !attached.endpoint.isPrimary() && (u.standbyRefuses || u.primaryAfterEnd)) {
+          if (inTransaction && !attached.endpoint.isPrimary() && (u.standbyRefuses || u.primaryAfterEnd || u.pins)) {
             refuseInReplicaTransaction(u);
             break; // resumes once the refusal is answered
           }
@@ -755,7 +785,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private Unit unit() {
     Unit u = new Unit();
     int i = 0;
-    Settings base = settings;
+    Settings base = settingsAfterUnit != null ? settingsAfterUnit : settings; // a unit sent with Flush has not ended yet
     String unnamed = unnamedSql;
     Map<String, PreparedStatements.Statement> parsed = null;
     unnamedTypesInUnit = null;
@@ -807,6 +837,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         if (!c.replicaEligible() && c.kind() != StatementKind.SESSION && !isTransactionControl(c.kind())) {
           primary(u, primaryReason(c));
         }
+        u.reads = true; // parsed against the schema: after the session's own DDL, only a server that replayed it will do
+      } else if (m instanceof FrontendMessage.Describe) {
+        u.reads = true; // a statement's or portal's description, likewise
       } else if (m instanceof FrontendMessage.Bind b) {
         String sql;
         Classification c;
@@ -835,6 +868,13 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       } else if (m instanceof FrontendMessage.Sync || m instanceof FrontendMessage.Flush) {
         u.count = i;
         u.syncOnly = i == 1 && m instanceof FrontendMessage.Sync;
+        if (u.transactionControl && u.settingsAfter != null) {
+          // A SET before a BEGIN (or COMMIT) of the same unit belongs to that transaction: it lasts or rolls back
+          // with it, which ReadyForQuery does not tell; the session keeps the backend instead (as a simple Query does).
+          u.settingsAfter = null;
+          u.pins = true;
+          primary(u, RouteReason.PRIMARY_SESSION_STATE);
+        }
         return u;
       } else if (m instanceof FrontendMessage.FunctionCall) {
         u.count = i;
@@ -929,6 +969,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * {@link #sessionBound} of {@code sql}, kept with the classification (it was a scan per statement).
    */
   private Settings account(Unit u, Classification c, String sql, boolean sessionBound, Settings base) {
+    if (u.resets && settings.hasStartupParameters()) {
+      refuse(u, "Junction: a statement follows a reset (RESET, SET ... TO DEFAULT, DISCARD ALL) in the same message batch;"
+          + " PostgreSQL runs it with the session's startup parameters, which this proxy restores on the backend only once"
+          + " the batch has ended. Send the reset on its own (its own query, or followed by a Sync)");
+    }
     u.statements = true;
     u.statementCount++;
     u.only = u.statementCount == 1 ? c.kind() : null;
@@ -956,6 +1001,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       if (sql != null && containsIgnoreCase(sql, "prepare")) {
         primary(u, RouteReason.PRIMARY_TRANSACTION); // PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED: a standby refuses them
         u.standbyRefuses = true;
+        u.writes = true; // COMMIT PREPARED makes a prepared transaction's writes visible: the session's reads are fenced after it
       }
       return base;
     }
@@ -968,6 +1014,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
       }
       Settings next = sql == null ? null : base.after(sql);
+      if (sql != null && Settings.isReset(sql)) {
+        u.resets = true;
+      }
+      if (sql != null && DISCARDS.matcher(sql).matches()) {
+        u.discards = true;
+      }
       boolean inTransaction = attached != null && attached.status != 'I';
       if (next == null || u.transactionControl || inTransaction) {
         u.pins = true;
@@ -976,6 +1028,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         u.settingsAfter = next; // replayed on every backend the client gets: any server may check it
       }
       return next == null ? base : next;
+    }
+    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SIDE_EFFECT_FUNCTION && sql != null
+        && SEQUENCE_SESSION.matcher(sql).find() && !containsIgnoreCase(sql, "nextval")
+        && !(pinned || u.writes || wrote && attached != null && attached.status != 'I')) {
+      refuse(u, "Junction: currval() and lastval() answer from the server session that called nextval(), and outside"
+          + " that call's transaction (or message batch) this session's next statement may run on another pooled"
+          + " backend, which would answer with another client's value. Use INSERT ... RETURNING, call it in the same"
+          + " transaction as the insert, or use pool-mode session");
     }
     if (!c.replicaEligible()) {
       primary(u, primaryReason(c));
@@ -989,6 +1049,23 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       primary(u, RouteReason.PRIMARY_SESSION_STATE);
     }
     return base;
+  }
+
+  /** A call of currval() or lastval() (quoted or not, with or without pg_catalog.). */
+  static final java.util.regex.Pattern SEQUENCE_SESSION =
+      java.util.regex.Pattern.compile("(?i)(?<![A-Za-z0-9_$\\u0080-\\uFFFF])\"?(?:currval|lastval)\"?\\s*\\(");
+  private static final java.util.regex.Pattern DISCARDS =
+      java.util.regex.Pattern.compile("(?is)\\s*(?:DISCARD\\s+ALL|DEALLOCATE\\s+(?:PREPARE\\s+)?ALL)\\s*;?\\s*");
+
+  /** Marks unit {@code u} refused with {@code message} (0A000) before anything of it is sent. */
+  private void refuse(Unit u, String message) {
+    if (shardRelay != null) {
+      if (u.refusal == null) {
+        u.refusal = dev.junction.JunctionSqlState.refusal(message);
+      }
+    } else if (u.sessionRefusal == null) {
+      u.sessionRefusal = message;
+    }
   }
 
   /**
@@ -1012,9 +1089,18 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Functions whose effect outlives the transaction in the server session: the client must keep its backend. */
+  /**
+   * Statements whose effect outlives the transaction in the server session, which the classifier does not
+   * mark as session state: the client must keep its backend. Session functions ({@code set_config}, session
+   * advisory locks), cursors {@code WITH HOLD}, temporary tables made by {@code SELECT ... INTO TEMP} or in
+   * {@code pg_temp}, and DO blocks (whatever they SET or create cannot be seen from outside). Computed once
+   * per statement text and kept with its classification. A word inside a literal only pins needlessly.
+   */
   static boolean sessionBound(String sql) {
-    // One pass for the three words (it runs on every statement): a cheap first-letter test, then
+    if (startsWithDo(sql)) {
+      return true;
+    }
+    // One pass for the words (it runs once per statement text): a cheap first-letter test, then
     // the case-insensitive region compare, as containsIgnoreCase does for one word.
     boolean advisoryLock = false;
     boolean advisoryXactLock = false;
@@ -1025,7 +1111,15 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           return true;
         }
       } else if (c == 'w') {
-        if (sql.regionMatches(true, i, "with hold", 0, 9)) {
+        if (sql.regionMatches(true, i, "with", 0, 4) && followedByWord(sql, i + 4, "hold")) {
+          return true;
+        }
+      } else if (c == 'p') {
+        if (sql.regionMatches(true, i, "pg_temp", 0, 7)) {
+          return true;
+        }
+      } else if (c == 'i') {
+        if (sql.regionMatches(true, i, "into", 0, 4) && INTO_TEMP.matcher(sql).region(i, n).lookingAt()) {
           return true;
         }
       } else if (c == 'a' && sql.regionMatches(true, i, "advisory_", 0, 9)) {
@@ -1034,6 +1128,63 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
     }
     return advisoryLock && !advisoryXactLock;
+  }
+
+  /** True when the statement's first word is DO (after whitespace and comments, nested as PostgreSQL nests them). */
+  static boolean startsWithDo(String sql) {
+    int i = 0;
+    int n = sql.length();
+    while (i < n) {
+      char c = sql.charAt(i);
+      if (isSpace(c)) {
+        i++;
+      } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+        while (i < n && sql.charAt(i) != '\n') {
+          i++;
+        }
+      } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+        int depth = 0;
+        do {
+          if (sql.startsWith("/*", i)) {
+            depth++;
+            i += 2;
+          } else if (sql.startsWith("*/", i)) {
+            depth--;
+            i += 2;
+          } else {
+            i++;
+          }
+        } while (depth > 0 && i < n);
+      } else {
+        break;
+      }
+    }
+    if (i + 2 > n || (sql.charAt(i) | 0x20) != 'd' || (sql.charAt(i + 1) | 0x20) != 'o') {
+      return false;
+    }
+    if (i + 2 == n) {
+      return true;
+    }
+    char next = sql.charAt(i + 2);
+    return !(next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' || next >= '0' && next <= '9' || next == '_'
+        || next == '$' || next >= 0x80); // PostgreSQL's identifier characters: "DOx" is another word
+  }
+
+  /** PostgreSQL's whitespace (scan.l): space, tab, newline, carriage return, form feed, vertical tab. */
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000B';
+  }
+  private static final java.util.regex.Pattern INTO_TEMP =
+      java.util.regex.Pattern.compile("(?is)into[ \\t\\n\\r\\f\\u000B]+(?:(?:local|global)[ \\t\\n\\r\\f\\u000B]+)?"
+          + "temp(?:orary)?(?![A-Za-z0-9_$\\u0080-\\uFFFF])"); // not the start of an identifier such as temp_t
+
+  /** {@code word} (lower case) follows position {@code at} of {@code sql} after at least one whitespace character. */
+  private static boolean followedByWord(String sql, int at, String word) {
+    int i = at;
+    while (i < sql.length() && isSpace(sql.charAt(i))) {
+      i++;
+    }
+    return i > at && sql.regionMatches(true, i, word, 0, word.length());
   }
 
   /**
@@ -1215,15 +1366,25 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * server's transaction is failed first, so that the client's transaction is failed (status E) on both sides.
    */
   private void refuseInReplicaTransaction(Unit u) {
-    FrontendMessage last = dropUnit(u);
-    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, u.standbyRefuses
+    refuseInTransaction(u, u.standbyRefuses
         ? "Junction: this transaction runs on replica " + attached.endpoint + " (it began READ ONLY), and a replica cannot"
             + " run PREPARE TRANSACTION, READ WRITE or SERIALIZABLE isolation; begin the transaction without READ ONLY (it"
             + " then runs on the primary). The transaction has failed: end it with ROLLBACK"
-        : "Junction: these statements end a transaction that runs on replica " + attached.endpoint + " (it began READ ONLY)"
+        : u.primaryAfterEnd
+        ? "Junction: these statements end a transaction that runs on replica " + attached.endpoint + " (it began READ ONLY)"
             + " and then need the primary, in one message batch the proxy cannot split between servers; send the"
             + " statements after COMMIT/ROLLBACK after a Sync (or as their own query). The transaction has failed: end it"
-            + " with ROLLBACK");
+            + " with ROLLBACK"
+        : "Junction: this transaction runs on replica " + attached.endpoint + " (it began READ ONLY), and this statement"
+            + " leaves session state (SET, a temporary table, LISTEN, PREPARE, a cursor WITH HOLD, an advisory lock) that"
+            + " would tie the session to the replica for good; run it before BEGIN, use SET LOCAL, or begin the"
+            + " transaction without READ ONLY (it then runs on the primary). The transaction has failed: end it with ROLLBACK");
+  }
+
+  /** Refuses {@code u} inside the transaction open on the attached backend, which fails it as the server would. */
+  private void refuseInTransaction(Unit u, String message) {
+    FrontendMessage last = dropUnit(u);
+    PgError refusal = PgError.error(dev.junction.JunctionSqlState.REFUSED, message);
     waiting = true;
     attached.internal(new InternalQuery(ShardRelay.FAIL_TRANSACTION) {
       @Override
@@ -1232,6 +1393,42 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         new BackendMessage.ErrorResponse(refusal).writeTo(out());
         endRefusedUnit(last, status);
         flushClient();
+        resume();
+      }
+    });
+  }
+
+  /** Refuses unit {@code u} before sending it (0A000): inside a transaction, that transaction fails with it. */
+  private void refuseUnit(Unit u, String message) {
+    if (attached != null && attached.status != 'I') {
+      refuseInTransaction(u, message);
+    } else {
+      failUnit(u, PgError.error(dev.junction.JunctionSqlState.REFUSED, message));
+    }
+  }
+
+  /**
+   * Brings backend {@code b}, on which the client ran a reset, back to the client's settings: its startup
+   * parameters again (see {@link Settings}), leaving whatever else the session set there. Inside a transaction
+   * the restore belongs to it, and rolls back with the reset.
+   */
+  private void restoreSettings(BackendConnection b) {
+    String sql = settings.startupSql();
+    if (sql == null) {
+      b.settings = settings; // no startup parameters: the server's defaults are the client's
+      return;
+    }
+    waiting = true;
+    b.internal(new InternalQuery(sql) {
+      @Override
+      void done(BackendConnection backend, char status) {
+        waiting = false;
+        if (failed()) {
+          fatal(PgError.fatal(errorSqlState == null ? "22023" : errorSqlState,
+              "Junction: could not restore the session's startup parameters after a reset on " + backend.endpoint + ": " + error));
+          return;
+        }
+        backend.settings = settings;
         resume();
       }
     });
@@ -1324,6 +1521,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (u.settingsAfter != null) {
       settingsAfterUnit = u.settingsAfter;
     }
+    resetInUnit |= u.resets;
+    discardedInUnit |= u.discards;
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
       forward(last = pending.poll(), b);
@@ -1436,11 +1635,19 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   /** The name to use on {@code b} for the client's statement {@code name}, preparing it there first if needed. */
   private String serverStatement(String name, BackendConnection b) {
     if (name.isEmpty()) {
-      if ((b.unnamedOwner != this || b.unnamedSerial != unnamedSerial) && unnamedSql != null) {
-        Frontend.parse(b.out(), "", unnamedSql, unnamedTypes);
-        b.unnamedOwner = this;
-        b.unnamedSerial = unnamedSerial;
-        b.expect(Pending.PARSE_INJECTED);
+      if (b.unnamedOwner != this || b.unnamedSerial != unnamedSerial) {
+        if (unnamedSql != null) {
+          Frontend.parse(b.out(), "", unnamedSql, unnamedTypes);
+          b.unnamedOwner = this;
+          b.unnamedSerial = unnamedSerial;
+          b.expect(Pending.PARSE_INJECTED);
+        } else if (b.unnamedOwner != null) {
+          // The client has no unnamed statement; the backend holds another session's: closed first, so that the
+          // server answers 26000 as it would, instead of running that statement for this client.
+          Frontend.close(b.out(), 'S', "");
+          b.unnamedOwner = null;
+          b.expect(Pending.CLOSE_INJECTED);
+        }
       }
       return "";
     }
@@ -1526,7 +1733,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (clientName.isEmpty()) {
       unnamedSql = null;
       if (b.unnamedOwner == this) {
-        b.unnamedOwner = null;
+        b.unnamedOwner = BackendConnection.UNKNOWN_OWNER; // none if it failed, the one before if it was skipped
       }
       return;
     }
@@ -1552,6 +1759,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         b.settings = settings;
       } // else the SETs rolled back with their (implicit) transaction: nothing changed
       settingsAfterUnit = null;
+    }
+    if (resetInUnit) {
+      resetInUnit = false;
+      b.settings = Settings.UNKNOWN; // the server's defaults where the client's startup values belong: applied again first
+    }
+    if (discardedInUnit) {
+      discardedInUnit = false;
+      b.forgetPrepared(); // (after an error it may not have run: then a re-Parse fails with 42P05, a clear error)
     }
     unitFailed = false;
     if (wrote && (status == 'I' || committedInUnit)) {

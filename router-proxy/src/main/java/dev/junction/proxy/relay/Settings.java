@@ -12,9 +12,19 @@ import java.util.regex.Pattern;
  * a backend connection remembers the settings it carries, and is brought to the client's with
  * {@code RESET ALL} and these statements only when they differ, so clients with the same settings
  * (the usual case) share backends with no extra round trip.
+ *
+ * <p>Startup parameters are also what PostgreSQL's resets return to: {@code RESET x},
+ * {@code SET x TO DEFAULT}, {@code RESET ALL} and {@code DISCARD ALL} give a setting the value the
+ * client's startup packet gave it, not the server's default. A backend only ever got them as SETs,
+ * so on the backend the same resets reach the server's default: the caller re-applies the startup
+ * values after a unit that reset anything ({@link #isReset}, {@link #startupSql}). {@code role} and
+ * {@code session_authorization} are never plain settings: {@code RESET ALL} leaves them, so a
+ * backend lent on would carry them to the next client.
  */
 final class Settings {
-  static final Settings EMPTY = new Settings(Map.of());
+  static final Settings EMPTY = new Settings(Map.of(), Map.of());
+  /** What a backend carries after a client's reset: equal to no client's settings, so they are applied again. */
+  static final Settings UNKNOWN = new Settings(Map.of("", "-- unknown after a reset"), Map.of());
 
   /** SET [SESSION] name {TO|=} ... ; SET [SESSION] TIME ZONE ...; SET NAMES/SCHEMA/XML OPTION. */
   private static final Pattern SET = Pattern.compile(
@@ -22,13 +32,24 @@ final class Settings {
           + "(TIME\\s+ZONE|NAMES|SCHEMA|XML\\s+OPTION|\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)(\\s*(?:=|\\bTO\\b)\\s*(DEFAULT\\s*;?\\s*$)?)?.*");
   private static final Pattern RESET = Pattern.compile("(?is)\\s*RESET\\s+(\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)\\s*;?\\s*");
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
+  private static final Pattern DISCARD_ALL = Pattern.compile("(?is)\\s*DISCARD\\s+ALL\\s*;?\\s*");
+
+  /** A startup parameter no pooled backend can carry safely: the login is refused (0A000). */
+  static final class NotPoolable extends IllegalArgumentException {
+    NotPoolable(String message) {
+      super(message);
+    }
+  }
 
   private final Map<String, String> statements;
+  /** The startup parameters' statements by name: the values resets return to. */
+  private final Map<String, String> startup;
   private final String sql;
   private final int hash;
 
-  private Settings(Map<String, String> statements) {
+  private Settings(Map<String, String> statements, Map<String, String> startup) {
     this.statements = Collections.unmodifiableMap(new LinkedHashMap<>(statements));
+    this.startup = startup.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(startup));
     StringBuilder sb = new StringBuilder("RESET ALL");
     for (String s : this.statements.values()) {
       sb.append(";\n").append(s);
@@ -46,15 +67,66 @@ final class Settings {
     return sql;
   }
 
-  /** These settings plus {@code name = value} (a startup parameter), quoted as a literal. */
+  /**
+   * These settings plus {@code name = value} (a startup parameter). Set with {@code set_config}, which
+   * reads the value as the server reads a startup parameter: a list setting such as
+   * {@code search_path=a,b} stays a list ({@code SET search_path TO 'a,b'} would name one schema "a,b").
+   */
   Settings withParameter(String name, String value) {
     if (!NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("invalid parameter name \"" + name + "\"");
     }
+    String key = name.toLowerCase(java.util.Locale.ROOT);
+    if (key.equals("role") || key.equals("session_authorization")) {
+      throw new NotPoolable(key + " cannot be a startup parameter through this proxy: RESET ALL, with which"
+          + " a backend is handed to the next client, does not undo it. Connect without it and run SET ROLE after"
+          + " connecting (that pins the session to one backend)");
+    }
+    String statement = "SELECT pg_catalog.set_config('" + key + "', '" + value.replace("'", "''") + "', false)";
     Map<String, String> copy = new LinkedHashMap<>(statements);
-    copy.remove(name.toLowerCase(java.util.Locale.ROOT));
-    copy.put(name.toLowerCase(java.util.Locale.ROOT), "SET " + name + " TO '" + value.replace("'", "''") + "'");
-    return new Settings(copy);
+    copy.remove(key);
+    copy.put(key, statement);
+    Map<String, String> start = new LinkedHashMap<>(startup);
+    start.remove(key);
+    start.put(key, statement);
+    return new Settings(copy, start);
+  }
+
+  /**
+   * True when {@code statement} sets anything back to its reset value (RESET, SET ... TO DEFAULT,
+   * DISCARD ALL): on a backend that is the server's default, not the client's startup value.
+   */
+  static boolean isReset(String statement) {
+    String trimmed = statement.strip();
+    if (RESET.matcher(trimmed).matches() || DISCARD_ALL.matcher(trimmed).matches()) {
+      return true;
+    }
+    Matcher set = SET.matcher(trimmed);
+    return set.matches() && set.group(3) != null;
+  }
+
+  /** True when the client gave startup parameters (which a reset on a backend would lose). */
+  boolean hasStartupParameters() {
+    return !startup.isEmpty();
+  }
+
+  /**
+   * The client's current value of every startup parameter, as SQL: brings a backend on which the
+   * client ran a reset back to the client's settings without touching anything else it set there
+   * (a pinned session's unreplayable state survives). Null when there are none.
+   */
+  String startupSql() {
+    if (startup.isEmpty()) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String name : startup.keySet()) {
+      String current = statements.get(name);
+      if (current != null) {
+        sb.append(sb.length() == 0 ? "" : ";\n").append(current);
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 
   /**
@@ -64,18 +136,19 @@ final class Settings {
    */
   Settings after(String statement) {
     String trimmed = statement.strip();
+    if (DISCARD_ALL.matcher(trimmed).matches()) {
+      return new Settings(startup, startup);
+    }
     Matcher reset = RESET.matcher(trimmed);
     if (reset.matches()) {
       String name = key(reset.group(1));
       if (name.equals("all")) {
-        return EMPTY;
+        return new Settings(startup, startup);
       }
-      if (name.equals("role") || name.equals("session")) {
+      if (name.equals("role") || name.equals("session") || name.equals("session_authorization")) {
         return null;
       }
-      Map<String, String> copy = new LinkedHashMap<>(statements);
-      copy.remove(name);
-      return new Settings(copy);
+      return reset(name);
     }
     Matcher set = SET.matcher(trimmed);
     if (!set.matches()) {
@@ -89,12 +162,28 @@ final class Settings {
       case "xml option" -> "xmloption";
       default -> name;
     };
+    if (name.equals("role") || name.equals("session_authorization")) {
+      return null; // SET "role" / SET session_authorization: what SET ROLE does, under another spelling
+    }
+    if (set.group(3) != null) {
+      return reset(name);
+    }
     Map<String, String> copy = new LinkedHashMap<>(statements);
     copy.remove(name);
-    if (set.group(3) == null) {
-      copy.put(name, trimmed.endsWith(";") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+    String body = trimmed.endsWith(";") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+    copy.put(name, body.contains("--") ? body + "\n" : body); // a trailing comment must not swallow the next statement
+    return new Settings(copy, startup);
+  }
+
+  /** {@code name} back to its startup value, or to the server's default when the client gave none. */
+  private Settings reset(String name) {
+    Map<String, String> copy = new LinkedHashMap<>(statements);
+    copy.remove(name);
+    String start = startup.get(name);
+    if (start != null) {
+      copy.put(name, start);
     }
-    return new Settings(copy);
+    return new Settings(copy, startup);
   }
 
   private static String key(String name) {

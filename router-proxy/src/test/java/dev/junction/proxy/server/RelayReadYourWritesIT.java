@@ -323,6 +323,36 @@ class RelayReadYourWritesIT {
     assertThat(tally.onReplica).as("reads on a replica (the raw insert position is never replayed)").isEqualTo(tally.reads);
   }
 
+  /**
+   * A session's own DDL, then a Parse-only unit (libpq's PQprepare) of a statement that needs it: the unit
+   * reads the schema, so it must go where the DDL was replayed. The relay sent such units (no Bind, no
+   * statement run) to any replica, unfenced: on the delayed one the column did not exist yet (42703).
+   * The oracle is PostgreSQL's answer on the primary: ParseComplete.
+   */
+  @Test
+  @Order(7)
+  void aPrepareAfterTheSessionsOwnDdlSeesTheNewSchema() throws Exception {
+    int rounds = 8;
+    int stale = 0;
+    try (ProxyServer trust = new ProxyServer(ProxyConfig.defaults().withAuth(AuthMethod.TRUST, Map.of()).withPorts(0, 0), ds, registry);
+         WireClient client = new WireClient("127.0.0.1", trust.port(), "app", pg.primary().database())) {
+      for (int i = 0; i < rounds; i++) {
+        assertThat(client.query("ALTER TABLE rw ADD COLUMN ddl_" + i + " int")).containsExactly("C:ALTER TABLE", "Z:I");
+        List<String> prepared = client.prepare("ddl_" + i, "SELECT ddl_" + i + " FROM rw WHERE k = 0");
+        if (!prepared.equals(List.of("1", "Z:I"))) {
+          stale++;
+          System.out.println("[RelayReadYourWritesIT] PQprepare after the session's DDL, round " + i + ": " + prepared + " "
+              + client.errorMessages);
+        }
+      }
+      for (int i = 0; i < rounds; i++) {
+        client.query("ALTER TABLE rw DROP COLUMN ddl_" + i);
+      }
+    }
+    System.out.println("[RelayReadYourWritesIT] PQprepare after the session's own DDL: " + stale + " of " + rounds + " failed");
+    assertThat(stale).as("prepares that did not see the session's own DDL").isZero();
+  }
+
   private static double clamped() {
     return registry.get("junction.fence.clamped").counter().count();
   }

@@ -198,6 +198,11 @@ class TxControlDifferentialIT extends TxControlDifferential {
 
   /** Waits until the replica has replayed everything the primary has written so far. */
   private static void waitForReplica() throws Exception {
+    waitForReplica(pg);
+  }
+
+  /** Waits until {@code pg}'s first replica has replayed everything its primary has written so far. */
+  static void waitForReplica(PostgresReplicaSet pg) throws Exception {
     String target;
     try (Connection c = pg.primary().connect(); Statement s = c.createStatement();
          ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {

@@ -32,6 +32,11 @@ final class WireClient implements AutoCloseable {
   final List<String> errorMessages = new ArrayList<>();
 
   WireClient(String host, int port, String user, String database) throws IOException {
+    this(host, port, user, database, java.util.Map.of());
+  }
+
+  /** With more startup parameters ({@code options}, {@code application_name}...), in the map's order. */
+  WireClient(String host, int port, String user, String database, java.util.Map<String, String> parameters) throws IOException {
     socket = new Socket(host, port);
     socket.setSoTimeout(20_000);
     in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
@@ -41,6 +46,10 @@ final class WireClient implements AutoCloseable {
     b.writeInt(196608);
     for (String s : new String[] {"user", user, "database", database, "client_encoding", "UTF8"}) {
       cstring(b, s);
+    }
+    for (java.util.Map.Entry<String, String> p : parameters.entrySet()) {
+      cstring(b, p.getKey());
+      cstring(b, p.getValue());
     }
     b.writeByte(0);
     DataOutputStream o = new DataOutputStream(out);
