@@ -837,7 +837,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         if (!c.replicaEligible() && c.kind() != StatementKind.SESSION && !isTransactionControl(c.kind())) {
           primary(u, primaryReason(c));
         }
-        u.reads = true; // parsed against the schema: after the session's own DDL, only a server that replayed it will do
+        if (c.kind() != StatementKind.SESSION) {
+          u.reads = true; // parsed against the schema: after the session's own DDL, only a server that replayed it will do
+        }
       } else if (m instanceof FrontendMessage.Describe) {
         u.reads = true; // a statement's or portal's description, likewise
       } else if (m instanceof FrontendMessage.Bind b) {
