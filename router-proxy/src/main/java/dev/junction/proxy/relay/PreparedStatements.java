@@ -14,6 +14,12 @@ import java.util.function.Function;
  * (see {@link BackendConnection}) and the proxy re-sends the Parse on a backend that has not seen
  * it before the client's Bind or Describe.
  *
+ * <p>Also keyed by the client's session settings: PostgreSQL reads a statement's literals when it parses
+ * it, under that session's settings ({@code '2024-03-04 00:00'::timestamptz} under its TimeZone, a date
+ * under its DateStyle), and keeps what it read. A statement prepared by a client in UTC and executed for
+ * one in Asia/Tokyo would answer (or write) the UTC instant; PgBouncer shares it anyway. Clients with equal
+ * settings, the usual case, still share.
+ *
  * <p>The registry is bounded: past {@code maxEntries} distinct statements it starts afresh (statements
  * in use keep their entries; a later Parse of the same text gets a new name and is prepared again).
  */
@@ -43,7 +49,7 @@ final class PreparedStatements {
     }
   }
 
-  private record Key(String sql, List<Integer> types) {}
+  private record Key(String sql, List<Integer> types, Settings settings) {}
 
   private final ConcurrentHashMap<Key, Statement> statements = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
@@ -55,8 +61,9 @@ final class PreparedStatements {
     this.classifier = classifier;
   }
 
-  Statement intern(String sql, List<Integer> parameterTypes) {
-    Key key = new Key(sql, parameterTypes);
+  /** The statement {@code sql} with {@code parameterTypes} as parsed under {@code settings} (see the class notes). */
+  Statement intern(String sql, List<Integer> parameterTypes, Settings settings) {
+    Key key = new Key(sql, parameterTypes, settings);
     Statement s = statements.get(key);
     if (s != null) {
       return s;

@@ -827,7 +827,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           unnamedTypesInUnit = p.parameterTypes();
           c = memo.classify(p.query());
         } else {
-          PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
+          PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes(), settings);
           if (parsed == null) {
             parsed = new HashMap<>();
           }
@@ -918,14 +918,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         break;
       }
       if (!(m instanceof FrontendMessage.Parse p) || p.statement().isEmpty()
-          || !runtime.statements.intern(p.query(), p.parameterTypes()).accepted) {
+          || !runtime.statements.intern(p.query(), p.parameterTypes(), settings).accepted) {
         return false;
       }
     }
     ByteBuf out = out();
     for (i = 1; i < u.count; i++) {
       FrontendMessage.Parse p = (FrontendMessage.Parse) pending.poll();
-      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes()));
+      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes(), settings));
       out.writeBytes(BackendConnection.PARSE_COMPLETE);
     }
     pending.poll();
@@ -1549,7 +1549,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         b.unnamedSerial = unnamedSerial;
         b.expect(Pending.parse(""));
       } else {
-        PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes());
+        PreparedStatements.Statement st = runtime.statements.intern(p.query(), p.parameterTypes(), settings);
         statements.put(p.statement(), st);
         if (b.hasPrepared(st.id)) {
           b.expect(Pending.SYNTHETIC_PARSE_COMPLETE);
@@ -2323,7 +2323,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       unnamedTypes = p.parameterTypes();
       unnamedSerial++;
     } else {
-      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes()));
+      statements.put(p.statement(), runtime.statements.intern(p.query(), p.parameterTypes(), settings));
     }
   }
 

@@ -355,6 +355,28 @@ class SessionStateIT {
     }
   }
 
+  /**
+   * PostgreSQL reads a statement's literals when it parses it, under that session's TimeZone, and keeps
+   * them. The proxy's shared server-side statements were keyed by text alone: a client in Asia/Tokyo
+   * executed the statement a UTC client had prepared on the backend, and read (or wrote) the UTC instant.
+   */
+  @Test
+  void aPreparedStatementReadsItsLiteralsUnderItsOwnClientsSettings() throws Exception {
+    String sql = "SELECT '2024-03-04 00:00'::timestamptz::text";
+    try (Proxy proxy = new Proxy()) {
+      for (String zone : List.of("UTC", "Asia/Tokyo", "America/New_York", "UTC")) {
+        Map<String, String> tz = Map.of("TimeZone", zone);
+        try (WireClient p = proxy.client(tz); WireClient o = oracle(tz)) {
+          assertThat(p.prepare("ts", sql)).isEqualTo(o.prepare("ts", sql));
+          assertThat(p.executePrepared("ts")).as("in %s", zone).isEqualTo(o.executePrepared("ts"));
+          same(p, o, "BEGIN");
+          assertThat(p.executePrepared("ts")).as("in %s, on the primary", zone).isEqualTo(o.executePrepared("ts"));
+          same(p, o, "COMMIT");
+        }
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static void same(WireClient p, WireClient o, String sql) throws IOException {
