@@ -1031,7 +1031,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
       return next == null ? base : next;
     }
-    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SIDE_EFFECT_FUNCTION && sql != null
+    if ((c.primaryReason() == dev.junction.classify.PrimaryReason.SIDE_EFFECT_FUNCTION
+        || c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE) && sql != null
         && SEQUENCE_SESSION.matcher(sql).find() && !containsIgnoreCase(sql, "nextval")
         && !(pinned || u.writes || wrote && attached != null && attached.status != 'I')) {
       refuse(u, "Junction: currval() and lastval() answer from the server session that called nextval(), and outside"
