@@ -413,7 +413,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
           parameters.put(kv[0], kv[1]);
         }
       }
-      if (s != null && (head == null || head.kind != Pending.Kind.INTERNAL)) {
+      if (s != null && (head == null || head.kind != Pending.Kind.INTERNAL
+          || ((InternalQuery) head.payload).relaysParameterStatus)) {
         s.relay(m);
       } else {
         m.release();
@@ -491,7 +492,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
       case 'C' -> {
         copyIn = false;
         if (s != null) {
-          s.commandComplete(m);
+          s.commandComplete(m, this);
         }
       }
       default -> { }
@@ -522,7 +523,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         queue.poll();
         copyIn = false;
         if (type == 'C' && s != null) {
-          s.commandComplete(m);
+          s.commandComplete(m, this);
         }
       }
       case 'G', 'W' -> copyIn = true;

@@ -16,8 +16,16 @@ abstract class InternalQuery {
   String errorSqlState;
   ByteBuf errorMessage;
 
+  /** The client is told the settings this query changes (ParameterStatus): it restores the client's own. */
+  final boolean relaysParameterStatus;
+
   InternalQuery(String sql) {
+    this(sql, false);
+  }
+
+  InternalQuery(String sql, boolean relaysParameterStatus) {
     this.sql = sql;
+    this.relaysParameterStatus = relaysParameterStatus;
   }
 
   void onDataRow(ByteBuf msg) {

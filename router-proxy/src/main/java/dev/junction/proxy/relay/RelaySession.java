@@ -155,8 +155,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private Settings settingsAfterUnit;
   /** The unit sent last reset a setting on the backend ({@link Unit#resets}); read at its ReadyForQuery. */
   private boolean resetInUnit;
-  /** The unit sent last dropped the backend's prepared statements ({@link Unit#discards}). */
-  private boolean discardedInUnit;
+  /** The startup parameters the units sent since the last ReadyForQuery reset ({@link Settings#ALL}: all of them). */
+  private java.util.Set<String> resetKeys;
+  /** What {@link #restoreSettings} runs on the attached backend: the reset startup parameters' startup values. */
+  private String restoreSql;
   /**
    * The attached backend got extended-protocol messages ending with Flush, no Sync yet: PostgreSQL keeps
    * their implicit transaction open until the Sync, so everything up to it must go to that backend, and the
@@ -585,8 +587,8 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     Settings settingsAfter;
     /** A statement sets something back to its reset value: on a backend, the server's default (see {@link Settings}). */
     boolean resets;
-    /** DISCARD ALL or DEALLOCATE ALL: the backend's prepared statements are gone. */
-    boolean discards;
+    /** The startup parameters a reset of the unit returns to their startup values ({@link Settings#ALL}: all). */
+    java.util.Set<String> resetKeys;
     /** Why the unit is refused before it is sent (not sharded; a sharded unit's refusal is {@link #refusal}). */
     String sessionRefusal;
     String fenceCommand;
@@ -690,7 +692,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           fenceCommand(u);
           continue;
         }
-        if (attached != null && !attached.settings.equals(settings) && attached.idle() && attached.status != 'E') {
+        if (resetInUnit && attached != null) {
+          break; // a reset in flight: what follows waits for its ReadyForQuery, then for the restore below
+        }
+        if (attached != null && !attached.settings.equals(settings) && attached.idle() && attached.status != 'E' && !unsynced) {
           restoreSettings(attached); // after a reset the client ran there
           if (waiting) {
             break;
@@ -870,6 +875,16 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       } else if (m instanceof FrontendMessage.Sync || m instanceof FrontendMessage.Flush) {
         u.count = i;
         u.syncOnly = i == 1 && m instanceof FrontendMessage.Sync;
+        if (m instanceof FrontendMessage.Flush && u.resetKeys != null) {
+          refuse(u, "Junction: a reset (RESET, SET ... TO DEFAULT, DISCARD ALL) sent with Flush instead of Sync: PostgreSQL"
+              + " runs what follows in the same transaction with the session's startup parameters, which this proxy"
+              + " restores on the backend only once the reset's transaction has ended; end the reset with a Sync");
+        }
+        if (m instanceof FrontendMessage.Flush && u.settingsAfter != null) {
+          u.settingsAfter = null; // whatever ends the open implicit transaction decides whether it lasts: kept with its backend
+          u.pins = true;
+          primary(u, RouteReason.PRIMARY_SESSION_STATE);
+        }
         if (u.transactionControl && u.settingsAfter != null) {
           // A SET before a BEGIN (or COMMIT) of the same unit belongs to that transaction: it lasts or rolls back
           // with it, which ReadyForQuery does not tell; the session keeps the backend instead (as a simple Query does).
@@ -971,7 +986,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * {@link #sessionBound} of {@code sql}, kept with the classification (it was a scan per statement).
    */
   private Settings account(Unit u, Classification c, String sql, boolean sessionBound, Settings base) {
-    if (u.resets && settings.hasStartupParameters()) {
+    if (u.resetKeys != null) {
       refuse(u, "Junction: a statement follows a reset (RESET, SET ... TO DEFAULT, DISCARD ALL) in the same message batch;"
           + " PostgreSQL runs it with the session's startup parameters, which this proxy restores on the backend only once"
           + " the batch has ended. Send the reset on its own (its own query, or followed by a Sync)");
@@ -1016,13 +1031,16 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
         return base; // SET LOCAL / SET TRANSACTION / SET CONSTRAINTS end with the transaction
       }
       Settings next = sql == null ? null : base.after(sql);
-      if (sql != null && Settings.isReset(sql)) {
+      java.util.Set<String> reset = sql == null ? null : Settings.resetKeys(sql);
+      if (reset != null) {
         u.resets = true;
+        java.util.Set<String> affected = settings.startupKeysAmong(reset);
+        if (!affected.isEmpty()) {
+          u.resetKeys = u.resetKeys == null ? affected : Settings.union(u.resetKeys, affected);
+        }
       }
-      if (sql != null && DISCARDS.matcher(sql).matches()) {
-        u.discards = true;
-      }
-      boolean inTransaction = attached != null && attached.status != 'I';
+      // after a Flush the implicit transaction is still open: a SET then belongs to whatever ends it
+      boolean inTransaction = attached != null && (attached.status != 'I' || unsynced);
       if (next == null || u.transactionControl || inTransaction) {
         u.pins = true;
         primary(u, RouteReason.PRIMARY_SESSION_STATE);
@@ -1031,10 +1049,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
       return next == null ? base : next;
     }
-    if ((c.primaryReason() == dev.junction.classify.PrimaryReason.SIDE_EFFECT_FUNCTION
-        || c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE) && sql != null
-        && SEQUENCE_SESSION.matcher(sql).find() && !containsIgnoreCase(sql, "nextval")
-        && !(pinned || u.writes || wrote && attached != null && attached.status != 'I')) {
+    if (!c.replicaEligible() && sql != null && runtime.poolMode == RelayRuntime.PoolMode.TRANSACTION
+        && !(pinned || u.writes || wrote && attached != null && (attached.status != 'I' || unsynced))
+        && mentionsSequenceSession(sql) && SEQUENCE_SESSION.matcher(sql).find()) {
       refuse(u, "Junction: currval() and lastval() answer from the server session that called nextval(), and outside"
           + " that call's transaction (or message batch) this session's next statement may run on another pooled"
           + " backend, which would answer with another client's value. Use INSERT ... RETURNING, call it in the same"
@@ -1046,6 +1063,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     } else {
       u.reads = true;
     }
+    if (shardRelay != null && !sessionBound && sql != null && containsIgnoreCase(sql, "set_config")) {
+      sessionBound = true; // sharded: even a transaction-local set_config would have to follow the transaction to other shards
+    }
     if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || sessionBound) {
       u.pins = true;
       u.writes = true;
@@ -1054,11 +1074,20 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     return base;
   }
 
+  /** A cheap first pass for {@link #SEQUENCE_SESSION} (it runs on the first write of every transaction). */
+  private static boolean mentionsSequenceSession(String sql) {
+    for (int i = 0, last = sql.length() - 7; i <= last; i++) {
+      int c = sql.charAt(i) | 0x20;
+      if (c == 'c' && sql.regionMatches(true, i, "currval", 0, 7) || c == 'l' && sql.regionMatches(true, i, "lastval", 0, 7)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A call of currval() or lastval() (quoted or not, with or without pg_catalog.). */
   static final java.util.regex.Pattern SEQUENCE_SESSION =
       java.util.regex.Pattern.compile("(?i)(?<![A-Za-z0-9_$\\u0080-\\uFFFF])\"?(?:currval|lastval)\"?\\s*\\(");
-  private static final java.util.regex.Pattern DISCARDS =
-      java.util.regex.Pattern.compile("(?is)\\s*(?:DISCARD\\s+ALL|DEALLOCATE\\s+(?:PREPARE\\s+)?ALL)\\s*;?\\s*");
 
   /** Marks unit {@code u} refused with {@code message} (0A000) before anything of it is sent. */
   private void refuse(Unit u, String message) {
@@ -1110,7 +1139,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     for (int i = 0, n = sql.length(); i < n; i++) {
       int c = sql.charAt(i) | 0x20;
       if (c == 's') {
-        if (sql.regionMatches(true, i, "set_config", 0, 10)) {
+        if (sql.regionMatches(true, i, "set_config", 0, 10) && !TRANSACTION_LOCAL_SET_CONFIG.matcher(sql).region(i, n).lookingAt()) {
           return true;
         }
       } else if (c == 'w') {
@@ -1118,11 +1147,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
           return true;
         }
       } else if (c == 'p') {
-        if (sql.regionMatches(true, i, "pg_temp", 0, 7)) {
+        if (sql.regionMatches(true, i, "pg_temp", 0, 7) && PG_TEMP_QUALIFIER.matcher(sql).region(i, n).lookingAt()) {
           return true;
         }
       } else if (c == 'i') {
-        if (sql.regionMatches(true, i, "into", 0, 4) && INTO_TEMP.matcher(sql).region(i, n).lookingAt()) {
+        if (sql.regionMatches(true, i, "into", 0, 4) && (i == 0 || !isIdentifierChar(sql.charAt(i - 1)))
+            && INTO_TEMP.matcher(sql).region(i, n).lookingAt() && !startsWithWord(sql, "insert") && !startsWithWord(sql, "merge")) {
           return true;
         }
       } else if (c == 'a' && sql.regionMatches(true, i, "advisory_", 0, 9)) {
@@ -1179,16 +1209,35 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
   private static final java.util.regex.Pattern INTO_TEMP =
       java.util.regex.Pattern.compile("(?is)into[ \\t\\n\\r\\f\\u000B]+(?:(?:local|global)[ \\t\\n\\r\\f\\u000B]+)?"
-          + "temp(?:orary)?(?![A-Za-z0-9_$\\u0080-\\uFFFF])"); // not the start of an identifier such as temp_t
+          + "temp(?:orary)?[ \\t\\n\\r\\f\\u000B]"); // not an identifier such as temp_t, nor a schema temp.t
 
-  /** {@code word} (lower case) follows position {@code at} of {@code sql} after at least one whitespace character. */
+  /** The word {@code word} (lower case) follows position {@code at} of {@code sql} after at least one whitespace character. */
   private static boolean followedByWord(String sql, int at, String word) {
     int i = at;
     while (i < sql.length() && isSpace(sql.charAt(i))) {
       i++;
     }
-    return i > at && sql.regionMatches(true, i, word, 0, word.length());
+    int end = i + word.length();
+    return i > at && sql.regionMatches(true, i, word, 0, word.length()) && (end == sql.length() || !isIdentifierChar(sql.charAt(end)));
   }
+
+  /** The statement's first word is {@code word} (lower case), after whitespace. */
+  private static boolean startsWithWord(String sql, String word) {
+    return followedByWord(" " + sql.substring(0, Math.min(sql.length(), 64)), 0, word);
+  }
+
+  /** PostgreSQL's identifier characters after the first (scan.l ident_cont), non-ASCII included. */
+  private static boolean isIdentifierChar(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c >= 0x80;
+  }
+
+  /** {@code pg_temp} as a schema qualifier ({@code pg_temp.t}), not a word such as {@code pg_temp_3} or a search_path item. */
+  private static final java.util.regex.Pattern PG_TEMP_QUALIFIER = java.util.regex.Pattern.compile("(?i)pg_temp[ \\t\\n\\r\\f\\u000B]*\\.");
+  /** {@code set_config('name', value, true)}: transaction-local, it ends with the transaction, so it binds nothing. */
+  private static final java.util.regex.Pattern TRANSACTION_LOCAL_SET_CONFIG = java.util.regex.Pattern.compile(
+      "(?i)set_config[ \\t\\n\\r\\f\\u000B]*\\([ \\t\\n\\r\\f\\u000B]*'(?:[^']|'')*'[ \\t\\n\\r\\f\\u000B]*,"
+          + "[ \\t\\n\\r\\f\\u000B]*(?:'(?:[^']|'')*'|\\$[0-9]+|[A-Za-z0-9_.]+)(?:::[A-Za-z]+)?[ \\t\\n\\r\\f\\u000B]*,"
+          + "[ \\t\\n\\r\\f\\u000B]*true[ \\t\\n\\r\\f\\u000B]*\\)");
 
   /**
    * {@code word} is lower-case ASCII starting with a letter. It runs on every statement, so a cheap
@@ -1416,13 +1465,14 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * the restore belongs to it, and rolls back with the reset.
    */
   private void restoreSettings(BackendConnection b) {
-    String sql = settings.startupSql();
+    String sql = restoreSql;
+    restoreSql = null;
     if (sql == null) {
       b.settings = settings; // no startup parameters: the server's defaults are the client's
       return;
     }
     waiting = true;
-    b.internal(new InternalQuery(sql) {
+    b.internal(new InternalQuery(sql, true) {
       @Override
       void done(BackendConnection backend, char status) {
         waiting = false;
@@ -1524,8 +1574,10 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (u.settingsAfter != null) {
       settingsAfterUnit = u.settingsAfter;
     }
-    resetInUnit |= u.resets;
-    discardedInUnit |= u.discards;
+    if (u.resets) {
+      resetInUnit = true;
+      resetKeys = u.resetKeys == null ? resetKeys : resetKeys == null ? u.resetKeys : Settings.union(resetKeys, u.resetKeys);
+    }
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {
       forward(last = pending.poll(), b);
@@ -1725,11 +1777,27 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
    * status alone (sharded: a shard's committed rows went unfenced when the chained transaction later spread and
    * rolled back, and the next read could miss them on a replica).
    */
-  void commandComplete(ByteBuf m) {
+  void commandComplete(ByteBuf m, BackendConnection b) {
+    if (m.readableBytes() >= 15 && m.getByte(5) == 'D' && (tagIs(m, "DISCARD ALL") || tagIs(m, "DEALLOCATE ALL"))) {
+      b.forgetPrepared(); // the server dropped every prepared statement there (only when it ran: a failed one keeps them)
+    }
     if (wrote && m.readableBytes() == 12 && m.getByte(5) == 'C' && m.getByte(6) == 'O' && m.getByte(7) == 'M'
         && m.getByte(8) == 'M' && m.getByte(9) == 'I' && m.getByte(10) == 'T') {
       committedInUnit = true; // 'C', length 11, "COMMIT\0"
     }
+  }
+
+  /** The CommandComplete {@code m} carries exactly {@code tag}. */
+  private static boolean tagIs(ByteBuf m, String tag) {
+    if (m.readableBytes() != 6 + tag.length()) {
+      return false; // 'C', int32 length, the tag, NUL
+    }
+    for (int i = 0; i < tag.length(); i++) {
+      if (m.getByte(5 + i) != tag.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void parseFailed(String clientName, BackendConnection b) {
@@ -1766,10 +1834,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (resetInUnit) {
       resetInUnit = false;
       b.settings = Settings.UNKNOWN; // the server's defaults where the client's startup values belong: applied again first
-    }
-    if (discardedInUnit) {
-      discardedInUnit = false;
-      b.forgetPrepared(); // (after an error it may not have run: then a re-Parse fails with 42P05, a clear error)
+      b.ringVersion = 0; // a RESET ALL / DISCARD ALL undid the declared ring version too
+      restoreSql = settings.startupSql(resetKeys);
+      resetKeys = null;
     }
     unitFailed = false;
     if (wrote && (status == 'I' || committedInUnit)) {

@@ -29,10 +29,16 @@ final class Settings {
   /** SET [SESSION] name {TO|=} ... ; SET [SESSION] TIME ZONE ...; SET NAMES/SCHEMA/XML OPTION. */
   private static final Pattern SET = Pattern.compile(
       "(?is)\\s*SET\\s+(?:SESSION\\s+)?(?!LOCAL\\b|TRANSACTION\\b|ROLE\\b|SESSION\\b|CONSTRAINTS\\b|AUTHORIZATION\\b|CHARACTERISTICS\\b)"
-          + "(TIME\\s+ZONE|NAMES|SCHEMA|XML\\s+OPTION|\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)(\\s*(?:=|\\bTO\\b)\\s*(DEFAULT\\s*;?\\s*$)?)?.*");
-  private static final Pattern RESET = Pattern.compile("(?is)\\s*RESET\\s+(\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)\\s*;?\\s*");
+          + "(TIME\\s+ZONE|NAMES|SCHEMA|XML\\s+OPTION|\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)(\\s*(?:=|\\bTO\\b)\\s*(DEFAULT\\s*;?\\s*(?:--[^\\n]*)?$)?)?.*");
+  private static final Pattern RESET =
+      Pattern.compile("(?is)\\s*RESET\\s+(TIME\\s+ZONE|\"?[A-Za-z_][A-Za-z0-9_.$]*\"?)\\s*;?\\s*(?:--[^\\n]*)?");
+  /** SET TIME ZONE DEFAULT / LOCAL and SET NAMES DEFAULT: resets without TO or =. */
+  private static final Pattern RESET_SPELLED_AS_SET =
+      Pattern.compile("(?is)\\s*SET\\s+(?:SESSION\\s+)?(TIME\\s+ZONE\\s+(?:DEFAULT|LOCAL)|NAMES\\s+DEFAULT)\\s*;?\\s*(?:--[^\\n]*)?");
+  /** All startup parameters (RESET ALL, DISCARD ALL), as {@link #resetKeys} answers it. */
+  static final java.util.Set<String> ALL = java.util.Set.of("*");
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.]*");
-  private static final Pattern DISCARD_ALL = Pattern.compile("(?is)\\s*DISCARD\\s+ALL\\s*;?\\s*");
+  private static final Pattern DISCARD_ALL = Pattern.compile("(?is)\\s*DISCARD\\s+ALL\\s*;?\\s*(?:--[^\\n]*)?");
 
   /** A startup parameter no pooled backend can carry safely: the login is refused (0A000). */
   static final class NotPoolable extends IllegalArgumentException {
@@ -97,12 +103,58 @@ final class Settings {
    * DISCARD ALL): on a backend that is the server's default, not the client's startup value.
    */
   static boolean isReset(String statement) {
+    return resetKeys(statement) != null;
+  }
+
+  /**
+   * The settings {@code statement} sets back to their reset values: {@link #ALL} for RESET ALL and DISCARD ALL,
+   * one lower-case name for RESET x or SET x TO DEFAULT; null when it is no reset.
+   */
+  static java.util.Set<String> resetKeys(String statement) {
     String trimmed = statement.strip();
-    if (RESET.matcher(trimmed).matches() || DISCARD_ALL.matcher(trimmed).matches()) {
-      return true;
+    if (DISCARD_ALL.matcher(trimmed).matches()) {
+      return ALL;
+    }
+    Matcher reset = RESET.matcher(trimmed);
+    if (reset.matches()) {
+      String name = canonical(key(reset.group(1).replaceAll("\\s+", " ")));
+      return name.equals("all") ? ALL : java.util.Set.of(name);
+    }
+    Matcher spelled = RESET_SPELLED_AS_SET.matcher(trimmed);
+    if (spelled.matches()) {
+      return java.util.Set.of(spelled.group(1).regionMatches(true, 0, "NAMES", 0, 5) ? "client_encoding" : "timezone");
     }
     Matcher set = SET.matcher(trimmed);
-    return set.matches() && set.group(3) != null;
+    return set.matches() && set.group(3) != null ? java.util.Set.of(canonical(key(set.group(1).replaceAll("\\s+", " ")))) : null;
+  }
+
+  /** The startup parameters among {@code keys} ({@link #ALL}: all of them). */
+  java.util.Set<String> startupKeysAmong(java.util.Set<String> keys) {
+    if (keys == ALL) {
+      return startup.isEmpty() ? java.util.Set.of() : ALL;
+    }
+    java.util.Set<String> out = new java.util.HashSet<>(keys);
+    out.retainAll(startup.keySet());
+    return out;
+  }
+
+  static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+    if (a == ALL || b == ALL) {
+      return ALL;
+    }
+    java.util.Set<String> out = new java.util.HashSet<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  private static String canonical(String name) {
+    return switch (name) {
+      case "time zone" -> "timezone";
+      case "names" -> "client_encoding";
+      case "schema" -> "search_path";
+      case "xml option" -> "xmloption";
+      default -> name;
+    };
   }
 
   /** True when the client gave startup parameters (which a reset on a backend would lose). */
@@ -111,19 +163,19 @@ final class Settings {
   }
 
   /**
-   * The client's current value of every startup parameter, as SQL: brings a backend on which the
-   * client ran a reset back to the client's settings without touching anything else it set there
-   * (a pinned session's unreplayable state survives). Null when there are none.
+   * The startup values of the startup parameters among {@code keys} ({@link #ALL}: all), as SQL: what the
+   * server's reset of them would have given, so a backend on which the client reset them comes back to
+   * the client's settings without touching anything else set there (a pinned session's untracked state
+   * survives). Null when none of them has a startup value.
    */
-  String startupSql() {
-    if (startup.isEmpty()) {
+  String startupSql(java.util.Set<String> keys) {
+    if (startup.isEmpty() || keys == null) {
       return null;
     }
     StringBuilder sb = new StringBuilder();
-    for (String name : startup.keySet()) {
-      String current = statements.get(name);
-      if (current != null) {
-        sb.append(sb.length() == 0 ? "" : ";\n").append(current);
+    for (Map.Entry<String, String> e : startup.entrySet()) {
+      if (keys == ALL || keys.contains(e.getKey())) {
+        sb.append(sb.length() == 0 ? "" : ";\n").append(e.getValue());
       }
     }
     return sb.length() == 0 ? null : sb.toString();
@@ -139,9 +191,13 @@ final class Settings {
     if (DISCARD_ALL.matcher(trimmed).matches()) {
       return new Settings(startup, startup);
     }
+    Matcher spelled = RESET_SPELLED_AS_SET.matcher(trimmed);
+    if (spelled.matches()) {
+      return reset(resetKeys(trimmed).iterator().next());
+    }
     Matcher reset = RESET.matcher(trimmed);
     if (reset.matches()) {
-      String name = key(reset.group(1));
+      String name = canonical(key(reset.group(1).replaceAll("\\s+", " ")));
       if (name.equals("all")) {
         return new Settings(startup, startup);
       }
@@ -154,14 +210,7 @@ final class Settings {
     if (!set.matches()) {
       return null;
     }
-    String name = key(set.group(1).replaceAll("\\s+", " "));
-    name = switch (name) {
-      case "time zone" -> "timezone";
-      case "names" -> "client_encoding";
-      case "schema" -> "search_path";
-      case "xml option" -> "xmloption";
-      default -> name;
-    };
+    String name = canonical(key(set.group(1).replaceAll("\\s+", " ")));
     if (name.equals("role") || name.equals("session_authorization")) {
       return null; // SET "role" / SET session_authorization: what SET ROLE does, under another spelling
     }

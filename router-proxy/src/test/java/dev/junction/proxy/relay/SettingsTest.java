@@ -53,9 +53,24 @@ class SettingsTest {
       assertThat(Settings.isReset(reset)).isTrue();
     }
     assertThat(changed.after("RESET work_mem").applySql()).doesNotContain("work_mem");
-    assertThat(changed.startupSql()).isEqualTo("SET search_path TO other;\nSELECT pg_catalog.set_config('timezone', 'UTC', false)");
-    assertThat(Settings.EMPTY.startupSql()).isNull();
+    assertThat(changed.startupSql(Settings.ALL))
+        .isEqualTo("SELECT pg_catalog.set_config('search_path', 'tenant', false);\nSELECT pg_catalog.set_config('timezone', 'UTC', false)");
+    assertThat(changed.startupSql(java.util.Set.of("timezone"))).isEqualTo("SELECT pg_catalog.set_config('timezone', 'UTC', false)");
+    assertThat(changed.startupSql(java.util.Set.of("work_mem"))).isNull();
+    assertThat(Settings.EMPTY.startupSql(Settings.ALL)).isNull();
     assertThat(Settings.isReset("SET search_path TO a")).isFalse();
+    assertThat(Settings.isReset("SET search_path TO default_schema")).isFalse();
+    assertThat(Settings.resetKeys("RESET TIME ZONE")).containsExactly("timezone");
+    assertThat(Settings.resetKeys("set time zone local")).containsExactly("timezone");
+    assertThat(Settings.resetKeys("SET TIME ZONE DEFAULT;")).containsExactly("timezone");
+    assertThat(Settings.resetKeys("SET NAMES DEFAULT")).containsExactly("client_encoding");
+    assertThat(Settings.resetKeys("SET search_path TO DEFAULT -- back")).containsExactly("search_path");
+    assertThat(Settings.resetKeys("RESET ALL")).isSameAs(Settings.ALL);
+    assertThat(Settings.resetKeys("DISCARD ALL -- pool reset")).isSameAs(Settings.ALL);
+    assertThat(start.startupKeysAmong(java.util.Set.of("role", "timezone"))).containsExactly("timezone");
+    assertThat(Settings.EMPTY.startupKeysAmong(Settings.ALL)).isEmpty();
+    assertThat(changed.after("RESET TIME ZONE").applySql()).contains("set_config('timezone', 'UTC', false)");
+    assertThat(changed.after("SET TIME ZONE LOCAL").applySql()).contains("set_config('timezone', 'UTC', false)");
     assertThat(Settings.UNKNOWN).isNotEqualTo(Settings.EMPTY).isNotEqualTo(start);
   }
 

@@ -20,11 +20,20 @@ class StatementScansTest {
       "\f", "\r", "\u00A0", "ſet_config", "S", "s", "a", "w", "select 1", "(", ")", "é", "\u017Fhow",
       "WITH\tHOLD", "with\n hold", "with\u00A0hold", "pg_temp", "PG_TEMP.t", "pg_tem", "into temp", "INTO  TEMPORARY",
       "into local temp", "into GLOBAL\ntemp", "into temp_t", "into tempo", "into unlogged", "DO", "do", "do $$", "DOT", "d",
-      "o", "$", "_", "1", "-- c\n", "/* c */");
+      "o", "$", "_", "1", "-- c\n", "/* c */", "holdings", "pg_temp_3", "pg_temp.", "pg_temp .", "temp.t", "pinto temp ",
+      "INSERT", "insert into temp ", "set_config('a', 'b', true)", "SET_CONFIG ( 'a' , $1 , TRUE )", "set_config('a', 'b', false)",
+      "set_config(x, 'b', true)");
 
-  private static final Pattern WITH_HOLD = Pattern.compile("with[ \t\n\r\f\u000B]+hold", Pattern.CASE_INSENSITIVE);
-  private static final Pattern INTO_TEMP = Pattern.compile("into[ \t\n\r\f\u000B]+((local|global)[ \t\n\r\f\u000B]+)?"
-      + "temp(orary)?(?![A-Za-z0-9_$\\u0080-\\uFFFF])", Pattern.CASE_INSENSITIVE);
+  private static final String WS = "[ \t\n\r\f\u000B]";
+  private static final Pattern WITH_HOLD = Pattern.compile("with" + WS + "+hold(?![A-Za-z0-9_$\\u0080-\\uFFFF])", Pattern.CASE_INSENSITIVE);
+  private static final Pattern INTO_TEMP = Pattern.compile("(?<![A-Za-z0-9_$\\u0080-\\uFFFF])into" + WS + "+((local|global)" + WS
+      + "+)?temp(orary)?" + WS, Pattern.CASE_INSENSITIVE);
+  private static final Pattern PG_TEMP = Pattern.compile("pg_temp" + WS + "*\\.", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SET_CONFIG = Pattern.compile("set_config", Pattern.CASE_INSENSITIVE);
+  private static final Pattern LOCAL_SET_CONFIG = Pattern.compile("set_config" + WS + "*\\(" + WS + "*'([^']|'')*'" + WS + "*,"
+      + WS + "*('([^']|'')*'|\\$[0-9]+|[A-Za-z0-9_.]+)(::[A-Za-z]+)?" + WS + "*," + WS + "*true" + WS + "*\\)", Pattern.CASE_INSENSITIVE);
+  private static final Pattern INSERT_OR_MERGE = Pattern.compile("^" + WS + "*(insert|merge)(?![A-Za-z0-9_$\\u0080-\\uFFFF])",
+      Pattern.CASE_INSENSITIVE);
   private static final Pattern DO = Pattern.compile("(?s)^([ \t\n\r\f\u000B]|/\\*.*?\\*/|--[^\n]*(\n|$))*[dD][oO]"
       + "(?![A-Za-z0-9_$\u0080-\uFFFF])");
 
@@ -33,9 +42,21 @@ class StatementScansTest {
    * after any whitespace, temporary tables made by SELECT INTO or in pg_temp, DO blocks.
    */
   private static boolean sessionBoundOracle(String sql) {
-    return containsIgnoreCase(sql, "set_config") || (containsIgnoreCase(sql, "advisory_lock")
+    return sessionSetConfig(sql) || (containsIgnoreCase(sql, "advisory_lock")
         && !containsIgnoreCase(sql, "advisory_xact_lock")) || WITH_HOLD.matcher(sql).find()
-        || containsIgnoreCase(sql, "pg_temp") || INTO_TEMP.matcher(sql).find() || DO.matcher(sql).find();
+        || PG_TEMP.matcher(sql).find() || INTO_TEMP.matcher(sql).find() && !INSERT_OR_MERGE.matcher(sql).find()
+        || DO.matcher(sql).find();
+  }
+
+  /** Some set_config call is not a transaction-local one (literal true as its third argument). */
+  private static boolean sessionSetConfig(String sql) {
+    java.util.regex.Matcher m = SET_CONFIG.matcher(sql);
+    while (m.find()) {
+      if (!LOCAL_SET_CONFIG.matcher(sql).region(m.start(), sql.length()).lookingAt()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean containsIgnoreCase(String text, String word) {

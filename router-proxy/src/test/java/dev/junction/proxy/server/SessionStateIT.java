@@ -54,6 +54,7 @@ class SessionStateIT {
         s.execute("CREATE TABLE public.orders (id int)");
         s.execute("CREATE TABLE public.only_public (id int)");
         s.execute("CREATE SEQUENCE public.seq");
+        s.execute("CREATE TABLE public.seq_rows (id bigint)");
         s.execute("GRANT ALL ON SCHEMA tenant, public TO " + ROLE);
         s.execute("GRANT ALL ON ALL TABLES IN SCHEMA tenant, public TO " + ROLE);
       }
@@ -343,7 +344,8 @@ class SessionStateIT {
         same(p, o, "SELECT currval('seq') > 0, lastval() > 0");
         same(p, o, "COMMIT");
         same(p, o, "SELECT nextval('seq') > 0; SELECT currval('seq') > 0");
-        same(p, o, "SELECT currval('seq') = currval('seq'), nextval('seq') > 0");
+        assertThat(sameOrRefused(p, o, "SELECT currval('seq') = currval('seq'), nextval('seq') > 0"))
+            .as("currval evaluated before the statement's own nextval").isTrue();
       }
       try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
         List<String> expected = o.query("SELECT currval('seq')");
@@ -373,6 +375,112 @@ class SessionStateIT {
           assertThat(p.executePrepared("ts")).as("in %s, on the primary", zone).isEqualTo(o.executePrepared("ts"));
           same(p, o, "COMMIT");
         }
+      }
+    }
+  }
+
+  /**
+   * The cases a review of the first fix found: a reset whose ReadyForQuery has not come back yet (the next units
+   * pipelined behind it, on a pinned backend or inside a transaction), a reset ended with Flush, a SET after a
+   * Flush that opened a transaction, a reset of another setting in a pinned session, the spellings of a time
+   * zone reset. Every step compared with PostgreSQL; rows counted in both databases at the end.
+   */
+  @Test
+  void resetsHoldWhatFollowsUntilTheStartupValuesAreBack() throws Exception {
+    try (Proxy proxy = new Proxy()) {
+      try (WireClient p = proxy.client(TENANT); WireClient o = oracle(TENANT)) {
+        List<String> pipeline = List.of("RESET search_path", "INSERT INTO orders VALUES (21)", "SELECT current_schema()");
+        assertThat(p.pipelined(pipeline)).as("pipelined behind a reset (%s)", p.errorMessages).isEqualTo(o.pipelined(pipeline));
+        same(p, o, "BEGIN");
+        assertThat(p.pipelined(pipeline)).as("pipelined behind a reset in a transaction (%s)", p.errorMessages)
+            .isEqualTo(o.pipelined(pipeline));
+        same(p, o, "COMMIT");
+        same(p, o, "SELECT current_schema()");
+        List<String> flushed = p.extended(List.of("RESET search_path"), false);
+        List<String> oracleFlushed = o.extended(List.of("RESET search_path"), false);
+        if (!flushed.equals(oracleFlushed)) {
+          assertThat(flushed).as("a reset ended with Flush").anyMatch(line -> line.startsWith("E:0A"));
+        }
+        assertThat(p.sync()).isEqualTo(o.sync());
+        same(p, o, "SELECT current_schema()");
+        same(p, o, "INSERT INTO orders VALUES (22)");
+      }
+      try (WireClient p = proxy.client(TENANT); WireClient o = oracle(TENANT)) {
+        same(p, o, "BEGIN");
+        same(p, o, "SET search_path TO public");
+        same(p, o, "COMMIT");
+        same(p, o, "RESET statement_timeout");
+        same(p, o, "SELECT current_schema()");
+        same(p, o, "INSERT INTO orders VALUES (23)");
+      }
+      try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
+        assertThat(p.extended(List.of("BEGIN"), false)).isEqualTo(o.extended(List.of("BEGIN"), false));
+        assertThat(p.extended(List.of("SET search_path TO tenant"), true)).isEqualTo(o.extended(List.of("SET search_path TO tenant"), true));
+        same(p, o, "COMMIT");
+        same(p, o, "SELECT current_schema()");
+      }
+      checkNextClient(proxy, List.of());
+      Map<String, String> tokyo = Map.of("TimeZone", "Asia/Tokyo");
+      try (WireClient p = proxy.client(tokyo); WireClient o = oracle(tokyo)) {
+        for (String sql : List.of("SET TIME ZONE 'UTC'", "RESET TIME ZONE", "SHOW TimeZone", "SET TIME ZONE 'UTC'",
+            "SET TIME ZONE LOCAL", "SHOW TimeZone", "SET TimeZone = 'UTC'", "SET TIME ZONE DEFAULT", "SHOW TimeZone",
+            "SELECT '2024-03-04 00:00'::timestamptz::text")) {
+          same(p, o, sql);
+        }
+      }
+    }
+    assertThat(count("tenant.orders")).isEqualTo(oracleCount("tenant.orders"));
+    assertThat(count("public.orders")).isEqualTo(oracleCount("public.orders"));
+  }
+
+  /**
+   * A DISCARD ALL that fails (in a multi-statement query, 25001) drops nothing on the server: the backend's
+   * statements must still be known there, or every client lent it gets 42P05 from then on.
+   */
+  @Test
+  void aFailedDiscardAllForgetsNoStatement() throws Exception {
+    try (Proxy proxy = new Proxy()) {
+      try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
+        assertThat(p.prepare("s1", "SELECT 12")).isEqualTo(o.prepare("s1", "SELECT 12"));
+        assertThat(p.executePrepared("s1")).isEqualTo(o.executePrepared("s1"));
+        same(p, o, "SELECT 1; DISCARD ALL");
+        same(p, o, "BEGIN READ ONLY; DISCARD ALL");
+        same(p, o, "ROLLBACK");
+        assertThat(p.executePrepared("s1")).as("after a failed DISCARD ALL").isEqualTo(o.executePrepared("s1"));
+      }
+      for (int i = 0; i < 2; i++) {
+        try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
+          assertThat(p.prepare("s1", "SELECT 12")).isEqualTo(o.prepare("s1", "SELECT 12"));
+          assertThat(p.executePrepared("s1")).as("the next client").isEqualTo(o.executePrepared("s1")).contains("D:12");
+        }
+      }
+    }
+  }
+
+  /**
+   * set_config(..., true) is transaction-local, the usual way to pass a tenant to row-level security: it must
+   * neither pin the session nor be refused inside a READ ONLY transaction on a replica, nor reach the next client.
+   * currval() inside a write after the transaction of nextval() is refused like a SELECT of it.
+   */
+  @Test
+  void transactionLocalSettingsAndSequenceValuesInWrites() throws Exception {
+    try (Proxy proxy = new Proxy()) {
+      try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
+        same(p, o, "BEGIN READ ONLY");
+        same(p, o, "SELECT set_config('app.tenant', '42', true)");
+        same(p, o, "SELECT current_setting('app.tenant')");
+        same(p, o, "COMMIT");
+        same(p, o, "SELECT coalesce(current_setting('app.tenant', true), '') = ''");
+        same(p, o, "INSERT INTO seq_rows VALUES (0)");
+        same(p, o, "SELECT nextval('seq') > 0");
+        assertThat(sameOrRefused(p, o, "INSERT INTO seq_rows VALUES (currval('seq'))")).as("currval in a later write").isTrue();
+        p.query("DELETE FROM seq_rows"); // (the oracle inserted the row the proxy refused)
+        o.query("DELETE FROM seq_rows");
+      }
+      try (WireClient p = proxy.client(Map.of()); WireClient o = oracle(Map.of())) {
+        same(p, o, "BEGIN");
+        same(p, o, "SELECT coalesce(current_setting('app.tenant', true), '') = ''");
+        same(p, o, "COMMIT");
       }
     }
   }

@@ -99,6 +99,33 @@ final class WireClient implements AutoCloseable {
     return readUntil(sync ? -1 : statements.size());
   }
 
+  /**
+   * Each statement as its own unit (unnamed Parse, Bind, Describe portal, Execute, Sync), all written at
+   * once before any answer is read (pipelining); the answers up to the last ReadyForQuery.
+   */
+  List<String> pipelined(List<String> statements) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    for (String sql : statements) {
+      message(buf, 'P', b -> {
+        cstring(b, "");
+        cstring(b, sql);
+        b.writeShort(0);
+      });
+      bindDescribeExecute(buf, "");
+      message(buf, 'S', b -> { });
+    }
+    send(buf);
+    List<String> t = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < statements.size(); i++) {
+      t.addAll(readUntil(-1));
+      errors.addAll(errorMessages);
+      errorMessages.clear();
+    }
+    errorMessages.addAll(errors);
+    return t;
+  }
+
   /** A named statement's Parse and a Sync, as libpq's {@code PQprepare} sends them. */
   List<String> prepare(String name, String sql) throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
