@@ -1,0 +1,52 @@
+package dev.junction.it.shard;
+
+import dev.junction.it.shard.QueryCase.Family;
+import dev.junction.it.shard.QueryCase.Order;
+import dev.junction.it.shard.QueryCase.Route;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Hand-written adversarial cases from the merge review: each names its finding, and Junction must
+ * return the oracle's answer, or (where {@code mayRefuse}) refuse with 0AJ00; never another answer.
+ * Kept apart from the seeded generators so that one shape is always run, whatever the seed.
+ */
+public final class HandWritten {
+
+  /** A read: {@code finding} for the report, the query, and whether a named refusal is acceptable. */
+  public record Read(String finding, QueryCase query, boolean mayRefuse) {}
+
+  /** A write: the oracle's update count must be Junction's, or Junction refuses (0AJ00). */
+  public record Write(String finding, String sql) {}
+
+  private HandWritten() {}
+
+  public static List<Read> reads(SqlFlavor flavor) {
+    List<Read> out = new ArrayList<>();
+    // 1: a CTE named like the table it reads reads the real table (was routed to one shard)
+    out.add(read("cte-self-name", "WITH orders AS (SELECT * FROM orders WHERE qty > 2) SELECT count(*), sum(qty) FROM orders",
+        Order.NONE, false, false));
+    out.add(read("cte-self-name", "WITH orders AS (SELECT order_id, qty FROM orders WHERE qty > 2) SELECT order_id, qty"
+        + " FROM orders ORDER BY order_id LIMIT 20", Order.TOTAL, true, false));
+    return out;
+  }
+
+  /** Run directly on every shard primary and on the oracle before the cases. */
+  public static List<String> setup(SqlFlavor flavor) {
+    return List.of();
+  }
+
+  public static List<Write> writes(SqlFlavor flavor) {
+    if (flavor != SqlFlavor.POSTGRESQL) {
+      return List.of(); // MariaDB 10.11 has no WITH before UPDATE
+    }
+    // 1: the UPDATE target is the real table (was routed to the default shard only); SET qty = qty changes nothing
+    return List.of(new Write("cte-self-name", "WITH orders AS (SELECT * FROM orders WHERE qty > 2) UPDATE orders SET qty = qty"
+        + " WHERE qty > 1"));
+  }
+
+  private static Read read(String finding, String sql, Order order, boolean limited, boolean mayRefuse) {
+    return new Read(finding, new QueryCase(900_000 + sql.hashCode() % 1000, Family.SHADOW, Route.SCATTER, sql, List.of(), false,
+        order, new int[0], limited), mayRefuse);
+  }
+}
