@@ -121,6 +121,7 @@ public final class ScatterSelectPlanner {
     SelectParser.Parsed parsed = SelectParser.parse(sql, dialect);
     PlainSelect ps = ClauseGuard.plainSelect(parsed.statement());
     ClauseGuard.check(ps);
+    Parentheses.unwrapOrderAndGroup(ps);
     fromGuard.check(parsed.statement(), ps);
     NameGuard.check(ps, dialect);
     CollationGuard.check(ps, dialect);

@@ -28,6 +28,14 @@ public final class HandWritten {
         Order.NONE, false, false));
     out.add(read("cte-self-name", "WITH orders AS (SELECT order_id, qty FROM orders WHERE qty > 2) SELECT order_id, qty"
         + " FROM orders ORDER BY order_id LIMIT 20", Order.TOTAL, true, false));
+    // 2: a parenthesised ORDER BY/GROUP BY position or alias is still a position or alias
+    out.add(read("paren-position", "SELECT order_id, qty FROM orders ORDER BY (2) DESC, (1) LIMIT 7", Order.TOTAL, true, false));
+    out.add(read("paren-position", "SELECT status, count(*) AS n FROM orders GROUP BY status ORDER BY (2) DESC, (1) LIMIT 3",
+        Order.TOTAL, true, false));
+    out.add(read("paren-position", "SELECT status, qty, count(*) AS n FROM orders GROUP BY (1), qty ORDER BY 1, 2", Order.TOTAL,
+        false, false));
+    out.add(read("paren-alias", "SELECT -qty AS qty, order_id FROM orders WHERE order_id < 60 ORDER BY (qty), order_id",
+        Order.TOTAL, false, false));
     return out;
   }
 
