@@ -22,6 +22,7 @@ public final class HandWritten {
   private HandWritten() {}
 
   public static List<Read> reads(SqlFlavor flavor) {
+    boolean pg = flavor == SqlFlavor.POSTGRESQL;
     List<Read> out = new ArrayList<>();
     // 1: a CTE named like the table it reads reads the real table (was routed to one shard)
     out.add(read("cte-self-name", "WITH orders AS (SELECT * FROM orders WHERE qty > 2) SELECT count(*), sum(qty) FROM orders",
@@ -36,6 +37,14 @@ public final class HandWritten {
         false, false));
     out.add(read("paren-alias", "SELECT -qty AS qty, order_id FROM orders WHERE order_id < 60 ORDER BY (qty), order_id",
         Order.TOTAL, false, false));
+    // 3: a scalar subquery's implicit output name ("name") is what PostgreSQL sorts by
+    if (pg) {
+      out.add(read("subquery-implicit-name", "SELECT c.customer_id, (SELECT r.name FROM regions r WHERE r.code = c.region)"
+          + " FROM customers c ORDER BY name, customer_id LIMIT 5", Order.TOTAL, true, true));
+      out.add(read("subquery-implicit-name", "SELECT c.customer_id, (SELECT r.name FROM regions r WHERE r.code = c.region),"
+          + " EXISTS (SELECT 1 FROM regions r WHERE r.code = c.region) FROM customers c ORDER BY customer_id LIMIT 5",
+          Order.TOTAL, true, false));
+    }
     return out;
   }
 
