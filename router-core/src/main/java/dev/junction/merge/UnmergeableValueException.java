@@ -29,6 +29,13 @@ final class UnmergeableValueException extends IllegalArgumentException {
         + " is not supported in a multi-shard SELECT: Junction cannot order such values as the database does. " + WAY_OUT);
   }
 
+  /** PostgreSQL's {@code sum(real)}, the shards' partial of {@code avg(real)}, accumulates in real. */
+  static UnmergeableValueException averageOfReal() {
+    return new UnmergeableValueException("AVG of a real (float4) value is not supported in a multi-shard SELECT: the shards'"
+        + " partial sum(real) accumulates in real, while PostgreSQL's avg(real) accumulates in double precision. Write"
+        + " avg(x::float8), which is the same value, or " + Unsupported.ROUTE_TO_ONE_SHARD_LOWER + ".");
+  }
+
   SQLFeatureNotSupportedException refusal() {
     return new SQLFeatureNotSupportedException(getMessage(), Unsupported.SQL_STATE, this);
   }

@@ -45,6 +45,10 @@ public final class HandWritten {
           + " EXISTS (SELECT 1 FROM regions r WHERE r.code = c.region) FROM customers c ORDER BY customer_id LIMIT 5",
           Order.TOTAL, true, false));
     }
+    // 5: avg(real) accumulates in double precision, the shards' sum(real) in real (digits lost)
+    if (pg) {
+      out.add(read("avg-real", "SELECT avg(r) AS a FROM specials WHERE r BETWEEN -10 AND 10", Order.NONE, false, true));
+    }
     return out;
   }
 
