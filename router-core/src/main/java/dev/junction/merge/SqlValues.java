@@ -214,6 +214,9 @@ public final class SqlValues {
         int sign = Double.isNaN(d) || d > 0 ? 1 : -1;
         return fa ? sign : -sign;
       }
+      // PostgreSQL and MariaDB compare a float with an exact number as double precision: the exact
+      // one is converted (HAVING max(f) = 0.1 is true for the double 0.1, not for the decimal 0.1)
+      return compareDoubles(a.doubleValue(), b.doubleValue());
     }
     if (a instanceof BigDecimal x && b instanceof BigDecimal y) {
       return x.compareTo(y);

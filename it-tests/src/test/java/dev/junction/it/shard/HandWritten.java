@@ -49,6 +49,9 @@ public final class HandWritten {
     if (pg) {
       out.add(read("avg-real", "SELECT avg(r) AS a FROM specials WHERE r BETWEEN -10 AND 10", Order.NONE, false, true));
     }
+    // 6: HAVING max(f) = 0.1 compares as double precision (the literal is converted), not as the decimal 0.1
+    out.add(read("having-float-literal", "SELECT customer_id, max(f) AS m FROM specials GROUP BY customer_id"
+        + " HAVING max(f) = 0.1 ORDER BY customer_id", Order.TOTAL, false, false));
     return out;
   }
 
