@@ -21,8 +21,8 @@ import java.sql.SQLFeatureNotSupportedException;
  * ARRAY_AGG and GROUP_CONCAT without ORDER BY inside, as multisets ({@link Multisets}); other DISTINCT
  * counts, sums and averages, ordered-set aggregates and the statistical and JSON aggregates cannot.
  *
- * <p>Only the built-in names below are recognised: a user-defined aggregate looks like a scalar
- * function and would be treated as one, so do not scatter queries that use them.
+ * <p>Only the built-in names below are recognised here: a user-defined aggregate looks like a scalar
+ * function in the SQL, and {@link FunctionGuard} refuses it from the shards' catalog.
  */
 final class AggregateCalls {
 

@@ -52,12 +52,19 @@ public final class HandWritten {
     // 6: HAVING max(f) = 0.1 compares as double precision (the literal is converted), not as the decimal 0.1
     out.add(read("having-float-literal", "SELECT customer_id, max(f) AS m FROM specials GROUP BY customer_id"
         + " HAVING max(f) = 0.1 ORDER BY customer_id", Order.TOTAL, false, false));
+    // 4: a user-defined aggregate (created by setup()) is not a scalar function
+    if (pg) {
+      out.add(read("user-defined-aggregate", "SELECT status, jx_total(qty) AS t FROM orders GROUP BY status ORDER BY status",
+          Order.TOTAL, false, true));
+      out.add(read("user-defined-aggregate", "SELECT jx_total(qty) AS t FROM orders", Order.NONE, false, true));
+    }
     return out;
   }
 
   /** Run directly on every shard primary and on the oracle before the cases. */
   public static List<String> setup(SqlFlavor flavor) {
-    return List.of();
+    return flavor != SqlFlavor.POSTGRESQL ? List.of()
+        : List.of("CREATE OR REPLACE AGGREGATE jx_total (int4) (sfunc = int4pl, stype = int4, initcond = '0')"');
   }
 
   public static List<Write> writes(SqlFlavor flavor) {
