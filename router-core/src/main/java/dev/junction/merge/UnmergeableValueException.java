@@ -36,6 +36,14 @@ final class UnmergeableValueException extends IllegalArgumentException {
         + " avg(x::float8), which is the same value, or " + Unsupported.ROUTE_TO_ONE_SHARD_LOWER + ".");
   }
 
+  /** ORDER BY, MIN or MAX of a text value whose type orders otherwise (a PostgreSQL enum by declaration). */
+  static UnmergeableValueException orderingOf(String typeName) {
+    return new UnmergeableValueException("ORDER BY, MIN or MAX on a column of type " + typeName
+        + " is not supported in a multi-shard SELECT: the driver hands it out as text, and Junction cannot order it as"
+        + " the database does (an enum by its declaration). " + Unsupported.ROUTE_TO_ONE_SHARD + ", or order by a text"
+        + " cast of it (col::text) if code-point order is what you want.");
+  }
+
   SQLFeatureNotSupportedException refusal() {
     return new SQLFeatureNotSupportedException(getMessage(), Unsupported.SQL_STATE, this);
   }

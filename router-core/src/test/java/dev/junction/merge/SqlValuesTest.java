@@ -33,6 +33,18 @@ class SqlValuesTest {
   }
 
   @Test
+  void anEnumGroupsByItsLabelButIsNotOrdered() {
+    OrderlessText happy = new OrderlessText("happy", "mood");
+    OrderlessText sad = new OrderlessText("sad", "mood");
+    // PostgreSQL orders an enum by its declaration (sad < happy here), not by code point
+    assertThatThrownBy(() -> SqlValues.compare(sad, happy)).isInstanceOf(UnmergeableValueException.class)
+        .hasMessageContaining("column of type mood");
+    assertThatThrownBy(() -> Combine.MIN.add(Combine.MIN.first(sad), happy)).isInstanceOf(UnmergeableValueException.class);
+    assertThat(SqlValues.groupingKey(new OrderlessText("sad", "mood"))).isEqualTo(SqlValues.groupingKey(sad));
+    assertThat(SqlValues.groupingKey(happy)).isNotEqualTo(SqlValues.groupingKey(sad));
+  }
+
+  @Test
   void doublesFollowPostgresSpecialValues() {
     assertThat(SqlValues.compare(Double.NaN, Double.POSITIVE_INFINITY)).isPositive();
     assertThat(SqlValues.compare(Double.NaN, Double.NaN)).isZero();

@@ -52,6 +52,14 @@ public final class HandWritten {
     // 6: HAVING max(f) = 0.1 compares as double precision (the literal is converted), not as the decimal 0.1
     out.add(read("having-float-literal", "SELECT customer_id, max(f) AS m FROM specials GROUP BY customer_id"
         + " HAVING max(f) = 0.1 ORDER BY customer_id", Order.TOTAL, false, false));
+    // 8: a PostgreSQL enum arrives as a String but orders by its declaration (sad < ok < happy)
+    if (pg) {
+      String mood = "CAST(CASE WHEN qty > 6 THEN 'happy' WHEN qty > 3 THEN 'ok' ELSE 'sad' END AS jx_mood)";
+      out.add(read("enum-order", "SELECT order_id, " + mood + " AS m FROM orders WHERE order_id < 80 ORDER BY m, order_id",
+          Order.TOTAL, false, true));
+      out.add(read("enum-order", "SELECT min(" + mood + ") AS lo, max(" + mood + ") AS hi FROM orders", Order.NONE, false, true));
+      out.add(read("enum-order", "SELECT " + mood + " AS m, count(*) AS n FROM orders GROUP BY 1", Order.NONE, false, false));
+    }
     // 4: a user-defined aggregate (created by setup()) is not a scalar function
     if (pg) {
       out.add(read("user-defined-aggregate", "SELECT status, jx_total(qty) AS t FROM orders GROUP BY status ORDER BY status",
@@ -64,7 +72,8 @@ public final class HandWritten {
   /** Run directly on every shard primary and on the oracle before the cases. */
   public static List<String> setup(SqlFlavor flavor) {
     return flavor != SqlFlavor.POSTGRESQL ? List.of()
-        : List.of("CREATE OR REPLACE AGGREGATE jx_total (int4) (sfunc = int4pl, stype = int4, initcond = '0')"');
+        : List.of("CREATE OR REPLACE AGGREGATE jx_total (int4) (sfunc = int4pl, stype = int4, initcond = '0')",
+            "CREATE TYPE jx_mood AS ENUM ('sad', 'ok', 'happy')");
   }
 
   public static List<Write> writes(SqlFlavor flavor) {
