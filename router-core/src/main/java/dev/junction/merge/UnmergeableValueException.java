@@ -44,6 +44,14 @@ final class UnmergeableValueException extends IllegalArgumentException {
         + " cast of it (col::text) if code-point order is what you want.");
   }
 
+  /** A HAVING timestamp literal whose offset a timestamp column ignores and a timestamptz column applies. */
+  static UnmergeableValueException offsetLiteral(String literal) {
+    return new UnmergeableValueException("HAVING with the timestamp literal '" + literal + "' is not supported in a"
+        + " multi-shard SELECT: a timestamp column ignores its UTC offset and a timestamptz column applies it, and the"
+        + " merged value does not say which it is. Bind the value as a parameter, or write it without an offset (read"
+        + " in the session's time zone, which pgjdbc sets to the JVM's).");
+  }
+
   SQLFeatureNotSupportedException refusal() {
     return new SQLFeatureNotSupportedException(getMessage(), Unsupported.SQL_STATE, this);
   }

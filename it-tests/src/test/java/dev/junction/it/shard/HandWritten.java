@@ -52,6 +52,11 @@ public final class HandWritten {
     // 6: HAVING max(f) = 0.1 compares as double precision (the literal is converted), not as the decimal 0.1
     out.add(read("having-float-literal", "SELECT customer_id, max(f) AS m FROM specials GROUP BY customer_id"
         + " HAVING max(f) = 0.1 ORDER BY customer_id", Order.TOTAL, false, false));
+    // 6b: a timestamptz compares a literal's offset, a timestamp ignores it; a Timestamp does not say which (JVM in UTC)
+    if (pg) {
+      out.add(read("having-timestamptz-offset", "SELECT customer_id, max(tz) AS m FROM specials WHERE tz < 'infinity'"
+          + " GROUP BY customer_id HAVING max(tz) > '2024-01-01 09:00:00+02' ORDER BY customer_id", Order.TOTAL, false, true));
+    }
     // 8: a PostgreSQL enum arrives as a String but orders by its declaration (sad < ok < happy)
     if (pg) {
       String mood = "CAST(CASE WHEN qty > 6 THEN 'happy' WHEN qty > 3 THEN 'ok' ELSE 'sad' END AS jx_mood)";
