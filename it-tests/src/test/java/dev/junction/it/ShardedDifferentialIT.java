@@ -7,6 +7,7 @@ import dev.junction.it.shard.DataSet;
 import dev.junction.it.shard.DiffReport;
 import dev.junction.it.shard.DifferentialRig;
 import dev.junction.it.shard.DirectLoad;
+import dev.junction.it.shard.HandWritten;
 import dev.junction.it.shard.Dml;
 import dev.junction.it.shard.Loader;
 import dev.junction.it.shard.MergeEmulator;
@@ -341,6 +342,81 @@ class ShardedDifferentialIT {
     soft.assertThat(stringDiffs.size()).as(flavor.label() + " queries whose getString text differs from the oracle's; first: "
         + String.join(" | ", stringDiffs.subList(0, Math.min(3, stringDiffs.size())))).isZero();
     soft.assertAll();
+  }
+
+  /**
+   * The merge review's hand-written cases ({@link HandWritten}): each read must return the oracle's
+   * rows or, where allowed, be refused with 0AJ00; each write must report the oracle's update count
+   * or be refused. Reported per case, so a run against older code shows which findings it had.
+   */
+  @Order(2)
+  @ParameterizedTest
+  @EnumSource(SqlFlavor.class)
+  @Timeout(300)
+  void handWrittenCasesMatchTheOracle(SqlFlavor flavor) throws Exception {
+    DifferentialRig rig = rig(flavor);
+    assumeThat(JUNCTION).as("needs Junction").isTrue();
+    ResultComparison comparison = new ResultComparison();
+    List<String> problems = new ArrayList<>();
+    int answered = 0;
+    int refused = 0;
+    for (String sql : HandWritten.setup(flavor)) {
+      for (int shard = 0; shard < rig.shardCount(); shard++) {
+        try (Connection c = rig.shardPrimary(shard)) {
+          exec(c, sql);
+        }
+      }
+    }
+    try (Connection j = rig.junction(); Connection o = rig.oracle()) {
+      HandWritten.setup(flavor).forEach(sql -> {
+        try {
+          exec(o, sql);
+        } catch (SQLException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      for (HandWritten.Read r : HandWritten.reads(flavor)) {
+        QueryCase q = r.query();
+        ResultTable expected = ResultTable.query(o, q.sql(), q.params(), q.prepared());
+        String outcome;
+        try {
+          String diff = comparison.compare(q, expected, ResultTable.query(j, q.sql(), q.params(), q.prepared()));
+          outcome = diff == null ? null : "wrong answer: " + diff;
+          answered++;
+        } catch (SQLException e) {
+          boolean ok = r.mayRefuse() && isNamedRefusal(e);
+          refused += ok ? 1 : 0;
+          outcome = ok ? null : "junction failed: [" + e.getSQLState() + "] " + e.getMessage();
+          log("%s hand-written %s: refused [%s] %s", flavor.label(), r.finding(), e.getSQLState(), e.getMessage());
+        }
+        if (outcome != null) {
+          problems.add(r.finding() + ": " + q.sql() + "\n    " + outcome);
+        }
+      }
+      for (HandWritten.Write w : HandWritten.writes(flavor)) {
+        int want;
+        try (Statement s = o.createStatement()) {
+          want = s.executeUpdate(w.sql());
+        }
+        try (Statement s = j.createStatement()) {
+          int got = s.executeUpdate(w.sql());
+          answered++;
+          if (got != want) {
+            problems.add(w.finding() + ": " + w.sql() + "\n    update count: oracle " + want + ", junction " + got);
+          }
+        } catch (SQLException e) {
+          if (isRefusal(e)) {
+            refused++;
+            log("%s hand-written %s: refused [%s] %s", flavor.label(), w.finding(), e.getSQLState(), e.getMessage());
+          } else {
+            problems.add(w.finding() + ": " + w.sql() + "\n    junction failed: [" + e.getSQLState() + "] " + e.getMessage());
+          }
+        }
+      }
+    }
+    log("%s hand-written cases: %d answered, %d refused, %d problems", flavor.label(), answered, refused, problems.size());
+    problems.forEach(p -> log("HAND-WRITTEN MISMATCH %s %s", flavor.label(), p));
+    assertThat(problems).as(flavor.label() + " hand-written cases").isEmpty();
   }
 
   /**
@@ -755,6 +831,11 @@ class ShardedDifferentialIT {
     return "0AJ00".equals(e.getSQLState())
         && (m.contains(" is not supported in a multi-shard SELECT: ") || m.contains("Junction cannot route this statement")
             || (m.contains("Junction cannot parse this statement") && m.contains("(parser: ")));
+  }
+
+  /** Any Junction refusal (0AJ00): a write the router will not route. */
+  static boolean isRefusal(SQLException e) {
+    return "0AJ00".equals(e.getSQLState());
   }
 
   /**

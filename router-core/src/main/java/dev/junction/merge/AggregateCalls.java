@@ -21,8 +21,8 @@ import java.sql.SQLFeatureNotSupportedException;
  * ARRAY_AGG and GROUP_CONCAT without ORDER BY inside, as multisets ({@link Multisets}); other DISTINCT
  * counts, sums and averages, ordered-set aggregates and the statistical and JSON aggregates cannot.
  *
- * <p>Only the built-in names below are recognised: a user-defined aggregate looks like a scalar
- * function and would be treated as one, so do not scatter queries that use them.
+ * <p>Only the built-in names below are recognised here: a user-defined aggregate looks like a scalar
+ * function in the SQL, and {@link FunctionGuard} refuses it from the shards' catalog.
  */
 final class AggregateCalls {
 
@@ -38,14 +38,18 @@ final class AggregateCalls {
       Map.entry("bool_and", Combine.BOOL_AND),
       Map.entry("every", Combine.BOOL_AND),
       Map.entry("bool_or", Combine.BOOL_OR),
-      Map.entry("any_value", Combine.FIRST),
+      Map.entry("any_value", Combine.ANY_VALUE),
       Map.entry("string_agg", Combine.CONCAT),
       Map.entry("group_concat", Combine.CONCAT),
       Map.entry("array_agg", Combine.ARRAY));
 
   private static final Set<String> UNMERGEABLE = Set.of(
       "json_agg", "jsonb_agg", "json_object_agg",
-      "jsonb_object_agg", "json_arrayagg", "json_objectagg", "xmlagg", "stddev", "stddev_pop",
+      "jsonb_object_agg", "json_arrayagg", "json_objectagg",
+      // PostgreSQL 16: without these names they were merged as scalars (one shard's partial)
+      "json_agg_strict", "jsonb_agg_strict", "json_object_agg_strict", "jsonb_object_agg_strict",
+      "json_object_agg_unique", "jsonb_object_agg_unique", "json_object_agg_unique_strict",
+      "jsonb_object_agg_unique_strict", "xmlagg", "stddev", "stddev_pop",
       "stddev_samp", "std", "variance", "var_pop", "var_samp", "bit_and", "bit_or", "bit_xor",
       "percentile_cont", "percentile_disc", "mode", "median", "corr", "covar_pop", "covar_samp",
       "regr_avgx", "regr_avgy", "regr_count", "regr_intercept", "regr_r2", "regr_slope",

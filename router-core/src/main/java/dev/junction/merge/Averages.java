@@ -7,9 +7,11 @@ import java.math.RoundingMode;
  * Turns a combined (sum, count) pair back into the value AVG would have returned on one database.
  *
  * <ul>
- *   <li>Floating sums ({@code Double}/{@code Float}, i.e. AVG over real/double columns) give a
- *       {@code Double}, like PostgreSQL's {@code avg(float8)} and MySQL's AVG over DOUBLE. The
- *       summation order differs from a single database, so the last bits may differ.
+ *   <li>Double sums (AVG over double columns) give a {@code Double}, like PostgreSQL's
+ *       {@code avg(float8)} and MySQL's AVG over DOUBLE. The summation order differs from a single
+ *       database, so the last bits may differ. A {@code Float} sum (PostgreSQL's {@code sum(real)})
+ *       is refused: it accumulated in real, where {@code avg(real)} accumulates in double precision
+ *       (it overflows at 3e38 + 3e38 and drops digits long before).
  *   <li>Exact sums give a {@link BigDecimal}. PostgreSQL: the scale its {@code numeric} division
  *       picks ({@code select_div_scale}: at least 16 significant digits, never fewer decimals than
  *       either input), rounded half away from zero — {@code avg(1, 2)} is {@code 1.5000000000000000}.
@@ -38,6 +40,9 @@ final class Averages {
     long n = ((Number) count).longValue();
     if (n == 0) {
       return null;
+    }
+    if (sum instanceof Float && dialect == MergeDialect.POSTGRESQL) {
+      throw UnmergeableValueException.averageOfReal();
     }
     if (SqlValues.isFloating(sum)) {
       return ((Number) sum).doubleValue() / n;

@@ -22,6 +22,11 @@ public enum Combine {
    * GROUP BY keys, a constant, a MySQL functionally dependent column); the first one is kept.
    */
   FIRST,
+  /**
+   * Partial ANY_VALUEs: the first non-NULL one. PostgreSQL's any_value skips NULLs, so a shard whose
+   * group has only NULLs must not decide the value (MySQL's may return any row's value, NULL or not).
+   */
+  ANY_VALUE,
   /** Partial COUNTs: summed as longs. */
   COUNT,
   /** Partial SUMs: summed; NULL only if every partial is NULL. */
@@ -67,6 +72,8 @@ public enum Combine {
       case KEY:
       case FIRST:
         return acc;
+      case ANY_VALUE:
+        return acc == null ? v : acc;
       case COUNT:
         return v == null ? acc : Math.addExact((Long) acc, asLong(v));
       case SUM:

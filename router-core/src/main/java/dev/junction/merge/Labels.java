@@ -4,12 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import net.sf.jsqlparser.expression.AnalyticExpression;
+import net.sf.jsqlparser.expression.ArrayConstructor;
 import net.sf.jsqlparser.expression.CaseExpression;
 import net.sf.jsqlparser.expression.CastExpression;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.operators.relational.ExistsExpression;
 import net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList;
 import net.sf.jsqlparser.schema.Column;
+import net.sf.jsqlparser.statement.select.AllColumns;
+import net.sf.jsqlparser.statement.select.ParenthesedSelect;
 import net.sf.jsqlparser.statement.select.SelectItem;
 
 /**
@@ -75,6 +79,19 @@ final class Labels {
     }
     if (e instanceof ParenthesedExpressionList<?> p && p.size() == 1) {
       return postgresName(p.get(0));
+    }
+    if (e instanceof ExistsExpression) {
+      return "exists";
+    }
+    if (e instanceof ArrayConstructor) {
+      return "array";
+    }
+    if (e instanceof ParenthesedSelect sub) { // a scalar subquery is named after its output column
+      SelectItem<?> first = NameGuard.firstItem(sub);
+      if (first != null && first.getAlias() != null && first.getAlias().getName() != null) {
+        return ExpressionText.fold(first.getAlias().getName());
+      }
+      return first == null || first.getExpression() instanceof AllColumns ? "?column?" : postgresName(first.getExpression());
     }
     return "?column?";
   }

@@ -5,12 +5,18 @@ import java.util.List;
 import net.sf.jsqlparser.expression.CaseExpression;
 import net.sf.jsqlparser.expression.CastExpression;
 import net.sf.jsqlparser.expression.Expression;
+import net.sf.jsqlparser.expression.ArrayConstructor;
 import net.sf.jsqlparser.expression.Function;
+import net.sf.jsqlparser.expression.operators.relational.ExistsExpression;
 import net.sf.jsqlparser.expression.operators.relational.ParenthesedExpressionList;
 import net.sf.jsqlparser.schema.Column;
+import net.sf.jsqlparser.statement.select.AllColumns;
 import net.sf.jsqlparser.statement.select.OrderByElement;
+import net.sf.jsqlparser.statement.select.ParenthesedSelect;
 import net.sf.jsqlparser.statement.select.PlainSelect;
+import net.sf.jsqlparser.statement.select.Select;
 import net.sf.jsqlparser.statement.select.SelectItem;
+import net.sf.jsqlparser.statement.select.SetOperationList;
 
 /**
  * Refuses name references whose meaning differs between the database and the merger.
@@ -29,10 +35,14 @@ import net.sf.jsqlparser.statement.select.SelectItem;
  *       then sorts by the output expression, not by the column. Whether a shard resolved the name to
  *       the output or to the column is not visible in its rows, so such an ORDER BY is refused and
  *       the user is asked to write an explicit alias (then the merger sorts by that column) or a
- *       qualified column ({@code t.ts}, which PostgreSQL never resolves to an output column).
+ *       qualified column ({@code t.ts}, which PostgreSQL never resolves to an output column). A
+ *       scalar subquery is named after its output column, EXISTS "exists", ARRAY(...) "array".
  * </ul>
  */
 final class NameGuard {
+
+  /** The implicit name of an output PostgreSQL names in a way this class does not read. */
+  static final String UNKNOWN = new String("?unknown?");
 
   private NameGuard() {}
 
@@ -128,9 +138,10 @@ final class NameGuard {
         continue;
       }
       String implicit = implicitName(x);
-      if (implicit != null && ExpressionText.sameName(implicit, name, dialect)) {
+      if (implicit != null && (implicit == UNKNOWN || ExpressionText.sameName(implicit, name, dialect))) {
         throw Unsupported.of(
-            "ORDER BY " + name + " where the select list outputs " + x + " under the implicit name " + implicit,
+            "ORDER BY " + name + " where the select list outputs " + x + " under the implicit name "
+                + (implicit == UNKNOWN ? "(one Junction cannot read)" : implicit),
             "PostgreSQL sorts by the output expression " + x + ", and the merger cannot reproduce that order from"
                 + " the column " + name,
             "Give the expression an explicit alias and order by the alias (or by the expression), or qualify the column"
@@ -158,6 +169,47 @@ final class NameGuard {
     if (e instanceof CaseExpression) {
       return "case";
     }
+    if (e instanceof ExistsExpression) {
+      return "exists";
+    }
+    if (e instanceof ArrayConstructor) {
+      return "array";
+    }
+    if (e instanceof ParenthesedSelect sub) {
+      return subqueryName(sub);
+    }
     return null;
   }
+
+  /**
+   * A scalar subquery is named after its one output column ({@code (SELECT r.name ...)} is "name").
+   * Where that name cannot be read here (a star, VALUES), returns {@link #UNKNOWN}: any bare ORDER BY
+   * name might then be it.
+   */
+  private static String subqueryName(ParenthesedSelect sub) {
+    SelectItem<?> first = firstItem(sub);
+    if (first == null || first.getExpression() instanceof AllColumns) {
+      return UNKNOWN;
+    }
+    return first.getAlias() != null ? first.getAlias().getName() : implicitName(first.getExpression());
+  }
+
+  /** The first select item of a subquery (of its first branch for a set operation), or null. */
+  static SelectItem<?> firstItem(ParenthesedSelect sub) {
+    Select s = sub.getSelect();
+    while (s instanceof ParenthesedSelect p) {
+      s = p.getSelect();
+    }
+    if (s instanceof SetOperationList ops && !ops.getSelects().isEmpty()) {
+      s = ops.getSelects().get(0);
+      while (s instanceof ParenthesedSelect p) {
+        s = p.getSelect();
+      }
+    }
+    if (!(s instanceof PlainSelect ps) || ps.getSelectItems() == null || ps.getSelectItems().isEmpty()) {
+      return null;
+    }
+    return ps.getSelectItems().get(0);
+  }
+
 }

@@ -431,6 +431,28 @@ final class RowFilters {
     return m.matches() ? m.group(1) : s;
   }
 
+  /**
+   * pgjdbc hands out {@code timestamp} and {@code timestamptz} alike as a {@code java.sql.Timestamp}
+   * in the JVM's zone. A literal's offset is ignored by {@code timestamp} input but applied by
+   * {@code timestamptz}: both readings agree only when it is the JVM zone's offset at that time
+   * (as in pgjdbc's own text for a Timestamp parameter); any other offset is refused.
+   */
+  private static void checkOffsetIsTheDrivers(String literal, LocalDateTime local) {
+    if (literal.equals(withoutOffset(literal))) {
+      return;
+    }
+    String offset = literal.substring(withoutOffset(literal).length());
+    java.time.ZoneOffset given;
+    try {
+      given = java.time.ZoneOffset.of(offset.equals("Z") ? "Z" : offset.length() == 3 ? offset + ":00" : offset);
+    } catch (java.time.DateTimeException e) {
+      throw UnmergeableValueException.offsetLiteral(literal);
+    }
+    if (!java.time.ZoneId.systemDefault().getRules().getValidOffsets(local).equals(java.util.List.of(given))) {
+      throw UnmergeableValueException.offsetLiteral(literal);
+    }
+  }
+
   private static Object convertLiteral(String s, Object like) {
     try {
       if (like instanceof Number) {
@@ -446,7 +468,9 @@ final class RowFilters {
         return java.sql.Date.valueOf(LocalDate.parse(s.trim()));
       }
       if (like instanceof java.sql.Timestamp) {
-        return java.sql.Timestamp.valueOf(LocalDateTime.parse(withoutOffset(s.trim()).replace(' ', 'T')));
+        LocalDateTime local = LocalDateTime.parse(withoutOffset(s.trim()).replace(' ', 'T'));
+        checkOffsetIsTheDrivers(s.trim(), local);
+        return java.sql.Timestamp.valueOf(local);
       }
       if (like instanceof LocalDate) {
         return LocalDate.parse(s.trim());

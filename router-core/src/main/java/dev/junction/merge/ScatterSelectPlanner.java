@@ -115,12 +115,22 @@ public final class ScatterSelectPlanner {
    *     as an ORDER BY position outside the select list
    */
   public ScatterPlan plan(String sql, MergeDialect dialect) throws SQLException {
+    return plan(sql, dialect, ServerFunctions.UNCHECKED);
+  }
+
+  /**
+   * The same, also refusing calls of aggregates the shards' catalog knows and the planner does not
+   * (and of functions missing from a complete catalog): see {@link FunctionGuard}.
+   */
+  public ScatterPlan plan(String sql, MergeDialect dialect, ServerFunctions functions) throws SQLException {
     Objects.requireNonNull(sql, "sql");
     Objects.requireNonNull(dialect, "dialect");
     LexicalGuard.check(sql, dialect);
     SelectParser.Parsed parsed = SelectParser.parse(sql, dialect);
     PlainSelect ps = ClauseGuard.plainSelect(parsed.statement());
     ClauseGuard.check(ps);
+    FunctionGuard.check(parsed.statement(), functions, dialect);
+    Parentheses.unwrapOrderAndGroup(ps);
     fromGuard.check(parsed.statement(), ps);
     NameGuard.check(ps, dialect);
     CollationGuard.check(ps, dialect);

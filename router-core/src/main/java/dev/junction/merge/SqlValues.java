@@ -73,6 +73,9 @@ public final class SqlValues {
     if (a instanceof SqlTime x && b instanceof SqlTime y) {
       return x.compareTo(y, true);
     }
+    if (a instanceof OrderlessText x || b instanceof OrderlessText) {
+      throw UnmergeableValueException.orderingOf(a instanceof OrderlessText x ? x.typeName() : ((OrderlessText) b).typeName());
+    }
     if (a instanceof java.util.Date x && b instanceof java.util.Date y) {
       return compareDates(x, y);
     }
@@ -141,6 +144,9 @@ public final class SqlValues {
     }
     if (v instanceof SqlTime t) {
       return t.groupingKey();
+    }
+    if (v instanceof OrderlessText t) {
+      return t.text(); // equal exactly when the labels are
     }
     if (v instanceof java.util.Date || EQUALITY_IS_SQL.contains(v.getClass())) {
       return v;
@@ -214,6 +220,9 @@ public final class SqlValues {
         int sign = Double.isNaN(d) || d > 0 ? 1 : -1;
         return fa ? sign : -sign;
       }
+      // PostgreSQL and MariaDB compare a float with an exact number as double precision: the exact
+      // one is converted (HAVING max(f) = 0.1 is true for the double 0.1, not for the decimal 0.1)
+      return compareDoubles(a.doubleValue(), b.doubleValue());
     }
     if (a instanceof BigDecimal x && b instanceof BigDecimal y) {
       return x.compareTo(y);

@@ -72,26 +72,36 @@ final class TableCollector {
     return ref;
   }
 
+  /**
+   * Collects the bodies of a WITH list and returns the names visible after it. A non-recursive body
+   * sees only the items before it (PostgreSQL, MariaDB): {@code WITH orders AS (SELECT * FROM orders)}
+   * reads the real table; a RECURSIVE list sees all its names, its own included.
+   */
   Set<String> withItems(List<WithItem<?>> items, Set<String> ctes) {
     if (items == null || items.isEmpty()) {
       return ctes;
     }
     Set<String> visible = new HashSet<>(ctes);
+    boolean recursive = items.stream().anyMatch(WithItem::isRecursive);
+    if (recursive) {
+      items.forEach(item -> visible.add(TableRef.normalize(item.getAliasName())));
+    }
     for (WithItem<?> item : items) {
-      visible.add(TableRef.normalize(item.getAliasName()));
+      Set<String> seen = Set.copyOf(visible);
       ParenthesedStatement body = item.getParenthesedStatement();
       if (body instanceof ParenthesedSelect ps) {
-        select(ps.getSelect(), null, visible);
+        select(ps.getSelect(), null, seen);
       } else if (body instanceof ParenthesedInsert pi) {
         insertTarget(pi.getInsert());
         if (pi.getInsert().getSelect() != null) {
-          select(pi.getInsert().getSelect(), null, visible);
+          select(pi.getInsert().getSelect(), null, seen);
         }
       } else if (body instanceof ParenthesedUpdate pu) {
-        update(pu.getUpdate(), visible);
+        update(pu.getUpdate(), seen);
       } else if (body instanceof ParenthesedDelete pd) {
-        delete(pd.getDelete(), visible);
+        delete(pd.getDelete(), seen);
       }
+      visible.add(TableRef.normalize(item.getAliasName()));
     }
     return visible;
   }
@@ -206,7 +216,9 @@ final class TableCollector {
   QueryScope update(Update update, Set<String> ctes) {
     Set<String> visible = withItems(update.getWithItemsList(), ctes);
     QueryScope scope = newScope(null);
-    TableRef target = addTable(update.getTable(), scope, visible);
+    // a single-table UPDATE's target is a real table, never a CTE; MySQL's multi-table form lists references
+    boolean multiTable = update.getStartJoins() != null && !update.getStartJoins().isEmpty();
+    TableRef target = addTable(update.getTable(), scope, multiTable ? visible : Set.of());
     if (target != null) {
       targets.add(target);
     }
@@ -227,15 +239,17 @@ final class TableCollector {
   QueryScope delete(Delete delete, Set<String> ctes) {
     Set<String> visible = withItems(delete.getWithItemsList(), ctes);
     QueryScope scope = newScope(null);
-    TableRef main = delete.getTable() == null ? null : addTable(delete.getTable(), scope, visible);
+    List<Table> named = delete.getTables();
+    boolean multiTable = named != null && !named.isEmpty();
+    // a single-table DELETE's target is a real table, never a CTE
+    TableRef main = delete.getTable() == null ? null : addTable(delete.getTable(), scope, multiTable ? visible : Set.of());
     if (delete.getUsingList() != null) {
       for (Table using : delete.getUsingList()) {
         addTable(using, scope, visible);
       }
     }
     joins(delete.getJoins(), scope, visible);
-    List<Table> named = delete.getTables();
-    if (named != null && !named.isEmpty()) {
+    if (multiTable) {
       for (Table t : named) { // MySQL "DELETE o, i FROM ...": aliases or names of joined tables
         String qualifier = TableRef.normalize(t.getName());
         scope.refs.stream().filter(r -> r.answersTo(qualifier) || r.name.equals(qualifier)).findFirst()

@@ -56,6 +56,13 @@ class AveragesTest {
   }
 
   @Test
+  void postgresqlRealSumsAreRefused() {
+    // sum(real) accumulated in real on the shards; avg(real) accumulates in double precision
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Averages.average(Float.POSITIVE_INFINITY, 2L, MergeDialect.POSTGRESQL))
+        .isInstanceOf(UnmergeableValueException.class).hasMessageContaining("avg(x::float8)");
+  }
+
+  @Test
   void noRowsGiveNull() {
     assertThat(Averages.average(null, 0L, MergeDialect.POSTGRESQL)).isNull();
     assertThat(Averages.average(BigDecimal.ZERO, 0L, MergeDialect.MYSQL)).isNull();

@@ -35,6 +35,13 @@ class CombineTest {
   }
 
   @Test
+  void anyValueSkipsNullPartialsAsPostgresqlDoes() {
+    assertThat(sumAll(Combine.ANY_VALUE, null, "b", "c")).isEqualTo("b");
+    assertThat(sumAll(Combine.ANY_VALUE, "a", null)).isEqualTo("a");
+    assertThat(sumAll(Combine.ANY_VALUE, null, null)).isNull();
+  }
+
+  @Test
   void sumIsNullOnlyWhenEveryPartialIs() {
     assertThat(sumAll(Combine.SUM, null, null)).isNull();
     assertThat(sumAll(Combine.SUM, null, 4L, null)).isEqualTo(4L);

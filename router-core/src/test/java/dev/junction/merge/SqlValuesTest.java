@@ -24,6 +24,27 @@ class SqlValuesTest {
   }
 
   @Test
+  void aFloatAndAnExactNumberCompareAsDoublesAsTheDatabasesDo() {
+    // HAVING max(f) = 0.1: PostgreSQL casts the literal to double precision (MariaDB compares as double)
+    assertThat(SqlValues.compare(0.1d, new BigDecimal("0.1"))).isZero();
+    assertThat(SqlValues.compare(0.1d, new BigDecimal("0.1000000000000000000001"))).isZero();
+    assertThat(SqlValues.compare(0.1d + 0.2d, new BigDecimal("0.3"))).isPositive();
+    assertThat(SqlValues.compare(new BigDecimal("0.1"), 0.1f)).isNegative(); // real 0.1 is 0.100000001490116...
+  }
+
+  @Test
+  void anEnumGroupsByItsLabelButIsNotOrdered() {
+    OrderlessText happy = new OrderlessText("happy", "mood");
+    OrderlessText sad = new OrderlessText("sad", "mood");
+    // PostgreSQL orders an enum by its declaration (sad < happy here), not by code point
+    assertThatThrownBy(() -> SqlValues.compare(sad, happy)).isInstanceOf(UnmergeableValueException.class)
+        .hasMessageContaining("column of type mood");
+    assertThatThrownBy(() -> Combine.MIN.add(Combine.MIN.first(sad), happy)).isInstanceOf(UnmergeableValueException.class);
+    assertThat(SqlValues.groupingKey(new OrderlessText("sad", "mood"))).isEqualTo(SqlValues.groupingKey(sad));
+    assertThat(SqlValues.groupingKey(happy)).isNotEqualTo(SqlValues.groupingKey(sad));
+  }
+
+  @Test
   void doublesFollowPostgresSpecialValues() {
     assertThat(SqlValues.compare(Double.NaN, Double.POSITIVE_INFINITY)).isPositive();
     assertThat(SqlValues.compare(Double.NaN, Double.NaN)).isZero();

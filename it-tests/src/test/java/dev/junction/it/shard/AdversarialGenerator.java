@@ -102,6 +102,11 @@ final class AdversarialGenerator {
             + " ORDER BY order_id LIMIT " + small(),
         "WITH b AS (SELECT order_id, status FROM orders) SELECT a.order_id FROM b a JOIN b ON a.status = b.status"
             + " WHERE a.order_id < 30 AND b.order_id < 30",
+        // a CTE named like the table it reads: its body reads the real table (was routed to one shard)
+        "WITH orders AS (SELECT order_id, customer_id, qty FROM orders WHERE qty > " + qty + ") SELECT count(*), sum(qty)"
+            + " FROM orders",
+        "WITH orders AS (SELECT order_id, qty FROM orders WHERE qty > " + qty + ") SELECT order_id, qty FROM orders"
+            + " ORDER BY order_id LIMIT " + small(),
     };
     int pick = rnd.nextInt(sql.length);
     Order order = sql[pick].contains("ORDER BY customer_id") || sql[pick].contains("ORDER BY order_id LIMIT") ? Order.TOTAL

@@ -96,6 +96,9 @@ final class MergedResultSet implements ResultSet {
     }
     Object v = current[column - 1];
     wasNull = v == null;
+    if (v instanceof dev.junction.merge.OrderlessText t) {
+      return t.text(); // the driver's String
+    }
     return v instanceof SqlTime t ? t.value() : v; // the driver's value, as a one-shard result gives it
   }
 

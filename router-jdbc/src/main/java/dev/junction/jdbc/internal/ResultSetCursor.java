@@ -1,5 +1,6 @@
 package dev.junction.jdbc.internal;
 
+import dev.junction.merge.OrderlessText;
 import dev.junction.merge.RowCursor;
 import dev.junction.merge.SqlTime;
 import java.sql.ResultSet;
@@ -32,6 +33,8 @@ final class ResultSetCursor implements RowCursor {
   private final Statement facade;
   private final int[] scales;
   private final String[] typeNames;
+  /** Per column: the type name when a String from it must not be ordered by code point (a PostgreSQL enum), else null. */
+  private final String[] orderless;
   /** Per column: {@link #TIME} or {@link #TIMETZ} (read as a {@link SqlTime}), else 0. */
   private final byte[] times;
   private static final byte TIME = 1;
@@ -63,15 +66,30 @@ final class ResultSetCursor implements RowCursor {
     this.scales = new int[columns];
     this.typeNames = new String[columns];
     this.times = new byte[columns];
+    this.orderless = new String[columns];
+    boolean postgres = texts != null && texts.dialect() == dev.junction.merge.MergeDialect.POSTGRESQL;
     for (int i = 0; i < columns; i++) {
       String typeName = metaData.getColumnTypeName(i + 1);
       times[i] = timeKind(typeName);
+      orderless[i] = postgres && !isPostgresText(typeName) ? typeName : null;
       if (texts != null) {
         scales[i] = metaData.getScale(i + 1);
         typeNames[i] = typeName;
       }
     }
   }
+
+  /**
+   * PostgreSQL types whose values pgjdbc hands out as a String that orders by code point as the
+   * database does (under the code-point collations {@link TextCollation} requires). An enum arrives
+   * as a String too, under its own type name, and orders by its declaration.
+   */
+  static boolean isPostgresText(String typeName) {
+    return typeName != null && POSTGRES_TEXT.contains(typeName.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  private static final java.util.Set<String> POSTGRES_TEXT = java.util.Set.of("text", "varchar", "bpchar", "name", "char",
+      "character varying", "character", "unknown");
 
   /**
    * PostgreSQL {@code time}/{@code timetz} and MySQL/MariaDB {@code TIME}, which pgjdbc and Connector/J hand out as
@@ -113,6 +131,10 @@ final class ResultSetCursor implements RowCursor {
           texts.check(v, text, scales[i], typeNames[i]);
         }
         r[i] = times[i] == TIMETZ ? SqlTime.of(v, offsetTime(i + 1)) : SqlTime.of(v, text, false); // handed out as v
+        continue;
+      }
+      if (orderless[i] != null && v instanceof String s) {
+        r[i] = new OrderlessText(s, orderless[i]);
         continue;
       }
       r[i] = v;

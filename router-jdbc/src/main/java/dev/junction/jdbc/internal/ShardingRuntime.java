@@ -9,6 +9,7 @@ import dev.junction.merge.MergeDialect;
 import dev.junction.merge.ResultMerger;
 import dev.junction.merge.ScatterPlan;
 import dev.junction.merge.ScatterSelectPlanner;
+import dev.junction.merge.ServerFunctions;
 import dev.junction.ring.RingPhase;
 import dev.junction.ring.RingRecord;
 import dev.junction.shard.ShardPlan;
@@ -77,6 +78,8 @@ final class ShardingRuntime implements AutoCloseable {
   private volatile RingRouting.PendingCheck pendingRingCheck;
   /** Whether text keys of a multi-shard merge are exact on these shards; read once at startup, shared by later states. */
   volatile TextCollation textCollation = TextCollation.EXACT;
+  /** The shards' aggregates and functions, read at startup ({@link FunctionCatalog}). */
+  volatile ServerFunctions functions = ServerFunctions.UNCHECKED;
   private volatile long nextRingCheckNanos;
   /** Told the record a pending check confirmed, so that the data source routes by it from then on. */
   private volatile java.util.function.Consumer<RingRecord> onConfirmed;
@@ -100,6 +103,7 @@ final class ShardingRuntime implements AutoCloseable {
     ShardingRuntime state = record == null ? shared : shared.next(config, registry, shards, record);
     state.pendingRingCheck = pendingRingCheck;
     state.textCollation = TextCollation.check(config, shards);
+    state.functions = FunctionCatalog.read(config, shards);
     state.onConfirmed = onConfirmed;
     return state;
   }
@@ -109,14 +113,17 @@ final class ShardingRuntime implements AutoCloseable {
     if (record.phase() != RingPhase.FENCED) {
       ShardingRuntime next = new ShardingRuntime(config, RingRouting.ringFor(record), registry, shards, record, null, executor, merger, ids);
       next.textCollation = textCollation;
+      next.functions = functions;
       return next;
     }
     ShardRing source = record.sourceRing();
     ShardRing target = record.targetRing();
     ShardingRuntime sourceSide = new ShardingRuntime(config, source, registry, shards, record, null, executor, merger, ids);
     sourceSide.textCollation = textCollation;
+    sourceSide.functions = functions;
     ShardingRuntime next = new ShardingRuntime(config, target, registry, shards, record, sourceSide, executor, merger, ids);
     next.textCollation = textCollation;
+    next.functions = functions;
     return next;
   }
 
@@ -258,7 +265,7 @@ final class ShardingRuntime implements AutoCloseable {
   ScatterPlan scatterPlan(String sql) throws SQLException {
     ScatterPlan plan = scatterPlans.getIfPresent(sql);
     if (plan == null) {
-      plan = scatterPlanner.plan(sql, mergeDialect);
+      plan = scatterPlanner.plan(sql, mergeDialect, functions);
       scatterPlans.put(sql, plan);
     }
     return plan;
