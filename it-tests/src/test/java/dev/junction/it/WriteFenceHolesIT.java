@@ -201,6 +201,7 @@ class WriteFenceHolesIT {
           assertThatThrownBy(() -> exec(c, "UPDATE items SET v = v + 1 WHERE id = 1")).isInstanceOf(SQLException.class);
           locker.commit();
           awaitPrimary(before + 1);
+          awaitInRotation(ds); // the lost connection opened the primary's circuit: a read now would be refused (08)
           assertThat(longValue(c, "SELECT v FROM items WHERE id = 1")).as("read after the unknown outcome")
               .isEqualTo(before + 1);
         }
@@ -289,6 +290,7 @@ class WriteFenceHolesIT {
             Thread.sleep(50);
           }
           assertThat(mariaValue()).as("the write committed after the client gave up (precondition)").isEqualTo(before + 1);
+          awaitInRotation(ds); // the lost connection opened the primary's circuit: a read now would be refused (08)
           try {
             assertThat(longValue(c, "SELECT v FROM items WHERE id = 1")).as("read after the unknown outcome")
                 .isEqualTo(before + 1);
