@@ -91,6 +91,11 @@ final class AstClassifier {
         if (found.lockingRead()) {
             return Classification.of(StatementKind.READ, PrimaryReason.LOCKING_READ, found.tables());
         }
+        if (dialect == Dialect.POSTGRESQL && unicodeEscapedIdentifier(sql)) {
+            // U&"\0070g_advisory_lock" names any function by escapes the parser does not decode (it reads
+            // U & "..."): no function name of the statement is proven, so it runs as session-bound would
+            return Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE, found.tables());
+        }
         if (found.sessionState()) { // before side effects: a session lock is both, and it must pin
             return Classification.of(StatementKind.READ, PrimaryReason.SESSION_STATE, found.tables());
         }
@@ -98,6 +103,16 @@ final class AstClassifier {
             return Classification.of(StatementKind.READ, PrimaryReason.SIDE_EFFECT_FUNCTION, found.tables());
         }
         return Classification.of(StatementKind.READ, PrimaryReason.NONE, found.tables());
+    }
+
+    /** {@code U&"} anywhere (also in a literal: a rare false positive costs a primary read). */
+    private static boolean unicodeEscapedIdentifier(String sql) {
+        for (int i = sql.indexOf('&'); i > 0 && i + 1 < sql.length(); i = sql.indexOf('&', i + 1)) {
+            if ((sql.charAt(i - 1) | 0x20) == 'u' && sql.charAt(i + 1) == '"') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tables of a write; a tree the visitor cannot walk leaves them empty but the statement a write. */

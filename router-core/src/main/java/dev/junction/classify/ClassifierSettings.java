@@ -83,6 +83,13 @@ public record ClassifierSettings(
             "pg_current_wal_lsn", "pg_current_wal_insert_lsn", "pg_current_wal_flush_lsn",
             "pg_switch_wal", "pg_create_restore_point", "pg_reload_conf", "pg_logical_emit_message",
             "dblink", "dblink_exec", "dblink_send_query",
+            // PostgreSQL promotion, replication slots (a logical slot's get_changes consumes them) and statistics resets
+            "pg_promote", "pg_create_physical_replication_slot", "pg_create_logical_replication_slot",
+            "pg_drop_replication_slot", "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot",
+            "pg_replication_slot_advance", "pg_logical_slot_get_changes", "pg_logical_slot_get_binary_changes",
+            "pg_stat_reset", "pg_stat_reset_shared", "pg_stat_reset_single_table_counters",
+            "pg_stat_reset_single_function_counters", "pg_stat_reset_slru", "pg_stat_reset_replication_slot",
+            "pg_stat_reset_subscription_stats",
             // PostgreSQL large-object writes
             "lo_create", "lo_creat", "lo_import", "lo_unlink", "lo_put", "lo_from_bytea",
             "lowrite", "lo_truncate", "lo_truncate64",

@@ -36,6 +36,11 @@ final class FunctionPolicy {
         return unknownFunctions == UnknownFunctions.PRIMARY && !knownReadOnly(last, qualified);
     }
 
+    /** Whether {@code name} (lower-cased) is a configured side-effect function. */
+    boolean listedSideEffect(String name) {
+        return sideEffectFunctions.contains(name);
+    }
+
     /** Whether unknown functions go to the primary (the token proof then fails on any unknown call). */
     boolean unknownIsPrimary() {
         return unknownFunctions == UnknownFunctions.PRIMARY;

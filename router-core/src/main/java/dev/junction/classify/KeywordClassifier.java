@@ -74,11 +74,16 @@ final class KeywordClassifier {
                         ? BEGIN_BY_ACCESS[access(cursor).ordinal()]
                         : PRIMARY_UTILITY; // START SLAVE / REPLICA / GROUP_REPLICATION
             case "COMMIT":
+                // COMMIT PREPARED commits another (two-phase) transaction: a write to fence, not this session's commit
+                return cursor.advance().isWord("PREPARED") ? OPAQUE_WRITE : COMMIT;
             case "END":
                 return COMMIT;
             case "ROLLBACK":
             case "ABORT":
                 cursor.advance();
+                if (cursor.isWord("PREPARED")) {
+                    return PRIMARY_UTILITY; // ends another transaction, not this session's
+                }
                 if (!cursor.accept("WORK")) {
                     cursor.accept("TRANSACTION");
                 }

@@ -4,13 +4,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import net.sf.jsqlparser.expression.AnalyticExpression;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.expression.Function;
 import net.sf.jsqlparser.expression.NextValExpression;
+import net.sf.jsqlparser.expression.UserVariable;
 import net.sf.jsqlparser.expression.VariableAssignment;
 import net.sf.jsqlparser.schema.Column;
 import net.sf.jsqlparser.schema.Table;
 import net.sf.jsqlparser.statement.ParenthesedStatement;
+import net.sf.jsqlparser.statement.create.table.ColDataType;
 import net.sf.jsqlparser.statement.Statement;
 import net.sf.jsqlparser.statement.StatementVisitor;
 import net.sf.jsqlparser.statement.select.GroupByElement;
@@ -28,12 +31,13 @@ import net.sf.jsqlparser.util.TablesNamesFinder;
  * Walks a parsed statement once, collecting table names and everything that makes a query unfit
  * for a replica.
  *
- * <p>It extends JSqlParser's {@link TablesNamesFinder}, which already descends into every
- * subquery, join, CTE and expression, and only adds checks at the nodes that matter: locking
- * clauses on every (sub)select, configured side-effect functions (also as table functions and in
- * ORDER BY / GROUP BY, which the finder skips), {@code NEXT VALUE FOR}, {@code SELECT INTO},
- * MySQL variable assignment and {@code SQL_CALC_FOUND_ROWS}, and CTEs whose body is DML (the
- * finder would fail on those). Not thread-safe: one instance per statement.
+ * <p>It extends JSqlParser's {@link TablesNamesFinder} for the table names and adds checks at the
+ * nodes that matter: locking clauses on every (sub)select, configured side-effect functions,
+ * {@code NEXT VALUE FOR}, {@code SELECT INTO}, MySQL variable assignment and
+ * {@code SQL_CALC_FOUND_ROWS}, and CTEs whose body is DML (the finder would fail on those). The finder
+ * skips whole clauses (FILTER, OVER, LIMIT, DISTINCT ON ...), so the safety checks run once more on
+ * every node {@link AstSweep} reaches; a tree it cannot sweep is unproven. Not thread-safe: one
+ * instance per statement.
  */
 final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
 
@@ -43,14 +47,24 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
     }
 
     /**
-     * Locks held by the server session until released: the session must keep its primary connection,
-     * or the next read on a replica gives that connection (and the lock) back to the pool, where another
-     * client gets it and "takes" the lock again (locks are re-entrant within a session). Transaction-scoped
-     * locks (pg_advisory_xact_lock) end with the transaction, which already holds its connection.
+     * Functions whose effect or answer belongs to the server session that ran them: the session must
+     * keep its primary connection (and the pool must not get it back carrying that state). Session
+     * locks: the next read on a replica would give the connection (and the lock) back to the pool,
+     * where another client "takes" it again (locks are re-entrant within a session). {@code set_config}
+     * sets a session setting (read by row-level security policies: a replica read without it is a
+     * wrong answer). currval/lastval/LAST_INSERT_ID/ROW_COUNT/FOUND_ROWS answer about this session's
+     * own earlier statements. Transaction-scoped locks end with the transaction, which holds its connection.
      */
-    private static final Set<String> SESSION_LOCKS = Set.of(
+    private static final Set<String> SESSION_BOUND = Set.of(
             "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-            "get_lock");
+            "get_lock", "set_config", "currval", "lastval", "last_insert_id", "row_count", "found_rows");
+
+    /**
+     * MySQL/MariaDB system variables that answer about this session's own last statements
+     * ({@code @@identity} is LAST_INSERT_ID()): read on another server or connection they are wrong.
+     */
+    private static final Set<String> SESSION_BOUND_VARIABLES = Set.of(
+            "identity", "last_insert_id", "insert_id", "last_gtid", "warning_count", "error_count");
 
     private final FunctionPolicy functions;
     private final boolean mysql;
@@ -72,6 +86,9 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
     Findings inspect(Statement statement) {
         init(false);
         statement.accept((StatementVisitor<Void>) this, null);
+        if (!AstSweep.sweep(statement, this::checkNode)) {
+            throw new IllegalStateException("the statement's tree could not be swept"); // unproven: primary
+        }
         tableNames.removeAll(cteNames);
         return new Findings(List.copyOf(tableNames), lockingRead, sideEffectFunction, dataModifyingCte,
                 selectInto, sessionState);
@@ -118,14 +135,20 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
 
     @Override
     public <S> Void visit(Column column, S context) {
-        // MariaDB (Oracle mode) spells sequence access seq.NEXTVAL / seq.CURRVAL.
-        if (mariadbSequenceColumns && column.getTable() != null && column.getTable().getName() != null) {
+        checkSequenceColumn(column);
+        return super.visit(column, context);
+    }
+
+    /** MariaDB (Oracle mode) spells sequence access seq.NEXTVAL / seq.CURRVAL. */
+    private void checkSequenceColumn(Column column) {
+        if (mariadbSequenceColumns && column.getTable() != null && column.getTable().getName() != null
+                && column.getColumnName() != null) {
             String name = column.getColumnName().toLowerCase(Locale.ROOT);
             if (name.equals("nextval") || name.equals("currval")) {
                 sideEffectFunction = true;
+                sessionState |= name.equals("currval"); // this session's last nextval
             }
         }
-        return super.visit(column, context);
     }
 
     @Override
@@ -180,6 +203,44 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
         return null;
     }
 
+    /**
+     * The safety checks on every node of the tree (see {@link AstSweep}), also in clauses the base
+     * finder never visits: locking (sub)selects, side-effect functions under any name form, sequences
+     * and variable assignments.
+     */
+    private void checkNode(Object node) {
+        if (node instanceof Function function) {
+            checkFunction(function);
+        } else if (node instanceof AnalyticExpression analytic) {
+            checkFunctionName(List.of(analytic.getName()));
+        } else if (node instanceof Select select) {
+            checkLocking(select);
+            if (select instanceof PlainSelect plain && plain.getMySqlSqlCalcFoundRows()) {
+                sessionState = true;
+            }
+        } else if (node instanceof ColDataType type && type.getDataType() != null) {
+            // MariaDB CONVERT(GET_LOCK('x', 1), CHAR) parses with the call as the target type's name
+            String name = Identifiers.normalize(type.getDataType().trim()).toLowerCase(Locale.ROOT);
+            if (functions.listedSideEffect(name)) {
+                sideEffectFunction = true;
+                sessionState |= SESSION_BOUND.contains(name);
+            }
+        } else if (node instanceof UserVariable variable && variable.isDoubleAdd() && mysql) {
+            String name = variable.getName().toLowerCase(Locale.ROOT);
+            if (SESSION_BOUND_VARIABLES.contains(name.substring(name.lastIndexOf('.') + 1))) {
+                sessionState = true;
+            }
+        } else if (node instanceof Column column) {
+            checkSequenceColumn(column);
+        } else if (node instanceof NextValExpression) {
+            sideEffectFunction = true;
+        } else if (node instanceof VariableAssignment assignment) {
+            if (!(mysql && "=".equals(assignment.getOperation()))) {
+                sessionState = true;
+            }
+        }
+    }
+
     private void checkLocking(Select select) {
         if (select.getForMode() != null) {
             lockingRead = true;
@@ -190,7 +251,13 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
         if (function == null || function.getMultipartName() == null) {
             return;
         }
-        List<String> parts = function.getMultipartName();
+        checkFunctionName(function.getMultipartName());
+    }
+
+    private void checkFunctionName(List<String> parts) {
+        if (parts == null || parts.isEmpty() || parts.get(parts.size() - 1) == null) {
+            return;
+        }
         String last = Identifiers.normalize(parts.get(parts.size() - 1)).toLowerCase(Locale.ROOT);
         StringBuilder qualified = new StringBuilder();
         for (String part : parts) {
@@ -198,7 +265,7 @@ final class ReadSafetyVisitor extends TablesNamesFinder<Void> {
         }
         if (functions.forcesPrimary(last, qualified.toString().toLowerCase(Locale.ROOT))) {
             sideEffectFunction = true;
-            if (SESSION_LOCKS.contains(last)) {
+            if (SESSION_BOUND.contains(last)) {
                 sessionState = true;
             }
         }

@@ -162,6 +162,33 @@ public final class StatementClassifier implements MeterBinder {
     }
 
     /**
+     * Classifies a JDBC batch ({@code Statement.addBatch}) as the multi-statement string of its
+     * statements. WHY: the batch runs on one connection in one round trip, so every statement's
+     * effects count, not one statement's: a write anywhere fences later reads, a {@code SET} anywhere
+     * pins, a {@code COMMIT} after a write commits it, and a refused setting is refused in any place.
+     *
+     * @param sqls the batch's statements in order, at least one
+     */
+    public Classification classifyBatch(List<String> sqls) {
+        if (sqls.size() == 1) {
+            return classify(sqls.get(0));
+        }
+        List<Classification> parts = new ArrayList<>(sqls.size());
+        boolean hinted = false;
+        for (String sql : sqls) {
+            Classification c = classify(sql);
+            if (c.multiStatement()) {
+                parts.addAll(c.parts());
+                hinted |= c.primaryReason() == PrimaryReason.HINT;
+            } else {
+                parts.add(c);
+            }
+        }
+        Classification merged = MultiStatementMerger.merge(parts);
+        return hinted ? merged.withHint() : merged;
+    }
+
+    /**
      * Parse-cache statistics since construction. A statement answered by its shape (same text but for
      * literals) or by a cached literal text counts as a hit; only statements that had to be analysed
      * count as misses. Evictions are those of all three caches.

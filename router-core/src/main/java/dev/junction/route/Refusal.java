@@ -26,6 +26,15 @@ public enum Refusal {
       + " running on a replica, where later statements could not see it; run it before the transaction begins, in a"
       + " read-write transaction, or inside Junction.primary()"),
   /**
+   * A write committed in this scope (e.g. a {@code REQUIRES_NEW} transaction) after the read-only transaction
+   * began on a replica, and the replica did not replay it within the fence wait: the transaction cannot move,
+   * and its next statement would not see the write.
+   */
+  SCOPE_WRITE_AFTER_REPLICA_TRANSACTION_BEGAN("40001", "a write of this scope committed after this read-only"
+      + " transaction began on a replica, which did not replay it within max-fence-wait; the transaction's reads"
+      + " would miss it: roll back and run the transaction again (it then starts where the write is visible), or"
+      + " run the write before the read-only transaction begins"),
+  /**
    * {@code SET autocommit} sent as SQL: the server would open transactions the router does not know
    * about, and writes routed as auto-commit would never be committed.
    */

@@ -37,7 +37,10 @@ import java.util.List;
  *       EndpointState#readable}, so the health model's rules (incarnations, unknown lag) apply here
  *       without the decision knowing them. A fence no replica replayed within the wait budget is
  *       abandoned for this session: later reads under it go to the primary without waiting again
- *       (unless a replica is by then known to cover it).</li>
+ *       (unless a replica is by then known to cover it). A statement that may have written and failed
+ *       outside a transaction (its outcome may be a commit) marks the fence pending too.</li>
+ *   <li><b>Replica transactions</b> cannot move: a scope write committed after one began makes its
+ *       next statement wait on its replica, or refuse ({@link Refusal#SCOPE_WRITE_AFTER_REPLICA_TRANSACTION_BEGAN}).</li>
  *   <li><b>Read-only transactions</b> stay read-only wherever they run: every route of one carries
  *       {@link Route#READ_ONLY_TRANSACTION}, also when it fell back to the primary.</li>
  *   <li><b>Allocation.</b> Placements without a fence are interned by the {@link ReplicaSet}; an
@@ -136,6 +139,10 @@ public final class RouteSession {
   private boolean txReadOnly;
   private boolean txWrote;
   private boolean txLost;
+  /** A fence the replica of the open read-only transaction is known to cover (see {@link #inOpenTransaction}). */
+  private ReplicationPosition txCovered;
+  /** The AWAIT_REPLICA step being carried out is for the open transaction's replica. */
+  private boolean awaitingInTransaction;
 
   /** Session state lives on the primary only: everything stays there. */
   private boolean pinned;
@@ -149,6 +156,8 @@ public final class RouteSession {
   private ReplicationPosition abandonedFence;
   /** The fence the last replica placement was decided under (see {@link #qualifies}). */
   private ReplicationPosition placedUnder;
+  /** The fence the statement being decided is placed under: a read-only transaction's replica covers it. */
+  private ReplicationPosition decidedFence;
 
   // The statement being decided, for the steps that re-enter the decision.
   private Classification current;
@@ -193,6 +202,8 @@ public final class RouteSession {
    */
   public Route decide(Classification c, String sql, RouteContext ctx) {
     current = c;
+    awaitingInTransaction = false;
+    decidedFence = null;
     excluded = 0;
     retrying = false;
     opening = false;
@@ -215,7 +226,7 @@ public final class RouteSession {
         // auto-commit off: the transaction starts with its first statement
         return open(false, effect == TransactionEffect.BEGINS ? readOnlyAccess(c) : readOnly, ctx);
       }
-      return inOpenTransaction(c, session);
+      return inOpenTransaction(c, session, ctx);
     }
     if (effect == TransactionEffect.BEGINS) {
       return open(true, readOnlyAccess(c), ctx);
@@ -249,6 +260,8 @@ public final class RouteSession {
     }
     current = null;
     currentEffect = SessionEffect.NONE;
+    awaitingInTransaction = false;
+    decidedFence = null;
     excluded = 0;
     retrying = false;
     opening = false;
@@ -301,11 +314,15 @@ public final class RouteSession {
     return access == TransactionAccess.READ_ONLY || (access == TransactionAccess.UNSPECIFIED && readOnly);
   }
 
-  private Route inOpenTransaction(Classification c, SessionEffect session) {
+  private Route inOpenTransaction(Classification c, SessionEffect session, RouteContext ctx) {
     boolean onReplica = txTarget != set.primary();
     if (onReplica) {
       if (session == SessionEffect.PIN) {
         return Route.refuse(Refusal.SESSION_STATE_ON_REPLICA);
+      }
+      Route await = awaitScopeWrite(ctx);
+      if (await != null) {
+        return await;
       }
     } else {
       if (writesInTransaction(c)) {
@@ -317,6 +334,29 @@ public final class RouteSession {
     }
     return set.place(txTarget, onReplica ? RouteReason.REPLICA_READ_ONLY_TRANSACTION : RouteReason.PRIMARY_TRANSACTION,
         transactionFlags(session, false));
+  }
+
+  /**
+   * A read-only transaction on a replica: a write committed in the scope since it began (a {@code REQUIRES_NEW}
+   * transaction of the same request) must be visible to its next statement. The transaction cannot move, so
+   * its replica is waited on ({@link #awaited} refuses if it does not catch up). Null: no wait needed.
+   */
+  private Route awaitScopeWrite(RouteContext ctx) {
+    ReplicationPosition fence;
+    try {
+      fence = fence(ctx);
+    } catch (FenceStoreUnavailableException e) {
+      return null; // the transaction's snapshot is what it is; the store's outage is reported on the next read
+    }
+    if (fence == null || txCovered != null && txCovered.covers(fence)) {
+      return null;
+    }
+    if (txTarget.covers(fence)) {
+      txCovered = fence;
+      return null;
+    }
+    awaitingInTransaction = true;
+    return new Route(Route.Opcode.AWAIT_REPLICA, txTarget, null, fence, set.maxFenceWaitMillis(), 0, null);
   }
 
   /** Statements after which a committing transaction must fence later reads (conservative: all but plain reads). */
@@ -374,6 +414,7 @@ public final class RouteSession {
       sqlTransaction = true;
     }
     txTarget = target;
+    txCovered = target == set.primary() ? null : decidedFence;
     txReadOnly = openingReadOnly;
     txWrote = false;
     boolean onPrimary = target == set.primary();
@@ -416,6 +457,7 @@ public final class RouteSession {
     if (pick != null) {
       preferredReplica = pick;
       placedUnder = fence;
+      decidedFence = fence;
       return placeRead(pick, replicaReason(fence));
     }
     if (fence == null) {
@@ -540,7 +582,16 @@ public final class RouteSession {
     if (await.opcode() != Route.Opcode.AWAIT_REPLICA) {
       throw new IllegalArgumentException("not an await step: " + await);
     }
+    if (awaitingInTransaction) {
+      awaitingInTransaction = false;
+      if (outcome != AwaitOutcome.CAUGHT_UP) {
+        return Route.refuse(Refusal.SCOPE_WRITE_AFTER_REPLICA_TRANSACTION_BEGAN);
+      }
+      txCovered = await.fence();
+      return set.place(txTarget, RouteReason.REPLICA_READ_ONLY_TRANSACTION, transactionFlags(currentEffect, false));
+    }
     if (outcome == AwaitOutcome.CAUGHT_UP) {
+      decidedFence = await.fence();
       preferredReplica = await.target();
       placedUnder = null; // proven on this very connection: nothing to check again (see qualifies)
       return placeRead(await.target(), RouteReason.REPLICA_FENCE_WAITED);
@@ -602,13 +653,27 @@ public final class RouteSession {
       }
       return false;
     }
-    if (c.kind() == StatementKind.TX_COMMIT || c.kind() == StatementKind.TX_ROLLBACK || c.kind() == StatementKind.SESSION) {
+    return route.target() == set.primary() && mayHaveWritten(route, c) && writeCommitted(ctx);
+  }
+
+  /**
+   * Whether {@code c}, run on the primary outside a transaction, may have written. WHY so broad: a
+   * session statement other than a plain setting may write too ({@code EXECUTE p} of a prepared
+   * UPDATE, MariaDB {@code SET @x = f()} calling a writing function), and a write the fence misses is
+   * a stale read in the writer's scope. Only plain reads, harmless utilities, replayable or
+   * transaction-local settings and transaction control (outside a transaction it commits nothing) are not.
+   */
+  private boolean mayHaveWritten(Route route, Classification c) {
+    StatementKind kind = c.kind();
+    if (kind == StatementKind.TX_COMMIT || kind == StatementKind.TX_ROLLBACK) {
       return false;
     }
-    boolean harmless = c.kind() == StatementKind.UTILITY && c.primaryReason() == PrimaryReason.NONE; // SHOW, EXPLAIN
-    boolean mayHaveWritten = !harmless && (c.kind() != StatementKind.READ || !c.replicaEligible()
-        || route.reason() == RouteReason.PRIMARY_RETRY);
-    return route.target() == set.primary() && mayHaveWritten && writeCommitted(ctx);
+    if (kind == StatementKind.SESSION) {
+      SessionEffect effect = c == current ? currentEffect : SessionEffect.PIN;
+      return effect != SessionEffect.REPLAY && effect != SessionEffect.TRANSACTION_LOCAL;
+    }
+    boolean harmless = kind == StatementKind.UTILITY && c.primaryReason() == PrimaryReason.NONE; // SHOW, EXPLAIN
+    return !harmless && (kind != StatementKind.READ || !c.replicaEligible() || route.reason() == RouteReason.PRIMARY_RETRY);
   }
 
   /**
@@ -646,6 +711,12 @@ public final class RouteSession {
         markFencePending(); // the commit may have happened: fence later reads anyway
       }
       txLost = true;
+    }
+    if (target == set.primary() && !route.inTransaction() && mayHaveWritten(route, c)) {
+      // An auto-commit write whose outcome the front-end cannot know (a lost connection, a timeout) may
+      // have committed: fence later reads as if it had. Read through READ_POSITION, on whatever
+      // primary connection comes next, so the dialect reads a server-wide position there.
+      markFencePending();
     }
     return null;
   }
@@ -701,10 +772,14 @@ public final class RouteSession {
     if (await.fence().equals(ownFence)) {
       ownFence = clamped;
     }
+    if (awaitingInTransaction) { // the open transaction's replica, under the clamped fence
+      return new Route(Route.Opcode.AWAIT_REPLICA, txTarget, null, clamped, set.maxFenceWaitMillis(), 0, null);
+    }
     EndpointState pick = pick(clamped, null, null);
     if (pick != null) {
       preferredReplica = pick;
       placedUnder = clamped;
+      decidedFence = clamped;
       return placeRead(pick, RouteReason.REPLICA_FENCED);
     }
     if (clamped.equals(abandonedFence)) {
@@ -762,6 +837,7 @@ public final class RouteSession {
   }
 
   private void clearTransaction() {
+    txCovered = null;
     sqlTransaction = false;
     txTarget = null;
     txReadOnly = false;

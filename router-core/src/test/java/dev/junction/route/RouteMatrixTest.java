@@ -503,7 +503,9 @@ class RouteMatrixTest {
     System.out.println("route matrix: " + COUNTS);
     assertThat(REASONS_SEEN).containsExactlyInAnyOrder(RouteReason.values());
     assertThat(OPCODES_SEEN).containsExactlyInAnyOrder(Route.Opcode.values());
-    assertThat(REFUSALS_SEEN).containsExactlyInAnyOrder(Refusal.values());
+    // A scope fence that moves during a transaction is not a matrix dimension: WriteFenceHolesTest reaches it.
+    assertThat(REFUSALS_SEEN).containsExactlyInAnyOrderElementsOf(EnumSet.complementOf(
+        EnumSet.of(Refusal.SCOPE_WRITE_AFTER_REPLICA_TRANSACTION_BEGAN)));
   }
 
   /** One decision: set the session up, carry the statement out, check the rules. */

@@ -72,7 +72,16 @@ final class FenceTracker {
 
   /** The primary's position now, read on {@code onPrimary}; the primary's state learns it. */
   ReplicationPosition readPosition(Connection onPrimary) throws SQLException {
-    ReplicationPosition position = dialect.primaryPosition(onPrimary);
+    return readPosition(onPrimary, true);
+  }
+
+  /**
+   * As {@link #readPosition(Connection)}. {@code committedHere}: the write to fence ran on {@code onPrimary}.
+   * When it did not (a fresh connection after a lost one, a pending fence read later), only the server-wide
+   * head is at or past it (MariaDB's {@code @@last_gtid} is the session's own).
+   */
+  ReplicationPosition readPosition(Connection onPrimary, boolean committedHere) throws SQLException {
+    ReplicationPosition position = committedHere ? dialect.primaryPosition(onPrimary) : dialect.primaryHead(onPrimary);
     if (!onPrimary.getAutoCommit()) {
       onPrimary.commit(); // end the (empty) transaction the position query opened
     }

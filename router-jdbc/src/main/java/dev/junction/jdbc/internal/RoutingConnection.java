@@ -249,7 +249,9 @@ final class RoutingConnection implements JunctionConnection {
       switch (r.opcode()) {
         case REFUSE -> throw new SQLException(r.refusal().message(), r.refusal().sqlState());
         case READ_POSITION -> {
-          session.positionRead(fences.readPosition(primary()));
+          // The write behind a pending fence may have run on another (released, evicted) connection:
+          // read the server-wide head, and let the scope learn it too (a write that failed unknown in a scope).
+          recordFence(primary(), false);
           r = session.decide(c, sql, context);
         }
         case AWAIT_REPLICA -> r = await(r);
@@ -356,7 +358,17 @@ final class RoutingConnection implements JunctionConnection {
     Route r = p.route();
     RouteSession.Failure failure = env.dialect().isConnectionFailure(e) ? RouteSession.Failure.CONNECTION
         : env.dialect().isReadOnlyViolation(e) ? RouteSession.Failure.READ_ONLY_VIOLATION : RouteSession.Failure.STATEMENT;
+    boolean pendingBefore = session.fencePending();
     Route retry = session.failed(r, c, failure, context);
+    if (!pendingBefore && session.fencePending() && context.inScope()) {
+      // A write whose outcome is unknown: the scope's other connections learn the head now; this session's
+      // fence stays pending, so its next read reads the head again (the write may commit after this read).
+      try {
+        fences.recordInScope(fences.readPosition(primary(), false));
+      } catch (SQLException ignored) {
+        // the primary is gone too: this session's next read asks for the position again
+      }
+    }
     if (retry != null) {
       held.replicaFailed(e);
       env.metrics().replicaRetried();
@@ -403,7 +415,16 @@ final class RoutingConnection implements JunctionConnection {
 
   /** A write committed on {@code onPrimary} inside a scope: its position becomes the session's and the scope's fence. */
   private void recordFence(Connection onPrimary) throws SQLException {
-    ReplicationPosition position = fences.readPosition(onPrimary);
+    recordFence(onPrimary, true);
+  }
+
+  /**
+   * As {@link #recordFence(Connection)}; {@code committedHere}: {@code onPrimary} ran the write. Otherwise
+   * the position is the server's head, not a session's own (MariaDB's {@code @@last_gtid} names only what
+   * that connection wrote).
+   */
+  private void recordFence(Connection onPrimary, boolean committedHere) throws SQLException {
+    ReplicationPosition position = fences.readPosition(onPrimary, committedHere);
     session.positionRead(position);
     fences.recordInScope(position);
   }
@@ -715,7 +736,7 @@ final class RoutingConnection implements JunctionConnection {
     }
     if (session.endTransaction(true, context)) {
       try {
-        recordFence(primary());
+        recordFence(primary(), false);
       } catch (SQLException ignored) {
         // the primary is gone too: the scope keeps its older fence; the commit's failure is what the application sees
       }

@@ -307,7 +307,10 @@ class RoutingStatement implements Statement {
     batch = null;
   }
 
-  /** A batch runs where its most primary-bound statement must run (in practice: the primary). */
+  /**
+   * A batch is routed as the multi-statement string of its statements (see
+   * {@code StatementClassifier.classifyBatch}): every statement's effects count, wherever it stands.
+   */
   @Override
   public int[] executeBatch() throws SQLException {
     checkOpen();
@@ -316,14 +319,9 @@ class RoutingStatement implements Statement {
     if (sqls.isEmpty()) {
       return new int[0];
     }
-    Classification worst = null;
-    for (String sql : sqls) {
-      Classification c = classify(sql);
-      if (worst == null || !c.replicaEligible()) {
-        worst = c;
-      }
-    }
-    return run(worst, sqls.get(0), s -> {
+    Classification c = conn.ds.classifier.classifyBatch(sqls);
+    String text = sqls.size() == 1 ? sqls.get(0) : String.join(";\n", sqls); // what the session settings scan
+    return run(c, text, s -> {
       for (String sql : sqls) {
         s.addBatch(sql);
       }
