@@ -1066,12 +1066,26 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (shardRelay != null && !sessionBound && sql != null && containsIgnoreCase(sql, "set_config")) {
       sessionBound = true; // sharded: even a transaction-local set_config would have to follow the transaction to other shards
     }
-    if (c.primaryReason() == dev.junction.classify.PrimaryReason.SESSION_STATE || sessionBound) {
+    if (sessionState(c, sql) || sessionBound) {
       u.pins = true;
       u.writes = true;
       primary(u, RouteReason.PRIMARY_SESSION_STATE);
     }
     return base;
+  }
+
+  /**
+   * The classifier's session state, narrowed for a read: the classifier calls every {@code set_config} session
+   * state, while the relay's own scan ({@link #sessionBound}) tells a transaction-local one (a literal {@code true}),
+   * which ends with its transaction and binds nothing. Reads it cannot judge keep the classifier's answer
+   * (currval/lastval, refused separately; {@code U&"..."} names it cannot read).
+   */
+  private static boolean sessionState(Classification c, String sql) {
+    if (c.primaryReason() != dev.junction.classify.PrimaryReason.SESSION_STATE) {
+      return false;
+    }
+    return c.kind() != StatementKind.READ || sql == null || !containsIgnoreCase(sql, "set_config")
+        || mentionsSequenceSession(sql) || containsIgnoreCase(sql, "u&\"") || containsIgnoreCase(sql, "advisory");
   }
 
   /** A cheap first pass for {@link #SEQUENCE_SESSION} (it runs on the first write of every transaction). */
