@@ -1075,17 +1075,21 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * The classifier's session state, narrowed for a read: the classifier calls every {@code set_config} session
-   * state, while the relay's own scan ({@link #sessionBound}) tells a transaction-local one (a literal {@code true}),
-   * which ends with its transaction and binds nothing. Reads it cannot judge keep the classifier's answer
-   * (currval/lastval, refused separately; {@code U&"..."} names it cannot read).
+   * The classifier's session state, narrowed for a read. The classifier calls {@code set_config}, currval and
+   * lastval session state; the relay judges them itself: {@link #sessionBound} tells a transaction-local
+   * {@code set_config} (a literal {@code true}, which ends with its transaction) from one that binds the session,
+   * and currval/lastval outside the transaction of their nextval are refused ({@link #account}), so neither needs
+   * to pin a session for good. Everything else the classifier calls session state keeps its answer (advisory
+   * locks, {@code U&"..."} names nobody can read).
    */
   private static boolean sessionState(Classification c, String sql) {
     if (c.primaryReason() != dev.junction.classify.PrimaryReason.SESSION_STATE) {
       return false;
     }
-    return c.kind() != StatementKind.READ || sql == null || !containsIgnoreCase(sql, "set_config")
-        || mentionsSequenceSession(sql) || containsIgnoreCase(sql, "u&\"") || containsIgnoreCase(sql, "advisory");
+    if (c.kind() != StatementKind.READ || sql == null || containsIgnoreCase(sql, "u&\"") || containsIgnoreCase(sql, "advisory")) {
+      return true;
+    }
+    return !(containsIgnoreCase(sql, "set_config") || mentionsSequenceSession(sql));
   }
 
   /** A cheap first pass for {@link #SEQUENCE_SESSION} (it runs on the first write of every transaction). */
