@@ -153,7 +153,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
   private boolean committedInUnit;
   private boolean unitFailed;
   private Settings settingsAfterUnit;
-  /** The unit sent last reset a setting on the backend ({@link Unit#resets}); read at its ReadyForQuery. */
+  /**
+   * A unit sent reset startup parameters ({@link Unit#resetKeys}) and its ReadyForQuery has not come yet: what
+   * follows waits for it and for the restore. Only such units set it: a reset of anything else needs no restore,
+   * and a unit ended with Flush gets no ReadyForQuery until the client's Sync, which would then wait forever.
+   */
   private boolean resetInUnit;
   /** The startup parameters the units sent since the last ReadyForQuery reset ({@link Settings#ALL}: all of them). */
   private java.util.Set<String> resetKeys;
@@ -585,8 +589,6 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     /** A statement after the unit's COMMIT/ROLLBACK needs the primary. */
     boolean primaryAfterEnd;
     Settings settingsAfter;
-    /** A statement sets something back to its reset value: on a backend, the server's default (see {@link Settings}). */
-    boolean resets;
     /** The startup parameters a reset of the unit returns to their startup values ({@link Settings#ALL}: all). */
     java.util.Set<String> resetKeys;
     /** Why the unit is refused before it is sent (not sharded; a sharded unit's refusal is {@link #refusal}). */
@@ -1032,8 +1034,7 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
       }
       Settings next = sql == null ? null : base.after(sql);
       java.util.Set<String> reset = sql == null ? null : Settings.resetKeys(sql);
-      if (reset != null) {
-        u.resets = true;
+      if (reset != null) { // on a backend a reset reaches the server's default, not the client's startup value
         java.util.Set<String> affected = settings.startupKeysAmong(reset);
         if (!affected.isEmpty()) {
           u.resetKeys = u.resetKeys == null ? affected : Settings.union(u.resetKeys, affected);
@@ -1592,9 +1593,9 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     if (u.settingsAfter != null) {
       settingsAfterUnit = u.settingsAfter;
     }
-    if (u.resets) {
+    if (u.resetKeys != null) { // (never with Flush: refused in unit(), so its ReadyForQuery comes)
       resetInUnit = true;
-      resetKeys = u.resetKeys == null ? resetKeys : resetKeys == null ? u.resetKeys : Settings.union(resetKeys, u.resetKeys);
+      resetKeys = resetKeys == null ? u.resetKeys : Settings.union(resetKeys, u.resetKeys);
     }
     FrontendMessage last = null;
     for (int i = 0; i < u.count; i++) {

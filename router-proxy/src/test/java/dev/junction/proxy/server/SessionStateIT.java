@@ -404,6 +404,10 @@ class SessionStateIT {
         assertThat(p.sync()).isEqualTo(o.sync());
         same(p, o, "SELECT current_schema()");
         same(p, o, "INSERT INTO orders VALUES (22)");
+        // a reset of a setting the client did not start with needs no restore: with Flush it must not wait for one
+        assertThat(p.extended(List.of("RESET work_mem"), false)).isEqualTo(o.extended(List.of("RESET work_mem"), false));
+        assertThat(p.sync()).as("the Sync after a Flushed reset of another setting").isEqualTo(o.sync());
+        same(p, o, "SHOW work_mem");
       }
       try (WireClient p = proxy.client(TENANT); WireClient o = oracle(TENANT)) {
         same(p, o, "BEGIN");
