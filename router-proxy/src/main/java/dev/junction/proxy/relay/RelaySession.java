@@ -1852,9 +1852,11 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
     }
     if (resetInUnit) {
       resetInUnit = false;
-      b.settings = Settings.UNKNOWN; // the server's defaults where the client's startup values belong: applied again first
-      b.ringVersion = 0; // a RESET ALL / DISCARD ALL undid the declared ring version too
-      restoreSql = settings.startupSql(resetKeys);
+      if (!unitFailed) { // (a failed unit's reset did not run: a reset is refused after other statements of its unit)
+        b.settings = Settings.UNKNOWN; // the server's defaults where the client's startup values belong: applied again first
+        b.ringVersion = 0; // a RESET ALL / DISCARD ALL undid the declared ring version too
+        restoreSql = settings.startupSql(resetKeys);
+      }
       resetKeys = null;
     }
     unitFailed = false;

@@ -408,6 +408,11 @@ class SessionStateIT {
         assertThat(p.extended(List.of("RESET work_mem"), false)).isEqualTo(o.extended(List.of("RESET work_mem"), false));
         assertThat(p.sync()).as("the Sync after a Flushed reset of another setting").isEqualTo(o.sync());
         same(p, o, "SHOW work_mem");
+        // a reset refused by the server (the transaction had failed) changes nothing: no restore after the ROLLBACK
+        for (String sql : List.of("SET search_path TO public", "BEGIN", "SELECT 1/0", "RESET search_path", "ROLLBACK",
+            "SELECT current_schema()", "RESET search_path", "SELECT current_schema()")) {
+          same(p, o, sql);
+        }
       }
       try (WireClient p = proxy.client(TENANT); WireClient o = oracle(TENANT)) {
         same(p, o, "BEGIN");
