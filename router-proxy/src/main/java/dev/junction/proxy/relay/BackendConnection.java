@@ -315,8 +315,9 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * A Parse the server skips (it came after an error, before the Sync) prepares nothing: what was marked
-   * prepared when it was written is forgotten, else every later Bind of that statement here would fail 26000.
+   * A Parse that failed, or that the server skips (it came after an error, before the Sync), prepares nothing:
+   * what was marked prepared when it was written is forgotten, else every later Bind of that statement here
+   * would fail 26000.
    */
   private void forgetSkipped(Pending p) {
     if (p.kind == Pending.Kind.PARSE && session != null) {
@@ -550,18 +551,9 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
           s.statementFailed();
         }
         while (!queue.isEmpty() && queue.peek().kind != Pending.Kind.SYNC && queue.peek().kind != Pending.Kind.SPLIT_SYNC) {
-          Pending p = queue.poll();
-          if (p.kind == Pending.Kind.PARSE && s != null) {
-            s.parseFailed((String) p.payload, this);
-          } else if (p.kind == Pending.Kind.PARSE_INJECTED) {
-            // not prepared here (failed, or skipped after an earlier error): only that one is forgotten; the
-            // others still exist on the server, and preparing them again would fail with 42P05
-            if (p.payload instanceof Long id) {
-              prepared.remove(id);
-            } else {
-              unnamedOwner = UNKNOWN_OWNER;
-            }
-          }
+          // not prepared here (failed, or skipped after this error): only those are forgotten; the others
+          // still exist on the server, and preparing them again would fail with 42P05
+          forgetSkipped(queue.poll());
         }
         if (queue.isEmpty()) {
           skipping = true;

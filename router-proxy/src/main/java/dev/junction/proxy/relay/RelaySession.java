@@ -1242,7 +1242,12 @@ public final class RelaySession extends ChannelInboundHandlerAdapter {
 
   /** The statement's first word is {@code word} (lower case), after whitespace. */
   private static boolean startsWithWord(String sql, String word) {
-    return followedByWord(" " + sql.substring(0, Math.min(sql.length(), 64)), 0, word);
+    int i = 0;
+    while (i < sql.length() && isSpace(sql.charAt(i))) {
+      i++;
+    }
+    int end = i + word.length();
+    return sql.regionMatches(true, i, word, 0, word.length()) && (end == sql.length() || !isIdentifierChar(sql.charAt(end)));
   }
 
   /** PostgreSQL's identifier characters after the first (scan.l ident_cont), non-ASCII included. */

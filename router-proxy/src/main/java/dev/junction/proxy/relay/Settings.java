@@ -157,11 +157,6 @@ final class Settings {
     };
   }
 
-  /** True when the client gave startup parameters (which a reset on a backend would lose). */
-  boolean hasStartupParameters() {
-    return !startup.isEmpty();
-  }
-
   /**
    * The startup values of the startup parameters among {@code keys} ({@link #ALL}: all), as SQL: what the
    * server's reset of them would have given, so a backend on which the client reset them comes back to
